@@ -1,0 +1,210 @@
+"""People, the places they live, the groups they organise in, and their proof of residence."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from civic.audit import Subject, pseudonym
+from civic.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Role(enum.StrEnum):
+    RESIDENT = "resident"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class GroupRole(enum.StrEnum):
+    MEMBER = "member"
+    ORGANISER = "organiser"
+
+
+class EligibilityMethod(enum.StrEnum):
+    CODE = "code"
+    MODERATOR = "moderator"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Stored as plain strings with a CHECK constraint: portable and readable in SQL.
+    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e])
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
+    display_name: Mapped[str] = mapped_column(String(80), nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), nullable=False, default=Role.RESIDENT)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    eligibilities: Mapped[list[Eligibility]] = relationship(
+        back_populates="user", foreign_keys="Eligibility.user_id"
+    )
+    memberships: Mapped[list[GroupMembership]] = relationship(back_populates="user")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses to sign in deactivated accounts
+        return self.active
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in (Role.MODERATOR, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    @property
+    def audit_subject(self) -> Subject:
+        return Subject("user", pseudonym(self.id))
+
+    def is_eligible_in(self, area: Area) -> bool:
+        return any(e.area_id == area.id for e in self.eligibilities)
+
+
+class Area(db.Model):
+    """A ward or neighbourhood: the unit in which residents are eligible to take part."""
+
+    __tablename__ = "area"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False, default="ward")
+    postcode_districts: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    groups: Mapped[list[Group]] = relationship(back_populates="area", order_by="Group.name")
+
+    @property
+    def districts(self) -> list[str]:
+        return self.postcode_districts.split()
+
+    @property
+    def audit_subject(self) -> Subject:
+        return Subject("area", self.slug)
+
+
+class Group(db.Model):
+    """A neighbourhood group that can run its own community budget."""
+
+    __tablename__ = "neighbourhood_group"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), nullable=False, index=True)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    area: Mapped[Area] = relationship(back_populates="groups")
+    memberships: Mapped[list[GroupMembership]] = relationship(
+        back_populates="group", cascade="all, delete-orphan"
+    )
+
+    @property
+    def audit_subject(self) -> Subject:
+        return Subject("group", self.slug)
+
+    def role_of(self, user: User) -> GroupRole | None:
+        for membership in self.memberships:
+            if membership.user_id == user.id:
+                return membership.role
+        return None
+
+
+class GroupMembership(db.Model):
+    __tablename__ = "group_membership"
+    __table_args__ = (UniqueConstraint("group_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood_group.id"), nullable=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False, index=True)
+    role: Mapped[GroupRole] = mapped_column(_enum(GroupRole, "group_role"), nullable=False)
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    group: Mapped[Group] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class CodeBatch(db.Model):
+    """A batch of one-time letters posted to addresses in an area."""
+
+    __tablename__ = "code_batch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), nullable=False, index=True)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    note: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    area: Mapped[Area] = relationship()
+    created_by: Mapped[User] = relationship()
+
+    @property
+    def audit_subject(self) -> Subject:
+        return Subject("code_batch", str(self.id))
+
+
+class EligibilityCode(db.Model):
+    """One code. Only its SHA-256 is stored: a leaked database redeems nothing."""
+
+    __tablename__ = "eligibility_code"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("code_batch.id"), nullable=False, index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    redeemed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    redeemed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    batch: Mapped[CodeBatch] = relationship()
+
+
+class Eligibility(db.Model):
+    """Proof that a person lives in an area; one per person and area (database-enforced)."""
+
+    __tablename__ = "eligibility"
+    __table_args__ = (
+        UniqueConstraint("user_id", "area_id"),
+        CheckConstraint("(method = 'code') = (code_id IS NOT NULL)", name="code_method_has_code"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), nullable=False, index=True)
+    method: Mapped[EligibilityMethod] = mapped_column(
+        _enum(EligibilityMethod, "eligibility_method"), nullable=False
+    )
+    code_id: Mapped[int | None] = mapped_column(ForeignKey("eligibility_code.id"), unique=True)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    note: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="eligibilities", foreign_keys=[user_id])
+    area: Mapped[Area] = relationship()
+    confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])

@@ -1,0 +1,411 @@
+"""Every change to people, areas, groups and eligibility: permission, validation, write, audit."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from civic import audit
+from civic.accounts import codes as code_format
+from civic.accounts.models import (
+    Area,
+    CodeBatch,
+    Eligibility,
+    EligibilityCode,
+    EligibilityMethod,
+    Group,
+    GroupMembership,
+    GroupRole,
+    Role,
+    User,
+    utcnow,
+)
+from civic.accounts.passwords import burn_time, hash_password, password_problem, verify_password
+from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from civic.extensions import db
+from civic.permissions import require_admin, require_moderator, require_signed_in
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DISTRICT_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
+MAX_CODES_PER_BATCH = 5000
+
+
+# --- people -----------------------------------------------------------------------------
+
+
+def normalise_email(raw: str) -> str:
+    """Lower-cased, checked for shape only (no DNS lookup: a council intranet may have none)."""
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise ValidationFailed({"email": f"Enter a valid email address ({exc})"}) from exc
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def _insert_user(email: str, display_name: str, password: str, role: Role) -> User:
+    email = normalise_email(email)
+    display_name = display_name.strip()
+    errors: dict[str, str] = {}
+    if not display_name:
+        errors["display_name"] = "Enter the name other residents will see"
+    elif len(display_name) > 80:
+        errors["display_name"] = "Name must be 80 characters or fewer"
+    if problem := password_problem(password, email=email, name=display_name):
+        errors["password"] = problem
+    if errors:
+        raise ValidationFailed(errors)
+    user = User(
+        email=email, display_name=display_name, password_hash=hash_password(password), role=role
+    )
+    try:
+        # The unique index decides, not a lookup first: two sign-ups racing get one account.
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:
+        raise ValidationFailed(
+            {"email": "An account with this email address already exists: sign in instead"}
+        ) from None
+    return user
+
+
+def register(email: str, display_name: str, password: str) -> User:
+    user = _insert_user(email, display_name, password, Role.RESIDENT)
+    audit.record(user, "account:register", user, {"role": user.role.value})
+    return user
+
+
+def create_user(
+    actor: User | None, email: str, display_name: str, password: str, role: Role
+) -> User:
+    """Accounts made by an administrator, or by `flask civic create-user` (actor None)."""
+    if actor is not None:
+        require_admin(actor)
+    user = _insert_user(email, display_name, password, role)
+    audit.record(actor, "account:create", user, {"role": role.value})
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The account for these credentials, or None; the same work is done either way."""
+    user = find_user_by_email(email)
+    if user is None:
+        burn_time(password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def set_role(actor: User, user: User, role: Role) -> None:
+    require_admin(actor)
+    if user.id == actor.id and role is not Role.ADMIN:
+        raise Conflict("You cannot remove your own administrator role; ask another administrator.")
+    if user.role is role:
+        return
+    previous = user.role
+    user.role = role
+    audit.record(actor, "account:role", user, {"from": previous.value, "to": role.value})
+    db.session.flush()
+
+
+def set_active(actor: User, user: User, active: bool) -> None:
+    require_admin(actor)
+    if user.id == actor.id:
+        raise Conflict("You cannot deactivate your own account.")
+    if user.active is active:
+        return
+    user.active = active
+    audit.record(actor, "account:activate" if active else "account:deactivate", user)
+    db.session.flush()
+
+
+# --- areas ------------------------------------------------------------------------------
+
+
+def _clean_districts(raw: str) -> str:
+    districts = sorted({d.strip().upper() for d in re.split(r"[\s,;]+", raw) if d.strip()})
+    bad = [d for d in districts if not DISTRICT_RE.match(d)]
+    if bad:
+        raise ValidationFailed(
+            {"postcode_districts": f"Not a postcode district: {', '.join(bad)} (e.g. LS6, E1W)"}
+        )
+    return " ".join(districts)
+
+
+def _check_slug(slug: str) -> str:
+    slug = slug.strip().lower()
+    if not SLUG_RE.match(slug) or len(slug) > 64:
+        raise ValidationFailed(
+            {"slug": "Use lower-case letters, numbers and single hyphens, e.g. north-ward"}
+        )
+    return slug
+
+
+def create_area(
+    actor: User, *, name: str, slug: str, kind: str, postcode_districts: str, description: str
+) -> Area:
+    require_moderator(actor)
+    area = Area(
+        name=name.strip(),
+        slug=_check_slug(slug),
+        kind=kind,
+        postcode_districts=_clean_districts(postcode_districts),
+        description=description.strip(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(area)
+    except IntegrityError:
+        raise ValidationFailed({"slug": "Another area already uses this short name"}) from None
+    audit.record(actor, "area:create", area, _area_data(area))
+    return area
+
+
+def update_area(
+    actor: User, area: Area, *, name: str, kind: str, postcode_districts: str, description: str
+) -> None:
+    require_moderator(actor)
+    area.name = name.strip()
+    area.kind = kind
+    area.postcode_districts = _clean_districts(postcode_districts)
+    area.description = description.strip()
+    audit.record(actor, "area:update", area, _area_data(area))
+    db.session.flush()
+
+
+def _area_data(area: Area) -> dict[str, object]:
+    return {"name": area.name, "kind": area.kind, "postcode_districts": area.districts}
+
+
+# --- neighbourhood groups ---------------------------------------------------------------
+
+
+def can_manage_group(actor: User | None, group: Group) -> bool:
+    if actor is None or not actor.is_authenticated:
+        return False
+    return actor.is_moderator or group.role_of(actor) is GroupRole.ORGANISER
+
+
+def _require_group_manager(actor: User | None, group: Group) -> User:
+    user = require_signed_in(actor)
+    if not can_manage_group(user, group):
+        raise PermissionDenied("Only the group's organisers and moderators can do this.")
+    return user
+
+
+def create_group(
+    actor: User, *, area: Area, name: str, slug: str, description: str, organiser: User | None
+) -> Group:
+    require_moderator(actor)
+    group = Group(
+        area_id=area.id, name=name.strip(), slug=_check_slug(slug), description=description
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(group)
+    except IntegrityError:
+        raise ValidationFailed({"slug": "Another group already uses this short name"}) from None
+    db.session.expire(area, ["groups"])
+    audit.record(actor, "group:create", group, {"name": group.name, "area": area.slug})
+    if organiser is not None:
+        add_member(actor, group, organiser, GroupRole.ORGANISER)
+    return group
+
+
+def update_group(actor: User, group: Group, *, name: str, description: str) -> None:
+    _require_group_manager(actor, group)
+    group.name = name.strip()
+    group.description = description.strip()
+    audit.record(actor, "group:update", group, {"name": group.name})
+    db.session.flush()
+
+
+def add_member(actor: User, group: Group, user: User, role: GroupRole) -> GroupMembership:
+    _require_group_manager(actor, group)
+    if role is GroupRole.ORGANISER and not actor.is_moderator:
+        raise PermissionDenied("Only moderators can appoint organisers.")
+    membership = GroupMembership(group_id=group.id, user_id=user.id, role=role)
+    try:
+        with db.session.begin_nested():
+            db.session.add(membership)
+    except IntegrityError:
+        raise ValidationFailed({"email": f"{user.display_name} is already a member"}) from None
+    db.session.expire(group, ["memberships"])
+    audit.record(
+        actor, "group:member_add", group, {"member": audit.pseudonym(user.id), "role": role.value}
+    )
+    return membership
+
+
+def set_member_role(actor: User, membership: GroupMembership, role: GroupRole) -> None:
+    group = membership.group
+    _require_group_manager(actor, group)
+    if not actor.is_moderator:
+        raise PermissionDenied("Only moderators can appoint or stand down organisers.")
+    if membership.role is role:
+        return
+    membership.role = role
+    audit.record(
+        actor,
+        "group:member_role",
+        group,
+        {"member": audit.pseudonym(membership.user_id), "role": role.value},
+    )
+    db.session.flush()
+
+
+def remove_member(actor: User, membership: GroupMembership) -> None:
+    group = membership.group
+    _require_group_manager(actor, group)
+    if membership.role is GroupRole.ORGANISER and not actor.is_moderator:
+        raise PermissionDenied("Only moderators can remove an organiser.")
+    member = audit.pseudonym(membership.user_id)
+    group.memberships.remove(membership)
+    audit.record(actor, "group:member_remove", group, {"member": member})
+    db.session.flush()
+
+
+# --- eligibility ------------------------------------------------------------------------
+
+
+def generate_codes(
+    actor: User, area: Area, *, count: int, valid_days: int, note: str = ""
+) -> tuple[CodeBatch, list[str]]:
+    """Make a batch of letters' codes. The plain codes are returned once and never stored."""
+    require_moderator(actor)
+    errors = {}
+    if not 1 <= count <= MAX_CODES_PER_BATCH:
+        errors["count"] = f"Number of codes must be between 1 and {MAX_CODES_PER_BATCH}"
+    if not 1 <= valid_days <= 730:
+        errors["valid_days"] = "Codes must be valid for between 1 and 730 days"
+    if errors:
+        raise ValidationFailed(errors)
+    batch = CodeBatch(
+        area=area,
+        size=count,
+        note=note.strip(),
+        created_by=actor,
+        expires_at=utcnow() + timedelta(days=valid_days),
+    )
+    db.session.add(batch)
+    db.session.flush()
+    plain = [code_format.new_code() for _ in range(count)]
+    db.session.execute(
+        EligibilityCode.__table__.insert(),
+        [{"batch_id": batch.id, "code_hash": code_format.digest(code)} for code in plain],
+    )
+    audit.record(
+        actor,
+        "eligibility:codes_generate",
+        batch,
+        {"area": area.slug, "count": count, "expires": batch.expires_at.date().isoformat()},
+    )
+    return batch, plain
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite returns naive datetimes even for timezone-aware columns; they were stored in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+def redeem_code(user: User, typed: str) -> Eligibility:
+    """Make `user` eligible in the code's area. Each code works once, whoever races for it."""
+    require_signed_in(user)
+    code = code_format.normalise(typed)
+    if not code:
+        raise ValidationFailed({"code": "Enter the code from your letter"})
+    if not code_format.is_well_formed(code):
+        raise ValidationFailed(
+            {"code": "Codes have 12 letters and numbers, like 7K2M-Q9XD-4HPA: check your letter"}
+        )
+    row = db.session.scalar(
+        select(EligibilityCode).where(EligibilityCode.code_hash == code_format.digest(code))
+    )
+    if row is None:
+        raise ValidationFailed(
+            {"code": "We do not recognise this code: check it against your letter"}
+        )
+    if row.redeemed_at is not None:
+        who = "you" if row.redeemed_by_id == user.id else "someone else"
+        raise ValidationFailed(
+            {"code": f"This code was already used by {who} on {row.redeemed_at:%d %B %Y}"}
+        )
+    batch = row.batch
+    if _aware(batch.expires_at) < utcnow():
+        raise ValidationFailed(
+            {"code": f"This code expired on {batch.expires_at:%d %B %Y}: ask for a new letter"}
+        )
+    if user.is_eligible_in(batch.area):
+        raise ValidationFailed(
+            {"code": f"You can already take part in {batch.area.name}; keep this code unused"}
+        )
+    claimed = db.session.execute(
+        update(EligibilityCode)
+        .where(EligibilityCode.id == row.id, EligibilityCode.redeemed_at.is_(None))
+        .values(redeemed_by_id=user.id, redeemed_at=utcnow())
+    )
+    if claimed.rowcount != 1:
+        raise Conflict("This code was used a moment ago by someone else.")
+    eligibility = _grant(user, batch.area, EligibilityMethod.CODE, code_id=row.id)
+    audit.record(user, "eligibility:grant", user, {"area": batch.area.slug, "method": "code"})
+    return eligibility
+
+
+def _grant(user: User, area: Area, method: EligibilityMethod, **extra: object) -> Eligibility:
+    eligibility = Eligibility(user_id=user.id, area_id=area.id, method=method, **extra)
+    try:
+        with db.session.begin_nested():
+            db.session.add(eligibility)
+    except IntegrityError:
+        raise Conflict(f"{user.display_name} can already take part in {area.name}.") from None
+    db.session.expire(user, ["eligibilities"])
+    return eligibility
+
+
+def confirm_eligibility(actor: User, user: User, area: Area, note: str) -> Eligibility:
+    """A moderator vouches for a resident (e.g. after seeing a council tax bill)."""
+    require_moderator(actor)
+    if not note.strip():
+        raise ValidationFailed({"note": "Say how residence was checked (kept in the record)"})
+    eligibility = _grant(
+        user, area, EligibilityMethod.MODERATOR, confirmed_by_id=actor.id, note=note.strip()
+    )
+    audit.record(actor, "eligibility:grant", user, {"area": area.slug, "method": "moderator"})
+    return eligibility
+
+
+def revoke_eligibility(actor: User, eligibility: Eligibility, reason: str) -> None:
+    require_moderator(actor)
+    if not reason.strip():
+        raise ValidationFailed({"reason": "Give the reason (it is published in the audit log)"})
+    user, area = eligibility.user, eligibility.area
+    user.eligibilities.remove(eligibility)
+    db.session.delete(eligibility)
+    audit.record(actor, "eligibility:revoke", user, {"area": area.slug, "reason": reason.strip()})
+    db.session.flush()
+
+
+# --- look-ups used by views -------------------------------------------------------------
+
+
+def get_or_404(model: type, **criteria: object):
+    obj = db.session.scalar(select(model).filter_by(**criteria))
+    if obj is None:
+        raise NotFound(f"No {model.__name__.lower()} matches that address.")
+    return obj
+
+
+def code_batch_stats(batch: CodeBatch) -> tuple[int, int]:
+    redeemed = db.session.scalar(
+        select(func.count())
+        .select_from(EligibilityCode)
+        .where(EligibilityCode.batch_id == batch.id, EligibilityCode.redeemed_at.is_not(None))
+    )
+    return batch.size, int(redeemed or 0)

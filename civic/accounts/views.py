@@ -1,0 +1,414 @@
+"""Pages for signing up and in, areas, neighbourhood groups, eligibility and people."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from civic.accounts import codes as code_format
+from civic.accounts import services
+from civic.accounts.forms import (
+    AreaForm,
+    CodeBatchForm,
+    ConfirmEligibilityForm,
+    GroupForm,
+    MemberForm,
+    RedeemCodeForm,
+    RegisterForm,
+    RoleForm,
+    SignInForm,
+)
+from civic.accounts.models import Area, CodeBatch, Group, GroupMembership, GroupRole, Role, User
+from civic.errors import ValidationFailed
+from civic.extensions import db, limiter
+from civic.forms import attach_errors
+from civic.permissions import require_admin, require_moderator
+from civic.web import render
+
+bp = Blueprint("accounts", __name__, url_prefix="/accounts")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths, so a sign-in link cannot bounce a resident to another site."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("pages.home")
+
+
+def _form_page(template: str, form: Any, status: int = 200, **context: Any) -> Any:
+    return render(template, block="form", status=status, form=form, **context)
+
+
+def _invalid(template: str, form: Any, **context: Any) -> Any:
+    return _form_page(template, form, status=422, **context)
+
+
+def _email_key() -> str:
+    return "email:" + (request.form.get("email") or "").strip().lower()
+
+
+# --- registration and sign-in -----------------------------------------------------------
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def register() -> Any:
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register(form.email.data, form.display_name.data, form.password.data)
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        else:
+            db.session.flush()
+            login_user(user)
+            flash("Your account is ready. To vote, enter the code from your letter.", "success")
+            return redirect(url_for("accounts.eligibility"))
+    if form.is_submitted():
+        return _invalid("accounts/register.html", form)
+    return _form_page("accounts/register.html", form)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_email_key)
+def sign_in() -> Any:
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        attach_errors(
+            form, ValidationFailed({"email": "The email address or password is not right"})
+        )
+    if form.is_submitted():
+        return _invalid("accounts/sign_in.html", form)
+    return _form_page("accounts/sign_in.html", form)
+
+
+@bp.post("/sign-out")
+def sign_out() -> Any:
+    logout_user()
+    flash("You have signed out.", "success")
+    return redirect(url_for("pages.home"))
+
+
+# --- eligibility ------------------------------------------------------------------------
+
+
+def _code_limit() -> str:
+    return current_app.config["CODE_RATE_LIMIT"]
+
+
+def _user_key() -> str:
+    return f"user:{current_user.get_id()}"
+
+
+@bp.route("/eligibility", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_code_limit, methods=["POST"], key_func=_user_key)
+def eligibility() -> Any:
+    form = RedeemCodeForm()
+    if form.validate_on_submit():
+        try:
+            granted = services.redeem_code(current_user, form.code.data or "")
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        else:
+            flash(f"You can now take part in {granted.area.name}.", "success")
+            return redirect(url_for("accounts.eligibility"))
+    status = 422 if form.is_submitted() else 200
+    return _form_page("accounts/eligibility.html", form, status=status)
+
+
+@bp.route("/eligibility/confirm", methods=["GET", "POST"])
+@login_required
+def confirm_eligibility() -> Any:
+    require_moderator(current_user)
+    form = ConfirmEligibilityForm()
+    form.area.choices = _area_choices()
+    if form.validate_on_submit():
+        try:
+            resident = _user_by_email(form.email.data)
+            area = services.get_or_404(Area, id=form.area.data)
+            services.confirm_eligibility(current_user, resident, area, form.note.data)
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        else:
+            flash(f"{resident.display_name} can now take part in {area.name}.", "success")
+            return redirect(url_for("accounts.confirm_eligibility"))
+    status = 422 if form.is_submitted() else 200
+    return _form_page("accounts/confirm_eligibility.html", form, status=status)
+
+
+def _user_by_email(email: str) -> User:
+    user = services.find_user_by_email(email)
+    if user is None:
+        raise ValidationFailed({"email": "No account uses this email address"})
+    return user
+
+
+def _area_choices() -> list[tuple[int, str]]:
+    return [(a.id, a.name) for a in db.session.scalars(select(Area).order_by(Area.name))]
+
+
+# --- areas ------------------------------------------------------------------------------
+
+
+@bp.get("/areas")
+def areas() -> Any:
+    rows = db.session.scalars(select(Area).order_by(Area.name)).all()
+    return render_template("accounts/areas.html", areas=rows)
+
+
+@bp.route("/areas/new", methods=["GET", "POST"])
+@login_required
+def new_area() -> Any:
+    require_moderator(current_user)
+    form = AreaForm()
+    if form.validate_on_submit():
+        try:
+            area = services.create_area(
+                current_user,
+                name=form.name.data,
+                slug=form.slug.data,
+                kind=form.kind.data,
+                postcode_districts=form.postcode_districts.data or "",
+                description=form.description.data or "",
+            )
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        else:
+            flash(f"Area {area.name} created.", "success")
+            return redirect(url_for("accounts.area", slug=area.slug))
+    status = 422 if form.is_submitted() else 200
+    return _form_page("accounts/area_form.html", form, status=status, area=None)
+
+
+@bp.get("/areas/<slug>")
+def area(slug: str) -> Any:
+    found = services.get_or_404(Area, slug=slug)
+    batches = db.session.scalars(
+        select(CodeBatch).where(CodeBatch.area_id == found.id).order_by(CodeBatch.id.desc())
+    ).all()
+    stats = {b.id: services.code_batch_stats(b) for b in batches}
+    return render_template(
+        "accounts/area.html", area=found, batches=batches, stats=stats, form=CodeBatchForm()
+    )
+
+
+@bp.route("/areas/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit_area(slug: str) -> Any:
+    require_moderator(current_user)
+    found = services.get_or_404(Area, slug=slug)
+    form = AreaForm(obj=found)
+    del form.slug  # the short name is part of published links and audit subjects
+    if form.validate_on_submit():
+        try:
+            services.update_area(
+                current_user,
+                found,
+                name=form.name.data,
+                kind=form.kind.data,
+                postcode_districts=form.postcode_districts.data or "",
+                description=form.description.data or "",
+            )
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        else:
+            flash("Area saved.", "success")
+            return redirect(url_for("accounts.area", slug=found.slug))
+    status = 422 if form.is_submitted() else 200
+    return _form_page("accounts/area_form.html", form, status=status, area=found)
+
+
+@bp.post("/areas/<slug>/codes")
+@login_required
+def generate_codes(slug: str) -> Any:
+    require_moderator(current_user)
+    found = services.get_or_404(Area, slug=slug)
+    form = CodeBatchForm()
+    if form.validate_on_submit():
+        try:
+            batch, plain = services.generate_codes(
+                current_user,
+                found,
+                count=form.count.data,
+                valid_days=form.valid_days.data,
+                note=form.note.data or "",
+            )
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        else:
+            return _code_sheet(batch, plain, form.fmt.data)
+    batches = db.session.scalars(select(CodeBatch).where(CodeBatch.area_id == found.id)).all()
+    stats = {b.id: services.code_batch_stats(b) for b in batches}
+    return render_template(
+        "accounts/area.html", area=found, batches=batches, stats=stats, form=form
+    ), 422
+
+
+def _code_sheet(batch: CodeBatch, plain: list[str], fmt: str) -> Response:
+    """The codes, as a download: shown this once, since only their hashes are kept."""
+    printable = [code_format.display(code) for code in plain]
+    name = f"civic-codes-{batch.area.slug}-batch-{batch.id}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["area", "code", "expires", "redeem_at"])
+        redeem_at = url_for("accounts.eligibility", _external=True)
+        for code in printable:
+            writer.writerow([batch.area.name, code, batch.expires_at.date().isoformat(), redeem_at])
+        body, mimetype, extension = buffer.getvalue(), "text/csv", "csv"
+    else:
+        body = render_template(
+            "accounts/code_sheet.html",
+            batch=batch,
+            codes=printable,
+            redeem_at=url_for("accounts.eligibility", _external=True),
+        )
+        mimetype, extension = "text/html", "html"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- neighbourhood groups ---------------------------------------------------------------
+
+
+@bp.get("/groups")
+def groups() -> Any:
+    rows = db.session.scalars(select(Group).order_by(Group.name)).all()
+    return render_template("accounts/groups.html", groups=rows)
+
+
+@bp.route("/groups/new", methods=["GET", "POST"])
+@login_required
+def new_group() -> Any:
+    require_moderator(current_user)
+    form = GroupForm()
+    form.area.choices = _area_choices()
+    if form.validate_on_submit():
+        try:
+            organiser = (
+                _user_by_email(form.organiser_email.data) if form.organiser_email.data else None
+            )
+            group = services.create_group(
+                current_user,
+                area=services.get_or_404(Area, id=form.area.data),
+                name=form.name.data,
+                slug=form.slug.data,
+                description=form.description.data or "",
+                organiser=organiser,
+            )
+        except ValidationFailed as failure:
+            if "email" in failure.errors:
+                failure = ValidationFailed({"organiser_email": failure.errors["email"]})
+            attach_errors(form, failure)
+        else:
+            flash(f"Group {group.name} created.", "success")
+            return redirect(url_for("accounts.group", slug=group.slug))
+    status = 422 if form.is_submitted() else 200
+    return _form_page("accounts/group_form.html", form, status=status)
+
+
+@bp.route("/groups/<slug>", methods=["GET", "POST"])
+def group(slug: str) -> Any:
+    found = services.get_or_404(Group, slug=slug)
+    form = MemberForm()
+    if request.method == "POST":
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        if form.validate_on_submit():
+            try:
+                member = _user_by_email(form.email.data)
+                services.add_member(current_user, found, member, GroupRole(form.role.data))
+            except ValidationFailed as failure:
+                attach_errors(form, failure)
+            else:
+                flash(f"{member.display_name} added.", "success")
+                return redirect(url_for("accounts.group", slug=slug))
+        return render("accounts/group.html", block="members", status=422, group=found, form=form)
+    return render("accounts/group.html", group=found, form=form)
+
+
+@bp.post("/groups/<slug>/members/<int:membership_id>/remove")
+@login_required
+def remove_member(slug: str, membership_id: int) -> Any:
+    found = services.get_or_404(Group, slug=slug)
+    membership = services.get_or_404(GroupMembership, id=membership_id, group_id=found.id)
+    services.remove_member(current_user, membership)
+    flash("Member removed.", "success")
+    return redirect(url_for("accounts.group", slug=slug))
+
+
+@bp.post("/groups/<slug>/members/<int:membership_id>/role")
+@login_required
+def member_role(slug: str, membership_id: int) -> Any:
+    found = services.get_or_404(Group, slug=slug)
+    membership = services.get_or_404(GroupMembership, id=membership_id, group_id=found.id)
+    try:
+        role = GroupRole(request.form.get("role", ""))
+    except ValueError:
+        raise ValidationFailed({"role": "Choose member or organiser"}) from None
+    services.set_member_role(current_user, membership, role)
+    flash("Role changed.", "success")
+    return redirect(url_for("accounts.group", slug=slug))
+
+
+# --- people (administrators) ------------------------------------------------------------
+
+
+@bp.get("/people")
+@login_required
+def people() -> Any:
+    require_admin(current_user)
+    rows = db.session.scalars(select(User).order_by(User.created_at.desc()).limit(500)).all()
+    return render_template("accounts/people.html", people=rows, form=RoleForm())
+
+
+@bp.post("/people/<int:user_id>/role")
+@login_required
+def change_role(user_id: int) -> Any:
+    require_admin(current_user)
+    person = services.get_or_404(User, id=user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        raise ValidationFailed({"role": "Choose resident, moderator or admin"})
+    services.set_role(current_user, person, Role(form.role.data))
+    flash(f"{person.display_name} is now {form.role.data}.", "success")
+    return redirect(url_for("accounts.people"))
+
+
+@bp.post("/people/<int:user_id>/active")
+@login_required
+def change_active(user_id: int) -> Any:
+    require_admin(current_user)
+    person = services.get_or_404(User, id=user_id)
+    services.set_active(current_user, person, request.form.get("active") == "1")
+    flash("Account updated.", "success")
+    return redirect(url_for("accounts.people"))

@@ -1,0 +1,76 @@
+"""The public audit log: anyone can browse it and follow a subject's decision trail."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, abort, current_app, request
+
+from civic.audit import queries
+from civic.audit.models import AuditEntry
+from civic.extensions import db
+from civic.web import render
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        abort(400, f"{name} must be a whole number")
+    return int(raw)
+
+
+def _filters() -> dict[str, str]:
+    subject = request.args.get("subject", "").strip()[:120]
+    subject_type, _, subject_id = subject.partition(":")
+    return {
+        "action": request.args.get("action", "").strip()[:64],
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+    }
+
+
+@bp.get("")
+def index() -> Any:
+    filters = _filters()
+    page = queries.entries_page(
+        **filters,
+        before=_int_arg("before"),
+        after=_int_arg("after"),
+        size=min(_int_arg("size") or _page_size(), 200) or _page_size(),
+    )
+    return render(
+        "audit/index.html",
+        block="results",
+        page=page,
+        actions=queries.actions(),
+        filters=filters,
+        subject=request.args.get("subject", ""),
+    )
+
+
+def _page_size() -> int:
+    return current_app.config["AUDIT_PAGE_SIZE"]
+
+
+@bp.get("/subject/<subject_type>/<path:subject_id>")
+def trail(subject_type: str, subject_id: str) -> Any:
+    entries = queries.trail(subject_type, subject_id)
+    if not entries:
+        abort(404)
+    return render(
+        "audit/trail.html", entries=entries, subject_type=subject_type, subject_id=subject_id
+    )
+
+
+@bp.get("/entries/<int:seq>")
+def entry(seq: int) -> Any:
+    found = db.session.get(AuditEntry, seq)
+    if found is None:
+        abort(404)
+    pretty = json.dumps(json.loads(found.body), indent=2, ensure_ascii=False)
+    return render("audit/entry.html", entry=found, pretty=pretty)

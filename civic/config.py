@@ -1,0 +1,90 @@
+"""Settings read from environment variables, with defaults that are safe to run."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Use SECRET_KEY if given, else one generated once into instance/ (never a constant).
+
+    Sessions and CSRF tokens stay valid across restarts because the file is reused.
+    """
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def _database_url(instance_path: Path) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        return f"sqlite:///{instance_path / 'civic.db'}"
+    # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants the driver spelled out.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _base() -> dict[str, Any]:
+    """Settings that are the same wherever Civic runs."""
+    return {
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_ENABLED": True,
+        "MAX_FORM_MEMORY_SIZE": 512 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "AUDIT_PAGE_SIZE": 50,
+    }
+
+
+def from_environment(instance_path: Path) -> dict[str, Any]:
+    """Build the Flask config mapping from the process environment."""
+    https = os.environ.get("CIVIC_HTTPS", "").lower() in {"1", "true", "yes"}
+    return _base() | {
+        "SECRET_KEY": _secret_key(instance_path),
+        "AUDIT_PSEUDONYM_KEY": os.environ.get("CIVIC_AUDIT_PSEUDONYM_KEY", ""),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_RATE_LIMIT": os.environ.get("CIVIC_LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
+        "CODE_RATE_LIMIT": os.environ.get("CIVIC_CODE_RATE_LIMIT", "10 per hour"),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("CIVIC_MAX_CONTENT_LENGTH", 1024 * 1024)),
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_SECURE": https,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "WTF_CSRF_SSL_STRICT": https,
+        "PROXY_HOPS": int(os.environ.get("CIVIC_PROXY_HOPS", 0)),
+        "ARGON2_PROFILE": "RFC_9106_LOW_MEMORY",
+    }
+
+
+def defaults_for_tests() -> dict[str, Any]:
+    """A complete config for create_app(test_config): in-memory database, fast hashing."""
+    return _base() | {
+        "TESTING": True,
+        "SECRET_KEY": "test-only-" + secrets.token_hex(16),
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "LOGIN_RATE_LIMIT": "5 per minute",
+        "CODE_RATE_LIMIT": "10 per hour",
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "SESSION_COOKIE_SECURE": False,
+        "PROXY_HOPS": 0,
+        "ARGON2_PROFILE": "CHEAPEST",
+    }

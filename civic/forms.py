@@ -1,0 +1,21 @@
+"""Form helpers shared by every domain."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+
+from civic.errors import ValidationFailed
+
+
+def attach_errors(form: FlaskForm, failure: ValidationFailed) -> None:
+    """Show a service's validation messages next to the fields they are about.
+
+    A message for a field the form does not have goes to the form as a whole, so the
+    error summary still lists it.
+    """
+    for name, message in failure.errors.items():
+        field = form._fields.get(name)
+        if field is not None:
+            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+        else:
+            form.form_errors.append(message)

@@ -1,0 +1,140 @@
+"""The request wrapper: one commit per request, error pages, security headers, htmx helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from jinja2_fragments.flask import render_block
+from werkzeug.exceptions import HTTPException
+
+from civic.errors import ServiceError
+from civic.extensions import db, htmx
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "object-src 'none'",
+    ]
+)
+
+ERROR_TITLES = {
+    400: "Sorry, there is a problem with that request",
+    403: "You do not have permission to do this",
+    404: "Page not found",
+    405: "That action is not possible here",
+    409: "That cannot be done now",
+    413: "What you sent is too large",
+    422: "There is a problem with what you entered",
+    429: "Too many attempts",
+    500: "Sorry, there is a problem with the service",
+}
+
+
+def wants_fragment() -> bool:
+    """True for an htmx request that can take one block; history restores need a full page."""
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def render(template: str, block: str | None = None, status: int = 200, **context: Any) -> Any:
+    """Render the full page, or only `block` of the same template for htmx requests."""
+    if block is not None and wants_fragment():
+        return render_block(template, block, **context), status
+    return render_template(template, **context), status
+
+
+def error_response(status: int, message: str, *, reason: str | None = None) -> Response:
+    """The site's error page, or JSON under /api/ (so scripts get a reason, not HTML)."""
+    title = ERROR_TITLES.get(status, "Something went wrong")
+    if request.path.startswith("/api/"):
+        response = jsonify(error=reason or title, message=message, status=status)
+    else:
+        response = current_app.make_response(
+            render_template("errors/error.html", status=status, title=title, message=message)
+        )
+    response.status_code = status
+    return response
+
+
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    message = exc.description or ERROR_TITLES.get(status, "")
+    if status == 404:
+        message = "If you typed the web address, check it is correct."
+    elif status == 405:
+        message = "This page does not accept that kind of request."
+    elif status == 413:
+        limit = current_app.config["MAX_CONTENT_LENGTH"] // 1024
+        message = f"Requests to Civic can be at most {limit} KB. Send less and try again."
+    elif status == 429:
+        message = f"You have tried this too often ({exc.description}). Wait and try again."
+    response = error_response(status, message, reason=exc.name)
+    if status == 405 and getattr(exc, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+def _csrf_error(exc: CSRFError) -> Response:
+    return error_response(
+        400,
+        "The form had expired or was not sent from a Civic page. "
+        "Go back, reload the page and try again: nothing was saved.",
+        reason="CSRF token missing or invalid",
+    )
+
+
+def _service_error(exc: ServiceError) -> Response:
+    return error_response(exc.status, exc.message)
+
+
+def _server_error(exc: Exception) -> Response:
+    current_app.logger.exception("unhandled error", exc_info=exc)
+    return error_response(500, "Try again later. Nothing you sent was saved.")
+
+
+def _finish(response: Response) -> Response:
+    """Commit once, only for a successful response: an error page never leaves a half-change."""
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    if htmx and response.status_code in (301, 302, 303) and "Location" in response.headers:
+        # htmx would follow a redirect invisibly and swap a whole page into one element;
+        # telling it to navigate gives the same result as the no-JavaScript form post.
+        response.headers["HX-Redirect"] = response.headers.pop("Location")
+        response.status_code = 200
+        response.set_data(b"")
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+    if request.is_secure:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    response.vary.add("HX-Request")
+    return response
+
+
+def _rollback_on_error(exc: BaseException | None) -> None:
+    if exc is not None:
+        db.session.rollback()
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(ServiceError, _service_error)
+    app.register_error_handler(Exception, _server_error)
+    app.after_request(_finish)
+    app.teardown_request(_rollback_on_error)

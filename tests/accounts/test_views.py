@@ -1,0 +1,263 @@
+"""Account pages through HTTP: forms keep input and show errors; nothing is written on error."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from civic.accounts import services
+from civic.accounts.codes import display
+from civic.accounts.models import Area, Eligibility, Group, User
+from civic.audit.models import AuditEntry
+from civic.extensions import db
+from tests.conftest import csrf_token, login, post_form
+from tests.factories import AdminFactory, AreaFactory, ModeratorFactory, UserFactory
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+REGISTER = {
+    "email": "new@example.org",
+    "display_name": "Nadia New",
+    "password": "velvet-tractor-harbour",
+    "confirm": "velvet-tractor-harbour",
+}
+
+
+def test_register_signs_in_and_sends_to_eligibility(client):
+    response = post_form(client, "/accounts/register", REGISTER)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/accounts/eligibility")
+    page = client.get("/accounts/eligibility").get_data(as_text=True)
+    assert "Nadia New" in page and "You cannot vote in any area yet" in page
+    assert _count(User) == 1 and _count(AuditEntry) == 1
+
+
+def test_register_errors_keep_input_and_write_nothing(client):
+    response = post_form(
+        client, "/accounts/register", REGISTER | {"password": "password123", "confirm": "nope"}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "There is a problem" in page
+    assert 'href="#password"' in page  # the summary links to the field
+    assert "most common passwords" in page and "The passwords do not match" in page
+    assert 'value="new@example.org"' in page and 'value="Nadia New"' in page
+    assert "password123" not in page  # passwords are never echoed back
+    assert _count(User) == 0 and _count(AuditEntry) == 0
+
+
+def test_duplicate_email_message_next_to_field(client):
+    UserFactory(email="taken@example.org")
+    response = post_form(client, "/accounts/register", REGISTER | {"email": "taken@example.org"})
+    assert response.status_code == 422
+    assert "already exists" in response.get_data(as_text=True)
+    assert _count(User) == 1
+
+
+def test_missing_csrf_token_is_refused_and_writes_nothing(client):
+    response = client.post("/accounts/register", data=REGISTER)
+    assert response.status_code == 400
+    assert "nothing was saved" in response.get_data(as_text=True)
+    assert _count(User) == 0
+
+
+def test_wrong_password_says_so_without_revealing_which_part(client):
+    user = UserFactory()
+    response = post_form(client, "/accounts/sign-in", {"email": user.email, "password": "nope"})
+    assert response.status_code == 422
+    assert "email address or password is not right" in response.get_data(as_text=True)
+    unknown = post_form(client, "/accounts/sign-in", {"email": "x@example.org", "password": "nope"})
+    assert "email address or password is not right" in unknown.get_data(as_text=True)
+
+
+def test_sign_in_is_rate_limited(client):
+    user = UserFactory()
+    token = csrf_token(client)
+    statuses = [
+        client.post(
+            "/accounts/sign-in",
+            data={"csrf_token": token, "email": user.email, "password": "wrong"},
+        ).status_code
+        for _ in range(6)
+    ]
+    assert statuses == [422] * 5 + [429]
+    assert "too often" in client.post(
+        "/accounts/sign-in", data={"csrf_token": token, "email": user.email, "password": "x"}
+    ).get_data(as_text=True)
+
+
+def test_sign_in_next_only_follows_local_paths(client):
+    user = UserFactory()
+    token = csrf_token(client)
+    response = client.post(
+        "/accounts/sign-in?next=//evil.example/",
+        data={"csrf_token": token, "email": user.email, "password": "a-Strong-test-passw0rd"},
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_sign_out_needs_post_with_token(client):
+    user = UserFactory()
+    login(client, user)
+    assert client.get("/accounts/sign-out").status_code == 405
+    assert client.post("/accounts/sign-out").status_code == 400  # no token
+    assert user.display_name in client.get("/").get_data(as_text=True)
+    post_form(client, "/accounts/sign-out", {}, token_from="/")
+    assert user.display_name not in client.get("/").get_data(as_text=True)
+
+
+def test_redeem_code_page(client):
+    moderator, resident = ModeratorFactory(), UserFactory()
+    area = AreaFactory(name="Riverside Ward")
+    _, codes = services.generate_codes(moderator, area, count=2, valid_days=30)
+    login(client, resident)
+    bad = post_form(client, "/accounts/eligibility", {"code": "7K2M-Q9XD-4HPA"})
+    assert bad.status_code == 422
+    assert "do not recognise this code" in bad.get_data(as_text=True)
+    assert 'value="7K2M-Q9XD-4HPA"' in bad.get_data(as_text=True)
+    good = post_form(client, "/accounts/eligibility", {"code": display(codes[0])})
+    assert good.status_code == 302
+    assert "You can now take part in Riverside Ward" in client.get(
+        "/accounts/eligibility"
+    ).get_data(as_text=True)
+    again = post_form(client, "/accounts/eligibility", {"code": codes[0]})
+    assert "already used by you" in again.get_data(as_text=True)
+    assert _count(Eligibility) == 1
+
+
+def test_eligibility_needs_sign_in(client):
+    response = client.get("/accounts/eligibility")
+    assert response.status_code == 302 and "/accounts/sign-in" in response.headers["Location"]
+
+
+def test_moderator_generates_a_printable_sheet(client):
+    moderator = ModeratorFactory()
+    area = AreaFactory(slug="northgate", name="Northgate")
+    login(client, moderator)
+    response = post_form(
+        client,
+        "/accounts/areas/northgate/codes",
+        {"count": "3", "valid_days": "60", "note": "Terraces", "fmt": "html"},
+        token_from="/accounts/areas/northgate",
+    )
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    sheet = response.get_data(as_text=True)
+    assert sheet.count('class="code"') == 3 and "Northgate" in sheet
+    csv_response = post_form(
+        client,
+        "/accounts/areas/northgate/codes",
+        {"count": "2", "valid_days": "60", "fmt": "csv"},
+        token_from="/accounts/areas/northgate",
+    )
+    rows = csv_response.get_data(as_text=True).strip().splitlines()
+    assert rows[0] == "area,code,expires,redeem_at" and len(rows) == 3
+    assert area.id
+
+
+def test_code_form_errors_next_to_fields(client):
+    AreaFactory(slug="northgate")
+    login(client, ModeratorFactory())
+    response = post_form(
+        client,
+        "/accounts/areas/northgate/codes",
+        {"count": "0", "valid_days": "x", "fmt": "html"},
+        token_from="/accounts/areas/northgate",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "between 1 and 5,000" in page
+
+
+def test_residents_cannot_reach_moderator_pages(client):
+    AreaFactory(slug="northgate")
+    login(client, UserFactory())
+    for path in ("/accounts/areas/new", "/accounts/groups/new", "/accounts/eligibility/confirm"):
+        assert client.get(path).status_code == 403, path
+    response = client.post(
+        "/accounts/areas/northgate/codes",
+        data={"csrf_token": csrf_token(client, "/"), "count": "1", "valid_days": "1"},
+    )
+    assert response.status_code == 403
+    assert client.get("/accounts/people").status_code == 403
+
+
+def test_moderators_cannot_reach_admin_pages(client):
+    login(client, ModeratorFactory())
+    assert client.get("/accounts/people").status_code == 403
+
+
+def test_admin_changes_a_role(client):
+    admin, resident = AdminFactory(), UserFactory()
+    login(client, admin)
+    assert resident.email in client.get("/accounts/people").get_data(as_text=True)
+    response = post_form(
+        client,
+        f"/accounts/people/{resident.id}/role",
+        {"role": "moderator"},
+        token_from="/accounts/people",
+    )
+    assert response.status_code == 302
+    assert resident.is_moderator
+
+
+def test_area_create_and_edit_in_the_browser_forms(client):
+    login(client, ModeratorFactory())
+    bad = post_form(
+        client,
+        "/accounts/areas/new",
+        {"name": "Hyde Park", "slug": "Hyde Park", "kind": "ward", "postcode_districts": "LS6"},
+    )
+    assert bad.status_code == 422 and 'value="Hyde Park"' in bad.get_data(as_text=True)
+    assert _count(Area) == 0
+    good = post_form(
+        client,
+        "/accounts/areas/new",
+        {"name": "Hyde Park", "slug": "hyde-park", "kind": "ward", "postcode_districts": "LS6"},
+    )
+    assert good.status_code == 302
+    edit = post_form(
+        client,
+        "/accounts/areas/hyde-park/edit",
+        {"name": "Hyde Park and Woodhouse", "kind": "ward", "postcode_districts": "LS6 LS2"},
+    )
+    assert edit.status_code == 302
+    page = client.get("/accounts/areas/hyde-park").get_data(as_text=True)
+    assert "Hyde Park and Woodhouse" in page and "LS2, LS6" in page
+
+
+def test_group_pages_and_htmx_member_fragment(client, htmx_client):
+    moderator, member = ModeratorFactory(), UserFactory(display_name="Mo Member")
+    area = AreaFactory()
+    login(client, moderator)
+    response = post_form(
+        client,
+        "/accounts/groups/new",
+        {
+            "name": "Park Friends",
+            "slug": "park-friends",
+            "area": str(area.id),
+            "organiser_email": "",
+        },
+    )
+    assert response.status_code == 302
+    assert _count(Group) == 1
+    # htmx: adding a member returns only the members block, not the whole page
+    login(htmx_client, moderator)
+    token = csrf_token(htmx_client, "/accounts/groups/park-friends")
+    fragment = htmx_client.post(
+        "/accounts/groups/park-friends",
+        data={"csrf_token": token, "email": "nobody@example.org", "role": "member"},
+    )
+    body = fragment.get_data(as_text=True)
+    assert fragment.status_code == 422
+    assert body.lstrip().startswith('<div id="members">') and "<html" not in body
+    assert "No account uses this email address" in body
+    added = htmx_client.post(
+        "/accounts/groups/park-friends",
+        data={"csrf_token": token, "email": member.email, "role": "member"},
+    )
+    assert added.status_code == 200 and added.headers.get("HX-Redirect")
+    assert "Mo Member" in client.get("/accounts/groups/park-friends").get_data(as_text=True)

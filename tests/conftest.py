@@ -1,0 +1,142 @@
+"""Shared fixtures: one app per session, every test inside a transaction that is rolled back.
+
+SQLite in memory by default. With CIVIC_TEST_DATABASE_URL set (its database name must end
+in `_test`, since the schema is dropped) the same suite runs on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+from sqlalchemy.pool import StaticPool
+
+from civic import create_app
+from civic.extensions import db, limiter
+
+PG_URL = os.environ.get("CIVIC_TEST_DATABASE_URL", "")
+
+
+def _database_config() -> dict[str, object]:
+    if not PG_URL:
+        return {
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "SQLALCHEMY_ENGINE_OPTIONS": {
+                "poolclass": StaticPool,
+                "connect_args": {"check_same_thread": False},
+            },
+        }
+    name = PG_URL.rsplit("/", 1)[-1].split("?")[0]
+    if not name.endswith("_test"):
+        raise pytest.UsageError("CIVIC_TEST_DATABASE_URL must name a database ending in _test")
+    url = re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg://", PG_URL)
+    return {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 30}}
+
+
+def on_postgres() -> bool:
+    return bool(PG_URL)
+
+
+def reset_schema() -> None:
+    """An empty database, then every migration: the tests exercise the real schema."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    upgrade()
+
+
+@pytest.fixture(scope="session")
+def app() -> Iterator[Flask]:
+    application = create_app(_database_config())
+    with application.app_context():
+        reset_schema()
+    yield application
+
+
+@pytest.fixture(autouse=True)
+def _isolated(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
+    """Each test runs in an outer transaction that is rolled back; requests inside it
+    commit to savepoints (join_transaction_mode="create_savepoint").
+
+    Tests marked `commits` (real concurrency on PostgreSQL) get real commits instead and a
+    fresh schema afterwards.
+    """
+    limiter.reset()
+    with app.app_context():
+        if request.node.get_closest_marker("commits"):
+            yield
+            db.session.remove()
+            reset_schema()
+            return
+        engines = db.engines
+        engine = engines[None]
+        connection = engine.connect()
+        outer = connection.begin()
+        engines[None] = connection
+        db.session.remove()
+        db.session.configure(join_transaction_mode="create_savepoint")
+        try:
+            yield
+        finally:
+            db.session.remove()
+            outer.rollback()
+            connection.close()
+            engines[None] = engine
+
+
+class RequestClient(FlaskClient):
+    """Each request gets its own app context, as in production.
+
+    Otherwise requests would reuse the test's app context and share `g` (Flask-Login's
+    current user, Flask-WTF's CSRF token) and the test's database session. Afterwards the
+    test's session is expired so it sees what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    app.test_client_class = RequestClient
+    return app.test_client()
+
+
+@pytest.fixture
+def htmx_client(client: FlaskClient, app: Flask) -> FlaskClient:
+    """A client whose requests look like htmx's (the HX-Request header)."""
+    test_client = app.test_client()
+    test_client.environ_base["HTTP_HX_REQUEST"] = "true"
+    return test_client
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/accounts/sign-in") -> str:
+    """The token a real browser would have, read from a page's form."""
+    page = client.get(path)
+    match = CSRF_RE.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, path: str, data: dict, *, token_from: str | None = None):
+    """POST like a browser: with the CSRF token from the page the form lives on."""
+    return client.post(path, data={"csrf_token": csrf_token(client, token_from or path), **data})
+
+
+def login(client: FlaskClient, user, password: str = "a-Strong-test-passw0rd") -> None:
+    response = post_form(client, "/accounts/sign-in", {"email": user.email, "password": password})
+    redirected = response.status_code == 302 or "HX-Redirect" in response.headers
+    assert redirected, response.get_data(as_text=True)[:500]

@@ -140,3 +140,21 @@ def login(client: FlaskClient, user, password: str = "a-Strong-test-passw0rd") -
     response = post_form(client, "/accounts/sign-in", {"email": user.email, "password": password})
     redirected = response.status_code == 302 or "HX-Redirect" in response.headers
     assert redirected, response.get_data(as_text=True)[:500]
+
+
+def drop_audit_guard() -> None:
+    """Simulate someone with direct database access (the guard stops mistakes, not owners)."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER USER"))
+    else:
+        db.session.execute(text("DROP TRIGGER audit_entry_no_update"))
+        db.session.execute(text("DROP TRIGGER audit_entry_no_delete"))
+
+
+def tamper_audit_entry(seq: int, **values: object) -> None:
+    drop_audit_guard()
+    assignments = ", ".join(f"{column} = :{column}" for column in values)
+    db.session.execute(
+        text(f"UPDATE audit_entry SET {assignments} WHERE seq = :seq"), {**values, "seq": seq}
+    )
+    db.session.expire_all()

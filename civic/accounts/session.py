@@ -14,7 +14,7 @@ def init_login(app: Flask) -> None:
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = "Sign in to see that page."
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "strong"
+    login_manager.session_protection = "basic"
 
     @login_manager.user_loader
     def _load(user_id: str) -> User | None:

@@ -145,6 +145,15 @@ def _entries_in_order(batch: int = 2000) -> Iterator[AuditEntry]:
     yield from db.session.scalars(stmt)
 
 
+def _stored_bytes(value: object) -> bytes:
+    """The body as bytes even if someone rewrote the column with another type (SQLite)."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, memoryview | bytearray):
+        return bytes(value)
+    return str(value).encode("utf-8")
+
+
 def _check_entry(entry: AuditEntry, expected_seq: int, leaf: bytes) -> str:
     """Why this stored entry is inconsistent with its own bytes, or "" when it is not."""
     if entry.seq != expected_seq:
@@ -155,7 +164,7 @@ def _check_entry(entry: AuditEntry, expected_seq: int, leaf: bytes) -> str:
         return "body is not valid JSON"
     if not isinstance(body, dict) or body.get("seq") != entry.seq:
         return "body does not carry its own sequence number"
-    if rfc8785.dumps(body) != entry.body:
+    if rfc8785.dumps(body) != _stored_bytes(entry.body):
         return "body is not canonical JSON"
     if entry.leaf_hash != leaf:
         return "stored leaf hash does not match the body"
@@ -179,7 +188,7 @@ def verify() -> Verification:
     frontier: list[bytes] = []
     size = 0
     for entry in _entries_in_order():
-        leaf = merkle.leaf_hash(entry.body)
+        leaf = merkle.leaf_hash(_stored_bytes(entry.body))
         reason = _check_entry(entry, size, leaf)
         frontier = merkle.frontier_append(frontier, size, leaf)
         size += 1

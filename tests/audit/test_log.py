@@ -13,6 +13,7 @@ from civic import audit
 from civic.audit import merkle
 from civic.audit.models import AuditEntry, AuditHead
 from civic.extensions import db
+from tests.conftest import drop_audit_guard, tamper_audit_entry
 from tests.factories import UserFactory
 
 
@@ -72,24 +73,6 @@ def test_verify_accepts_an_untouched_log():
     assert result.root == merkle.root_hash([e.body for e in _entries()])
 
 
-def _drop_guard() -> None:
-    """Simulate someone with direct database access (the guard stops mistakes, not owners)."""
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER USER"))
-    else:
-        db.session.execute(text("DROP TRIGGER audit_entry_no_update"))
-        db.session.execute(text("DROP TRIGGER audit_entry_no_delete"))
-
-
-def _tamper(seq: int, **values: object) -> None:
-    _drop_guard()
-    assignments = ", ".join(f"{column} = :{column}" for column in values)
-    db.session.execute(
-        text(f"UPDATE audit_entry SET {assignments} WHERE seq = :seq"), {**values, "seq": seq}
-    )
-    db.session.expire_all()
-
-
 def _log_of(size: int) -> None:
     for n in range(size):
         audit.record(None, "area:create", audit.Subject("area", f"a{n}"), {"n": n})
@@ -99,7 +82,7 @@ def _log_of(size: int) -> None:
 def test_verify_names_the_first_entry_whose_bytes_changed():
     _log_of(6)
     body = db.session.get(AuditEntry, 3).body.replace(b'"n":3', b'"n":9')
-    _tamper(3, body=body)
+    tamper_audit_entry(3, body=body)
     result = audit.verify()
     assert not result.ok and result.bad_seq == 3
     assert "leaf hash" in result.reason
@@ -108,7 +91,7 @@ def test_verify_names_the_first_entry_whose_bytes_changed():
 def test_verify_catches_a_rewrite_that_also_fixes_the_leaf_hash():
     _log_of(6)
     body = db.session.get(AuditEntry, 2).body.replace(b'"n":2', b'"n":7')
-    _tamper(2, body=body, leaf_hash=merkle.leaf_hash(body))
+    tamper_audit_entry(2, body=body, leaf_hash=merkle.leaf_hash(body))
     result = audit.verify()
     assert not result.ok and result.bad_seq == 2
     assert "root" in result.reason
@@ -116,7 +99,7 @@ def test_verify_catches_a_rewrite_that_also_fixes_the_leaf_hash():
 
 def test_verify_catches_a_deleted_last_entry():
     _log_of(4)
-    _drop_guard()
+    drop_audit_guard()
     db.session.execute(text("DELETE FROM audit_entry WHERE seq = 3"))
     db.session.expire_all()
     result = audit.verify()
@@ -125,6 +108,6 @@ def test_verify_catches_a_deleted_last_entry():
 
 def test_verify_catches_a_changed_index_column():
     _log_of(3)
-    _tamper(1, action="area:delete")
+    tamper_audit_entry(1, action="area:delete")
     result = audit.verify()
     assert not result.ok and result.bad_seq == 1

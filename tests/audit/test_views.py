@@ -1,0 +1,88 @@
+"""The public audit pages: no sign-in, newest first, filters, keyset pages, trails, htmx."""
+
+from __future__ import annotations
+
+import re
+
+from civic import audit
+from civic.extensions import db
+
+
+def _log(n: int, action: str = "area:create", subject: str = "a") -> None:
+    for i in range(n):
+        audit.record(None, action, audit.Subject("area", f"{subject}{i}"), {"i": i})
+    db.session.flush()
+
+
+def test_audit_is_public_and_newest_first(client):
+    _log(3)
+    page = client.get("/audit").get_data(as_text=True)
+    assert page.index("#2") < page.index("#1") < page.index("#0")
+
+
+def test_filter_by_action_and_subject(client):
+    _log(3, "area:create")
+    _log(2, "group:create", "g")
+    page = client.get("/audit?action=group:create").get_data(as_text=True)
+    assert page.count('<code class="civic-mono">group:create</code>') == 2
+    assert '<code class="civic-mono">area:create</code>' not in page.split('id="results"')[1]
+    one = client.get("/audit?subject=area:a1").get_data(as_text=True).split('id="results"')[1]
+    assert "area: a1" in one and "area: a0" not in one
+
+
+NEXT_RE = re.compile(r'href="([^"]+)" rel="next"')
+
+
+def _seqs(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'">#(\d+)</a>', html.split('id="results"')[1])]
+
+
+def test_keyset_pages_cover_the_log_exactly_once(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "AUDIT_PAGE_SIZE", 10)
+    _log(23)
+    seen, url, pages = [], "/audit", 0
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        seen += _seqs(html)
+        pages += 1
+        match = NEXT_RE.search(html)
+        url = match.group(1).replace("&amp;", "&") if match else None
+    assert pages == 3
+    assert seen == list(range(22, -1, -1))
+
+
+def test_newer_link_goes_back(client):
+    _log(15)
+    older = client.get("/audit?size=10&before=5").get_data(as_text=True)
+    assert "Newer entries" in older
+    newer = client.get("/audit?size=10&after=4").get_data(as_text=True)
+    assert _seqs(newer) == list(range(14, 4, -1))
+
+
+def test_htmx_request_gets_only_the_results_block(htmx_client):
+    _log(2)
+    response = htmx_client.get("/audit?action=area:create")
+    body = response.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="results">')
+    assert "<html" not in body and "#1" in body
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_history_restore_gets_the_full_page(htmx_client):
+    _log(1)
+    response = htmx_client.get("/audit", headers={"HX-History-Restore-Request": "true"})
+    assert "<html" in response.get_data(as_text=True)
+
+
+def test_subject_trail_and_entry_page(client):
+    audit.record(None, "area:create", audit.Subject("area", "riverside"), {"name": "Riverside"})
+    _log(2)
+    audit.record(None, "area:update", audit.Subject("area", "riverside"), {"name": "River"})
+    db.session.flush()
+    trail = client.get("/audit/subject/area/riverside").get_data(as_text=True)
+    assert trail.index("area:create") < trail.index("area:update")
+    assert "a0" not in trail
+    entry = client.get("/audit/entries/0").get_data(as_text=True)
+    assert "Riverside" in entry and "Leaf hash" in entry
+    assert client.get("/audit/entries/99").status_code == 404
+    assert client.get("/audit/subject/area/nowhere").status_code == 404

@@ -147,8 +147,8 @@ def drop_audit_guard() -> None:
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER USER"))
     else:
-        db.session.execute(text("DROP TRIGGER audit_entry_no_update"))
-        db.session.execute(text("DROP TRIGGER audit_entry_no_delete"))
+        db.session.execute(text("DROP TRIGGER IF EXISTS audit_entry_no_update"))
+        db.session.execute(text("DROP TRIGGER IF EXISTS audit_entry_no_delete"))
 
 
 def tamper_audit_entry(seq: int, **values: object) -> None:

@@ -352,6 +352,9 @@ def test_bad_input_controls_are_valid():
         (GOOD_LEAF, None, 1, [], GOOD_LEAF),
         (GOOD_LEAF.hex(), 0, 1, [], GOOD_LEAF.hex()),
         (GOOD_LEAF[:31], 0, 1, [], GOOD_LEAF[:31]),
+        # Self-consistent but built on a 31-byte "hash": only the length check can refuse it.
+        (GOOD_LEAF[:31], 0, 2, TWO, node_hash(GOOD_LEAF[:31], TWO[0])),
+        (GOOD_LEAF.hex(), 0, 2, TWO, ROOTS[2]),
         (GOOD_LEAF + b"\x00", 0, 1, [], GOOD_LEAF + b"\x00"),
         (GOOD_LEAF, 0, 1, None, GOOD_LEAF),
         (GOOD_LEAF, 0, 2, None, ROOTS[2]),
@@ -377,6 +380,7 @@ def test_verify_inclusion_returns_false_on_bad_input(args):
         (1, 2, None, ROOTS[2], TWO),
         (1, 2, ROOTS[1], ROOTS[2][:31], TWO),
         (1, 2, ROOTS[1][:31], ROOTS[2], TWO),
+        (1, 2, ROOTS[1][:31], node_hash(ROOTS[1][:31], TWO[0]), TWO),
         (1, 2, ROOTS[1], ROOTS[2], None),
         (1, 2, ROOTS[1], ROOTS[2], TWO[0]),
         (1, 2, ROOTS[1], ROOTS[2], [TWO[0][:16]]),

@@ -82,9 +82,11 @@ def _register_blueprints(app: Flask) -> None:
     from civic.accounts.views import bp as accounts_bp
     from civic.audit.views import bp as audit_bp
     from civic.cli import civic_cli
+    from civic.discussions.views import bp as discussions_bp
     from civic.pages import bp as pages_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(discussions_bp)
     app.cli.add_command(civic_cli)

@@ -64,10 +64,21 @@ def _codes_file():
 
 
 def load() -> str:
-    """Create the demo data once; return what to tell the person running `make run`."""
-    if services.find_user_by_email(ADMIN[0]) is not None:
-        return "Demo data already loaded.\n" + ACCOUNTS_TEXT + _unused_codes_text()
+    """Create each part of the demo once; return what to tell the person running `make run`."""
+    loaded = [name for name, step in STEPS if step()]
+    status = f"Demo data loaded: {', '.join(loaded)}." if loaded else "Demo data already loaded."
+    return status + "\n" + ACCOUNTS_TEXT + _unused_codes_text()
 
+
+def _user(email: str):
+    user = services.find_user_by_email(email)
+    assert user is not None, f"demo account {email} missing"
+    return user
+
+
+def _accounts_and_areas() -> bool:
+    if services.find_user_by_email(ADMIN[0]) is not None:
+        return False
     email, name, password, role = ADMIN
     admin = services.create_user(None, email, name, password, role)
     people = {}
@@ -110,7 +121,7 @@ def load() -> str:
     services.confirm_eligibility(
         moderator, people[NEIGHBOURS[3][0]], areas["northgate"], "Tenancy agreement seen at library"
     )
-    for email, _ in NEIGHBOURS[:3]:
+    for email in [ORGANISER[0]] + [email for email, _ in NEIGHBOURS[:3]]:
         services.confirm_eligibility(
             moderator, people[email], areas["millbrook"], "On the TRA's tenancy list"
         )
@@ -119,7 +130,70 @@ def load() -> str:
     path = _codes_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(unused) + "\n")
-    return "Demo data loaded.\n" + ACCOUNTS_TEXT + _unused_codes_text()
+    return True
+
+
+def _discussions() -> bool:
+    from civic.discussions import services as talk
+
+    if talk.find_thread("area", "riverside") is not None:
+        return False
+    sam, jamal = _user(RESIDENT[0]), _user(NEIGHBOURS[0][0])
+    rosa, bridget = _user(MODERATOR[0]), _user(ORGANISER[0])
+    eileen, tomasz = _user(NEIGHBOURS[1][0]), _user(NEIGHBOURS[2][0])
+
+    def say(who, text, parent=None, subject=("area", "riverside")):
+        return talk.post_comment(who, *subject, text, parent.id if parent else None)
+
+    pool = say(
+        sam,
+        "The **Riverside leisure centre** pool has been closed three Saturdays this month. "
+        "Does anyone know whether that is staffing or the boiler again?",
+    )
+    answer = say(
+        jamal,
+        "Staffing. The contractor cut the lifeguard rota in March: the council's own "
+        "[performance report](https://example.org/riverside-kpis) shows it.",
+        pool,
+    )
+    say(sam, "Thanks. Then it belongs in the consultation on the leisure contract.", answer)
+    say(
+        rosa,
+        "Moderator here: the council will publish the contract's KPIs on Civic before the "
+        "vote, so everyone can check them.",
+        answer,
+    )
+    bins = say(
+        jamal,
+        "Bin collections on Holbeck Moor Road were missed twice in October. Is it only us?",
+    )
+    say(sam, "Same on Top Moor Side. Reported both times.", bins)
+    rude = say(
+        jamal,
+        "Whoever runs the depot should be named and shamed: he lives at 14 Elm Row.",
+    )
+    talk.flag_comment(sam, rude, "personal_data")
+    talk.hide_comment(rosa, rude, "Shares someone's home address")
+    spam = say(sam, "Cheap flights!!! click here [now](https://example.com/deal)")
+    talk.flag_comment(jamal, spam, "spam")
+
+    fun_day = say(
+        bridget,
+        "Planning for the **summer fun day** starts next week. Ideas for stalls welcome:\n\n"
+        "- bouncy castle (again?)\n- plant swap\n- repair café",
+        subject=("group", "millbrook-tra"),
+    )
+    say(
+        eileen,
+        "A repair café would be brilliant. I can bring my sewing machine.",
+        fun_day,
+        subject=("group", "millbrook-tra"),
+    )
+    say(tomasz, "I can run the plant swap.", fun_day, subject=("group", "millbrook-tra"))
+    return True
+
+
+STEPS = [("accounts and areas", _accounts_and_areas), ("discussions", _discussions)]
 
 
 def _unused_codes_text() -> str:

@@ -1,0 +1,1 @@
+"""Discussion threads on any subject, with accountable moderation."""

@@ -1,0 +1,57 @@
+"""Forms for comments, reports and moderation decisions."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Length, Optional, Regexp
+
+from civic.discussions.models import FLAG_LABELS
+
+
+class CommentForm(FlaskForm):
+    # Length is checked by the service (one message, and the text is kept); no validator here
+    body = TextAreaField(
+        "Your comment",
+        widget=GovCharacterCount(),
+        description="You can use Markdown: *italic*, **bold**, [a link](https://...), lists.",
+    )
+    parent_id = HiddenField(validators=[Optional(), Regexp(r"^\d{1,12}$")])
+    submit = SubmitField("Post comment", widget=GovSubmitInput())
+
+
+class EditForm(FlaskForm):
+    body = TextAreaField("Edit your comment", widget=GovCharacterCount())
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+
+class FlagForm(FlaskForm):
+    reason = RadioField(
+        "Why are you reporting this comment?",
+        choices=[(reason.value, label) for reason, label in FLAG_LABELS.items()],
+        widget=GovRadioInput(),
+        validate_choice=False,  # the service names the problem instead
+    )
+    detail = TextAreaField(
+        "Tell the moderators more (needed for 'Something else')",
+        widget=GovTextArea(),
+        validators=[Length(max=500, message="Keep it to 500 characters")],
+    )
+    submit = SubmitField("Send report", widget=GovSubmitInput())
+
+
+class ModerateForm(FlaskForm):
+    reason = StringField(
+        "Reason, shown publicly in the thread and the audit log",
+        widget=GovTextInput(),
+        validators=[Length(max=500, message="Keep the reason to 500 characters")],
+    )
+    hide = SubmitField("Hide comment", widget=GovSubmitInput())
+    restore = SubmitField("Restore comment", widget=GovSubmitInput())

@@ -1,0 +1,147 @@
+"""Threads, comments (with replies and edit history) and residents' flags."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from civic.accounts.models import User, utcnow
+from civic.audit import Subject
+from civic.extensions import db
+
+
+class CommentState(enum.StrEnum):
+    VISIBLE = "visible"
+    PENDING = "pending"  # hidden automatically after enough flags, until a moderator decides
+    HIDDEN = "hidden"  # hidden by a moderator, with a public reason
+
+
+class FlagReason(enum.StrEnum):
+    SPAM = "spam"
+    ABUSE = "abuse"
+    OFF_TOPIC = "off_topic"
+    PERSONAL_DATA = "personal_data"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return FLAG_LABELS[self]
+
+
+FLAG_LABELS = {
+    FlagReason.SPAM: "Spam or advertising",
+    FlagReason.ABUSE: "Abusive, threatening or discriminatory",
+    FlagReason.OFF_TOPIC: "Off-topic",
+    FlagReason.PERSONAL_DATA: "Shares someone's personal data",
+    FlagReason.OTHER: "Something else",
+}
+
+
+class FlagResolution(enum.StrEnum):
+    UPHELD = "upheld"
+    DISMISSED = "dismissed"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e])
+
+
+class Thread(db.Model):
+    """One discussion per subject (a budget round, a proposal, an area ...)."""
+
+    __tablename__ = "discussion_thread"
+    __table_args__ = (UniqueConstraint("subject_type", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    subject_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    comment_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def audit_subject(self) -> Subject:
+        return Subject("thread", str(self.id))
+
+
+class Comment(db.Model):
+    __tablename__ = "comment"
+    __table_args__ = (
+        # first page: a thread's top-level comments, newest first (root_id IS NULL)
+        Index("ix_comment_thread_root_created", "thread_id", "root_id", "created_at", "id"),
+        Index("ix_comment_author_created", "author_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("discussion_thread.id"), nullable=False)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id"))
+    root_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id"), index=True)
+    depth: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    body_source: Mapped[str] = mapped_column(Text, nullable=False)
+    body_html: Mapped[str] = mapped_column(Text, nullable=False)
+    state: Mapped[CommentState] = mapped_column(
+        _enum(CommentState, "comment_state"), nullable=False, default=CommentState.VISIBLE
+    )
+    hidden_reason: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    flag_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    reply_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    parent: Mapped[Comment | None] = relationship(
+        remote_side="Comment.id", foreign_keys=[parent_id], lazy="raise"
+    )
+    thread: Mapped[Thread] = relationship(lazy="select")
+
+    @property
+    def audit_subject(self) -> Subject:
+        return Subject("comment", str(self.id))
+
+    @property
+    def is_visible(self) -> bool:
+        return self.state is CommentState.VISIBLE
+
+
+class CommentRevision(db.Model):
+    """An earlier text of an edited comment, kept so edits cannot quietly rewrite history."""
+
+    __tablename__ = "comment_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), nullable=False, index=True)
+    body_source: Mapped[str] = mapped_column(Text, nullable=False)
+    body_html: Mapped[str] = mapped_column(Text, nullable=False)
+    written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class Flag(db.Model):
+    """A resident's report of a comment; one per person per comment (database-enforced)."""
+
+    __tablename__ = "comment_flag"
+    __table_args__ = (UniqueConstraint("comment_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), nullable=False, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    reason: Mapped[FlagReason] = mapped_column(_enum(FlagReason, "flag_reason"), nullable=False)
+    detail: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    resolution: Mapped[FlagResolution | None] = mapped_column(
+        _enum(FlagResolution, "flag_resolution")
+    )
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    comment: Mapped[Comment] = relationship()

@@ -1,0 +1,464 @@
+"""Posting, editing, flagging and moderating comments: permission, validation, write, audit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from civic import audit
+from civic.accounts.models import User, utcnow
+from civic.discussions.models import (
+    Comment,
+    CommentRevision,
+    CommentState,
+    Flag,
+    FlagReason,
+    FlagResolution,
+    Thread,
+)
+from civic.discussions.subjects import SubjectInfo, resolve
+from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from civic.extensions import db
+from civic.markdown import render
+from civic.permissions import require_moderator, require_signed_in
+
+MAX_LENGTH = 5000
+MAX_DEPTH = 3  # replies deeper than this are shown flat, "in reply to" their parent
+ROOTS_PER_PAGE = 20
+REPLIES_SHOWN = 10
+DUPLICATE_WINDOW = timedelta(minutes=10)
+
+
+def _setting(name: str, default: int) -> int:
+    return int(current_app.config.get(name, default))
+
+
+# --- threads ----------------------------------------------------------------------------
+
+
+def find_thread(subject_type: str, subject_id: str) -> Thread | None:
+    return db.session.scalar(
+        select(Thread).where(Thread.subject_type == subject_type, Thread.subject_id == subject_id)
+    )
+
+
+def thread_for(subject_type: str, subject_id: str) -> Thread:
+    """The subject's thread, created on first use; two requests racing still get one."""
+    resolve(subject_type, subject_id)  # only registered, existing subjects get threads
+    thread = find_thread(subject_type, subject_id)
+    if thread is not None:
+        return thread
+    try:
+        with db.session.begin_nested():
+            thread = Thread(subject_type=subject_type, subject_id=subject_id, comment_count=0)
+            db.session.add(thread)
+    except IntegrityError:
+        thread = find_thread(subject_type, subject_id)
+        assert thread is not None
+    return thread
+
+
+# --- posting and editing ----------------------------------------------------------------
+
+
+def can_post(user: User | None, subject: SubjectInfo) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return subject.area is None or user.is_moderator or user.is_eligible_in(subject.area)
+
+
+def _require_poster(user: User | None, subject: SubjectInfo) -> User:
+    user = require_signed_in(user)
+    if not can_post(user, subject):
+        assert subject.area is not None
+        raise PermissionDenied(
+            f"Only residents of {subject.area.name} can post here. To show you live there, "
+            "enter the code from your letter on the 'Your areas' page."
+        )
+    return user
+
+
+def _clean_body(body: str) -> str:
+    text = (body or "").strip()
+    if not text:
+        raise ValidationFailed({"body": "Write your comment before posting"})
+    if len(text) > MAX_LENGTH:
+        raise ValidationFailed(
+            {"body": f"Comments can be at most {MAX_LENGTH:,} characters; yours has {len(text):,}"}
+        )
+    return text
+
+
+def _check_pace(author: User, thread: Thread, text: str) -> None:
+    """Refuse floods and double-posts here, so the message appears next to the kept text."""
+    now = utcnow()
+    limit = _setting("COMMENTS_PER_MINUTE", 5)
+    recent = db.session.scalar(
+        select(func.count())
+        .select_from(Comment)
+        .where(Comment.author_id == author.id, Comment.created_at > now - timedelta(minutes=1))
+    )
+    if recent >= limit:
+        raise ValidationFailed(
+            {
+                "body": f"You have posted {recent} comments in the last minute. Wait a minute, "
+                "then post again: your text is kept below."
+            }
+        )
+    duplicate = db.session.scalar(
+        select(Comment.id).where(
+            Comment.author_id == author.id,
+            Comment.thread_id == thread.id,
+            Comment.body_source == text,
+            Comment.created_at > now - DUPLICATE_WINDOW,
+        )
+    )
+    if duplicate is not None:
+        raise ValidationFailed({"body": "You posted this same comment a moment ago"})
+
+
+def post_comment(
+    actor: User | None,
+    subject_type: str,
+    subject_id: str,
+    body: str,
+    parent_id: int | None = None,
+) -> Comment:
+    subject = resolve(subject_type, subject_id)
+    author = _require_poster(actor, subject)
+    text = _clean_body(body)
+    thread = thread_for(subject_type, subject_id)
+    parent = None
+    if parent_id is not None:
+        parent = db.session.get(Comment, parent_id)
+        if parent is None or parent.thread_id != thread.id:
+            raise NotFound("The comment you are replying to is not in this discussion.")
+        if not parent.is_visible:
+            raise Conflict("You cannot reply to a hidden comment.")
+    _check_pace(author, thread, text)
+    comment = Comment(
+        thread_id=thread.id,
+        parent_id=parent.id if parent else None,
+        root_id=(parent.root_id or parent.id) if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        author_id=author.id,
+        body_source=text,
+        body_html=render(text),
+        state=CommentState.VISIBLE,
+        created_at=utcnow(),
+    )
+    db.session.add(comment)
+    # counters move in SQL, not Python, so concurrent posts cannot lose an increment
+    db.session.execute(
+        update(Thread).where(Thread.id == thread.id).values(comment_count=Thread.comment_count + 1)
+    )
+    if comment.root_id is not None:
+        db.session.execute(
+            update(Comment)
+            .where(Comment.id == comment.root_id)
+            .values(reply_count=Comment.reply_count + 1)
+        )
+    db.session.flush()
+    db.session.refresh(thread)
+    audit.record(
+        author,
+        "comment:post",
+        comment,
+        {"thread": thread.id, "subject": f"{subject_type}:{subject_id}", "parent": parent_id},
+    )
+    return comment
+
+
+def edit_window() -> timedelta:
+    return timedelta(minutes=_setting("COMMENT_EDIT_MINUTES", 15))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+def can_edit(user: User | None, comment: Comment) -> bool:
+    return (
+        user is not None
+        and user.is_authenticated
+        and comment.author_id == user.id
+        and comment.is_visible
+        and utcnow() - _aware(comment.created_at) <= edit_window()
+    )
+
+
+def edit_comment(actor: User | None, comment: Comment, body: str) -> None:
+    user = require_signed_in(actor)
+    if comment.author_id != user.id:
+        raise PermissionDenied("Only the author can edit a comment.")
+    if not can_edit(user, comment):
+        minutes = int(edit_window().total_seconds() // 60)
+        raise Conflict(f"Comments can be edited for {minutes} minutes after posting.")
+    text = _clean_body(body)
+    if text == comment.body_source:
+        return
+    db.session.add(
+        CommentRevision(
+            comment_id=comment.id,
+            body_source=comment.body_source,
+            body_html=comment.body_html,
+            written_at=comment.edited_at or comment.created_at,
+        )
+    )
+    comment.body_source = text
+    comment.body_html = render(text)
+    comment.edited_at = utcnow()
+    audit.record(user, "comment:edit", comment, {"thread": comment.thread_id})
+    db.session.flush()
+
+
+# --- flags and moderation ---------------------------------------------------------------
+
+
+def flag_comment(actor: User | None, comment: Comment, reason: str, detail: str = "") -> Flag:
+    user = require_signed_in(actor)
+    if comment.author_id == user.id:
+        raise Conflict("You cannot report your own comment; you can edit it or ask a moderator.")
+    try:
+        category = FlagReason(reason)
+    except ValueError:
+        raise ValidationFailed({"reason": "Choose why you are reporting this comment"}) from None
+    detail = (detail or "").strip()
+    if category is FlagReason.OTHER and not detail:
+        raise ValidationFailed({"detail": "Say what is wrong with this comment"})
+    if len(detail) > 500:
+        raise ValidationFailed({"detail": "Keep the explanation to 500 characters"})
+    flag = Flag(comment_id=comment.id, user_id=user.id, reason=category, detail=detail)
+    try:
+        with db.session.begin_nested():
+            db.session.add(flag)
+    except IntegrityError:
+        raise Conflict(
+            "You have already reported this comment; a moderator will look at it."
+        ) from None
+    db.session.execute(
+        update(Comment).where(Comment.id == comment.id).values(flag_count=Comment.flag_count + 1)
+    )
+    db.session.refresh(comment)
+    audit.record(user, "comment:flag", comment, {"reason": category.value})
+    threshold = _setting("FLAGS_TO_HIDE", 3)
+    if comment.state is CommentState.VISIBLE and comment.flag_count >= threshold:
+        comment.state = CommentState.PENDING
+        audit.record(None, "comment:auto_hide", comment, {"flags": comment.flag_count})
+    db.session.flush()
+    return flag
+
+
+def _resolve_flags(comment: Comment, resolution: FlagResolution) -> int:
+    result = db.session.execute(
+        update(Flag)
+        .where(Flag.comment_id == comment.id, Flag.resolution.is_(None))
+        .values(resolution=resolution, resolved_at=utcnow())
+    )
+    return result.rowcount
+
+
+def _public_reason(reason: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationFailed({"reason": "Give the reason; it is shown in the thread"})
+    if len(text) > 500:
+        raise ValidationFailed({"reason": "Keep the reason to 500 characters"})
+    return text
+
+
+def hide_comment(actor: User | None, comment: Comment, reason: str) -> None:
+    moderator = require_moderator(actor)
+    text = _public_reason(reason)
+    if comment.state is CommentState.HIDDEN:
+        raise Conflict("This comment is already hidden.")
+    comment.state = CommentState.HIDDEN
+    comment.hidden_reason = text
+    upheld = _resolve_flags(comment, FlagResolution.UPHELD)
+    audit.record(moderator, "comment:hide", comment, {"reason": text, "flags_upheld": upheld})
+    db.session.flush()
+
+
+def restore_comment(actor: User | None, comment: Comment, reason: str) -> None:
+    moderator = require_moderator(actor)
+    text = _public_reason(reason)
+    if comment.state is CommentState.VISIBLE and not _open_flags(comment):
+        raise Conflict("This comment is visible and has no open reports.")
+    comment.state = CommentState.VISIBLE
+    comment.hidden_reason = ""
+    dismissed = _resolve_flags(comment, FlagResolution.DISMISSED)
+    audit.record(
+        moderator, "comment:restore", comment, {"reason": text, "flags_dismissed": dismissed}
+    )
+    db.session.flush()
+
+
+def _open_flags(comment: Comment) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Flag)
+        .where(Flag.comment_id == comment.id, Flag.resolution.is_(None))
+    )
+
+
+def moderation_queue(actor: User | None, limit: int = 100) -> list[tuple[Comment, list[Flag]]]:
+    """Comments hidden pending review or with open reports, most reported first."""
+    require_moderator(actor)
+    open_flag = select(Flag.comment_id).where(Flag.resolution.is_(None))
+    comments = list(
+        db.session.scalars(
+            select(Comment)
+            .where(or_(Comment.state == CommentState.PENDING, Comment.id.in_(open_flag)))
+            .order_by(Comment.flag_count.desc(), Comment.created_at)
+            .limit(limit)
+        )
+    )
+    flags: dict[int, list[Flag]] = {c.id: [] for c in comments}
+    if comments:
+        for flag in db.session.scalars(
+            select(Flag)
+            .where(Flag.comment_id.in_(flags), Flag.resolution.is_(None))
+            .order_by(Flag.created_at)
+        ):
+            flags[flag.comment_id].append(flag)
+    return [(c, flags[c.id]) for c in comments]
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+@dataclass
+class ThreadPage:
+    """One page of a thread, loaded in a fixed number of queries whatever its size."""
+
+    thread: Thread | None
+    roots: list[Comment]
+    replies: dict[int, list[Comment]] = field(default_factory=dict)
+    older: str | None = None  # cursor for the next page of top-level comments
+    flagged: set[int] = field(default_factory=set)
+    names: dict[int, str] = field(default_factory=dict)
+
+    def display_depth(self, comment: Comment) -> int:
+        return min(comment.depth, MAX_DEPTH)
+
+    def in_reply_to(self, comment: Comment) -> str | None:
+        if comment.parent_id is None:
+            return None
+        return self.names.get(comment.parent_id, "an earlier comment")
+
+
+def _cursor(comment: Comment) -> str:
+    return f"{_aware(comment.created_at).isoformat()}_{comment.id}"
+
+
+def _parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    if not cursor:
+        return None
+    moment, _, ident = cursor.rpartition("_")
+    try:
+        return datetime.fromisoformat(moment), int(ident)
+    except ValueError:
+        raise ValidationFailed({"before": "That page of comments does not exist"}) from None
+
+
+def _ordered_replies(root: Comment, flat: list[Comment]) -> list[Comment]:
+    """Replies in conversation order: each one directly after its parent (depth first)."""
+    children: dict[int, list[Comment]] = {}
+    for reply in flat:
+        children.setdefault(reply.parent_id or root.id, []).append(reply)
+    ordered: list[Comment] = []
+    stack = list(reversed(children.get(root.id, [])))
+    seen = {root.id}
+    while stack:
+        node = stack.pop()
+        ordered.append(node)
+        seen.add(node.id)
+        stack.extend(reversed(children.get(node.id, [])))
+    # replies whose parent was not loaded (beyond the shown limit) go last, flat
+    ordered += [r for r in flat if r.id not in seen]
+    return ordered
+
+
+def thread_page(
+    subject_type: str, subject_id: str, viewer: User | None, before: str | None = None
+) -> ThreadPage:
+    thread = find_thread(subject_type, subject_id)
+    if thread is None:
+        return ThreadPage(thread=None, roots=[])
+    stmt = select(Comment).where(Comment.thread_id == thread.id, Comment.root_id.is_(None))
+    if (cursor := _parse_cursor(before)) is not None:
+        moment, ident = cursor
+        stmt = stmt.where(
+            or_(Comment.created_at < moment, and_(Comment.created_at == moment, Comment.id < ident))
+        )
+    rows = list(
+        db.session.scalars(
+            stmt.order_by(Comment.created_at.desc(), Comment.id.desc()).limit(ROOTS_PER_PAGE + 1)
+        )
+    )
+    roots, more = rows[:ROOTS_PER_PAGE], len(rows) > ROOTS_PER_PAGE
+    page = ThreadPage(thread=thread, roots=roots, older=_cursor(roots[-1]) if more else None)
+    if not roots:
+        return page
+    root_ids = [r.id for r in roots]
+    numbered = (
+        select(
+            Comment.id,
+            func.row_number()
+            .over(partition_by=Comment.root_id, order_by=(Comment.created_at, Comment.id))
+            .label("n"),
+        )
+        .where(Comment.root_id.in_(root_ids))
+        .subquery()
+    )
+    replies = db.session.scalars(
+        select(Comment)
+        .join(numbered, numbered.c.id == Comment.id)
+        .where(numbered.c.n <= REPLIES_SHOWN)
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    by_root: dict[int, list[Comment]] = {}
+    for reply in replies:
+        by_root.setdefault(reply.root_id, []).append(reply)
+    page.replies = {root.id: _ordered_replies(root, by_root.get(root.id, [])) for root in roots}
+    page.names = {c.id: c.author.display_name for c in [*roots, *replies]}
+    if viewer is not None and viewer.is_authenticated:
+        shown = root_ids + [r.id for r in replies]
+        page.flagged = set(
+            db.session.scalars(
+                select(Flag.comment_id).where(Flag.user_id == viewer.id, Flag.comment_id.in_(shown))
+            )
+        )
+    return page
+
+
+def comment_with_replies(comment_id: int) -> tuple[Comment, list[Comment], dict[int, str]]:
+    """A top-level comment and all its replies (the "show all replies" page)."""
+    root = db.session.get(Comment, comment_id)
+    if root is None:
+        raise NotFound("That comment does not exist.")
+    if root.root_id is not None:
+        root = db.session.get(Comment, root.root_id)
+    replies = list(
+        db.session.scalars(
+            select(Comment)
+            .where(Comment.root_id == root.id)
+            .order_by(Comment.created_at, Comment.id)
+        )
+    )
+    names = {c.id: c.author.display_name for c in [root, *replies]}
+    return root, _ordered_replies(root, replies), names
+
+
+def revisions(comment: Comment) -> list[CommentRevision]:
+    return list(
+        db.session.scalars(
+            select(CommentRevision)
+            .where(CommentRevision.comment_id == comment.id)
+            .order_by(CommentRevision.written_at)
+        )
+    )

@@ -1,0 +1,222 @@
+"""Discussion pages: read by anyone; post, reply, edit, report and moderate, with or without JS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from civic.discussions import services
+from civic.discussions.forms import CommentForm, EditForm, FlagForm, ModerateForm
+from civic.discussions.models import Comment, Thread
+from civic.discussions.subjects import resolve
+from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from civic.extensions import db, limiter
+from civic.forms import attach_errors
+from civic.permissions import require_moderator
+from civic.web import render, wants_fragment
+
+bp = Blueprint("discussions", __name__, url_prefix="/discussions")
+
+
+def _comment_or_404(comment_id: int) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound("That comment does not exist.")
+    return comment
+
+
+def _thread_url(thread: Thread, comment: Comment | None = None) -> str:
+    anchor = f"comment-{comment.id}" if comment else None
+    return url_for(
+        "discussions.thread",
+        subject_type=thread.subject_type,
+        subject_id=thread.subject_id,
+        _anchor=anchor,
+    )
+
+
+def _thread_context(subject_type: str, subject_id: str, form: CommentForm) -> dict[str, Any]:
+    subject = resolve(subject_type, subject_id)
+    page = services.thread_page(
+        subject_type, subject_id, current_user, before=request.args.get("before")
+    )
+    return {
+        "subject": subject,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "page": page,
+        "form": form,
+        "can_post": services.can_post(current_user, subject),
+        "services": services,
+    }
+
+
+@bp.get("/<subject_type>/<path:subject_id>")
+def thread(subject_type: str, subject_id: str) -> Any:
+    context = _thread_context(subject_type, subject_id, CommentForm())
+    block = "older_page" if request.args.get("before") else None
+    return render("discussions/thread.html", block=block, **context)
+
+
+@bp.post("/<subject_type>/<path:subject_id>")
+@login_required
+@limiter.limit("30 per minute")
+def post(subject_type: str, subject_id: str) -> Any:
+    form = CommentForm()
+    parent_id = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
+    if form.validate_on_submit():
+        try:
+            comment = services.post_comment(
+                current_user, subject_type, subject_id, form.body.data or "", parent_id
+            )
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        else:
+            if wants_fragment():
+                return _posted_fragment(comment, subject_type, subject_id)
+            flash("Your comment is posted.", "success")
+            return redirect(_thread_url(comment.thread, comment))
+    if parent_id is not None:
+        parent = _comment_or_404(parent_id)
+        return render(
+            "discussions/reply.html", block="reply_form", status=422, parent=parent, form=form
+        )
+    context = _thread_context(subject_type, subject_id, form)
+    response = render("discussions/thread.html", block="comment_form", status=422, **context)
+    if wants_fragment():
+        # the form's hx-target is the list; an invalid post re-renders the form in place
+        return (*response, {"HX-Retarget": "#comment-form", "HX-Reswap": "outerHTML"})
+    return response
+
+
+def _posted_fragment(comment: Comment, subject_type: str, subject_id: str) -> Any:
+    """The new comment, plus (out of band) a fresh form and the updated count."""
+    page = services.ThreadPage(thread=comment.thread, roots=[])
+    if comment.parent_id is not None:
+        parent = db.session.get(Comment, comment.parent_id)
+        page.names = {parent.id: parent.author.display_name}
+    return render_template(
+        "discussions/posted.html",
+        comment=comment,
+        page=page,
+        form=CommentForm(formdata=None),
+        subject_type=subject_type,
+        subject_id=subject_id,
+        subject=resolve(subject_type, subject_id),
+        can_post=True,
+        services=services,
+    )
+
+
+@bp.get("/comments/<int:comment_id>")
+def comment(comment_id: int) -> Any:
+    root, replies, names = services.comment_with_replies(comment_id)
+    page = services.ThreadPage(thread=root.thread, roots=[root], replies={root.id: replies})
+    page.names = names
+    subject = resolve(root.thread.subject_type, root.thread.subject_id)
+    return render(
+        "discussions/comment.html", root=root, page=page, subject=subject, services=services
+    )
+
+
+@bp.get("/comments/<int:comment_id>/reply")
+@login_required
+def reply(comment_id: int) -> Any:
+    parent = _comment_or_404(comment_id)
+    form = CommentForm(parent_id=str(parent.id))
+    return render("discussions/reply.html", block="reply_form", parent=parent, form=form)
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(comment_id: int) -> Any:
+    found = _comment_or_404(comment_id)
+    if not services.can_edit(current_user, found):
+        if found.author_id != current_user.id:
+            raise PermissionDenied("Only the author can edit a comment.")
+        raise Conflict("Comments can be edited for 15 minutes after posting.")
+    form = EditForm(data={"body": found.body_source} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.edit_comment(current_user, found, form.body.data or "")
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        else:
+            if wants_fragment():
+                return _comment_fragment(found)
+            flash("Your comment is updated.", "success")
+            return redirect(_thread_url(found.thread, found))
+    status = 422 if form.is_submitted() else 200
+    return render(
+        "discussions/edit.html", block="edit_form", status=status, comment=found, form=form
+    )
+
+
+def _comment_fragment(found: Comment) -> Any:
+    page = services.ThreadPage(thread=found.thread, roots=[])
+    if found.parent_id is not None:
+        parent = db.session.get(Comment, found.parent_id)
+        page.names = {parent.id: parent.author.display_name}
+    return render_template(
+        "discussions/one_comment.html", comment=found, page=page, services=services
+    )
+
+
+@bp.get("/comments/<int:comment_id>/history")
+def history(comment_id: int) -> Any:
+    found = _comment_or_404(comment_id)
+    return render_template(
+        "discussions/history.html", comment=found, revisions=services.revisions(found)
+    )
+
+
+@bp.route("/comments/<int:comment_id>/flag", methods=["GET", "POST"])
+@login_required
+@limiter.limit("20 per hour", methods=["POST"])
+def flag(comment_id: int) -> Any:
+    found = _comment_or_404(comment_id)
+    form = FlagForm()
+    if form.validate_on_submit():
+        try:
+            services.flag_comment(current_user, found, form.reason.data or "", form.detail.data)
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        else:
+            flash("Thank you. A moderator will look at this comment.", "success")
+            return redirect(_thread_url(found.thread, found))
+    status = 422 if form.is_submitted() else 200
+    return render("discussions/flag.html", status=status, comment=found, form=form)
+
+
+@bp.get("/moderation")
+@login_required
+def moderation() -> Any:
+    queue = services.moderation_queue(current_user)
+    return render_template("discussions/moderation.html", queue=queue, form=ModerateForm())
+
+
+@bp.route("/comments/<int:comment_id>/moderate", methods=["GET", "POST"])
+@login_required
+def moderate(comment_id: int) -> Any:
+    found = _comment_or_404(comment_id)
+    form = ModerateForm()
+    if form.validate_on_submit():
+        try:
+            if form.restore.data:
+                services.restore_comment(current_user, found, form.reason.data or "")
+                flash("Comment restored; its reports are dismissed.", "success")
+            else:
+                services.hide_comment(current_user, found, form.reason.data or "")
+                flash("Comment hidden; the reason is shown in the thread.", "success")
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        else:
+            if request.args.get("back") == "queue":
+                return redirect(url_for("discussions.moderation"))
+            return redirect(_thread_url(found.thread, found))
+    elif request.method == "GET":
+        require_moderator(current_user)
+    status = 422 if form.is_submitted() else 200
+    return render("discussions/moderate.html", status=status, comment=found, form=form)

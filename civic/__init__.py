@@ -81,6 +81,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from civic.accounts.views import bp as accounts_bp
     from civic.audit.views import bp as audit_bp
+    from civic.budgets.views import bp as budgets_bp
     from civic.cli import civic_cli
     from civic.discussions.views import bp as discussions_bp
     from civic.pages import bp as pages_bp
@@ -89,4 +90,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(discussions_bp)
+    app.register_blueprint(budgets_bp)
     app.cli.add_command(civic_cli)

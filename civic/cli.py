@@ -70,3 +70,137 @@ def audit_verify_command() -> None:
     where = f"entry {result.bad_seq}" if result.bad_seq is not None else "the log"
     click.echo(f"FAILED: {where}: {result.reason}", err=True)
     raise SystemExit(1)
+
+
+pabulib_cli = click.Group("pabulib", help="Import and export Pabulib (.pb) budget files.")
+civic_cli.add_command(pabulib_cli)
+
+
+def _parse_or_exit(path: str):
+    from civic.budgets.pabulib import PabulibError, parse_file
+
+    try:
+        return parse_file(path)
+    except PabulibError as exc:
+        click.echo(f"{path}: {exc}", err=True)
+        raise SystemExit(2) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        click.echo(f"{path}: cannot read the file ({exc})", err=True)
+        raise SystemExit(2) from None
+
+
+@pabulib_cli.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--area", "area_slug", help="Area to hold the round (made from META if absent).")
+@click.option("--slug", help="Short name for the round's web address.")
+def pabulib_import_command(path: str, area_slug: str | None, slug: str | None) -> None:
+    """Create a round with the file's projects, ballots and results."""
+    from sqlalchemy import select
+
+    from civic.accounts.models import Area
+    from civic.accounts.services import create_area
+    from civic.budgets.pabulib_io import import_round
+
+    pb = _parse_or_exit(path)
+
+    def run():
+        area = None
+        if area_slug:
+            area = db.session.scalar(select(Area).where(Area.slug == area_slug))
+            if area is None:
+                raise click.ClickException(f"no area {area_slug!r}")
+        else:
+            unit = pb.meta.get("unit") or "Imported"
+            auto = "".join(c if c.isalnum() else "-" for c in unit.lower()).strip("-")[:60]
+            area = db.session.scalar(select(Area).where(Area.slug == auto)) or create_area(
+                None,
+                name=unit,
+                slug=auto,
+                kind="neighbourhood",
+                postcode_districts="",
+                description=f"Area for rounds imported from Pabulib ({unit}).",
+            )
+        return import_round(pb, area, slug=slug)
+
+    round_ = run_service(run)
+    click.echo(f"Imported {round_.slug}: {len(pb.projects)} projects, {len(pb.votes)} ballots.")
+
+
+@pabulib_cli.command("export")
+@click.argument("round_slug")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), help="File to write (stdout if absent)."
+)
+def pabulib_export_command(round_slug: str, output: str | None) -> None:
+    """Write a round as a valid .pb file."""
+    from civic.budgets.pabulib import dump
+    from civic.budgets.pabulib_io import export_round
+    from civic.budgets.services import get_round
+
+    try:
+        text = dump(export_round(get_round(round_slug)))
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        click.echo(f"Wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+@civic_cli.command("tally")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option(
+    "--rule",
+    required=True,
+    type=click.Choice(["greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1"]),
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def tally_command(path: str, rule: str, as_json: bool) -> None:
+    """Compute a file's winners with RULE without touching the database."""
+    import json
+
+    from civic.budgets.tally import compute_for_file
+
+    pb = _parse_or_exit(path)
+    import time
+
+    start = time.perf_counter()
+    try:
+        outcome = compute_for_file(pb, rule)
+    except ValueError as exc:
+        click.echo(f"{path}: {exc}", err=True)
+        raise SystemExit(2) from None
+    seconds = time.perf_counter() - start
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "selected": list(outcome.selected),
+                    "cost": outcome.cost,
+                    "rule": rule,
+                    "seconds": round(seconds, 6),
+                }
+            )
+        )
+        return
+    click.echo(
+        f"{rule}: {len(outcome.selected)} projects, cost {outcome.cost:,} "
+        f"of {outcome.budget:,} ({seconds:.3f} s)"
+    )
+    for project_id in outcome.selected:
+        click.echo(f"  {project_id}")
+
+
+budgets_cli = click.Group("budgets", help="Community budget rounds.")
+civic_cli.add_command(budgets_cli)
+
+
+@budgets_cli.command("advance")
+def budgets_advance_command() -> None:
+    """Move rounds whose phase dates have passed on (run from cron, e.g. hourly)."""
+    from civic.budgets.services import advance_due_rounds
+
+    moved = run_service(advance_due_rounds)
+    click.echo("\n".join(moved) if moved else "No round was due to move.")

@@ -10,7 +10,7 @@ from flask import current_app
 
 from civic.accounts import services
 from civic.accounts.codes import display
-from civic.accounts.models import GroupRole, Role
+from civic.accounts.models import Group, GroupRole, Role
 
 ADMIN = ("admin@civic.example", "Alex Morgan", "Riverside-Admin-Demo-26", Role.ADMIN)
 MODERATOR = ("moderator@civic.example", "Rosa Patel", "Mod-Rosa-Riverside-26", Role.MODERATOR)
@@ -193,7 +193,189 @@ def _discussions() -> bool:
     return True
 
 
-STEPS = [("accounts and areas", _accounts_and_areas), ("discussions", _discussions)]
+def _budgets() -> bool:
+    from datetime import timedelta
+    from pathlib import Path
+
+    from civic.accounts.models import Area, utcnow
+    from civic.budgets import services as budgets
+    from civic.budgets.models import BallotKind, Phase
+    from civic.budgets.pabulib import parse_file
+    from civic.budgets.pabulib_io import import_round
+    from civic.extensions import db
+
+    if db.session.scalar(db.select(Area).where(Area.slug == "assen")) is not None:
+        return False
+    rosa, sam, jamal = _user(MODERATOR[0]), _user(RESIDENT[0]), _user(NEIGHBOURS[0][0])
+    bridget, eileen, tomasz = (
+        _user(ORGANISER[0]),
+        _user(NEIGHBOURS[1][0]),
+        _user(NEIGHBOURS[2][0]),
+    )
+    riverside = db.session.scalar(db.select(Area).where(Area.slug == "riverside"))
+
+    # 1. a real round, imported: the results page as Assen published it
+    assen = services.create_area(
+        None,
+        name="Assen (Netherlands), example",
+        slug="assen",
+        kind="neighbourhood",
+        postcode_districts="",
+        description="Real data from Assen's 2024 youth budget, imported from Pabulib, to show "
+        "a finished round with its results computed by the Method of Equal Shares.",
+    )
+    pb = parse_file(Path(__file__).parent / "data" / "Netherlands_Assen_2024.pb")
+    import_round(pb, assen, slug="assen-top-idee-2024")
+
+    # 2. Riverside's own round, open for voting
+    now = utcnow()
+    days = [now - timedelta(days=d) for d in (40, 20, 2)] + [
+        now + timedelta(days=d) for d in (19, 60)
+    ]
+    round_ = budgets.create_round(
+        rosa,
+        riverside,
+        budgets.RoundSettings(
+            title="Riverside community budget 2027",
+            slug="riverside-2027",
+            description="£50,000 from the ward's share of the Community Infrastructure Levy, "
+            "for projects residents propose and choose.",
+            amount=50_000 * 100,
+            currency="GBP",
+            dates=days,
+            ballot_kind=BallotKind.APPROVAL,
+            rule="mes-add1",
+        ),
+    )
+    ideas = [
+        (
+            sam,
+            "Resurface the Holbeck Moor play area",
+            18_000,
+            "Parks",
+            "The safety surface is worn through under the swings and the council has fenced off "
+            "the climbing frame. New wet-pour surfacing for the whole play area.",
+        ),
+        (
+            jamal,
+            "Street trees on Top Moor Side",
+            9_500,
+            "Streets",
+            "Twelve street trees with guards and three years of watering, on the side of the road "
+            "with no shade at the bus stops.",
+        ),
+        (
+            sam,
+            "Repair café kit for Holbeck library",
+            3_200,
+            "Community",
+            "Tools, a sewing machine and PAT testing kit for a monthly repair café.",
+        ),
+        (
+            jamal,
+            "Youth football coaching for a year",
+            12_000,
+            "Youth",
+            "Two qualified coaches twice a week on the Moor, free for under-16s.",
+        ),
+        (
+            sam,
+            "Lighting along the riverside path",
+            22_000,
+            "Streets",
+            "Eight solar lamps on the unlit stretch between the footbridge and the lock.",
+        ),
+        (
+            jamal,
+            "Community fridge at St Matthew's",
+            4_800,
+            "Community",
+            "A fridge, hygiene training and a year's running costs to share surplus food.",
+        ),
+        (
+            sam,
+            "Reopen the Water Lane lido for a summer",
+            45_000,
+            "Leisure",
+            "Lifeguards, cleaning and a summer season at the old lido.",
+        ),
+    ]
+    # the dates already say "voting"; the stored phase moves on only when a moderator
+    # (or `flask civic budgets advance`) moves it, so ideas can still be proposed here
+    projects = [
+        budgets.propose_project(who, round_, title=t, description=d, cost_units=c, category=cat)
+        for who, t, c, cat, d in ideas
+    ]
+    budgets.advance_phase(rosa, round_, Phase.REVIEW)
+    for project in projects[:-1]:
+        if project.title.startswith("Lighting"):
+            budgets.review_project(
+                rosa,
+                project,
+                feasible=True,
+                cost_units=24_500,
+                cost_note="Highways' quote includes the ducting",
+            )
+        else:
+            budgets.review_project(rosa, project, feasible=True)
+    budgets.review_project(
+        rosa,
+        projects[-1],
+        feasible=False,
+        reason="The lido failed its structural survey in 2025, so it cannot open this summer; "
+        "its future is part of the leisure centre consultation.",
+    )
+    budgets.advance_phase(rosa, round_, Phase.VOTING)
+    budgets.cast_ballot(
+        sam, round_, [(projects[0].id, 1), (projects[2].id, 1), (projects[5].id, 1)]
+    )
+    budgets.cast_ballot(
+        jamal, round_, [(projects[1].id, 1), (projects[3].id, 1), (projects[5].id, 1)]
+    )
+
+    # 3. a neighbourhood group's own budget, still collecting ideas
+    tra = db.session.scalar(db.select(Group).where(Group.slug == "millbrook-tra"))
+    group_round = budgets.create_round(
+        bridget,
+        tra.area,
+        budgets.RoundSettings(
+            title="Millbrook community chest 2027",
+            slug="millbrook-chest-2027",
+            description="The TRA's £5,000 community chest: share out 10 points each.",
+            amount=5_000 * 100,
+            currency="GBP",
+            dates=[now - timedelta(days=3)] + [now + timedelta(days=d) for d in (14, 28, 42, 70)],
+            ballot_kind=BallotKind.CUMULATIVE,
+            rule="greedy",
+            points=10,
+            max_points_per_project=5,
+        ),
+        group=tra,
+    )
+    budgets.propose_project(
+        eileen,
+        group_round,
+        title="Summer fun day",
+        cost_units=1_800,
+        description="Bouncy castle, plant swap and a repair café.",
+        category="Events",
+    )
+    budgets.propose_project(
+        tomasz,
+        group_round,
+        title="Raised beds behind Block C",
+        cost_units=2_400,
+        description="Six raised beds and a water butt.",
+        category="Green spaces",
+    )
+    return True
+
+
+STEPS = [
+    ("accounts and areas", _accounts_and_areas),
+    ("discussions", _discussions),
+    ("community budgets", _budgets),
+]
 
 
 def _unused_codes_text() -> str:

@@ -36,7 +36,10 @@ def _database_config() -> dict[str, object]:
     if not name.endswith("_test"):
         raise pytest.UsageError("CIVIC_TEST_DATABASE_URL must name a database ending in _test")
     url = re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg://", PG_URL)
-    return {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 30}}
+    return {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 60, "max_overflow": 10},
+    }
 
 
 def on_postgres() -> bool:

@@ -80,6 +80,7 @@ def post(subject_type: str, subject_id: str) -> Any:
             return redirect(_thread_url(comment.thread, comment))
     if parent_id is not None:
         parent = _comment_or_404(parent_id)
+        form.body.id = f"body-{parent.id}"  # unique per inline form, so the summary links to it
         return render(
             "discussions/reply.html", block="reply_form", status=422, parent=parent, form=form
         )
@@ -126,6 +127,7 @@ def comment(comment_id: int) -> Any:
 def reply(comment_id: int) -> Any:
     parent = _comment_or_404(comment_id)
     form = CommentForm(parent_id=str(parent.id))
+    form.body.id = f"body-{parent.id}"
     return render("discussions/reply.html", block="reply_form", parent=parent, form=form)
 
 
@@ -138,6 +140,7 @@ def edit(comment_id: int) -> Any:
             raise PermissionDenied("Only the author can edit a comment.")
         raise Conflict("Comments can be edited for 15 minutes after posting.")
     form = EditForm(data={"body": found.body_source} if request.method == "GET" else None)
+    form.body.id = f"edit-body-{found.id}"
     if form.validate_on_submit():
         try:
             services.edit_comment(current_user, found, form.body.data or "")

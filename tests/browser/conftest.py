@@ -3,7 +3,7 @@
 The rest of the suite runs inside rolled-back transactions on an in-memory database (see
 tests/conftest.py). A browser needs a server in another thread that commits for real, so
 these tests get their own `create_app()` instance, migrated from scratch into a temporary
-file, with the people, area and letter codes they use made through the services.
+file, with the people, areas, letter codes and comments they use made through the services.
 
 Debian's Chromium is launched (Playwright's own browser download does not work here); every
 test in this directory is skipped, with the reason, when it is not installed.
@@ -24,6 +24,8 @@ from civic import create_app
 from civic.accounts import codes as code_format
 from civic.accounts import services
 from civic.accounts.models import Role
+from civic.discussions import services as discussions
+from civic.discussions.models import Comment
 from civic.extensions import db
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -40,6 +42,40 @@ HERE = Path(__file__).resolve().parent
 
 PASSWORD = "Lantern-orchard-Velvet-77"
 AREA_NAME = "Hyde Park and Woodhouse"
+SECOND_AREA_NAME = "Little London"
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone made by the fixture; every account has PASSWORD."""
+
+    email: str
+    name: str
+
+
+MODERATOR = Person("moderator@example.org", "Morgan Moderator")
+NEIGHBOUR = Person("neighbour@example.org", "Nia Neighbour")  # eligible in both areas
+# Residents of the first area who sign in to the discussion tests (each at most once).
+POSTER = Person("poster@example.org", "Ada Poster")
+REPORTER = Person("reporter@example.org", "Bo Reporter")
+PLAIN = Person("plain@example.org", "Noor Plaintext")
+# Eligible in the second area; the name is itself a payload (it must show as text).
+XSS_AUTHOR = Person("xan@example.org", "Xan <img src=x onerror=alert(2)>")
+
+# Posted (through the service) in the second area's thread; none may run in a browser.
+XSS_PAYLOADS = [
+    "<img src=x onerror=alert(1)>",
+    "[x](javascript:alert(1))",
+    "<svg/onload=alert(1)>",
+    '<a href="javascript:alert(1)">y</a>',
+    '![x](x" onerror="alert(1))',
+    "<script>alert(1)</script> [c](JaVaScRiPt:alert(1)) [e](javascript&#58;alert(1))",
+    "[r][1]\n\n[1]: javascript:alert(1)",
+    '[the areas](/accounts/areas "t\\" onmouseover=\\"alert(1)")',
+    '[back to the list](#comments-list "a<b>") <details open ontoggle=alert(1)>',
+]
+# A reply (by the moderator, to the third payload, by XSS_AUTHOR) that is also a payload.
+XSS_REPLY = "[d](data:text/html,<script>alert(1)</script>) <iframe src=javascript:alert(1)>"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -64,6 +100,8 @@ class LiveSite:
     area_name: str
     fresh_codes: list[str] = field(default_factory=list)  # unused, printable form
     used_code: str = ""  # already redeemed by another resident
+    # Seeded comments, by role in the tests: name -> (comment id, text)
+    comments: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     def take_code(self) -> str:
         """A code no other test has typed (each works once)."""
@@ -73,13 +111,14 @@ class LiveSite:
 @pytest.fixture(scope="session")
 def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
     database = tmp_path_factory.mktemp("browser") / "browser.db"
-    # The rate limits stay on: these tests post no sign-in form and few others, and the
-    # limiter is one object shared with the rest of the suite's app.
+    # The rate limits stay on (the limiter is one object shared with the rest of the suite's
+    # app). Sign-in allows 5 POSTs a minute from one address: the discussion tests sign each
+    # person in once per session and reuse the cookies, 4 sign-ins in all.
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SERVER_NAME": None})
     with app.app_context():
         upgrade()
         moderator = services.create_user(
-            None, "moderator@example.org", "Morgan Moderator", PASSWORD, Role.MODERATOR
+            None, MODERATOR.email, MODERATOR.name, PASSWORD, Role.MODERATOR
         )
         area = services.create_area(
             moderator,
@@ -91,10 +130,11 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         )
         _batch, plain = services.generate_codes(moderator, area, count=5, valid_days=30)
         neighbour = services.create_user(
-            None, "neighbour@example.org", "Nia Neighbour", PASSWORD, Role.RESIDENT
+            None, NEIGHBOUR.email, NEIGHBOUR.name, PASSWORD, Role.RESIDENT
         )
         used = plain.pop()
         services.redeem_code(neighbour, used)
+        comments = _seed_discussions(moderator, area, neighbour)
         db.session.commit()
         db.session.remove()
 
@@ -107,6 +147,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
             area_name=AREA_NAME,
             fresh_codes=[code_format.display(code) for code in plain],
             used_code=code_format.display(used),
+            comments=comments,
         )
     finally:
         server.shutdown()
@@ -114,6 +155,48 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         thread.join(timeout=10)
         with app.app_context():
             db.engine.dispose()
+
+
+def _seed_discussions(moderator, area, neighbour) -> dict[str, tuple[int, str]]:
+    """The discussion tests' people and comments (its own codes: `fresh_codes` is untouched).
+
+    post_comment allows each author 5 comments a minute, so the payloads are spread out.
+    """
+    _batch, codes = services.generate_codes(moderator, area, count=3, valid_days=30)
+    residents = {}
+    for person in (POSTER, REPORTER, PLAIN):
+        user = services.create_user(None, person.email, person.name, PASSWORD, Role.RESIDENT)
+        services.redeem_code(user, codes.pop())
+        residents[person] = user
+    second = services.create_area(
+        moderator,
+        name=SECOND_AREA_NAME,
+        slug="little-london",
+        kind="ward",
+        postcode_districts="LS7",
+        description="",
+    )
+    _batch, codes = services.generate_codes(moderator, second, count=2, valid_days=30)
+    xan = services.create_user(None, XSS_AUTHOR.email, XSS_AUTHOR.name, PASSWORD, Role.RESIDENT)
+    services.redeem_code(xan, codes.pop())
+    services.redeem_code(neighbour, codes.pop())
+
+    seeded = {}
+
+    def post(key: str, author, slug: str, text: str, parent_id: int | None = None) -> None:
+        comment = discussions.post_comment(author, "area", slug, text, parent_id)
+        seeded[key] = (comment.id, text)
+
+    post("neighbour", neighbour, "hyde-park", "The Woodhouse Moor paths need lighting.")
+    post("to_report", residents[POSTER], "hyde-park", "Ring Sam at home on 0113 496 0000.")
+    authors = [moderator, neighbour, xan]
+    for n, payload in enumerate(XSS_PAYLOADS):
+        post(f"xss{n}", authors[n % len(authors)], "little-london", payload)
+    post("xss_reply", moderator, "little-london", XSS_REPLY, parent_id=seeded["xss2"][0])
+    # a payload with a link, reported, so it is also on the moderation pages
+    reported = db.session.get(Comment, seeded["xss7"][0])
+    discussions.flag_comment(residents[REPORTER], reported, "spam", "")
+    return seeded
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,86 @@
+"""The rules a community-budget ballot must follow, checked the same way for the live
+running total (htmx) and for the final submission. Pure: no Flask, no database."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+MINOR_PER_UNIT = 100  # pence in a pound, cents in a euro, grosze in a złoty
+
+
+def money(minor: int, currency: str = "GBP") -> str:
+    symbol = {"GBP": "£", "EUR": "€", "USD": "$"}.get(currency)
+    units, pence = divmod(abs(minor), MINOR_PER_UNIT)
+    text = f"{units:,}" if not pence else f"{units:,}.{pence:02d}"
+    sign = "-" if minor < 0 else ""
+    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
+
+
+@dataclass(frozen=True)
+class BallotRules:
+    kind: str  # approval | k_of_n | cumulative | ranked
+    budget: int  # minor units
+    currency: str = "GBP"
+    min_projects: int | None = None
+    max_projects: int | None = None
+    points: int | None = None
+    max_points_per_project: int | None = None
+
+
+@dataclass
+class Check:
+    """What the voter chose, the running totals, and every rule the choice breaks."""
+
+    chosen: list[tuple[int, int]]  # (project id, points), in ballot order
+    total_cost: int = 0
+    points_used: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check(rules: BallotRules, costs: Mapping[int, int], choice: Sequence[tuple[int, int]]) -> Check:
+    """Check a ballot: `choice` lists (project id, points) in order; points are 1 except for
+    cumulative ballots. Unknown projects and repeats are errors, never silently dropped."""
+    result = Check(chosen=list(choice))
+    seen: set[int] = set()
+    for project_id, points in choice:
+        if project_id not in costs:
+            result.errors.append("One of your choices is not on this ballot: choose again")
+            continue
+        if project_id in seen:
+            result.errors.append("Choose each project only once")
+            continue
+        seen.add(project_id)
+        result.total_cost += costs[project_id]
+        result.points_used += points
+    count = len(seen)
+    if count == 0:
+        result.errors.append("Choose at least one project")
+    if rules.min_projects and 0 < count < rules.min_projects:
+        result.errors.append(f"Choose at least {rules.min_projects} projects; you chose {count}")
+    limited = rules.kind in ("approval", "k_of_n", "ranked") and rules.max_projects
+    if limited and count > rules.max_projects:
+        verb = "Rank" if rules.kind == "ranked" else "Choose"
+        result.errors.append(f"{verb} at most {rules.max_projects} projects; you chose {count}")
+    if rules.kind == "approval" and result.total_cost > rules.budget:
+        over = result.total_cost - rules.budget
+        result.errors.append(
+            f"Your projects cost {money(result.total_cost, rules.currency)}, "
+            f"{money(over, rules.currency)} more than the budget of "
+            f"{money(rules.budget, rules.currency)}: remove a project"
+        )
+    if rules.kind == "cumulative":
+        if any(points < 0 for _, points in choice):
+            result.errors.append("Points cannot be negative")
+        if rules.points and result.points_used > rules.points:
+            result.errors.append(
+                f"You can share out {rules.points} points; you used {result.points_used}"
+            )
+        cap = rules.max_points_per_project
+        if cap and any(points > cap for _, points in choice):
+            result.errors.append(f"A project can get at most {cap} points")
+    return result

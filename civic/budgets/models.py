@@ -1,0 +1,253 @@
+"""Community budget rounds, their projects, residents' ballots and the frozen results."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from civic.accounts.models import Area, Group, User, utcnow
+from civic.audit import Subject
+from civic.extensions import db
+
+
+class Phase(enum.StrEnum):
+    IDEAS = "ideas"
+    REVIEW = "review"
+    VOTING = "voting"
+    RESULTS = "results"
+    DELIVERY = "delivery"
+
+    @property
+    def label(self) -> str:
+        return PHASE_LABELS[self]
+
+    @property
+    def next(self) -> Phase | None:
+        order = list(Phase)
+        index = order.index(self)
+        return order[index + 1] if index + 1 < len(order) else None
+
+
+PHASE_LABELS = {
+    Phase.IDEAS: "Ideas: residents propose projects",
+    Phase.REVIEW: "Review: moderators check feasibility and cost",
+    Phase.VOTING: "Voting",
+    Phase.RESULTS: "Results",
+    Phase.DELIVERY: "Delivery",
+}
+
+
+class BallotKind(enum.StrEnum):
+    APPROVAL = "approval"  # choose any projects whose total cost fits the budget
+    K_OF_N = "k_of_n"  # choose up to k projects
+    CUMULATIVE = "cumulative"  # spread a number of points
+    RANKED = "ranked"  # rank up to max_length projects
+
+    @property
+    def label(self) -> str:
+        return {
+            "approval": "Choose projects within the budget",
+            "k_of_n": "Choose up to a number of projects",
+            "cumulative": "Share out points",
+            "ranked": "Rank your favourite projects",
+        }[self.value]
+
+    @property
+    def vote_type(self) -> str:
+        """The Pabulib / rules vote type this ballot produces."""
+        return {
+            "approval": "approval",
+            "k_of_n": "approval",
+            "cumulative": "cumulative",
+            "ranked": "ordinal",
+        }[self.value]
+
+
+class ProjectStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    FEASIBLE = "feasible"  # on the ballot
+    REJECTED = "rejected"
+    SELECTED = "selected"
+    NOT_SELECTED = "not_selected"
+
+
+class DeliveryStatus(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e])
+
+
+class BudgetRound(db.Model):
+    __tablename__ = "budget_round"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), nullable=False, index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("neighbourhood_group.id"))
+    amount: Mapped[int] = mapped_column(BigInteger, nullable=False)  # minor units (pence)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False, default="GBP")
+    phase: Mapped[Phase] = mapped_column(_enum(Phase, "budget_phase"), nullable=False)
+    ideas_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    review_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    voting_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    results_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    delivery_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    ballot_kind: Mapped[BallotKind] = mapped_column(
+        _enum(BallotKind, "ballot_kind"), nullable=False
+    )
+    rule: Mapped[str] = mapped_column(String(20), nullable=False, default="mes-add1")
+    min_projects: Mapped[int | None] = mapped_column(Integer)
+    max_projects: Mapped[int | None] = mapped_column(Integer)  # k for k-of-n, length for ranked
+    points: Mapped[int | None] = mapped_column(Integer)  # cumulative: points to share out
+    max_points_per_project: Mapped[int | None] = mapped_column(Integer)
+    threshold: Mapped[int | None] = mapped_column(Integer)  # greedy-threshold: minimum support
+    extra: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)  # imported META
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    area: Mapped[Area] = relationship()
+    group: Mapped[Group | None] = relationship()
+    projects: Mapped[list[Project]] = relationship(
+        back_populates="round", order_by="Project.position"
+    )
+
+    @property
+    def audit_subject(self) -> Subject:
+        return Subject("budget_round", self.slug)
+
+    def phase_dates(self) -> list[tuple[Phase, datetime]]:
+        return [
+            (Phase.IDEAS, self.ideas_from),
+            (Phase.REVIEW, self.review_from),
+            (Phase.VOTING, self.voting_from),
+            (Phase.RESULTS, self.results_from),
+            (Phase.DELIVERY, self.delivery_from),
+        ]
+
+
+class Project(db.Model):
+    __tablename__ = "budget_project"
+    __table_args__ = (UniqueConstraint("round_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("budget_round.id"), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)  # input order for ties
+    external_id: Mapped[str] = mapped_column(String(64), nullable=False)  # Pabulib project_id
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    cost: Mapped[int] = mapped_column(BigInteger, nullable=False)  # minor units
+    proposed_cost: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    cost_note: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    location: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    category: Mapped[str] = mapped_column(String(80), nullable=False, default="")
+    proposer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    status: Mapped[ProjectStatus] = mapped_column(
+        _enum(ProjectStatus, "project_status"), nullable=False
+    )
+    rejection_reason: Mapped[str] = mapped_column(String(1000), nullable=False, default="")
+    delivery: Mapped[DeliveryStatus] = mapped_column(
+        _enum(DeliveryStatus, "delivery_status"),
+        nullable=False,
+        default=DeliveryStatus.NOT_STARTED,
+    )
+    extra: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    round: Mapped[BudgetRound] = relationship(back_populates="projects")
+    proposer: Mapped[User | None] = relationship()
+    notes: Mapped[list[ProgressNote]] = relationship(order_by="ProgressNote.created_at")
+
+    @property
+    def audit_subject(self) -> Subject:
+        return Subject("budget_project", str(self.id))
+
+    @property
+    def on_ballot(self) -> bool:
+        return self.status in (
+            ProjectStatus.FEASIBLE,
+            ProjectStatus.SELECTED,
+            ProjectStatus.NOT_SELECTED,
+        )
+
+
+class ProgressNote(db.Model):
+    __tablename__ = "budget_progress_note"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("budget_project.id"), nullable=False)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    author: Mapped[User] = relationship()
+
+
+class Ballot(db.Model):
+    """One per voter per round (database-enforced). `voter_key` is an HMAC of the voter's
+    account, so the table alone does not say who voted what; paper ballots are marked."""
+
+    __tablename__ = "budget_ballot"
+    __table_args__ = (UniqueConstraint("round_id", "voter_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("budget_round.id"), nullable=False)
+    voter_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    paper: Mapped[bool] = mapped_column(nullable=False, default=False)
+    extra: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)  # imported columns
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    entries: Mapped[list[BallotEntry]] = relationship(
+        order_by="BallotEntry.rank", cascade="all, delete-orphan"
+    )
+
+
+class BallotEntry(db.Model):
+    __tablename__ = "budget_ballot_entry"
+    __table_args__ = (UniqueConstraint("ballot_id", "project_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(
+        ForeignKey("budget_ballot.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("budget_project.id"), nullable=False)
+    rank: Mapped[int] = mapped_column(Integer, nullable=False)  # order on the ballot
+    points: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+
+class RoundResult(db.Model):
+    """Results, frozen when computed: the rule, a digest of its exact input, the winners and
+    the explanation shown on the results page."""
+
+    __tablename__ = "budget_result"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("budget_round.id"), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(20), nullable=False)
+    input_digest: Mapped[str] = mapped_column(String(64), nullable=False)
+    selected: Mapped[list] = mapped_column(JSON, nullable=False)  # project ids, selection order
+    projects: Mapped[list] = mapped_column(JSON, nullable=False)  # per project: figures, words
+    ballots: Mapped[int] = mapped_column(Integer, nullable=False)
+    paper_ballots: Mapped[int] = mapped_column(Integer, nullable=False)
+    cost: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    tie_breaking: Mapped[str] = mapped_column(String(200), nullable=False)
+    notes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    audit_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -1,0 +1,234 @@
+"""Rounds to and from Pabulib files: import a real round (projects, every ballot, the META)
+and export one so it can be checked with any Pabulib tool. The parsing itself is pure
+(civic.budgets.pabulib); this module is the database side."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import insert, select
+
+from civic import audit
+from civic.accounts.models import Area, User, utcnow
+from civic.budgets import services
+from civic.budgets.ballots import MINOR_PER_UNIT
+from civic.budgets.models import (
+    Ballot,
+    BallotEntry,
+    BallotKind,
+    BudgetRound,
+    Phase,
+    Project,
+    ProjectStatus,
+)
+from civic.budgets.pabulib import PbFile, PbProject, PbVote, dump
+from civic.errors import ValidationFailed
+from civic.extensions import db
+
+KIND_FOR_VOTE_TYPE = {
+    "approval": BallotKind.APPROVAL,
+    "choose-1": BallotKind.K_OF_N,
+    "cumulative": BallotKind.CUMULATIVE,
+    "scoring": BallotKind.CUMULATIVE,
+    "ordinal": BallotKind.RANKED,
+}
+RULE_FOR_META = {"greedy": "greedy", "equalshares": "mes", "equalshares/add1": "mes-add1"}
+PROJECT_KNOWN = ("project_id", "cost", "name", "description", "category")
+
+
+def _date(text: str | None) -> datetime | None:
+    for fmt in ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime((text or "").strip(), fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    return None
+
+
+def _int_meta(meta: dict[str, str], key: str) -> int | None:
+    value = meta.get(key, "").strip()
+    try:
+        return int(float(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _slug_for(pb: PbFile) -> str:
+    parts = [pb.meta.get(k, "") for k in ("country", "unit", "subunit", "instance")]
+    raw = "-".join(p for p in parts if p).lower()
+    slug = "".join(ch if ch.isalnum() else "-" for ch in raw)
+    return "-".join(filter(None, slug.split("-")))[:80] or "imported-round"
+
+
+def import_round(
+    pb: PbFile, area: Area, *, slug: str | None = None, actor: User | None = None
+) -> BudgetRound:
+    """Create a round holding everything in `pb`, with its results computed by its own rule."""
+    slug = slug or _slug_for(pb)
+    if db.session.scalar(select(BudgetRound.id).where(BudgetRound.slug == slug)) is not None:
+        raise ValidationFailed({"slug": f"A round called {slug!r} already exists"})
+    kind = KIND_FOR_VOTE_TYPE.get(pb.vote_type)
+    if kind is None:
+        raise ValidationFailed({"file": f"vote type {pb.vote_type!r} is not supported"})
+    meta = pb.meta
+    start = _date(meta.get("date_begin")) or utcnow() - timedelta(days=60)
+    end = _date(meta.get("date_end")) or start + timedelta(days=14)
+    if end <= start:
+        end = start + timedelta(days=1)
+    round_ = BudgetRound(
+        slug=slug,
+        title=meta.get("description") or slug.replace("-", " ").title(),
+        description=meta.get("comment", ""),
+        area_id=area.id,
+        amount=pb.budget * MINOR_PER_UNIT,
+        currency=(meta.get("currency") or "PLN").upper()[:3],
+        phase=Phase.RESULTS,
+        ideas_from=start - timedelta(days=2),
+        review_from=start - timedelta(days=1),
+        voting_from=start,
+        results_from=end,
+        delivery_from=end + timedelta(days=1),
+        ballot_kind=kind,
+        rule=RULE_FOR_META.get(meta.get("rule", ""), "greedy"),
+        min_projects=_int_meta(meta, "min_length"),
+        max_projects=1 if pb.vote_type == "choose-1" else _int_meta(meta, "max_length"),
+        points=_int_meta(meta, "max_sum_points"),
+        max_points_per_project=_int_meta(meta, "max_points"),
+        threshold=_int_meta(meta, "min_project_score_threshold"),
+        extra={
+            "meta": dict(meta),
+            "project_columns": list(pb.project_columns),
+            "vote_columns": list(pb.vote_columns),
+        },
+    )
+    if round_.rule == "greedy-threshold" and round_.threshold is None:
+        round_.rule = "greedy"
+    db.session.add(round_)
+    db.session.flush()
+    ids = _import_projects(round_, pb.projects)
+    _import_votes(round_, pb.votes, ids)
+    digest = hashlib.sha256(dump(pb).encode()).hexdigest()
+    audit.record(
+        actor,
+        "budget_round:import",
+        round_,
+        {"content_sha256": digest, "projects": len(pb.projects), "ballots": len(pb.votes)},
+    )
+    db.session.expire(round_, ["projects"])
+    services.compute_results(round_, actor)
+    return round_
+
+
+def _import_projects(round_: BudgetRound, projects: list[PbProject]) -> dict[str, int]:
+    rows = []
+    for position, project in enumerate(projects, start=1):
+        fields = project.fields
+        unbuildable = project.cost >= 999_999_999
+        rows.append(
+            {
+                "round_id": round_.id,
+                "position": position,
+                "external_id": project.project_id,
+                "title": (fields.get("name") or f"Project {project.project_id}")[:200],
+                "description": fields.get("description", ""),
+                "cost": project.cost * MINOR_PER_UNIT,
+                "proposed_cost": project.cost * MINOR_PER_UNIT,
+                "cost_note": "",
+                "location": "",
+                "category": fields.get("category", "")[:80],
+                "status": ProjectStatus.REJECTED if unbuildable else ProjectStatus.FEASIBLE,
+                "rejection_reason": "Marked as impossible to build in the file"
+                if unbuildable
+                else "",
+                "delivery": "not_started",
+                "extra": {k: v for k, v in fields.items() if k not in PROJECT_KNOWN},
+                "created_at": utcnow(),
+            }
+        )
+    db.session.execute(insert(Project), rows)
+    return dict(
+        db.session.execute(
+            select(Project.external_id, Project.id).where(Project.round_id == round_.id)
+        ).all()
+    )
+
+
+def _import_votes(round_: BudgetRound, votes: list[PbVote], ids: dict[str, int]) -> None:
+    now = utcnow()
+    ballots = [
+        {
+            "round_id": round_.id,
+            "voter_key": hashlib.sha256(f"pabulib:{round_.slug}:{v.voter_id}".encode()).hexdigest(),
+            "paper": False,
+            "extra": {"voter_id": v.voter_id, **v.fields},
+            "updated_at": now,
+        }
+        for v in votes
+    ]
+    for start in range(0, len(ballots), 5000):
+        db.session.execute(insert(Ballot), ballots[start : start + 5000])
+    by_key = dict(
+        db.session.execute(
+            select(Ballot.voter_key, Ballot.id).where(Ballot.round_id == round_.id)
+        ).all()
+    )
+    entries = []
+    for vote, ballot in zip(votes, ballots, strict=True):
+        ballot_id = by_key[ballot["voter_key"]]
+        points = vote.points or (1,) * len(vote.vote)
+        for rank, (project_id, value) in enumerate(zip(vote.vote, points, strict=True), start=1):
+            entries.append(
+                {
+                    "ballot_id": ballot_id,
+                    "project_id": ids[project_id],
+                    "rank": rank,
+                    "points": value,
+                }
+            )
+        if len(entries) >= 20000:
+            db.session.execute(insert(BallotEntry), entries)
+            entries = []
+    if entries:
+        db.session.execute(insert(BallotEntry), entries)
+
+
+def export_round(round_: BudgetRound) -> PbFile:
+    """The round as a Pabulib file: its META (kept from an import, else made), projects in
+    input order and every ballot in its own order."""
+    extra = round_.extra or {}
+    meta = dict(extra.get("meta") or {})
+    vote_type = meta.get("vote_type") or round_.ballot_kind.vote_type
+    projects = [p for p in round_.projects if p.status is not ProjectStatus.SUBMITTED]
+    meta.setdefault("description", round_.title)
+    meta.setdefault("currency", round_.currency)
+    meta.setdefault("vote_type", vote_type)
+    meta.setdefault("budget", str(round_.amount // MINOR_PER_UNIT))
+    meta.setdefault("num_projects", str(len(projects)))
+    project_columns = tuple(
+        extra.get("project_columns") or ("project_id", "cost", "name", "category")
+    )
+    pb_projects = []
+    for p in projects:
+        fields = {"name": p.title, "description": p.description, "category": p.category, **p.extra}
+        pb_projects.append(PbProject(p.external_id, p.cost // MINOR_PER_UNIT, fields))
+    external = {p.id: p.external_id for p in round_.projects}
+    with_points = round_.ballot_kind is BallotKind.CUMULATIVE
+    vote_columns = tuple(
+        extra.get("vote_columns")
+        or (("voter_id", "vote", "points") if with_points else ("voter_id", "vote"))
+    )
+    votes = []
+    ballots = db.session.scalars(
+        select(Ballot).where(Ballot.round_id == round_.id).order_by(Ballot.id)
+    )
+    for n, ballot in enumerate(ballots, start=1):
+        fields = dict(ballot.extra or {})
+        voter_id = fields.pop("voter_id", str(n))
+        entries = sorted(ballot.entries, key=lambda e: e.rank)
+        points = tuple(e.points for e in entries) if "points" in vote_columns else None
+        votes.append(
+            PbVote(voter_id, tuple(external[e.project_id] for e in entries), points, fields)
+        )
+    meta.setdefault("num_votes", str(len(votes)))
+    return PbFile(meta, pb_projects, votes, project_columns, vote_columns)

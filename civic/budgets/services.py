@@ -1,0 +1,621 @@
+"""Every change to a community budget round: permission, validation, write, audit entry."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+
+import rfc8785
+from flask import current_app
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from civic import audit
+from civic.accounts.models import Area, Group, GroupRole, User, utcnow
+from civic.budgets import ballots as ballot_rules
+from civic.budgets.ballots import MINOR_PER_UNIT, BallotRules, money
+from civic.budgets.models import (
+    Ballot,
+    BallotEntry,
+    BallotKind,
+    BudgetRound,
+    DeliveryStatus,
+    Phase,
+    ProgressNote,
+    Project,
+    ProjectStatus,
+    RoundResult,
+)
+from civic.budgets.rules import RULES, TIE_BREAKING, Instance, Profile, borda, compute
+from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from civic.extensions import db
+from civic.permissions import require_signed_in
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+RULE_NAMES = {
+    "greedy": "Greedy: most votes first, skipping projects that no longer fit",
+    "greedy-no-skip": "Greedy: most votes first, stopping at the first that does not fit",
+    "greedy-threshold": "Greedy among projects over a minimum support",
+    "mes": "Method of Equal Shares",
+    "mes-add1": "Method of Equal Shares, completed by Add1 (as Assen, Świecie, Wieliczka)",
+}
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+# --- who may do what --------------------------------------------------------------------
+
+
+def can_manage(user: User | None, round_: BudgetRound) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_moderator:
+        return True
+    return round_.group is not None and round_.group.role_of(user) is GroupRole.ORGANISER
+
+
+def _require_manager(user: User | None, round_: BudgetRound) -> User:
+    user = require_signed_in(user)
+    if not can_manage(user, round_):
+        raise PermissionDenied("Only moderators and the group's organisers can do this.")
+    return user
+
+
+def can_take_part(user: User | None, round_: BudgetRound) -> bool:
+    return bool(user and user.is_authenticated and user.is_eligible_in(round_.area))
+
+
+def _require_resident(user: User | None, round_: BudgetRound) -> User:
+    user = require_signed_in(user)
+    if not can_take_part(user, round_):
+        raise PermissionDenied(
+            f"Only residents of {round_.area.name} can take part. To show you live there, "
+            "enter the code from your letter on the 'Your areas' page."
+        )
+    return user
+
+
+# --- rounds and phases ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundSettings:
+    title: str
+    slug: str
+    description: str
+    amount: int  # minor units
+    currency: str
+    dates: Sequence[datetime]  # ideas, review, voting, results, delivery
+    ballot_kind: BallotKind
+    rule: str
+    min_projects: int | None = None
+    max_projects: int | None = None
+    points: int | None = None
+    max_points_per_project: int | None = None
+    threshold: int | None = None
+
+
+def _validate_settings(s: RoundSettings) -> None:
+    errors: dict[str, str] = {}
+    if not s.title.strip():
+        errors["title"] = "Enter a title"
+    if not SLUG_RE.match(s.slug) or len(s.slug) > 80:
+        errors["slug"] = "Use lower-case letters, numbers and single hyphens"
+    if s.amount <= 0 or s.amount % MINOR_PER_UNIT:
+        errors["amount"] = "Enter the budget in whole pounds, more than zero"
+    if not re.fullmatch(r"[A-Z]{3}", s.currency):
+        errors["currency"] = "Use a three-letter currency code such as GBP"
+    if len(s.dates) != 5 or any(a >= b for a, b in zip(s.dates, s.dates[1:], strict=False)):
+        errors["dates"] = "Each phase must start after the one before"
+    if s.rule not in RULES:
+        errors["rule"] = "Choose how winners are picked"
+    if s.rule == "greedy-threshold" and not s.threshold:
+        errors["threshold"] = "Enter the minimum support for the threshold rule"
+    if s.ballot_kind is BallotKind.K_OF_N and not s.max_projects:
+        errors["max_projects"] = "Say how many projects each resident may choose"
+    if s.ballot_kind is BallotKind.CUMULATIVE and not s.points:
+        errors["points"] = "Say how many points each resident shares out"
+    if s.ballot_kind is BallotKind.RANKED and not s.max_projects:
+        errors["max_projects"] = "Say how many projects a resident may rank"
+    if s.min_projects and s.max_projects and s.min_projects > s.max_projects:
+        errors["min_projects"] = "The minimum cannot be more than the maximum"
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def create_round(
+    actor: User | None, area: Area, settings: RoundSettings, group: Group | None = None
+) -> BudgetRound:
+    user = require_signed_in(actor)
+    allowed = user.is_moderator or (
+        group is not None and group.role_of(user) is GroupRole.ORGANISER
+    )
+    if not allowed:
+        raise PermissionDenied("Only moderators, or a group's organisers, can start a round.")
+    if group is not None and group.area_id != area.id:
+        raise ValidationFailed({"area": "The group's round must be in the group's area"})
+    _validate_settings(settings)
+    ideas, review, voting, results, delivery = settings.dates
+    round_ = BudgetRound(
+        slug=settings.slug,
+        title=settings.title.strip(),
+        description=settings.description.strip(),
+        area_id=area.id,
+        group_id=group.id if group else None,
+        amount=settings.amount,
+        currency=settings.currency,
+        phase=Phase.IDEAS,
+        ideas_from=ideas,
+        review_from=review,
+        voting_from=voting,
+        results_from=results,
+        delivery_from=delivery,
+        ballot_kind=settings.ballot_kind,
+        rule=settings.rule,
+        min_projects=settings.min_projects,
+        max_projects=settings.max_projects,
+        points=settings.points,
+        max_points_per_project=settings.max_points_per_project,
+        threshold=settings.threshold,
+        extra={},
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(round_)
+    except IntegrityError:
+        raise ValidationFailed({"slug": "Another round already uses this short name"}) from None
+    audit.record(
+        user,
+        "budget_round:create",
+        round_,
+        {
+            "area": area.slug,
+            "group": group.slug if group else None,
+            "amount": settings.amount,
+            "currency": settings.currency,
+            "ballot": settings.ballot_kind.value,
+            "rule": settings.rule,
+            "dates": [d.isoformat() for d in settings.dates],
+        },
+    )
+    return round_
+
+
+def due_phase(round_: BudgetRound, now: datetime | None = None) -> Phase:
+    """The phase the round's dates say it should be in now."""
+    now = now or utcnow()
+    due = Phase.IDEAS
+    for phase, start in round_.phase_dates():
+        if _aware(start) <= now:
+            due = phase
+    return due
+
+
+def voting_open(round_: BudgetRound, now: datetime | None = None) -> bool:
+    """Ballots count only in the voting phase and before its closing date, whichever comes
+    first: a late phase change cannot keep voting open past the published date."""
+    now = now or utcnow()
+    return round_.phase is Phase.VOTING and now < _aware(round_.results_from)
+
+
+def advance_phase(
+    actor: User | None, round_: BudgetRound, to: Phase, *, by_date: bool = False
+) -> None:
+    """Move to the next phase (never back, never skipping). Leaving voting computes and
+    freezes the results in the same transaction."""
+    user = None if by_date else _require_manager(actor, round_)
+    if round_.phase.next is not to:
+        raise Conflict(
+            f"A round in '{round_.phase.value}' can only move to "
+            f"'{round_.phase.next.value if round_.phase.next else 'nothing'}', not '{to.value}'."
+        )
+    if to is Phase.VOTING and not any(p.status is ProjectStatus.FEASIBLE for p in round_.projects):
+        raise Conflict("No project has been marked feasible, so there is nothing to vote on.")
+    if to is Phase.REVIEW or to is Phase.VOTING:
+        pending = [p for p in round_.projects if p.status is ProjectStatus.SUBMITTED]
+        if to is Phase.VOTING and pending:
+            raise Conflict(f"{len(pending)} projects still await review.")
+    previous = round_.phase
+    round_.phase = to
+    audit.record(
+        user,
+        "budget_round:phase",
+        round_,
+        {"from": previous.value, "to": to.value, "by": "date" if by_date else "hand"},
+    )
+    if to is Phase.RESULTS:
+        compute_results(round_, user)
+    db.session.flush()
+
+
+def advance_due_rounds(now: datetime | None = None) -> list[str]:
+    """Move every round whose dates have passed on, one phase at a time (run by cron)."""
+    moved = []
+    for round_ in db.session.scalars(select(BudgetRound).order_by(BudgetRound.id)):
+        target = due_phase(round_, now)
+        order = list(Phase)
+        while order.index(round_.phase) < order.index(target):
+            step = round_.phase.next
+            assert step is not None
+            try:
+                advance_phase(None, round_, step, by_date=True)
+            except Conflict as exc:
+                moved.append(f"{round_.slug}: stays in {round_.phase.value} ({exc.message})")
+                break
+            moved.append(f"{round_.slug}: {step.value}")
+    return moved
+
+
+# --- projects ---------------------------------------------------------------------------
+
+
+def propose_project(
+    actor: User | None,
+    round_: BudgetRound,
+    *,
+    title: str,
+    description: str,
+    cost_units: int,
+    location: str = "",
+    category: str = "",
+) -> Project:
+    user = _require_resident(actor, round_) if not can_manage(actor, round_) else actor
+    if round_.phase is not Phase.IDEAS:
+        raise Conflict("Ideas can only be proposed in the ideas phase.")
+    errors = {}
+    if not title.strip():
+        errors["title"] = "Give your idea a title"
+    if not description.strip():
+        errors["description"] = "Describe your idea"
+    if cost_units <= 0:
+        errors["cost"] = "Enter the estimated cost in whole pounds"
+    elif cost_units * MINOR_PER_UNIT > round_.amount:
+        errors["cost"] = f"The whole budget is {money(round_.amount, round_.currency)}"
+    if errors:
+        raise ValidationFailed(errors)
+    position = (
+        db.session.scalar(select(func.max(Project.position)).where(Project.round_id == round_.id))
+        or 0
+    ) + 1
+    project = Project(
+        round_id=round_.id,
+        position=position,
+        external_id=str(position),
+        title=title.strip(),
+        description=description.strip(),
+        cost=cost_units * MINOR_PER_UNIT,
+        proposed_cost=cost_units * MINOR_PER_UNIT,
+        location=location.strip(),
+        category=category.strip(),
+        proposer_id=user.id,
+        status=ProjectStatus.SUBMITTED,
+        extra={},
+    )
+    db.session.add(project)
+    db.session.flush()
+    db.session.expire(round_, ["projects"])
+    audit.record(
+        user, "budget_project:propose", project, {"round": round_.slug, "cost": project.cost}
+    )
+    return project
+
+
+def review_project(
+    actor: User | None,
+    project: Project,
+    *,
+    feasible: bool,
+    reason: str = "",
+    cost_units: int | None = None,
+    cost_note: str = "",
+) -> None:
+    round_ = project.round
+    user = _require_manager(actor, round_)
+    if round_.phase not in (Phase.IDEAS, Phase.REVIEW):
+        raise Conflict("Projects can only be reviewed before voting opens.")
+    if feasible:
+        new_cost = project.cost if cost_units is None else cost_units * MINOR_PER_UNIT
+        if new_cost <= 0:
+            raise ValidationFailed({"cost": "Enter the cost in whole pounds"})
+        if new_cost != project.cost and not cost_note.strip():
+            raise ValidationFailed({"cost_note": "Say why the cost changed (it is published)"})
+        project.cost = new_cost
+        project.cost_note = cost_note.strip()
+        project.status = ProjectStatus.FEASIBLE
+        project.rejection_reason = ""
+        data = {"decision": "feasible", "cost": new_cost, "cost_note": project.cost_note}
+    else:
+        if not reason.strip():
+            raise ValidationFailed({"reason": "Give the reason; it is shown to everyone"})
+        project.status = ProjectStatus.REJECTED
+        project.rejection_reason = reason.strip()
+        data = {"decision": "rejected", "reason": project.rejection_reason}
+    audit.record(user, "budget_project:review", project, data)
+    db.session.flush()
+
+
+def update_delivery(
+    actor: User | None, project: Project, status: DeliveryStatus, note: str
+) -> None:
+    user = _require_manager(actor, project.round)
+    if project.status is not ProjectStatus.SELECTED:
+        raise Conflict("Only funded projects have a delivery status.")
+    if not note.strip():
+        raise ValidationFailed({"note": "Write a progress note for residents"})
+    project.delivery = status
+    db.session.add(ProgressNote(project_id=project.id, author_id=user.id, text=note.strip()))
+    audit.record(user, "budget_project:delivery", project, {"status": status.value})
+    db.session.flush()
+
+
+# --- ballots ----------------------------------------------------------------------------
+
+
+def ballot_rules_for(round_: BudgetRound) -> BallotRules:
+    return BallotRules(
+        kind=round_.ballot_kind.value,
+        budget=round_.amount,
+        currency=round_.currency,
+        min_projects=round_.min_projects,
+        max_projects=round_.max_projects,
+        points=round_.points,
+        max_points_per_project=round_.max_points_per_project,
+    )
+
+
+def ballot_projects(round_: BudgetRound) -> list[Project]:
+    return [p for p in round_.projects if p.on_ballot]
+
+
+def voter_key(round_: BudgetRound, user: User) -> str:
+    """Who cast a ballot, as an HMAC: unique per person and round, unreadable without the key."""
+    key = current_app.config.get("AUDIT_PSEUDONYM_KEY") or current_app.config["SECRET_KEY"]
+    message = f"civic-ballot:{round_.id}:{user.id}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def check_ballot(round_: BudgetRound, choice: Sequence[tuple[int, int]]) -> ballot_rules.Check:
+    costs = {p.id: p.cost for p in ballot_projects(round_)}
+    return ballot_rules.check(ballot_rules_for(round_), costs, choice)
+
+
+def _upsert_ballot(round_: BudgetRound, key: str, paper: bool) -> int | None:
+    """INSERT ... ON CONFLICT: the unique (round, voter) index decides, so 50 simultaneous
+    submissions by one person leave one ballot. Returns None when the existing ballot is of
+    the other kind (paper vs online): nobody votes both ways."""
+    table = Ballot.__table__
+    dialect = db.session.get_bind().dialect.name
+    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = builder(table).values(
+        round_id=round_.id, voter_key=key, paper=paper, extra={}, updated_at=utcnow()
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["round_id", "voter_key"],
+        set_={"updated_at": stmt.excluded.updated_at},
+        where=table.c.paper == stmt.excluded.paper,
+    ).returning(table.c.id)
+    return db.session.execute(stmt).scalar_one_or_none()
+
+
+def cast_ballot(
+    actor: User | None,
+    round_: BudgetRound,
+    choice: Sequence[tuple[int, int]],
+    *,
+    voter: User | None = None,
+) -> Ballot:
+    """Cast or replace a ballot. With `voter`, a moderator enters that person's paper ballot."""
+    paper = voter is not None
+    if paper:
+        _require_manager(actor, round_)
+        if not can_take_part(voter, round_):
+            raise ValidationFailed(
+                {
+                    "email": f"{voter.display_name} is not a registered resident of "
+                    f"{round_.area.name}"
+                }
+            )
+        person = voter
+    else:
+        person = _require_resident(actor, round_)
+    if not voting_open(round_):
+        raise Conflict("Voting is closed for this round.")
+    checked = check_ballot(round_, choice)
+    if not checked.ok:
+        raise ValidationFailed({"ballot": "; ".join(checked.errors)})
+    ballot_id = _upsert_ballot(round_, voter_key(round_, person), paper)
+    if ballot_id is None:
+        how = "online" if paper else "on paper"
+        raise Conflict(
+            f"This resident has already voted {how} in this round; nobody votes both ways."
+        )
+    db.session.execute(delete(BallotEntry).where(BallotEntry.ballot_id == ballot_id))
+    db.session.execute(
+        insert(BallotEntry),
+        [
+            {"ballot_id": ballot_id, "project_id": project_id, "rank": rank, "points": points}
+            for rank, (project_id, points) in enumerate(checked.chosen, start=1)
+        ],
+    )
+    # a secret ballot: the log records that a ballot was cast, never what it says
+    audit.record(actor, "budget_ballot:cast", round_, {"paper": paper})
+    return db.session.get(Ballot, ballot_id)
+
+
+def current_choice(round_: BudgetRound, user: User) -> list[tuple[int, int]]:
+    ballot = db.session.scalar(
+        select(Ballot).where(
+            Ballot.round_id == round_.id, Ballot.voter_key == voter_key(round_, user)
+        )
+    )
+    if ballot is None:
+        return []
+    return [(e.project_id, e.points) for e in ballot.entries]
+
+
+def ballot_count(round_: BudgetRound) -> tuple[int, int]:
+    """(all ballots, paper ballots) cast in the round."""
+    rows = db.session.execute(
+        select(Ballot.paper, func.count())
+        .where(Ballot.round_id == round_.id)
+        .group_by(Ballot.paper)
+    ).all()
+    counts = {paper: n for paper, n in rows}
+    return sum(counts.values()), counts.get(True, 0)
+
+
+def anonymised_ballots(round_: BudgetRound) -> list[dict]:
+    """Every ballot's contents, in an order that says nothing about who or when."""
+    entries: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    paper: dict[int, bool] = {}
+    rows = db.session.execute(
+        select(
+            Ballot.id, Ballot.paper, BallotEntry.project_id, BallotEntry.rank, BallotEntry.points
+        )
+        .join(BallotEntry, BallotEntry.ballot_id == Ballot.id)
+        .where(Ballot.round_id == round_.id)
+    )
+    for ballot_id, is_paper, project_id, rank, points in rows:
+        entries[ballot_id].append((rank, project_id, points))
+        paper[ballot_id] = is_paper
+    external = {p.id: p.external_id for p in round_.projects}
+    out = []
+    for ballot_id, items in entries.items():
+        items.sort()
+        out.append(
+            {
+                "projects": [external[p] for _, p, _ in items],
+                "points": [pts for _, _, pts in items],
+                "paper": paper[ballot_id],
+            }
+        )
+    out.sort(key=lambda b: (b["projects"], b["points"], b["paper"]))
+    return out
+
+
+# --- results ----------------------------------------------------------------------------
+
+
+def _fraction_text(value: Fraction | int | None) -> str | None:
+    if value is None:
+        return None
+    return (
+        f"{Fraction(value).numerator}/{Fraction(value).denominator}"
+        if isinstance(value, Fraction)
+        else str(value)
+    )
+
+
+def rule_input(round_: BudgetRound) -> tuple[Instance, Profile, list[Project]]:
+    projects = ballot_projects(round_)
+    instance = Instance(
+        {p.external_id: p.cost // MINOR_PER_UNIT for p in projects}, round_.amount // MINOR_PER_UNIT
+    )
+    with_points = round_.ballot_kind is BallotKind.CUMULATIVE
+    votes = [
+        (tuple(b["projects"]), tuple(b["points"]) if with_points else None)
+        for b in anonymised_ballots(round_)
+    ]
+    return instance, Profile.from_votes(round_.ballot_kind.vote_type, votes), projects
+
+
+def input_digest(instance: Instance, profile: Profile) -> str:
+    """SHA-256 of the rule's exact input in canonical JSON: anyone holding the anonymised
+    ballots can recompute it and then the winners."""
+    body = {
+        "budget": instance.budget,
+        "costs": [[pid, cost] for pid, cost in instance.costs.items()],
+        "vote_type": profile.vote_type,
+        "ballots": sorted(
+            [list(projects), list(points) if points else None, count]
+            for (projects, points), count in profile.ballots.items()
+        ),
+    }
+    return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
+
+
+def compute_results(round_: BudgetRound, actor: User | None) -> RoundResult:
+    if db.session.get(RoundResult, round_.id) is not None:
+        raise Conflict("Results for this round are already computed and frozen.")
+    instance, profile, projects = rule_input(round_)
+    scoring = (
+        borda(round_.max_projects)
+        if round_.ballot_kind is BallotKind.RANKED and round_.max_projects
+        else None
+    )
+    outcome = compute(
+        instance, profile, round_.rule, threshold=round_.threshold, ranked_scoring=scoring
+    )
+    selected = set(outcome.selected)
+    figures = []
+    for project in projects:
+        result = outcome.projects[project.external_id]
+        project.status = (
+            ProjectStatus.SELECTED
+            if project.external_id in selected
+            else ProjectStatus.NOT_SELECTED
+        )
+        figures.append(
+            {
+                "id": project.external_id,
+                "title": project.title,
+                "cost": project.cost,
+                "votes": result.votes,
+                "score": result.score,
+                "status": result.status,
+                "selected": result.selected,
+                "position": result.position,
+                "explanation": outcome.explain(project.external_id),
+                "supporters_money": _fraction_text(result.supporters_money),
+            }
+        )
+    total, paper = ballot_count(round_)
+    digest = input_digest(instance, profile)
+    cost = sum(p.cost for p in projects if p.external_id in selected)
+    entry = audit.record(
+        actor,
+        "budget_round:results",
+        round_,
+        {
+            "rule": round_.rule,
+            "input_digest": digest,
+            "selected": list(outcome.selected),
+            "votes": {f["id"]: f["votes"] for f in figures},
+            "ballots": total,
+            "paper_ballots": paper,
+            "cost": cost,
+        },
+    )
+    result = RoundResult(
+        round_id=round_.id,
+        rule=round_.rule,
+        input_digest=digest,
+        selected=list(outcome.selected),
+        projects=figures,
+        ballots=total,
+        paper_ballots=paper,
+        cost=cost,
+        tie_breaking=TIE_BREAKING["greedy" if round_.rule.startswith("greedy") else "mes"],
+        notes=list(outcome.notes),
+        audit_seq=entry.seq,
+        computed_at=utcnow(),
+    )
+    db.session.add(result)
+    db.session.flush()
+    return result
+
+
+def get_round(slug: str) -> BudgetRound:
+    round_ = db.session.scalar(select(BudgetRound).where(BudgetRound.slug == slug))
+    if round_ is None:
+        raise NotFound("No community budget round has that address.")
+    return round_

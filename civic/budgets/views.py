@@ -1,0 +1,441 @@
+"""Community budget pages: rounds, ideas, review, ballots (with a live running total),
+paper ballots, results with explanations, and delivery."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, time
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy import select
+from wtforms import ValidationError
+
+from civic.accounts.models import Area, Group
+from civic.accounts.services import find_user_by_email
+from civic.budgets import charts, services
+from civic.budgets.ballots import money
+from civic.budgets.forms import DeliveryForm, ProjectForm, ReviewForm, RoundForm
+from civic.budgets.models import (
+    BallotKind,
+    BudgetRound,
+    DeliveryStatus,
+    Phase,
+    Project,
+    RoundResult,
+)
+from civic.discussions import subjects
+from civic.errors import NotFound, PermissionDenied, ValidationFailed
+from civic.extensions import db
+from civic.forms import attach_errors
+from civic.permissions import require_signed_in
+from civic.web import render
+
+bp = Blueprint("budgets", __name__, url_prefix="/budgets")
+
+
+@bp.app_template_filter("money")
+def _money_filter(minor: int, currency: str = "GBP") -> str:
+    return money(minor, currency)
+
+
+def _round_subject(slug: str) -> subjects.SubjectInfo | None:
+    found = db.session.scalar(select(BudgetRound).where(BudgetRound.slug == slug))
+    if found is None:
+        return None
+    return subjects.SubjectInfo(found.title, found.area, "budgets.round_detail", {"slug": slug})
+
+
+def _project_subject(project_id: str) -> subjects.SubjectInfo | None:
+    found = db.session.get(Project, int(project_id)) if project_id.isdigit() else None
+    if found is None:
+        return None
+    return subjects.SubjectInfo(
+        found.title,
+        found.round.area,
+        "budgets.project_detail",
+        {"slug": found.round.slug, "project_id": str(found.id)},
+    )
+
+
+subjects.register("budget_round", _round_subject)
+subjects.register("budget_project", _project_subject)
+
+
+def _project(round_: BudgetRound, project_id: int) -> Project:
+    found = db.session.get(Project, project_id)
+    if found is None or found.round_id != round_.id:
+        raise NotFound("That project is not part of this round.")
+    return found
+
+
+# --- rounds -----------------------------------------------------------------------------
+
+
+@bp.get("")
+def index() -> Any:
+    rounds = db.session.scalars(select(BudgetRound).order_by(BudgetRound.voting_from.desc())).all()
+    return render_template("budgets/index.html", rounds=rounds)
+
+
+def _at_midnight(day: Any) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=UTC)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new_round() -> Any:
+    group = None
+    if slug := request.args.get("group"):
+        group = db.session.scalar(select(Group).where(Group.slug == slug))
+    form = RoundForm()
+    areas = [group.area] if group else db.session.scalars(select(Area).order_by(Area.name)).all()
+    form.area.choices = [(a.id, a.name) for a in areas]
+    if form.validate_on_submit():
+        settings = services.RoundSettings(
+            title=form.title.data,
+            slug=form.slug.data.strip().lower(),
+            description=form.description.data or "",
+            amount=form.amount.data * 100,
+            currency="GBP",
+            dates=[
+                _at_midnight(getattr(form, name).data)
+                for name in (
+                    "ideas_from",
+                    "review_from",
+                    "voting_from",
+                    "results_from",
+                    "delivery_from",
+                )
+            ],
+            ballot_kind=BallotKind(form.ballot_kind.data),
+            rule=form.rule.data,
+            min_projects=form.min_projects.data,
+            max_projects=form.max_projects.data,
+            points=form.points.data,
+            max_points_per_project=form.max_points_per_project.data,
+            threshold=form.threshold.data,
+        )
+        try:
+            area = db.session.get(Area, form.area.data)
+            created = services.create_round(current_user, area, settings, group)
+        except ValidationFailed as failure:
+            if "dates" in failure.errors:
+                failure.errors["review_from"] = failure.errors.pop("dates")
+            attach_errors(form, failure)
+        else:
+            flash(f"Round {created.title} created; ideas are open.", "success")
+            return redirect(url_for("budgets.round_detail", slug=created.slug))
+    elif not form.is_submitted():
+        require_signed_in(current_user)
+        if not (current_user.is_moderator or (group and group.role_of(current_user))):
+            raise PermissionDenied("Only moderators, or a group's organisers, can start a round.")
+    status = 422 if form.is_submitted() else 200
+    return render("budgets/round_form.html", status=status, form=form, group=group)
+
+
+@bp.get("/<slug>")
+def round_detail(slug: str) -> Any:
+    round_ = services.get_round(slug)
+    total, paper = services.ballot_count(round_)
+    return render_template(
+        "budgets/round.html",
+        round=round_,
+        services=services,
+        Phase=Phase,
+        ballots=total,
+        paper_ballots=paper,
+        due=services.due_phase(round_),
+    )
+
+
+@bp.post("/<slug>/phase")
+@login_required
+def advance(slug: str) -> Any:
+    round_ = services.get_round(slug)
+    try:
+        target = Phase(request.form.get("to", ""))
+    except ValueError:
+        raise ValidationFailed({"to": "Choose a phase"}) from None
+    services.advance_phase(current_user, round_, target)
+    flash(f"The round is now in its {target.value} phase.", "success")
+    return redirect(url_for("budgets.round_detail", slug=slug))
+
+
+# --- projects ---------------------------------------------------------------------------
+
+
+@bp.route("/<slug>/propose", methods=["GET", "POST"])
+@login_required
+def propose(slug: str) -> Any:
+    round_ = services.get_round(slug)
+    form = ProjectForm()
+    if form.validate_on_submit():
+        try:
+            project = services.propose_project(
+                current_user,
+                round_,
+                title=form.title.data,
+                description=form.description.data,
+                cost_units=form.cost.data,
+                location=form.location.data or "",
+                category=form.category.data or "",
+            )
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        else:
+            flash("Thank you: your idea is submitted for review.", "success")
+            return redirect(url_for("budgets.project_detail", slug=slug, project_id=project.id))
+    status = 422 if form.is_submitted() else 200
+    return render("budgets/propose.html", status=status, form=form, round=round_)
+
+
+@bp.route("/<slug>/projects/<int:project_id>", methods=["GET", "POST"])
+def project_detail(slug: str, project_id: int) -> Any:
+    round_ = services.get_round(slug)
+    project = _project(round_, project_id)
+    review = ReviewForm(prefix="review")
+    delivery = DeliveryForm(prefix="delivery")
+    if request.method == "POST":
+        require_signed_in(current_user)
+        form = review if "review-submit" in request.form else delivery
+        if form.validate_on_submit():
+            try:
+                if form is review:
+                    services.review_project(
+                        current_user,
+                        project,
+                        feasible=review.decision.data == "feasible",
+                        reason=review.reason.data or "",
+                        cost_units=review.cost.data,
+                        cost_note=review.cost_note.data or "",
+                    )
+                else:
+                    services.update_delivery(
+                        current_user,
+                        project,
+                        DeliveryStatus(delivery.status.data),
+                        delivery.note.data or "",
+                    )
+            except ValidationFailed as failure:
+                attach_errors(form, failure)
+            else:
+                flash("Saved.", "success")
+                return redirect(url_for("budgets.project_detail", slug=slug, project_id=project.id))
+    status = 422 if request.method == "POST" else 200
+    return render(
+        "budgets/project.html",
+        status=status,
+        round=round_,
+        project=project,
+        review=review,
+        delivery=delivery,
+        can_manage=services.can_manage(current_user, round_),
+    )
+
+
+# --- ballots ----------------------------------------------------------------------------
+
+
+def _parse_choice(round_: BudgetRound) -> list[tuple[int, int]]:
+    """The ballot as (project id, points) from the form, in ballot order."""
+    form = request.form
+    try:
+        if round_.ballot_kind is BallotKind.CUMULATIVE:
+            choice = []
+            for project in services.ballot_projects(round_):
+                raw = (form.get(f"points-{project.id}") or "").strip()
+                if raw and int(raw) != 0:
+                    choice.append((project.id, int(raw)))
+            return choice
+        if round_.ballot_kind is BallotKind.RANKED:
+            ranked = [form.get(f"rank-{n}", "") for n in range(1, (round_.max_projects or 0) + 1)]
+            return [(int(value), 1) for value in ranked if value]
+        return [(int(value), 1) for value in form.getlist("project")]
+    except ValueError:
+        raise ValidationFailed({"ballot": "Points must be whole numbers"}) from None
+
+
+def _ballot_page(
+    round_: BudgetRound, choice: list[tuple[int, int]], status: int, **extra: Any
+) -> Any:
+    check = services.check_ballot(round_, choice) if choice else None
+    return render(
+        "budgets/ballot.html",
+        block=extra.pop("block", None),
+        status=status,
+        round=round_,
+        projects=services.ballot_projects(round_),
+        chosen={pid: pts for pid, pts in choice},
+        order=[pid for pid, _ in choice],
+        check=check,
+        is_open=services.voting_open(round_),
+        **extra,
+    )
+
+
+@bp.route("/<slug>/ballot", methods=["GET", "POST"])
+@login_required
+def ballot(slug: str) -> Any:
+    round_ = services.get_round(slug)
+    if request.method == "GET":
+        return _ballot_page(round_, services.current_choice(round_, current_user), 200, errors=[])
+    choice: list[tuple[int, int]] = []
+    try:
+        _check_csrf()
+        choice = _parse_choice(round_)
+        services.cast_ballot(current_user, round_, choice)
+    except ValidationFailed as failure:
+        return _ballot_page(round_, choice, 422, errors=list(failure.errors.values()))
+    flash("Your ballot is saved. You can change it until voting closes.", "success")
+    return redirect(url_for("budgets.ballot", slug=slug))
+
+
+@bp.post("/<slug>/ballot/check")
+def ballot_check(slug: str) -> Any:
+    """The running total for htmx: what is chosen, what is left, what is wrong."""
+    round_ = services.get_round(slug)
+    _check_csrf()
+    try:
+        choice = _parse_choice(round_)
+    except ValidationFailed as failure:
+        return _ballot_page(round_, [], 200, block="summary", errors=list(failure.errors.values()))
+    return _ballot_page(round_, choice, 200, block="summary", errors=[])
+
+
+def _check_csrf() -> None:
+    """Ballot forms are parsed by hand, so their CSRF token is checked here explicitly."""
+    token = request.form.get("csrf_token") or request.headers.get("X-CSRFToken", "")
+    try:
+        validate_csrf(token)
+    except ValidationError:
+        raise CSRFError("The form had expired") from None
+
+
+@bp.route("/<slug>/paper", methods=["GET", "POST"])
+@login_required
+def paper(slug: str) -> Any:
+    round_ = services.get_round(slug)
+    if not services.can_manage(current_user, round_):
+        raise PermissionDenied("Only moderators and the group's organisers enter paper ballots.")
+    if request.method == "GET":
+        return _ballot_page(round_, [], 200, errors=[], paper=True, email="")
+    email = (request.form.get("email") or "").strip()
+    choice: list[tuple[int, int]] = []
+    try:
+        choice = _parse_choice(round_)
+        voter = find_user_by_email(email) if email else None
+        if voter is None:
+            raise ValidationFailed({"email": "No resident's account uses this email address"})
+        services.cast_ballot(current_user, round_, choice, voter=voter)
+    except ValidationFailed as failure:
+        return _ballot_page(
+            round_, choice, 422, errors=list(failure.errors.values()), paper=True, email=email
+        )
+    flash("Paper ballot recorded.", "success")
+    return redirect(url_for("budgets.paper", slug=slug))
+
+
+# --- results ----------------------------------------------------------------------------
+
+
+def _result(round_: BudgetRound) -> RoundResult:
+    result = db.session.get(RoundResult, round_.id)
+    if result is None:
+        raise NotFound("Results are published when voting closes.")
+    return result
+
+
+@bp.get("/<slug>/results")
+def results(slug: str) -> Any:
+    round_ = services.get_round(slug)
+    result = _result(round_)
+    ordered = sorted(
+        result.projects, key=lambda p: (not p["selected"], -(p["score"] or p["votes"] or 0))
+    )
+    return render_template(
+        "budgets/results.html",
+        round=round_,
+        result=result,
+        projects=ordered,
+        chart=charts.results_bars(ordered, round_.currency),
+        rule_name=services.RULE_NAMES[result.rule],
+    )
+
+
+def _download(body: str, mimetype: str, name: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/<slug>/results.json")
+def results_json(slug: str) -> Any:
+    round_ = services.get_round(slug)
+    result = _result(round_)
+    body = {
+        "round": round_.slug,
+        "title": round_.title,
+        "budget": round_.amount,
+        "currency": round_.currency,
+        "rule": result.rule,
+        "tie_breaking": result.tie_breaking,
+        "input_digest": result.input_digest,
+        "audit_entry": result.audit_seq,
+        "ballots": result.ballots,
+        "paper_ballots": result.paper_ballots,
+        "selected": result.selected,
+        "cost": result.cost,
+        "projects": result.projects,
+    }
+    return Response(json.dumps(body, indent=2, ensure_ascii=False), mimetype="application/json")
+
+
+@bp.get("/<slug>/results.csv")
+def results_csv(slug: str) -> Any:
+    round_ = services.get_round(slug)
+    result = _result(round_)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        ["project_id", "title", "cost_minor_units", "votes", "score", "selected", "explanation"]
+    )
+    for p in result.projects:
+        writer.writerow(
+            [
+                p["id"],
+                p["title"],
+                p["cost"],
+                p["votes"],
+                p["score"],
+                int(p["selected"]),
+                p["explanation"],
+            ]
+        )
+    return _download(buffer.getvalue(), "text/csv", f"{slug}-results.csv")
+
+
+@bp.get("/<slug>/ballots.json")
+def ballots_json(slug: str) -> Any:
+    round_ = services.get_round(slug)
+    _result(round_)  # ballots are published with the results, not while voting runs
+    body = json.dumps(services.anonymised_ballots(round_), indent=1)
+    return Response(body, mimetype="application/json")
+
+
+@bp.get("/<slug>/ballots.csv")
+def ballots_csv(slug: str) -> Any:
+    round_ = services.get_round(slug)
+    _result(round_)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["ballot", "projects", "points", "paper"])
+    for n, b in enumerate(services.anonymised_ballots(round_), start=1):
+        writer.writerow(
+            [n, ",".join(b["projects"]), ",".join(map(str, b["points"])), int(b["paper"])]
+        )
+    return _download(buffer.getvalue(), "text/csv", f"{slug}-ballots.csv")

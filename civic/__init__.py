@@ -85,10 +85,14 @@ def _register_blueprints(app: Flask) -> None:
     from civic.cli import civic_cli
     from civic.discussions.views import bp as discussions_bp
     from civic.pages import bp as pages_bp
+    from civic.votes.views import api as votes_api
+    from civic.votes.views import bp as votes_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(discussions_bp)
     app.register_blueprint(budgets_bp)
+    app.register_blueprint(votes_bp)
+    app.register_blueprint(votes_api)
     app.cli.add_command(civic_cli)

@@ -53,6 +53,7 @@ def _base() -> dict[str, Any]:
         "FLAGS_TO_HIDE": int(os.environ.get("CIVIC_FLAGS_TO_HIDE", 3)),
         "COMMENTS_PER_MINUTE": int(os.environ.get("CIVIC_COMMENTS_PER_MINUTE", 5)),
         "COMMENT_EDIT_MINUTES": 15,
+        "MIN_CONSULTATION_DAYS": int(os.environ.get("CIVIC_MIN_CONSULTATION_DAYS", 28)),
     }
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError, validate_csrf
+from wtforms import ValidationError
 
 from civic.errors import ValidationFailed
 
@@ -19,3 +22,12 @@ def attach_errors(form: FlaskForm, failure: ValidationFailed) -> None:
             field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
         else:
             form.form_errors.append(message)
+
+
+def check_csrf() -> None:
+    """For forms parsed by hand (ballots, generated rows): the same CSRF check as WTForms."""
+    token = request.form.get("csrf_token") or request.headers.get("X-CSRFToken", "")
+    try:
+        validate_csrf(token)
+    except ValidationError:
+        raise CSRFError("The form had expired") from None

@@ -371,10 +371,145 @@ def _budgets() -> bool:
     return True
 
 
+def _public_votes() -> bool:
+    from datetime import timedelta
+
+    from civic.accounts.models import Area, utcnow
+    from civic.extensions import db
+    from civic.votes import services as votes
+    from civic.votes.models import OptionKind, Proposal, ProposalKind, Standard
+
+    if db.session.scalar(db.select(Proposal.id).limit(1)) is not None:
+        return False
+    rosa = _user(MODERATOR[0])
+    riverside = db.session.scalar(db.select(Area).where(Area.slug == "riverside"))
+    northgate = db.session.scalar(db.select(Area).where(Area.slug == "northgate"))
+
+    # 1. in consultation: the leisure centre contract
+    leisure = votes.create_proposal(
+        rosa,
+        riverside,
+        ProposalKind.OUTSOURCING,
+        "Outsource the Riverside leisure centre to a leisure trust or company",
+        "Riverside leisure centre (pool, gym, sports hall)",
+    )
+    votes.update_case(
+        rosa,
+        leisure,
+        current_provision="Run by the council's own leisure team: 38 staff, open 6am to 10pm.",
+        current_cost=1_240_000 * 100,
+        current_performance="Pool closed on 14 days last year, mostly for lack of lifeguards; "
+        "visits 212,000 a year, down 6%. Resident satisfaction 71%.",
+        public_interest_case="The building needs £2.1m of repairs over five years that the "
+        "council's capital budget cannot cover. Officers say a partner could borrow for them "
+        "and run the centre for £150,000 a year less.",
+        inhouse_bid=True,
+        inhouse_bid_summary="The leisure team bid £1.18m a year, with a lifeguard training "
+        "scheme for local young people and a phased repair plan funded by prudential borrowing.",
+        weight_cost=40,
+        weight_quality=30,
+        weight_social=30,
+    )
+    votes.set_options(
+        rosa,
+        leisure,
+        [
+            votes.OptionInput(
+                OptionKind.IN_HOUSE,
+                "Riverside leisure team",
+                1_180_000 * 100,
+                70,
+                72,
+                85,
+                "Keeps staff on council terms and the concession prices.",
+            ),
+            votes.OptionInput(
+                OptionKind.COOPERATIVE,
+                "Riverside Community Leisure (staff mutual)",
+                1_120_000 * 100,
+                78,
+                70,
+                80,
+            ),
+            votes.OptionInput(
+                OptionKind.SOCIAL_ENTERPRISE, "Active North Trust", 1_110_000 * 100, 80, 68, 70
+            ),
+            votes.OptionInput(
+                OptionKind.PRIVATE,
+                "FitLeisure Ltd",
+                1_090_000 * 100,
+                85,
+                60,
+                35,
+                "Would cut opening hours on Sundays.",
+            ),
+        ],
+    )
+    notes = {
+        Standard.UNION_RECOGNITION: ("no", "FitLeisure Ltd recognises no union; the others do."),
+        Standard.FREEDOM_OF_INFORMATION: ("yes", "Written into the contract for every bidder."),
+        Standard.TIME_LIMITED: ("yes", "Ten years, ending 31 March 2037."),
+    }
+    votes.answer_standards(rosa, leisure, {s.value: notes.get(s, ("yes", "")) for s in Standard})
+    votes.add_document(
+        rosa,
+        leisure,
+        "Contract summary (draft)",
+        "",
+        "Ten-year concession; the council keeps the building; the partner "
+        "takes the repair risk; concession prices fixed at today's level plus CPI.",
+    )
+    votes.set_vote_rules(rosa, leisure, quorum_percent=20, majority="simple", hide_tally=True)
+    votes.open_consultation(rosa, leisure, 28)
+
+    # 2. decided: selling Northgate's old library building
+    library = votes.create_proposal(
+        rosa,
+        northgate,
+        ProposalKind.DISPOSAL,
+        "Sell the old Northgate library building",
+        "Northgate Carnegie library building",
+    )
+    votes.update_case(
+        rosa,
+        library,
+        current_provision="Empty since the library moved into the community hub in 2023.",
+        current_cost=38_000 * 100,
+        current_performance="Security and heating costs only; the building is listed Grade II.",
+        public_interest_case="A developer offered £640,000 to convert it into flats.",
+        inhouse_bid=False,
+        no_bid_reason="No council service needs the building; a community asset transfer was "
+        "offered to the Friends of Northgate Park, who asked for more time.",
+        asset_value=640_000 * 100,
+        asset_new_owner="Northgate Living Ltd (developer)",
+    )
+    votes.answer_standards(
+        rosa,
+        library,
+        {s.value: ("not_applicable", "A sale, not a service contract") for s in Standard},
+    )
+    votes.set_vote_rules(rosa, library, quorum_percent=10, majority="simple", hide_tally=False)
+    votes.open_consultation(rosa, library, 28)
+    # demo only: pretend the 28-day consultation ran last month
+    library.consultation_from = utcnow() - timedelta(days=40)
+    votes.open_voting(rosa, library, utcnow() + timedelta(days=1))
+    votes.cast_vote(_user(NEIGHBOURS[3][0]), library, "against")
+    votes.close_vote(rosa, library)
+    votes.record_decision(
+        rosa,
+        library,
+        "in_house",
+        "Residents voted against the sale. The building stays in public hands and the council "
+        "will reopen talks on a community asset transfer with the Friends of Northgate Park.",
+    )
+    return True
+
+
 STEPS = [
     ("accounts and areas", _accounts_and_areas),
     ("discussions", _discussions),
     ("community budgets", _budgets),
+    ("public votes", _public_votes),
 ]
 
 

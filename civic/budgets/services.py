@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -12,12 +11,10 @@ from datetime import datetime
 from fractions import Fraction
 
 import rfc8785
-from flask import current_app
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from civic import audit
+from civic import audit, ballot_box
 from civic.accounts.models import Area, Group, GroupRole, User, utcnow
 from civic.budgets import ballots as ballot_rules
 from civic.budgets.ballots import MINOR_PER_UNIT, BallotRules, money
@@ -378,9 +375,7 @@ def ballot_projects(round_: BudgetRound) -> list[Project]:
 
 def voter_key(round_: BudgetRound, user: User) -> str:
     """Who cast a ballot, as an HMAC: unique per person and round, unreadable without the key."""
-    key = current_app.config.get("AUDIT_PSEUDONYM_KEY") or current_app.config["SECRET_KEY"]
-    message = f"civic-ballot:{round_.id}:{user.id}".encode()
-    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+    return ballot_box.voter_key(f"budget:{round_.id}", user.id)
 
 
 def check_ballot(round_: BudgetRound, choice: Sequence[tuple[int, int]]) -> ballot_rules.Check:
@@ -389,21 +384,22 @@ def check_ballot(round_: BudgetRound, choice: Sequence[tuple[int, int]]) -> ball
 
 
 def _upsert_ballot(round_: BudgetRound, key: str, paper: bool) -> int | None:
-    """INSERT ... ON CONFLICT: the unique (round, voter) index decides, so 50 simultaneous
-    submissions by one person leave one ballot. Returns None when the existing ballot is of
-    the other kind (paper vs online): nobody votes both ways."""
+    """One ballot per voter: 50 simultaneous submissions by one person leave one. None when
+    the existing ballot is of the other kind (paper vs online): nobody votes both ways."""
     table = Ballot.__table__
-    dialect = db.session.get_bind().dialect.name
-    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = builder(table).values(
-        round_id=round_.id, voter_key=key, paper=paper, extra={}, updated_at=utcnow()
+    return ballot_box.upsert_returning_id(
+        table,
+        ("round_id", "voter_key"),
+        {
+            "round_id": round_.id,
+            "voter_key": key,
+            "paper": paper,
+            "extra": {},
+            "updated_at": utcnow(),
+        },
+        ("updated_at",),
+        where=table.c.paper == paper,
     )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["round_id", "voter_key"],
-        set_={"updated_at": stmt.excluded.updated_at},
-        where=table.c.paper == stmt.excluded.paper,
-    ).returning(table.c.id)
-    return db.session.execute(stmt).scalar_one_or_none()
 
 
 def cast_ballot(

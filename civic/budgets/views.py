@@ -11,9 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import select
-from wtforms import ValidationError
 
 from civic.accounts.models import Area, Group
 from civic.accounts.services import find_user_by_email
@@ -31,7 +29,7 @@ from civic.budgets.models import (
 from civic.discussions import subjects
 from civic.errors import NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
-from civic.forms import attach_errors
+from civic.forms import attach_errors, check_csrf
 from civic.permissions import require_signed_in
 from civic.web import render
 
@@ -283,14 +281,14 @@ def _ballot_page(
 def ballot(slug: str) -> Any:
     round_ = services.get_round(slug)
     if request.method == "GET":
-        return _ballot_page(round_, services.current_choice(round_, current_user), 200, errors=[])
+        return _ballot_page(round_, services.current_choice(round_, current_user), 200, errors={})
     choice: list[tuple[int, int]] = []
     try:
-        _check_csrf()
+        check_csrf()
         choice = _parse_choice(round_)
         services.cast_ballot(current_user, round_, choice)
     except ValidationFailed as failure:
-        return _ballot_page(round_, choice, 422, errors=list(failure.errors.values()))
+        return _ballot_page(round_, choice, 422, errors=failure.errors)
     flash("Your ballot is saved. You can change it until voting closes.", "success")
     return redirect(url_for("budgets.ballot", slug=slug))
 
@@ -299,21 +297,12 @@ def ballot(slug: str) -> Any:
 def ballot_check(slug: str) -> Any:
     """The running total for htmx: what is chosen, what is left, what is wrong."""
     round_ = services.get_round(slug)
-    _check_csrf()
+    check_csrf()
     try:
         choice = _parse_choice(round_)
     except ValidationFailed as failure:
-        return _ballot_page(round_, [], 200, block="summary", errors=list(failure.errors.values()))
-    return _ballot_page(round_, choice, 200, block="summary", errors=[])
-
-
-def _check_csrf() -> None:
-    """Ballot forms are parsed by hand, so their CSRF token is checked here explicitly."""
-    token = request.form.get("csrf_token") or request.headers.get("X-CSRFToken", "")
-    try:
-        validate_csrf(token)
-    except ValidationError:
-        raise CSRFError("The form had expired") from None
+        return _ballot_page(round_, [], 200, block="summary", errors=failure.errors)
+    return _ballot_page(round_, choice, 200, block="summary", errors={})
 
 
 @bp.route("/<slug>/paper", methods=["GET", "POST"])
@@ -323,7 +312,7 @@ def paper(slug: str) -> Any:
     if not services.can_manage(current_user, round_):
         raise PermissionDenied("Only moderators and the group's organisers enter paper ballots.")
     if request.method == "GET":
-        return _ballot_page(round_, [], 200, errors=[], paper=True, email="")
+        return _ballot_page(round_, [], 200, errors={}, paper=True, email="")
     email = (request.form.get("email") or "").strip()
     choice: list[tuple[int, int]] = []
     try:
@@ -333,9 +322,7 @@ def paper(slug: str) -> Any:
             raise ValidationFailed({"email": "No resident's account uses this email address"})
         services.cast_ballot(current_user, round_, choice, voter=voter)
     except ValidationFailed as failure:
-        return _ballot_page(
-            round_, choice, 422, errors=list(failure.errors.values()), paper=True, email=email
-        )
+        return _ballot_page(round_, choice, 422, errors=failure.errors, paper=True, email=email)
     flash("Paper ballot recorded.", "success")
     return redirect(url_for("budgets.paper", slug=slug))
 

@@ -3,7 +3,8 @@
 The rest of the suite runs inside rolled-back transactions on an in-memory database (see
 tests/conftest.py). A browser needs a server in another thread that commits for real, so
 these tests get their own `create_app()` instance, migrated from scratch into a temporary
-file, with the people, areas, letter codes and comments they use made through the services.
+file, with the people, areas, letter codes, comments and budget rounds they use made through
+the services.
 
 Debian's Chromium is launched (Playwright's own browser download does not work here); every
 test in this directory is skipped, with the reason, when it is not installed.
@@ -12,8 +13,9 @@ test in this directory is skipped, with the reason, when it is not installed.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -23,7 +25,9 @@ from werkzeug.serving import make_server
 from civic import create_app
 from civic.accounts import codes as code_format
 from civic.accounts import services
-from civic.accounts.models import Role
+from civic.accounts.models import Role, utcnow
+from civic.budgets import services as budgets
+from civic.budgets.models import BallotKind, Phase
 from civic.discussions import services as discussions
 from civic.discussions.models import Comment
 from civic.extensions import db
@@ -76,6 +80,25 @@ XSS_PAYLOADS = [
 ]
 # A reply (by the moderator, to the third payload, by XSS_AUTHOR) that is also a payload.
 XSS_REPLY = "[d](data:text/html,<script>alert(1)</script>) <iframe src=javascript:alert(1)>"
+
+# Community budgets, both in the first area with a £1,000 budget and approval ballots.
+# VOTER (a resident of the first area) has no ballot yet and signs in to the budget tests.
+VOTER = Person("voter@example.org", "Vic Voter")
+BUDGET_AMOUNT = 1000  # pounds
+VOTING_ROUND = "hyde-park-2026"  # in its voting phase, chosen "within the budget"
+VOTING_PROJECTS = [  # (title, cost in pounds), in ballot order
+    ("Lights on the Woodhouse Moor paths", 400),
+    ("Benches by the bowling green", 300),
+    ("Planters on Hyde Park Road", 300),
+    ("Repaint the Raglan Road mural", 500),
+]
+RESULTS_ROUND = "hyde-park-2025"  # voted on and counted with the Method of Equal Shares
+RESULTS_PROJECTS = [
+    ("Community fridge at the library", 600),
+    ("Skate ramp repairs", 300),
+    ("Bat boxes on Woodhouse Ridge", 100),
+    ("Book swap shelves", 200),
+]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -135,6 +158,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         used = plain.pop()
         services.redeem_code(neighbour, used)
         comments = _seed_discussions(moderator, area, neighbour)
+        _seed_budgets(moderator, area)
         db.session.commit()
         db.session.remove()
 
@@ -197,6 +221,64 @@ def _seed_discussions(moderator, area, neighbour) -> dict[str, tuple[int, str]]:
     reported = db.session.get(Comment, seeded["xss7"][0])
     discussions.flag_comment(residents[REPORTER], reported, "spam", "")
     return seeded
+
+
+def _seed_budgets(moderator, area) -> None:
+    """VOTER, a round open for voting, and a round with results (ballots by the residents
+    _seed_discussions made). Both run to the same dates: voting opened yesterday and closes
+    in 10 days; the counted round was moved on to its results by hand."""
+    _batch, codes = services.generate_codes(moderator, area, count=1, valid_days=30)
+    voter = services.create_user(None, VOTER.email, VOTER.name, PASSWORD, Role.RESIDENT)
+    services.redeem_code(voter, codes.pop())
+    proposer = services.find_user_by_email(POSTER.email)
+    now = utcnow()
+    dates = [now + timedelta(days=days) for days in (-30, -20, -1, 10, 40)]
+
+    def make_round(slug: str, title: str, rule: str, projects: list[tuple[str, int]]):
+        round_ = budgets.create_round(
+            moderator,
+            area,
+            budgets.RoundSettings(
+                title=title,
+                slug=slug,
+                description=f"How should {AREA_NAME} spend £{BUDGET_AMOUNT:,}?",
+                amount=BUDGET_AMOUNT * 100,
+                currency="GBP",
+                dates=dates,
+                ballot_kind=BallotKind.APPROVAL,
+                rule=rule,
+            ),
+        )
+        made = [
+            budgets.propose_project(
+                proposer,
+                round_,
+                title=project_title,
+                description=f"{project_title}, proposed by a resident.",
+                cost_units=cost,
+            )
+            for project_title, cost in projects
+        ]
+        for project in made:
+            budgets.review_project(moderator, project, feasible=True)
+        budgets.advance_phase(moderator, round_, Phase.REVIEW)
+        budgets.advance_phase(moderator, round_, Phase.VOTING)
+        return round_, [project.id for project in made]
+
+    make_round(VOTING_ROUND, "Hyde Park 2026", "greedy", VOTING_PROJECTS)
+    counted, (fridge, ramp, bats, books) = make_round(
+        RESULTS_ROUND, "Hyde Park 2025", "mes", RESULTS_PROJECTS
+    )
+    ballots = {
+        POSTER: [fridge, bats],
+        REPORTER: [fridge, books],
+        PLAIN: [ramp, bats, books],
+        NEIGHBOUR: [fridge, ramp],
+    }
+    for person, choice in ballots.items():
+        resident = services.find_user_by_email(person.email)
+        budgets.cast_ballot(resident, counted, [(project_id, 1) for project_id in choice])
+    budgets.advance_phase(moderator, counted, Phase.RESULTS)
 
 
 @pytest.fixture(scope="session")
@@ -269,3 +351,57 @@ def page_without_js(browser, live_site: LiveSite, problems: PageProblems) -> Ite
     context, new_page = _new_page(browser, problems, live_site.url, javascript=False)
     yield new_page
     context.close()
+
+
+OpenPage = Callable[..., object]
+
+
+@pytest.fixture(scope="session")
+def _cookies() -> dict[str, object]:
+    """Signed-in storage state per email, for the whole run: each person signs in once."""
+    return {}
+
+
+@pytest.fixture
+def open_page(
+    browser, live_site: LiveSite, problems: PageProblems, _cookies: dict[str, object]
+) -> Iterator[OpenPage]:
+    """open_page(person=None, javascript=True): a new context's page, signed in as `person`.
+
+    Sign-in allows 5 POSTs a minute from one address across the whole browser run, so the
+    first call for a person signs in and later calls (in any module) reuse the cookies.
+    (test_discussions_browser.py has its own copy, with cookies kept per module.)
+    """
+    from playwright.sync_api import expect
+
+    contexts = []
+
+    def new_page(state: object | None, javascript: bool):
+        context = browser.new_context(
+            base_url=live_site.url, java_script_enabled=javascript, storage_state=state
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        problems.attach(page)
+        return page
+
+    def open_(person: Person | None = None, *, javascript: bool = True):
+        if person is None:
+            return new_page(None, javascript)
+        if person.email not in _cookies:
+            page = new_page(None, javascript)
+            page.goto("/accounts/sign-in")
+            page.get_by_label("Email address").fill(person.email)
+            page.get_by_label("Password", exact=True).fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_text(f"Signed in as {person.name}")).to_be_visible()
+            assert not problems.console_errors, f"signing in: {problems.console_errors}"
+            assert not problems.csp_violations(page), "CSP violations while signing in"
+            _cookies[person.email] = page.context.storage_state()
+            return page
+        return new_page(_cookies[person.email], javascript)
+
+    yield open_
+    for context in contexts:
+        context.close()

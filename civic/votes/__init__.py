@@ -1,0 +1,1 @@
+"""Public votes before outsourcing a service or disposing of a public asset."""

@@ -1,0 +1,199 @@
+"""Proposals to outsource a service or dispose of an asset, their case, and the public vote."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from civic.accounts.models import Area, User, utcnow
+from civic.audit import Subject
+from civic.extensions import db
+
+
+class ProposalKind(enum.StrEnum):
+    OUTSOURCING = "outsourcing"
+    DISPOSAL = "disposal"
+
+
+class ProposalState(enum.StrEnum):
+    DRAFT = "draft"
+    CONSULTATION = "consultation"
+    VOTING = "voting"
+    CLOSED = "closed"
+    DECIDED = "decided"
+
+
+class OptionKind(enum.StrEnum):
+    IN_HOUSE = "in_house"
+    COOPERATIVE = "cooperative"
+    SOCIAL_ENTERPRISE = "social_enterprise"
+    PRIVATE = "private"
+
+    @property
+    def label(self) -> str:
+        return OPTION_LABELS[self]
+
+
+OPTION_LABELS = {
+    OptionKind.IN_HOUSE: "In-house (the council)",
+    OptionKind.COOPERATIVE: "Co-operative or mutual",
+    OptionKind.SOCIAL_ENTERPRISE: "Social enterprise",
+    OptionKind.PRIVATE: "Private company",
+}
+
+
+class Standard(enum.StrEnum):
+    FAIR_WAGE = "fair_wage"
+    UNION_RECOGNITION = "union_recognition"
+    LOCAL_LABOUR = "local_labour"
+    GENDER_PAY_AUDIT = "gender_pay_audit"
+    TIME_LIMITED = "time_limited"
+    BREAK_CLAUSE = "break_clause"
+    FREEDOM_OF_INFORMATION = "freedom_of_information"
+    OPEN_BOOK = "open_book"
+    PUBLISHED_KPIS = "published_kpis"
+
+    @property
+    def label(self) -> str:
+        return STANDARD_LABELS[self]
+
+
+STANDARD_LABELS = {
+    Standard.FAIR_WAGE: "Fair wage clause (at least the real Living Wage)",
+    Standard.UNION_RECOGNITION: "Trade-union recognition",
+    Standard.LOCAL_LABOUR: "Local labour and local supply chains",
+    Standard.GENDER_PAY_AUDIT: "Annual gender pay audit",
+    Standard.TIME_LIMITED: "Time-limited term, with an end date",
+    Standard.BREAK_CLAUSE: "Break clause so residents can recall the contract",
+    Standard.FREEDOM_OF_INFORMATION: "Freedom of Information applies to the provider",
+    Standard.OPEN_BOOK: "Open-book accounting",
+    Standard.PUBLISHED_KPIS: "Published performance indicators (KPIs)",
+}
+ANSWERS = {"yes": "Yes", "no": "No", "not_applicable": "Not applicable"}
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e])
+
+
+class Proposal(db.Model):
+    __tablename__ = "proposal"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[ProposalKind] = mapped_column(_enum(ProposalKind, "proposal_kind"), nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    service: Mapped[str] = mapped_column(String(200), nullable=False)  # service or asset
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), nullable=False, index=True)
+    state: Mapped[ProposalState] = mapped_column(
+        _enum(ProposalState, "proposal_state"), nullable=False, default=ProposalState.DRAFT
+    )
+    current_provision: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    current_cost: Mapped[int | None] = mapped_column(BigInteger)  # a year, minor units
+    current_performance: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    public_interest_case: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    inhouse_bid: Mapped[bool | None] = mapped_column(Boolean)  # None: not yet said
+    inhouse_bid_summary: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    no_bid_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    asset_value: Mapped[int | None] = mapped_column(BigInteger)
+    asset_new_owner: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    weight_cost: Mapped[int] = mapped_column(Integer, nullable=False, default=40)
+    weight_quality: Mapped[int] = mapped_column(Integer, nullable=False, default=30)
+    weight_social: Mapped[int] = mapped_column(Integer, nullable=False, default=30)
+    consultation_days: Mapped[int] = mapped_column(Integer, nullable=False, default=28)
+    quorum_percent: Mapped[int | None] = mapped_column(Integer)
+    majority: Mapped[str | None] = mapped_column(String(20))
+    hide_tally: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    consultation_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    voting_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    voting_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    eligible_count: Mapped[int | None] = mapped_column(Integer)
+    votes_for: Mapped[int | None] = mapped_column(Integer)
+    votes_against: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    decision: Mapped[str | None] = mapped_column(String(20))
+    decision_reasons: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    override_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    area: Mapped[Area] = relationship()
+    created_by: Mapped[User] = relationship()
+    options: Mapped[list[ProposalOption]] = relationship(order_by="ProposalOption.id")
+    standards: Mapped[list[StandardAnswer]] = relationship(order_by="StandardAnswer.id")
+    documents: Mapped[list[ProposalDocument]] = relationship(order_by="ProposalDocument.id")
+
+    @property
+    def audit_subject(self) -> Subject:
+        return Subject("proposal", str(self.id))
+
+    @property
+    def answers(self) -> dict[str, str | None]:
+        given = {a.standard.value: a.answer for a in self.standards}
+        return {s.value: given.get(s.value) for s in Standard}
+
+
+class ProposalOption(db.Model):
+    """One row of the options appraisal; scores are 0-100, weights are on the proposal."""
+
+    __tablename__ = "proposal_option"
+    __table_args__ = (UniqueConstraint("proposal_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"), nullable=False)
+    kind: Mapped[OptionKind] = mapped_column(_enum(OptionKind, "option_kind"), nullable=False)
+    provider: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    annual_cost: Mapped[int] = mapped_column(BigInteger, nullable=False)  # minor units
+    cost_score: Mapped[int] = mapped_column(Integer, nullable=False)
+    quality_score: Mapped[int] = mapped_column(Integer, nullable=False)
+    social_value_score: Mapped[int] = mapped_column(Integer, nullable=False)
+    notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+class StandardAnswer(db.Model):
+    __tablename__ = "proposal_standard"
+    __table_args__ = (UniqueConstraint("proposal_id", "standard"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"), nullable=False)
+    standard: Mapped[Standard] = mapped_column(_enum(Standard, "contract_standard"), nullable=False)
+    answer: Mapped[str] = mapped_column(String(20), nullable=False)  # yes | no | not_applicable
+    note: Mapped[str] = mapped_column(String(1000), nullable=False, default="")
+
+
+class ProposalDocument(db.Model):
+    __tablename__ = "proposal_document"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"), nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    url: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    summary: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+class VoteCast(db.Model):
+    """One vote per resident per proposal (database-enforced), changeable until close.
+    `voter_key` is an HMAC of the account, so the table alone does not say who voted how."""
+
+    __tablename__ = "vote_cast"
+    __table_args__ = (UniqueConstraint("proposal_id", "voter_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"), nullable=False)
+    voter_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    choice: Mapped[str] = mapped_column(String(10), nullable=False)  # for | against
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -1,0 +1,508 @@
+"""Every change to an outsourcing or disposal proposal and its vote: permission, validation,
+write, audit entry. Moderators act; residents read, discuss and vote."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+
+from civic import audit, ballot_box
+from civic.accounts.models import Area, Eligibility, User, utcnow
+from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from civic.extensions import db
+from civic.permissions import require_moderator, require_signed_in
+from civic.votes import decision as rules
+from civic.votes.models import (
+    ANSWERS,
+    OptionKind,
+    Proposal,
+    ProposalDocument,
+    ProposalKind,
+    ProposalOption,
+    ProposalState,
+    Standard,
+    StandardAnswer,
+    VoteCast,
+)
+
+CASE_FIELDS = (
+    "title",
+    "service",
+    "current_provision",
+    "current_cost",
+    "current_performance",
+    "public_interest_case",
+    "inhouse_bid",
+    "inhouse_bid_summary",
+    "no_bid_reason",
+    "asset_value",
+    "asset_new_owner",
+    "weight_cost",
+    "weight_quality",
+    "weight_social",
+)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+def min_consultation_days() -> int:
+    return int(current_app.config.get("MIN_CONSULTATION_DAYS", 28))
+
+
+def get_proposal(proposal_id: int) -> Proposal:
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None:
+        raise NotFound("No proposal has that number.")
+    return proposal
+
+
+def _require_state(proposal: Proposal, *states: ProposalState, doing: str) -> None:
+    if proposal.state not in states:
+        allowed = " or ".join(s.value for s in states)
+        raise Conflict(
+            f"You can {doing} only while the proposal is in {allowed}; "
+            f"it is in {proposal.state.value}."
+        )
+
+
+# --- the case ---------------------------------------------------------------------------
+
+
+def create_proposal(
+    actor: User | None, area: Area, kind: ProposalKind, title: str, service: str
+) -> Proposal:
+    moderator = require_moderator(actor)
+    errors = {}
+    if not title.strip():
+        errors["title"] = "Give the proposal a title"
+    if not service.strip():
+        errors["service"] = "Name the service or asset"
+    if errors:
+        raise ValidationFailed(errors)
+    proposal = Proposal(
+        kind=kind,
+        title=title.strip(),
+        service=service.strip(),
+        area_id=area.id,
+        state=ProposalState.DRAFT,
+        consultation_days=min_consultation_days(),
+        created_by_id=moderator.id,
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    audit.record(moderator, "proposal:create", proposal, {"area": area.slug, "kind": kind.value})
+    return proposal
+
+
+def update_case(actor: User | None, proposal: Proposal, **fields: Any) -> None:
+    """The case is edited in draft; once residents are consulted it is what they saw."""
+    moderator = require_moderator(actor)
+    _require_state(proposal, ProposalState.DRAFT, doing="change the case")
+    unknown = set(fields) - set(CASE_FIELDS)
+    if unknown:
+        raise ValueError(f"not case fields: {sorted(unknown)}")
+    errors: dict[str, str] = {}
+    weights = [
+        fields.get(k, getattr(proposal, k))
+        for k in ("weight_cost", "weight_quality", "weight_social")
+    ]
+    if any(w is None or w < 0 for w in weights) or sum(w or 0 for w in weights) != 100:
+        errors["weight_cost"] = "The three weights must be whole numbers adding up to 100"
+    for money_field in ("current_cost", "asset_value"):
+        value = fields.get(money_field)
+        if value is not None and value < 0:
+            errors[money_field] = "Amounts cannot be negative"
+    if errors:
+        raise ValidationFailed(errors)
+    for name, value in fields.items():
+        setattr(proposal, name, value.strip() if isinstance(value, str) else value)
+    audit.record(moderator, "proposal:case", proposal, {"fields": sorted(fields)})
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class OptionInput:
+    kind: OptionKind
+    provider: str
+    annual_cost: int  # minor units
+    cost_score: int
+    quality_score: int
+    social_value_score: int
+    notes: str = ""
+
+
+def set_options(actor: User | None, proposal: Proposal, options: list[OptionInput]) -> None:
+    """Replace the options appraisal (one row per kind of provider considered)."""
+    moderator = require_moderator(actor)
+    _require_state(proposal, ProposalState.DRAFT, doing="change the options appraisal")
+    errors: dict[str, str] = {}
+    kinds = [o.kind for o in options]
+    if len(set(kinds)) != len(kinds):
+        errors["options"] = "List each kind of provider once"
+    for option in options:
+        scores = (option.cost_score, option.quality_score, option.social_value_score)
+        if any(not 0 <= s <= 100 for s in scores):
+            errors[f"{option.kind.value}-cost_score"] = (
+                f"{option.kind.label}: scores must be between 0 and 100"
+            )
+        if option.annual_cost < 0:
+            errors[f"{option.kind.value}-annual_cost"] = (
+                f"{option.kind.label}: cost cannot be negative"
+            )
+    if errors:
+        raise ValidationFailed(errors)
+    db.session.execute(delete(ProposalOption).where(ProposalOption.proposal_id == proposal.id))
+    for option in options:
+        db.session.add(ProposalOption(proposal_id=proposal.id, **option.__dict__))
+    db.session.flush()
+    db.session.expire(proposal, ["options"])
+    audit.record(
+        moderator,
+        "proposal:options",
+        proposal,
+        {"options": [o.kind.value for o in options]},
+    )
+
+
+def answer_standards(
+    actor: User | None, proposal: Proposal, answers: dict[str, tuple[str, str]]
+) -> None:
+    """Answer the contract's minimum standards: {standard: (yes|no|not_applicable, note)}."""
+    moderator = require_moderator(actor)
+    _require_state(proposal, ProposalState.DRAFT, doing="change the standards")
+    errors = {}
+    for key, (answer, note) in answers.items():
+        if key not in {s.value for s in Standard}:
+            raise ValidationFailed({"standards": f"Unknown standard {key!r}"})
+        if answer not in ANSWERS:
+            errors[key] = f"{Standard(key).label}: answer yes, no or not applicable"
+        elif answer in ("no", "not_applicable") and not note.strip():
+            errors[key] = f"{Standard(key).label}: explain a 'no' or 'not applicable' in the note"
+    if errors:
+        raise ValidationFailed(errors)
+    db.session.execute(
+        delete(StandardAnswer).where(
+            StandardAnswer.proposal_id == proposal.id, StandardAnswer.standard.in_(list(answers))
+        )
+    )
+    for key, (answer, note) in answers.items():
+        db.session.add(
+            StandardAnswer(
+                proposal_id=proposal.id, standard=Standard(key), answer=answer, note=note.strip()
+            )
+        )
+    db.session.flush()
+    db.session.expire(proposal, ["standards"])
+    audit.record(
+        moderator, "proposal:standards", proposal, {k: a for k, (a, _) in sorted(answers.items())}
+    )
+
+
+def add_document(
+    actor: User | None, proposal: Proposal, title: str, url: str, summary: str
+) -> None:
+    moderator = require_moderator(actor)
+    _require_state(proposal, ProposalState.DRAFT, ProposalState.CONSULTATION, doing="add documents")
+    errors = {}
+    if not title.strip():
+        errors["title"] = "Give the document a title"
+    if url.strip() and not url.strip().startswith(("https://", "http://")):
+        errors["url"] = "Links must start with https:// or http://"
+    if not url.strip() and not summary.strip():
+        errors["summary"] = "Give a link or a summary"
+    if errors:
+        raise ValidationFailed(errors)
+    db.session.add(
+        ProposalDocument(
+            proposal_id=proposal.id, title=title.strip(), url=url.strip(), summary=summary.strip()
+        )
+    )
+    db.session.flush()
+    db.session.expire(proposal, ["documents"])
+    audit.record(moderator, "proposal:document", proposal, {"title": title.strip()})
+
+
+def missing_for_consultation(proposal: Proposal) -> list[str]:
+    """What must be filled in before residents are consulted."""
+    missing = []
+    if not proposal.public_interest_case.strip():
+        missing.append("the public-interest case (why the in-house default is not working)")
+    if proposal.inhouse_bid is None:
+        missing.append("whether an in-house bid was made")
+    elif proposal.inhouse_bid and not proposal.inhouse_bid_summary.strip():
+        missing.append("the in-house bid")
+    elif not proposal.inhouse_bid and not proposal.no_bid_reason.strip():
+        missing.append("the reason no in-house bid was made")
+    unanswered = [Standard(k).label for k, a in proposal.answers.items() if a is None]
+    if unanswered:
+        missing.append("answers to every minimum standard (" + "; ".join(unanswered) + ")")
+    if proposal.kind is ProposalKind.DISPOSAL and (
+        proposal.asset_value is None or not proposal.asset_new_owner.strip()
+    ):
+        missing.append("the asset's value and who would own it")
+    return missing
+
+
+# --- lifecycle --------------------------------------------------------------------------
+
+
+def set_vote_rules(
+    actor: User | None, proposal: Proposal, *, quorum_percent: int, majority: str, hide_tally: bool
+) -> None:
+    """Quorum and majority are fixed before voting opens and can never change after."""
+    moderator = require_moderator(actor)
+    if proposal.state not in (ProposalState.DRAFT, ProposalState.CONSULTATION):
+        raise Conflict(
+            "The quorum and majority rule were fixed when voting opened and cannot be changed."
+        )
+    errors = {}
+    if not 0 <= quorum_percent <= 100:
+        errors["quorum_percent"] = "The quorum is a percentage between 0 and 100"
+    if majority not in rules.MAJORITIES:
+        errors["majority"] = "Choose simple or two-thirds majority"
+    if errors:
+        raise ValidationFailed(errors)
+    proposal.quorum_percent = quorum_percent
+    proposal.majority = majority
+    proposal.hide_tally = hide_tally
+    audit.record(
+        moderator,
+        "proposal:vote_rules",
+        proposal,
+        {"quorum_percent": quorum_percent, "majority": majority, "hide_tally": hide_tally},
+    )
+    db.session.flush()
+
+
+def open_consultation(actor: User | None, proposal: Proposal, days: int) -> None:
+    moderator = require_moderator(actor)
+    _require_state(proposal, ProposalState.DRAFT, doing="open the consultation")
+    if missing := missing_for_consultation(proposal):
+        raise Conflict("Before consulting residents, add " + ", ".join(missing) + ".")
+    if days < min_consultation_days():
+        raise ValidationFailed(
+            {"days": f"A consultation lasts at least {min_consultation_days()} days"}
+        )
+    now = utcnow()
+    proposal.state = ProposalState.CONSULTATION
+    proposal.consultation_days = days
+    proposal.consultation_from = now
+    audit.record(
+        moderator,
+        "proposal:consultation",
+        proposal,
+        {"days": days, "until": (now + timedelta(days=days)).date().isoformat()},
+    )
+    db.session.flush()
+
+
+def consultation_ends(proposal: Proposal) -> datetime | None:
+    if proposal.consultation_from is None:
+        return None
+    return _aware(proposal.consultation_from) + timedelta(days=proposal.consultation_days)
+
+
+def open_voting(actor: User | None, proposal: Proposal, closes_at: datetime) -> None:
+    moderator = require_moderator(actor)
+    _require_state(proposal, ProposalState.CONSULTATION, doing="open the vote")
+    now = utcnow()
+    ends = consultation_ends(proposal)
+    if ends is not None and now < ends:
+        raise Conflict(
+            f"The consultation runs until {ends:%d %B %Y}; the vote can open after that."
+        )
+    if proposal.quorum_percent is None or proposal.majority is None:
+        raise Conflict("Set the quorum and the majority rule before voting opens.")
+    if _aware(closes_at) <= now:
+        raise ValidationFailed({"closes_at": "The vote must close in the future"})
+    proposal.state = ProposalState.VOTING
+    proposal.voting_from = now
+    proposal.voting_until = closes_at
+    audit.record(
+        moderator,
+        "proposal:voting",
+        proposal,
+        {
+            "closes": closes_at.isoformat(),
+            "quorum_percent": proposal.quorum_percent,
+            "majority": proposal.majority,
+            "eligible": eligible_count(proposal),
+        },
+    )
+    db.session.flush()
+
+
+def voting_open(proposal: Proposal, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return (
+        proposal.state is ProposalState.VOTING
+        and proposal.voting_until is not None
+        and now < _aware(proposal.voting_until)
+    )
+
+
+def eligible_count(proposal: Proposal) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Eligibility).where(Eligibility.area_id == proposal.area_id)
+    )
+
+
+def turnout(proposal: Proposal) -> tuple[int, int]:
+    """(votes cast, eligible residents) now, or as frozen at close."""
+    if proposal.state in (ProposalState.CLOSED, ProposalState.DECIDED):
+        return (proposal.votes_for or 0) + (
+            proposal.votes_against or 0
+        ), proposal.eligible_count or 0
+    cast = db.session.scalar(
+        select(func.count()).select_from(VoteCast).where(VoteCast.proposal_id == proposal.id)
+    )
+    return cast, eligible_count(proposal)
+
+
+def tally(proposal: Proposal) -> tuple[int, int]:
+    rows = dict(
+        db.session.execute(
+            select(VoteCast.choice, func.count())
+            .where(VoteCast.proposal_id == proposal.id)
+            .group_by(VoteCast.choice)
+        ).all()
+    )
+    return rows.get("for", 0), rows.get("against", 0)
+
+
+def cast_vote(actor: User | None, proposal: Proposal, choice: str) -> None:
+    user = require_signed_in(actor)
+    if not user.is_eligible_in(proposal.area):
+        raise PermissionDenied(
+            f"Only residents of {proposal.area.name} can vote on this. To show you live there, "
+            "enter the code from your letter on the 'Your areas' page."
+        )
+    if not voting_open(proposal):
+        raise Conflict("Voting on this proposal is closed.")
+    if choice not in ("for", "against"):
+        raise ValidationFailed({"choice": "Choose for or against"})
+    ballot_box.upsert_returning_id(
+        VoteCast.__table__,
+        ("proposal_id", "voter_key"),
+        {
+            "proposal_id": proposal.id,
+            "voter_key": ballot_box.voter_key(f"proposal:{proposal.id}", user.id),
+            "choice": choice,
+            "updated_at": utcnow(),
+        },
+        ("choice", "updated_at"),
+    )
+    # secret ballot: the log records participation, never the choice
+    audit.record(user, "proposal:vote_cast", proposal)
+
+
+def my_vote(proposal: Proposal, user: User) -> str | None:
+    return db.session.scalar(
+        select(VoteCast.choice).where(
+            VoteCast.proposal_id == proposal.id,
+            VoteCast.voter_key == ballot_box.voter_key(f"proposal:{proposal.id}", user.id),
+        )
+    )
+
+
+def close_vote(
+    actor: User | None, proposal: Proposal, *, by_date: bool = False
+) -> rules.VoteResult:
+    moderator = None if by_date else require_moderator(actor)
+    _require_state(proposal, ProposalState.VOTING, doing="close the vote")
+    votes_for, votes_against = tally(proposal)
+    eligible = eligible_count(proposal)
+    result = rules.vote_outcome(
+        eligible,
+        votes_for,
+        votes_against,
+        proposal.quorum_percent or 0,
+        proposal.majority or "simple",
+    )
+    proposal.state = ProposalState.CLOSED
+    proposal.closed_at = utcnow()
+    proposal.eligible_count, proposal.votes_for, proposal.votes_against = (
+        eligible,
+        votes_for,
+        votes_against,
+    )
+    proposal.outcome = result.outcome
+    standards_ok = rules.standards_met(proposal.answers)
+    audit.record(
+        moderator,
+        "proposal:close",
+        proposal,
+        {
+            "eligible": eligible,
+            "for": votes_for,
+            "against": votes_against,
+            "quorum_percent": proposal.quorum_percent,
+            "majority": proposal.majority,
+            "outcome": result.outcome,
+            "standards_met": standards_ok,
+            "default": rules.default_decision(result.outcome, standards_ok),
+        },
+    )
+    db.session.flush()
+    return result
+
+
+def record_decision(
+    actor: User | None, proposal: Proposal, decision: str, reasons: str, override_reason: str = ""
+) -> None:
+    moderator = require_moderator(actor)
+    _require_state(proposal, ProposalState.CLOSED, doing="record the council's decision")
+    standards_ok = rules.standards_met(proposal.answers)
+    if problems := rules.decision_problems(
+        decision, proposal.outcome or "", standards_ok, reasons, override_reason
+    ):
+        raise ValidationFailed(problems)
+    proposal.state = ProposalState.DECIDED
+    proposal.decision = decision
+    proposal.decision_reasons = reasons.strip()
+    proposal.override_reason = override_reason.strip()
+    proposal.decided_at = utcnow()
+    audit.record(
+        moderator,
+        "proposal:decide",
+        proposal,
+        {
+            "decision": decision,
+            "reasons": proposal.decision_reasons,
+            "override_reason": proposal.override_reason,
+            "outcome": proposal.outcome,
+        },
+    )
+    db.session.flush()
+
+
+def close_due_votes(now: datetime | None = None) -> list[str]:
+    """Close every vote whose closing time has passed (run by cron)."""
+    now = now or utcnow()
+    closed = []
+    for proposal in db.session.scalars(
+        select(Proposal).where(Proposal.state == ProposalState.VOTING).order_by(Proposal.id)
+    ):
+        if proposal.voting_until is not None and _aware(proposal.voting_until) <= now:
+            result = close_vote(None, proposal, by_date=True)
+            closed.append(f"proposal {proposal.id}: {result.outcome}")
+    return closed
+
+
+def option_rows(proposal: Proposal) -> list[dict[str, Any]]:
+    """The appraisal table with Civic's weighted totals, best first."""
+    weights = (proposal.weight_cost, proposal.weight_quality, proposal.weight_social)
+    rows = []
+    for option in proposal.options:
+        total = rules.weighted_total(
+            (option.cost_score, option.quality_score, option.social_value_score), weights
+        )
+        rows.append({"option": option, "total": total, "total_text": f"{float(total):.1f}"})
+    rows.sort(key=lambda r: (-r["total"], list(OptionKind).index(r["option"].kind)))
+    return rows

@@ -1,0 +1,513 @@
+"""Proposal pages: the public case, comparison and standards; moderators' editing and
+lifecycle; residents' votes with a live turnout; JSON for anyone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+
+from flask import Blueprint, flash, jsonify, redirect, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from civic.accounts.models import Area
+from civic.audit import queries as audit_queries
+from civic.budgets.ballots import MINOR_PER_UNIT
+from civic.discussions import subjects
+from civic.errors import ValidationFailed
+from civic.extensions import db
+from civic.forms import attach_errors, check_csrf
+from civic.permissions import require_moderator
+from civic.votes import decision as rules
+from civic.votes import services
+from civic.votes.forms import (
+    CaseForm,
+    ConsultationForm,
+    DecisionForm,
+    DocumentForm,
+    NewProposalForm,
+    VoteForm,
+    VoteRulesForm,
+    VotingForm,
+)
+from civic.votes.models import (
+    ANSWERS,
+    OptionKind,
+    Proposal,
+    ProposalKind,
+    ProposalState,
+    Standard,
+)
+from civic.web import render
+
+bp = Blueprint("votes", __name__, url_prefix="/votes")
+api = Blueprint("votes_api", __name__, url_prefix="/api/v1/proposals")
+
+
+def _proposal_subject(proposal_id: str) -> subjects.SubjectInfo | None:
+    found = db.session.get(Proposal, int(proposal_id)) if proposal_id.isdigit() else None
+    if found is None:
+        return None
+    return subjects.SubjectInfo(
+        found.title, found.area, "votes.detail", {"proposal_id": proposal_id}
+    )
+
+
+subjects.register("proposal", _proposal_subject)
+
+
+def _pounds(value: int | None) -> int | None:
+    return None if value is None else value * MINOR_PER_UNIT
+
+
+def _filtered(area_slug: str, state: str) -> list[Proposal]:
+    stmt = select(Proposal).order_by(Proposal.created_at.desc())
+    if area_slug:
+        stmt = stmt.join(Area).where(Area.slug == area_slug)
+    if state:
+        try:
+            stmt = stmt.where(Proposal.state == ProposalState(state))
+        except ValueError:
+            raise ValidationFailed({"state": f"Unknown state {state!r}"}) from None
+    return list(db.session.scalars(stmt))
+
+
+def _visible(proposals: list[Proposal]) -> list[Proposal]:
+    """Drafts are the moderators' work in progress; residents see them once consulted."""
+    if current_user.is_authenticated and current_user.is_moderator:
+        return proposals
+    return [p for p in proposals if p.state is not ProposalState.DRAFT]
+
+
+@bp.get("")
+def index() -> Any:
+    area, state = request.args.get("area", ""), request.args.get("state", "")
+    proposals = _visible(_filtered(area, state))
+    areas = db.session.scalars(select(Area).order_by(Area.name)).all()
+    return render(
+        "votes/index.html",
+        block="results",
+        proposals=proposals,
+        areas=areas,
+        area=area,
+        state=state,
+        states=list(ProposalState),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> Any:
+    require_moderator(current_user)
+    form = NewProposalForm()
+    form.area.choices = [
+        (a.id, a.name) for a in db.session.scalars(select(Area).order_by(Area.name))
+    ]
+    if form.validate_on_submit():
+        try:
+            proposal = services.create_proposal(
+                current_user,
+                db.session.get(Area, form.area.data),
+                ProposalKind(form.kind.data),
+                form.title.data,
+                form.service.data,
+            )
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        else:
+            flash("Draft created. Fill in the case before consulting residents.", "success")
+            return redirect(url_for("votes.manage", proposal_id=proposal.id))
+    return render("votes/new.html", status=422 if form.is_submitted() else 200, form=form)
+
+
+def _detail_context(proposal: Proposal) -> dict[str, Any]:
+    cast, eligible = services.turnout(proposal)
+    show_tally = (
+        proposal.state in (ProposalState.CLOSED, ProposalState.DECIDED) or not proposal.hide_tally
+    )
+    votes_for, votes_against = (
+        (proposal.votes_for, proposal.votes_against)
+        if proposal.state in (ProposalState.CLOSED, ProposalState.DECIDED)
+        else services.tally(proposal)
+    )
+    standards_ok = rules.standards_met(proposal.answers)
+    return {
+        "proposal": proposal,
+        "rows": services.option_rows(proposal),
+        "standards": [
+            (s, next((a for a in proposal.standards if a.standard is s), None)) for s in Standard
+        ],
+        "answers": ANSWERS,
+        "cast": cast,
+        "eligible": eligible,
+        "show_tally": show_tally,
+        "votes_for": votes_for,
+        "votes_against": votes_against,
+        "standards_ok": standards_ok,
+        "default": rules.default_decision(proposal.outcome, standards_ok)
+        if proposal.outcome
+        else None,
+        "voting_open": services.voting_open(proposal),
+        "consultation_ends": services.consultation_ends(proposal),
+        "trail": audit_queries.trail("proposal", str(proposal.id)),
+        "my_vote": services.my_vote(proposal, current_user)
+        if current_user.is_authenticated
+        else None,
+        "missing": services.missing_for_consultation(proposal),
+    }
+
+
+def _get_visible(proposal_id: int) -> Proposal:
+    proposal = services.get_proposal(proposal_id)
+    if proposal.state is ProposalState.DRAFT:
+        require_moderator(current_user if current_user.is_authenticated else None)
+    return proposal
+
+
+@bp.get("/<int:proposal_id>")
+def detail(proposal_id: int) -> Any:
+    proposal = _get_visible(proposal_id)
+    return render("votes/detail.html", block=None, **_detail_context(proposal))
+
+
+@bp.get("/<int:proposal_id>/turnout")
+def turnout(proposal_id: int) -> Any:
+    """The live turnout figure, polled by htmx while the vote runs."""
+    proposal = _get_visible(proposal_id)
+    return render("votes/detail.html", block="turnout", **_detail_context(proposal))
+
+
+@bp.route("/<int:proposal_id>/vote", methods=["GET", "POST"])
+@login_required
+def vote(proposal_id: int) -> Any:
+    proposal = _get_visible(proposal_id)
+    form = VoteForm()
+    if form.validate_on_submit():
+        try:
+            services.cast_vote(current_user, proposal, form.choice.data or "")
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        else:
+            flash("Your vote is recorded. You can change it until the vote closes.", "success")
+            return redirect(url_for("votes.detail", proposal_id=proposal.id))
+    elif request.method == "GET":
+        form.choice.data = services.my_vote(proposal, current_user)
+    return render(
+        "votes/vote.html",
+        status=422 if form.is_submitted() else 200,
+        proposal=proposal,
+        form=form,
+        voting_open=services.voting_open(proposal),
+    )
+
+
+# --- moderators -------------------------------------------------------------------------
+
+
+def _forms(proposal: Proposal) -> dict[str, Any]:
+    case = CaseForm(prefix="case", obj=proposal)
+    if request.method == "GET" or "case-submit" not in request.form:
+        case.inhouse_bid.data = {True: "yes", False: "no"}.get(proposal.inhouse_bid)
+        case.current_cost.data = (
+            proposal.current_cost // MINOR_PER_UNIT if proposal.current_cost is not None else None
+        )
+        case.asset_value.data = (
+            proposal.asset_value // MINOR_PER_UNIT if proposal.asset_value is not None else None
+        )
+    rules_form = VoteRulesForm(prefix="rules", obj=proposal)
+    return {
+        "case": case,
+        "document": DocumentForm(prefix="doc"),
+        "rules_form": rules_form,
+        "consultation": ConsultationForm(
+            prefix="consult", data={"days": services.min_consultation_days()}
+        ),
+        "voting": VotingForm(prefix="voting"),
+        "decision": DecisionForm(prefix="decision"),
+        "option_kinds": list(OptionKind),
+        "standard_list": list(Standard),
+        "errors": {},
+    }
+
+
+def _manage_page(proposal: Proposal, forms: dict[str, Any], status: int = 200) -> Any:
+    return render("votes/manage.html", status=status, **_detail_context(proposal), **forms)
+
+
+@bp.get("/<int:proposal_id>/manage")
+@login_required
+def manage(proposal_id: int) -> Any:
+    require_moderator(current_user)
+    proposal = services.get_proposal(proposal_id)
+    return _manage_page(proposal, _forms(proposal))
+
+
+def _done(proposal: Proposal, message: str) -> Any:
+    flash(message, "success")
+    return redirect(url_for("votes.manage", proposal_id=proposal.id))
+
+
+@bp.post("/<int:proposal_id>/manage/<action>")
+@login_required
+def act(proposal_id: int, action: str) -> Any:
+    """One endpoint per moderator form; each calls one service and re-renders on error."""
+    require_moderator(current_user)
+    proposal = services.get_proposal(proposal_id)
+    forms = _forms(proposal)
+    handlers = {
+        "case": _save_case,
+        "options": _save_options,
+        "standards": _save_standards,
+        "document": _save_document,
+        "rules": _save_rules,
+        "consultation": _open_consultation,
+        "voting": _open_voting,
+        "close": _close,
+        "decision": _decide,
+    }
+    handler = handlers.get(action)
+    if handler is None:
+        raise ValidationFailed({"action": "Unknown action"})
+    try:
+        return handler(proposal, forms)
+    except ValidationFailed as failure:
+        forms["errors"] = failure.errors  # the generated option/standard rows read these
+        form_key = FORM_FOR_ACTION.get(action)
+        if form_key:
+            attach_errors(forms[form_key], failure)
+        return _manage_page(proposal, forms, 422)
+
+
+FORM_FOR_ACTION = {
+    "case": "case",
+    "document": "document",
+    "rules": "rules_form",
+    "consultation": "consultation",
+    "voting": "voting",
+    "decision": "decision",
+}
+
+
+def _valid(form: Any) -> None:
+    if not form.validate_on_submit():
+        raise ValidationFailed({name: errs[0] for name, errs in form.errors.items()})
+
+
+def _save_case(proposal: Proposal, forms: dict[str, Any]) -> Any:
+    form = forms["case"]
+    _valid(form)
+    services.update_case(
+        current_user,
+        proposal,
+        title=form.title.data,
+        service=form.service.data,
+        current_provision=form.current_provision.data or "",
+        current_cost=_pounds(form.current_cost.data),
+        current_performance=form.current_performance.data or "",
+        public_interest_case=form.public_interest_case.data or "",
+        inhouse_bid={"yes": True, "no": False}.get(form.inhouse_bid.data or ""),
+        inhouse_bid_summary=form.inhouse_bid_summary.data or "",
+        no_bid_reason=form.no_bid_reason.data or "",
+        asset_value=_pounds(form.asset_value.data),
+        asset_new_owner=form.asset_new_owner.data or "",
+        weight_cost=form.weight_cost.data,
+        weight_quality=form.weight_quality.data,
+        weight_social=form.weight_social.data,
+    )
+    return _done(proposal, "The case is saved.")
+
+
+def _int_field(name: str, label: str) -> int:
+    raw = (request.form.get(name) or "").strip().replace(",", "")
+    if not raw.isdigit():
+        raise ValidationFailed({name: f"{label}: enter a whole number"})
+    return int(raw)
+
+
+def _save_options(proposal: Proposal, forms: dict[str, Any]) -> Any:
+    check_csrf()
+    options = []
+    for kind in OptionKind:
+        if not request.form.get(f"{kind.value}-included"):
+            continue
+        label = kind.label
+        options.append(
+            services.OptionInput(
+                kind=kind,
+                provider=(request.form.get(f"{kind.value}-provider") or "").strip()[:200],
+                annual_cost=_int_field(f"{kind.value}-annual_cost", f"{label} cost")
+                * MINOR_PER_UNIT,
+                cost_score=_int_field(f"{kind.value}-cost_score", f"{label} cost score"),
+                quality_score=_int_field(f"{kind.value}-quality_score", f"{label} quality score"),
+                social_value_score=_int_field(
+                    f"{kind.value}-social_value_score", f"{label} social value score"
+                ),
+                notes=(request.form.get(f"{kind.value}-notes") or "").strip()[:2000],
+            )
+        )
+    services.set_options(current_user, proposal, options)
+    return _done(proposal, "The options appraisal is saved.")
+
+
+def _save_standards(proposal: Proposal, forms: dict[str, Any]) -> Any:
+    check_csrf()
+    answers = {
+        s.value: (
+            (request.form.get(f"{s.value}-answer") or ""),
+            (request.form.get(f"{s.value}-note") or "")[:1000],
+        )
+        for s in Standard
+        if request.form.get(f"{s.value}-answer")
+    }
+    services.answer_standards(current_user, proposal, answers)
+    return _done(proposal, "The standards are saved.")
+
+
+def _save_document(proposal: Proposal, forms: dict[str, Any]) -> Any:
+    form = forms["document"]
+    _valid(form)
+    services.add_document(
+        current_user, proposal, form.title.data, form.url.data or "", form.summary.data or ""
+    )
+    return _done(proposal, "Document added.")
+
+
+def _save_rules(proposal: Proposal, forms: dict[str, Any]) -> Any:
+    form = forms["rules_form"]
+    _valid(form)
+    services.set_vote_rules(
+        current_user,
+        proposal,
+        quorum_percent=form.quorum_percent.data,
+        majority=form.majority.data,
+        hide_tally=bool(form.hide_tally.data),
+    )
+    return _done(proposal, "Quorum and majority rule saved.")
+
+
+def _open_consultation(proposal: Proposal, forms: dict[str, Any]) -> Any:
+    form = forms["consultation"]
+    _valid(form)
+    services.open_consultation(current_user, proposal, form.days.data)
+    return _done(proposal, "The consultation is open.")
+
+
+def _open_voting(proposal: Proposal, forms: dict[str, Any]) -> Any:
+    form = forms["voting"]
+    _valid(form)
+    closes = datetime.combine(form.closes.data, time(23, 59), tzinfo=UTC)
+    services.open_voting(current_user, proposal, closes)
+    return _done(proposal, "The vote is open.")
+
+
+def _close(proposal: Proposal, forms: dict[str, Any]) -> Any:
+    check_csrf()
+    result = services.close_vote(current_user, proposal)
+    return _done(proposal, f"The vote is closed: {result.outcome.replace('_', ' ')}.")
+
+
+def _decide(proposal: Proposal, forms: dict[str, Any]) -> Any:
+    form = forms["decision"]
+    _valid(form)
+    services.record_decision(
+        current_user,
+        proposal,
+        form.decision.data or "",
+        form.reasons.data or "",
+        form.override_reason.data or "",
+    )
+    return _done(proposal, "The council's decision is recorded and published.")
+
+
+# --- JSON -------------------------------------------------------------------------------
+
+
+def _as_json(proposal: Proposal) -> dict[str, Any]:
+    context = _detail_context(proposal)
+    closed = proposal.state in (ProposalState.CLOSED, ProposalState.DECIDED)
+    return {
+        "id": proposal.id,
+        "kind": proposal.kind.value,
+        "title": proposal.title,
+        "service": proposal.service,
+        "area": proposal.area.slug,
+        "state": proposal.state.value,
+        "current": {
+            "provision": proposal.current_provision,
+            "annual_cost": proposal.current_cost,
+            "performance": proposal.current_performance,
+        },
+        "public_interest_case": proposal.public_interest_case,
+        "inhouse_bid": proposal.inhouse_bid,
+        "inhouse_bid_summary": proposal.inhouse_bid_summary,
+        "no_bid_reason": proposal.no_bid_reason,
+        "asset": {"value": proposal.asset_value, "new_owner": proposal.asset_new_owner}
+        if proposal.kind is ProposalKind.DISPOSAL
+        else None,
+        "weights": {
+            "cost": proposal.weight_cost,
+            "quality": proposal.weight_quality,
+            "social_value": proposal.weight_social,
+        },
+        "options": [
+            {
+                "kind": r["option"].kind.value,
+                "provider": r["option"].provider,
+                "annual_cost": r["option"].annual_cost,
+                "cost_score": r["option"].cost_score,
+                "quality_score": r["option"].quality_score,
+                "social_value_score": r["option"].social_value_score,
+                "weighted_total": r["total_text"],
+            }
+            for r in context["rows"]
+        ],
+        "standards": {
+            s.value: {"answer": a.answer if a else None, "note": a.note if a else ""}
+            for s, a in context["standards"]
+        },
+        "standards_met": context["standards_ok"],
+        "documents": [
+            {"title": d.title, "url": d.url, "summary": d.summary} for d in proposal.documents
+        ],
+        "vote": {
+            "quorum_percent": proposal.quorum_percent,
+            "majority": proposal.majority,
+            "opens": proposal.voting_from.isoformat() if proposal.voting_from else None,
+            "closes": proposal.voting_until.isoformat() if proposal.voting_until else None,
+            "turnout": {"cast": context["cast"], "eligible": context["eligible"]},
+            "for": context["votes_for"] if context["show_tally"] else None,
+            "against": context["votes_against"] if context["show_tally"] else None,
+            "outcome": proposal.outcome if closed else None,
+        },
+        "decision": {
+            "decision": proposal.decision,
+            "reasons": proposal.decision_reasons,
+            "override_reason": proposal.override_reason,
+            "default": context["default"],
+        }
+        if proposal.state is ProposalState.DECIDED
+        else None,
+        "audit_trail": [e.seq for e in context["trail"]],
+    }
+
+
+@api.get("")
+def api_list() -> Any:
+    proposals = _visible(_filtered(request.args.get("area", ""), request.args.get("state", "")))
+    return jsonify(
+        proposals=[
+            {
+                "id": p.id,
+                "title": p.title,
+                "area": p.area.slug,
+                "state": p.state.value,
+                "url": url_for("votes_api.api_detail", proposal_id=p.id, _external=True),
+            }
+            for p in proposals
+        ]
+    )
+
+
+@api.get("/<int:proposal_id>")
+def api_detail(proposal_id: int) -> Any:
+    return jsonify(_as_json(_get_visible(proposal_id)))

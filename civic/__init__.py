@@ -83,6 +83,8 @@ def _register_blueprints(app: Flask) -> None:
     from civic.audit.views import bp as audit_bp
     from civic.budgets.views import bp as budgets_bp
     from civic.cli import civic_cli
+    from civic.consultations.views import api as consultations_api
+    from civic.consultations.views import bp as consultations_bp
     from civic.discussions.views import bp as discussions_bp
     from civic.pages import bp as pages_bp
     from civic.votes.views import api as votes_api
@@ -95,4 +97,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(budgets_bp)
     app.register_blueprint(votes_bp)
     app.register_blueprint(votes_api)
+    app.register_blueprint(consultations_bp)
+    app.register_blueprint(consultations_api)
     app.cli.add_command(civic_cli)

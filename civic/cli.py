@@ -204,3 +204,15 @@ def budgets_advance_command() -> None:
 
     moved = run_service(advance_due_rounds)
     click.echo("\n".join(moved) if moved else "No round was due to move.")
+
+
+@civic_cli.command("tick")
+def tick_command() -> None:
+    """Every date-driven change at once (run from cron, e.g. every 10 minutes): budget
+    phases move on, votes and consultations past their closing time close."""
+    from civic.budgets.services import advance_due_rounds
+    from civic.consultations.services import close_due
+    from civic.votes.services import close_due_votes
+
+    done = run_service(lambda: advance_due_rounds() + close_due_votes() + close_due())
+    click.echo("\n".join(done) if done else "Nothing was due.")

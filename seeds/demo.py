@@ -505,11 +505,126 @@ def _public_votes() -> bool:
     return True
 
 
+def _consultations() -> bool:
+    from datetime import timedelta
+
+    from civic.accounts.models import Area, utcnow
+    from civic.consultations import services as consult
+    from civic.consultations.models import Audience, Consultation, QuestionKind
+    from civic.extensions import db
+
+    if db.session.scalar(db.select(Consultation.id).limit(1)) is not None:
+        return False
+    rosa = _user(MODERATOR[0])
+    riverside = db.session.scalar(db.select(Area).where(Area.slug == "riverside"))
+    northgate = db.session.scalar(db.select(Area).where(Area.slug == "northgate"))
+    now = utcnow()
+
+    # 1. open: the leisure centre, while its outsourcing proposal is consulted on
+    leisure = consult.create_consultation(
+        rosa,
+        riverside,
+        title="Riverside leisure centre: what matters to you?",
+        service="Leisure",
+        summary="Before anyone votes on who runs the leisure centre, tell us what you use it "
+        "for and what must not change. Your answers go to councillors with the proposal.",
+        documents="[Leisure centre performance report 2025](https://example.org/leisure-kpis)",
+        audience=Audience.RESIDENTS,
+        opens_at=now - timedelta(days=3),
+        closes_at=now + timedelta(days=25),
+    )
+    consult.add_question(
+        rosa,
+        leisure,
+        kind=QuestionKind.MULTIPLE,
+        text="What do you use?",
+        options=["Pool", "Gym", "Sports hall", "Classes", "Café"],
+        required=True,
+    )
+    consult.add_question(
+        rosa, leisure, kind=QuestionKind.SCALE, text="How good is the centre today?", required=True
+    )
+    consult.add_question(
+        rosa,
+        leisure,
+        kind=QuestionKind.RANKING,
+        text="Rank what matters most",
+        options=["Low prices", "Long opening hours", "Swimming lessons", "Staff on fair pay"],
+    )
+    consult.add_question(
+        rosa, leisure, kind=QuestionKind.FREE_TEXT, text="What must not change, whoever runs it?"
+    )
+    consult.open_consultation(rosa, leisure)
+    consult.save_response(
+        _user(RESIDENT[0]),
+        leisure,
+        {
+            leisure.questions[0].id: ["0", "3"],
+            leisure.questions[1].id: "3",
+            leisure.questions[2].id: ["0", "3", "2"],
+            leisure.questions[3].id: "Concession prices for pensioners and the early swim.",
+        },
+        submit=True,
+    )
+
+    # 2. closed, with the council's published response
+    bins = consult.create_consultation(
+        rosa,
+        northgate,
+        title="Bin collections: weekly or fortnightly?",
+        service="Waste and recycling",
+        summary="The waste contract is up for renewal. Should general waste stay weekly?",
+        documents="",
+        audience=Audience.SIGNED_IN,
+        opens_at=now - timedelta(days=40),
+        closes_at=now + timedelta(days=1),
+    )
+    how_often = consult.add_question(
+        rosa,
+        bins,
+        kind=QuestionKind.SINGLE,
+        required=True,
+        text="How often should general waste be collected?",
+        options=["Weekly", "Fortnightly"],
+    )
+    rating = consult.add_question(
+        rosa, bins, kind=QuestionKind.SCALE, text="How reliable are collections now?"
+    )
+    other = consult.add_question(
+        rosa, bins, kind=QuestionKind.FREE_TEXT, text="Anything else about bins?"
+    )
+    consult.open_consultation(rosa, bins)
+    answers = [
+        (RESIDENT[0], "0", "2", "Missed twice in October on Holbeck Moor Road."),
+        (NEIGHBOURS[0][0], "0", "1", "Foxes get into the bags if they wait two weeks."),
+        (NEIGHBOURS[1][0], "1", "4", ""),
+        (NEIGHBOURS[2][0], "0", "3", "Food waste must be weekly."),
+        (NEIGHBOURS[3][0], "1", "4", "Fortnightly is fine if recycling is weekly."),
+        (ORGANISER[0], "0", "2", "Flats need more bins, not fewer collections."),
+    ]
+    for email, often, rate, text in answers:
+        consult.save_response(
+            _user(email), bins, {how_often.id: often, rating.id: rate, other.id: text}, submit=True
+        )
+    consult.close_consultation(rosa, bins)
+    consult.publish_reply(
+        rosa,
+        bins,
+        "**What we heard.** Four in six of you want general waste collected weekly; many "
+        "reported missed collections and problems with foxes and with bins for flats.\n\n"
+        "**What we will do.** General waste stays weekly in the new contract. The contract will "
+        "publish missed-collection figures every month, and we will add communal bins for "
+        "the flats on Top Moor Side by March.",
+    )
+    return True
+
+
 STEPS = [
     ("accounts and areas", _accounts_and_areas),
     ("discussions", _discussions),
     ("community budgets", _budgets),
     ("public votes", _public_votes),
+    ("consultations", _consultations),
 ]
 
 

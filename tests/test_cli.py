@@ -91,3 +91,19 @@ def test_seed_is_idempotent(app, monkeypatch, tmp_path):
     # the printed unused codes really work
     codes = second.output.split("Northgate: last three):")[1].split()
     assert len(codes) == 6
+
+
+def test_tick_closes_what_is_due(app):
+    from datetime import timedelta
+
+    from civic.accounts.models import utcnow
+    from civic.votes.models import ProposalState
+    from tests.votes.helpers import make_proposal
+
+    proposal, _, _ = make_proposal(ProposalState.VOTING)
+    proposal.voting_until = utcnow() - timedelta(minutes=1)
+    db.session.flush()
+    result = app.test_cli_runner().invoke(args=["civic", "tick"])
+    assert result.exit_code == 0, result.output
+    assert f"proposal {proposal.id}: quorum_not_met" in result.output
+    assert proposal.state is ProposalState.CLOSED

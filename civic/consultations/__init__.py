@@ -1,0 +1,1 @@
+"""Consultations that close the loop: questionnaires, analysis and "you said, we did"."""

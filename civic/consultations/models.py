@@ -1,0 +1,183 @@
+"""A consultation's questions, residents' responses and answers, themes, and the reply."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from civic.accounts.models import Area, User, utcnow
+from civic.audit import Subject
+from civic.extensions import db
+
+
+class ConsultationState(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    RESPONDED = "responded"
+
+
+class Audience(enum.StrEnum):
+    RESIDENTS = "residents"  # eligible residents of the area
+    SIGNED_IN = "signed_in"  # anyone with an account
+
+
+class QuestionKind(enum.StrEnum):
+    FREE_TEXT = "free_text"
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    SCALE = "scale"
+    RANKING = "ranking"
+
+    @property
+    def label(self) -> str:
+        return {
+            "free_text": "Free text",
+            "single": "Single choice",
+            "multiple": "Multiple choice",
+            "scale": "Scale from 1 to 5",
+            "ranking": "Ranking",
+        }[self.value]
+
+    @property
+    def has_options(self) -> bool:
+        return self in (QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.RANKING)
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e])
+
+
+class Consultation(db.Model):
+    __tablename__ = "consultation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    service: Mapped[str] = mapped_column(String(200), nullable=False)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), nullable=False, index=True)
+    summary: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    documents: Mapped[str] = mapped_column(Text, nullable=False, default="")  # Markdown links
+    audience: Mapped[Audience] = mapped_column(
+        _enum(Audience, "consultation_audience"), nullable=False
+    )
+    state: Mapped[ConsultationState] = mapped_column(
+        _enum(ConsultationState, "consultation_state"), nullable=False
+    )
+    opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    reply_source: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    reply_html: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    replied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    area: Mapped[Area] = relationship()
+    questions: Mapped[list[Question]] = relationship(order_by="Question.position")
+
+    @property
+    def audit_subject(self) -> Subject:
+        return Subject("consultation", str(self.id))
+
+
+class Question(db.Model):
+    __tablename__ = "consultation_question"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind, "question_kind"), nullable=False)
+    text: Mapped[str] = mapped_column(String(500), nullable=False)
+    hint: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    required: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    options: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    max_choices: Mapped[int | None] = mapped_column(Integer)
+    late: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    @property
+    def field(self) -> str:
+        return f"q{self.id}"
+
+
+class Response(db.Model):
+    """One per person per consultation (database-enforced); a draft until submitted."""
+
+    __tablename__ = "consultation_response"
+    __table_args__ = (UniqueConstraint("consultation_id", "respondent_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), nullable=False)
+    respondent_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id"), nullable=False, index=True
+    )
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    respondent: Mapped[User] = relationship()
+    consultation: Mapped[Consultation] = relationship()
+
+
+class Answer(db.Model):
+    __tablename__ = "consultation_answer"
+    __table_args__ = (
+        UniqueConstraint("response_id", "question_id"),
+        Index("ix_consultation_answer_question", "question_id", "response_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation_response.id", ondelete="CASCADE"), nullable=False
+    )
+    question_id: Mapped[int] = mapped_column(ForeignKey("consultation_question.id"), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    scale: Mapped[int | None] = mapped_column(Integer)
+
+
+class AnswerChoice(db.Model):
+    """A chosen option (single/multiple) or a ranked one; one row each so counts are SQL."""
+
+    __tablename__ = "consultation_choice"
+    __table_args__ = (Index("ix_consultation_choice_question", "question_id", "option"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation_answer.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    question_id: Mapped[int] = mapped_column(ForeignKey("consultation_question.id"), nullable=False)
+    option: Mapped[int] = mapped_column(Integer, nullable=False)  # index into Question.options
+    rank: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+
+class Theme(db.Model):
+    __tablename__ = "consultation_theme"
+    __table_args__ = (UniqueConstraint("consultation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), nullable=False)
+    name: Mapped[str] = mapped_column(String(80), nullable=False)
+
+
+class AnswerTheme(db.Model):
+    __tablename__ = "consultation_answer_theme"
+    __table_args__ = (UniqueConstraint("answer_id", "theme_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation_answer.id", ondelete="CASCADE"), nullable=False
+    )
+    theme_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation_theme.id"), nullable=False, index=True
+    )

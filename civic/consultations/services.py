@@ -1,0 +1,688 @@
+"""Building consultations, responding to them, analysing answers and replying: permission,
+validation, write and audit entry in each function."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from civic import audit
+from civic.accounts.models import Area, User, utcnow
+from civic.consultations.models import (
+    Answer,
+    AnswerChoice,
+    AnswerTheme,
+    Audience,
+    Consultation,
+    ConsultationState,
+    Question,
+    QuestionKind,
+    Response,
+    Theme,
+)
+from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from civic.extensions import db
+from civic.markdown import render
+from civic.permissions import require_moderator, require_signed_in
+
+MAX_OPTIONS = 20
+MAX_TEXT = 5000
+FREE_TEXT_SHOWN = 50
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+def get_consultation(consultation_id: int) -> Consultation:
+    found = db.session.get(Consultation, consultation_id)
+    if found is None:
+        raise NotFound("No consultation has that number.")
+    return found
+
+
+# --- building ---------------------------------------------------------------------------
+
+
+def _check_details(title: str, service: str, opens_at: datetime, closes_at: datetime) -> None:
+    errors = {}
+    if not title.strip():
+        errors["title"] = "Enter a title"
+    if not service.strip():
+        errors["service"] = "Name the service"
+    if closes_at <= opens_at:
+        errors["closes_at"] = "The consultation must close after it opens"
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def create_consultation(
+    actor: User | None,
+    area: Area,
+    *,
+    title: str,
+    service: str,
+    summary: str,
+    documents: str,
+    audience: Audience,
+    opens_at: datetime,
+    closes_at: datetime,
+) -> Consultation:
+    moderator = require_moderator(actor)
+    _check_details(title, service, opens_at, closes_at)
+    consultation = Consultation(
+        title=title.strip(),
+        service=service.strip(),
+        area_id=area.id,
+        summary=summary.strip(),
+        documents=documents.strip(),
+        audience=audience,
+        state=ConsultationState.DRAFT,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        created_by_id=moderator.id,
+    )
+    db.session.add(consultation)
+    db.session.flush()
+    audit.record(
+        moderator,
+        "consultation:create",
+        consultation,
+        {"area": area.slug, "audience": audience.value, "closes": closes_at.isoformat()},
+    )
+    return consultation
+
+
+def response_count(consultation: Consultation, *, submitted_only: bool = False) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(Response)
+        .where(Response.consultation_id == consultation.id)
+    )
+    if submitted_only:
+        stmt = stmt.where(Response.submitted_at.is_not(None))
+    return db.session.scalar(stmt)
+
+
+def questions_locked(consultation: Consultation) -> bool:
+    """Once anyone has answered, changing a question would change what they answered."""
+    return response_count(consultation) > 0
+
+
+def _require_unlocked(consultation: Consultation) -> None:
+    if consultation.state in (ConsultationState.CLOSED, ConsultationState.RESPONDED):
+        raise Conflict("The consultation is closed; its questions cannot change.")
+    if questions_locked(consultation):
+        raise Conflict(
+            "Questions are locked because residents have started responding: changing them "
+            "would change what people answered. You can add a clearly marked late question."
+        )
+
+
+def _clean_question(
+    kind: QuestionKind, text: str, options: list[str], max_choices: int | None
+) -> tuple[str, list[str], int | None]:
+    errors = {}
+    text = text.strip()
+    if not text:
+        errors["text"] = "Write the question"
+    cleaned = [o.strip() for o in options if o.strip()]
+    if kind.has_options:
+        if len(cleaned) < 2:
+            errors["options"] = "Give at least two options, one per line"
+        elif len(cleaned) > MAX_OPTIONS:
+            errors["options"] = f"Give at most {MAX_OPTIONS} options"
+        elif len(set(cleaned)) != len(cleaned):
+            errors["options"] = "Each option must be different"
+    else:
+        cleaned = []
+    if kind is QuestionKind.MULTIPLE:
+        if max_choices is not None and not 1 <= max_choices <= max(len(cleaned), 1):
+            errors["max_choices"] = "The most choices must be between 1 and the number of options"
+    else:
+        max_choices = None
+    if errors:
+        raise ValidationFailed(errors)
+    return text, cleaned, max_choices
+
+
+def add_question(
+    actor: User | None,
+    consultation: Consultation,
+    *,
+    kind: QuestionKind,
+    text: str,
+    hint: str = "",
+    required: bool = False,
+    options: list[str] | None = None,
+    max_choices: int | None = None,
+) -> Question:
+    moderator = require_moderator(actor)
+    if consultation.state in (ConsultationState.CLOSED, ConsultationState.RESPONDED):
+        raise Conflict("The consultation is closed; no questions can be added.")
+    late = questions_locked(consultation)
+    text, cleaned, max_choices = _clean_question(kind, text, options or [], max_choices)
+    position = (
+        db.session.scalar(
+            select(func.max(Question.position)).where(Question.consultation_id == consultation.id)
+        )
+        or 0
+    ) + 1
+    question = Question(
+        consultation_id=consultation.id,
+        position=position,
+        kind=kind,
+        text=text,
+        hint=hint.strip()[:500],
+        # a late question cannot be required: people who already answered never saw it
+        required=required and not late,
+        options=cleaned,
+        max_choices=max_choices,
+        late=late,
+    )
+    db.session.add(question)
+    db.session.flush()
+    db.session.expire(consultation, ["questions"])
+    audit.record(
+        moderator,
+        "consultation:question_add",
+        consultation,
+        {"question": question.id, "kind": kind.value, "late": late},
+    )
+    return question
+
+
+def edit_question(
+    actor: User | None,
+    question: Question,
+    *,
+    text: str,
+    hint: str,
+    required: bool,
+    options: list[str],
+    max_choices: int | None,
+) -> None:
+    moderator = require_moderator(actor)
+    consultation = db.session.get(Consultation, question.consultation_id)
+    _require_unlocked(consultation)
+    question.text, question.options, question.max_choices = _clean_question(
+        question.kind, text, options, max_choices
+    )
+    question.hint = hint.strip()[:500]
+    question.required = required
+    audit.record(moderator, "consultation:question_edit", consultation, {"question": question.id})
+    db.session.flush()
+
+
+def remove_question(actor: User | None, question: Question) -> None:
+    moderator = require_moderator(actor)
+    consultation = db.session.get(Consultation, question.consultation_id)
+    _require_unlocked(consultation)
+    db.session.delete(question)
+    db.session.flush()
+    _renumber(consultation)
+    audit.record(moderator, "consultation:question_remove", consultation, {"question": question.id})
+
+
+def move_question(actor: User | None, question: Question, offset: int) -> None:
+    """Move up (-1) or down (+1); positions stay 1..n with no gaps."""
+    moderator = require_moderator(actor)
+    consultation = db.session.get(Consultation, question.consultation_id)
+    _require_unlocked(consultation)
+    ordered = list(consultation.questions)
+    index = ordered.index(question)
+    target = index + offset
+    if not 0 <= target < len(ordered):
+        raise Conflict("That question is already at the end.")
+    ordered[index], ordered[target] = ordered[target], ordered[index]
+    for position, item in enumerate(ordered, start=1):
+        item.position = position
+    db.session.flush()
+    db.session.expire(consultation, ["questions"])
+    audit.record(
+        moderator,
+        "consultation:question_move",
+        consultation,
+        {"question": question.id, "to": target + 1},
+    )
+
+
+def _renumber(consultation: Consultation) -> None:
+    db.session.expire(consultation, ["questions"])
+    for position, item in enumerate(consultation.questions, start=1):
+        item.position = position
+    db.session.flush()
+
+
+# --- lifecycle --------------------------------------------------------------------------
+
+
+def open_consultation(actor: User | None, consultation: Consultation) -> None:
+    moderator = require_moderator(actor)
+    if consultation.state is not ConsultationState.DRAFT:
+        raise Conflict("Only a draft can be opened.")
+    if not consultation.questions:
+        raise Conflict("Add at least one question before opening the consultation.")
+    consultation.state = ConsultationState.OPEN
+    audit.record(
+        moderator, "consultation:open", consultation, {"questions": len(consultation.questions)}
+    )
+    db.session.flush()
+
+
+def accepting(consultation: Consultation, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return consultation.state is ConsultationState.OPEN and _aware(
+        consultation.opens_at
+    ) <= now < _aware(consultation.closes_at)
+
+
+def close_consultation(
+    actor: User | None, consultation: Consultation, *, by_date: bool = False
+) -> None:
+    moderator = None if by_date else require_moderator(actor)
+    if consultation.state is not ConsultationState.OPEN:
+        raise Conflict("Only an open consultation can be closed.")
+    consultation.state = ConsultationState.CLOSED
+    audit.record(
+        moderator,
+        "consultation:close",
+        consultation,
+        {
+            "responses": response_count(consultation, submitted_only=True),
+            "by": "date" if by_date else "hand",
+        },
+    )
+    db.session.flush()
+
+
+def close_due(now: datetime | None = None) -> list[str]:
+    now = now or utcnow()
+    closed = []
+    for consultation in db.session.scalars(
+        select(Consultation).where(Consultation.state == ConsultationState.OPEN)
+    ):
+        if _aware(consultation.closes_at) <= now:
+            close_consultation(None, consultation, by_date=True)
+            closed.append(f"consultation {consultation.id}")
+    return closed
+
+
+def publish_reply(actor: User | None, consultation: Consultation, text: str) -> None:
+    """ "What we heard, what we will do": the loop closed, in public."""
+    moderator = require_moderator(actor)
+    if consultation.state not in (ConsultationState.CLOSED, ConsultationState.RESPONDED):
+        raise Conflict("Publish the response after the consultation closes.")
+    if not text.strip():
+        raise ValidationFailed({"reply": "Write what you heard and what you will do"})
+    consultation.reply_source = text.strip()
+    consultation.reply_html = render(text.strip())
+    consultation.replied_at = utcnow()
+    consultation.state = ConsultationState.RESPONDED
+    audit.record(moderator, "consultation:reply", consultation, {"length": len(text.strip())})
+    db.session.flush()
+
+
+# --- responding -------------------------------------------------------------------------
+
+
+def can_respond(user: User | None, consultation: Consultation) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return consultation.audience is Audience.SIGNED_IN or user.is_eligible_in(consultation.area)
+
+
+def _parse(question: Question, raw: Any) -> tuple[str, int | None, list[int], str | None]:
+    """(text, scale, chosen option indexes in order, error) for one question's raw input."""
+    values = raw if isinstance(raw, list) else ([] if raw in (None, "") else [raw])
+    values = [str(v).strip() for v in values if str(v).strip()]
+    kind = question.kind
+    if kind is QuestionKind.FREE_TEXT:
+        text = values[0] if values else ""
+        if len(text) > MAX_TEXT:
+            return text, None, [], f"Answers can be at most {MAX_TEXT:,} characters"
+        return text, None, [], None
+    if kind is QuestionKind.SCALE:
+        if not values:
+            return "", None, [], None
+        if values[0] not in {"1", "2", "3", "4", "5"}:
+            return "", None, [], "Choose a number from 1 to 5"
+        return "", int(values[0]), [], None
+    chosen: list[int] = []
+    for value in values:
+        if not value.isdigit() or int(value) >= len(question.options):
+            return "", None, [], "Choose from the options given"
+        chosen.append(int(value))
+    if len(set(chosen)) != len(chosen):
+        return "", None, chosen, "Choose each option only once"
+    if kind is QuestionKind.SINGLE and len(chosen) > 1:
+        return "", None, chosen, "Choose one option"
+    if (
+        kind is QuestionKind.MULTIPLE
+        and question.max_choices
+        and len(chosen) > question.max_choices
+    ):
+        return "", None, chosen, f"Choose at most {question.max_choices} options"
+    return "", None, chosen, None
+
+
+def _is_empty(text: str, scale: int | None, chosen: list[int]) -> bool:
+    return not text and scale is None and not chosen
+
+
+@dataclass
+class Draft:
+    """What a respondent typed, per question, to re-show with errors."""
+
+    values: dict[int, Any] = field(default_factory=dict)
+
+
+def save_response(
+    actor: User | None, consultation: Consultation, raw: dict[int, Any], *, submit: bool
+) -> Response:
+    """Save answers (a draft to come back to, or submitted); replace any earlier answers."""
+    user = require_signed_in(actor)
+    if not can_respond(user, consultation):
+        raise PermissionDenied(
+            f"Only residents of {consultation.area.name} can respond. To show you live there, "
+            "enter the code from your letter on the 'Your areas' page."
+        )
+    if not accepting(consultation):
+        raise Conflict("This consultation is not taking responses.")
+    parsed = {}
+    errors: dict[str, str] = {}
+    for question in consultation.questions:
+        text, scale, chosen, error = _parse(question, raw.get(question.id))
+        if error:
+            errors[question.field] = error
+        elif submit and question.required and _is_empty(text, scale, chosen):
+            errors[question.field] = f"Answer “{question.text}”"
+        parsed[question.id] = (text, scale, chosen)
+    if errors:
+        raise ValidationFailed(errors)
+    now = utcnow()
+    response = db.session.scalar(
+        select(Response).where(
+            Response.consultation_id == consultation.id, Response.respondent_id == user.id
+        )
+    )
+    if response is None:
+        response = Response(consultation_id=consultation.id, respondent_id=user.id, updated_at=now)
+        try:
+            with db.session.begin_nested():
+                db.session.add(response)
+        except IntegrityError:  # a second tab got there first: use its row
+            response = db.session.scalar(
+                select(Response).where(
+                    Response.consultation_id == consultation.id, Response.respondent_id == user.id
+                )
+            )
+    was_submitted = response.submitted_at is not None
+    response.updated_at = now
+    if submit:
+        response.submitted_at = now
+    db.session.execute(delete(Answer).where(Answer.response_id == response.id))
+    for question in consultation.questions:
+        text, scale, chosen = parsed[question.id]
+        if _is_empty(text, scale, chosen):
+            continue
+        answer_id = db.session.execute(
+            insert(Answer)
+            .values(response_id=response.id, question_id=question.id, text=text, scale=scale)
+            .returning(Answer.id)
+        ).scalar_one()
+        if chosen:
+            db.session.execute(
+                insert(AnswerChoice),
+                [
+                    {
+                        "answer_id": answer_id,
+                        "question_id": question.id,
+                        "option": option,
+                        "rank": rank,
+                    }
+                    for rank, option in enumerate(chosen, start=1)
+                ],
+            )
+    action = (
+        "consultation:respond"
+        if submit and not was_submitted
+        else ("consultation:response_change" if was_submitted else "consultation:response_save")
+    )
+    audit.record(user, action, consultation)
+    db.session.flush()
+    return response
+
+
+def my_response(consultation: Consultation, user: User) -> tuple[Response | None, dict[int, Any]]:
+    """The user's response and their answers as the form's raw values."""
+    response = db.session.scalar(
+        select(Response).where(
+            Response.consultation_id == consultation.id, Response.respondent_id == user.id
+        )
+    )
+    if response is None:
+        return None, {}
+    values: dict[int, Any] = {}
+    answers = db.session.scalars(select(Answer).where(Answer.response_id == response.id)).all()
+    choices: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    if answers:
+        for choice in db.session.scalars(
+            select(AnswerChoice).where(AnswerChoice.answer_id.in_([a.id for a in answers]))
+        ):
+            choices[choice.answer_id].append((choice.rank, choice.option))
+    kinds = {q.id: q.kind for q in consultation.questions}
+    for answer in answers:
+        if answer.scale is not None:
+            values[answer.question_id] = str(answer.scale)
+        elif answer.text:
+            values[answer.question_id] = answer.text
+        else:
+            chosen = [str(o) for _, o in sorted(choices[answer.id])]
+            single = kinds.get(answer.question_id) is QuestionKind.SINGLE
+            values[answer.question_id] = chosen[0] if single and chosen else chosen
+    return response, values
+
+
+def responses_of(user: User) -> list[tuple[Consultation, Response]]:
+    rows = db.session.execute(
+        select(Consultation, Response)
+        .join(Response, Response.consultation_id == Consultation.id)
+        .where(Response.respondent_id == user.id)
+        .order_by(Response.updated_at.desc())
+    ).all()
+    return [(c, r) for c, r in rows]
+
+
+# --- analysis ---------------------------------------------------------------------------
+
+
+@dataclass
+class QuestionResult:
+    question: Question
+    answered: int = 0
+    counts: list[int] = field(default_factory=list)  # per option (choices) or per 1..5 (scale)
+    rank_points: list[int] = field(default_factory=list)  # ranking: Borda points per option
+    average: Fraction | None = None
+    texts: list[tuple[int, str, list[str]]] = field(
+        default_factory=list
+    )  # (answer id, text, themes)
+
+    def percent(self, count: int) -> str:
+        return f"{100 * count / self.answered:.0f}%" if self.answered else "0%"
+
+
+def analyse(
+    consultation: Consultation,
+) -> tuple[int, list[QuestionResult], list[tuple[Theme, int]]]:
+    """Everything the analysis page shows, in a fixed number of queries however many
+    responses there are (counts are GROUP BYs; free text is a sample per question)."""
+    questions = list(consultation.questions)
+    results = {q.id: QuestionResult(q) for q in questions}
+    for q in questions:
+        size = 5 if q.kind is QuestionKind.SCALE else len(q.options)
+        results[q.id].counts = [0] * size
+        results[q.id].rank_points = [0] * size
+    submitted = select(Response.id).where(
+        Response.consultation_id == consultation.id, Response.submitted_at.is_not(None)
+    )
+    total = db.session.scalar(select(func.count()).select_from(submitted.subquery()))
+    ids = [q.id for q in questions]
+    for question_id, answered in db.session.execute(
+        select(Answer.question_id, func.count())
+        .where(Answer.question_id.in_(ids), Answer.response_id.in_(submitted))
+        .group_by(Answer.question_id)
+    ):
+        results[question_id].answered = answered
+    for question_id, option, rank, count in db.session.execute(
+        select(AnswerChoice.question_id, AnswerChoice.option, AnswerChoice.rank, func.count())
+        .join(Answer, Answer.id == AnswerChoice.answer_id)
+        .where(AnswerChoice.question_id.in_(ids), Answer.response_id.in_(submitted))
+        .group_by(AnswerChoice.question_id, AnswerChoice.option, AnswerChoice.rank)
+    ):
+        result = results[question_id]
+        if option < len(result.counts):
+            result.counts[option] += count
+            width = len(result.question.options)
+            result.rank_points[option] += count * max(width - rank + 1, 0)
+    for question_id, scale, count in db.session.execute(
+        select(Answer.question_id, Answer.scale, func.count())
+        .where(
+            Answer.question_id.in_(ids),
+            Answer.scale.is_not(None),
+            Answer.response_id.in_(submitted),
+        )
+        .group_by(Answer.question_id, Answer.scale)
+    ):
+        results[question_id].counts[scale - 1] += count
+    for result in results.values():
+        if result.question.kind is QuestionKind.SCALE and sum(result.counts):
+            result.average = Fraction(
+                sum((n + 1) * c for n, c in enumerate(result.counts)), sum(result.counts)
+            )
+    text_ids = [q.id for q in questions if q.kind is QuestionKind.FREE_TEXT]
+    if text_ids:
+        numbered = (
+            select(
+                Answer.id,
+                func.row_number()
+                .over(partition_by=Answer.question_id, order_by=Answer.id)
+                .label("n"),
+            )
+            .where(Answer.question_id.in_(text_ids), Answer.response_id.in_(submitted))
+            .subquery()
+        )
+        sample = db.session.execute(
+            select(Answer.id, Answer.question_id, Answer.text)
+            .join(numbered, numbered.c.id == Answer.id)
+            .where(numbered.c.n <= FREE_TEXT_SHOWN)
+            .order_by(Answer.id)
+        ).all()
+        tags: dict[int, list[str]] = defaultdict(list)
+        if sample:
+            for answer_id, name in db.session.execute(
+                select(AnswerTheme.answer_id, Theme.name)
+                .join(Theme, Theme.id == AnswerTheme.theme_id)
+                .where(AnswerTheme.answer_id.in_([a for a, _, _ in sample]))
+                .order_by(Theme.name)
+            ):
+                tags[answer_id].append(name)
+        for answer_id, question_id, text in sample:
+            results[question_id].texts.append((answer_id, text, tags[answer_id]))
+    themes = db.session.execute(
+        select(Theme, func.count(AnswerTheme.id))
+        .outerjoin(AnswerTheme, AnswerTheme.theme_id == Theme.id)
+        .where(Theme.consultation_id == consultation.id)
+        .group_by(Theme.id)
+        .order_by(func.count(AnswerTheme.id).desc(), Theme.name)
+    ).all()
+    return total, [results[q.id] for q in questions], [(t, n) for t, n in themes]
+
+
+def can_see_analysis(user: User | None, consultation: Consultation) -> bool:
+    closed = consultation.state in (ConsultationState.CLOSED, ConsultationState.RESPONDED)
+    return closed or bool(user and user.is_authenticated and user.is_moderator)
+
+
+def tag_answer(actor: User | None, answer_id: int, theme_names: list[str]) -> None:
+    """Set the themes of one free-text answer (moderators' analysis), creating new ones."""
+    moderator = require_moderator(actor)
+    answer = db.session.get(Answer, answer_id)
+    if answer is None:
+        raise NotFound("That answer does not exist.")
+    response = db.session.get(Response, answer.response_id)
+    consultation_id = response.consultation_id
+    unique: dict[str, str] = {}
+    for raw in theme_names:  # "Repairs" and " repairs " are one theme
+        name = raw.strip()[:80]
+        if name:
+            unique.setdefault(name.lower(), name)
+    names = sorted(unique.values())
+    themes = []
+    for name in names:
+        theme = db.session.scalar(
+            select(Theme).where(
+                Theme.consultation_id == consultation_id, func.lower(Theme.name) == name.lower()
+            )
+        )
+        if theme is None:
+            theme = Theme(consultation_id=consultation_id, name=name)
+            db.session.add(theme)
+            db.session.flush()
+        themes.append(theme)
+    db.session.execute(delete(AnswerTheme).where(AnswerTheme.answer_id == answer.id))
+    for theme in themes:
+        db.session.add(AnswerTheme(answer_id=answer.id, theme_id=theme.id))
+    consultation = db.session.get(Consultation, consultation_id)
+    audit.record(
+        moderator, "consultation:tag", consultation, {"answer": answer.id, "themes": names}
+    )
+    db.session.flush()
+
+
+def responses_csv(consultation: Consultation) -> str:
+    """Every submitted response, one row each, with no names or emails."""
+    questions = list(consultation.questions)
+    rows: dict[int, dict[int, str]] = defaultdict(dict)
+    answers = db.session.execute(
+        select(Answer.id, Answer.response_id, Answer.question_id, Answer.text, Answer.scale)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.consultation_id == consultation.id, Response.submitted_at.is_not(None))
+    ).all()
+    choice_map: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for answer_id, option, rank in db.session.execute(
+        select(AnswerChoice.answer_id, AnswerChoice.option, AnswerChoice.rank)
+        .join(Answer, Answer.id == AnswerChoice.answer_id)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.consultation_id == consultation.id, Response.submitted_at.is_not(None))
+    ):
+        choice_map[answer_id].append((rank, option))
+    by_id = {q.id: q for q in questions}
+    for answer_id, response_id, question_id, text, scale in answers:
+        question = by_id[question_id]
+        if scale is not None:
+            value = str(scale)
+        elif text:
+            value = text
+        else:
+            value = " | ".join(question.options[o] for _, o in sorted(choice_map[answer_id]))
+        rows[response_id][question_id] = value
+    submitted = db.session.scalars(
+        select(Response.id)
+        .where(Response.consultation_id == consultation.id, Response.submitted_at.is_not(None))
+        .order_by(Response.id)
+    ).all()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["response", *[f"Q{n}: {q.text}" for n, q in enumerate(questions, start=1)]])
+    for number, response_id in enumerate(submitted, start=1):
+        writer.writerow([number, *[rows[response_id].get(q.id, "") for q in questions]])
+    return buffer.getvalue()

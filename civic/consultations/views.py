@@ -1,0 +1,414 @@
+"""Consultation pages: the public page with the published response, the moderators'
+builder, the response form (save and return, or submit), analysis, CSV and JSON."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+
+from flask import Blueprint, Response, flash, jsonify, redirect, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from civic.accounts.models import Area
+from civic.consultations import services
+from civic.consultations.forms import ConsultationForm, QuestionForm, ReplyForm
+from civic.consultations.models import (
+    Audience,
+    Consultation,
+    ConsultationState,
+    Question,
+    QuestionKind,
+)
+from civic.discussions import subjects
+from civic.errors import NotFound, PermissionDenied, ValidationFailed
+from civic.extensions import db
+from civic.forms import attach_errors, check_csrf
+from civic.markdown import render as markdown
+from civic.permissions import require_moderator
+from civic.web import render
+
+bp = Blueprint("consultations", __name__, url_prefix="/consultations")
+api = Blueprint("consultations_api", __name__, url_prefix="/api/v1/consultations")
+
+
+def _subject(consultation_id: str) -> subjects.SubjectInfo | None:
+    found = (
+        db.session.get(Consultation, int(consultation_id)) if consultation_id.isdigit() else None
+    )
+    if found is None:
+        return None
+    area = found.area if found.audience is Audience.RESIDENTS else None
+    return subjects.SubjectInfo(
+        found.title, area, "consultations.detail", {"consultation_id": consultation_id}
+    )
+
+
+subjects.register("consultation", _subject)
+
+
+def _visible(consultation_id: int) -> Consultation:
+    consultation = services.get_consultation(consultation_id)
+    if consultation.state is ConsultationState.DRAFT:
+        require_moderator(current_user if current_user.is_authenticated else None)
+    return consultation
+
+
+def _question(consultation: Consultation, question_id: int) -> Question:
+    question = db.session.get(Question, question_id)
+    if question is None or question.consultation_id != consultation.id:
+        raise NotFound("That question is not part of this consultation.")
+    return question
+
+
+@bp.get("")
+def index() -> Any:
+    rows = db.session.scalars(select(Consultation).order_by(Consultation.closes_at.desc())).all()
+    if not (current_user.is_authenticated and current_user.is_moderator):
+        rows = [c for c in rows if c.state is not ConsultationState.DRAFT]
+    return render("consultations/index.html", consultations=rows, services=services)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> Any:
+    require_moderator(current_user)
+    form = ConsultationForm()
+    form.area.choices = [
+        (a.id, a.name) for a in db.session.scalars(select(Area).order_by(Area.name))
+    ]
+    if form.validate_on_submit():
+        try:
+            created = services.create_consultation(
+                current_user,
+                db.session.get(Area, form.area.data),
+                title=form.title.data,
+                service=form.service.data,
+                summary=form.summary.data or "",
+                documents=form.documents.data or "",
+                audience=Audience(form.audience.data),
+                opens_at=datetime.combine(form.opens.data, time(0, 0), tzinfo=UTC),
+                closes_at=datetime.combine(form.closes.data, time(23, 59), tzinfo=UTC),
+            )
+        except ValidationFailed as failure:
+            if "closes_at" in failure.errors:
+                failure.errors["closes"] = failure.errors.pop("closes_at")
+            attach_errors(form, failure)
+        else:
+            flash("Consultation created. Add its questions, then open it.", "success")
+            return redirect(url_for("consultations.build", consultation_id=created.id))
+    return render("consultations/new.html", status=422 if form.is_submitted() else 200, form=form)
+
+
+@bp.get("/<int:consultation_id>")
+def detail(consultation_id: int) -> Any:
+    consultation = _visible(consultation_id)
+    return render(
+        "consultations/detail.html",
+        consultation=consultation,
+        summary_html=markdown(consultation.summary),
+        documents_html=markdown(consultation.documents),
+        accepting=services.accepting(consultation),
+        can_respond=services.can_respond(current_user, consultation),
+        show_analysis=services.can_see_analysis(current_user, consultation),
+        responses=services.response_count(consultation, submitted_only=True),
+    )
+
+
+# --- builder ----------------------------------------------------------------------------
+
+
+def _builder(
+    consultation: Consultation, form: QuestionForm, status: int = 200, **extra: Any
+) -> Any:
+    return render(
+        "consultations/build.html",
+        block=extra.pop("block", None),
+        status=status,
+        consultation=consultation,
+        form=form,
+        locked=services.questions_locked(consultation),
+        reply_form=extra.pop("reply_form", None)
+        or ReplyForm(prefix="reply", data={"reply": consultation.reply_source}),
+        **extra,
+    )
+
+
+@bp.route("/<int:consultation_id>/build", methods=["GET", "POST"])
+@login_required
+def build(consultation_id: int) -> Any:
+    require_moderator(current_user)
+    consultation = services.get_consultation(consultation_id)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            services.add_question(
+                current_user,
+                consultation,
+                kind=QuestionKind(form.kind.data),
+                text=form.text.data,
+                hint=form.hint.data or "",
+                required=bool(form.required.data),
+                options=(form.options.data or "").splitlines(),
+                max_choices=form.max_choices.data,
+            )
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        else:
+            flash("Question added.", "success")
+            return redirect(url_for("consultations.build", consultation_id=consultation.id))
+    return _builder(consultation, form, 422 if form.is_submitted() else 200)
+
+
+@bp.post("/<int:consultation_id>/questions/<int:question_id>/move")
+@login_required
+def move(consultation_id: int, question_id: int) -> Any:
+    consultation = services.get_consultation(consultation_id)
+    check_csrf()
+    offset = -1 if request.form.get("direction") == "up" else 1
+    services.move_question(current_user, _question(consultation, question_id), offset)
+    db.session.expire(consultation, ["questions"])
+    if request.headers.get("HX-Request"):
+        return _builder(consultation, QuestionForm(formdata=None), block="questions")
+    return redirect(url_for("consultations.build", consultation_id=consultation.id) + "#questions")
+
+
+@bp.post("/<int:consultation_id>/questions/<int:question_id>/remove")
+@login_required
+def remove(consultation_id: int, question_id: int) -> Any:
+    consultation = services.get_consultation(consultation_id)
+    check_csrf()
+    services.remove_question(current_user, _question(consultation, question_id))
+    flash("Question removed.", "success")
+    return redirect(url_for("consultations.build", consultation_id=consultation.id))
+
+
+@bp.route("/<int:consultation_id>/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_question(consultation_id: int, question_id: int) -> Any:
+    require_moderator(current_user)
+    consultation = services.get_consultation(consultation_id)
+    question = _question(consultation, question_id)
+    form = QuestionForm(
+        data=None
+        if request.method == "POST"
+        else {
+            "kind": question.kind.value,
+            "text": question.text,
+            "hint": question.hint,
+            "options": "\n".join(question.options),
+            "max_choices": question.max_choices,
+            "required": question.required,
+        }
+    )
+    if form.validate_on_submit():
+        try:
+            services.edit_question(
+                current_user,
+                question,
+                text=form.text.data,
+                hint=form.hint.data or "",
+                required=bool(form.required.data),
+                options=(form.options.data or "").splitlines(),
+                max_choices=form.max_choices.data,
+            )
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        else:
+            flash("Question saved.", "success")
+            return redirect(url_for("consultations.build", consultation_id=consultation.id))
+    return render(
+        "consultations/edit_question.html",
+        status=422 if form.is_submitted() else 200,
+        consultation=consultation,
+        question=question,
+        form=form,
+        locked=services.questions_locked(consultation),
+    )
+
+
+@bp.post("/<int:consultation_id>/state")
+@login_required
+def change_state(consultation_id: int) -> Any:
+    consultation = services.get_consultation(consultation_id)
+    check_csrf()
+    action = request.form.get("action")
+    if action == "open":
+        services.open_consultation(current_user, consultation)
+        flash("The consultation is open.", "success")
+    elif action == "close":
+        services.close_consultation(current_user, consultation)
+        flash("The consultation is closed.", "success")
+    else:
+        raise ValidationFailed({"action": "Choose open or close"})
+    return redirect(url_for("consultations.build", consultation_id=consultation.id))
+
+
+@bp.post("/<int:consultation_id>/reply")
+@login_required
+def reply(consultation_id: int) -> Any:
+    require_moderator(current_user)
+    consultation = services.get_consultation(consultation_id)
+    form = ReplyForm(prefix="reply")
+    if form.validate_on_submit():
+        try:
+            services.publish_reply(current_user, consultation, form.reply.data or "")
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        else:
+            flash("Your response to residents is published.", "success")
+            return redirect(url_for("consultations.detail", consultation_id=consultation.id))
+    return _builder(consultation, QuestionForm(formdata=None), 422, reply_form=form)
+
+
+# --- responding -------------------------------------------------------------------------
+
+
+SUBMITTED = (
+    "Thank you: your response is submitted. You can change it until the consultation closes."
+)
+SAVED = "Your answers are saved. Come back to finish them before the consultation closes."
+
+
+def _raw_answers(consultation: Consultation) -> dict[int, Any]:
+    raw: dict[int, Any] = {}
+    for q in consultation.questions:
+        if q.kind is QuestionKind.MULTIPLE:
+            raw[q.id] = request.form.getlist(q.field)
+        elif q.kind is QuestionKind.RANKING:
+            raw[q.id] = [
+                v
+                for n in range(1, len(q.options) + 1)
+                if (v := request.form.get(f"{q.field}-rank-{n}"))
+            ]
+        else:
+            raw[q.id] = request.form.get(q.field, "")
+    return raw
+
+
+@bp.route("/<int:consultation_id>/respond", methods=["GET", "POST"])
+@login_required
+def respond(consultation_id: int) -> Any:
+    consultation = _visible(consultation_id)
+    if not services.can_respond(current_user, consultation):
+        raise PermissionDenied(
+            f"Only residents of {consultation.area.name} can respond. To show you live there, "
+            "enter the code from your letter on the 'Your areas' page."
+        )
+    response, values = services.my_response(consultation, current_user)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        check_csrf()
+        values = _raw_answers(consultation)
+        submit = request.form.get("action") == "submit"
+        try:
+            services.save_response(current_user, consultation, values, submit=submit)
+        except ValidationFailed as failure:
+            errors = failure.errors
+        else:
+            flash(SUBMITTED if submit else SAVED, "success")
+            return redirect(url_for("consultations.respond", consultation_id=consultation.id))
+    return render(
+        "consultations/respond.html",
+        status=422 if errors else 200,
+        consultation=consultation,
+        response=response,
+        values=values,
+        errors=errors,
+        accepting=services.accepting(consultation),
+    )
+
+
+@bp.get("/mine")
+@login_required
+def mine() -> Any:
+    return render("consultations/mine.html", rows=services.responses_of(current_user))
+
+
+# --- analysis ---------------------------------------------------------------------------
+
+
+def _analysable(consultation_id: int) -> Consultation:
+    consultation = _visible(consultation_id)
+    if not services.can_see_analysis(current_user, consultation):
+        raise PermissionDenied("The analysis is published when the consultation closes.")
+    return consultation
+
+
+@bp.get("/<int:consultation_id>/analysis")
+def analysis(consultation_id: int) -> Any:
+    consultation = _analysable(consultation_id)
+    total, results, themes = services.analyse(consultation)
+    return render(
+        "consultations/analysis.html",
+        consultation=consultation,
+        total=total,
+        results=results,
+        themes=themes,
+    )
+
+
+@bp.post("/<int:consultation_id>/answers/<int:answer_id>/themes")
+@login_required
+def tag(consultation_id: int, answer_id: int) -> Any:
+    consultation = services.get_consultation(consultation_id)
+    check_csrf()
+    names = (request.form.get("themes") or "").split(",")
+    services.tag_answer(current_user, answer_id, names)
+    return redirect(
+        url_for("consultations.analysis", consultation_id=consultation.id) + f"#answer-{answer_id}"
+    )
+
+
+@bp.get("/<int:consultation_id>/responses.csv")
+def responses_csv(consultation_id: int) -> Any:
+    consultation = _analysable(consultation_id)
+    response = Response(services.responses_csv(consultation), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="consultation-{consultation.id}-responses.csv"'
+    )
+    return response
+
+
+@api.get("/<int:consultation_id>/results")
+def results_json(consultation_id: int) -> Any:
+    consultation = _analysable(consultation_id)
+    total, results, themes = services.analyse(consultation)
+    return jsonify(
+        id=consultation.id,
+        title=consultation.title,
+        state=consultation.state.value,
+        responses=total,
+        questions=[
+            {
+                "id": r.question.id,
+                "text": r.question.text,
+                "kind": r.question.kind.value,
+                "late": r.question.late,
+                "answered": r.answered,
+                "options": [
+                    {
+                        "option": option,
+                        "count": r.counts[n],
+                        **(
+                            {"rank_points": r.rank_points[n]}
+                            if r.question.kind is QuestionKind.RANKING
+                            else {}
+                        ),
+                    }
+                    for n, option in enumerate(r.question.options)
+                ]
+                if r.question.kind.has_options
+                else None,
+                "scale": {
+                    "counts": r.counts,
+                    "average": f"{float(r.average):.2f}" if r.average else None,
+                }
+                if r.question.kind is QuestionKind.SCALE
+                else None,
+            }
+            for r in results
+        ],
+        themes=[{"name": t.name, "answers": n} for t, n in themes],
+        reply=consultation.reply_source or None,
+    )

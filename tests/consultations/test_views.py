@@ -1,0 +1,232 @@
+"""Consultation pages: builder (with htmx reordering), responding, analysis, CSV, JSON."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import event, insert
+
+from civic.accounts.models import utcnow
+from civic.consultations import services
+from civic.consultations.models import Answer, AnswerChoice, Response
+from civic.extensions import db
+from tests.budgets.rounds_helpers import resident_of
+from tests.conftest import csrf_token, login
+from tests.consultations.helpers import make_consultation
+from tests.factories import UserFactory
+
+
+def test_public_page_and_respond_with_errors_kept(client):
+    consultation, _, q = make_consultation()
+    assert "How should bins be collected?" in client.get(
+        f"/consultations/{consultation.id}"
+    ).get_data(as_text=True)
+    login(client, resident_of(consultation.area))
+    url = f"/consultations/{consultation.id}/respond"
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "action": "submit",
+            q["single"].field: "",
+            q["free_text"].field: "Keep the green bins",
+            q["scale"].field: "4",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "There is a problem" in page and "Answer “How often?”" in page
+    assert "Keep the green bins" in page and 'value="4" checked' in page
+    ok = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "action": "submit",
+            q["single"].field: "1",
+            f"{q['ranking'].field}-rank-1": "2",
+            f"{q['ranking'].field}-rank-2": "0",
+        },
+    )
+    assert ok.status_code == 302
+    again = client.get(url).get_data(as_text=True)
+    assert "You submitted your response" in again and 'value="1" checked' in again
+
+
+def test_save_and_return(client):
+    consultation, _, q = make_consultation()
+    login(client, resident_of(consultation.area))
+    url = f"/consultations/{consultation.id}/respond"
+    saved = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "action": "save",
+            q["free_text"].field: "Half done",
+        },
+    )
+    assert saved.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "saved but not yet submitted" in page and "Half done" in page
+
+
+def test_outsiders_cannot_respond(client):
+    consultation, _, _ = make_consultation()
+    login(client, UserFactory())
+    assert client.get(f"/consultations/{consultation.id}/respond").status_code == 403
+
+
+def test_htmx_reorder_returns_the_questions_block(htmx_client):
+    consultation, moderator, q = make_consultation(open_=False)
+    login(htmx_client, moderator)
+    url = f"/consultations/{consultation.id}/build"
+    token = csrf_token(htmx_client, url)
+    fragment = htmx_client.post(
+        f"/consultations/{consultation.id}/questions/{q['scale'].id}/move",
+        data={"csrf_token": token, "direction": "up"},
+    ).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<ol class="govuk-list govuk-list--number" id="questions">')
+    assert fragment.index("Rate it") < fragment.index("Which bins?")
+
+
+def test_locked_builder_refuses_edits_with_a_reason(client):
+    consultation, moderator, q = make_consultation()
+    services.save_response(
+        resident_of(consultation.area), consultation, {q["single"].id: "0"}, submit=True
+    )
+    login(client, moderator)
+    url = f"/consultations/{consultation.id}/build"
+    response = client.post(
+        f"/consultations/{consultation.id}/questions/{q['scale'].id}/move",
+        data={"csrf_token": csrf_token(client, url), "direction": "up"},
+    )
+    assert response.status_code == 409 and "locked" in response.get_data(as_text=True)
+    assert "Add a late question" in client.get(url).get_data(as_text=True)
+
+
+def test_analysis_private_until_close_then_public_with_csv_and_json(client):
+    consultation, moderator, q = make_consultation()
+    services.save_response(
+        resident_of(consultation.area),
+        consultation,
+        {q["single"].id: "1", q["free_text"].id: "Fewer bins"},
+        submit=True,
+    )
+    assert client.get(f"/consultations/{consultation.id}/analysis").status_code == 403
+    services.close_consultation(moderator, consultation)
+    page = client.get(f"/consultations/{consultation.id}/analysis").get_data(as_text=True)
+    assert "<svg" in page and "Fewer bins" in page and "100%" in page
+    data = client.get(f"/api/v1/consultations/{consultation.id}/results").get_json()
+    single = next(x for x in data["questions"] if x["kind"] == "single")
+    assert [o["count"] for o in single["options"]] == [0, 1] and data["responses"] == 1
+    csv_text = client.get(f"/consultations/{consultation.id}/responses.csv").get_data(as_text=True)
+    assert "Fortnightly" in csv_text and "Fewer bins" in csv_text
+
+
+def test_reply_shows_on_the_page_and_on_my_responses(client):
+    consultation, moderator, q = make_consultation()
+    voter = resident_of(consultation.area)
+    services.save_response(voter, consultation, {q["single"].id: "0"}, submit=True)
+    services.close_consultation(moderator, consultation)
+    services.publish_reply(moderator, consultation, "We heard **weekly**; collections stay weekly.")
+    assert "<strong>weekly</strong>" in client.get(f"/consultations/{consultation.id}").get_data(
+        as_text=True
+    )
+    login(client, voter)
+    assert "You said, we did" in client.get("/consultations/mine").get_data(as_text=True)
+
+
+def _many_responses(consultation, q, n: int, batch: str) -> None:
+    """`n` submitted responses straight in the database, each from its own account."""
+    from civic.accounts.models import User
+
+    when = utcnow() - timedelta(days=1)
+    people = [
+        {
+            "email": f"bulk-{batch}-{i}@example.org",
+            "display_name": "Bulk",
+            "password_hash": "x",
+            "role": "resident",
+            "active": True,
+        }
+        for i in range(n)
+    ]
+    user_ids = db.session.execute(insert(User).returning(User.id), people).scalars().all()
+    response_ids = (
+        db.session.execute(
+            insert(Response).returning(Response.id),
+            [
+                {
+                    "consultation_id": consultation.id,
+                    "respondent_id": u,
+                    "submitted_at": when,
+                    "updated_at": when,
+                }
+                for u in user_ids
+            ],
+        )
+        .scalars()
+        .all()
+    )
+    singles = (
+        db.session.execute(
+            insert(Answer).returning(Answer.id),
+            [
+                {"response_id": r, "question_id": q["single"].id, "text": "", "scale": None}
+                for r in response_ids
+            ],
+        )
+        .scalars()
+        .all()
+    )
+    db.session.execute(
+        insert(Answer),
+        [
+            {"response_id": r, "question_id": q["scale"].id, "text": "", "scale": 1 + r % 5}
+            for r in response_ids
+        ]
+        + [
+            {
+                "response_id": r,
+                "question_id": q["free_text"].id,
+                "text": f"Comment {r}",
+                "scale": None,
+            }
+            for r in response_ids
+        ],
+    )
+    db.session.execute(
+        insert(AnswerChoice),
+        [
+            {"answer_id": a, "question_id": q["single"].id, "option": a % 2, "rank": 1}
+            for a in singles
+        ],
+    )
+    db.session.flush()
+
+
+def _count_queries(client, url: str) -> int:
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            seen.append(statement)
+
+    engine = db.engines[None].engine if hasattr(db.engines[None], "engine") else db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_analysis_query_count_is_constant_up_to_10000_responses(client):
+    consultation, moderator, q = make_consultation()
+    services.close_consultation(moderator, consultation)
+    url = f"/consultations/{consultation.id}/analysis"
+    _many_responses(consultation, q, 20, "small")
+    small = _count_queries(client, url)
+    _many_responses(consultation, q, 10_000, "large")
+    large = _count_queries(client, url)
+    assert small == large, (small, large)
+    assert "10020 submitted responses" in client.get(url).get_data(as_text=True)

@@ -446,7 +446,11 @@ def _public_votes() -> bool:
         ],
     )
     notes = {
-        Standard.UNION_RECOGNITION: ("no", "FitLeisure Ltd recognises no union; the others do."),
+        Standard.UNION_RECOGNITION: (
+            "yes",
+            "Required of every bidder: FitLeisure Ltd, which recognises no union today, "
+            "would have to recognise Unison and GMB.",
+        ),
         Standard.FREEDOM_OF_INFORMATION: ("yes", "Written into the contract for every bidder."),
         Standard.TIME_LIMITED: ("yes", "Ten years, ending 31 March 2037."),
     }
@@ -607,6 +611,18 @@ def _consultations() -> bool:
             _user(email), bins, {how_often.id: often, rating.id: rate, other.id: text}, submit=True
         )
     consult.close_consultation(rosa, bins)
+    _, results, _ = consult.analyse(bins)
+    themes = {
+        "Missed twice": ["Missed collections"],
+        "Foxes": ["Foxes and split bags"],
+        "Food waste": ["Weekly food waste"],
+        "Fortnightly is fine": ["Weekly recycling"],
+        "Flats need": ["Bins for flats"],
+    }
+    for answer_id, text, _ in results[2].texts:
+        for start, names in themes.items():
+            if text.startswith(start):
+                consult.tag_answer(rosa, answer_id, names)
     consult.publish_reply(
         rosa,
         bins,

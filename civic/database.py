@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, Enum, event
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -42,3 +43,8 @@ def configure_sqlite(engine: Engine) -> None:
 def configure_engine(engine: Engine) -> None:
     if engine.dialect.name == "sqlite":
         configure_sqlite(engine)
+
+
+def string_enum(cls: type[enum.Enum], name: str) -> Enum:
+    """An enum column stored as its plain string values: portable and readable in SQL."""
+    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e])

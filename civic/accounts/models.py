@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -20,11 +19,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.audit import Subject, pseudonym
+from civic.clock import utcnow
+from civic.database import string_enum
 from civic.extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Role(enum.StrEnum):
@@ -43,11 +40,6 @@ class EligibilityMethod(enum.StrEnum):
     MODERATOR = "moderator"
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    # Stored as plain strings with a CHECK constraint: portable and readable in SQL.
-    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e])
-
-
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
 
@@ -55,7 +47,9 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
     display_name: Mapped[str] = mapped_column(String(80), nullable=False)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"), nullable=False, default=Role.RESIDENT)
+    role: Mapped[Role] = mapped_column(
+        string_enum(Role, "role"), nullable=False, default=Role.RESIDENT
+    )
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -143,7 +137,7 @@ class GroupMembership(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood_group.id"), nullable=False)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False, index=True)
-    role: Mapped[GroupRole] = mapped_column(_enum(GroupRole, "group_role"), nullable=False)
+    role: Mapped[GroupRole] = mapped_column(string_enum(GroupRole, "group_role"), nullable=False)
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     group: Mapped[Group] = relationship(back_populates="memberships")
@@ -198,7 +192,7 @@ class Eligibility(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), nullable=False, index=True)
     method: Mapped[EligibilityMethod] = mapped_column(
-        _enum(EligibilityMethod, "eligibility_method"), nullable=False
+        string_enum(EligibilityMethod, "eligibility_method"), nullable=False
     )
     code_id: Mapped[int | None] = mapped_column(ForeignKey("eligibility_code.id"), unique=True)
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

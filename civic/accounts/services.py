@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
@@ -25,6 +25,7 @@ from civic.accounts.models import (
     utcnow,
 )
 from civic.accounts.passwords import burn_time, hash_password, password_problem, verify_password
+from civic.clock import aware
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.permissions import require_admin, require_moderator, require_signed_in
@@ -318,11 +319,6 @@ def generate_codes(
     return batch, plain
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes even for timezone-aware columns; they were stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
-
-
 def redeem_code(user: User, typed: str) -> Eligibility:
     """Make `user` eligible in the code's area. Each code works once, whoever races for it."""
     require_signed_in(user)
@@ -346,7 +342,7 @@ def redeem_code(user: User, typed: str) -> Eligibility:
             {"code": f"This code was already used by {who} on {row.redeemed_at:%d %B %Y}"}
         )
     batch = row.batch
-    if _aware(batch.expires_at) < utcnow():
+    if aware(batch.expires_at) < utcnow():
         raise ValidationFailed(
             {"code": f"This code expired on {batch.expires_at:%d %B %Y}: ask for a new letter"}
         )

@@ -9,7 +9,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import Area, Group, User, utcnow
 from civic.audit import Subject
+from civic.database import string_enum
 from civic.extensions import db
 
 
@@ -91,10 +91,6 @@ class DeliveryStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e])
-
-
 class BudgetRound(db.Model):
     __tablename__ = "budget_round"
 
@@ -106,14 +102,14 @@ class BudgetRound(db.Model):
     group_id: Mapped[int | None] = mapped_column(ForeignKey("neighbourhood_group.id"))
     amount: Mapped[int] = mapped_column(BigInteger, nullable=False)  # minor units (pence)
     currency: Mapped[str] = mapped_column(String(3), nullable=False, default="GBP")
-    phase: Mapped[Phase] = mapped_column(_enum(Phase, "budget_phase"), nullable=False)
+    phase: Mapped[Phase] = mapped_column(string_enum(Phase, "budget_phase"), nullable=False)
     ideas_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     review_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     voting_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     results_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     delivery_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     ballot_kind: Mapped[BallotKind] = mapped_column(
-        _enum(BallotKind, "ballot_kind"), nullable=False
+        string_enum(BallotKind, "ballot_kind"), nullable=False
     )
     rule: Mapped[str] = mapped_column(String(20), nullable=False, default="mes-add1")
     min_projects: Mapped[int | None] = mapped_column(Integer)
@@ -161,11 +157,11 @@ class Project(db.Model):
     category: Mapped[str] = mapped_column(String(80), nullable=False, default="")
     proposer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     status: Mapped[ProjectStatus] = mapped_column(
-        _enum(ProjectStatus, "project_status"), nullable=False
+        string_enum(ProjectStatus, "project_status"), nullable=False
     )
     rejection_reason: Mapped[str] = mapped_column(String(1000), nullable=False, default="")
     delivery: Mapped[DeliveryStatus] = mapped_column(
-        _enum(DeliveryStatus, "delivery_status"),
+        string_enum(DeliveryStatus, "delivery_status"),
         nullable=False,
         default=DeliveryStatus.NOT_STARTED,
     )

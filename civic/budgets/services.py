@@ -31,6 +31,7 @@ from civic.budgets.models import (
     RoundResult,
 )
 from civic.budgets.rules import RULES, TIE_BREAKING, Instance, Profile, borda, compute
+from civic.clock import aware
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.permissions import require_signed_in
@@ -43,10 +44,6 @@ RULE_NAMES = {
     "mes": "Method of Equal Shares",
     "mes-add1": "Method of Equal Shares, completed by Add1 (as Assen, Świecie, Wieliczka)",
 }
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 # --- who may do what --------------------------------------------------------------------
@@ -192,7 +189,7 @@ def due_phase(round_: BudgetRound, now: datetime | None = None) -> Phase:
     now = now or utcnow()
     due = Phase.IDEAS
     for phase, start in round_.phase_dates():
-        if _aware(start) <= now:
+        if aware(start) <= now:
             due = phase
     return due
 
@@ -201,7 +198,7 @@ def voting_open(round_: BudgetRound, now: datetime | None = None) -> bool:
     """Ballots count only in the voting phase and before its closing date, whichever comes
     first: a late phase change cannot keep voting open past the published date."""
     now = now or utcnow()
-    return round_.phase is Phase.VOTING and now < _aware(round_.results_from)
+    return round_.phase is Phase.VOTING and now < aware(round_.results_from)
 
 
 def advance_phase(

@@ -9,7 +9,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import Area, User, utcnow
 from civic.audit import Subject
+from civic.database import string_enum
 from civic.extensions import db
 
 
@@ -58,10 +58,6 @@ class QuestionKind(enum.StrEnum):
         return self in (QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.RANKING)
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e])
-
-
 class Consultation(db.Model):
     __tablename__ = "consultation"
 
@@ -72,10 +68,10 @@ class Consultation(db.Model):
     summary: Mapped[str] = mapped_column(Text, nullable=False, default="")
     documents: Mapped[str] = mapped_column(Text, nullable=False, default="")  # Markdown links
     audience: Mapped[Audience] = mapped_column(
-        _enum(Audience, "consultation_audience"), nullable=False
+        string_enum(Audience, "consultation_audience"), nullable=False
     )
     state: Mapped[ConsultationState] = mapped_column(
-        _enum(ConsultationState, "consultation_state"), nullable=False
+        string_enum(ConsultationState, "consultation_state"), nullable=False
     )
     opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
@@ -99,7 +95,9 @@ class Question(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), nullable=False)
     position: Mapped[int] = mapped_column(Integer, nullable=False)
-    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind, "question_kind"), nullable=False)
+    kind: Mapped[QuestionKind] = mapped_column(
+        string_enum(QuestionKind, "question_kind"), nullable=False
+    )
     text: Mapped[str] = mapped_column(String(500), nullable=False)
     hint: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     required: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

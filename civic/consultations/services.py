@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from civic import audit
 from civic.accounts.models import Area, User, utcnow
+from civic.clock import aware
 from civic.consultations.models import (
     Answer,
     AnswerChoice,
@@ -36,10 +37,6 @@ from civic.permissions import require_moderator, require_signed_in
 MAX_OPTIONS = 20
 MAX_TEXT = 5000
 FREE_TEXT_SHOWN = 50
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def get_consultation(consultation_id: int) -> Consultation:
@@ -280,9 +277,9 @@ def open_consultation(actor: User | None, consultation: Consultation) -> None:
 
 def accepting(consultation: Consultation, now: datetime | None = None) -> bool:
     now = now or utcnow()
-    return consultation.state is ConsultationState.OPEN and _aware(
+    return consultation.state is ConsultationState.OPEN and aware(
         consultation.opens_at
-    ) <= now < _aware(consultation.closes_at)
+    ) <= now < aware(consultation.closes_at)
 
 
 def close_consultation(
@@ -310,7 +307,7 @@ def close_due(now: datetime | None = None) -> list[str]:
     for consultation in db.session.scalars(
         select(Consultation).where(Consultation.state == ConsultationState.OPEN)
     ):
-        if _aware(consultation.closes_at) <= now:
+        if aware(consultation.closes_at) <= now:
             close_consultation(None, consultation, by_date=True)
             closed.append(f"consultation {consultation.id}")
     return closed

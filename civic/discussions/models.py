@@ -7,7 +7,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import User, utcnow
 from civic.audit import Subject
+from civic.database import string_enum
 from civic.extensions import db
 
 
@@ -52,10 +52,6 @@ FLAG_LABELS = {
 class FlagResolution(enum.StrEnum):
     UPHELD = "upheld"
     DISMISSED = "dismissed"
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e])
 
 
 class Thread(db.Model):
@@ -92,7 +88,7 @@ class Comment(db.Model):
     body_source: Mapped[str] = mapped_column(Text, nullable=False)
     body_html: Mapped[str] = mapped_column(Text, nullable=False)
     state: Mapped[CommentState] = mapped_column(
-        _enum(CommentState, "comment_state"), nullable=False, default=CommentState.VISIBLE
+        string_enum(CommentState, "comment_state"), nullable=False, default=CommentState.VISIBLE
     )
     hidden_reason: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     flag_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -136,11 +132,13 @@ class Flag(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), nullable=False, index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
-    reason: Mapped[FlagReason] = mapped_column(_enum(FlagReason, "flag_reason"), nullable=False)
+    reason: Mapped[FlagReason] = mapped_column(
+        string_enum(FlagReason, "flag_reason"), nullable=False
+    )
     detail: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     resolution: Mapped[FlagResolution | None] = mapped_column(
-        _enum(FlagResolution, "flag_resolution")
+        string_enum(FlagResolution, "flag_resolution")
     )
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from civic import audit
 from civic.accounts.models import User, utcnow
+from civic.clock import aware
 from civic.discussions.models import (
     Comment,
     CommentRevision,
@@ -177,17 +178,13 @@ def edit_window() -> timedelta:
     return timedelta(minutes=_setting("COMMENT_EDIT_MINUTES", 15))
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
-
-
 def can_edit(user: User | None, comment: Comment) -> bool:
     return (
         user is not None
         and user.is_authenticated
         and comment.author_id == user.id
         and comment.is_visible
-        and utcnow() - _aware(comment.created_at) <= edit_window()
+        and utcnow() - aware(comment.created_at) <= edit_window()
     )
 
 
@@ -352,7 +349,7 @@ class ThreadPage:
 
 
 def _cursor(comment: Comment) -> str:
-    return f"{_aware(comment.created_at).isoformat()}_{comment.id}"
+    return f"{aware(comment.created_at).isoformat()}_{comment.id}"
 
 
 def _parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:

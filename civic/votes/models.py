@@ -9,7 +9,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import Area, User, utcnow
 from civic.audit import Subject
+from civic.database import string_enum
 from civic.extensions import db
 
 
@@ -85,20 +85,18 @@ STANDARD_LABELS = {
 ANSWERS = {"yes": "Yes", "no": "No", "not_applicable": "Not applicable"}
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e])
-
-
 class Proposal(db.Model):
     __tablename__ = "proposal"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[ProposalKind] = mapped_column(_enum(ProposalKind, "proposal_kind"), nullable=False)
+    kind: Mapped[ProposalKind] = mapped_column(
+        string_enum(ProposalKind, "proposal_kind"), nullable=False
+    )
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     service: Mapped[str] = mapped_column(String(200), nullable=False)  # service or asset
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), nullable=False, index=True)
     state: Mapped[ProposalState] = mapped_column(
-        _enum(ProposalState, "proposal_state"), nullable=False, default=ProposalState.DRAFT
+        string_enum(ProposalState, "proposal_state"), nullable=False, default=ProposalState.DRAFT
     )
     current_provision: Mapped[str] = mapped_column(Text, nullable=False, default="")
     current_cost: Mapped[int | None] = mapped_column(BigInteger)  # a year, minor units
@@ -155,7 +153,7 @@ class ProposalOption(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"), nullable=False)
-    kind: Mapped[OptionKind] = mapped_column(_enum(OptionKind, "option_kind"), nullable=False)
+    kind: Mapped[OptionKind] = mapped_column(string_enum(OptionKind, "option_kind"), nullable=False)
     provider: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     annual_cost: Mapped[int] = mapped_column(BigInteger, nullable=False)  # minor units
     cost_score: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -170,7 +168,9 @@ class StandardAnswer(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"), nullable=False)
-    standard: Mapped[Standard] = mapped_column(_enum(Standard, "contract_standard"), nullable=False)
+    standard: Mapped[Standard] = mapped_column(
+        string_enum(Standard, "contract_standard"), nullable=False
+    )
     answer: Mapped[str] = mapped_column(String(20), nullable=False)  # yes | no | not_applicable
     note: Mapped[str] = mapped_column(String(1000), nullable=False, default="")
 

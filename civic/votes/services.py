@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 
 from civic import audit, ballot_box
 from civic.accounts.models import Area, Eligibility, User, utcnow
+from civic.clock import aware
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.permissions import require_moderator, require_signed_in
@@ -45,10 +46,6 @@ CASE_FIELDS = (
     "weight_quality",
     "weight_social",
 )
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def min_consultation_days() -> int:
@@ -305,7 +302,7 @@ def open_consultation(actor: User | None, proposal: Proposal, days: int) -> None
 def consultation_ends(proposal: Proposal) -> datetime | None:
     if proposal.consultation_from is None:
         return None
-    return _aware(proposal.consultation_from) + timedelta(days=proposal.consultation_days)
+    return aware(proposal.consultation_from) + timedelta(days=proposal.consultation_days)
 
 
 def open_voting(actor: User | None, proposal: Proposal, closes_at: datetime) -> None:
@@ -319,7 +316,7 @@ def open_voting(actor: User | None, proposal: Proposal, closes_at: datetime) -> 
         )
     if proposal.quorum_percent is None or proposal.majority is None:
         raise Conflict("Set the quorum and the majority rule before voting opens.")
-    if _aware(closes_at) <= now:
+    if aware(closes_at) <= now:
         raise ValidationFailed({"closes_at": "The vote must close in the future"})
     proposal.state = ProposalState.VOTING
     proposal.voting_from = now
@@ -343,7 +340,7 @@ def voting_open(proposal: Proposal, now: datetime | None = None) -> bool:
     return (
         proposal.state is ProposalState.VOTING
         and proposal.voting_until is not None
-        and now < _aware(proposal.voting_until)
+        and now < aware(proposal.voting_until)
     )
 
 
@@ -489,7 +486,7 @@ def close_due_votes(now: datetime | None = None) -> list[str]:
     for proposal in db.session.scalars(
         select(Proposal).where(Proposal.state == ProposalState.VOTING).order_by(Proposal.id)
     ):
-        if proposal.voting_until is not None and _aware(proposal.voting_until) <= now:
+        if proposal.voting_until is not None and aware(proposal.voting_until) <= now:
             result = close_vote(None, proposal, by_date=True)
             closed.append(f"proposal {proposal.id}: {result.outcome}")
     return closed

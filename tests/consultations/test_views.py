@@ -230,3 +230,23 @@ def test_analysis_query_count_is_constant_up_to_10000_responses(client):
     large = _count_queries(client, url)
     assert small == large, (small, large)
     assert "10020 submitted responses" in client.get(url).get_data(as_text=True)
+
+
+def test_residents_cannot_build_or_tag_and_drafts_are_hidden(client):
+    consultation, moderator, q = make_consultation(open_=False)
+    resident = resident_of(consultation.area)
+    assert client.get(f"/consultations/{consultation.id}").status_code in (302, 403)
+    login(client, resident)
+    assert client.get(f"/consultations/{consultation.id}").status_code == 403
+    assert client.get(f"/consultations/{consultation.id}/build").status_code == 403
+    token = csrf_token(client, "/")
+    moved = client.post(
+        f"/consultations/{consultation.id}/questions/{q['scale'].id}/move",
+        data={"csrf_token": token, "direction": "up"},
+    )
+    assert moved.status_code == 403
+    opened = client.post(
+        f"/consultations/{consultation.id}/state", data={"csrf_token": token, "action": "open"}
+    )
+    assert opened.status_code == 403
+    assert consultation.state.value == "draft"

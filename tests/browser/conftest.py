@@ -3,8 +3,8 @@
 The rest of the suite runs inside rolled-back transactions on an in-memory database (see
 tests/conftest.py). A browser needs a server in another thread that commits for real, so
 these tests get their own `create_app()` instance, migrated from scratch into a temporary
-file, with the people, areas, letter codes, comments and budget rounds they use made through
-the services.
+file, with the people, areas, letter codes, comments, budget rounds and proposals they use made
+through the services.
 
 Debian's Chromium is launched (Playwright's own browser download does not work here); every
 test in this directory is skipped, with the reason, when it is not installed.
@@ -31,6 +31,9 @@ from civic.budgets.models import BallotKind, Phase
 from civic.discussions import services as discussions
 from civic.discussions.models import Comment
 from civic.extensions import db
+from civic.votes import services as votes
+from civic.votes.models import Proposal, ProposalKind
+from tests.votes.helpers import complete_case
 
 CHROMIUM = Path("/usr/bin/chromium")
 SKIP_REASON = f"chromium not installed at {CHROMIUM}: browser tests skipped"
@@ -100,6 +103,13 @@ RESULTS_PROJECTS = [
     ("Book swap shelves", 200),
 ]
 
+# Public votes on outsourcing, both in the first area with tests.votes.helpers' complete case
+# (in-house 70/60/80, private 90/55/30, weights 40/30/30; every standard met), a 20% quorum,
+# a simple majority and the running tally hidden. Their consultations ended a day ago.
+VOTING_PROPOSAL = "Outsource the Woodhouse leisure centre"  # voting, closes in 7 days
+CONSULTATION_PROPOSAL = "Outsource the Hyde Park library cleaning"  # its vote can open now
+PROPOSAL_QUORUM = 20  # percent
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip this directory's tests when there is no Chromium to drive.
@@ -125,6 +135,8 @@ class LiveSite:
     used_code: str = ""  # already redeemed by another resident
     # Seeded comments, by role in the tests: name -> (comment id, text)
     comments: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # Seeded proposals: title -> proposal id
+    proposals: dict[str, int] = field(default_factory=dict)
 
     def take_code(self) -> str:
         """A code no other test has typed (each works once)."""
@@ -135,8 +147,10 @@ class LiveSite:
 def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
     database = tmp_path_factory.mktemp("browser") / "browser.db"
     # The rate limits stay on (the limiter is one object shared with the rest of the suite's
-    # app). Sign-in allows 5 POSTs a minute from one address: the discussion tests sign each
-    # person in once per session and reuse the cookies, 4 sign-ins in all.
+    # app). Sign-in allows 5 POSTs a minute from one address: each person signs in once per
+    # session (conftest's `open_page`) and later tests reuse the cookies: the discussion
+    # tests' 4 people and the budget tests' VOTER, 5 sign-ins in all (the vote tests reuse
+    # MODERATOR and VOTER).
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SERVER_NAME": None})
     with app.app_context():
         upgrade()
@@ -159,6 +173,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         services.redeem_code(neighbour, used)
         comments = _seed_discussions(moderator, area, neighbour)
         _seed_budgets(moderator, area)
+        proposals = _seed_proposals(moderator, area)
         db.session.commit()
         db.session.remove()
 
@@ -172,6 +187,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
             fresh_codes=[code_format.display(code) for code in plain],
             used_code=code_format.display(used),
             comments=comments,
+            proposals=proposals,
         )
     finally:
         server.shutdown()
@@ -281,6 +297,31 @@ def _seed_budgets(moderator, area) -> None:
     budgets.advance_phase(moderator, counted, Phase.RESULTS)
 
 
+def _seed_proposals(moderator, area) -> dict[str, int]:
+    """VOTING_PROPOSAL, open for voting, and CONSULTATION_PROPOSAL, whose vote a moderator
+    opens in the browser (as tests/votes/helpers.make_proposal does, through the services)."""
+    made = {}
+    for title, service in (
+        (VOTING_PROPOSAL, "Woodhouse leisure centre"),
+        (CONSULTATION_PROPOSAL, "Hyde Park library cleaning"),
+    ):
+        proposal = votes.create_proposal(moderator, area, ProposalKind.OUTSOURCING, title, service)
+        complete_case(moderator, proposal)
+        votes.set_vote_rules(
+            moderator,
+            proposal,
+            quorum_percent=PROPOSAL_QUORUM,
+            majority="simple",
+            hide_tally=True,
+        )
+        votes.open_consultation(moderator, proposal, votes.min_consultation_days())
+        proposal.consultation_from = utcnow() - timedelta(days=votes.min_consultation_days() + 1)
+        made[title] = proposal.id
+    voting = db.session.get(Proposal, made[VOTING_PROPOSAL])
+    votes.open_voting(moderator, voting, utcnow() + timedelta(days=7))
+    return made
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
@@ -370,7 +411,6 @@ def open_page(
 
     Sign-in allows 5 POSTs a minute from one address across the whole browser run, so the
     first call for a person signs in and later calls (in any module) reuse the cookies.
-    (test_discussions_browser.py has its own copy, with cookies kept per module.)
     """
     from playwright.sync_api import expect
 

@@ -1,23 +1,21 @@
 """Discussions in a real browser: posting and replying with htmx and without JavaScript,
 reporting, moderating, and Markdown/HTML payloads that must not run.
 
-Each person signs in once per session (the sign-in limit is 5 POSTs a minute per address,
-shared by every browser test) and later pages reuse their cookies. The seeded people and
-comments come from conftest.py.
+Each person signs in once per session through conftest's `open_page` (the sign-in limit is
+5 POSTs a minute per address, shared by every browser test), and later pages, in this module
+or another, reuse their cookies. The seeded people and comments come from conftest.py.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
     MODERATOR,
     NEIGHBOUR,
-    PASSWORD,
     PLAIN,
     POSTER,
     REPORTER,
@@ -25,8 +23,8 @@ from tests.browser.conftest import (
     XSS_PAYLOADS,
     XSS_REPLY,
     LiveSite,
+    OpenPage,
     PageProblems,
-    Person,
 )
 from tests.browser.test_foundation_browser import (
     assert_accessible,
@@ -41,51 +39,6 @@ THREAD = "/discussions/area/hyde-park"
 XSS_THREAD = "/discussions/area/little-london"
 MODERATION = "/discussions/moderation"
 REASON_LABEL = "Reason, shown publicly in the thread and the audit log"
-
-OpenPage = Callable[..., Page]
-
-
-@pytest.fixture(scope="module")
-def _cookies() -> dict[str, object]:
-    """Signed-in storage state per email: one sign-in per person for the whole module."""
-    return {}
-
-
-@pytest.fixture
-def open_page(
-    browser: Browser, live_site: LiveSite, problems: PageProblems, _cookies: dict[str, object]
-) -> Iterator[OpenPage]:
-    """open_page(person=None, javascript=True): a new context's page, signed in as `person`."""
-    contexts: list[BrowserContext] = []
-
-    def new_page(state: object | None, javascript: bool) -> Page:
-        context = browser.new_context(
-            base_url=live_site.url, java_script_enabled=javascript, storage_state=state
-        )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        problems.attach(page)
-        return page
-
-    def open_(person: Person | None = None, *, javascript: bool = True) -> Page:
-        if person is None:
-            return new_page(None, javascript)
-        if person.email not in _cookies:
-            page = new_page(None, javascript)
-            page.goto("/accounts/sign-in")
-            page.get_by_label("Email address").fill(person.email)
-            page.get_by_label("Password", exact=True).fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
-            expect(page.get_by_text(f"Signed in as {person.name}")).to_be_visible()
-            assert_clean_console(page, problems, f"signing in as {person.name}")
-            _cookies[person.email] = page.context.storage_state()
-            return page
-        return new_page(_cookies[person.email], javascript)
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 def comment_count(page: Page) -> int:

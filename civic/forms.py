@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, validate_csrf
-from wtforms import ValidationError
+from wtforms import DateField, ValidationError
 
 from civic.errors import ValidationFailed
 
@@ -31,3 +31,13 @@ def check_csrf() -> None:
         validate_csrf(token)
     except ValidationError:
         raise CSRFError("The form had expired") from None
+
+
+class DayMonthYearField(DateField):
+    """A date typed as day, month and year boxes; a short or missing part is a field error
+    (the GOV.UK widget expects exactly three values and would otherwise fail)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        parts = [*list(valuelist)[:3], "", "", ""][:3]
+        self.raw_data = parts
+        super().process_formdata([" ".join(p.strip() for p in parts)] if any(parts) else [])

@@ -25,16 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from civic.budgets.models import BallotKind, DeliveryStatus
 from civic.budgets.services import RULE_NAMES
-
-
-class DayMonthYearField(DateField):
-    """A date typed as day, month and year boxes; a short or missing part is a field error
-    (the GOV.UK widget expects exactly three values and would otherwise fail)."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        parts = [*list(valuelist)[:3], "", "", ""][:3]
-        self.raw_data = parts
-        super().process_formdata([" ".join(p.strip() for p in parts)] if any(parts) else [])
+from civic.forms import DayMonthYearField
 
 
 def _date(label: str) -> DateField:

@@ -23,8 +23,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from civic.budgets.forms import DayMonthYearField
 from civic.consultations.models import Audience, QuestionKind
+from civic.forms import DayMonthYearField
 
 
 class ConsultationForm(FlaskForm):

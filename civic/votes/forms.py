@@ -24,7 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from civic.budgets.forms import DayMonthYearField
+from civic.forms import DayMonthYearField
 from civic.votes.models import ProposalKind
 
 POUNDS = [Optional(), NumberRange(0, 10**11, "Enter an amount in whole pounds")]

@@ -16,7 +16,7 @@ from civic.budgets.ballots import MINOR_PER_UNIT
 from civic.discussions import subjects
 from civic.errors import ValidationFailed
 from civic.extensions import db
-from civic.forms import attach_errors, check_csrf
+from civic.forms import DayMonthYearField, attach_errors, check_csrf
 from civic.permissions import require_moderator
 from civic.votes import decision as rules
 from civic.votes import services
@@ -227,6 +227,7 @@ def _forms(proposal: Proposal) -> dict[str, Any]:
         "option_kinds": list(OptionKind),
         "standard_list": list(Standard),
         "errors": {},
+        "summary": [],
     }
 
 
@@ -272,10 +273,22 @@ def act(proposal_id: int, action: str) -> Any:
         return handler(proposal, forms)
     except ValidationFailed as failure:
         forms["errors"] = failure.errors  # the generated option/standard rows read these
-        form_key = FORM_FOR_ACTION.get(action)
-        if form_key:
-            attach_errors(forms[form_key], failure)
+        form = forms.get(FORM_FOR_ACTION.get(action, ""))
+        if form is not None:
+            attach_errors(form, failure)
+        forms["summary"] = [
+            (_anchor(form, key), message) for key, message in failure.errors.items()
+        ]
         return _manage_page(proposal, forms, 422)
+
+
+def _anchor(form: Any, key: str) -> str:
+    """Where an error summary link must point: the field's real id (forms are prefixed;
+    date fields start at their day box), or the generated row's id."""
+    field = form._fields.get(key) if form is not None else None
+    if field is None:
+        return key
+    return f"{field.id}-day" if isinstance(field, DayMonthYearField) else field.id
 
 
 FORM_FOR_ACTION = {
@@ -396,7 +409,12 @@ def _open_voting(proposal: Proposal, forms: dict[str, Any]) -> Any:
     form = forms["voting"]
     _valid(form)
     closes = datetime.combine(form.closes.data, time(23, 59), tzinfo=UTC)
-    services.open_voting(current_user, proposal, closes)
+    try:
+        services.open_voting(current_user, proposal, closes)
+    except ValidationFailed as failure:
+        if "closes_at" in failure.errors:
+            failure.errors["closes"] = failure.errors.pop("closes_at")
+        raise
     return _done(proposal, "The vote is open.")
 
 

@@ -233,7 +233,7 @@ def test_analysis_query_count_is_constant_up_to_10000_responses(client):
 
 
 def test_residents_cannot_build_or_tag_and_drafts_are_hidden(client):
-    consultation, moderator, q = make_consultation(open_=False)
+    consultation, _, q = make_consultation(open_=False)
     resident = resident_of(consultation.area)
     assert client.get(f"/consultations/{consultation.id}").status_code in (302, 403)
     login(client, resident)

@@ -3,8 +3,8 @@
 The rest of the suite runs inside rolled-back transactions on an in-memory database (see
 tests/conftest.py). A browser needs a server in another thread that commits for real, so
 these tests get their own `create_app()` instance, migrated from scratch into a temporary
-file, with the people, areas, letter codes, comments, budget rounds and proposals they use made
-through the services.
+file, with the people, areas, letter codes, comments, budget rounds, proposals and
+consultations they use made through the services.
 
 Debian's Chromium is launched (Playwright's own browser download does not work here); every
 test in this directory is skipped, with the reason, when it is not installed.
@@ -28,6 +28,8 @@ from civic.accounts import services
 from civic.accounts.models import Role, utcnow
 from civic.budgets import services as budgets
 from civic.budgets.models import BallotKind, Phase
+from civic.consultations import services as consultations
+from civic.consultations.models import Audience, Consultation, QuestionKind
 from civic.discussions import services as discussions
 from civic.discussions.models import Comment
 from civic.extensions import db
@@ -110,6 +112,62 @@ VOTING_PROPOSAL = "Outsource the Woodhouse leisure centre"  # voting, closes in 
 CONSULTATION_PROPOSAL = "Outsource the Hyde Park library cleaning"  # its vote can open now
 PROPOSAL_QUORUM = 20  # percent
 
+# Consultations in the first area, for its eligible residents, with one question of each kind
+# (kind, text, options, required, most choices). OPEN_CONSULTATION opened yesterday and closes
+# in 20 days, with no responses; CLOSED_CONSULTATION closed (by date) with CLOSED_RESPONSES
+# submitted by residents, VOTER's among them, and no published reply yet.
+OPEN_CONSULTATION = "Bin collections in Hyde Park"
+OPEN_QUESTIONS = [
+    (
+        QuestionKind.SINGLE,
+        "How often should general waste be collected?",
+        ["Weekly", "Fortnightly", "Every three weeks"],
+        True,
+        None,
+    ),
+    (
+        QuestionKind.MULTIPLE,
+        "Which extra bins would you use?",
+        ["Food", "Glass", "Garden"],
+        False,
+        2,
+    ),
+    (QuestionKind.SCALE, "How well are your bins collected now?", [], False, None),
+    (
+        QuestionKind.RANKING,
+        "Put these in order of importance",
+        ["Cost", "Reliability", "Recycling"],
+        False,
+        None,
+    ),
+    (QuestionKind.FREE_TEXT, "Anything else we should know?", [], False, None),
+]
+CLOSED_CONSULTATION = "Woodhouse library opening hours"
+CLOSED_QUESTIONS = [
+    (
+        QuestionKind.SINGLE,
+        "When would you use the library most?",
+        ["Mornings", "Evenings", "Weekends"],
+        True,
+        None,
+    ),
+    (
+        QuestionKind.MULTIPLE,
+        "What do you go there for?",
+        ["Books", "Computers", "Events"],
+        False,
+        2,
+    ),
+    (QuestionKind.SCALE, "How good is the library now?", [], False, None),
+    (QuestionKind.FREE_TEXT, "What would bring you in more often?", [], False, None),
+]
+# Answers in CLOSED_QUESTIONS order (option indexes as the form sends them; "" = no answer).
+CLOSED_RESPONSES = {
+    VOTER: ["1", ["0", "1"], "4", "Later opening on Thursdays."],
+    NEIGHBOUR: ["1", ["0"], "3", ""],
+    POSTER: ["2", ["2"], "5", "More events for children."],
+}
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip this directory's tests when there is no Chromium to drive.
@@ -137,6 +195,8 @@ class LiveSite:
     comments: dict[str, tuple[int, str]] = field(default_factory=dict)
     # Seeded proposals: title -> proposal id
     proposals: dict[str, int] = field(default_factory=dict)
+    # Seeded consultations: title -> consultation id
+    consultations: dict[str, int] = field(default_factory=dict)
 
     def take_code(self) -> str:
         """A code no other test has typed (each works once)."""
@@ -149,8 +209,8 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
     # The rate limits stay on (the limiter is one object shared with the rest of the suite's
     # app). Sign-in allows 5 POSTs a minute from one address: each person signs in once per
     # session (conftest's `open_page`) and later tests reuse the cookies: the discussion
-    # tests' 4 people and the budget tests' VOTER, 5 sign-ins in all (the vote tests reuse
-    # MODERATOR and VOTER).
+    # tests' 4 people and the budget tests' VOTER, 5 sign-ins in all (the consultation and
+    # vote tests reuse MODERATOR and VOTER).
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SERVER_NAME": None})
     with app.app_context():
         upgrade()
@@ -174,6 +234,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         comments = _seed_discussions(moderator, area, neighbour)
         _seed_budgets(moderator, area)
         proposals = _seed_proposals(moderator, area)
+        seeded_consultations = _seed_consultations(moderator, area)
         db.session.commit()
         db.session.remove()
 
@@ -188,6 +249,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
             used_code=code_format.display(used),
             comments=comments,
             proposals=proposals,
+            consultations=seeded_consultations,
         )
     finally:
         server.shutdown()
@@ -320,6 +382,47 @@ def _seed_proposals(moderator, area) -> dict[str, int]:
     voting = db.session.get(Proposal, made[VOTING_PROPOSAL])
     votes.open_voting(moderator, voting, utcnow() + timedelta(days=7))
     return made
+
+
+def _seed_consultations(moderator, area) -> dict[str, int]:
+    """OPEN_CONSULTATION and CLOSED_CONSULTATION (the latter's responses submitted while it
+    was open, then closed by date, as the scheduled `tick` command does)."""
+    now = utcnow()
+
+    def make(title: str, service: str, questions: list, closes_at) -> Consultation:
+        made = consultations.create_consultation(
+            moderator,
+            area,
+            title=title,
+            service=service,
+            summary=f"How should **{service}** work in {AREA_NAME}?",
+            documents="",
+            audience=Audience.RESIDENTS,
+            opens_at=now - timedelta(days=1),
+            closes_at=closes_at,
+        )
+        for kind, text, options, required, max_choices in questions:
+            consultations.add_question(
+                moderator,
+                made,
+                kind=kind,
+                text=text,
+                options=options,
+                required=required,
+                max_choices=max_choices,
+            )
+        consultations.open_consultation(moderator, made)
+        return made
+
+    open_ = make(OPEN_CONSULTATION, "Waste collection", OPEN_QUESTIONS, now + timedelta(days=20))
+    closed = make(CLOSED_CONSULTATION, "Libraries", CLOSED_QUESTIONS, now + timedelta(days=1))
+    for person, answers in CLOSED_RESPONSES.items():
+        resident = services.find_user_by_email(person.email)
+        raw = {q.id: value for q, value in zip(closed.questions, answers, strict=True)}
+        consultations.save_response(resident, closed, raw, submit=True)
+    closed.closes_at = now - timedelta(minutes=1)
+    assert consultations.close_due() == [f"consultation {closed.id}"]
+    return {OPEN_CONSULTATION: open_.id, CLOSED_CONSULTATION: closed.id}
 
 
 @pytest.fixture(scope="session")

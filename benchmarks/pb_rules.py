@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from civic.budgets.pabulib import parse_file  # noqa: E402
+from civic.budgets.rules import Outcome  # noqa: E402
 from civic.budgets.tally import compute_for_file  # noqa: E402
 
 LARGE = (
@@ -43,21 +44,52 @@ def _pabutools_child(path: str, rule: str, queue) -> None:
     queue.put((sorted(selected), time.perf_counter() - start))
 
 
-def pabutools(path: Path, rule: str, timeout: float) -> tuple[list[str] | None, float]:
-    """pabutools' winners and seconds, or (None, timeout) if it did not finish in time."""
+def _in_child(target, args: tuple, timeout: float):
+    """Run ``target(*args, queue)`` in a child process: what it put on the queue, or None if
+    it did not finish within ``timeout`` seconds (it is then stopped)."""
     queue = multiprocessing.Queue()
-    child = multiprocessing.Process(target=_pabutools_child, args=(str(path), rule, queue))
+    child = multiprocessing.Process(target=target, args=(*args, queue))
     child.start()
     child.join(timeout)
     if child.is_alive():
         child.terminate()
         child.join()
-        return None, timeout
+        return None
     return queue.get()
 
 
-def ours(pb, rule: str) -> tuple[list[str], float, float]:
-    """Our winners, best-of-3 seconds (Add1: one run), and peak traced MiB of one run."""
+def pabutools(path: Path, rule: str, timeout: float) -> tuple[list[str] | None, float]:
+    """pabutools' winners and seconds, or (None, timeout) if it did not finish in time."""
+    return _in_child(_pabutools_child, (str(path), rule), timeout) or (None, timeout)
+
+
+def _step_child(path: str, increment: int, queue) -> None:
+    from tests.budgets.pabutools_ref import mes_step
+
+    start = time.perf_counter()
+    at_k = mes_step(path, increment)
+    next_step = mes_step(path, increment + 1)
+    queue.put((sorted(at_k[0]), at_k[1], next_step[1], at_k[2], time.perf_counter() - start))
+
+
+def add1_stop_check(path: Path, increment: int, winners: list[str], timeout: float) -> str:
+    """Check the two steps that decide Add1 against pabutools' MES: at our increment k it
+    must pick our winners within the budget, at k + 1 overspend. Two MES runs, so this
+    finishes where pabutools' whole Add1 loop does not."""
+    found = _in_child(_step_child, (str(path), increment), timeout)
+    if found is None:
+        return f"not finished in {timeout:.0f} s"
+    selected, cost, next_cost, budget, seconds = found
+    same = selected == winners and cost <= budget
+    return (
+        f"pabutools MES at +{increment}/voter: {'same winners' if same else 'DIFFERENT'}, "
+        f"cost {cost:,} of {budget:,}; at +{increment + 1}: cost {next_cost:,} "
+        f"({'overspends' if next_cost > budget else 'FITS'}); {seconds:.0f} s"
+    )
+
+
+def ours(pb, rule: str) -> tuple[Outcome, float, float]:
+    """Our outcome, best-of-3 seconds (Add1: one run), and peak traced MiB of one run."""
     repeats = 1 if rule == "mes-add1" else 3
     best = float("inf")
     for _ in range(repeats):
@@ -68,7 +100,7 @@ def ours(pb, rule: str) -> tuple[list[str], float, float]:
     compute_for_file(pb, rule)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
-    return sorted(outcome.selected), best, peak
+    return outcome, best, peak
 
 
 def main() -> None:
@@ -86,7 +118,8 @@ def main() -> None:
         pb = parse_file(path)
         print(f"{name}: parsed in {time.perf_counter() - start:.2f} s, {len(pb.votes)} voters")
         for rule in RULES:
-            mine, seconds, peak = ours(pb, rule)
+            outcome, seconds, peak = ours(pb, rule)
+            mine = sorted(outcome.selected)
             skip = args.skip_pabutools or (rule == "mes-add1" and args.skip_pabutools_add1)
             theirs, their_seconds = (
                 (None, 0.0) if skip else pabutools(path, rule, args.pabutools_timeout)
@@ -104,6 +137,9 @@ def main() -> None:
                 f"{peak:6.1f}",
                 flush=True,
             )
+            if rule == "mes-add1" and not args.skip_pabutools:
+                check = add1_stop_check(path, outcome.increment, mine, args.pabutools_timeout)
+                print(f"{'':34} Add1 stop: {check}", flush=True)
 
 
 if __name__ == "__main__":

@@ -100,6 +100,7 @@ def pabulib_import_command(path: str, area_slug: str | None, slug: str | None) -
     from civic.accounts.models import Area
     from civic.accounts.services import create_area
     from civic.budgets.pabulib_io import import_round
+    from civic.slugs import make_slug
 
     pb = _parse_or_exit(path)
 
@@ -111,7 +112,7 @@ def pabulib_import_command(path: str, area_slug: str | None, slug: str | None) -
                 raise click.ClickException(f"no area {area_slug!r}")
         else:
             unit = pb.meta.get("unit") or "Imported"
-            auto = "".join(c if c.isalnum() else "-" for c in unit.lower()).strip("-")[:60]
+            auto = make_slug(unit, "imported")
             area = db.session.scalar(select(Area).where(Area.slug == auto)) or create_area(
                 None,
                 name=unit,

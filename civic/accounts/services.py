@@ -29,8 +29,8 @@ from civic.clock import aware
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.permissions import require_admin, require_moderator, require_signed_in
+from civic.slugs import is_slug
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DISTRICT_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 MAX_CODES_PER_BATCH = 5000
 
@@ -142,7 +142,7 @@ def _clean_districts(raw: str) -> str:
 
 def _check_slug(slug: str) -> str:
     slug = slug.strip().lower()
-    if not SLUG_RE.match(slug) or len(slug) > 64:
+    if not is_slug(slug):
         raise ValidationFailed(
             {"slug": "Use lower-case letters, numbers and single hyphens, e.g. north-ward"}
         )

@@ -8,6 +8,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, select
+from sqlalchemy.orm import selectinload
 
 from civic import audit
 from civic.accounts.models import Area, User, utcnow
@@ -25,6 +26,7 @@ from civic.budgets.models import (
 from civic.budgets.pabulib import PbFile, PbProject, PbVote, dump
 from civic.errors import ValidationFailed
 from civic.extensions import db
+from civic.slugs import is_slug, make_slug
 
 KIND_FOR_VOTE_TYPE = {
     "approval": BallotKind.APPROVAL,
@@ -33,7 +35,19 @@ KIND_FOR_VOTE_TYPE = {
     "scoring": BallotKind.CUMULATIVE,
     "ordinal": BallotKind.RANKED,
 }
-RULE_FOR_META = {"greedy": "greedy", "equalshares": "mes", "equalshares/add1": "mes-add1"}
+RULE_FOR_META = {
+    "greedy": "greedy",
+    "greedy-no-skip": "greedy-no-skip",
+    "greedy-threshold": "greedy-threshold",
+    "equalshares": "mes",
+    "equalshares/add1": "mes-add1",
+}
+TITLE_LENGTH = 200  # Project.title
+CATEGORY_LENGTH = 80  # Project.category
+# Ballot.extra keys holding a ballot as the file wrote it, when that differs from what is
+# stored as entries (a project named twice); export gives back the file's own text.
+FILE_VOTE = "pabulib:vote"
+FILE_POINTS = "pabulib:points"
 PROJECT_KNOWN = ("project_id", "cost", "name", "description", "category")
 
 
@@ -55,10 +69,9 @@ def _int_meta(meta: dict[str, str], key: str) -> int | None:
 
 
 def _slug_for(pb: PbFile) -> str:
-    parts = [pb.meta.get(k, "") for k in ("country", "unit", "subunit", "instance")]
-    raw = "-".join(p for p in parts if p).lower()
-    slug = "".join(ch if ch.isalnum() else "-" for ch in raw)
-    return "-".join(filter(None, slug.split("-")))[:80] or "imported-round"
+    # The year before the district, so a name cut to fit still tells the years apart.
+    parts = [pb.meta.get(k, "") for k in ("country", "unit", "instance", "subunit")]
+    return make_slug(" ".join(p for p in parts if p), "imported-round")
 
 
 def import_round(
@@ -66,6 +79,10 @@ def import_round(
 ) -> BudgetRound:
     """Create a round holding everything in `pb`, with its results computed by its own rule."""
     slug = slug or _slug_for(pb)
+    if not is_slug(slug):
+        raise ValidationFailed(
+            {"slug": f"{slug!r} is not a slug: use lower-case letters, numbers and hyphens"}
+        )
     if db.session.scalar(select(BudgetRound.id).where(BudgetRound.slug == slug)) is not None:
         raise ValidationFailed({"slug": f"A round called {slug!r} already exists"})
     kind = KIND_FOR_VOTE_TYPE.get(pb.vote_type)
@@ -124,25 +141,33 @@ def _import_projects(round_: BudgetRound, projects: list[PbProject]) -> dict[str
     rows = []
     for position, project in enumerate(projects, start=1):
         fields = project.fields
+        name = fields.get("name") or f"Project {project.project_id}"
+        category = fields.get("category", "")
+        extra = {k: v for k, v in fields.items() if k not in PROJECT_KNOWN}
+        # Keep the file's full text where a column is shorter, so export gives it back.
+        if len(name) > TITLE_LENGTH:
+            extra["name"] = name
+        if len(category) > CATEGORY_LENGTH:
+            extra["category"] = category
         unbuildable = project.cost >= 999_999_999
         rows.append(
             {
                 "round_id": round_.id,
                 "position": position,
                 "external_id": project.project_id,
-                "title": (fields.get("name") or f"Project {project.project_id}")[:200],
+                "title": name[:TITLE_LENGTH],
                 "description": fields.get("description", ""),
                 "cost": project.cost * MINOR_PER_UNIT,
                 "proposed_cost": project.cost * MINOR_PER_UNIT,
                 "cost_note": "",
                 "location": "",
-                "category": fields.get("category", "")[:80],
+                "category": category[:CATEGORY_LENGTH],
                 "status": ProjectStatus.REJECTED if unbuildable else ProjectStatus.FEASIBLE,
                 "rejection_reason": "Marked as impossible to build in the file"
                 if unbuildable
                 else "",
                 "delivery": "not_started",
-                "extra": {k: v for k, v in fields.items() if k not in PROJECT_KNOWN},
+                "extra": extra,
                 "created_at": utcnow(),
             }
         )
@@ -154,17 +179,40 @@ def _import_projects(round_: BudgetRound, projects: list[PbProject]) -> dict[str
     )
 
 
+def _merged(vote: PbVote) -> list[tuple[str, int]]:
+    """(project id, points) in ballot order, each project once: a project the file names
+    twice keeps its first place (and, with points, the sum), as the rules read it."""
+    points = vote.points or (1,) * len(vote.vote)
+    merged: dict[str, int] = {}
+    for project_id, value in zip(vote.vote, points, strict=True):
+        if project_id not in merged:
+            merged[project_id] = value
+        elif vote.points:
+            merged[project_id] += value
+    return list(merged.items())
+
+
+def _ballot_extra(vote: PbVote, merged: list[tuple[str, int]]) -> dict:
+    extra: dict = {"voter_id": vote.voter_id, **vote.fields}
+    if len(merged) != len(vote.vote):
+        extra[FILE_VOTE] = list(vote.vote)
+        if vote.points is not None:
+            extra[FILE_POINTS] = list(vote.points)
+    return extra
+
+
 def _import_votes(round_: BudgetRound, votes: list[PbVote], ids: dict[str, int]) -> None:
     now = utcnow()
+    merged_votes = [_merged(v) for v in votes]
     ballots = [
         {
             "round_id": round_.id,
             "voter_key": hashlib.sha256(f"pabulib:{round_.slug}:{v.voter_id}".encode()).hexdigest(),
             "paper": False,
-            "extra": {"voter_id": v.voter_id, **v.fields},
+            "extra": _ballot_extra(v, merged),
             "updated_at": now,
         }
-        for v in votes
+        for v, merged in zip(votes, merged_votes, strict=True)
     ]
     for start in range(0, len(ballots), 5000):
         db.session.execute(insert(Ballot), ballots[start : start + 5000])
@@ -174,10 +222,9 @@ def _import_votes(round_: BudgetRound, votes: list[PbVote], ids: dict[str, int])
         ).all()
     )
     entries = []
-    for vote, ballot in zip(votes, ballots, strict=True):
+    for merged, ballot in zip(merged_votes, ballots, strict=True):
         ballot_id = by_key[ballot["voter_key"]]
-        points = vote.points or (1,) * len(vote.vote)
-        for rank, (project_id, value) in enumerate(zip(vote.vote, points, strict=True), start=1):
+        for rank, (project_id, value) in enumerate(merged, start=1):
             entries.append(
                 {
                     "ballot_id": ballot_id,
@@ -220,15 +267,22 @@ def export_round(round_: BudgetRound) -> PbFile:
     )
     votes = []
     ballots = db.session.scalars(
-        select(Ballot).where(Ballot.round_id == round_.id).order_by(Ballot.id)
+        select(Ballot)
+        .where(Ballot.round_id == round_.id)
+        .order_by(Ballot.id)
+        .options(selectinload(Ballot.entries))
     )
     for n, ballot in enumerate(ballots, start=1):
         fields = dict(ballot.extra or {})
         voter_id = fields.pop("voter_id", str(n))
+        as_written = fields.pop(FILE_VOTE, None)
+        points_as_written = fields.pop(FILE_POINTS, None)
         entries = sorted(ballot.entries, key=lambda e: e.rank)
+        chosen = tuple(external[e.project_id] for e in entries)
         points = tuple(e.points for e in entries) if "points" in vote_columns else None
-        votes.append(
-            PbVote(voter_id, tuple(external[e.project_id] for e in entries), points, fields)
-        )
+        if as_written is not None:
+            chosen = tuple(as_written)
+            points = tuple(points_as_written) if points_as_written is not None else None
+        votes.append(PbVote(voter_id, chosen, points, fields))
     meta.setdefault("num_votes", str(len(votes)))
     return PbFile(meta, pb_projects, votes, project_columns, vote_columns)

@@ -35,8 +35,8 @@ from civic.clock import aware
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.permissions import require_signed_in
+from civic.slugs import is_slug
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RULE_NAMES = {
     "greedy": "Greedy: most votes first, skipping projects that no longer fit",
     "greedy-no-skip": "Greedy: most votes first, stopping at the first that does not fit",
@@ -102,7 +102,7 @@ def _validate_settings(s: RoundSettings) -> None:
     errors: dict[str, str] = {}
     if not s.title.strip():
         errors["title"] = "Enter a title"
-    if not SLUG_RE.match(s.slug) or len(s.slug) > 80:
+    if not is_slug(s.slug):
         errors["slug"] = "Use lower-case letters, numbers and single hyphens"
     if s.amount <= 0 or s.amount % MINOR_PER_UNIT:
         errors["amount"] = "Enter the budget in whole pounds, more than zero"
@@ -467,19 +467,23 @@ def ballot_count(round_: BudgetRound) -> tuple[int, int]:
 
 
 def anonymised_ballots(round_: BudgetRound) -> list[dict]:
-    """Every ballot's contents, in an order that says nothing about who or when."""
+    """Every ballot's contents, in an order that says nothing about who or when. A blank
+    ballot (possible in imported and paper rounds) is kept: its voter still holds a share
+    of the budget under the Method of Equal Shares, as pabutools and the cities count it."""
     entries: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     paper: dict[int, bool] = {}
     rows = db.session.execute(
         select(
             Ballot.id, Ballot.paper, BallotEntry.project_id, BallotEntry.rank, BallotEntry.points
         )
-        .join(BallotEntry, BallotEntry.ballot_id == Ballot.id)
+        .outerjoin(BallotEntry, BallotEntry.ballot_id == Ballot.id)
         .where(Ballot.round_id == round_.id)
     )
     for ballot_id, is_paper, project_id, rank, points in rows:
-        entries[ballot_id].append((rank, project_id, points))
         paper[ballot_id] = is_paper
+        items = entries[ballot_id]  # a blank ballot stays, with nothing on it
+        if project_id is not None:
+            items.append((rank, project_id, points))
     external = {p.id: p.external_id for p in round_.projects}
     out = []
     for ballot_id, items in entries.items():

@@ -16,6 +16,8 @@ file order), so a difference in winners is a real difference, not a tie broken o
 
 from __future__ import annotations
 
+from copy import deepcopy
+
 from pabutools.election import (
     AbstractCardinalProfile,
     AbstractOrdinalProfile,
@@ -84,16 +86,10 @@ def supported_cost(path: str) -> tuple[int, int]:
     return sum(int(p.cost) for p in instance if p.name in names), int(instance.budget_limit)
 
 
-def winners(path: str, rule: str) -> set[str]:
-    """pabutools' winners for ``rule`` (one of :data:`REFERENCE_RULES`)."""
-    instance, profile, greedy_sat, sat, order = load(path)
+def _mes_params(instance, profile, sat, order) -> dict:
+    """MES keyword arguments: cost utilities and our tie-breaking (lowest cost, most votes,
+    file order)."""
     position = {name: i for i, name in enumerate(order)}
-    if rule == "greedy":
-        by_order = TieBreakingRule(lambda inst, prof, p: position[p.name])
-        result = greedy_utilitarian_welfare(
-            instance, profile, sat_class=greedy_sat, tie_breaking=by_order
-        )
-        return {p.name for p in result}
     cardinal = isinstance(profile, AbstractCardinalProfile)
     votes = {p.name: 0 for p in instance}
     for ballot in profile:
@@ -101,7 +97,20 @@ def winners(path: str, rule: str) -> set[str]:
             if not cardinal or ballot[p] > 0:
                 votes[p.name] += profile.multiplicity(ballot)
     mes_ties = TieBreakingRule(lambda inst, prof, p: (p.cost, -votes[p.name], position[p.name]))
-    params = {"sat_class": sat, "tie_breaking": mes_ties}
+    return {"sat_class": sat, "tie_breaking": mes_ties}
+
+
+def winners(path: str, rule: str) -> set[str]:
+    """pabutools' winners for ``rule`` (one of :data:`REFERENCE_RULES`)."""
+    instance, profile, greedy_sat, sat, order = load(path)
+    if rule == "greedy":
+        position = {name: i for i, name in enumerate(order)}
+        by_order = TieBreakingRule(lambda inst, prof, p: position[p.name])
+        result = greedy_utilitarian_welfare(
+            instance, profile, sat_class=greedy_sat, tie_breaking=by_order
+        )
+        return {p.name for p in result}
+    params = _mes_params(instance, profile, sat, order)
     if rule == "mes":
         result = method_of_equal_shares(instance, profile, **params)
     elif rule == "mes-add1":
@@ -116,3 +125,20 @@ def winners(path: str, rule: str) -> set[str]:
     else:
         raise ValueError(rule)
     return {p.name for p in result}
+
+
+def mes_step(path: str, increment: int) -> tuple[set[str], int, int]:
+    """One step of pabutools' Add1 loop: MES with the budget limit raised by ``increment``
+    x voters (every voter's share raised by ``increment`` units). Returns the winners, their
+    cost and the real budget.
+
+    Where pabutools' whole Add1 loop takes too long (hundreds of MES runs on a large file),
+    the two steps that decide its answer can still be checked: at our final increment k
+    pabutools' MES picks our winners within the budget, and at k + 1 it overspends."""
+    instance, profile, _, sat, order = load(path)
+    budget = int(instance.budget_limit)
+    params = _mes_params(instance, profile, sat, order)
+    raised = deepcopy(instance)
+    raised.budget_limit = instance.budget_limit + increment * profile.num_ballots()
+    result = method_of_equal_shares(raised, profile, **params)
+    return {p.name for p in result}, sum(int(p.cost) for p in result), budget

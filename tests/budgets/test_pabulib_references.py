@@ -65,7 +65,8 @@ def test_winners_match_pabutools(name, rule, entry):
     path = DATA / name
     if "final_step" in entry:
         _check_add1_final_step(path, entry["final_step"])
-        return
+        if "selected" not in entry:  # the whole loop timed out: its deciding steps are checked
+            return
     if "timeout" in entry:
         pytest.skip(f"pabutools did not finish {rule} on {name} in {entry['timeout']} s")
     outcome = compute_for_file(parse_file(path), rule)

@@ -166,10 +166,14 @@ def move(consultation_id: int, question_id: int) -> Any:
     consultation = services.get_consultation(consultation_id)
     check_csrf()
     offset = -1 if request.form.get("direction") == "up" else 1
-    services.move_question(current_user, _question(consultation, question_id), offset)
+    question = _question(consultation, question_id)
+    services.move_question(current_user, question, offset)
     db.session.expire(consultation, ["questions"])
     if request.headers.get("HX-Request"):
-        return _builder(consultation, QuestionForm(formdata=None), block="questions")
+        # `moved` adds the new position, out of band, to the page's live region
+        return _builder(
+            consultation, QuestionForm(formdata=None), block="questions", moved=question
+        )
     return redirect(url_for("consultations.build", consultation_id=consultation.id) + "#questions")
 
 

@@ -167,6 +167,14 @@ CLOSED_RESPONSES = {
     NEIGHBOUR: ["1", ["0"], "3", ""],
     POSTER: ["2", ["2"], "5", "More events for children."],
 }
+# A draft consultation (free-text questions, in this order) for the builder's keyboard and
+# failure tests: they reorder its questions, so no other test may rely on its order.
+DRAFT_CONSULTATION = "Dog walking on Woodhouse Moor"
+DRAFT_QUESTIONS = [
+    "Where do you walk your dog?",
+    "When is the moor busiest?",
+    "What would make walking there better?",
+]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -386,7 +394,8 @@ def _seed_proposals(moderator, area) -> dict[str, int]:
 
 def _seed_consultations(moderator, area) -> dict[str, int]:
     """OPEN_CONSULTATION and CLOSED_CONSULTATION (the latter's responses submitted while it
-    was open, then closed by date, as the scheduled `tick` command does)."""
+    was open, then closed by date, as the scheduled `tick` command does), and
+    DRAFT_CONSULTATION, never opened."""
     now = utcnow()
 
     def make(title: str, service: str, questions: list, closes_at) -> Consultation:
@@ -422,7 +431,24 @@ def _seed_consultations(moderator, area) -> dict[str, int]:
         consultations.save_response(resident, closed, raw, submit=True)
     closed.closes_at = now - timedelta(minutes=1)
     assert consultations.close_due() == [f"consultation {closed.id}"]
-    return {OPEN_CONSULTATION: open_.id, CLOSED_CONSULTATION: closed.id}
+    draft = consultations.create_consultation(
+        moderator,
+        area,
+        title=DRAFT_CONSULTATION,
+        service="Parks",
+        summary="",
+        documents="",
+        audience=Audience.RESIDENTS,
+        opens_at=now + timedelta(days=1),
+        closes_at=now + timedelta(days=30),
+    )
+    for text in DRAFT_QUESTIONS:
+        consultations.add_question(moderator, draft, kind=QuestionKind.FREE_TEXT, text=text)
+    return {
+        OPEN_CONSULTATION: open_.id,
+        CLOSED_CONSULTATION: closed.id,
+        DRAFT_CONSULTATION: draft.id,
+    }
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,9 @@
 htmx, and by a plain form post without JavaScript) and opens it; a resident answers, is told
 what is missing, saves to come back later and submits; a moderator publishes "what we heard,
 and what we will do", which the public page and the respondents' own page show, beside the
-public analysis (charts with accessible names, and tables).
+public analysis (charts with accessible names, and tables). In the builder, keyboard focus
+stays on the move button used and the new position is announced; a change that fails (a 409
+from the server, a 500 on the way) is reported where it was made, and nothing typed is lost.
 
 The consultations come from conftest.py. Nobody signs in here for the first time when the
 whole directory runs: MODERATOR and VOTER share their cookies with the other browser tests
@@ -24,6 +26,8 @@ from tests.browser.conftest import (
     CLOSED_CONSULTATION,
     CLOSED_QUESTIONS,
     CLOSED_RESPONSES,
+    DRAFT_CONSULTATION,
+    DRAFT_QUESTIONS,
     MODERATOR,
     OPEN_CONSULTATION,
     OPEN_QUESTIONS,
@@ -75,6 +79,28 @@ def move_button(page: Page, direction: str, text: str) -> Locator:
     """A question's "Move up"/"Move down" button (the question is visually hidden text; the
     accessible name may have a space before the colon)."""
     return page.get_by_role("button", name=re.compile(rf"^{direction} ?: {re.escape(text)}$"))
+
+
+def active_id(page: Page) -> str:
+    """The id of the element that has keyboard focus ("" for none)."""
+    return page.evaluate("document.activeElement ? document.activeElement.id : ''")
+
+
+def request_error(page: Page) -> Locator:
+    """The message civic.js shows when an htmx change (a POST) fails."""
+    return page.locator(".civic-request-error")
+
+
+def forget_failed_requests(problems: PageProblems, status: int) -> None:
+    """A failed request is logged on the console by Chromium ("Failed to load resource")
+    and by htmx ("Response Status Error Code"); drop those when the failure is the test."""
+    expected = (
+        f"the server responded with a status of {status} ",
+        f"Response Status Error Code {status} from ",
+    )
+    problems.console_errors[:] = [
+        e for e in problems.console_errors if not any(x in e for x in expected)
+    ]
 
 
 def group(page: Page, text: str) -> Locator:
@@ -266,6 +292,23 @@ def test_resident_is_told_what_is_missing_saves_and_submits(
     expect(item).to_contain_text("Submitted ")
     expect(item.get_by_role("link", name="See or change your answers")).to_be_visible()
 
+    # The moderator's page is from before the response: moving a question now fails (409),
+    # and says why, with the server's own words, without reloading the page.
+    moderator.get_by_label("Question", exact=True).fill("Typed before the failed move")
+    with moderator.expect_response(lambda r: r.url.endswith("/move")) as refused:
+        move_button(moderator, "Move down", single).click()
+    assert refused.value.status == 409, refused.value.status
+    expect(request_error(moderator)).to_have_attribute("role", "alert")
+    expect(request_error(moderator)).to_have_text(
+        re.compile(
+            r"^Error: That cannot be done now\. Questions are locked because residents have "
+            r"started responding.* What you entered is still on this page\. \(Error 409\)$"
+        )
+    )
+    expect(moderator.get_by_label("Question", exact=True)).to_have_value(
+        "Typed before the failed move"
+    )
+
     # Once anyone has answered, the questions cannot change; a late question can be added.
     moderator.reload()
     expect(moderator.get_by_text(LOCKED)).to_be_visible()
@@ -274,6 +317,7 @@ def test_resident_is_told_what_is_missing_saves_and_submits(
     expect(moderator.get_by_label("Residents must answer this question")).to_have_count(0)
     expect(question_items(moderator)).to_have_text([single, multiple, scale, ranking, free_text])
     assert_accessible(moderator, "the locked builder")
+    forget_failed_requests(problems, 409)
     assert_clean_console(resident, problems, "responding", error_statuses=(422,))
     assert_clean_console(moderator, problems, "the locked builder", error_statuses=(422,))
 
@@ -365,3 +409,117 @@ def test_the_published_response_and_the_analysis(
     )
     assert_clean_console(moderator, problems, "publishing the response", error_statuses=(422,))
     assert_clean_console(resident, problems, "the respondent's page", error_statuses=(422,))
+
+
+def open_draft_builder(open_page: OpenPage, live_site: LiveSite) -> Page:
+    """The moderator's builder for the draft consultation, its questions in their first order."""
+    moderator = open_page(MODERATOR)
+    moderator.goto(f"/consultations/{live_site.consultations[DRAFT_CONSULTATION]}/build")
+    expect(question_items(moderator)).to_have_text(list(DRAFT_QUESTIONS))
+    return moderator
+
+
+def test_keyboard_focus_stays_on_the_move_button_and_the_move_is_announced(
+    open_page: OpenPage, live_site: LiveSite, problems: PageProblems
+) -> None:
+    first, second, third = DRAFT_QUESTIONS
+    moderator = open_draft_builder(open_page, live_site)
+    status = moderator.get_by_role("status")
+    expect(status).to_have_attribute("aria-live", "polite")
+    expect(status).to_have_text("")
+    down_id = move_button(moderator, "Move down", first).get_attribute("id")
+    up_id = move_button(moderator, "Move up", second).get_attribute("id")
+    assert down_id and down_id.endswith("-down"), down_id
+    question_id = down_id.removeprefix("move-").removesuffix("-down")
+    moderator.evaluate("window.__same_page = true")
+
+    def press_enter_on_focused(order: list[str]) -> None:
+        with moderator.expect_response(lambda r: r.url.endswith("/move")) as moved:
+            moderator.keyboard.press("Enter")
+        assert moved.value.status == 200, moved.value.status
+        expect(question_items(moderator)).to_have_text(order)
+
+    # The same button, in the new list, has focus again.
+    move_button(moderator, "Move down", first).focus()
+    press_enter_on_focused([second, first, third])
+    expect(move_button(moderator, "Move down", first)).to_be_focused()
+    assert active_id(moderator) == down_id
+    expect(status).to_have_text(f"Question “{first}” moved to position 2 of 3.")
+
+    # Last now: there is no "Move down" any more, so its "Move up" has focus.
+    press_enter_on_focused([second, third, first])
+    expect(move_button(moderator, "Move down", first)).to_have_count(0)
+    expect(move_button(moderator, "Move up", first)).to_be_focused()
+    assert active_id(moderator) == f"move-{question_id}-up"
+    expect(status).to_have_text(f"Question “{first}” moved to position 3 of 3.")
+    assert_accessible(moderator, "the builder after moving a question with the keyboard")
+
+    # And back to the top, by the keyboard alone.
+    press_enter_on_focused([second, first, third])
+    expect(move_button(moderator, "Move up", first)).to_be_focused()
+    expect(status).to_have_text(f"Question “{first}” moved to position 2 of 3.")
+    press_enter_on_focused([first, second, third])
+    expect(move_button(moderator, "Move down", first)).to_be_focused()
+    assert active_id(moderator) == down_id
+    expect(status).to_have_text(f"Question “{first}” moved to position 1 of 3.")
+    assert moderator.evaluate("window.__same_page === true"), "htmx should swap, not reload"
+    assert up_id == move_button(moderator, "Move up", second).get_attribute("id")
+    assert_clean_console(moderator, problems, "moving questions with the keyboard")
+
+
+def test_a_failed_change_is_reported_and_what_was_typed_is_kept(
+    open_page: OpenPage, live_site: LiveSite, problems: PageProblems
+) -> None:
+    first, second, third = DRAFT_QUESTIONS
+    moderator = open_draft_builder(open_page, live_site)
+    typed = "Should dogs be on leads near the playground?"
+    moderator.get_by_label("Question", exact=True).fill(typed)
+    moderator.evaluate("window.__same_page = true")
+
+    # The server fails (as a proxy or a crash would: no Civic error page to read).
+    moderator.route(
+        "**/questions/*/move",
+        lambda route: route.fulfill(
+            status=500, content_type="text/html; charset=utf-8", body="<h1>Server Error</h1>"
+        ),
+    )
+    button = move_button(moderator, "Move down", second)
+    button.focus()
+    with moderator.expect_response(lambda r: r.url.endswith("/move")) as failed:
+        moderator.keyboard.press("Enter")
+    assert failed.value.status == 500, failed.value.status
+    message = request_error(moderator)
+    expect(message).to_be_visible()
+    expect(message).to_have_attribute("role", "alert")
+    expect(message).to_have_text(
+        "Error: Sorry, there is a problem with the service. Try again later. "
+        "What you entered is still on this page. (Error 500)"
+    )
+    # By the question whose button failed; nothing else changed and focus stayed put.
+    expect(
+        moderator.locator("#questions > li").nth(1).locator(".civic-request-error")
+    ).to_be_visible()
+    expect(moderator.get_by_role("alert")).to_have_count(1)
+    expect(question_items(moderator)).to_have_text([first, second, third])
+    expect(moderator.get_by_label("Question", exact=True)).to_have_value(typed)
+    expect(button).to_be_focused()
+    assert moderator.evaluate("window.__same_page === true"), "a failed POST must not reload"
+    assert_accessible(moderator, "the builder with a failed move")
+
+    # A second failure replaces the message (read out again), rather than adding another.
+    with moderator.expect_response(lambda r: r.url.endswith("/move")):
+        moderator.keyboard.press("Enter")
+    expect(request_error(moderator)).to_have_count(1)
+
+    # Once the server answers again, trying again works and the message goes.
+    moderator.unroute("**/questions/*/move")
+    with moderator.expect_response(lambda r: r.url.endswith("/move")) as moved:
+        moderator.keyboard.press("Enter")
+    assert moved.value.status == 200, moved.value.status
+    expect(question_items(moderator)).to_have_text([first, third, second])
+    expect(request_error(moderator)).to_have_count(0)
+    expect(moderator.get_by_label("Question", exact=True)).to_have_value(typed)
+    move_button(moderator, "Move up", second).click()
+    expect(question_items(moderator)).to_have_text([first, second, third])
+    forget_failed_requests(problems, 500)
+    assert_clean_console(moderator, problems, "a failed move")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from html.parser import HTMLParser
 
 from sqlalchemy import event, insert
 
@@ -250,3 +251,157 @@ def test_residents_cannot_build_or_tag_and_drafts_are_hidden(client):
     )
     assert opened.status_code == 403
     assert consultation.state.value == "draft"
+
+
+class _Elements(HTMLParser):
+    """Every start tag in order, with its attributes (as a browser reads them)."""
+
+    def __init__(self, markup: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.feed(markup)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def ids(self) -> list[str]:
+        return [a["id"] for _, a in self.tags if a.get("id")]
+
+    def by_id(self, id_: str) -> tuple[str, dict[str, str | None]]:
+        (found,) = [(t, a) for t, a in self.tags if a.get("id") == id_]
+        return found
+
+
+def _move_forms(elements: _Elements) -> list[tuple[dict, dict]]:
+    """(form attributes, its button's attributes) for each move form, in page order."""
+    pairs, form = [], None
+    for tag, attrs in elements.tags:
+        if tag == "form":
+            form = attrs if (attrs.get("action") or "").endswith("/move") else None
+        elif tag == "button" and form is not None:
+            pairs.append((form, attrs))
+            form = None
+    return pairs
+
+
+def test_move_buttons_have_stable_ids_and_say_where_focus_goes_after_a_swap(client):
+    consultation, moderator, q = make_consultation(open_=False)
+    login(client, moderator)
+    page = client.get(f"/consultations/{consultation.id}/build").get_data(as_text=True)
+    elements = _Elements(page)
+    order = [q[kind].id for kind in ("single", "multiple", "scale", "ranking", "free_text")]
+    expected = []
+    for n, question_id in enumerate(order):
+        if n > 0:
+            expected.append((question_id, "up", "down"))
+        if n < len(order) - 1:
+            expected.append((question_id, "down", "up"))
+    forms = _move_forms(elements)
+    assert len(forms) == len(expected)
+    for (form, button), (question_id, direction, other) in zip(forms, expected, strict=True):
+        assert form["action"] == f"/consultations/{consultation.id}/questions/{question_id}/move"
+        assert button["id"] == f"move-{question_id}-{direction}"
+        # the same button first; once the question is first or last, its other move button
+        assert form["data-civic-focus-after"] == (
+            f"move-{question_id}-{direction} move-{question_id}-{other}"
+        )
+    ids = elements.ids()
+    assert len(ids) == len(set(ids)), "ids must be unique"
+    # The live region is in the page before any move, outside the list htmx replaces.
+    tag, region = elements.by_id("questions-status")
+    assert (tag, region["role"], region["aria-live"]) == ("p", "status", "polite")
+    assert page.index('id="questions-status"') < page.index('<ol class="govuk-list')
+    assert "moved to position" not in page
+
+
+def test_htmx_move_announces_the_new_position_in_the_live_region(htmx_client):
+    consultation, moderator, q = make_consultation(open_=False)
+    login(htmx_client, moderator)
+    token = csrf_token(htmx_client, f"/consultations/{consultation.id}/build")
+
+    def move(kind: str, direction: str) -> str:
+        response = htmx_client.post(
+            f"/consultations/{consultation.id}/questions/{q[kind].id}/move",
+            data={"csrf_token": token, "direction": direction},
+        )
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    fragment = move("scale", "up")
+    status = (
+        '<p id="questions-status" hx-swap-oob="innerHTML">'
+        "Question “Rate it” moved to position 2 of 5.</p>"
+    )
+    assert status in fragment
+    assert fragment.lstrip().startswith('<ol class="govuk-list govuk-list--number" id="questions">')
+    elements = _Elements(fragment)
+    assert {f"move-{q['scale'].id}-up", f"move-{q['scale'].id}-down"} <= set(elements.ids())
+    # Now first: only its "Move down" button is left, which the focus-after list names next.
+    fragment = move("scale", "up")
+    assert "Question “Rate it” moved to position 1 of 5." in fragment
+    ids = _Elements(fragment).ids()
+    assert f"move-{q['scale'].id}-up" not in ids and f"move-{q['scale'].id}-down" in ids
+    assert "Question “Anything else?” moved to position 4 of 5." in move("free_text", "up")
+
+
+def _described(markup: str) -> list[str | None]:
+    """aria-describedby of each question's fieldset or textarea, in order (None: absent)."""
+    return [
+        attrs.get("aria-describedby")
+        for tag, attrs in _Elements(markup).tags
+        if (tag, attrs.get("class")) == ("fieldset", "govuk-fieldset")
+        or (tag == "textarea" and (attrs.get("name") or "").startswith("q"))
+    ]
+
+
+def _assert_describedby_resolves(markup: str) -> None:
+    elements = _Elements(markup)
+    ids = set(elements.ids())
+    for tag, attrs in elements.tags:
+        if "aria-describedby" in attrs:
+            value = attrs["aria-describedby"] or ""
+            assert value.strip() and value == " ".join(value.split()), (tag, value)
+            missing = [ref for ref in value.split() if ref not in ids]
+            assert not missing, (tag, value, missing)
+
+
+def test_respond_describedby_names_exactly_the_hints_and_errors_shown(client):
+    consultation, _, q = make_consultation()
+    q["multiple"].hint = "Only the bins you would put out each week."
+    q["free_text"].hint = "Do not include personal details."
+    q["free_text"].required = True
+    db.session.flush()
+    f = {kind: question.field for kind, question in q.items()}
+    login(client, resident_of(consultation.area))
+    url = f"/consultations/{consultation.id}/respond"
+
+    page = client.get(url).get_data(as_text=True)
+    assert f'<div id="{f["multiple"]}-most-hint" class="govuk-hint">Choose up to 2.</div>' in page
+    _assert_describedby_resolves(page)
+    assert _described(page) == [
+        None,  # single: no hint, no error: no attribute at all
+        f"{f['multiple']}-hint {f['multiple']}-most-hint",
+        None,  # scale
+        None,  # ranking
+        f"{f['free_text']}-hint",
+    ]
+    assert 'aria-describedby=" "' not in page and 'aria-describedby=""' not in page
+
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "action": "submit",
+            f["multiple"]: ["0", "1", "2"],  # one more than "choose up to 2"
+        },
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    _assert_describedby_resolves(page)
+    assert _described(page) == [
+        f"{f['single']}-error",
+        f"{f['multiple']}-hint {f['multiple']}-most-hint {f['multiple']}-error",
+        None,
+        None,
+        f"{f['free_text']}-hint {f['free_text']}-error",
+    ]

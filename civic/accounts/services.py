@@ -358,8 +358,21 @@ def redeem_code(user: User, typed: str) -> Eligibility:
     if claimed.rowcount != 1:
         raise Conflict("This code was used a moment ago by someone else.")
     eligibility = _grant(user, batch.area, EligibilityMethod.CODE, code_id=row.id)
-    audit.record(user, "eligibility:grant", user, {"area": batch.area.slug, "method": "code"})
+    audit.record(
+        user,
+        "eligibility:grant",
+        _eligibility_subject(user, batch.area),
+        {"area": batch.area.slug, "method": "code"},
+        private=True,
+    )
     return eligibility
+
+
+def _eligibility_subject(user: User, area: Area) -> audit.Subject:
+    """Who became able to take part in an area, by a pseudonym for that area alone: the
+    public log shows that someone did, and each grant's trail, but where a named person
+    lives (which their comments' pseudonym would give away) is personal data."""
+    return audit.Subject("eligibility", audit.pseudonym(user.id, f"area:{area.slug}"))
 
 
 def _grant(user: User, area: Area, method: EligibilityMethod, **extra: object) -> Eligibility:
@@ -381,7 +394,12 @@ def confirm_eligibility(actor: User, user: User, area: Area, note: str) -> Eligi
     eligibility = _grant(
         user, area, EligibilityMethod.MODERATOR, confirmed_by_id=actor.id, note=note.strip()
     )
-    audit.record(actor, "eligibility:grant", user, {"area": area.slug, "method": "moderator"})
+    audit.record(
+        actor,
+        "eligibility:grant",
+        _eligibility_subject(user, area),
+        {"area": area.slug, "method": "moderator"},
+    )
     return eligibility
 
 
@@ -392,7 +410,12 @@ def revoke_eligibility(actor: User, eligibility: Eligibility, reason: str) -> No
     user, area = eligibility.user, eligibility.area
     user.eligibilities.remove(eligibility)
     db.session.delete(eligibility)
-    audit.record(actor, "eligibility:revoke", user, {"area": area.slug, "reason": reason.strip()})
+    audit.record(
+        actor,
+        "eligibility:revoke",
+        _eligibility_subject(user, area),
+        {"area": area.slug, "reason": reason.strip()},
+    )
     db.session.flush()
 
 

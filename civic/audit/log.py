@@ -36,14 +36,17 @@ class HasId(Protocol):
     id: int
 
 
-def pseudonym(user_id: int) -> str:
+def pseudonym(user_id: int, scope: str | None = None) -> str:
     """A stable pseudonym for a person, so leaves hold no personal data.
 
     HMAC with a server key: outsiders cannot link a pseudonym to an account, and erasing
-    the account leaves every hash in the chain intact.
+    the account leaves every hash in the chain intact. With a `scope` the pseudonym is
+    different in every scope: a resident's ballots, votes, responses and proofs of where
+    they live cannot be joined to each other or to the comments they sign with their name.
     """
     key = current_app.config.get("AUDIT_PSEUDONYM_KEY") or current_app.config["SECRET_KEY"]
-    digest = hmac.new(key.encode(), f"civic-user:{user_id}".encode(), hashlib.sha256)
+    message = f"civic-user:{user_id}" if scope is None else f"civic-user:{user_id}:{scope}"
+    digest = hmac.new(key.encode(), message.encode(), hashlib.sha256)
     return "p-" + digest.hexdigest()[:16]
 
 
@@ -86,11 +89,16 @@ def record(
     action: str,
     subject: Subject | HasAuditSubject,
     data: Mapping[str, Any] | None = None,
+    *,
+    private: bool = False,
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (flushed, never committed here).
 
     The decision and its audit entry are committed together by the request wrapper, so
-    neither can exist without the other.
+    neither can exist without the other. `private` marks a resident taking part in secret
+    (a ballot, a vote, a response, redeeming a letter code): the actor's pseudonym is then
+    scoped to the subject, so the log still shows how many people took part, and that a
+    person changed their mind, but not who. Officials acting in public keep one pseudonym.
     """
     if not isinstance(subject, Subject):
         subject = subject.audit_subject
@@ -98,7 +106,8 @@ def record(
     _reject_floats(payload)
     head = _locked_head()
     when = _now()
-    actor_name = pseudonym(actor.id) if actor is not None else None
+    scope = f"{subject.type}:{subject.id}" if private else None
+    actor_name = pseudonym(actor.id, scope) if actor is not None else None
     body = rfc8785.dumps(
         {
             "seq": head.size,

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, abort, current_app, request
+from sqlalchemy import func, select
 
 from civic.audit import queries
 from civic.audit.models import AuditEntry
@@ -60,10 +61,13 @@ def _page_size() -> int:
 @bp.get("/subject/<subject_type>/<path:subject_id>")
 def trail(subject_type: str, subject_id: str) -> Any:
     entries = queries.trail(subject_type, subject_id)
-    if not entries:
-        abort(404)
+    # Nothing recorded (yet, or ever: the log cannot tell which): the trail page says so.
     return render(
-        "audit/trail.html", entries=entries, subject_type=subject_type, subject_id=subject_id
+        "audit/trail.html",
+        status=200 if entries else 404,
+        entries=entries,
+        subject_type=subject_type,
+        subject_id=subject_id,
     )
 
 
@@ -73,4 +77,5 @@ def entry(seq: int) -> Any:
     if found is None:
         abort(404)
     pretty = json.dumps(json.loads(found.body), indent=2, ensure_ascii=False)
-    return render("audit/entry.html", entry=found, pretty=pretty)
+    newest = db.session.scalar(select(func.max(AuditEntry.seq)))
+    return render("audit/entry.html", entry=found, pretty=pretty, newest=newest)

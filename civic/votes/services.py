@@ -396,7 +396,7 @@ def cast_vote(actor: User | None, proposal: Proposal, choice: str) -> None:
         ("choice", "updated_at"),
     )
     # secret ballot: the log records participation, never the choice
-    audit.record(user, "proposal:vote_cast", proposal)
+    audit.record(user, "proposal:vote_cast", proposal, private=True)
 
 
 def my_vote(proposal: Proposal, user: User) -> str | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from civic import audit
 from civic.accounts import services
 from civic.accounts.codes import display, normalise
 from civic.accounts.models import (
@@ -325,3 +327,33 @@ def test_moderator_confirms_and_revokes_eligibility():
     services.revoke_eligibility(moderator, eligibility, "Moved away")
     assert not resident.is_eligible_in(area)
     assert _actions() == ["eligibility:grant", "eligibility:revoke"]
+
+
+def test_the_log_never_ties_a_residents_eligibility_to_their_public_pseudonym():
+    # A resident's comments carry their one public pseudonym next to their name; a grant
+    # under that pseudonym would publish which area (roughly where) a named person lives.
+    _, codes, area = _batch()
+    resident, moderator = UserFactory(), ModeratorFactory()
+    public = audit.pseudonym(resident.id)
+    services.redeem_code(resident, codes[0])
+    eligibility = services.confirm_eligibility(
+        moderator, resident, AreaFactory(), "Council tax bill seen"
+    )
+    services.revoke_eligibility(moderator, eligibility, "Moved away")
+    entries = db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action.in_(["eligibility:grant", "eligibility:revoke"]))
+        .order_by(AuditEntry.seq)
+    ).all()
+    assert [e.action for e in entries] == [
+        "eligibility:grant",
+        "eligibility:grant",
+        "eligibility:revoke",
+    ]
+    assert all(public not in e.body.decode() for e in entries)
+    assert all(e.subject_type == "eligibility" for e in entries)
+    by_code, by_moderator, revoked = entries
+    assert by_code.actor != public and by_code.subject_id != by_moderator.subject_id
+    assert by_moderator.actor == audit.pseudonym(moderator.id)  # officials act in public
+    assert revoked.subject_id == by_moderator.subject_id  # one trail per person and area
+    assert json.loads(by_code.body)["data"] == {"area": area.slug, "method": "code"}

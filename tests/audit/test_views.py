@@ -86,3 +86,16 @@ def test_subject_trail_and_entry_page(client):
     assert "Riverside" in entry and "Leaf hash" in entry
     assert client.get("/audit/entries/99").status_code == 404
     assert client.get("/audit/subject/area/nowhere").status_code == 404
+
+
+def test_an_empty_trail_says_nothing_is_recorded_and_the_newest_entry_has_no_next(client):
+    _log(3)
+    db.session.flush()
+    empty = client.get("/audit/subject/budget_project/1")
+    assert empty.status_code == 404
+    assert "Nothing has been recorded about this yet" in empty.get_data(as_text=True)
+    middle = client.get("/audit/entries/1").get_data(as_text=True)
+    assert "/audit/entries/0" in middle and "/audit/entries/2" in middle
+    newest = client.get("/audit/entries/2").get_data(as_text=True)
+    assert "/audit/entries/3" not in newest
+    assert "This is the newest entry." in newest

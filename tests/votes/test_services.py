@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from civic import audit
 from civic.accounts.models import utcnow
 from civic.audit.models import AuditEntry
 from civic.errors import Conflict, PermissionDenied, ValidationFailed
@@ -111,7 +112,13 @@ def test_residents_vote_once_and_may_change_their_mind():
     entries = db.session.scalars(
         select(AuditEntry).where(AuditEntry.action == "proposal:vote_cast")
     )
+    entries = entries.all()
     assert all(json.loads(e.body)["data"] == {} for e in entries)  # the choice is secret
+    # Who voted is not published either: the pseudonym is this vote's alone, not the one
+    # that signs the resident's comments (the log shows one person changing their mind).
+    assert len(entries) == 2 and entries[0].actor == entries[1].actor
+    assert entries[0].actor != audit.pseudonym(voter.id)
+    assert entries[0].actor == audit.pseudonym(voter.id, f"proposal:{proposal.id}")
 
 
 def test_ineligible_and_late_votes_are_refused():

@@ -62,7 +62,9 @@ def test_voting_when_not_eligible_is_403_with_how_to(client):
     url = f"/votes/{proposal.id}/vote"
     response = client.post(url, data={"csrf_token": csrf_token(client, url), "choice": "for"})
     assert response.status_code == 403
-    assert "enter the code from your letter" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "enter the code from your letter" in page
+    assert 'href="/accounts/eligibility">Go to Your areas</a>' in page
 
 
 def test_voting_after_close_is_409(client):

@@ -16,6 +16,17 @@ from wtforms.validators import Length, Optional, Regexp
 from civic.discussions.models import FLAG_LABELS
 
 
+def prefix_ids(form: FlaskForm, prefix: str) -> None:
+    """Give fields that still have their default id (the field name) `prefix-name` instead.
+
+    Inline reply and edit forms are loaded into a thread page that has its own comment form:
+    without this the page would have two `csrf_token`, `submit` and `parent_id` ids.
+    """
+    for field in form:
+        if field.id == field.name:
+            field.id = f"{prefix}-{field.name}"
+
+
 class CommentForm(FlaskForm):
     # Length is checked by the service (one message, and the text is kept); no validator here
     body = TextAreaField(
@@ -54,4 +65,5 @@ class ModerateForm(FlaskForm):
         validators=[Length(max=500, message="Keep the reason to 500 characters")],
     )
     hide = SubmitField("Hide comment", widget=GovSubmitInput())
+    # labelled "Dismiss the reports" by the template when the comment is still visible
     restore = SubmitField("Restore comment", widget=GovSubmitInput())

@@ -178,6 +178,14 @@ def edit_window() -> timedelta:
     return timedelta(minutes=_setting("COMMENT_EDIT_MINUTES", 15))
 
 
+def edit_minutes() -> int:
+    return int(edit_window().total_seconds() // 60)
+
+
+def edit_window_message() -> str:
+    return f"Comments can be edited for {edit_minutes()} minutes after posting."
+
+
 def can_edit(user: User | None, comment: Comment) -> bool:
     return (
         user is not None
@@ -193,8 +201,7 @@ def edit_comment(actor: User | None, comment: Comment, body: str) -> None:
     if comment.author_id != user.id:
         raise PermissionDenied("Only the author can edit a comment.")
     if not can_edit(user, comment):
-        minutes = int(edit_window().total_seconds() // 60)
-        raise Conflict(f"Comments can be edited for {minutes} minutes after posting.")
+        raise Conflict(edit_window_message())
     text = _clean_body(body)
     if text == comment.body_source:
         return
@@ -283,15 +290,20 @@ def hide_comment(actor: User | None, comment: Comment, reason: str) -> None:
 def restore_comment(actor: User | None, comment: Comment, reason: str) -> None:
     moderator = require_moderator(actor)
     text = _public_reason(reason)
-    if comment.state is CommentState.VISIBLE and not _open_flags(comment):
+    was_visible = comment.state is CommentState.VISIBLE
+    if was_visible and not _open_flags(comment):
         raise Conflict("This comment is visible and has no open reports.")
     comment.state = CommentState.VISIBLE
     comment.hidden_reason = ""
     dismissed = _resolve_flags(comment, FlagResolution.DISMISSED)
-    audit.record(
-        moderator, "comment:restore", comment, {"reason": text, "flags_dismissed": dismissed}
-    )
+    # a visible comment is not restored: only its reports are dismissed, and the log says so
+    action = "comment:reports_dismiss" if was_visible else "comment:restore"
+    audit.record(moderator, action, comment, {"reason": text, "flags_dismissed": dismissed})
     db.session.flush()
+
+
+def open_flag_count(comment: Comment) -> int:
+    return _open_flags(comment)
 
 
 def _open_flags(comment: Comment) -> int:

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from civic.discussions import services
-from civic.discussions.forms import CommentForm, EditForm, FlagForm, ModerateForm
+from civic.discussions.forms import CommentForm, EditForm, FlagForm, ModerateForm, prefix_ids
 from civic.discussions.models import Comment, Thread
 from civic.discussions.subjects import resolve
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -80,7 +80,7 @@ def post(subject_type: str, subject_id: str) -> Any:
             return redirect(_thread_url(comment.thread, comment))
     if parent_id is not None:
         parent = _comment_or_404(parent_id)
-        form.body.id = f"body-{parent.id}"  # unique per inline form, so the summary links to it
+        _reply_ids(form, parent)
         return render(
             "discussions/reply.html", block="reply_form", status=422, parent=parent, form=form
         )
@@ -127,8 +127,20 @@ def comment(comment_id: int) -> Any:
 def reply(comment_id: int) -> Any:
     parent = _comment_or_404(comment_id)
     form = CommentForm(parent_id=str(parent.id))
-    form.body.id = f"body-{parent.id}"
-    return render("discussions/reply.html", block="reply_form", parent=parent, form=form)
+    _reply_ids(form, parent)
+    return render(
+        "discussions/reply.html",
+        block="reply_form",
+        parent=parent,
+        form=form,
+        autofocus=wants_fragment(),  # htmx focuses the new box; a full page starts at the top
+    )
+
+
+def _reply_ids(form: CommentForm, parent: Comment) -> None:
+    """Ids unique per inline form: the thread page has its own comment form."""
+    form.body.id = f"body-{parent.id}"  # the error summary links to it
+    prefix_ids(form, f"reply-{parent.id}")
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
@@ -138,9 +150,10 @@ def edit(comment_id: int) -> Any:
     if not services.can_edit(current_user, found):
         if found.author_id != current_user.id:
             raise PermissionDenied("Only the author can edit a comment.")
-        raise Conflict("Comments can be edited for 15 minutes after posting.")
+        raise Conflict(services.edit_window_message())
     form = EditForm(data={"body": found.body_source} if request.method == "GET" else None)
     form.body.id = f"edit-body-{found.id}"
+    prefix_ids(form, f"edit-{found.id}")
     if form.validate_on_submit():
         try:
             services.edit_comment(current_user, found, form.body.data or "")
@@ -152,9 +165,21 @@ def edit(comment_id: int) -> Any:
             flash("Your comment is updated.", "success")
             return redirect(_thread_url(found.thread, found))
     status = 422 if form.is_submitted() else 200
-    return render(
-        "discussions/edit.html", block="edit_form", status=status, comment=found, form=form
+    response = render(
+        "discussions/edit.html",
+        block="edit_form",
+        status=status,
+        comment=found,
+        form=form,
+        edit_minutes=services.edit_minutes(),
+        autofocus=wants_fragment() and not form.is_submitted(),
     )
+    if wants_fragment() and form.is_submitted():
+        # the form's hx-target is the whole comment (for the saved version); an invalid edit
+        # re-renders just the form in place, so the comment and its links stay, and the next
+        # save still finds its target
+        return (*response, {"HX-Retarget": f"#edit-form-{found.id}", "HX-Reswap": "outerHTML"})
+    return response
 
 
 def _comment_fragment(found: Comment) -> Any:
@@ -208,8 +233,12 @@ def moderate(comment_id: int) -> Any:
     if form.validate_on_submit():
         try:
             if form.restore.data:
+                was_visible = found.is_visible
                 services.restore_comment(current_user, found, form.reason.data or "")
-                flash("Comment restored; its reports are dismissed.", "success")
+                if was_visible:
+                    flash("Reports dismissed; the comment stays visible.", "success")
+                else:
+                    flash("Comment restored; its reports are dismissed.", "success")
             else:
                 services.hide_comment(current_user, found, form.reason.data or "")
                 flash("Comment hidden; the reason is shown in the thread.", "success")
@@ -222,4 +251,10 @@ def moderate(comment_id: int) -> Any:
     elif request.method == "GET":
         require_moderator(current_user)
     status = 422 if form.is_submitted() else 200
-    return render("discussions/moderate.html", status=status, comment=found, form=form)
+    return render(
+        "discussions/moderate.html",
+        status=status,
+        comment=found,
+        form=form,
+        open_reports=services.open_flag_count(found),
+    )

@@ -318,3 +318,61 @@ def test_reply_error_summary_links_to_the_reply_box(
     box_id = page.get_by_label(f"Your reply to {NEIGHBOUR.name}").get_attribute("id")
     assert_clean_console(page, problems, "an empty reply", error_statuses=(422,))
     assert error_summary_targets(page) == {"Write your comment before posting": box_id}
+
+
+def duplicate_ids(page: Page) -> list[str]:
+    return page.evaluate(
+        """() => {
+          const ids = [...document.querySelectorAll("[id]")].map((el) => el.id);
+          return [...new Set(ids.filter((id, i) => ids.indexOf(id) !== i))];
+        }"""
+    )
+
+
+def test_inline_edit_and_reply_forms_take_focus_and_recover_from_errors(
+    open_page: OpenPage, live_site: LiveSite, problems: PageProblems
+) -> None:
+    neighbour_id, _ = live_site.comments["neighbour"]
+    page = open_page(POSTER)
+    page.goto(THREAD)
+    page.evaluate("window.__same_page = true")
+    page.get_by_label("Your comment", exact=True).fill("Bins on Brudenell Road go out too early.")
+    page.get_by_role("button", name="Post comment").click()
+    newest = page.locator("#comments-list > li").first.locator("article.civic-comment").first
+    expect(newest).to_contain_text("Bins on Brudenell Road")
+    comment_id = (newest.get_attribute("id") or "").removeprefix("comment-")
+    comment = page.locator(f"#comment-{comment_id}")
+
+    # the reply form loads in place with the caret in its box, and adds no duplicate ids
+    page.locator(f"#comment-{neighbour_id}").get_by_role(
+        "link", name=f"Reply to {NEIGHBOUR.name}"
+    ).click()
+    expect(page.get_by_label(f"Your reply to {NEIGHBOUR.name}")).to_be_focused()
+
+    comment.get_by_role("link", name="Edit your comment").click()
+    box = page.locator(f"#edit-body-{comment_id}")
+    expect(box).to_be_focused()
+    assert duplicate_ids(page) == []
+
+    # an invalid edit re-renders only the form: the comment keeps its author and links
+    box.fill("")
+    with page.expect_response(lambda r: r.request.method == "POST") as invalid:
+        comment.get_by_role("button", name="Save changes").click()
+    assert invalid.value.status == 422
+    assert_field_error(page, f"edit-body-{comment_id}", "Write your comment before posting")
+    expect(comment).to_contain_text(POSTER.name)
+    expect(comment.get_by_role("link", name="Edit your comment")).to_be_visible()
+    assert duplicate_ids(page) == []
+
+    # and saving again works
+    page.locator(f"#edit-body-{comment_id}").fill("Bins on Brudenell Road go out at 6am.")
+    with page.expect_response(lambda r: r.request.method == "POST") as saved:
+        comment.get_by_role("button", name="Save changes").click()
+    assert saved.value.status == 200
+    expect(comment.locator(".civic-comment__body")).to_have_text(
+        "Bins on Brudenell Road go out at 6am."
+    )
+    expect(comment.get_by_role("button", name="Save changes")).to_have_count(0)
+    assert page.evaluate("window.__same_page === true"), "htmx should swap, not reload"
+    assert_accessible(page, "the thread after an inline edit")
+    assert_clean_console(page, problems, "editing inline", error_statuses=(422,))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, select
 
+from civic.audit.models import AuditEntry
 from civic.discussions import services
 from civic.discussions.models import Comment
 from civic.extensions import db
@@ -176,3 +178,142 @@ def test_first_page_query_count_is_constant(client, resident, viewer):
     large = _queries_for(client, URL)
     assert small == large, (small, large)
     assert large <= 10
+
+
+def _ids(html: str) -> list[str]:
+    return re.findall(r'\sid="([^"]+)"', html)
+
+
+def test_htmx_invalid_edit_rerenders_only_the_form_and_a_second_save_works(htmx_client, resident):
+    comment = services.post_comment(resident, "area", "riverside", "Frist")
+    login(htmx_client, resident)
+    url = f"/discussions/comments/{comment.id}/edit"
+    token = csrf_token(htmx_client, URL)
+    too_long = "word " * 1200
+    invalid = htmx_client.post(url, data={"csrf_token": token, "body": too_long})
+    body = invalid.get_data(as_text=True)
+    assert invalid.status_code == 422
+    # the form's own target is the whole comment; the error replaces just the form
+    assert invalid.headers["HX-Retarget"] == f"#edit-form-{comment.id}"
+    assert invalid.headers["HX-Reswap"] == "outerHTML"
+    assert body.lstrip().startswith(f'<form id="edit-form-{comment.id}"')
+    assert f'hx-target="#comment-{comment.id}"' in body
+    assert "<article" not in body and "<html" not in body
+    assert too_long.strip()[:200] in body  # the typed text is kept
+    assert re.search(rf'id="edit-body-{comment.id}-error"[^>]*>.*at most 5,000', body, re.S)
+    assert "autofocus" not in body  # the error summary takes focus instead
+    saved = htmx_client.post(url, data={"csrf_token": token, "body": "First"})
+    assert saved.status_code == 200 and "HX-Retarget" not in saved.headers
+    assert (
+        saved.get_data(as_text=True)
+        .lstrip()
+        .startswith(f'<article class="civic-comment" id="comment-{comment.id}"')
+    )
+    assert db.session.get(Comment, comment.id).body_source == "First"
+
+
+def test_inline_forms_add_no_duplicate_ids_to_the_thread(client, htmx_client, resident):
+    root = services.post_comment(resident, "area", "riverside", "Root comment")
+    login(client, resident)
+    login(htmx_client, resident)
+    page = client.get(URL).get_data(as_text=True)
+    reply = htmx_client.get(f"/discussions/comments/{root.id}/reply").get_data(as_text=True)
+    edit = htmx_client.get(f"/discussions/comments/{root.id}/edit").get_data(as_text=True)
+    ids = _ids(page) + _ids(reply) + _ids(edit)
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    for fragment, box in ((reply, f"body-{root.id}"), (edit, f"edit-body-{root.id}")):
+        assert f'<label class="govuk-label" for="{box}">' in fragment
+        assert re.search(rf'<textarea[^>]*id="{box}"', fragment)
+    assert f'id="reply-{root.id}-csrf_token" name="csrf_token"' in reply
+    assert f'id="edit-{root.id}-submit"' in edit
+    # the no-JS pages post the same field names, so they still work
+    reply_url = f"/discussions/comments/{root.id}/reply"
+    full = client.get(reply_url).get_data(as_text=True)
+    assert 'name="parent_id"' in full and 'name="body"' in full
+    posted = client.post(
+        URL,
+        data={
+            "csrf_token": csrf_token(client, reply_url),
+            "body": "A plain reply",
+            "parent_id": str(root.id),
+        },
+    )
+    assert posted.status_code == 302
+    invalid = client.post(
+        URL, data={"csrf_token": csrf_token(client, reply_url), "parent_id": str(root.id)}
+    )
+    assert invalid.status_code == 422
+    assert f'href="#body-{root.id}"' in invalid.get_data(as_text=True)
+
+
+def test_inline_forms_put_focus_in_the_new_box(client, htmx_client, resident):
+    root = services.post_comment(resident, "area", "riverside", "Root comment")
+    login(client, resident)
+    login(htmx_client, resident)
+    for path, box in (
+        (f"/discussions/comments/{root.id}/reply", f"body-{root.id}"),
+        (f"/discussions/comments/{root.id}/edit", f"edit-body-{root.id}"),
+    ):
+        fragment = htmx_client.get(path).get_data(as_text=True)
+        assert re.search(rf'<textarea[^>]*id="{box}"[^>]*autofocus', fragment), path
+        assert "autofocus" not in client.get(path).get_data(as_text=True), path
+
+
+def test_edit_window_text_follows_the_setting(app, client, resident, monkeypatch):
+    monkeypatch.setitem(app.config, "COMMENT_EDIT_MINUTES", 30)
+    fresh = services.post_comment(resident, "area", "riverside", "Fresh")
+    old = services.post_comment(resident, "area", "riverside", "Old")
+    old.created_at = old.created_at - timedelta(minutes=45)
+    db.session.flush()
+    login(client, resident)
+    page = client.get(f"/discussions/comments/{fresh.id}/edit").get_data(as_text=True)
+    assert "for 30 minutes after posting" in page and "15 minutes" not in page
+    late = client.get(f"/discussions/comments/{old.id}/edit")
+    assert late.status_code == 409
+    text = late.get_data(as_text=True)
+    assert "edited for 30 minutes after posting" in text and "15 minutes" not in text
+
+
+def test_moderator_dismisses_reports_on_a_visible_comment(
+    app, client, resident, neighbour, moderator, monkeypatch
+):
+    monkeypatch.setitem(app.config, "FLAGS_TO_HIDE", 10)
+    flagged = services.post_comment(resident, "area", "riverside", "Flagged but visible")
+    services.flag_comment(neighbour, flagged, "off_topic")
+    unflagged = services.post_comment(resident, "area", "riverside", "Nobody minds")
+    monkeypatch.setitem(app.config, "FLAGS_TO_HIDE", 1)
+    pending = services.post_comment(resident, "area", "riverside", "Hidden by reports")
+    services.flag_comment(neighbour, pending, "off_topic")
+    assert flagged.is_visible and not pending.is_visible
+    login(client, moderator)
+
+    def decide(comment, **data):
+        url = f"/discussions/comments/{comment.id}/moderate"
+        if not data:
+            return client.get(url).get_data(as_text=True)
+        data = {"csrf_token": csrf_token(client, url), **data}
+        response = client.post(f"{url}?back=queue", data=data, follow_redirects=True)
+        return response.get_data(as_text=True)
+
+    page = decide(flagged)
+    assert "Dismiss the reports" in page and "Restore comment" not in page
+    page = decide(unflagged)
+    assert "Dismiss the reports" not in page and "Restore comment" not in page
+    page = decide(pending)
+    assert "Restore comment" in page and "Dismiss the reports" not in page
+
+    dismissed = decide(flagged, reason="On topic", restore="y")
+    assert "Reports dismissed; the comment stays visible." in dismissed
+    assert "Comment restored" not in dismissed
+    restored = decide(pending, reason="Fine after all", restore="y")
+    assert "Comment restored; its reports are dismissed." in restored
+
+    def actions(comment):
+        query = select(AuditEntry.action).where(
+            AuditEntry.action.in_(["comment:restore", "comment:reports_dismiss"]),
+            AuditEntry.subject_id == str(comment.id),
+        )
+        return db.session.scalars(query).all()
+
+    assert actions(flagged) == ["comment:reports_dismiss"]
+    assert actions(pending) == ["comment:restore"]

@@ -55,7 +55,9 @@ def _check_details(title: str, service: str, opens_at: datetime, closes_at: date
         errors["title"] = "Enter a title"
     if not service.strip():
         errors["service"] = "Name the service"
-    if closes_at <= opens_at:
+    if aware(closes_at) <= utcnow():
+        errors["closes_at"] = "The closing date must be in the future"
+    elif closes_at <= opens_at:
         errors["closes_at"] = "The consultation must close after it opens"
     if errors:
         raise ValidationFailed(errors)
@@ -268,6 +270,12 @@ def open_consultation(actor: User | None, consultation: Consultation) -> None:
         raise Conflict("Only a draft can be opened.")
     if not consultation.questions:
         raise Conflict("Add at least one question before opening the consultation.")
+    if aware(consultation.closes_at) <= utcnow():
+        raise Conflict(
+            f"The closing date, {consultation.closes_at:%d %B %Y}, has passed, so the "
+            "consultation cannot open. Create a new consultation with a closing date in the "
+            "future."
+        )
     consultation.state = ConsultationState.OPEN
     audit.record(
         moderator, "consultation:open", consultation, {"questions": len(consultation.questions)}
@@ -394,23 +402,26 @@ def save_response(
         )
     if not accepting(consultation):
         raise Conflict("This consultation is not taking responses.")
+    existing = db.session.scalar(
+        select(Response).where(
+            Response.consultation_id == consultation.id, Response.respondent_id == user.id
+        )
+    )
+    # saving changes to a submitted response changes what is counted: it must stay complete
+    complete = submit or (existing is not None and existing.submitted_at is not None)
     parsed = {}
     errors: dict[str, str] = {}
     for question in consultation.questions:
         text, scale, chosen, error = _parse(question, raw.get(question.id))
         if error:
             errors[question.field] = error
-        elif submit and question.required and _is_empty(text, scale, chosen):
+        elif complete and question.required and _is_empty(text, scale, chosen):
             errors[question.field] = f"Answer “{question.text}”"
         parsed[question.id] = (text, scale, chosen)
     if errors:
         raise ValidationFailed(errors)
     now = utcnow()
-    response = db.session.scalar(
-        select(Response).where(
-            Response.consultation_id == consultation.id, Response.respondent_id == user.id
-        )
-    )
+    response = existing
     if response is None:
         response = Response(consultation_id=consultation.id, respondent_id=user.id, updated_at=now)
         try:
@@ -454,7 +465,7 @@ def save_response(
         if submit and not was_submitted
         else ("consultation:response_change" if was_submitted else "consultation:response_save")
     )
-    audit.record(user, action, consultation)
+    audit.record(user, action, consultation, private=True)
     db.session.flush()
     return response
 
@@ -487,6 +498,30 @@ def my_response(consultation: Consultation, user: User) -> tuple[Response | None
             single = kinds.get(answer.question_id) is QuestionKind.SINGLE
             values[answer.question_id] = chosen[0] if single and chosen else chosen
     return response, values
+
+
+def answers_shown(
+    consultation: Consultation, values: dict[int, Any]
+) -> list[tuple[Question, list[str]]]:
+    """Each question with the respondent's answer as lines to read (none: not answered)."""
+    shown = []
+    for question in consultation.questions:
+        value = values.get(question.id)
+        chosen = value if isinstance(value, list) else ([] if value in (None, "") else [value])
+        if question.kind is QuestionKind.FREE_TEXT or question.kind is QuestionKind.SCALE:
+            lines = [str(v) for v in chosen]
+            if question.kind is QuestionKind.SCALE:
+                lines = [f"{v} out of 5" for v in lines]
+        else:
+            lines = [
+                question.options[int(v)]
+                for v in chosen
+                if str(v).isdigit() and int(v) < len(question.options)
+            ]
+            if question.kind is QuestionKind.RANKING:
+                lines = [f"{n}. {line}" for n, line in enumerate(lines, start=1)]
+        shown.append((question, lines))
+    return shown
 
 
 def responses_of(user: User) -> list[tuple[Consultation, Response]]:

@@ -21,7 +21,7 @@ from civic.consultations.models import (
     QuestionKind,
 )
 from civic.discussions import subjects
-from civic.errors import NotFound, PermissionDenied, ValidationFailed
+from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.forms import attach_errors, check_csrf
 from civic.markdown import render as markdown
@@ -110,6 +110,9 @@ def detail(consultation_id: int) -> Any:
         documents_html=markdown(consultation.documents),
         accepting=services.accepting(consultation),
         can_respond=services.can_respond(current_user, consultation),
+        mine=services.my_response(consultation, current_user)[0]
+        if current_user.is_authenticated
+        else None,
         show_analysis=services.can_see_analysis(current_user, consultation),
         responses=services.response_count(consultation, submitted_only=True),
     )
@@ -134,6 +137,18 @@ def _builder(
     )
 
 
+def _refused(consultation: Consultation, failure: Conflict | ValidationFailed, where: str) -> Any:
+    """The builder again, with the service's reason for refusing shown in the error summary
+    and by the part of the page it is about (`where`: "state" or "questions")."""
+    return _builder(
+        consultation,
+        QuestionForm(formdata=None),
+        failure.status,
+        refusal=failure.message,
+        refusal_at=where,
+    )
+
+
 @bp.route("/<int:consultation_id>/build", methods=["GET", "POST"])
 @login_required
 def build(consultation_id: int) -> Any:
@@ -154,6 +169,9 @@ def build(consultation_id: int) -> Any:
             )
         except ValidationFailed as failure:
             attach_errors(form, failure)
+        except Conflict as failure:
+            form.form_errors.append(failure.message)
+            return _builder(consultation, form, failure.status)
         else:
             flash("Question added.", "success")
             return redirect(url_for("consultations.build", consultation_id=consultation.id))
@@ -167,7 +185,12 @@ def move(consultation_id: int, question_id: int) -> Any:
     check_csrf()
     offset = -1 if request.form.get("direction") == "up" else 1
     question = _question(consultation, question_id)
-    services.move_question(current_user, question, offset)
+    try:
+        services.move_question(current_user, question, offset)
+    except Conflict as failure:
+        if request.headers.get("HX-Request"):
+            raise  # civic.js shows the reason by the button that was used
+        return _refused(consultation, failure, "questions")
     db.session.expire(consultation, ["questions"])
     if request.headers.get("HX-Request"):
         # `moved` adds the new position, out of band, to the page's live region
@@ -182,7 +205,10 @@ def move(consultation_id: int, question_id: int) -> Any:
 def remove(consultation_id: int, question_id: int) -> Any:
     consultation = services.get_consultation(consultation_id)
     check_csrf()
-    services.remove_question(current_user, _question(consultation, question_id))
+    try:
+        services.remove_question(current_user, _question(consultation, question_id))
+    except Conflict as failure:
+        return _refused(consultation, failure, "questions")
     flash("Question removed.", "success")
     return redirect(url_for("consultations.build", consultation_id=consultation.id))
 
@@ -237,14 +263,17 @@ def change_state(consultation_id: int) -> Any:
     consultation = services.get_consultation(consultation_id)
     check_csrf()
     action = request.form.get("action")
-    if action == "open":
-        services.open_consultation(current_user, consultation)
-        flash("The consultation is open.", "success")
-    elif action == "close":
-        services.close_consultation(current_user, consultation)
-        flash("The consultation is closed.", "success")
-    else:
-        raise ValidationFailed({"action": "Choose open or close"})
+    try:
+        if action == "open":
+            services.open_consultation(current_user, consultation)
+            flash("The consultation is open.", "success")
+        elif action == "close":
+            services.close_consultation(current_user, consultation)
+            flash("The consultation is closed.", "success")
+        else:
+            raise ValidationFailed({"action": "Choose open or close"})
+    except (Conflict, ValidationFailed) as failure:
+        return _refused(consultation, failure, "state")
     return redirect(url_for("consultations.build", consultation_id=consultation.id))
 
 
@@ -272,6 +301,10 @@ SUBMITTED = (
     "Thank you: your response is submitted. You can change it until the consultation closes."
 )
 SAVED = "Your answers are saved. Come back to finish them before the consultation closes."
+CHANGES_SAVED = (
+    "Your changes are saved in your submitted response. You can change it until the "
+    "consultation closes."
+)
 
 
 def _raw_answers(consultation: Consultation) -> dict[int, Any]:
@@ -306,11 +339,13 @@ def respond(consultation_id: int) -> Any:
         values = _raw_answers(consultation)
         submit = request.form.get("action") == "submit"
         try:
-            services.save_response(current_user, consultation, values, submit=submit)
+            saved = services.save_response(current_user, consultation, values, submit=submit)
         except ValidationFailed as failure:
             errors = failure.errors
         else:
-            flash(SUBMITTED if submit else SAVED, "success")
+            # saving a submitted response changes it, still submitted (see save_response)
+            message = SUBMITTED if submit else (CHANGES_SAVED if saved.submitted_at else SAVED)
+            flash(message, "success")
             return redirect(url_for("consultations.respond", consultation_id=consultation.id))
     return render(
         "consultations/respond.html",
@@ -320,6 +355,7 @@ def respond(consultation_id: int) -> Any:
         values=values,
         errors=errors,
         accepting=services.accepting(consultation),
+        answers=services.answers_shown(consultation, values) if response else [],
     )
 
 

@@ -523,3 +523,42 @@ def test_a_failed_change_is_reported_and_what_was_typed_is_kept(
     expect(question_items(moderator)).to_have_text([first, second, third])
     forget_failed_requests(problems, 500)
     assert_clean_console(moderator, problems, "a failed move")
+
+
+def test_after_close_a_respondent_sees_their_answers_and_the_facts_fit(
+    open_page: OpenPage, live_site: LiveSite, problems: PageProblems
+) -> None:
+    consultation = live_site.consultations[CLOSED_CONSULTATION]
+    detail = f"/consultations/{consultation}"
+    resident = open_page(VOTER)
+    resident.goto(detail)
+    expect(resident.get_by_role("heading", level=1)).to_have_text(CLOSED_CONSULTATION)
+    expect(resident.get_by_text("You responded on ")).to_be_visible()
+    expect(resident.get_by_role("link", name="Respond", exact=True)).to_have_count(0)
+    expect(resident.get_by_role("link", name="Change your response")).to_have_count(0)
+
+    # Each term beside the consultation is on one line ("Responses" broke mid-word).
+    terms = resident.locator("#consultation-facts dt")
+    expect(terms).to_have_text(["Status", "Open", "Who can respond", "Responses"])
+    for n in range(terms.count()):
+        lines = terms.nth(n).evaluate(
+            "node => { const r = document.createRange(); r.selectNodeContents(node);"
+            " return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; }"
+        )
+        assert lines == 1, (terms.nth(n).text_content(), lines)
+
+    resident.get_by_role("link", name="See your answers").click()
+    expect(resident).to_have_url(f"{live_site.url}{detail}/respond")
+    answers = resident.locator("#your-answers")
+    when, what, rating, free_text = CLOSED_RESPONSES[VOTER]
+    expect(answers).to_contain_text(CLOSED_QUESTIONS[0][2][int(when)])
+    for option in what:
+        expect(answers).to_contain_text(CLOSED_QUESTIONS[1][2][int(option)])
+    expect(answers).to_contain_text(f"{rating} out of 5")
+    expect(answers).to_contain_text(free_text)
+    main = resident.get_by_role("main")
+    expect(main).not_to_contain_text("You can change it until")
+    expect(main).not_to_contain_text("not taking responses")
+    expect(main.locator("form")).to_have_count(0)
+    assert_accessible(resident, "a closed consultation's answers, read only")
+    assert_clean_console(resident, problems, "seeing answers after close")

@@ -9,6 +9,7 @@ from fractions import Fraction
 import pytest
 from sqlalchemy import func, select
 
+from civic import audit
 from civic.audit.models import AuditEntry
 from civic.consultations import services
 from civic.consultations.models import ConsultationState, QuestionKind, Response
@@ -120,6 +121,14 @@ def test_required_only_on_submit_and_one_response_per_person():
         select(AuditEntry.action).where(AuditEntry.subject_type == "consultation")
     ).all()
     assert actions.count("consultation:respond") == 1 and "consultation:response_change" in actions
+    actors = set(
+        db.session.scalars(
+            select(AuditEntry.actor).where(AuditEntry.action.like("consultation:respon%"))
+        )
+    )
+    # one pseudonym for this response alone, never the one that signs the voter's comments
+    assert actors == {audit.pseudonym(voter.id, f"consultation:{consultation.id}")}
+    assert audit.pseudonym(voter.id) not in actors
 
 
 def test_who_may_respond_and_not_after_close():
@@ -205,3 +214,44 @@ def test_reply_after_close_only():
     services.publish_reply(moderator, consultation, "**Weekly** collections stay.")
     assert consultation.state is ConsultationState.RESPONDED
     assert "<strong>Weekly</strong>" in consultation.reply_html
+
+
+def test_closing_date_must_be_in_the_future_and_a_lapsed_draft_cannot_open():
+    from datetime import UTC, datetime, timedelta
+
+    from civic.accounts.models import utcnow
+
+    consultation, moderator, _ = make_consultation(open_=False)
+    with pytest.raises(ValidationFailed) as refused:
+        services.create_consultation(
+            moderator,
+            consultation.area,
+            title="Old",
+            service="Parks",
+            summary="",
+            documents="",
+            audience=consultation.audience,
+            opens_at=datetime(2020, 1, 1, tzinfo=UTC),
+            closes_at=datetime(2020, 2, 1, 23, 59, tzinfo=UTC),
+        )
+    assert refused.value.errors == {"closes_at": "The closing date must be in the future"}
+    consultation.closes_at = utcnow() - timedelta(minutes=1)
+    with pytest.raises(Conflict, match="has passed"):
+        services.open_consultation(moderator, consultation)
+    assert consultation.state is ConsultationState.DRAFT
+
+
+def test_saving_a_submitted_response_changes_it_and_keeps_it_complete():
+    consultation, _, q = make_consultation()
+    voter = resident_of(consultation.area)
+    services.save_response(voter, consultation, _answer(consultation, q, single="0"), submit=True)
+    with pytest.raises(ValidationFailed, match="How often"):
+        services.save_response(
+            voter, consultation, _answer(consultation, q, single=""), submit=False
+        )
+    changed = services.save_response(
+        voter, consultation, _answer(consultation, q, single="1"), submit=False
+    )
+    assert changed.submitted_at is not None
+    _, values = services.my_response(consultation, voter)
+    assert values[q["single"].id] == "1"

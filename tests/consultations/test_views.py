@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from html.parser import HTMLParser
 
-from sqlalchemy import event, insert
+from sqlalchemy import event, func, insert, select
 
-from civic.accounts.models import utcnow
+from civic.accounts.models import Area, utcnow
 from civic.consultations import services
-from civic.consultations.models import Answer, AnswerChoice, Response
+from civic.consultations.models import Answer, AnswerChoice, Consultation, Response
 from civic.extensions import db
 from tests.budgets.rounds_helpers import resident_of
 from tests.conftest import csrf_token, login
@@ -405,3 +405,169 @@ def test_respond_describedby_names_exactly_the_hints_and_errors_shown(client):
         None,
         f"{f['free_text']}-hint {f['free_text']}-error",
     ]
+
+
+def test_after_close_a_respondent_sees_their_answers_read_only(client):
+    consultation, moderator, q = make_consultation()
+    voter = resident_of(consultation.area)
+    services.save_response(
+        voter,
+        consultation,
+        {
+            q["single"].id: "1",
+            q["multiple"].id: ["0", "2"],
+            q["scale"].id: "4",
+            q["ranking"].id: ["2", "0"],
+            q["free_text"].id: "Keep the green bins",
+        },
+        submit=True,
+    )
+    services.close_consultation(moderator, consultation)
+    login(client, voter)
+    response = client.get(f"/consultations/{consultation.id}/respond")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    answers = page[page.index('id="your-answers"') :]
+    for shown in ("Fortnightly", "Food", "Garden", "4 out of 5", "1. Recycling", "2. Cost"):
+        assert shown in answers, shown
+    assert "Keep the green bins" in answers and "Not answered" not in answers
+    assert "You can change it until" not in page and "not taking responses" not in page
+    assert "has closed, so your answers cannot change" in page
+    assert "<form" not in page.split('id="your-answers"')[1].split("</main>")[0]
+    assert "Submit my response" not in page and "Save and come back later" not in page
+
+
+def test_new_consultation_refuses_a_closing_date_in_the_past_and_keeps_input(client):
+    _, moderator, _ = make_consultation(open_=False)
+    login(client, moderator)
+    response = client.post(
+        "/consultations/new",
+        data={
+            "csrf_token": csrf_token(client, "/consultations/new"),
+            "title": "Old dates",
+            "service": "Parks",
+            "area": str(db.session.scalars(select(Area.id)).first()),
+            "audience": "residents",
+            "opens": ["1", "1", "2020"],
+            "closes": ["1", "2", "2020"],
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "The closing date must be in the future" in page
+    assert 'href="#closes' in page  # the error summary links to the field
+    assert 'id="closes-error"' in page and 'value="Old dates"' in page and "2020" in page
+    assert db.session.scalar(select(func.count()).select_from(Consultation)) == 1
+
+
+def test_opening_after_the_closing_date_is_refused_on_the_builder(client):
+    consultation, moderator, _ = make_consultation(open_=False)
+    consultation.closes_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+    login(client, moderator)
+    url = f"/consultations/{consultation.id}/build"
+    response = client.post(
+        f"/consultations/{consultation.id}/state",
+        data={"csrf_token": csrf_token(client, url), "action": "open"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "There is a problem" in page and "has passed, so the consultation cannot open" in page
+    assert 'href="#state-error"' in page and 'id="state-error"' in page
+    assert "Build consultation · Draft" in page and "<title>Error: " in page
+    assert consultation.state.value == "draft"
+
+
+def test_opening_with_no_questions_shows_the_reason_on_the_builder(client):
+    consultation, moderator, q = make_consultation(open_=False)
+    for question in q.values():
+        services.remove_question(moderator, question)
+    db.session.commit()
+    login(client, moderator)
+    url = f"/consultations/{consultation.id}/build"
+    response = client.post(
+        f"/consultations/{consultation.id}/state",
+        data={"csrf_token": csrf_token(client, url), "action": "open"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "There is a problem" in page
+    assert "Add at least one question before opening the consultation." in page
+    assert 'id="state-error"' in page and "Add a question" in page  # the builder, not a bare page
+
+
+def test_a_refused_move_without_javascript_is_shown_on_the_builder(client):
+    consultation, moderator, q = make_consultation()
+    services.save_response(
+        resident_of(consultation.area), consultation, {q["single"].id: "0"}, submit=True
+    )
+    db.session.commit()
+    login(client, moderator)
+    url = f"/consultations/{consultation.id}/build"
+    response = client.post(
+        f"/consultations/{consultation.id}/questions/{q['scale'].id}/move",
+        data={"csrf_token": csrf_token(client, url), "direction": "up"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "There is a problem" in page and 'id="questions-error"' in page
+    assert "Add a late question" in page
+
+
+def test_the_page_says_you_responded_instead_of_offering_respond(client):
+    consultation, moderator, q = make_consultation()
+    voter = resident_of(consultation.area)
+    login(client, voter)
+    url = f"/consultations/{consultation.id}"
+    assert ">Respond</a>" in client.get(url).get_data(as_text=True)
+    services.save_response(voter, consultation, {q["single"].id: "0"}, submit=True)
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert ">Respond</a>" not in page
+    today = utcnow().strftime("%d %B %Y")
+    assert f"You responded on {today}." in page and "Change your response" in page
+    services.close_consultation(moderator, consultation)
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert f"You responded on {today}." in page and "See your answers" in page
+    assert "Change your response" not in page
+
+
+def test_a_closed_builder_does_not_offer_a_late_question(client):
+    consultation, moderator, q = make_consultation()
+    services.save_response(
+        resident_of(consultation.area), consultation, {q["single"].id: "0"}, submit=True
+    )
+    services.close_consultation(moderator, consultation)
+    db.session.commit()
+    login(client, moderator)
+    page = client.get(f"/consultations/{consultation.id}/build").get_data(as_text=True)
+    assert "late question" not in page
+    assert "The consultation is closed: its questions cannot change." in page
+
+
+def test_saving_a_submitted_response_says_the_change_is_in_the_submitted_response(client):
+    consultation, _, q = make_consultation()
+    voter = resident_of(consultation.area)
+    services.save_response(voter, consultation, {q["single"].id: "0"}, submit=True)
+    db.session.commit()
+    login(client, voter)
+    url = f"/consultations/{consultation.id}/respond"
+    saved = client.post(
+        url,
+        data={"csrf_token": csrf_token(client, url), "action": "save", q["single"].field: "1"},
+        follow_redirects=True,
+    )
+    page = saved.get_data(as_text=True)
+    assert "Your changes are saved in your submitted response." in page
+    assert "Come back to finish them" not in page
+    assert "You submitted your response" in page and 'value="1" checked' in page
+
+
+def test_the_facts_beside_a_consultation_are_not_squeezed_into_a_key_column(client):
+    consultation, _, _ = make_consultation()
+    page = client.get(f"/consultations/{consultation.id}").get_data(as_text=True)
+    facts = page[page.index('id="consultation-facts"') :].split("</dl>")[0]
+    assert ">Responses</dt>" in facts
+    # the summary list's 30% key column in a one-third column broke "Responses" mid-word
+    assert "govuk-summary-list" not in facts

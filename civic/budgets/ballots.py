@@ -36,15 +36,23 @@ class Check:
     total_cost: int = 0
     points_used: int = 0
     errors: list[str] = field(default_factory=list)
+    # the errors about one project's points, by project id (also listed in `errors`)
+    project_errors: dict[int, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
 
-def check(rules: BallotRules, costs: Mapping[int, int], choice: Sequence[tuple[int, int]]) -> Check:
+def check(
+    rules: BallotRules,
+    costs: Mapping[int, int],
+    choice: Sequence[tuple[int, int]],
+    titles: Mapping[int, str] | None = None,
+) -> Check:
     """Check a ballot: `choice` lists (project id, points) in order; points are 1 except for
-    cumulative ballots. Unknown projects and repeats are errors, never silently dropped."""
+    cumulative ballots. Unknown projects and repeats are errors, never silently dropped.
+    `titles` names projects in the errors about one project's points."""
     result = Check(chosen=list(choice))
     seen: set[int] = set()
     for project_id, points in choice:
@@ -74,13 +82,16 @@ def check(rules: BallotRules, costs: Mapping[int, int], choice: Sequence[tuple[i
             f"{money(rules.budget, rules.currency)}: remove a project"
         )
     if rules.kind == "cumulative":
-        if any(points < 0 for _, points in choice):
-            result.errors.append("Points cannot be negative")
+        cap = rules.max_points_per_project
+        for project_id, points in choice:
+            name = (titles or {}).get(project_id, "A project")
+            if points < 0:
+                result.project_errors[project_id] = f"{name}: points cannot be negative"
+            elif cap and points > cap:
+                result.project_errors[project_id] = f"{name} can get at most {cap} points"
+        result.errors.extend(result.project_errors.values())
         if rules.points and result.points_used > rules.points:
             result.errors.append(
                 f"You can share out {rules.points} points; you used {result.points_used}"
             )
-        cap = rules.max_points_per_project
-        if cap and any(points > cap for _, points in choice):
-            result.errors.append(f"A project can get at most {cap} points")
     return result

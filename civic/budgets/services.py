@@ -57,6 +57,11 @@ def can_manage(user: User | None, round_: BudgetRound) -> bool:
     return round_.group is not None and round_.group.role_of(user) is GroupRole.ORGANISER
 
 
+def can_review(user: User | None, project: Project) -> bool:
+    """Managers review ideas, but never their own: a conflict of interest."""
+    return can_manage(user, project.round) and project.proposer_id != user.id
+
+
 def _require_manager(user: User | None, round_: BudgetRound) -> User:
     user = require_signed_in(user)
     if not can_manage(user, round_):
@@ -314,12 +319,23 @@ def review_project(
 ) -> None:
     round_ = project.round
     user = _require_manager(actor, round_)
+    if not can_review(user, project):
+        raise PermissionDenied(
+            "You proposed this project, so another moderator or organiser must review it."
+        )
     if round_.phase not in (Phase.IDEAS, Phase.REVIEW):
         raise Conflict("Projects can only be reviewed before voting opens.")
     if feasible:
         new_cost = project.cost if cost_units is None else cost_units * MINOR_PER_UNIT
         if new_cost <= 0:
             raise ValidationFailed({"cost": "Enter the cost in whole pounds"})
+        if new_cost > round_.amount:
+            raise ValidationFailed(
+                {
+                    "cost": "The checked cost cannot be more than the whole budget of "
+                    f"{money(round_.amount, round_.currency)}"
+                }
+            )
         if new_cost != project.cost and not cost_note.strip():
             raise ValidationFailed({"cost_note": "Say why the cost changed (it is published)"})
         project.cost = new_cost
@@ -376,8 +392,22 @@ def voter_key(round_: BudgetRound, user: User) -> str:
 
 
 def check_ballot(round_: BudgetRound, choice: Sequence[tuple[int, int]]) -> ballot_rules.Check:
-    costs = {p.id: p.cost for p in ballot_projects(round_)}
-    return ballot_rules.check(ballot_rules_for(round_), costs, choice)
+    projects = ballot_projects(round_)
+    costs = {p.id: p.cost for p in projects}
+    titles = {p.id: p.title for p in projects}
+    return ballot_rules.check(ballot_rules_for(round_), costs, choice, titles)
+
+
+def ballot_errors(checked: ballot_rules.Check) -> dict[str, str]:
+    """A refused ballot's errors by form field: one project's points next to its box
+    (`points-<id>`), the rest about the ballot as a whole (`ballot`)."""
+    errors = {}
+    general = [e for e in checked.errors if e not in checked.project_errors.values()]
+    if general:
+        errors["ballot"] = "; ".join(general)
+    for project_id, message in checked.project_errors.items():
+        errors[f"points-{project_id}"] = message
+    return errors
 
 
 def _upsert_ballot(round_: BudgetRound, key: str, paper: bool) -> int | None:
@@ -424,7 +454,7 @@ def cast_ballot(
         raise Conflict("Voting is closed for this round.")
     checked = check_ballot(round_, choice)
     if not checked.ok:
-        raise ValidationFailed({"ballot": "; ".join(checked.errors)})
+        raise ValidationFailed(ballot_errors(checked))
     ballot_id = _upsert_ballot(round_, voter_key(round_, person), paper)
     if ballot_id is None:
         how = "online" if paper else "on paper"
@@ -440,7 +470,7 @@ def cast_ballot(
         ],
     )
     # a secret ballot: the log records that a ballot was cast, never what it says
-    audit.record(actor, "budget_ballot:cast", round_, {"paper": paper})
+    audit.record(actor, "budget_ballot:cast", round_, {"paper": paper}, private=not paper)
     return db.session.get(Ballot, ballot_id)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -13,7 +14,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from civic.accounts.models import Area, Group
+from civic.accounts.models import Area, Group, utcnow
 from civic.accounts.services import find_user_by_email
 from civic.budgets import charts, services
 from civic.budgets.ballots import money
@@ -26,8 +27,9 @@ from civic.budgets.models import (
     Project,
     RoundResult,
 )
+from civic.clock import aware
 from civic.discussions import subjects
-from civic.errors import NotFound, PermissionDenied, ValidationFailed
+from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.forms import attach_errors, check_csrf
 from civic.permissions import require_signed_in
@@ -126,7 +128,13 @@ def new_round() -> Any:
                 failure.errors["review_from"] = failure.errors.pop("dates")
             attach_errors(form, failure)
         else:
-            flash(f"Round {created.title} created; ideas are open.", "success")
+            opens = aware(created.ideas_from)
+            when = (
+                f"ideas open on {opens.strftime('%d %B %Y')}"
+                if utcnow() < opens
+                else "ideas are open"
+            )
+            flash(f"Round {created.title} created; {when}.", "success")
             return redirect(url_for("budgets.round_detail", slug=created.slug))
     elif not form.is_submitted():
         require_signed_in(current_user)
@@ -136,19 +144,29 @@ def new_round() -> Any:
     return render("budgets/round_form.html", status=status, form=form, group=group)
 
 
-@bp.get("/<slug>")
-def round_detail(slug: str) -> Any:
-    round_ = services.get_round(slug)
+def _round_page(round_: BudgetRound, status: int = 200, error: str | None = None) -> Any:
     total, paper = services.ballot_count(round_)
-    return render_template(
+    order = list(Phase)
+    due = services.due_phase(round_)
+    return render(
         "budgets/round.html",
+        status=status,
         round=round_,
         services=services,
         Phase=Phase,
         ballots=total,
         paper_ballots=paper,
-        due=services.due_phase(round_),
+        due=due,
+        # phases never move back: only a later phase that is due is worth mentioning
+        due_later=order.index(due) > order.index(round_.phase),
+        not_started=utcnow() < aware(round_.ideas_from),
+        error=error,
     )
+
+
+@bp.get("/<slug>")
+def round_detail(slug: str) -> Any:
+    return _round_page(services.get_round(slug))
 
 
 @bp.post("/<slug>/phase")
@@ -158,8 +176,11 @@ def advance(slug: str) -> Any:
     try:
         target = Phase(request.form.get("to", ""))
     except ValueError:
-        raise ValidationFailed({"to": "Choose a phase"}) from None
-    services.advance_phase(current_user, round_, target)
+        return _round_page(round_, 422, "Choose a phase to move to")
+    try:
+        services.advance_phase(current_user, round_, target)
+    except (Conflict, ValidationFailed) as refused:  # the reason goes on the page
+        return _round_page(round_, refused.status, refused.message)
     flash(f"The round is now in its {target.value} phase.", "success")
     return redirect(url_for("budgets.round_detail", slug=slug))
 
@@ -233,6 +254,7 @@ def project_detail(slug: str, project_id: int) -> Any:
         review=review,
         delivery=delivery,
         can_manage=services.can_manage(current_user, round_),
+        can_review=services.can_review(current_user, project),
     )
 
 
@@ -242,14 +264,22 @@ def project_detail(slug: str, project_id: int) -> Any:
 def _parse_choice(round_: BudgetRound) -> list[tuple[int, int]]:
     """The ballot as (project id, points) from the form, in ballot order."""
     form = request.form
+    if round_.ballot_kind is BallotKind.CUMULATIVE:
+        choice, errors = [], {}
+        for project in services.ballot_projects(round_):
+            raw = (form.get(f"points-{project.id}") or "").strip()
+            if not raw:
+                continue
+            if not re.fullmatch(r"-?[0-9]{1,9}", raw):
+                errors[f"points-{project.id}"] = (
+                    f"Enter the points for {project.title} as a whole number, like 3"
+                )
+            elif int(raw) != 0:
+                choice.append((project.id, int(raw)))
+        if errors:
+            raise ValidationFailed(errors)
+        return choice
     try:
-        if round_.ballot_kind is BallotKind.CUMULATIVE:
-            choice = []
-            for project in services.ballot_projects(round_):
-                raw = (form.get(f"points-{project.id}") or "").strip()
-                if raw and int(raw) != 0:
-                    choice.append((project.id, int(raw)))
-            return choice
         if round_.ballot_kind is BallotKind.RANKED:
             ranked = [form.get(f"rank-{n}", "") for n in range(1, (round_.max_projects or 0) + 1)]
             return [(int(value), 1) for value in ranked if value]
@@ -262,6 +292,8 @@ def _ballot_page(
     round_: BudgetRound, choice: list[tuple[int, int]], status: int, **extra: Any
 ) -> Any:
     check = services.check_ballot(round_, choice) if choice else None
+    if request.method == "POST":  # what was typed stays in the boxes, even if it is wrong
+        extra.setdefault("typed", {key: value for key, value in request.form.items()})
     return render(
         "budgets/ballot.html",
         block=extra.pop("block", None),
@@ -281,14 +313,15 @@ def _ballot_page(
 def ballot(slug: str) -> Any:
     round_ = services.get_round(slug)
     if request.method == "GET":
-        return _ballot_page(round_, services.current_choice(round_, current_user), 200, errors={})
+        choice = services.current_choice(round_, current_user)
+        return _ballot_page(round_, choice, 200, errors={}, summary_of="saved")
     choice: list[tuple[int, int]] = []
     try:
         check_csrf()
         choice = _parse_choice(round_)
         services.cast_ballot(current_user, round_, choice)
     except ValidationFailed as failure:
-        return _ballot_page(round_, choice, 422, errors=failure.errors)
+        return _ballot_page(round_, choice, 422, errors=failure.errors, summary_of="sent")
     flash("Your ballot is saved. You can change it until voting closes.", "success")
     return redirect(url_for("budgets.ballot", slug=slug))
 
@@ -301,8 +334,10 @@ def ballot_check(slug: str) -> Any:
     try:
         choice = _parse_choice(round_)
     except ValidationFailed as failure:
-        return _ballot_page(round_, [], 200, block="summary", errors=failure.errors)
-    return _ballot_page(round_, choice, 200, block="summary", errors={})
+        return _ballot_page(
+            round_, [], 200, block="summary", errors=failure.errors, summary_of="live"
+        )
+    return _ballot_page(round_, choice, 200, block="summary", errors={}, summary_of="live")
 
 
 @bp.route("/<slug>/paper", methods=["GET", "POST"])
@@ -312,7 +347,7 @@ def paper(slug: str) -> Any:
     if not services.can_manage(current_user, round_):
         raise PermissionDenied("Only moderators and the group's organisers enter paper ballots.")
     if request.method == "GET":
-        return _ballot_page(round_, [], 200, errors={}, paper=True, email="")
+        return _ballot_page(round_, [], 200, errors={}, paper=True, email="", summary_of="empty")
     email = (request.form.get("email") or "").strip()
     choice: list[tuple[int, int]] = []
     try:
@@ -322,7 +357,9 @@ def paper(slug: str) -> Any:
             raise ValidationFailed({"email": "No resident's account uses this email address"})
         services.cast_ballot(current_user, round_, choice, voter=voter)
     except ValidationFailed as failure:
-        return _ballot_page(round_, choice, 422, errors=failure.errors, paper=True, email=email)
+        return _ballot_page(
+            round_, choice, 422, errors=failure.errors, paper=True, email=email, summary_of="sent"
+        )
     flash("Paper ballot recorded.", "success")
     return redirect(url_for("budgets.paper", slug=slug))
 

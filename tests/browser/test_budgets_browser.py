@@ -109,7 +109,8 @@ def test_running_total_updates_live_and_an_over_budget_ballot_is_refused(
     page.goto(BALLOT)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your ballot")
     expect(page.locator("body")).to_have_class(re.compile(r"\bjs-enabled\b"))
-    expect(summary(page).get_by_role("heading")).to_have_text("Your choices so far")
+    # before any tick the box shows the saved ballot (nothing yet); ticking makes it live
+    expect(summary(page).get_by_role("heading")).to_have_text("Your saved ballot")
     expect_ticked(page, set())
     expect_summary(page, 0, 0)
     assert_accessible(page, "the ballot page")
@@ -118,6 +119,7 @@ def test_running_total_updates_live_and_an_over_budget_ballot_is_refused(
     lights, benches, _planters, mural = boxes(page)
     lights.check()  # £400
     expect_summary(page, 1, 400)
+    expect(summary(page).get_by_role("heading")).to_have_text("Your choices so far")
     mural.check()  # £500
     expect_summary(page, 2, 900)
     benches.check()  # £300
@@ -167,6 +169,13 @@ def test_ballot_without_javascript(
     expect(page.get_by_text(SAVED)).to_be_visible()
     expect_ticked(page, within)
     expect_summary(page, 3, BUDGET_AMOUNT)
+
+    # without JavaScript the box cannot follow the ticks: it says it shows the saved ballot,
+    # and claims nothing about ticks that are not saved
+    tick_only(page, everything)
+    expect(summary(page).get_by_role("heading")).to_have_text("Your saved ballot")
+    expect_summary(page, 3, BUDGET_AMOUNT)
+    expect(summary(page)).not_to_contain_text("can be saved")
     assert_clean_console(page, problems, "voting without JavaScript", error_statuses=(422,))
 
 

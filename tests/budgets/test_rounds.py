@@ -7,6 +7,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from civic import audit
 from civic.audit.models import AuditEntry
 from civic.budgets import services
 from civic.budgets.models import Ballot, BallotKind, Phase, ProjectStatus, RoundResult
@@ -167,6 +168,9 @@ def test_ballot_contents_never_name_the_voter():
     ).one()
     assert str(a.id) not in json.loads(entry.body)["data"].values()
     assert json.loads(entry.body)["data"] == {"paper": False}
+    # nor who cast it: the pseudonym is this round's alone, not the one on their comments
+    assert entry.actor == audit.pseudonym(voter.id, f"budget_round:{round_.slug}")
+    assert entry.actor != audit.pseudonym(voter.id)
 
 
 def test_results_are_computed_frozen_and_audited():
@@ -209,3 +213,32 @@ def test_digest_depends_on_every_ballot():
     first = services.input_digest(*services.rule_input(round_)[:2])
     services.cast_ballot(resident_of(round_.area), round_, [(b.id, 1)])
     assert services.input_digest(*services.rule_input(round_)[:2]) != first
+
+
+def test_review_refuses_a_checked_cost_over_the_budget():
+    round_, moderator, _ = make_round(phase=Phase.IDEAS, amount_pounds=1000)
+    project = services.propose_project(
+        resident_of(round_.area), round_, title="Big", description="d", cost_units=900
+    )
+    with pytest.raises(ValidationFailed) as failure:
+        services.review_project(
+            moderator, project, feasible=True, cost_units=9000, cost_note="quote"
+        )
+    assert "£1,000" in failure.value.errors["cost"]
+    assert project.status is ProjectStatus.SUBMITTED
+
+
+def test_nobody_reviews_their_own_idea():
+    round_, moderator, _ = make_round(phase=Phase.IDEAS)
+    own = services.propose_project(moderator, round_, title="Mine", description="d", cost_units=100)
+    assert not services.can_review(moderator, own)
+    with pytest.raises(PermissionDenied, match="You proposed this project"):
+        services.review_project(moderator, own, feasible=True)
+    assert own.status is ProjectStatus.SUBMITTED
+
+
+def test_points_over_the_cap_name_the_project():
+    cum, _, (a, b, *_rest) = make_round(BallotKind.CUMULATIVE, points=10, max_points_per_project=5)
+    with pytest.raises(ValidationFailed) as failure:
+        services.cast_ballot(resident_of(cum.area), cum, [(a.id, 6), (b.id, 2)])
+    assert failure.value.errors == {f"points-{a.id}": f"{a.title} can get at most 5 points"}

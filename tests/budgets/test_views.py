@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from civic.accounts.models import utcnow
 from civic.budgets import services
 from civic.budgets.models import Ballot, BallotKind, Phase
 from civic.extensions import db
@@ -76,7 +78,7 @@ def test_cumulative_and_ranked_forms(client):
     login(client, resident_of(cum.area))
     url = f"/budgets/{cum.slug}/ballot"
     bad = client.post(url, data={"csrf_token": csrf_token(client, url), f"points-{a.id}": "x"})
-    assert bad.status_code == 422 and "whole numbers" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "as a whole number" in bad.get_data(as_text=True)
     good = client.post(
         url,
         data={"csrf_token": csrf_token(client, url), f"points-{a.id}": "7", f"points-{b.id}": "3"},
@@ -158,3 +160,119 @@ def test_results_page_and_exports(client):
     )
     assert ballots[0] == ["ballot", "projects", "points", "paper"] and len(ballots) == 4
     assert all("@" not in cell for row in ballots for cell in row)
+
+
+def _review(client, round_, project, **fields):
+    url = f"/budgets/{round_.slug}/projects/{project.id}"
+    token = csrf_token(client, f"/budgets/{round_.slug}")
+    data = {"review-csrf_token": token, "review-submit": "Save review"}
+    data.update({f"review-{name}": value for name, value in fields.items()})
+    return client.post(url, data=data)
+
+
+def test_review_over_the_budget_is_refused_next_to_the_cost(client):
+    round_, moderator, _ = make_round(phase=Phase.IDEAS, amount_pounds=1000)
+    project = services.propose_project(
+        resident_of(round_.area), round_, title="Big", description="d", cost_units=900
+    )
+    login(client, moderator)
+    response = _review(client, round_, project, decision="feasible", cost="9000", cost_note="q")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "There is a problem" in page and 'id="review-cost-error"' in page
+    assert "more than the whole budget of £1,000" in page
+    assert 'value="9000"' in page and 'value="q"' in page
+    assert project.status.value == "submitted"
+
+
+def test_the_proposer_is_not_offered_the_review_of_their_own_idea(client):
+    round_, moderator, _ = make_round(phase=Phase.IDEAS)
+    own = services.propose_project(moderator, round_, title="Mine", description="d", cost_units=1)
+    login(client, moderator)
+    page = client.get(f"/budgets/{round_.slug}/projects/{own.id}").get_data(as_text=True)
+    assert "You proposed this project" in page and "Save review" not in page
+    response = _review(client, round_, own, decision="feasible")
+    assert response.status_code == 403
+    assert "You proposed this project" in response.get_data(as_text=True)
+    assert own.status.value == "submitted"
+
+
+def test_cumulative_errors_keep_what_was_typed_next_to_each_project(client):
+    cum, _, (a, b, c, _d) = make_round(BallotKind.CUMULATIVE, points=10, max_points_per_project=5)
+    login(client, resident_of(cum.area))
+    url = f"/budgets/{cum.slug}/ballot"
+    data = {"csrf_token": csrf_token(client, url), f"points-{a.id}": "a", f"points-{b.id}": "2.5"}
+    response = client.post(url, data={**data, f"points-{c.id}": "3"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'id="points-{a.id}" name="points-{a.id}" type="text" inputmode="numeric" value="a"' in (
+        page.replace('class="govuk-input govuk-input--width-3 govuk-input--error" ', "")
+    )
+    assert 'value="2.5"' in page and 'value="3"' in page
+    assert f'id="points-{a.id}-error"' in page and f'id="points-{b.id}-error"' in page
+    assert f'href="#points-{b.id}"' in page
+    capped = client.post(
+        url, data={"csrf_token": data["csrf_token"], f"points-{a.id}": "6", f"points-{b.id}": "1"}
+    )
+    page = capped.get_data(as_text=True)
+    assert capped.status_code == 422
+    assert f"{a.title} can get at most 5 points" in page
+    assert f'<p id="points-{a.id}-error" class="govuk-error-message">' in page
+    assert f'href="#points-{a.id}"' in page and 'value="6"' in page
+    assert f'<p id="points-{b.id}-error"' not in page
+
+
+def test_round_page_never_says_a_round_moves_back(client):
+    round_, moderator, _ = make_round(phase=Phase.IDEAS)
+    services.advance_phase(moderator, round_, Phase.REVIEW)
+    round_.review_from = utcnow() + timedelta(days=5)  # by its dates it is still in ideas
+    round_.voting_from = utcnow() + timedelta(days=6)
+    db.session.flush()
+    assert services.due_phase(round_) is Phase.IDEAS
+    page = client.get(f"/budgets/{round_.slug}").get_data(as_text=True)
+    assert "moves on shortly" not in page
+    round_.review_from = utcnow() - timedelta(days=5)
+    round_.voting_from = utcnow() - timedelta(days=1)
+    db.session.flush()
+    page = client.get(f"/budgets/{round_.slug}").get_data(as_text=True)
+    assert "due to be in voting; it moves on shortly" in page
+
+
+def test_a_round_not_yet_open_says_when_ideas_open(client):
+    round_, _, _ = make_round(phase=Phase.IDEAS)
+    opens = utcnow() + timedelta(days=3)
+    round_.ideas_from = opens
+    db.session.flush()
+    page = client.get(f"/budgets/{round_.slug}").get_data(as_text=True)
+    assert f"Ideas open on {opens.strftime('%d %B %Y')}" in page
+    assert "(now)" not in page and "Propose an idea" not in page
+
+
+def test_saved_ballot_is_labelled_as_saved_without_javascript(client):
+    round_, _, (a, b, _c, d) = make_round()
+    login(client, resident_of(round_.area))
+    assert "You have not saved a ballot yet" in client.get(f"/budgets/{round_.slug}/ballot").text
+    assert _vote(client, round_, [a.id]).status_code == 302
+    page = client.get(f"/budgets/{round_.slug}/ballot").get_data(as_text=True)
+    assert "Your saved ballot" in page and "Your choices so far" not in page
+    assert "can be saved" not in page
+    refused = _vote(client, round_, [a.id, b.id, d.id]).get_data(as_text=True)
+    assert "The choices you sent (not saved)" in refused and "can be saved" not in refused
+
+
+def test_a_refused_phase_change_is_explained_on_the_round_page(client):
+    round_, moderator, _ = make_round(phase=Phase.IDEAS)
+    services.propose_project(
+        resident_of(round_.area), round_, title="Late idea", description="d", cost_units=10
+    )
+    services.advance_phase(moderator, round_, Phase.REVIEW)
+    login(client, moderator)
+    url = f"/budgets/{round_.slug}"
+    response = client.post(
+        f"{url}/phase", data={"csrf_token": csrf_token(client, url), "to": "voting"}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "There is a problem" in page and "1 projects still await review" in page
+    assert round_.title in page and 'href="#manage"' in page and 'id="manage"' in page
+    assert round_.phase is Phase.REVIEW

@@ -486,6 +486,53 @@ def _public_votes() -> bool:
         "offered to the Friends of Northgate Park, who asked for more time.",
         asset_value=640_000 * 100,
         asset_new_owner="Northgate Living Ltd (developer)",
+        weight_cost=30,
+        weight_quality=30,
+        weight_social=40,
+    )
+    # what each option costs the council a year (after rent, grants or the sale proceeds)
+    votes.set_options(
+        rosa,
+        library,
+        [
+            votes.OptionInput(
+                OptionKind.IN_HOUSE,
+                "Northgate council (reopened as a library and meeting rooms)",
+                52_000 * 100,
+                45,
+                70,
+                85,
+                "Heating, repairs and a part-time caretaker; the roof needs £180,000 by 2028.",
+            ),
+            votes.OptionInput(
+                OptionKind.COOPERATIVE,
+                "Friends of Northgate Park (community asset transfer)",
+                12_000 * 100,
+                75,
+                65,
+                90,
+                "A 99-year lease at a peppercorn rent; the Friends would raise the repair money "
+                "with a community share offer and heritage grants.",
+            ),
+            votes.OptionInput(
+                OptionKind.SOCIAL_ENTERPRISE,
+                "Northgate Workspace CIC (lease as low-cost studios)",
+                8_000 * 100,
+                80,
+                60,
+                70,
+                "Pays a market rent after three rent-free years; public room on the ground floor.",
+            ),
+            votes.OptionInput(
+                OptionKind.PRIVATE,
+                "Northgate Living Ltd (sale for conversion to flats)",
+                0,
+                95,
+                50,
+                15,
+                "£640,000 once; no public access to the building after the sale.",
+            ),
+        ],
     )
     votes.answer_standards(
         rosa,

@@ -169,6 +169,15 @@ class VotingForm(FlaskForm):
     submit = SubmitField("Open the vote", widget=GovSubmitInput())
 
 
+class CloseForm(FlaskForm):
+    confirm = BooleanField(
+        "I understand the count is final: the vote cannot be reopened",
+        widget=GovCheckboxInput(),
+        validators=[DataRequired("Confirm that you understand the count is final")],
+    )
+    submit = SubmitField("Close the vote and count it", widget=GovSubmitInput())
+
+
 class DecisionForm(FlaskForm):
     decision = RadioField(
         "The council's decision",
@@ -186,6 +195,11 @@ class DecisionForm(FlaskForm):
         "If going ahead against the vote or the standards: why (published)",
         widget=GovTextArea(),
         validators=[Length(max=10000)],
+    )
+    confirm = BooleanField(
+        "I understand the decision is final: it is published and cannot be changed",
+        widget=GovCheckboxInput(),
+        validators=[DataRequired("Confirm that you understand the decision is final")],
     )
     submit = SubmitField("Record the decision", widget=GovSubmitInput())
 

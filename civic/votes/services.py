@@ -305,6 +305,16 @@ def consultation_ends(proposal: Proposal) -> datetime | None:
     return aware(proposal.consultation_from) + timedelta(days=proposal.consultation_days)
 
 
+def consultation_running(proposal: Proposal, now: datetime | None = None) -> bool:
+    """True while residents are still being consulted, so the vote cannot open yet."""
+    ends = consultation_ends(proposal)
+    return (
+        proposal.state is ProposalState.CONSULTATION
+        and ends is not None
+        and (now or utcnow()) < ends
+    )
+
+
 def open_voting(actor: User | None, proposal: Proposal, closes_at: datetime) -> None:
     moderator = require_moderator(actor)
     _require_state(proposal, ProposalState.CONSULTATION, doing="open the vote")
@@ -312,7 +322,8 @@ def open_voting(actor: User | None, proposal: Proposal, closes_at: datetime) -> 
     ends = consultation_ends(proposal)
     if ends is not None and now < ends:
         raise Conflict(
-            f"The consultation runs until {ends:%d %B %Y}; the vote can open after that."
+            f"The consultation runs until {ends:%d %B %Y at %H:%M} (UTC); "
+            "the vote can open after that."
         )
     if proposal.quorum_percent is None or proposal.majority is None:
         raise Conflict("Set the quorum and the majority rule before voting opens.")

@@ -14,7 +14,7 @@ from civic.accounts.models import Area
 from civic.audit import queries as audit_queries
 from civic.budgets.ballots import MINOR_PER_UNIT
 from civic.discussions import subjects
-from civic.errors import ValidationFailed
+from civic.errors import Conflict, ValidationFailed
 from civic.extensions import db
 from civic.forms import DayMonthYearField, attach_errors, check_csrf
 from civic.permissions import require_moderator
@@ -22,6 +22,7 @@ from civic.votes import decision as rules
 from civic.votes import services
 from civic.votes.forms import (
     CaseForm,
+    CloseForm,
     ConsultationForm,
     DecisionForm,
     DocumentForm,
@@ -149,6 +150,7 @@ def _detail_context(proposal: Proposal) -> dict[str, Any]:
         else None,
         "voting_open": services.voting_open(proposal),
         "consultation_ends": services.consultation_ends(proposal),
+        "consultation_running": services.consultation_running(proposal),
         "trail": audit_queries.trail("proposal", str(proposal.id)),
         "my_vote": services.my_vote(proposal, current_user)
         if current_user.is_authenticated
@@ -223,6 +225,7 @@ def _forms(proposal: Proposal) -> dict[str, Any]:
             prefix="consult", data={"days": services.min_consultation_days()}
         ),
         "voting": VotingForm(prefix="voting"),
+        "close_form": CloseForm(prefix="close"),
         "decision": DecisionForm(prefix="decision"),
         "option_kinds": list(OptionKind),
         "standard_list": list(Standard),
@@ -279,7 +282,7 @@ def act(proposal_id: int, action: str) -> Any:
         forms["summary"] = [
             (_anchor(form, key), message) for key, message in failure.errors.items()
         ]
-        return _manage_page(proposal, forms, 422)
+        return _manage_page(proposal, forms, failure.status)
 
 
 def _anchor(form: Any, key: str) -> str:
@@ -297,8 +300,15 @@ FORM_FOR_ACTION = {
     "rules": "rules_form",
     "consultation": "consultation",
     "voting": "voting",
+    "close": "close_form",
     "decision": "decision",
 }
+
+
+class _Refused(ValidationFailed):
+    """A state conflict shown on the manage page next to the field it is about."""
+
+    status = 409
 
 
 def _valid(form: Any) -> None:
@@ -415,11 +425,14 @@ def _open_voting(proposal: Proposal, forms: dict[str, Any]) -> Any:
         if "closes_at" in failure.errors:
             failure.errors["closes"] = failure.errors.pop("closes_at")
         raise
+    except Conflict as refused:
+        # e.g. the consultation is still running: say so by the date, keeping the input
+        raise _Refused({"closes": refused.message}) from None
     return _done(proposal, "The vote is open.")
 
 
 def _close(proposal: Proposal, forms: dict[str, Any]) -> Any:
-    check_csrf()
+    _valid(forms["close_form"])  # the count is final: the moderator must confirm it
     result = services.close_vote(current_user, proposal)
     return _done(proposal, f"The vote is closed: {result.outcome.replace('_', ' ')}.")
 

@@ -40,6 +40,9 @@ pytestmark = pytest.mark.browser
 RECORDED = "Your vote is recorded. You can change it until the vote closes."
 DECIDED = "The council's decision is recorded and published."
 OVERRIDE_LABEL = "If going ahead against the vote or the standards: why (published)"
+CLOSE_CONFIRM = "I understand the count is final: the vote cannot be reopened"
+CLOSE_ERROR = "Confirm that you understand the count is final"
+DECISION_CONFIRM = "I understand the decision is final: it is published and cannot be changed"
 OVERRIDE_ERROR = "Going ahead although the vote did not pass needs a stated reason"
 TURNOUT = re.compile(r"(\d+) of (\d+) eligible residents have voted\.")
 # tests/votes/helpers.complete_case, weighted 40/30/30 (the default weights), best first
@@ -278,6 +281,14 @@ def test_moderator_opens_closes_and_decides(
     expect(moderator.get_by_role("main")).to_contain_text(
         re.compile(r"\d+ of \d+ eligible residents have voted")
     )
+    # The count is final, so closing needs the box ticked (it works without JavaScript).
+    moderator.get_by_role("button", name="Close the vote and count it").click()
+    expect(moderator).to_have_title(re.compile(r"^Error: "))
+    expect(moderator.get_by_text("Manage proposal · Voting")).to_be_visible()
+    confirm_close = moderator.get_by_label(CLOSE_CONFIRM)
+    assert_field_error(moderator, confirm_close.get_attribute("id") or "", CLOSE_ERROR)
+    assert list(error_summary_targets(moderator)) == [CLOSE_ERROR]
+    confirm_close.check()
     moderator.get_by_role("button", name="Close the vote and count it").click()
     expect(moderator).to_have_url(f"{live_site.url}{manage}")
     closed = re.compile(r"The vote is closed: (quorum not met|rejected)\.")
@@ -293,6 +304,7 @@ def test_moderator_opens_closes_and_decides(
     reasons = "The vote did not pass, so the centre stays with the council's leisure team."
     decision.get_by_label("Go ahead").check()
     moderator.get_by_label("The council's reasons (published)").fill(reasons)
+    moderator.get_by_label(DECISION_CONFIRM).check()
     moderator.get_by_role("button", name="Record the decision").click()
     expect(moderator).to_have_title(re.compile(r"^Error: "))
     expect(moderator.get_by_text("Manage proposal · Closed")).to_be_visible()
@@ -303,6 +315,7 @@ def test_moderator_opens_closes_and_decides(
     assert list(targets) == [f"{OVERRIDE_ERROR}, which is published"], targets
     expect(decision.get_by_label("Go ahead")).to_be_checked()
     expect(moderator.get_by_label("The council's reasons (published)")).to_have_value(reasons)
+    expect(moderator.get_by_label(DECISION_CONFIRM)).to_be_checked()
     assert_accessible(moderator, "the manage page with an error")
 
     decision.get_by_label("Keep the service in-house", exact=False).check()

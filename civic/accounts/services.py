@@ -107,7 +107,9 @@ def authenticate(email: str, password: str) -> User | None:
 def set_role(actor: User, user: User, role: Role) -> None:
     require_admin(actor)
     if user.id == actor.id and role is not Role.ADMIN:
-        raise Conflict("You cannot remove your own administrator role; ask another administrator.")
+        raise ValidationFailed(
+            {"role": "You cannot remove your own administrator role; ask another administrator"}
+        )
     if user.role is role:
         return
     previous = user.role
@@ -130,23 +132,39 @@ def set_active(actor: User, user: User, active: bool) -> None:
 # --- areas ------------------------------------------------------------------------------
 
 
-def _clean_districts(raw: str) -> str:
+def _clean_districts(raw: str, errors: dict[str, str]) -> str:
+    """The districts, upper-cased, sorted and space-separated; a bad one goes in `errors`."""
     districts = sorted({d.strip().upper() for d in re.split(r"[\s,;]+", raw) if d.strip()})
     bad = [d for d in districts if not DISTRICT_RE.match(d)]
     if bad:
-        raise ValidationFailed(
-            {"postcode_districts": f"Not a postcode district: {', '.join(bad)} (e.g. LS6, E1W)"}
-        )
+        errors["postcode_districts"] = f"Not a postcode district: {', '.join(bad)} (e.g. LS6, E1W)"
     return " ".join(districts)
 
 
-def _check_slug(slug: str) -> str:
+def _check_slug(slug: str, errors: dict[str, str]) -> str:
     slug = slug.strip().lower()
     if not is_slug(slug):
-        raise ValidationFailed(
-            {"slug": "Use lower-case letters, numbers and single hyphens, e.g. north-ward"}
-        )
+        errors["slug"] = "Use lower-case letters, numbers and single hyphens, e.g. north-ward"
     return slug
+
+
+def _slug_taken(model: type[Area] | type[Group], slug: str) -> bool:
+    return db.session.scalar(select(model.id).where(model.slug == slug)) is not None
+
+
+def _check_area_name(name: str, errors: dict[str, str], *, area: Area | None = None) -> str:
+    """Trimmed; refused if blank, or if another area has it in any letter case (two areas
+    with one name would be told apart nowhere: the home page and every area list)."""
+    name = name.strip()
+    if not name:
+        errors["name"] = "Enter a name"
+        return name
+    query = select(Area.id).where(func.lower(func.trim(Area.name)) == name.lower())
+    if area is not None and area.id is not None:
+        query = query.where(Area.id != area.id)
+    if db.session.scalar(query.limit(1)) is not None:
+        errors["name"] = f"There is already an area called {name}: choose another name"
+    return name
 
 
 def create_area(
@@ -161,14 +179,23 @@ def create_area(
     """Moderators make areas; actor None is the operator at the command line."""
     if actor is not None:
         require_moderator(actor)
+    errors: dict[str, str] = {}
+    name = _check_area_name(name, errors)
+    slug = _check_slug(slug, errors)
+    if "slug" not in errors and _slug_taken(Area, slug):
+        errors["slug"] = "Another area already uses this short name"
+    districts = _clean_districts(postcode_districts, errors)
+    if errors:
+        raise ValidationFailed(errors)
     area = Area(
-        name=name.strip(),
-        slug=_check_slug(slug),
+        name=name,
+        slug=slug,
         kind=kind,
-        postcode_districts=_clean_districts(postcode_districts),
+        postcode_districts=districts,
         description=description.strip(),
     )
     try:
+        # The look-up above gives a clear message; the unique index still decides a race.
         with db.session.begin_nested():
             db.session.add(area)
     except IntegrityError:
@@ -181,9 +208,14 @@ def update_area(
     actor: User, area: Area, *, name: str, kind: str, postcode_districts: str, description: str
 ) -> None:
     require_moderator(actor)
-    area.name = name.strip()
+    errors: dict[str, str] = {}
+    name = _check_area_name(name, errors, area=area)
+    districts = _clean_districts(postcode_districts, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    area.name = name
     area.kind = kind
-    area.postcode_districts = _clean_districts(postcode_districts)
+    area.postcode_districts = districts
     area.description = description.strip()
     audit.record(actor, "area:update", area, _area_data(area))
     db.session.flush()
@@ -210,12 +242,31 @@ def _require_group_manager(actor: User | None, group: Group) -> User:
 
 
 def create_group(
-    actor: User, *, area: Area, name: str, slug: str, description: str, organiser: User | None
+    actor: User,
+    *,
+    area: Area,
+    name: str,
+    slug: str,
+    description: str,
+    organiser: User | None = None,
+    organiser_email: str = "",
 ) -> Group:
+    """`organiser` is the first organiser, or give `organiser_email` (typed in a form) to have
+    it looked up here, so a wrong address is reported together with any other problem."""
     require_moderator(actor)
-    group = Group(
-        area_id=area.id, name=name.strip(), slug=_check_slug(slug), description=description
-    )
+    errors: dict[str, str] = {}
+    if not name.strip():
+        errors["name"] = "Enter a name"
+    slug = _check_slug(slug, errors)
+    if "slug" not in errors and _slug_taken(Group, slug):
+        errors["slug"] = "Another group already uses this short name"
+    if organiser is None and organiser_email.strip():
+        organiser = find_user_by_email(organiser_email)
+        if organiser is None:
+            errors["organiser_email"] = "No account uses this email address"
+    if errors:
+        raise ValidationFailed(errors)
+    group = Group(area_id=area.id, name=name.strip(), slug=slug, description=description)
     try:
         with db.session.begin_nested():
             db.session.add(group)
@@ -389,8 +440,13 @@ def _grant(user: User, area: Area, method: EligibilityMethod, **extra: object) -
 def confirm_eligibility(actor: User, user: User, area: Area, note: str) -> Eligibility:
     """A moderator vouches for a resident (e.g. after seeing a council tax bill)."""
     require_moderator(actor)
+    errors: dict[str, str] = {}
+    if user.is_eligible_in(area):
+        errors["email"] = f"{user.display_name} can already take part in {area.name}"
     if not note.strip():
-        raise ValidationFailed({"note": "Say how residence was checked (kept in the record)"})
+        errors["note"] = "Say how residence was checked (kept in the record)"
+    if errors:
+        raise ValidationFailed(errors)
     eligibility = _grant(
         user, area, EligibilityMethod.MODERATOR, confirmed_by_id=actor.id, note=note.strip()
     )

@@ -34,7 +34,7 @@ from civic.accounts.forms import (
     SignInForm,
 )
 from civic.accounts.models import Area, CodeBatch, Group, GroupMembership, GroupRole, Role, User
-from civic.errors import ValidationFailed
+from civic.errors import Conflict, ValidationFailed
 from civic.extensions import db, limiter
 from civic.forms import attach_errors
 from civic.permissions import require_admin, require_moderator
@@ -314,20 +314,19 @@ def new_group() -> Any:
     form.area.choices = _area_choices()
     if form.validate_on_submit():
         try:
-            organiser = (
-                _user_by_email(form.organiser_email.data) if form.organiser_email.data else None
-            )
             group = services.create_group(
                 current_user,
                 area=services.get_or_404(Area, id=form.area.data),
                 name=form.name.data,
                 slug=form.slug.data,
                 description=form.description.data or "",
-                organiser=organiser,
+                organiser_email=form.organiser_email.data or "",
             )
         except ValidationFailed as failure:
             if "email" in failure.errors:
-                failure = ValidationFailed({"organiser_email": failure.errors["email"]})
+                errors = dict(failure.errors)
+                errors["organiser_email"] = errors.pop("email")
+                failure = ValidationFailed(errors)
             attach_errors(form, failure)
         else:
             flash(f"Group {group.name} created.", "success")
@@ -383,12 +382,20 @@ def member_role(slug: str, membership_id: int) -> Any:
 # --- people (administrators) ------------------------------------------------------------
 
 
+def _people_page(status: int = 200, refused: dict[str, Any] | None = None) -> Any:
+    """The people list; `refused` (user_id, field, message, value) puts a refusal next to
+    that person's control, keeping the value the administrator chose."""
+    rows = db.session.scalars(select(User).order_by(User.created_at.desc()).limit(500)).all()
+    return render_template(
+        "accounts/people.html", people=rows, form=RoleForm(), refused=refused
+    ), status
+
+
 @bp.get("/people")
 @login_required
 def people() -> Any:
     require_admin(current_user)
-    rows = db.session.scalars(select(User).order_by(User.created_at.desc()).limit(500)).all()
-    return render_template("accounts/people.html", people=rows, form=RoleForm())
+    return _people_page()
 
 
 @bp.post("/people/<int:user_id>/role")
@@ -397,9 +404,14 @@ def change_role(user_id: int) -> Any:
     require_admin(current_user)
     person = services.get_or_404(User, id=user_id)
     form = RoleForm()
-    if not form.validate_on_submit():
-        raise ValidationFailed({"role": "Choose resident, moderator or admin"})
-    services.set_role(current_user, person, Role(form.role.data))
+    try:
+        if not form.validate_on_submit():
+            raise ValidationFailed({"role": "Choose resident, moderator or admin"})
+        services.set_role(current_user, person, Role(form.role.data))
+    except ValidationFailed as failure:
+        message = failure.errors.get("role", failure.message)
+        refused = {"user_id": person.id, "field": "role", "message": message}
+        return _people_page(422, refused | {"value": form.role.data})
     flash(f"{person.display_name} is now {form.role.data}.", "success")
     return redirect(url_for("accounts.people"))
 
@@ -409,6 +421,10 @@ def change_role(user_id: int) -> Any:
 def change_active(user_id: int) -> Any:
     require_admin(current_user)
     person = services.get_or_404(User, id=user_id)
-    services.set_active(current_user, person, request.form.get("active") == "1")
+    try:
+        services.set_active(current_user, person, request.form.get("active") == "1")
+    except Conflict as refusal:
+        refused = {"user_id": person.id, "field": "active", "message": refusal.message}
+        return _people_page(refusal.status, refused)
     flash("Account updated.", "success")
     return redirect(url_for("accounts.people"))

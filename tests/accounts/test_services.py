@@ -115,8 +115,9 @@ def test_only_admins_change_roles():
 
 def test_admin_cannot_demote_or_deactivate_themselves():
     admin = AdminFactory()
-    with pytest.raises(Conflict):
+    with pytest.raises(ValidationFailed) as failure:
         services.set_role(admin, admin, Role.RESIDENT)
+    assert "own administrator role" in failure.value.errors["role"]
     with pytest.raises(Conflict):
         services.set_active(admin, admin, False)
     assert admin.role is Role.ADMIN and admin.active
@@ -174,6 +175,99 @@ def test_duplicate_area_slug_is_refused():
             moderator, name="Y", slug="taken", kind="ward", postcode_districts="", description=""
         )
     assert "already uses" in failure.value.errors["slug"]
+
+
+@pytest.mark.parametrize("typed", ["Riverside Ward", "  riverside WARD "])
+def test_an_area_name_can_be_used_once(typed):
+    moderator = ModeratorFactory()
+    existing = AreaFactory(name="Riverside Ward")
+    with pytest.raises(ValidationFailed) as failure:
+        services.create_area(
+            moderator,
+            name=typed,
+            slug="riverside-2",
+            kind="ward",
+            postcode_districts="",
+            description="",
+        )
+    assert "already an area called" in failure.value.errors["name"]
+    other = AreaFactory(name="Northgate")
+    with pytest.raises(ValidationFailed) as failure:
+        services.update_area(
+            moderator, other, name=typed, kind="ward", postcode_districts="", description=""
+        )
+    assert "already an area called" in failure.value.errors["name"]
+    assert other.name == "Northgate"
+    # an area keeps its own name when edited
+    services.update_area(
+        moderator, existing, name=typed, kind="ward", postcode_districts="LS6", description=""
+    )
+    assert existing.name == typed.strip()
+    assert _actions() == ["area:update"]
+
+
+def test_area_problems_are_reported_together():
+    moderator = ModeratorFactory()
+    AreaFactory(name="Riverside Ward", slug="riverside")
+    with pytest.raises(ValidationFailed) as failure:
+        services.create_area(
+            moderator,
+            name="riverside ward",
+            slug="Not A Slug",
+            kind="ward",
+            postcode_districts="LS6 NOTAPOSTCODE",
+            description="",
+        )
+    assert set(failure.value.errors) == {"name", "slug", "postcode_districts"}
+    with pytest.raises(ValidationFailed) as failure:
+        services.create_area(
+            moderator,
+            name="Elsewhere",
+            slug="riverside",
+            kind="ward",
+            postcode_districts="NOTAPOSTCODE",
+            description="",
+        )
+    assert set(failure.value.errors) == {"slug", "postcode_districts"}
+    assert _actions() == []
+
+
+def test_group_problems_are_reported_together():
+    moderator = ModeratorFactory()
+    area = AreaFactory()
+    services.create_group(
+        moderator, area=area, name="Park Friends", slug="park-friends", description=""
+    )
+    with pytest.raises(ValidationFailed) as failure:
+        services.create_group(
+            moderator,
+            area=area,
+            name="Park Pals",
+            slug="park-friends",
+            description="",
+            organiser_email="nobody@example.org",
+        )
+    assert "already uses" in failure.value.errors["slug"]
+    assert "No account" in failure.value.errors["organiser_email"]
+    organiser = UserFactory()
+    group = services.create_group(
+        moderator,
+        area=area,
+        name="Park Pals",
+        slug="park-pals",
+        description="",
+        organiser_email=organiser.email.upper(),
+    )
+    assert group.role_of(organiser) is GroupRole.ORGANISER
+
+
+def test_confirming_an_eligible_resident_reports_every_problem():
+    moderator, resident, area = ModeratorFactory(), UserFactory(), AreaFactory()
+    services.confirm_eligibility(moderator, resident, area, "Council tax bill seen")
+    with pytest.raises(ValidationFailed) as failure:
+        services.confirm_eligibility(moderator, resident, area, " ")
+    assert set(failure.value.errors) == {"email", "note"}
+    assert _actions() == ["eligibility:grant"]
 
 
 def test_group_membership_rules():
@@ -322,8 +416,9 @@ def test_moderator_confirms_and_revokes_eligibility():
         services.confirm_eligibility(moderator, resident, area, "  ")
     eligibility = services.confirm_eligibility(moderator, resident, area, "Council tax bill seen")
     assert resident.is_eligible_in(area)
-    with pytest.raises(Conflict):
+    with pytest.raises(ValidationFailed) as failure:
         services.confirm_eligibility(moderator, resident, area, "again")
+    assert "can already take part" in failure.value.errors["email"]
     services.revoke_eligibility(moderator, eligibility, "Moved away")
     assert not resident.is_eligible_in(area)
     assert _actions() == ["eligibility:grant", "eligibility:revoke"]

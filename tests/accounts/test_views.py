@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from civic.accounts import services
@@ -10,7 +13,14 @@ from civic.accounts.models import Area, Eligibility, Group, User
 from civic.audit.models import AuditEntry
 from civic.extensions import db
 from tests.conftest import csrf_token, login, post_form
-from tests.factories import AdminFactory, AreaFactory, ModeratorFactory, UserFactory
+from tests.factories import (
+    AdminFactory,
+    AreaFactory,
+    GroupFactory,
+    MembershipFactory,
+    ModeratorFactory,
+    UserFactory,
+)
 
 
 def _count(model) -> int:
@@ -261,3 +271,162 @@ def test_group_pages_and_htmx_member_fragment(client, htmx_client):
     )
     assert added.status_code == 200 and added.headers.get("HX-Redirect")
     assert "Mo Member" in client.get("/accounts/groups/park-friends").get_data(as_text=True)
+
+
+def test_duplicate_area_name_is_refused_next_to_the_name_with_input_kept(client):
+    moderator = ModeratorFactory()
+    AreaFactory(name="Riverside Ward", slug="riverside")
+    login(client, moderator)
+    response = post_form(
+        client,
+        "/accounts/areas/new",
+        {
+            "name": " riverside ward",
+            "slug": "riverside-2",
+            "kind": "ward",
+            "postcode_districts": "",
+        },
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="name-error"' in body and "There is already an area called" in body
+    assert 'value="riverside-2"' in body
+    assert _count(Area) == 1
+    other = AreaFactory(name="Northgate", slug="northgate")
+    edit = post_form(
+        client,
+        "/accounts/areas/northgate/edit",
+        {"name": "RIVERSIDE WARD", "kind": "ward", "postcode_districts": "LS6"},
+    )
+    assert edit.status_code == 422 and 'value="RIVERSIDE WARD"' in edit.get_data(as_text=True)
+    assert other.name == "Northgate"
+
+
+def test_new_area_form_shows_every_problem_at_once(client):
+    login(client, ModeratorFactory())
+    response = post_form(
+        client,
+        "/accounts/areas/new",
+        {"name": "Hyde Park", "slug": "Hyde Park", "kind": "ward", "postcode_districts": "ZZZZ9"},
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="slug-error"' in body and 'id="postcode_districts-error"' in body
+    assert 'value="ZZZZ9"' in body
+
+
+def test_new_group_form_shows_every_problem_at_once(client):
+    moderator = ModeratorFactory()
+    group = GroupFactory(slug="park-friends")
+    login(client, moderator)
+    response = post_form(
+        client,
+        "/accounts/groups/new",
+        {
+            "name": "Park Pals",
+            "slug": "park-friends",
+            "area": str(group.area_id),
+            "organiser_email": "nobody@example.org",
+        },
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="slug-error"' in body and "Another group already uses" in body
+    assert 'id="organiser_email-error"' in body and "No account uses" in body
+    assert 'value="nobody@example.org"' in body and 'value="Park Pals"' in body
+    assert _count(Group) == 1
+
+
+def test_confirming_an_already_eligible_resident_explains_on_the_form(client):
+    moderator, resident, area = ModeratorFactory(), UserFactory(), AreaFactory()
+    services.confirm_eligibility(moderator, resident, area, "Council tax bill seen")
+    login(client, moderator)
+    response = post_form(
+        client,
+        "/accounts/eligibility/confirm",
+        {"email": resident.email, "area": str(area.id), "note": "Seen again at the library"},
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "govuk-error-summary" in body and 'id="email-error"' in body
+    assert "can already take part in" in body
+    assert f'value="{resident.email}"' in body and 'value="Seen again at the library"' in body
+    assert _count(Eligibility) == 1
+
+
+def test_admin_changing_their_own_role_is_refused_on_the_people_page(client):
+    admin = AdminFactory()
+    login(client, admin)
+    response = post_form(
+        client,
+        f"/accounts/people/{admin.id}/role",
+        {"role": "resident"},
+        token_from="/accounts/people",
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "govuk-error-summary" in body and f'href="#role-{admin.id}"' in body
+    assert f'id="role-{admin.id}-error"' in body and "own administrator role" in body
+    row = body.split(f'id="role-{admin.id}"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="resident" selected' in row  # the choice is kept
+    assert admin.role.value == "admin"
+    assert "account:role" not in _actions_logged()
+
+
+def test_admin_deactivating_themselves_is_refused_on_the_people_page(client):
+    admin = AdminFactory()
+    login(client, admin)
+    response = post_form(
+        client,
+        f"/accounts/people/{admin.id}/active",
+        {"active": "0"},
+        token_from="/accounts/people",
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert f'href="#active-{admin.id}"' in body and f'id="active-{admin.id}-error"' in body
+    assert admin.active
+
+
+def _actions_logged() -> list[str]:
+    return list(db.session.scalars(select(AuditEntry.action)))
+
+
+TABLE_RE = re.compile(r"<table\b")
+WRAPPER_RE = re.compile(
+    r'<div class="civic-table-scroll" tabindex="0" role="region" aria-label="[^"]+">\s*<table\b'
+)
+
+
+def test_every_accounts_table_is_wrapped_to_scroll_on_its_own():
+    templates = sorted(Path(__file__).parents[2].joinpath("templates", "accounts").glob("*.html"))
+    assert templates
+    for template in templates:
+        source = template.read_text()
+        tables = len(TABLE_RE.findall(source))
+        assert len(WRAPPER_RE.findall(source)) == tables, template.name
+
+
+def test_people_page_table_scrolls_and_stacks_its_controls(client):
+    login(client, AdminFactory())
+    body = client.get("/accounts/people").get_data(as_text=True)
+    assert WRAPPER_RE.search(body) and 'aria-label="Accounts"' in body
+    # the role form is no longer one inline row of select and button
+    table = body.split('aria-label="Accounts"', 1)[1].split("</table>", 1)[0]
+    assert "civic-inline-form" not in table
+    # Visually hidden text is absolutely positioned: unless a positioned ancestor (such as a
+    # .govuk-button) holds it, it escapes the scrolling wrapper and widens the page again (a
+    # hidden label and link-button text made the page 789px wide at 375px).
+    escaping = re.sub(r'<button[^>]*class="govuk-button[^"]*".*?</button>', "", table, flags=re.S)
+    escaping = re.sub(r"<caption.*?</caption>", "", escaping, flags=re.S)
+    assert "govuk-visually-hidden" not in escaping
+
+
+def test_group_member_actions_are_spaced_apart(client):
+    moderator = ModeratorFactory()
+    membership = MembershipFactory()
+    login(client, moderator)
+    body = client.get(f"/accounts/groups/{membership.group.slug}").get_data(as_text=True)
+    role_form = re.search(r'<form[^>]*/members/\d+/role"[^>]*>', body)
+    assert role_form and "govuk-!-margin-right-" in role_form.group(0)
+    assert WRAPPER_RE.search(body)

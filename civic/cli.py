@@ -95,7 +95,7 @@ def _parse_or_exit(path: str):
 @click.option("--slug", help="Short name for the round's web address.")
 def pabulib_import_command(path: str, area_slug: str | None, slug: str | None) -> None:
     """Create a round with the file's projects, ballots and results."""
-    from sqlalchemy import select
+    from sqlalchemy import func, or_, select
 
     from civic.accounts.models import Area
     from civic.accounts.services import create_area
@@ -113,7 +113,8 @@ def pabulib_import_command(path: str, area_slug: str | None, slug: str | None) -
         else:
             unit = pb.meta.get("unit") or "Imported"
             auto = make_slug(unit, "imported")
-            area = db.session.scalar(select(Area).where(Area.slug == auto)) or create_area(
+            same = or_(Area.slug == auto, func.lower(Area.name) == unit.strip().lower())
+            area = db.session.scalar(select(Area).where(same)) or create_area(
                 None,
                 name=unit,
                 slug=auto,

@@ -609,3 +609,12 @@ def test_cli_tally_of_an_unknown_rule_is_a_usage_error(app):
     assert result.output.startswith("Usage: ")
     assert "Invalid value for '--rule': 'borda' is not one of" in result.output
     assert "'mes-add1'" in result.output
+
+
+def test_cli_import_uses_an_area_of_the_same_name_under_another_slug(app):
+    area = AreaFactory(name="Assen", slug="gemeente-assen")
+    result = _invoke(app, "civic", "pabulib", "import", ASSEN, "--slug", "assen-again")
+    assert result.exit_code == 0, result.output
+    round_ = db.session.scalars(select(BudgetRound).where(BudgetRound.slug == "assen-again")).one()
+    assert round_.area_id == area.id
+    assert _count(Area) == 1

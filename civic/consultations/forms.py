@@ -14,40 +14,41 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from civic.consultations.models import Audience, QuestionKind
-from civic.forms import DayMonthYearField
+from civic.forms import DayMonthYearField, WholeNumberField, max_length
 
 
 class ConsultationForm(FlaskForm):
     title = StringField(
-        "Title", widget=GovTextInput(), validators=[DataRequired("Enter a title"), Length(max=200)]
+        "Title",
+        widget=GovTextInput(),
+        validators=[DataRequired("Enter a title"), max_length(200, "Title")],
     )
     service = StringField(
         "Service",
         widget=GovTextInput(),
-        validators=[DataRequired("Name the service"), Length(max=200)],
+        validators=[DataRequired("Name the service"), max_length(200, "The service")],
     )
     area = SelectField("Area", widget=GovSelect(), coerce=int)
     summary = TextAreaField(
         "Summary",
         widget=GovTextArea(),
         description="What is being decided and why. Markdown.",
-        validators=[Length(max=20000)],
+        validators=[max_length(20000, "The summary")],
     )
     documents = TextAreaField(
         "Documents",
         widget=GovTextArea(),
         description="Links to the documents, one per line, in Markdown: [Title](https://...)",
-        validators=[Length(max=5000)],
+        validators=[max_length(5000, "The documents")],
     )
     audience = RadioField(
         "Who may respond",
@@ -62,12 +63,14 @@ class ConsultationForm(FlaskForm):
         "Opens",
         widget=GovDateInput(),
         format="%d %m %Y",
+        error_name="The opening date",
         validators=[InputRequired("Enter the opening date")],
     )
     closes = DayMonthYearField(
         "Closes",
         widget=GovDateInput(),
         format="%d %m %Y",
+        error_name="The closing date",
         validators=[InputRequired("Enter the closing date")],
     )
     submit = SubmitField("Create consultation", widget=GovSubmitInput())
@@ -83,18 +86,21 @@ class QuestionForm(FlaskForm):
     text = StringField(
         "Question",
         widget=GovTextInput(),
-        validators=[DataRequired("Write the question"), Length(max=500)],
+        validators=[DataRequired("Write the question"), max_length(500, "The question")],
     )
-    hint = StringField("Hint (optional)", widget=GovTextInput(), validators=[Length(max=500)])
+    hint = StringField(
+        "Hint (optional)", widget=GovTextInput(), validators=[max_length(500, "The hint")]
+    )
     options = TextAreaField(
         "Options, one per line (choice and ranking questions)",
         widget=GovTextArea(),
-        validators=[Length(max=5000)],
+        validators=[max_length(5000, "The options")],
     )
-    max_choices = IntegerField(
+    max_choices = WholeNumberField(
         "Most options a resident may choose (multiple choice, optional)",
         widget=GovTextInput(),
-        validators=[Optional(), NumberRange(1, 20)],
+        invalid_message="Enter the most options as a whole number, like 3",
+        validators=[Optional(), NumberRange(1, 20, "The most options must be from 1 to 20")],
     )
     required = BooleanField("Residents must answer this question", widget=GovCheckboxInput())
     submit = SubmitField("Save question", widget=GovSubmitInput())
@@ -105,6 +111,6 @@ class ReplyForm(FlaskForm):
         "What we heard, and what we will do",
         widget=GovTextArea(),
         description="Published on the consultation and on every respondent's page. Markdown.",
-        validators=[Length(max=20000)],
+        validators=[max_length(20000, "The response")],
     )
     submit = SubmitField("Publish the response", widget=GovSubmitInput())

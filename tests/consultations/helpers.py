@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from civic.accounts.models import utcnow
+from sqlalchemy import select
+
+from civic.accounts.models import Area, utcnow
 from civic.consultations import services
 from civic.consultations.models import Audience, QuestionKind
+from civic.extensions import db
+from tests.conftest import csrf_token, login
 from tests.factories import AreaFactory, ModeratorFactory
 
 
@@ -59,3 +63,21 @@ def make_consultation(*, open_: bool = True, audience: Audience = Audience.RESID
     if open_:
         services.open_consultation(moderator, consultation)
     return consultation, moderator, q
+
+
+def post_new_consultation(client, title: str, opens: list[str], closes: list[str]):
+    """A moderator's POST of the new-consultation form with these dates (day, month, year)."""
+    _, moderator, _ = make_consultation(open_=False)
+    login(client, moderator)
+    return client.post(
+        "/consultations/new",
+        data={
+            "csrf_token": csrf_token(client, "/consultations/new"),
+            "title": title,
+            "service": "Parks",
+            "area": str(db.session.scalars(select(Area.id)).first()),
+            "audience": "residents",
+            "opens": opens,
+            "closes": closes,
+        },
+    )

@@ -7,13 +7,13 @@ from html.parser import HTMLParser
 
 from sqlalchemy import event, func, insert, select
 
-from civic.accounts.models import Area, utcnow
+from civic.accounts.models import utcnow
 from civic.consultations import services
 from civic.consultations.models import Answer, AnswerChoice, Consultation, Response
 from civic.extensions import db
 from tests.budgets.rounds_helpers import resident_of
 from tests.conftest import csrf_token, login
-from tests.consultations.helpers import make_consultation
+from tests.consultations.helpers import make_consultation, post_new_consultation
 from tests.factories import UserFactory
 
 
@@ -438,20 +438,7 @@ def test_after_close_a_respondent_sees_their_answers_read_only(client):
 
 
 def test_new_consultation_refuses_a_closing_date_in_the_past_and_keeps_input(client):
-    _, moderator, _ = make_consultation(open_=False)
-    login(client, moderator)
-    response = client.post(
-        "/consultations/new",
-        data={
-            "csrf_token": csrf_token(client, "/consultations/new"),
-            "title": "Old dates",
-            "service": "Parks",
-            "area": str(db.session.scalars(select(Area.id)).first()),
-            "audience": "residents",
-            "opens": ["1", "1", "2020"],
-            "closes": ["1", "2", "2020"],
-        },
-    )
+    response = post_new_consultation(client, "Old dates", ["1", "1", "2020"], ["1", "2", "2020"])
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "The closing date must be in the future" in page

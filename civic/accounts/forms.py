@@ -12,7 +12,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import (
-    IntegerField,
     PasswordField,
     RadioField,
     SelectField,
@@ -31,18 +30,22 @@ from wtforms.validators import (
 
 from civic.accounts.models import GroupRole, Role
 from civic.accounts.passwords import password_problem
+from civic.forms import WholeNumberField, max_length
 
 
 class RegisterForm(FlaskForm):
     email = StringField(
         "Email address",
         widget=GovTextInput(),
-        validators=[DataRequired("Enter your email address"), Length(max=254)],
+        validators=[
+            DataRequired("Enter your email address"),
+            max_length(254, "Your email address"),
+        ],
     )
     display_name = StringField(
         "Your name, as other residents will see it",
         widget=GovTextInput(),
-        validators=[DataRequired("Enter your name"), Length(max=80)],
+        validators=[DataRequired("Enter your name"), max_length(80, "Your name")],
     )
     password = PasswordField(
         "Password",
@@ -99,22 +102,26 @@ AREA_KINDS = [("ward", "Ward"), ("neighbourhood", "Neighbourhood"), ("estate", "
 
 class AreaForm(FlaskForm):
     name = StringField(
-        "Name", widget=GovTextInput(), validators=[DataRequired("Enter a name"), Length(max=120)]
+        "Name",
+        widget=GovTextInput(),
+        validators=[DataRequired("Enter a name"), max_length(120, "The name")],
     )
     slug = StringField(
         "Short name for web addresses",
         widget=GovTextInput(),
         description="Lower-case letters, numbers and hyphens, e.g. north-ward",
-        validators=[DataRequired("Enter a short name"), Length(max=64)],
+        validators=[DataRequired("Enter a short name"), max_length(64, "The short name")],
     )
     kind = RadioField("Kind of area", choices=AREA_KINDS, default="ward", widget=GovRadioInput())
     postcode_districts = StringField(
         "Postcode districts",
         widget=GovTextInput(),
         description="Separated by spaces, e.g. LS6 LS16",
-        validators=[Length(max=400)],
+        validators=[max_length(400, "The postcode districts")],
     )
-    description = TextAreaField("Description", widget=GovTextArea(), validators=[Length(max=2000)])
+    description = TextAreaField(
+        "Description", widget=GovTextArea(), validators=[max_length(2000, "The description")]
+    )
     submit = SubmitField("Save area", widget=GovSubmitInput())
 
 
@@ -122,22 +129,24 @@ class GroupForm(FlaskForm):
     name = StringField(
         "Group name",
         widget=GovTextInput(),
-        validators=[DataRequired("Enter a name"), Length(max=120)],
+        validators=[DataRequired("Enter a name"), max_length(120, "The group name")],
     )
     slug = StringField(
         "Short name for web addresses",
         widget=GovTextInput(),
         description="Lower-case letters, numbers and hyphens",
-        validators=[DataRequired("Enter a short name"), Length(max=64)],
+        validators=[DataRequired("Enter a short name"), max_length(64, "The short name")],
     )
     area = SelectField("Area", widget=GovSelect(), coerce=int)
     organiser_email = StringField(
         "Organiser's email address (optional)",
         widget=GovTextInput(),
-        validators=[Length(max=254)],
+        validators=[max_length(254, "The organiser's email address")],
     )
     description = TextAreaField(
-        "What the group does", widget=GovTextArea(), validators=[Length(max=2000)]
+        "What the group does",
+        widget=GovTextArea(),
+        validators=[max_length(2000, "What the group does")],
     )
     submit = SubmitField("Create group", widget=GovSubmitInput())
 
@@ -146,7 +155,10 @@ class MemberForm(FlaskForm):
     email = StringField(
         "Member's email address",
         widget=GovTextInput(),
-        validators=[DataRequired("Enter the member's email address"), Length(max=254)],
+        validators=[
+            DataRequired("Enter the member's email address"),
+            max_length(254, "The member's email address"),
+        ],
     )
     role = RadioField(
         "Role",
@@ -158,17 +170,19 @@ class MemberForm(FlaskForm):
 
 
 class CodeBatchForm(FlaskForm):
-    count = IntegerField(
+    count = WholeNumberField(
         "Number of letters",
         widget=GovTextInput(),
+        invalid_message="Enter the number of letters as a whole number, like 200",
         validators=[
             InputRequired("Enter how many codes to make"),
             NumberRange(1, 5000, "Enter a number between 1 and 5,000"),
         ],
     )
-    valid_days = IntegerField(
+    valid_days = WholeNumberField(
         "Days the codes stay valid",
         widget=GovTextInput(),
+        invalid_message="Enter the days as a whole number, like 90",
         default=90,
         validators=[
             InputRequired("Enter how many days the codes stay valid"),
@@ -178,7 +192,7 @@ class CodeBatchForm(FlaskForm):
     note = StringField(
         "Note (e.g. which streets the letters go to)",
         widget=GovTextInput(),
-        validators=[Length(max=200)],
+        validators=[max_length(200, "The note")],
     )
     fmt = RadioField(
         "Download as",
@@ -193,14 +207,20 @@ class ConfirmEligibilityForm(FlaskForm):
     email = StringField(
         "Resident's email address",
         widget=GovTextInput(),
-        validators=[DataRequired("Enter the resident's email address"), Length(max=254)],
+        validators=[
+            DataRequired("Enter the resident's email address"),
+            max_length(254, "The resident's email address"),
+        ],
     )
     area = SelectField("Area", widget=GovSelect(), coerce=int)
     note = StringField(
         "How residence was checked",
         widget=GovTextInput(),
         description="For example: council tax bill seen at the library drop-in",
-        validators=[DataRequired("Say how residence was checked"), Length(max=200)],
+        validators=[
+            DataRequired("Say how residence was checked"),
+            max_length(200, "How residence was checked"),
+        ],
     )
     submit = SubmitField("Confirm eligibility", widget=GovSubmitInput())
 

@@ -58,6 +58,23 @@ def _page_size() -> int:
     return current_app.config["AUDIT_PAGE_SIZE"]
 
 
+def _words(tag: str) -> str:
+    return tag.replace("_", " ")
+
+
+@bp.app_template_filter("audit_action")
+def audit_action(action: str) -> str:
+    """`proposal:vote_cast` as residents read it: "Proposal: vote cast"."""
+    subject, _, verb = action.partition(":")
+    return f"{_words(subject).capitalize()}: {_words(verb)}" if verb else _words(action)
+
+
+@bp.app_template_filter("audit_subject")
+def audit_subject(subject_type: str) -> str:
+    """`budget_project` as residents read it: "Budget project"."""
+    return _words(subject_type).capitalize()
+
+
 @bp.get("/subject/<subject_type>/<path:subject_id>")
 def trail(subject_type: str, subject_id: str) -> Any:
     entries = queries.trail(subject_type, subject_id)

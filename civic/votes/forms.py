@@ -15,19 +15,41 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from civic.forms import DayMonthYearField
+from civic.forms import DayMonthYearField, WholeNumberField, max_length
 from civic.votes.models import ProposalKind
 
-POUNDS = [Optional(), NumberRange(0, 10**11, "Enter an amount in whole pounds")]
+
+def _pounds(label: str, name: str, example: str) -> WholeNumberField:
+    """An optional amount in whole pounds; "£250,000" and "250000" both mean 250000."""
+    return WholeNumberField(
+        label,
+        widget=GovTextInput(),
+        invalid_message=f"Enter {name} in whole pounds, like {example}",
+        validators=[
+            Optional(),
+            NumberRange(0, 10**11, f"{name.capitalize()} must be from £0 to £100,000,000,000"),
+        ],
+    )
+
+
+def _weight(label: str, name: str, example: str) -> WholeNumberField:
+    return WholeNumberField(
+        label,
+        widget=GovTextInput(),
+        invalid_message=f"Enter the weight of {name} as a whole number, like {example}",
+        validators=[
+            InputRequired(f"Enter the weight of {name}"),
+            NumberRange(0, 100, f"The weight of {name} must be from 0 to 100"),
+        ],
+    )
 
 
 class NewProposalForm(FlaskForm):
@@ -41,13 +63,18 @@ class NewProposalForm(FlaskForm):
         widget=GovRadioInput(),
     )
     title = StringField(
-        "Title", widget=GovTextInput(), validators=[DataRequired("Enter a title"), Length(max=200)]
+        "Title",
+        widget=GovTextInput(),
+        validators=[DataRequired("Enter a title"), max_length(200, "Title")],
     )
     service = StringField(
         "Service or asset",
         widget=GovTextInput(),
         description="For example: Riverside leisure centre management",
-        validators=[DataRequired("Name the service or asset"), Length(max=200)],
+        validators=[
+            DataRequired("Name the service or asset"),
+            max_length(200, "The service or asset"),
+        ],
     )
     area = SelectField("Area whose residents vote", widget=GovSelect(), coerce=int)
     submit = SubmitField("Create draft", widget=GovSubmitInput())
@@ -55,27 +82,31 @@ class NewProposalForm(FlaskForm):
 
 class CaseForm(FlaskForm):
     title = StringField(
-        "Title", widget=GovTextInput(), validators=[DataRequired("Enter a title"), Length(max=200)]
+        "Title",
+        widget=GovTextInput(),
+        validators=[DataRequired("Enter a title"), max_length(200, "Title")],
     )
     service = StringField(
         "Service or asset",
         widget=GovTextInput(),
-        validators=[DataRequired("Name it"), Length(max=200)],
+        validators=[DataRequired("Name it"), max_length(200, "The service or asset")],
     )
     current_provision = TextAreaField(
-        "How it is provided now", widget=GovTextArea(), validators=[Length(max=10000)]
+        "How it is provided now",
+        widget=GovTextArea(),
+        validators=[max_length(10000, "How it is provided now")],
     )
-    current_cost = IntegerField(
-        "What it costs now, per year, in pounds", widget=GovTextInput(), validators=POUNDS
-    )
+    current_cost = _pounds("What it costs now, per year, in pounds", "the current cost", "250000")
     current_performance = TextAreaField(
-        "How well it performs now", widget=GovTextArea(), validators=[Length(max=10000)]
+        "How well it performs now",
+        widget=GovTextArea(),
+        validators=[max_length(10000, "How well it performs now")],
     )
     public_interest_case = TextAreaField(
         "The public-interest case",
         widget=GovTextArea(),
         description="Why the in-house default is not working, in plain words.",
-        validators=[Length(max=20000)],
+        validators=[max_length(20000, "The public-interest case")],
     )
     inhouse_bid = RadioField(
         "Was an in-house bid made?",
@@ -86,32 +117,22 @@ class CaseForm(FlaskForm):
     inhouse_bid_summary = TextAreaField(
         "The in-house bid: cost, quality and social value",
         widget=GovTextArea(),
-        validators=[Length(max=10000)],
+        validators=[max_length(10000, "The in-house bid")],
     )
     no_bid_reason = TextAreaField(
-        "Why no in-house bid was made", widget=GovTextArea(), validators=[Length(max=10000)]
+        "Why no in-house bid was made",
+        widget=GovTextArea(),
+        validators=[max_length(10000, "Why no in-house bid was made")],
     )
-    asset_value = IntegerField(
-        "Asset's value in pounds (disposals)", widget=GovTextInput(), validators=POUNDS
-    )
+    asset_value = _pounds("Asset's value in pounds (disposals)", "the asset's value", "500000")
     asset_new_owner = StringField(
-        "Who would own it (disposals)", widget=GovTextInput(), validators=[Length(max=300)]
-    )
-    weight_cost = IntegerField(
-        "Weight of cost (%)",
+        "Who would own it (disposals)",
         widget=GovTextInput(),
-        validators=[InputRequired("Enter a weight"), NumberRange(0, 100)],
+        validators=[max_length(300, "Who would own it")],
     )
-    weight_quality = IntegerField(
-        "Weight of quality (%)",
-        widget=GovTextInput(),
-        validators=[InputRequired("Enter a weight"), NumberRange(0, 100)],
-    )
-    weight_social = IntegerField(
-        "Weight of social value (%)",
-        widget=GovTextInput(),
-        validators=[InputRequired("Enter a weight"), NumberRange(0, 100)],
-    )
+    weight_cost = _weight("Weight of cost (%)", "cost", "40")
+    weight_quality = _weight("Weight of quality (%)", "quality", "30")
+    weight_social = _weight("Weight of social value (%)", "social value", "30")
     submit = SubmitField("Save the case", widget=GovSubmitInput())
 
 
@@ -119,17 +140,25 @@ class DocumentForm(FlaskForm):
     title = StringField(
         "Document title",
         widget=GovTextInput(),
-        validators=[DataRequired("Give the document a title"), Length(max=200)],
+        validators=[
+            DataRequired("Give the document a title"),
+            max_length(200, "The document title"),
+        ],
     )
-    url = StringField("Link (optional)", widget=GovTextInput(), validators=[Length(max=500)])
-    summary = TextAreaField("Summary", widget=GovTextArea(), validators=[Length(max=20000)])
+    url = StringField(
+        "Link (optional)", widget=GovTextInput(), validators=[max_length(500, "The link")]
+    )
+    summary = TextAreaField(
+        "Summary", widget=GovTextArea(), validators=[max_length(20000, "The summary")]
+    )
     submit = SubmitField("Add document", widget=GovSubmitInput())
 
 
 class VoteRulesForm(FlaskForm):
-    quorum_percent = IntegerField(
+    quorum_percent = WholeNumberField(
         "Turnout quorum (% of eligible residents)",
         widget=GovTextInput(),
+        invalid_message="Enter the quorum as a whole number, like 20",
         validators=[
             InputRequired("Enter the quorum"),
             NumberRange(0, 100, "Enter a percentage from 0 to 100"),
@@ -151,10 +180,14 @@ class VoteRulesForm(FlaskForm):
 
 
 class ConsultationForm(FlaskForm):
-    days = IntegerField(
+    days = WholeNumberField(
         "Consultation length in days",
         widget=GovTextInput(),
-        validators=[InputRequired("Enter the number of days"), NumberRange(1, 365)],
+        invalid_message="Enter the number of days as a whole number, like 28",
+        validators=[
+            InputRequired("Enter the number of days"),
+            NumberRange(1, 365, "The consultation must last from 1 to 365 days"),
+        ],
     )
     submit = SubmitField("Open the consultation", widget=GovSubmitInput())
 
@@ -164,6 +197,7 @@ class VotingForm(FlaskForm):
         "Voting closes",
         widget=GovDateInput(),
         format="%d %m %Y",
+        error_name="The closing date",
         validators=[InputRequired("Enter the closing date")],
     )
     submit = SubmitField("Open the vote", widget=GovSubmitInput())
@@ -189,12 +223,14 @@ class DecisionForm(FlaskForm):
         validate_choice=False,
     )
     reasons = TextAreaField(
-        "The council's reasons (published)", widget=GovTextArea(), validators=[Length(max=10000)]
+        "The council's reasons (published)",
+        widget=GovTextArea(),
+        validators=[max_length(10000, "The council's reasons")],
     )
     override_reason = TextAreaField(
         "If going ahead against the vote or the standards: why (published)",
         widget=GovTextArea(),
-        validators=[Length(max=10000)],
+        validators=[max_length(10000, "Why the council is going ahead")],
     )
     confirm = BooleanField(
         "I understand the decision is final: it is published and cannot be changed",

@@ -24,10 +24,13 @@ def test_filter_by_action_and_subject(client):
     _log(3, "area:create")
     _log(2, "group:create", "g")
     page = client.get("/audit?action=group:create").get_data(as_text=True)
-    assert page.count('<code class="civic-mono">group:create</code>') == 2
-    assert '<code class="civic-mono">area:create</code>' not in page.split('id="results"')[1]
+    assert page.count('<code class="civic-mono govuk-body-s">group:create</code>') == 2
+    assert (
+        '<code class="civic-mono govuk-body-s">area:create</code>'
+        not in page.split('id="results"')[1]
+    )
     one = client.get("/audit?subject=area:a1").get_data(as_text=True).split('id="results"')[1]
-    assert "area: a1" in one and "area: a0" not in one
+    assert "Area a1" in one and "Area a0" not in one
 
 
 NEXT_RE = re.compile(r'href="([^"]+)" rel="next"')
@@ -81,7 +84,7 @@ def test_subject_trail_and_entry_page(client):
     db.session.flush()
     trail = client.get("/audit/subject/area/riverside").get_data(as_text=True)
     assert trail.index("area:create") < trail.index("area:update")
-    assert "area: a0" not in trail and "area: riverside" in trail
+    assert "Area a0" not in trail and "Area riverside" in trail
     entry = client.get("/audit/entries/0").get_data(as_text=True)
     assert "Riverside" in entry and "Leaf hash" in entry
     assert client.get("/audit/entries/99").status_code == 404
@@ -99,3 +102,14 @@ def test_an_empty_trail_says_nothing_is_recorded_and_the_newest_entry_has_no_nex
     newest = client.get("/audit/entries/2").get_data(as_text=True)
     assert "/audit/entries/3" not in newest
     assert "This is the newest entry." in newest
+
+
+def test_actions_and_subjects_read_as_words_with_the_tag_kept(client):
+    audit.record(None, "proposal:vote_cast", audit.Subject("proposal", "2"))
+    audit.record(None, "budget_round:results", audit.Subject("budget_round", "riverside-2027"))
+    db.session.flush()
+    page = client.get("/audit").get_data(as_text=True)
+    assert "Proposal: vote cast" in page and "proposal:vote_cast" in page
+    assert "Budget round: results" in page and "Budget round riverside-2027" in page
+    trail = client.get("/audit/subject/proposal/2").get_data(as_text=True)
+    assert '<h1 class="govuk-heading-l">Proposal 2</h1>' in trail

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from civic.accounts.models import Area, Group, utcnow
 from civic.accounts.services import find_user_by_email
 from civic.budgets import charts, services
-from civic.budgets.ballots import money
+from civic.budgets.ballots import MINOR_PER_UNIT, money
 from civic.budgets.forms import DeliveryForm, ProjectForm, ReviewForm, RoundForm
 from civic.budgets.models import (
     BallotKind,
@@ -144,7 +144,15 @@ def new_round() -> Any:
     return render("budgets/round_form.html", status=status, form=form, group=group)
 
 
-def _round_page(round_: BudgetRound, status: int = 200, error: str | None = None) -> Any:
+CONFIRM_RESULTS = "Tick the box to confirm the results will be computed and frozen"
+
+
+def _round_page(
+    round_: BudgetRound,
+    status: int = 200,
+    error: str | None = None,
+    confirm_error: str | None = None,
+) -> Any:
     total, paper = services.ballot_count(round_)
     order = list(Phase)
     due = services.due_phase(round_)
@@ -161,6 +169,7 @@ def _round_page(round_: BudgetRound, status: int = 200, error: str | None = None
         due_later=order.index(due) > order.index(round_.phase),
         not_started=utcnow() < aware(round_.ideas_from),
         error=error,
+        confirm_error=confirm_error,
     )
 
 
@@ -177,6 +186,10 @@ def advance(slug: str) -> Any:
         target = Phase(request.form.get("to", ""))
     except ValueError:
         return _round_page(round_, 422, "Choose a phase to move to")
+    # computing the results freezes them for good: ask for a tick, not just a click
+    confirmed = request.form.get("confirm") == "yes"
+    if target is Phase.RESULTS and round_.phase.next is Phase.RESULTS and not confirmed:
+        return _round_page(round_, 422, CONFIRM_RESULTS, confirm_error=CONFIRM_RESULTS)
     try:
         services.advance_phase(current_user, round_, target)
     except (Conflict, ValidationFailed) as refused:  # the reason goes on the page
@@ -219,6 +232,11 @@ def project_detail(slug: str, project_id: int) -> Any:
     project = _project(round_, project_id)
     review = ReviewForm(prefix="review")
     delivery = DeliveryForm(prefix="delivery")
+    units, pence = divmod(project.cost, MINOR_PER_UNIT)
+    if request.method == "GET" and not pence:
+        # "leave as it is": the box starts with the current cost (a cost with pence is left
+        # blank, which keeps it exactly, rather than rounded and flagged as changed)
+        review.cost.data = units
     if request.method == "POST":
         require_signed_in(current_user)
         form = review if "review-submit" in request.form else delivery
@@ -391,6 +409,16 @@ def results(slug: str) -> Any:
     )
 
 
+def _project_urls(round_: BudgetRound) -> dict[str, str]:
+    """The site's page for each project, by the id the results use (the imported id)."""
+    return {
+        p.external_id: url_for(
+            "budgets.project_detail", slug=round_.slug, project_id=p.id, _external=True
+        )
+        for p in round_.projects
+    }
+
+
 def _download(body: str, mimetype: str, name: str) -> Response:
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -401,6 +429,7 @@ def _download(body: str, mimetype: str, name: str) -> Response:
 def results_json(slug: str) -> Any:
     round_ = services.get_round(slug)
     result = _result(round_)
+    urls = _project_urls(round_)
     body = {
         "round": round_.slug,
         "title": round_.title,
@@ -414,7 +443,7 @@ def results_json(slug: str) -> Any:
         "paper_ballots": result.paper_ballots,
         "selected": result.selected,
         "cost": result.cost,
-        "projects": result.projects,
+        "projects": [{**p, "url": urls.get(p["id"])} for p in result.projects],
     }
     return Response(json.dumps(body, indent=2, ensure_ascii=False), mimetype="application/json")
 
@@ -426,8 +455,18 @@ def results_csv(slug: str) -> Any:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
-        ["project_id", "title", "cost_minor_units", "votes", "score", "selected", "explanation"]
+        [
+            "project_id",
+            "title",
+            "cost_minor_units",
+            "votes",
+            "score",
+            "selected",
+            "explanation",
+            "url",
+        ]
     )
+    urls = _project_urls(round_)
     for p in result.projects:
         writer.writerow(
             [
@@ -438,6 +477,7 @@ def results_csv(slug: str) -> Any:
                 p["score"],
                 int(p["selected"]),
                 p["explanation"],
+                urls.get(p["id"], ""),
             ]
         )
     return _download(buffer.getvalue(), "text/csv", f"{slug}-results.csv")

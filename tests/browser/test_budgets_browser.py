@@ -189,7 +189,8 @@ def test_round_and_results_pages(
     assert_accessible(page, "the counted round's page")
     page.get_by_role("link", name="See the results").click()
     expect(page).to_have_url(f"{live_site.url}/budgets/{RESULTS_ROUND}/results")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Results")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Results: Hyde Park 2025")
+    expect(page).to_have_title(re.compile(r"^Results: Hyde Park 2025"))
 
     chart = page.get_by_role("img", name="Support for each project")
     expect(chart).to_be_visible()
@@ -213,6 +214,8 @@ def test_round_and_results_pages(
     assert published["ballots"] == 4
     assert isinstance(published["selected"], list) and published["selected"]
     assert {p["title"] for p in published["projects"]} == {t for t, _ in RESULTS_PROJECTS}
+    project_page = re.compile(rf"^{re.escape(live_site.url)}/budgets/{RESULTS_ROUND}/projects/\d+$")
+    assert all(project_page.match(p["url"]) for p in published["projects"])
     funded = {p["title"] for p in published["projects"] if p["selected"]}
     assert len(funded) == len(published["selected"])
     # the page shows the same winners as the published file

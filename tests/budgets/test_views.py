@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from civic.accounts.models import utcnow
 from civic.budgets import services
-from civic.budgets.models import Ballot, BallotKind, Phase
+from civic.budgets.models import Ballot, BallotKind, Phase, RoundResult
 from civic.extensions import db
 from tests.budgets.rounds_helpers import make_round, resident_of
 from tests.conftest import csrf_token, login
@@ -276,3 +277,82 @@ def test_a_refused_phase_change_is_explained_on_the_round_page(client):
     assert "There is a problem" in page and "1 projects still await review" in page
     assert round_.title in page and 'href="#manage"' in page and 'id="manage"' in page
     assert round_.phase is Phase.REVIEW
+
+
+def test_moving_to_results_needs_a_tick_that_works_without_javascript(client):
+    round_, moderator, _ = make_round()
+    login(client, moderator)
+    url = f"/budgets/{round_.slug}"
+    page = client.get(url).get_data(as_text=True)
+    assert (
+        'name="confirm"' in page and "I understand the results will be computed and frozen" in page
+    )
+    refused = client.post(
+        f"{url}/phase", data={"csrf_token": csrf_token(client, url), "to": "results"}
+    )
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert 'id="confirm-error"' in page and 'href="#confirm"' in page
+    assert "Tick the box to confirm" in page
+    assert round_.phase is Phase.VOTING
+    assert db.session.get(RoundResult, round_.id) is None
+    moved = client.post(
+        f"{url}/phase",
+        data={"csrf_token": csrf_token(client, url), "to": "results", "confirm": "yes"},
+    )
+    assert moved.status_code == 302 and round_.phase is Phase.RESULTS
+    assert db.session.get(RoundResult, round_.id) is not None
+
+
+def test_other_phase_changes_need_no_tick(client):
+    round_, moderator, _ = make_round(phase=Phase.IDEAS)
+    login(client, moderator)
+    url = f"/budgets/{round_.slug}"
+    assert 'name="confirm"' not in client.get(url).get_data(as_text=True)
+    response = client.post(
+        f"{url}/phase", data={"csrf_token": csrf_token(client, url), "to": "review"}
+    )
+    assert response.status_code == 302 and round_.phase is Phase.REVIEW
+
+
+def test_results_page_is_headed_with_the_round_title(client):
+    round_, moderator, (a, *_rest) = make_round()
+    services.cast_ballot(resident_of(round_.area), round_, [(a.id, 1)])
+    services.advance_phase(moderator, round_, Phase.RESULTS)
+    page = client.get(f"/budgets/{round_.slug}/results").get_data(as_text=True)
+    assert '<h1 class="govuk-heading-l">Results: Riverside 2027</h1>' in page
+    assert re.search(r"<title>\s*Results: Riverside 2027", page)
+
+
+def test_review_form_starts_with_the_current_cost_in_pounds(client):
+    round_, moderator, _ = make_round(phase=Phase.IDEAS)
+    project = services.propose_project(
+        resident_of(round_.area), round_, title="Bench", description="d", cost_units=125
+    )
+    login(client, moderator)
+    page = client.get(f"/budgets/{round_.slug}/projects/{project.id}").get_data(as_text=True)
+    cost_box = re.search(r'<input[^>]*id="review-cost"[^>]*>', page)
+    assert cost_box and 'value="125"' in cost_box.group(0)
+    # sent back unchanged, it is not a change of cost (no note needed)
+    response = _review(client, round_, project, decision="feasible", cost="125")
+    assert response.status_code == 302 and project.cost == 12500
+
+
+def test_results_downloads_link_each_project_to_its_page(client):
+    round_, moderator, (a, b, c, d) = make_round(rule="greedy")
+    services.cast_ballot(resident_of(round_.area), round_, [(a.id, 1), (b.id, 1)])
+    services.advance_phase(moderator, round_, Phase.RESULTS)
+    pages = {
+        p.external_id: f"http://localhost/budgets/{round_.slug}/projects/{p.id}"
+        for p in (a, b, c, d)
+    }
+    data = client.get(f"/budgets/{round_.slug}/results.json").get_json()
+    assert {p["id"]: p["url"] for p in data["projects"]} == pages
+    assert {"title", "cost", "votes", "explanation"} <= set(data["projects"][0])
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get(f"/budgets/{round_.slug}/results.csv").get_data(as_text=True))
+        )
+    )
+    assert {row["project_id"]: row["url"] for row in rows} == pages
+    assert {"title", "cost_minor_units", "votes", "explanation"} <= set(rows[0])

@@ -22,6 +22,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from civic.budgets.ballots import MINOR_PER_UNIT, money
+
 RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1")
 VOTE_TYPES = ("approval", "choose-1", "cumulative", "scoring", "ordinal")
 TIE_BREAKING = {
@@ -145,14 +147,18 @@ class Outcome:
     tie_breaking: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
 
-    def explain(self, project_id: str) -> str:
-        """One plain-English sentence about ``project_id``."""
-        return describe(self.projects[project_id], self.rule)
+    def explain(self, project_id: str, currency: str | None = None) -> str:
+        """One plain-English sentence about ``project_id``; amounts in ``currency`` (e.g.
+        "GBP" gives £1,200) when given, else bare numbers."""
+        return describe(self.projects[project_id], self.rule, currency)
 
 
-def describe(result: ProjectResult, rule: str) -> str:
+def describe(result: ProjectResult, rule: str, currency: str | None = None) -> str:
     """Plain English for a :class:`ProjectResult`; money shown to the nearest unit."""
-    money = _money
+
+    def money(value: int | Fraction | None) -> str:
+        return _money(value, currency)
+
     if rule.startswith("greedy"):
         fit = f"cost {money(result.cost)} with {money(result.remaining_before)} left"
         return {
@@ -168,8 +174,7 @@ def describe(result: ProjectResult, rule: str) -> str:
         return (
             f"Funded in round {result.position}: its {result.votes} supporters had "
             f"{money(result.supporters_money)} left for a cost of {money(result.cost)}; "
-            f"each paid at most {money(result.max_payment)} per supporter-point "
-            f"(price {float(result.rho):.6g} per unit of benefit)."
+            f"each paid at most {money(result.max_payment)} per point of support."
         )
     if result.status == "no-support":
         return "Not funded: no voter supported it."
@@ -179,8 +184,12 @@ def describe(result: ProjectResult, rule: str) -> str:
     )
 
 
-def _money(value: int | Fraction | None) -> str:
-    return "-" if value is None else f"{round(value):,}"
+def _money(value: int | Fraction | None, currency: str | None = None) -> str:
+    if value is None:
+        return "-"
+    if currency is None:
+        return f"{round(value):,}"
+    return money(round(value) * MINOR_PER_UNIT, currency)
 
 
 def compute(

@@ -601,7 +601,7 @@ def compute_results(round_: BudgetRound, actor: User | None) -> RoundResult:
                 "status": result.status,
                 "selected": result.selected,
                 "position": result.position,
-                "explanation": outcome.explain(project.external_id),
+                "explanation": outcome.explain(project.external_id, round_.currency),
                 "supporters_money": _fraction_text(result.supporters_money),
             }
         )

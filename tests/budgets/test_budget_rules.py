@@ -115,6 +115,10 @@ def test_explanations_read_as_plain_english():
     mes = compute(instance, approval("ab", "a"), "mes")
     assert mes.explain("a").startswith("Funded in round 1: its 2 supporters had 100 left")
     assert "less than its cost of 50" in mes.explain("b")
+    assert mes.explain("a", "GBP").startswith("Funded in round 1: its 2 supporters had £100 left")
+    assert "each paid at most £30 per point of support." in mes.explain("a", "GBP")
+    assert "less than its cost of €50" in mes.explain("b", "EUR")
+    assert "price" not in mes.explain("a")
 
 
 def test_bad_requests_are_refused():

@@ -131,3 +131,15 @@ def test_a_shared_computer_remembers_several_accounts(owner_browser, app):
     _sign_out(owner_browser)
     _exhaust_account(app, first.email, used=1)
     assert _attempt(owner_browser, first.email, PASSWORD) == 302
+
+
+def test_a_stranger_sharing_the_owners_address_cannot_lock_them_out(app, owner_browser):
+    """A library or a block of flats behind one address: the per-address limit stops the
+    stranger, and the owner's browser, known to the account, is counted on its own."""
+    owner = UserFactory()
+    login(owner_browser, owner)
+    _sign_out(owner_browser)
+    neighbour = _browser(app, "198.51.100.7")  # the owner's address
+    statuses = [_attempt(neighbour, UserFactory().email) for _ in range(LIMIT)]
+    assert statuses == [422] * (LIMIT - 1) + [429]  # the owner's sign-in counted once
+    assert _attempt(owner_browser, owner.email, PASSWORD) == 302

@@ -84,7 +84,7 @@ def test_password_change_form_errors_keep_the_session_and_the_password(client, o
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert 'href="#current_password"' in page or 'href="#password"' in page
+    assert 'href="#password"' in page and 'href="#confirm"' in page  # linked to the fields
     assert "most common passwords" in page and "do not match" in page
     assert "not-my-password" not in page and "password123" not in page
     wrong_current = post_form(

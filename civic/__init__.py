@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +28,38 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     else:
         app.config.from_mapping(config.defaults_for_tests())
         app.config.from_mapping(test_config)
+        if "CIVIC_HTTPS" in test_config:
+            app.config.from_mapping(config.https_settings(bool(test_config["CIVIC_HTTPS"])))
+    config.check_production(app.config)
 
     _init_templates(app)
     _init_extensions(app)
     _register_blueprints(app)
 
+    if app.config.get("CIVIC_HTTPS"):
+        app.wsgi_app = ServedOverHttps(app.wsgi_app)  # type: ignore[method-assign]
     if hops := app.config.get("PROXY_HOPS"):
         # Behind nginx or a load balancer: trust exactly that many X-Forwarded-* hops.
+        # ProxyFix runs first; ServedOverHttps (inside it) still has the last word.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     return app
+
+
+class ServedOverHttps:
+    """WSGI middleware for CIVIC_HTTPS=1: every request counts as https.
+
+    The operator has said the public site is only reached over HTTPS (TLS ending at a
+    proxy that may send no X-Forwarded-Proto, or CIVIC_PROXY_HOPS left at 0), so
+    request.is_secure is true: HSTS is sent and Flask-WTF's strict referrer check is on,
+    whatever the proxy reports.
+    """
+
+    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        environ["wsgi.url_scheme"] = "https"
+        return self.wsgi_app(environ, start_response)
 
 
 def _init_templates(app: Flask) -> None:

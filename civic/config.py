@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import click
+
+REDIS_EXAMPLE = "redis://127.0.0.1:6379/0"
+
+
+class ConfigurationError(click.ClickException, RuntimeError):
+    """A setting that would make Civic unsafe to run. A ClickException, so `flask ...`
+    prints it as one line ("Error: ...") instead of a traceback; gunicorn shows it as the
+    reason the worker did not boot."""
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -54,41 +65,86 @@ def _base() -> dict[str, Any]:
         "COMMENTS_PER_MINUTE": int(os.environ.get("CIVIC_COMMENTS_PER_MINUTE", 5)),
         "COMMENT_EDIT_MINUTES": 15,
         "MIN_CONSULTATION_DAYS": int(os.environ.get("CIVIC_MIN_CONSULTATION_DAYS", 28)),
+        "SESSION_MAX_HOURS": float(os.environ.get("CIVIC_SESSION_MAX_HOURS", 12)),
+        "CIVIC_HTTPS": False,
+    }
+
+
+def https_settings(https: bool) -> dict[str, Any]:
+    """What serving over HTTPS changes: Secure cookies, https links, and Flask-WTF's check
+    that a form was posted from this site's own https pages (the strict referrer check).
+    create_app also marks every request as https (request.is_secure, hence HSTS)."""
+    return {
+        "CIVIC_HTTPS": https,
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_SECURE": https,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "WTF_CSRF_SSL_STRICT": https,
     }
 
 
 def from_environment(instance_path: Path) -> dict[str, Any]:
     """Build the Flask config mapping from the process environment."""
     https = os.environ.get("CIVIC_HTTPS", "").lower() in {"1", "true", "yes"}
-    return _base() | {
-        "SECRET_KEY": _secret_key(instance_path),
-        "AUDIT_PSEUDONYM_KEY": os.environ.get("CIVIC_AUDIT_PSEUDONYM_KEY", ""),
-        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
-        "LOGIN_RATE_LIMIT": os.environ.get("CIVIC_LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
-        "CODE_RATE_LIMIT": os.environ.get("CIVIC_CODE_RATE_LIMIT", "10 per hour"),
-        "MAX_CONTENT_LENGTH": int(os.environ.get("CIVIC_MAX_CONTENT_LENGTH", 1024 * 1024)),
-        "SESSION_COOKIE_SECURE": https,
-        "REMEMBER_COOKIE_SECURE": https,
-        "PREFERRED_URL_SCHEME": "https" if https else "http",
-        "WTF_CSRF_SSL_STRICT": https,
-        "PROXY_HOPS": int(os.environ.get("CIVIC_PROXY_HOPS", 0)),
-        "ARGON2_PROFILE": "RFC_9106_LOW_MEMORY",
-    }
+    return (
+        _base()
+        | {
+            "SECRET_KEY": _secret_key(instance_path),
+            "AUDIT_PSEUDONYM_KEY": os.environ.get("CIVIC_AUDIT_PSEUDONYM_KEY", ""),
+            "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+            "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+            "LOGIN_RATE_LIMIT": os.environ.get(
+                "CIVIC_LOGIN_RATE_LIMIT", "5 per minute;30 per hour"
+            ),
+            "CODE_RATE_LIMIT": os.environ.get("CIVIC_CODE_RATE_LIMIT", "10 per hour"),
+            "MAX_CONTENT_LENGTH": int(os.environ.get("CIVIC_MAX_CONTENT_LENGTH", 1024 * 1024)),
+            "PROXY_HOPS": int(os.environ.get("CIVIC_PROXY_HOPS", 0)),
+            "ARGON2_PROFILE": "RFC_9106_LOW_MEMORY",
+        }
+        | https_settings(https)
+    )
+
+
+def is_production(config: Mapping[str, Any]) -> bool:
+    """PostgreSQL or HTTPS: the set-ups where several app processes serve one site."""
+    url = str(config.get("SQLALCHEMY_DATABASE_URI", ""))
+    return url.startswith(("postgresql", "postgres:")) or bool(config.get("CIVIC_HTTPS"))
+
+
+def check_production(config: Mapping[str, Any]) -> None:
+    """Refuse settings that quietly weaken a production site.
+
+    In-memory rate limits are counted separately in every process, so with gunicorn's
+    four workers (or four servers) an attacker gets four times the sign-in guesses, and
+    more after every restart. Tests (TESTING) are exempt: they run in one process.
+    """
+    if config.get("TESTING") or not is_production(config):
+        return
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if storage.startswith("memory://"):
+        raise ConfigurationError(
+            "Civic will not start: rate limits are kept in memory (RATELIMIT_STORAGE_URI is "
+            f"{storage!r}), so each process would count sign-in attempts on its own. With "
+            "PostgreSQL or CIVIC_HTTPS=1 keep them in Redis: set "
+            f"RATELIMIT_STORAGE_URI={REDIS_EXAMPLE}"
+        )
 
 
 def defaults_for_tests() -> dict[str, Any]:
     """A complete config for create_app(test_config): in-memory database, fast hashing."""
-    return _base() | {
-        "TESTING": True,
-        "SECRET_KEY": "test-only-" + secrets.token_hex(16),
-        "SQLALCHEMY_DATABASE_URI": "sqlite://",
-        "SQLALCHEMY_ENGINE_OPTIONS": {},
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "LOGIN_RATE_LIMIT": "5 per minute",
-        "CODE_RATE_LIMIT": "10 per hour",
-        "MAX_CONTENT_LENGTH": 1024 * 1024,
-        "SESSION_COOKIE_SECURE": False,
-        "PROXY_HOPS": 0,
-        "ARGON2_PROFILE": "CHEAPEST",
-    }
+    return (
+        _base()
+        | {
+            "TESTING": True,
+            "SECRET_KEY": "test-only-" + secrets.token_hex(16),
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "SQLALCHEMY_ENGINE_OPTIONS": {},
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "LOGIN_RATE_LIMIT": "5 per minute",
+            "CODE_RATE_LIMIT": "10 per hour",
+            "MAX_CONTENT_LENGTH": 1024 * 1024,
+            "PROXY_HOPS": 0,
+            "ARGON2_PROFILE": "CHEAPEST",
+        }
+        | https_settings(False)
+    )

@@ -88,7 +88,7 @@ def _accounts_and_areas() -> bool:
         people[email] = services.register(email, name, NEIGHBOUR_PASSWORD)
     moderator = people[MODERATOR[0]]
 
-    areas = {spec["slug"]: services.create_area(moderator, **spec) for spec in AREAS}
+    areas = {spec["slug"]: services.create_area(admin, **spec) for spec in AREAS}
 
     tra = services.create_group(
         moderator,

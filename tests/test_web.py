@@ -10,7 +10,7 @@ from civic import create_app
 from civic.accounts.models import Area
 from civic.extensions import db
 from tests.conftest import csrf_token, login
-from tests.factories import ModeratorFactory, UserFactory
+from tests.factories import AdminFactory, UserFactory
 
 
 def test_unknown_page_is_a_404_in_the_site_layout(client):
@@ -35,7 +35,7 @@ def test_wrong_method_is_a_405(client):
 
 
 def test_oversized_request_is_a_413_and_writes_nothing(client):
-    login(client, ModeratorFactory())
+    login(client, AdminFactory())
     token = csrf_token(client, "/accounts/areas/new")
     response = client.post(
         "/accounts/areas/new",
@@ -86,12 +86,124 @@ def test_session_cookie_flags(client):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_cookie_is_secure_when_served_over_https(monkeypatch, tmp_path):
-    monkeypatch.setenv("CIVIC_HTTPS", "1")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+def test_https_settings_follow_civic_https(monkeypatch, tmp_path):
+    from civic.config import from_environment
+
     monkeypatch.setenv("SECRET_KEY", "k" * 40)
-    app = create_app()
-    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    monkeypatch.setenv("CIVIC_HTTPS", "1")
+    on = from_environment(tmp_path)
+    assert on["SESSION_COOKIE_SECURE"] and on["REMEMBER_COOKIE_SECURE"]
+    assert on["WTF_CSRF_SSL_STRICT"] and on["CIVIC_HTTPS"]
+    assert on["PREFERRED_URL_SCHEME"] == "https"
+    monkeypatch.delenv("CIVIC_HTTPS")
+    off = from_environment(tmp_path)
+    assert not (off["SESSION_COOKIE_SECURE"] or off["WTF_CSRF_SSL_STRICT"] or off["CIVIC_HTTPS"])
+
+
+@pytest.fixture
+def https_app() -> Flask:
+    """CIVIC_HTTPS=1 and no proxy configured: TLS ends somewhere Civic is not told about."""
+    return create_app({"CIVIC_HTTPS": True, "PROXY_HOPS": 0})
+
+
+def test_civic_https_alone_sends_hsts_and_secure_cookies(https_app, client):
+    response = https_app.test_client().get("/accounts/sign-in")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert 'action="/accounts/sign-in"' in response.get_data(as_text=True)
+    plain = client.get("/accounts/sign-in")  # the suite's app: no CIVIC_HTTPS
+    assert "Strict-Transport-Security" not in plain.headers
+    assert "Secure" not in plain.headers["Set-Cookie"]
+
+
+def test_civic_https_alone_turns_on_the_strict_referrer_check(https_app):
+    browser = https_app.test_client()
+    token = csrf_token(browser)
+    form = {"csrf_token": token, "email": "", "password": ""}
+    no_referrer = browser.post("/accounts/sign-in", data=form)
+    assert no_referrer.status_code == 400 and "nothing was saved" in no_referrer.get_data(
+        as_text=True
+    )
+    elsewhere = browser.post(
+        "/accounts/sign-in", data=form, headers={"Referer": "https://evil.example/x"}
+    )
+    assert elsewhere.status_code == 400
+    own_page = browser.post(
+        "/accounts/sign-in", data=form, headers={"Referer": "https://localhost/accounts/sign-in"}
+    )
+    assert own_page.status_code == 422  # past the CSRF check, to the form's own messages
+    assert "Enter your email" in own_page.get_data(as_text=True)
+
+
+def test_civic_https_wins_over_a_proxy_that_says_http():
+    app = create_app({"CIVIC_HTTPS": True, "PROXY_HOPS": 1})
+    response = app.test_client().get("/static/css/civic.css", headers={"X-Forwarded-Proto": "http"})
+    assert "Strict-Transport-Security" in response.headers
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {"DATABASE_URL": "postgresql://civic@db.internal/civic"},
+        {"DATABASE_URL": "postgres://civic@db.internal/civic"},
+        {"CIVIC_HTTPS": "1"},
+        {"CIVIC_HTTPS": "1", "RATELIMIT_STORAGE_URI": "memory://"},
+    ],
+)
+def test_production_with_in_memory_rate_limits_refuses_to_start(monkeypatch, tmp_path, environment):
+    from civic.config import ConfigurationError
+
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    monkeypatch.delenv("CIVIC_HTTPS", raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError) as refusal:
+        create_app()
+    assert isinstance(refusal.value, RuntimeError)
+    assert "RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0" in refusal.value.message
+
+
+def test_what_counts_as_production():
+    from civic.config import check_production, is_production
+
+    assert not is_production({"SQLALCHEMY_DATABASE_URI": "sqlite:///instance/civic.db"})
+    assert is_production({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db/civic"})
+    assert is_production({"SQLALCHEMY_DATABASE_URI": "sqlite://", "CIVIC_HTTPS": True})
+    redis = {"CIVIC_HTTPS": True, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}
+    check_production(redis)  # Redis: no refusal
+    check_production({"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"})  # a laptop: no refusal
+    check_production({"TESTING": True, "CIVIC_HTTPS": True})  # the test suite: one process
+
+
+def test_the_command_line_prints_the_refusal_as_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    flask = Path(sys.executable).with_name("flask")
+    environment = {
+        **os.environ,
+        "SECRET_KEY": "k" * 40,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        "CIVIC_HTTPS": "1",
+    }
+    environment.pop("RATELIMIT_STORAGE_URI", None)
+    done = subprocess.run(
+        [str(flask), "--app", "civic", "db", "upgrade"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: Civic will not start"), done.stderr
+    assert "RATELIMIT_STORAGE_URI=redis://" in lines[0]
+    assert not (tmp_path / "x.db").exists()  # refused before touching the database
 
 
 def test_secret_key_is_generated_once_never_hard_coded(monkeypatch, tmp_path):

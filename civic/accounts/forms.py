@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovPasswordInput,
@@ -51,7 +52,8 @@ class RegisterForm(FlaskForm):
         "Password",
         widget=GovPasswordInput(),
         validators=[DataRequired("Enter a password")],
-        description="At least 10 characters. Several unrelated words are easy to remember.",
+        description="At least 10 characters and at most 128. Several unrelated words are easy "
+        "to remember.",
     )
     confirm = PasswordField(
         "Confirm password",
@@ -79,6 +81,39 @@ class SignInForm(FlaskForm):
         "Password", widget=GovPasswordInput(), validators=[DataRequired("Enter your password")]
     )
     submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[DataRequired("Enter your current password")],
+    )
+    password = PasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        validators=[DataRequired("Enter a new password")],
+        description="At least 10 characters and at most 128. Several unrelated words are easy "
+        "to remember.",
+    )
+    confirm = PasswordField(
+        "Confirm new password",
+        widget=GovPasswordInput(),
+        validators=[
+            DataRequired("Enter the new password again"),
+            EqualTo("password", "The new passwords do not match"),
+        ],
+    )
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+    def validate_password(self, field: PasswordField) -> None:
+        """Say at once if the new password is weak, alongside any other errors on the form."""
+        if problem := password_problem(
+            field.data or "",
+            email=getattr(current_user, "email", ""),
+            name=getattr(current_user, "display_name", ""),
+        ):
+            raise ValidationError(problem)
 
 
 class SignOutForm(FlaskForm):

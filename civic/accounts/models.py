@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -40,6 +41,11 @@ class EligibilityMethod(enum.StrEnum):
     MODERATOR = "moderator"
 
 
+def new_session_token() -> str:
+    """A fresh random token: every session cookie names it, so replacing it ends them all."""
+    return secrets.token_urlsafe(24)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
 
@@ -52,6 +58,11 @@ class User(UserMixin, db.Model):
     )
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Part of the id every session cookie carries (get_id); signing out, changing the
+    # password or deactivation replaces it, so every cookie issued before is refused.
+    session_token: Mapped[str] = mapped_column(
+        String(64), nullable=False, default=new_session_token
+    )
 
     eligibilities: Mapped[list[Eligibility]] = relationship(
         back_populates="user", foreign_keys="Eligibility.user_id"
@@ -61,6 +72,16 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses to sign in deactivated accounts
         return self.active
+
+    def get_id(self) -> str:
+        """What the session cookie stores: the id and the current session token, so a
+        cookie stops working as soon as the token is replaced (see accounts.session)."""
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Make every session cookie issued so far useless (the caller signs in again
+        afterwards if the current browser should stay signed in)."""
+        self.session_token = new_session_token()
 
     @property
     def is_moderator(self) -> bool:

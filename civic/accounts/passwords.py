@@ -12,6 +12,7 @@ from zxcvbn.matching import RANKED_DICTIONARIES
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128  # Argon2 accepts more, but a megabyte "password" is an attack, not a password
+ZXCVBN_MAX = 72  # the longest password zxcvbn 4.5 accepts
 
 
 @cache
@@ -47,7 +48,9 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
         return f"Password must be {MAX_LENGTH} characters or fewer"
     if password.lower() in RANKED_DICTIONARIES["passwords"]:
         return "This is one of the most common passwords: choose one that is harder to guess"
-    result = zxcvbn(password[:100], user_inputs=[email, name, *email.split("@")])
+    # zxcvbn refuses passwords over 72 characters (it raised, and sign-up gave a 500): the
+    # first 72 are judged, which is generous, since the rest can only add strength.
+    result = zxcvbn(password[:ZXCVBN_MAX], user_inputs=[email, name, *email.split("@")])
     if result["score"] < 3:
         hint = result["feedback"].get("warning") or "Add more words or characters"
         return f"Password is too easy to guess. {hint.rstrip('.')}."

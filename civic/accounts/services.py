@@ -30,6 +30,7 @@ from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.permissions import require_admin, require_moderator, require_signed_in
 from civic.slugs import is_slug
+from civic.text import clean_text
 
 DISTRICT_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 MAX_CODES_PER_BATCH = 5000
@@ -52,7 +53,7 @@ def find_user_by_email(email: str) -> User | None:
 
 def _insert_user(email: str, display_name: str, password: str, role: Role) -> User:
     email = normalise_email(email)
-    display_name = display_name.strip()
+    display_name = clean_text(display_name)
     errors: dict[str, str] = {}
     if not display_name:
         errors["display_name"] = "Enter the name other residents will see"
@@ -93,6 +94,39 @@ def create_user(
     return user
 
 
+def sign_out(user: User) -> None:
+    """End every session of `user`, on every browser, not just the one signing out.
+
+    Not in the audit log: a public entry per sign-out would publish when each named
+    person uses the site, and decides nothing.
+    """
+    require_signed_in(user)
+    user.end_sessions()
+    db.session.flush()
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Replace `user`'s password after checking the current one; every session of the
+    account ends (the view signs this browser in again).
+
+    Not in the audit log, for the reason sign_out gives: it is a private act of one
+    person about their own account, and the log is public.
+    """
+    require_signed_in(user)
+    errors: dict[str, str] = {}
+    if not verify_password(user.password_hash, current_password or ""):
+        errors["current_password"] = "Your current password is not right"  # noqa: S105
+    if problem := password_problem(new_password or "", email=user.email, name=user.display_name):
+        errors["password"] = problem
+    elif new_password == current_password:
+        errors["password"] = "Choose a password different from your current one"  # noqa: S105
+    if errors:
+        raise ValidationFailed(errors)
+    user.password_hash = hash_password(new_password)
+    user.end_sessions()
+    db.session.flush()
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The account for these credentials, or None; the same work is done either way."""
     user = find_user_by_email(email)
@@ -125,6 +159,7 @@ def set_active(actor: User, user: User, active: bool) -> None:
     if user.active is active:
         return
     user.active = active
+    user.end_sessions()  # a deactivated account's cookies stay dead if it is reactivated
     audit.record(actor, "account:activate" if active else "account:deactivate", user)
     db.session.flush()
 
@@ -155,7 +190,7 @@ def _slug_taken(model: type[Area] | type[Group], slug: str) -> bool:
 def _check_area_name(name: str, errors: dict[str, str], *, area: Area | None = None) -> str:
     """Trimmed; refused if blank, or if another area has it in any letter case (two areas
     with one name would be told apart nowhere: the home page and every area list)."""
-    name = name.strip()
+    name = clean_text(name)
     if not name:
         errors["name"] = "Enter a name"
         return name
@@ -176,9 +211,9 @@ def create_area(
     postcode_districts: str,
     description: str,
 ) -> Area:
-    """Moderators make areas; actor None is the operator at the command line."""
+    """Administrators make areas; actor None is the operator at the command line."""
     if actor is not None:
-        require_moderator(actor)
+        require_admin(actor)
     errors: dict[str, str] = {}
     name = _check_area_name(name, errors)
     slug = _check_slug(slug, errors)
@@ -207,7 +242,8 @@ def create_area(
 def update_area(
     actor: User, area: Area, *, name: str, kind: str, postcode_districts: str, description: str
 ) -> None:
-    require_moderator(actor)
+    """Administrators edit areas (moderators run what happens in them)."""
+    require_admin(actor)
     errors: dict[str, str] = {}
     name = _check_area_name(name, errors, area=area)
     districts = _clean_districts(postcode_districts, errors)
@@ -255,7 +291,8 @@ def create_group(
     it looked up here, so a wrong address is reported together with any other problem."""
     require_moderator(actor)
     errors: dict[str, str] = {}
-    if not name.strip():
+    name = clean_text(name)
+    if not name:
         errors["name"] = "Enter a name"
     slug = _check_slug(slug, errors)
     if "slug" not in errors and _slug_taken(Group, slug):
@@ -266,7 +303,7 @@ def create_group(
             errors["organiser_email"] = "No account uses this email address"
     if errors:
         raise ValidationFailed(errors)
-    group = Group(area_id=area.id, name=name.strip(), slug=slug, description=description)
+    group = Group(area_id=area.id, name=name, slug=slug, description=description)
     try:
         with db.session.begin_nested():
             db.session.add(group)
@@ -281,7 +318,7 @@ def create_group(
 
 def update_group(actor: User, group: Group, *, name: str, description: str) -> None:
     _require_group_manager(actor, group)
-    group.name = name.strip()
+    group.name = clean_text(name)
     group.description = description.strip()
     audit.record(actor, "group:update", group, {"name": group.name})
     db.session.flush()

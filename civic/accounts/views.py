@@ -17,13 +17,15 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from civic.accounts import codes as code_format
-from civic.accounts import services
+from civic.accounts import devices, services
 from civic.accounts.forms import (
     AreaForm,
+    ChangePasswordForm,
     CodeBatchForm,
     ConfirmEligibilityForm,
     GroupForm,
@@ -34,6 +36,7 @@ from civic.accounts.forms import (
     SignInForm,
 )
 from civic.accounts.models import Area, CodeBatch, Group, GroupMembership, GroupRole, Role, User
+from civic.accounts.session import end_session, start_session
 from civic.errors import Conflict, ValidationFailed
 from civic.extensions import db, limiter
 from civic.forms import attach_errors
@@ -61,7 +64,15 @@ def _invalid(template: str, form: Any, **context: Any) -> Any:
 
 
 def _email_key() -> str:
-    return "email:" + (request.form.get("email") or "").strip().lower()
+    return "email:" + devices.typed_email()
+
+
+def _user_key() -> str:
+    """Per account (not per session: the session id changes at every sign-in). Limits run
+    before login_required, so an anonymous request is counted by its address."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"address:{get_remote_address()}"
 
 
 # --- registration and sign-in -----------------------------------------------------------
@@ -78,9 +89,9 @@ def register() -> Any:
             attach_errors(form, failure)
         else:
             db.session.flush()
-            login_user(user)
+            start_session(user)
             flash("Your account is ready. To vote, enter the code from your letter.", "success")
-            return redirect(url_for("accounts.eligibility"))
+            return devices.remember_device(redirect(url_for("accounts.eligibility")), user.email)
     if form.is_submitted():
         return _invalid("accounts/register.html", form)
     return _form_page("accounts/register.html", form)
@@ -90,16 +101,33 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+# Sign-in attempts are bounded three ways (see accounts/devices.py): from a browser holding a
+# device cookie for the account typed, per device only; otherwise per address and per
+# account. A stranger's wrong guesses then never use up the owner's attempts.
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_email_key)
+@limiter.limit(
+    _login_limit,
+    methods=["POST"],
+    key_func=get_remote_address,
+    exempt_when=devices.has_trusted_device,
+)
+@limiter.limit(
+    _login_limit, methods=["POST"], key_func=_email_key, exempt_when=devices.has_trusted_device
+)
+@limiter.limit(
+    _login_limit,
+    methods=["POST"],
+    key_func=devices.device_key,
+    exempt_when=devices.lacks_trusted_device,
+)
 def sign_in() -> Any:
     form = SignInForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            start_session(user)
+            response = redirect(_safe_next(request.args.get("next")))
+            return devices.remember_device(response, user.email)
         attach_errors(
             form, ValidationFailed({"email": "The email address or password is not right"})
         )
@@ -110,9 +138,33 @@ def sign_in() -> Any:
 
 @bp.post("/sign-out")
 def sign_out() -> Any:
-    logout_user()
+    """Ends this session and every other one of the account (a copied cookie included)."""
+    if current_user.is_authenticated:
+        services.sign_out(current_user._get_current_object())
+    end_session()
     flash("You have signed out.", "success")
     return redirect(url_for("pages.home"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_limit, methods=["POST"], key_func=_user_key)
+def change_password() -> Any:
+    """Change your password; every other session of the account ends, this one goes on."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, form.current_password.data, form.password.data)
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        else:
+            start_session(user)
+            flash("Your password is changed. You were signed out everywhere else.", "success")
+            return redirect(url_for("accounts.eligibility"))
+    if form.is_submitted():
+        return _invalid("accounts/password.html", form)
+    return _form_page("accounts/password.html", form)
 
 
 # --- eligibility ------------------------------------------------------------------------
@@ -120,10 +172,6 @@ def sign_out() -> Any:
 
 def _code_limit() -> str:
     return current_app.config["CODE_RATE_LIMIT"]
-
-
-def _user_key() -> str:
-    return f"user:{current_user.get_id()}"
 
 
 @bp.route("/eligibility", methods=["GET", "POST"])
@@ -186,7 +234,7 @@ def areas() -> Any:
 @bp.route("/areas/new", methods=["GET", "POST"])
 @login_required
 def new_area() -> Any:
-    require_moderator(current_user)
+    require_admin(current_user)
     form = AreaForm()
     if form.validate_on_submit():
         try:
@@ -222,7 +270,7 @@ def area(slug: str) -> Any:
 @bp.route("/areas/<slug>/edit", methods=["GET", "POST"])
 @login_required
 def edit_area(slug: str) -> Any:
-    require_moderator(current_user)
+    require_admin(current_user)
     found = services.get_or_404(Area, slug=slug)
     form = AreaForm(obj=found)
     del form.slug  # the short name is part of published links and audit subjects

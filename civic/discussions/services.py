@@ -26,6 +26,7 @@ from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.markdown import render
 from civic.permissions import require_moderator, require_signed_in
+from civic.text import clean_text
 
 MAX_LENGTH = 5000
 MAX_DEPTH = 3  # replies deeper than this are shown flat, "in reply to" their parent
@@ -84,7 +85,7 @@ def _require_poster(user: User | None, subject: SubjectInfo) -> User:
 
 
 def _clean_body(body: str) -> str:
-    text = (body or "").strip()
+    text = clean_text(body)
     if not text:
         raise ValidationFailed({"body": "Write your comment before posting"})
     if len(text) > MAX_LENGTH:

@@ -7,7 +7,7 @@ import html
 import pytest
 
 from tests.conftest import login, post_form
-from tests.factories import AreaFactory, ModeratorFactory
+from tests.factories import AdminFactory, AreaFactory, ModeratorFactory
 
 WTFORMS_DEFAULTS = ("Not a valid integer value", "Field cannot be longer", "Number must be")
 
@@ -93,7 +93,7 @@ def test_register_too_long_name_names_the_limit(client):
 
 
 def test_new_area_too_long_name_names_the_limit(client):
-    login(client, ModeratorFactory())
+    login(client, AdminFactory())
     response = post_form(
         client,
         "/accounts/areas/new",

@@ -135,13 +135,20 @@ def test_create_user_from_cli_has_no_actor_but_is_audited():
 # --- areas and groups -------------------------------------------------------------------
 
 
-def test_moderators_create_areas_residents_cannot():
-    with pytest.raises(PermissionDenied):
-        services.create_area(
-            UserFactory(), name="X", slug="x", kind="ward", postcode_districts="", description=""
-        )
+def test_administrators_create_areas_moderators_and_residents_cannot():
+    existing = AreaFactory(name="Northgate")
+    for someone in (UserFactory(), ModeratorFactory()):
+        with pytest.raises(PermissionDenied):
+            services.create_area(
+                someone, name="X", slug="x", kind="ward", postcode_districts="", description=""
+            )
+        with pytest.raises(PermissionDenied):
+            services.update_area(
+                someone, existing, name="Y", kind="ward", postcode_districts="", description=""
+            )
+    assert existing.name == "Northgate"
     area = services.create_area(
-        ModeratorFactory(),
+        AdminFactory(),
         name="Hyde Park",
         slug="hyde-park",
         kind="ward",
@@ -162,28 +169,28 @@ def test_moderators_create_areas_residents_cannot():
 def test_area_validation(field, kwargs):
     values = {"name": "X", "slug": "x", "kind": "ward", "postcode_districts": "", "description": ""}
     with pytest.raises(ValidationFailed) as failure:
-        services.create_area(ModeratorFactory(), **(values | kwargs))
+        services.create_area(AdminFactory(), **(values | kwargs))
     assert field in failure.value.errors
     assert _actions() == []
 
 
 def test_duplicate_area_slug_is_refused():
-    moderator = ModeratorFactory()
+    admin = AdminFactory()
     AreaFactory(slug="taken")
     with pytest.raises(ValidationFailed) as failure:
         services.create_area(
-            moderator, name="Y", slug="taken", kind="ward", postcode_districts="", description=""
+            admin, name="Y", slug="taken", kind="ward", postcode_districts="", description=""
         )
     assert "already uses" in failure.value.errors["slug"]
 
 
 @pytest.mark.parametrize("typed", ["Riverside Ward", "  riverside WARD "])
 def test_an_area_name_can_be_used_once(typed):
-    moderator = ModeratorFactory()
+    admin = AdminFactory()
     existing = AreaFactory(name="Riverside Ward")
     with pytest.raises(ValidationFailed) as failure:
         services.create_area(
-            moderator,
+            admin,
             name=typed,
             slug="riverside-2",
             kind="ward",
@@ -194,24 +201,24 @@ def test_an_area_name_can_be_used_once(typed):
     other = AreaFactory(name="Northgate")
     with pytest.raises(ValidationFailed) as failure:
         services.update_area(
-            moderator, other, name=typed, kind="ward", postcode_districts="", description=""
+            admin, other, name=typed, kind="ward", postcode_districts="", description=""
         )
     assert "already an area called" in failure.value.errors["name"]
     assert other.name == "Northgate"
     # an area keeps its own name when edited
     services.update_area(
-        moderator, existing, name=typed, kind="ward", postcode_districts="LS6", description=""
+        admin, existing, name=typed, kind="ward", postcode_districts="LS6", description=""
     )
     assert existing.name == typed.strip()
     assert _actions() == ["area:update"]
 
 
 def test_area_problems_are_reported_together():
-    moderator = ModeratorFactory()
+    admin = AdminFactory()
     AreaFactory(name="Riverside Ward", slug="riverside")
     with pytest.raises(ValidationFailed) as failure:
         services.create_area(
-            moderator,
+            admin,
             name="riverside ward",
             slug="Not A Slug",
             kind="ward",
@@ -221,7 +228,7 @@ def test_area_problems_are_reported_together():
     assert set(failure.value.errors) == {"name", "slug", "postcode_districts"}
     with pytest.raises(ValidationFailed) as failure:
         services.create_area(
-            moderator,
+            admin,
             name="Elsewhere",
             slug="riverside",
             kind="ward",

@@ -195,8 +195,30 @@ def test_residents_cannot_reach_moderator_pages(client):
 
 
 def test_moderators_cannot_reach_admin_pages(client):
+    AreaFactory(slug="northgate", name="Northgate")
     login(client, ModeratorFactory())
-    assert client.get("/accounts/people").status_code == 403
+    for path in ("/accounts/people", "/accounts/areas/new", "/accounts/areas/northgate/edit"):
+        assert client.get(path).status_code == 403, path
+    token = csrf_token(client, "/")
+    for path, data in (
+        ("/accounts/areas/new", {"name": "Hyde Park", "slug": "hyde-park", "kind": "ward"}),
+        ("/accounts/areas/northgate/edit", {"name": "Renamed", "kind": "ward"}),
+    ):
+        assert client.post(path, data={"csrf_token": token, **data}).status_code == 403, path
+    assert [a.name for a in db.session.scalars(select(Area))] == ["Northgate"]
+    # the pages offer moderators no button they cannot use, but keep the letter codes
+    listing = client.get("/accounts/areas").get_data(as_text=True)
+    assert "/accounts/areas/new" not in listing
+    page = client.get("/accounts/areas/northgate").get_data(as_text=True)
+    assert "/accounts/areas/northgate/edit" not in page and "Letters with one-time codes" in page
+
+
+def test_administrators_see_the_area_buttons(client):
+    AreaFactory(slug="northgate", name="Northgate")
+    login(client, AdminFactory())
+    assert "/accounts/areas/new" in client.get("/accounts/areas").get_data(as_text=True)
+    page = client.get("/accounts/areas/northgate").get_data(as_text=True)
+    assert "/accounts/areas/northgate/edit" in page
 
 
 def test_admin_changes_a_role(client):
@@ -214,7 +236,7 @@ def test_admin_changes_a_role(client):
 
 
 def test_area_create_and_edit_in_the_browser_forms(client):
-    login(client, ModeratorFactory())
+    login(client, AdminFactory())
     bad = post_form(
         client,
         "/accounts/areas/new",
@@ -274,9 +296,9 @@ def test_group_pages_and_htmx_member_fragment(client, htmx_client):
 
 
 def test_duplicate_area_name_is_refused_next_to_the_name_with_input_kept(client):
-    moderator = ModeratorFactory()
+    admin = AdminFactory()
     AreaFactory(name="Riverside Ward", slug="riverside")
-    login(client, moderator)
+    login(client, admin)
     response = post_form(
         client,
         "/accounts/areas/new",
@@ -303,7 +325,7 @@ def test_duplicate_area_name_is_refused_next_to_the_name_with_input_kept(client)
 
 
 def test_new_area_form_shows_every_problem_at_once(client):
-    login(client, ModeratorFactory())
+    login(client, AdminFactory())
     response = post_form(
         client,
         "/accounts/areas/new",

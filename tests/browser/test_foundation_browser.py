@@ -162,6 +162,36 @@ def test_errors_are_listed_linked_and_kept_next_to_fields(
     assert_clean_console(page, problems, "the error pages", error_statuses=(422,))
 
 
+def test_resident_changes_their_password(
+    page: Page, live_site: LiveSite, problems: PageProblems
+) -> None:
+    register(page, "Parveen Password")
+    page.get_by_role("link", name="Change your password").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Change your password")
+    assert_accessible(page, "the change-password page")
+
+    new_password = "quartz-pelican-harbour-lantern"
+    page.get_by_label("Current password").fill("not-the-password")
+    page.get_by_label("New password", exact=True).fill(new_password)
+    page.get_by_label("Confirm new password").fill(new_password)
+    page.get_by_role("button", name="Change password").click()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    assert error_summary_targets(page).get("Your current password is not right") == (
+        "current_password"
+    )
+    assert_field_error(page, "current_password", "current password is not right")
+    assert_accessible(page, "the change-password page with an error")
+
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.get_by_label("New password", exact=True).fill(new_password)
+    page.get_by_label("Confirm new password").fill(new_password)
+    page.get_by_role("button", name="Change password").click()
+    expect(page).to_have_url(re.compile(r"/accounts/eligibility$"))
+    expect(page.get_by_text("You were signed out everywhere else")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()  # still signed in here
+    assert_clean_console(page, problems, "changing a password", error_statuses=(422,))
+
+
 def test_skip_link_is_first_and_moves_focus_to_main_content(page: Page) -> None:
     page.goto("/")
     page.keyboard.press("Tab")

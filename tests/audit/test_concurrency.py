@@ -25,7 +25,7 @@ def _append_concurrently(app: Flask) -> list[BaseException]:
         with app.app_context():
             try:
                 barrier.wait(timeout=30)
-                audit.record(None, "test:append", audit.Subject("writer", str(n)), {"n": n})
+                audit.record(None, "area:create", audit.Subject("writer", str(n)), {"n": n})
                 db.session.commit()
             except BaseException as exc:  # collected and asserted on below
                 errors.append(exc)

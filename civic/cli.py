@@ -59,17 +59,49 @@ civic_cli.add_command(audit_cli)
 
 
 @audit_cli.command("verify")
-def audit_verify_command() -> None:
-    """Recompute the Merkle tree from the stored entries; exit 1 naming the first bad one."""
+@click.option("--size", type=click.IntRange(min=0), help="Size of a tree head seen before.")
+@click.option("--root", "root_hex", help="Root (hex) of that tree head: the log must extend it.")
+def audit_verify_command(size: int | None, root_hex: str | None) -> None:
+    """Recompute the Merkle tree from the stored entries; exit 1 naming the first bad one.
+
+    On its own the log can only show it is consistent with itself; give a tree head saved
+    earlier (--size and --root, e.g. from a published checkpoint) to catch a log cut short.
+    """
     from civic.audit import verify
 
-    result = verify()
+    if (size is None) != (root_hex is None):
+        raise click.UsageError("give --size and --root together")
+    trusted = None
+    if size is not None:
+        try:
+            root = bytes.fromhex(root_hex or "")
+        except ValueError:
+            raise click.UsageError("--root must be hexadecimal") from None
+        if len(root) != 32:
+            raise click.UsageError("--root must be 64 hexadecimal digits (SHA-256)")
+        trusted = (size, root)
+    result = verify(trusted)
     if result.ok:
         click.echo(f"OK: {result.size} entries, root {result.root.hex()}")
         return
     where = f"entry {result.bad_seq}" if result.bad_seq is not None else "the log"
     click.echo(f"FAILED: {where}: {result.reason}", err=True)
     raise SystemExit(1)
+
+
+@audit_cli.command("release")
+@click.option("--force", is_flag=True, help="Release every queued act now, however few.")
+def audit_release_command(force: bool) -> None:
+    """Append queued private acts (votes, ballots, responses, grants) in a shuffled batch.
+
+    Without --force, only when AUDIT_BATCH_MIN acts wait or the oldest has waited
+    AUDIT_BATCH_MAX_HOURS; `civic tick` does the same on every run.
+    """
+    from civic.audit import pending_count, release_due, release_pending
+
+    released = run_service(release_pending if force else release_due)
+    waiting = pending_count()
+    click.echo(f"Released {released} private acts into the log; {waiting} still wait.")
 
 
 pabulib_cli = click.Group("pabulib", help="Import and export Pabulib (.pb) budget files.")
@@ -210,11 +242,20 @@ def budgets_advance_command() -> None:
 
 @civic_cli.command("tick")
 def tick_command() -> None:
-    """Every date-driven change at once (run from cron, e.g. every 10 minutes): budget
-    phases move on, votes and consultations past their closing time close."""
+    """Every date-driven change at once (run from cron at least hourly, e.g. every 10
+    minutes): budget phases move on, votes and consultations past their closing time
+    close, and queued private acts reach the audit log in a shuffled batch."""
+    from civic.audit import release_due
     from civic.budgets.services import advance_due_rounds
     from civic.consultations.services import close_due
     from civic.votes.services import close_due_votes
 
-    done = run_service(lambda: advance_due_rounds() + close_due_votes() + close_due())
+    def run() -> list[str]:
+        done = advance_due_rounds() + close_due_votes() + close_due()
+        released = release_due()
+        if released:
+            done.append(f"Released {released} private acts into the audit log.")
+        return done
+
+    done = run_service(run)
     click.echo("\n".join(done) if done else "Nothing was due.")

@@ -61,6 +61,9 @@ def _base() -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "AUDIT_PAGE_SIZE": 50,
+        # private acts reach the log in batches of at least this many, or after this long
+        "AUDIT_BATCH_MIN": int(os.environ.get("CIVIC_AUDIT_BATCH_MIN", 5)),
+        "AUDIT_BATCH_MAX_HOURS": int(os.environ.get("CIVIC_AUDIT_BATCH_MAX_HOURS", 24)),
         "FLAGS_TO_HIDE": int(os.environ.get("CIVIC_FLAGS_TO_HIDE", 3)),
         "COMMENTS_PER_MINUTE": int(os.environ.get("CIVIC_COMMENTS_PER_MINUTE", 5)),
         "COMMENT_EDIT_MINUTES": 15,

@@ -451,7 +451,6 @@ def redeem_code(user: User, typed: str) -> Eligibility:
         "eligibility:grant",
         _eligibility_subject(user, batch.area),
         {"area": batch.area.slug, "method": "code"},
-        private=True,
     )
     return eligibility
 

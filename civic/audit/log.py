@@ -1,22 +1,32 @@
-"""Appending to and verifying the tamper-evident audit log (DESIGN §4)."""
+"""Appending to and verifying the tamper-evident audit log (DESIGN §4).
+
+Named acts are appended at once. Private acts (see civic/audit/actions.py) wait in
+`audit_pending` and are appended in shuffled, hour-stamped batches by `release_pending`,
+so their place in the log says nothing about when they happened.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator, Mapping
+import secrets
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import rfc8785
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, text
 
-from civic.audit import merkle
-from civic.audit.models import HEAD_ID, AuditEntry, AuditHead
+from civic.audit import actions, merkle
+from civic.audit.models import AuditEntry, AuditPending
 from civic.extensions import db
+
+# pg_advisory_xact_lock key that serialises appends ("civic_lg" as a 64-bit integer).
+APPEND_LOCK_KEY = int.from_bytes(b"civic_lg", "big")
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 @dataclass(frozen=True)
@@ -66,22 +76,88 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def _locked_head() -> AuditHead:
-    """The head row, locked until the caller's transaction ends.
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
-    PostgreSQL takes a row lock; SQLite ignores FOR UPDATE but the transaction already
-    holds the database's write lock (BEGIN IMMEDIATE, see civic.database).
+
+def _take_append_lock() -> None:
+    """Serialise appends until the caller's transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock. (SELECT ... FOR UPDATE on a head row
+    would need UPDATE privilege, which the app's role does not have on the log.) SQLite
+    ignores row locks, but the transaction already holds the database's write lock
+    (BEGIN IMMEDIATE, see civic.database).
     """
-    stmt = (
-        select(AuditHead)
-        .where(AuditHead.id == HEAD_ID)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    head = db.session.execute(stmt).scalar_one_or_none()
-    if head is None:
-        raise RuntimeError("the audit head row is missing: run `flask db upgrade`")
-    return head
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
+
+
+@dataclass(frozen=True)
+class Head:
+    """The tree after the newest entry: size, root and frontier."""
+
+    size: int
+    root: bytes
+    frontier: list[bytes]
+
+
+def head() -> Head:
+    """The newest entry's tree, or the empty tree (root SHA-256 of nothing)."""
+    row = db.session.execute(
+        select(AuditEntry.seq, AuditEntry.root_after, AuditEntry.frontier)
+        .order_by(AuditEntry.seq.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return Head(0, merkle.frontier_root([]), [])
+    return Head(row.seq + 1, bytes(row.root_after), merkle.unpack_hashes(bytes(row.frontier)))
+
+
+@dataclass(frozen=True)
+class _Item:
+    when: datetime
+    action: str
+    subject_type: str
+    subject_id: str
+    actor: str | None
+    data: Mapping[str, Any]
+
+
+def _append(items: Iterable[_Item]) -> list[AuditEntry]:
+    """Append entries after the current head; the caller holds the append lock."""
+    current = head()
+    size, frontier = current.size, current.frontier
+    added = []
+    for item in items:
+        body = rfc8785.dumps(
+            {
+                "seq": size,
+                "time": item.when.strftime(TIME_FORMAT),
+                "action": item.action,
+                "subject": {"type": item.subject_type, "id": item.subject_id},
+                "actor": item.actor,
+                "data": dict(item.data),
+            }
+        )
+        leaf = merkle.leaf_hash(body)
+        frontier = merkle.frontier_append(frontier, size, leaf)
+        entry = AuditEntry(
+            seq=size,
+            recorded_at=item.when,
+            action=item.action,
+            subject_type=item.subject_type,
+            subject_id=item.subject_id,
+            actor=item.actor,
+            body=body,
+            leaf_hash=leaf,
+            root_after=merkle.frontier_root(frontier),
+            frontier=merkle.pack_hashes(frontier),
+        )
+        db.session.add(entry)
+        added.append(entry)
+        size += 1
+    db.session.flush()
+    return added
 
 
 def record(
@@ -90,54 +166,117 @@ def record(
     subject: Subject | HasAuditSubject,
     data: Mapping[str, Any] | None = None,
     *,
-    private: bool = False,
-) -> AuditEntry:
-    """Append one entry in the caller's transaction (flushed, never committed here).
+    private: bool | None = None,
+) -> AuditEntry | AuditPending:
+    """Log one act in the caller's transaction (flushed, never committed here).
 
     The decision and its audit entry are committed together by the request wrapper, so
-    neither can exist without the other. `private` marks a resident taking part in secret
-    (a ballot, a vote, a response, redeeming a letter code): the actor's pseudonym is then
-    scoped to the subject, so the log still shows how many people took part, and that a
-    person changed their mind, but not who. Officials acting in public keep one pseudonym.
+    neither can exist without the other. The action's registered visibility (see
+    civic/audit/actions.py) decides the actor's pseudonym and whether the entry is
+    appended now (NAMED, SCOPED) or queued for the next shuffled batch (PRIVATE: returns
+    the queued row, which no public page shows). `private`, if given, must agree with the
+    registry; it is kept so an old call site cannot silently change meaning.
     """
+    kind = actions.visibility(action)
+    if private is not None and private != (kind is actions.PRIVATE):
+        raise ValueError(f"{action} is registered as {kind.value}, not private={private}")
     if not isinstance(subject, Subject):
         subject = subject.audit_subject
     payload = dict(data or {})
     _reject_floats(payload)
-    head = _locked_head()
-    when = _now()
-    scope = f"{subject.type}:{subject.id}" if private else None
+    scope = actions.actor_scope(action, subject)
     actor_name = pseudonym(actor.id, scope) if actor is not None else None
-    body = rfc8785.dumps(
-        {
-            "seq": head.size,
-            "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "action": action,
-            "subject": {"type": subject.type, "id": str(subject.id)},
-            "actor": actor_name,
-            "data": payload,
-        }
+    if kind is actions.PRIVATE:
+        queued = AuditPending(
+            action=action,
+            subject_type=subject.type,
+            subject_id=str(subject.id),
+            actor=actor_name,
+            data=rfc8785.dumps(payload).decode("utf-8"),
+            created_at=_now(),
+        )
+        db.session.add(queued)
+        db.session.flush()
+        return queued
+    _take_append_lock()
+    return _append([_Item(_now(), action, subject.type, str(subject.id), actor_name, payload)])[0]
+
+
+def release_pending(subject: Subject | HasAuditSubject | None = None) -> int:
+    """Append queued private acts (all, or one subject's) in a shuffled order; return how many.
+
+    Every released entry carries the release time floored to the hour, so neither its
+    place nor its time can be set beside a named act. Runs in the caller's transaction:
+    the appends and the removal from the queue commit together. Called by `civic tick`
+    (through `release_due`) and, for their subject, right before a vote, a round's voting
+    or a consultation closes, so the close entry follows every participation it counted.
+    """
+    _take_append_lock()  # taken first: two releases never see the same queued rows
+    stmt = select(AuditPending).order_by(AuditPending.id)
+    if subject is not None:
+        if not isinstance(subject, Subject):
+            subject = subject.audit_subject
+        stmt = stmt.where(
+            AuditPending.subject_type == subject.type,
+            AuditPending.subject_id == str(subject.id),
+        )
+    rows = list(db.session.scalars(stmt))
+    if not rows:
+        return 0
+    secrets.SystemRandom().shuffle(rows)
+    when = _now().replace(minute=0, second=0)
+    _append(
+        _Item(when, r.action, r.subject_type, r.subject_id, r.actor, json.loads(r.data))
+        for r in rows
     )
-    leaf = merkle.leaf_hash(body)
-    frontier = merkle.frontier_append(merkle.unpack_hashes(head.frontier), head.size, leaf)
-    root = merkle.frontier_root(frontier)
-    entry = AuditEntry(
-        seq=head.size,
-        recorded_at=when,
-        action=action,
-        subject_type=subject.type,
-        subject_id=str(subject.id),
-        actor=actor_name,
-        body=body,
-        leaf_hash=leaf,
-        root_after=root,
-    )
-    db.session.add(entry)
-    head.size += 1
-    head.root = root
-    head.frontier = merkle.pack_hashes(frontier)
-    db.session.flush()
-    return entry
+    ids = [r.id for r in rows]
+    for row in rows:
+        db.session.expunge(row)
+    removed = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        result = db.session.execute(
+            delete(AuditPending)
+            .where(AuditPending.id.in_(chunk))
+            .execution_options(synchronize_session=False)
+        )
+        removed += result.rowcount
+    if removed != len(ids):  # someone else released them: never append an act twice
+        raise RuntimeError("queued audit entries were released twice; rolled back")
+    return len(ids)
+
+
+def release_due(now: datetime | None = None) -> int:
+    """Release the queue if it is big enough to hide in, or if it has waited too long.
+
+    A batch of one would date that one act to within the hour; so `civic tick` waits for
+    `AUDIT_BATCH_MIN` queued acts, or until the oldest is `AUDIT_BATCH_MAX_HOURS` old.
+    Closes release their own subject whatever the size.
+    """
+    now = now or datetime.now(UTC)
+    count, oldest = db.session.execute(
+        select(func.count(AuditPending.id), func.min(AuditPending.created_at))
+    ).one()
+    if not count:
+        return 0
+    minimum = int(current_app.config.get("AUDIT_BATCH_MIN", 5))
+    max_age = timedelta(hours=int(current_app.config.get("AUDIT_BATCH_MAX_HOURS", 24)))
+    if count >= minimum or _aware(oldest) <= now - max_age:
+        return release_pending()
+    return 0
+
+
+def pending_count(subject: Subject | HasAuditSubject | None = None) -> int:
+    """How many private acts wait for their batch (for operators and tests, not pages)."""
+    stmt = select(func.count(AuditPending.id))
+    if subject is not None:
+        if not isinstance(subject, Subject):
+            subject = subject.audit_subject
+        stmt = stmt.where(
+            AuditPending.subject_type == subject.type,
+            AuditPending.subject_id == str(subject.id),
+        )
+    return int(db.session.scalar(stmt) or 0)
 
 
 @dataclass(frozen=True)
@@ -163,52 +302,72 @@ def _stored_bytes(value: object) -> bytes:
     return str(value).encode("utf-8")
 
 
+def _column_time(value: object) -> str | None:
+    if isinstance(value, datetime):
+        return _aware(value).astimezone(UTC).strftime(TIME_FORMAT)
+    return None
+
+
 def _check_entry(entry: AuditEntry, expected_seq: int, leaf: bytes) -> str:
     """Why this stored entry is inconsistent with its own bytes, or "" when it is not."""
     if entry.seq != expected_seq:
         return f"sequence gap: expected entry {expected_seq}, found {entry.seq}"
+    raw = _stored_bytes(entry.body)
     try:
-        body = json.loads(entry.body)
+        body = json.loads(raw)
     except ValueError:
         return "body is not valid JSON"
     if not isinstance(body, dict) or body.get("seq") != entry.seq:
         return "body does not carry its own sequence number"
-    if rfc8785.dumps(body) != _stored_bytes(entry.body):
+    if rfc8785.dumps(body) != raw:
         return "body is not canonical JSON"
-    if entry.leaf_hash != leaf:
+    if _stored_bytes(entry.leaf_hash) != leaf:
         return "stored leaf hash does not match the body"
-    subject = body.get("subject") or {}
+    subject = body.get("subject") if isinstance(body.get("subject"), dict) else {}
     if (body.get("action"), subject.get("type"), subject.get("id")) != (
         entry.action,
         entry.subject_type,
         entry.subject_id,
     ):
-        return "indexed columns do not match the body"
+        return "action or subject column does not match the body"
+    if body.get("actor") != entry.actor:
+        return "actor column does not match the body"
+    if body.get("time") != _column_time(entry.recorded_at):
+        return "recorded time column does not match the body"
     return ""
 
 
-def verify() -> Verification:
+def verify(trusted: tuple[int, bytes] | None = None) -> Verification:
     """Recompute the tree from the stored bytes and compare with every stored root.
 
-    Each entry stores the root after it was appended, so the first entry whose recomputed
-    root differs is the first one changed. Detecting a rewrite of the whole log needs a
-    root saved outside the database: a published checkpoint.
+    Each entry stores the root and frontier after it was appended, so the first entry
+    whose recomputed values differ is the first one changed; every column a page could
+    show is checked against the body too. A log cut short, or rewritten whole, looks
+    consistent on its own: pass `trusted` (size, root) from a tree head seen before (a
+    published checkpoint) to check that the log still contains that tree.
     """
     frontier: list[bytes] = []
     size = 0
+    trusted_ok = trusted is None or trusted[0] == 0
     for entry in _entries_in_order():
         leaf = merkle.leaf_hash(_stored_bytes(entry.body))
         reason = _check_entry(entry, size, leaf)
         frontier = merkle.frontier_append(frontier, size, leaf)
         size += 1
-        if not reason and merkle.frontier_root(frontier) != entry.root_after:
+        root = merkle.frontier_root(frontier)
+        if not reason and root != _stored_bytes(entry.root_after):
             reason = "stored root does not match the recomputed tree"
+        if not reason and _stored_bytes(entry.frontier) != merkle.pack_hashes(frontier):
+            reason = "stored frontier does not match the recomputed tree"
+        if not reason and trusted is not None and size == trusted[0]:
+            if root != trusted[1]:
+                reason = "the tree differs from the trusted tree head of this size"
+            trusted_ok = True
         if reason:
-            return Verification(False, size, merkle.frontier_root(frontier), entry.seq, reason)
+            return Verification(False, size, root, entry.seq, reason)
     root = merkle.frontier_root(frontier)
-    head = db.session.get(AuditHead, HEAD_ID)
-    if head is None:
-        return Verification(False, size, root, None, "the audit head row is missing")
-    if head.size != size or head.root != root:
-        return Verification(False, size, root, size, "head does not match the entries")
+    if not trusted_ok:
+        return Verification(
+            False, size, root, size, f"the log is shorter than the trusted {trusted[0]} entries"
+        )
     return Verification(True, size, root)

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, request
 from sqlalchemy import func, select
 
 from civic.audit import queries
+from civic.audit.actions import ACTIONS, Visibility
 from civic.audit.models import AuditEntry
 from civic.extensions import db
 from civic.web import render
@@ -93,6 +94,15 @@ def entry(seq: int) -> Any:
     found = db.session.get(AuditEntry, seq)
     if found is None:
         abort(404)
-    pretty = json.dumps(json.loads(found.body), indent=2, ensure_ascii=False)
+    try:
+        pretty = json.dumps(json.loads(found.body), indent=2, ensure_ascii=False)
+    except ValueError:  # a damaged body: `audit verify` names it; the page shows the bytes
+        pretty = found.body_text
     newest = db.session.scalar(select(func.max(AuditEntry.seq)))
     return render("audit/entry.html", entry=found, pretty=pretty, newest=newest)
+
+
+@bp.app_template_global("audit_private")
+def audit_private(action: str) -> bool:
+    """Whether entries with this tag reach the log in hour-stamped batches."""
+    return ACTIONS.get(action) is Visibility.PRIVATE

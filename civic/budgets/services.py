@@ -225,6 +225,7 @@ def advance_phase(
             raise Conflict(f"{len(pending)} projects still await review.")
     previous = round_.phase
     round_.phase = to
+    audit.release_pending(round_)  # every ballot is in the log before voting ends
     audit.record(
         user,
         "budget_round:phase",
@@ -470,7 +471,7 @@ def cast_ballot(
         ],
     )
     # a secret ballot: the log records that a ballot was cast, never what it says
-    audit.record(actor, "budget_ballot:cast", round_, {"paper": paper}, private=not paper)
+    audit.record(actor, "budget_ballot:cast", round_, {"paper": paper})
     return db.session.get(Ballot, ballot_id)
 
 

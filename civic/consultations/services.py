@@ -297,6 +297,7 @@ def close_consultation(
     if consultation.state is not ConsultationState.OPEN:
         raise Conflict("Only an open consultation can be closed.")
     consultation.state = ConsultationState.CLOSED
+    audit.release_pending(consultation)  # every response is in the log before the close
     audit.record(
         moderator,
         "consultation:close",
@@ -465,7 +466,7 @@ def save_response(
         if submit and not was_submitted
         else ("consultation:response_change" if was_submitted else "consultation:response_save")
     )
-    audit.record(user, action, consultation, private=True)
+    audit.record(user, action, consultation)
     db.session.flush()
     return response
 

@@ -407,7 +407,7 @@ def cast_vote(actor: User | None, proposal: Proposal, choice: str) -> None:
         ("choice", "updated_at"),
     )
     # secret ballot: the log records participation, never the choice
-    audit.record(user, "proposal:vote_cast", proposal, private=True)
+    audit.record(user, "proposal:vote_cast", proposal)
 
 
 def my_vote(proposal: Proposal, user: User) -> str | None:
@@ -442,6 +442,7 @@ def close_vote(
     )
     proposal.outcome = result.outcome
     standards_ok = rules.standards_met(proposal.answers)
+    audit.release_pending(proposal)  # every counted vote is in the log before the close
     audit.record(
         moderator,
         "proposal:close",

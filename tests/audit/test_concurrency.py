@@ -1,4 +1,4 @@
-"""Concurrent appends: the locked head row must give every entry its own sequence number."""
+"""Concurrent appends: the append lock must give every entry its own sequence number."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _append_concurrently(app: Flask) -> list[BaseException]:
         with app.app_context():
             try:
                 barrier.wait(timeout=30)
-                audit.record(None, "test:append", audit.Subject("writer", str(n)), {"n": n})
+                audit.record(None, "area:create", audit.Subject("writer", str(n)), {"n": n})
                 db.session.commit()
             except BaseException as exc:  # collected and asserted on below
                 errors.append(exc)
@@ -67,3 +67,46 @@ def test_twenty_threads_appending_at_once_on_a_sqlite_file(tmp_path):
     errors = _append_concurrently(app)
     assert errors == []
     _assert_gap_free(app)
+
+
+@pytest.mark.commits
+def test_concurrent_releases_and_appends_never_log_a_private_act_twice(app):
+    """Ticks on two servers, a close and named acts at once: each queued act once, no gaps."""
+    if not on_postgres():
+        pytest.skip("needs PostgreSQL: set CIVIC_TEST_DATABASE_URL (CI does)")
+    queued = 60
+    with app.app_context():
+        for n in range(queued):
+            audit.record(None, "proposal:vote_cast", audit.Subject("proposal", str(n % 3)))
+        db.session.commit()
+    barrier = threading.Barrier(WRITERS)
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                if n % 4 == 0:
+                    audit.release_pending()
+                elif n % 4 == 1:
+                    audit.release_pending(audit.Subject("proposal", str(n % 3)))
+                else:
+                    audit.record(None, "area:create", audit.Subject("writer", str(n)))
+                db.session.commit()
+            except BaseException as exc:  # collected and asserted on below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    with app.app_context():
+        actions = list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)))
+        assert actions.count("proposal:vote_cast") == queued
+        assert actions.count("area:create") == WRITERS // 2
+        assert audit.pending_count() == 0
+        assert audit.verify().ok

@@ -10,8 +10,9 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
 from civic import audit
+from civic.audit import log as audit_log
 from civic.audit import merkle
-from civic.audit.models import AuditEntry, AuditHead
+from civic.audit.models import AuditEntry
 from civic.extensions import db
 from tests.conftest import drop_audit_guard, tamper_audit_entry
 from tests.factories import UserFactory
@@ -33,9 +34,11 @@ def test_record_appends_canonical_entries_with_gap_free_seq():
     assert second.body == rfc8785.dumps(body)
     assert second.body.index(b'"a":2') < second.body.index(b'"b":"x"')
     assert second.leaf_hash == merkle.leaf_hash(second.body)
-    head = db.session.get(AuditHead, 1)
+    head = audit_log.head()
     assert head.size == 2
     assert head.root == merkle.root_hash([first.body, second.body]) == second.root_after
+    # the head is the newest entry: its stored frontier gives the next append's root
+    assert merkle.frontier_root(head.frontier) == head.root
 
 
 def test_actor_is_a_pseudonym_not_personal_data():
@@ -49,9 +52,9 @@ def test_actor_is_a_pseudonym_not_personal_data():
 
 def test_floats_are_refused_before_anything_is_written():
     with pytest.raises(TypeError, match=r"data\.cost"):
-        audit.record(None, "x:y", audit.Subject("t", "1"), {"cost": 1.5})
+        audit.record(None, "area:create", audit.Subject("t", "1"), {"cost": 1.5})
     assert _entries() == []
-    assert db.session.get(AuditHead, 1).size == 0
+    assert audit_log.head().size == 0
 
 
 @pytest.mark.parametrize(
@@ -97,13 +100,27 @@ def test_verify_catches_a_rewrite_that_also_fixes_the_leaf_hash():
     assert "root" in result.reason
 
 
-def test_verify_catches_a_deleted_last_entry():
+def test_verify_catches_a_deleted_last_entry_against_a_saved_tree_head():
     _log_of(4)
+    saved = audit.verify()
+    assert saved.ok and saved.size == 4
     drop_audit_guard()
     db.session.execute(text("DELETE FROM audit_entry WHERE seq = 3"))
     db.session.expire_all()
-    result = audit.verify()
+    # a log cut short is consistent with itself; a tree head seen before exposes it
+    assert audit.verify().ok
+    result = audit.verify((saved.size, saved.root))
     assert not result.ok and result.bad_seq == 3
+    assert "shorter" in result.reason
+
+
+def test_verify_catches_a_rewrite_of_history_against_a_saved_tree_head():
+    _log_of(3)
+    saved = audit.verify()
+    body = db.session.get(AuditEntry, 0).body.replace(b'"n":0', b'"n":5')
+    tamper_audit_entry(0, body=body)
+    assert not audit.verify((saved.size, saved.root)).ok
+    assert audit.verify((2, saved.root)).reason  # a wrong root for size 2 is refused too
 
 
 def test_verify_catches_a_changed_index_column():

@@ -163,6 +163,7 @@ def test_ballot_contents_never_name_the_voter():
     ballot = db.session.scalars(select(Ballot)).one()
     assert ballot.voter_key == services.voter_key(round_, voter) and len(ballot.voter_key) == 64
     assert not any(fk.column.table.name == "user_account" for fk in Ballot.__table__.foreign_keys)
+    assert audit.release_pending(round_) == 1  # the ballot waited for its batch
     entry = db.session.scalars(
         select(AuditEntry).where(AuditEntry.action == "budget_ballot:cast")
     ).one()

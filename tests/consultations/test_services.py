@@ -117,6 +117,7 @@ def test_required_only_on_submit_and_one_response_per_person():
     assert db.session.scalar(select(func.count()).select_from(Response)) == 1
     _, values = services.my_response(consultation, voter)
     assert values[q["single"].id] == "0" and values[q["scale"].id] == "2"
+    assert audit.release_pending(consultation) == 3  # draft, submit, change: all waited
     actions = db.session.scalars(
         select(AuditEntry.action).where(AuditEntry.subject_type == "consultation")
     ).all()

@@ -109,6 +109,9 @@ def test_residents_vote_once_and_may_change_their_mind():
     services.cast_vote(voter, proposal, "against")
     assert db.session.scalar(select(func.count()).select_from(VoteCast)) == 1
     assert services.my_vote(proposal, voter) == "against"
+    vote_entries = select(AuditEntry).where(AuditEntry.action == "proposal:vote_cast")
+    assert db.session.scalars(vote_entries).all() == []  # not in the log until its batch
+    assert audit.release_pending() == 2
     entries = db.session.scalars(
         select(AuditEntry).where(AuditEntry.action == "proposal:vote_cast")
     )

@@ -1,0 +1,132 @@
+"""Every action tag the code records, and how visible its actor is (DESIGN §4).
+
+The rule is "pseudonyms follow what the page shows": a person's public pseudonym (the one
+their named comments carry) signs only acts the interface shows under their name. Whoever
+adds an `audit.record(...)` call adds its tag here, or `record()` refuses it; a test walks
+every call in civic/ and checks that its tag is registered.
+
+- NAMED: signed by the actor's public pseudonym and appended at once. Official acts
+  (moderators, organisers, administrators, the system) and what a resident publishes
+  under their name (comments, edits, their own registration).
+- SCOPED: appended at once, signed by a pseudonym scoped to the subject *and the action*,
+  so it cannot be joined to the person's named acts nor to anything else they did about
+  the same subject: reports of a comment, project ideas (whose proposer the pages never
+  show).
+- PRIVATE: scoped to the subject, and never appended when it happens: the entry waits in
+  `audit_pending` and reaches the log in a shuffled batch with an hour-coarse time
+  (`audit.release_pending`, run by `civic tick` and by every close), so its position
+  cannot be read against a named act. Votes, ballots, consultation responses and
+  eligibility grants. Acts of one person about one subject share the scoped pseudonym,
+  so the log still shows that someone changed their vote, not who.
+"""
+
+from __future__ import annotations
+
+import enum
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from civic.audit.log import Subject
+
+
+class Visibility(enum.Enum):
+    NAMED = "named"
+    SCOPED = "scoped"
+    PRIVATE = "private"
+
+
+class UnknownAction(ValueError):
+    """An action tag that is not in the registry: register it (and decide its visibility)."""
+
+
+NAMED, SCOPED, PRIVATE = Visibility.NAMED, Visibility.SCOPED, Visibility.PRIVATE
+
+_ACTIONS: dict[str, Visibility] = {
+    # accounts: administrators act in public; a registration is the person's own account
+    "account:register": NAMED,
+    "account:create": NAMED,
+    "account:role": NAMED,
+    "account:activate": NAMED,
+    "account:deactivate": NAMED,
+    "area:create": NAMED,
+    "area:update": NAMED,
+    "group:create": NAMED,
+    "group:update": NAMED,
+    "group:member_add": NAMED,  # the group page lists its members by name
+    "group:member_role": NAMED,
+    "group:member_remove": NAMED,
+    "eligibility:codes_generate": NAMED,
+    # where a person lives is personal: a grant (by letter code or by a moderator's check)
+    # would otherwise sit next to the person's registration and first ballot
+    "eligibility:grant": PRIVATE,
+    "eligibility:revoke": NAMED,
+    # discussions
+    "comment:post": NAMED,
+    "comment:edit": NAMED,
+    "comment:flag": SCOPED,  # the pages never say who reported whom
+    "comment:auto_hide": NAMED,  # the system
+    "comment:hide": NAMED,
+    "comment:restore": NAMED,
+    "comment:reports_dismiss": NAMED,
+    # budgets
+    "budget_round:create": NAMED,
+    "budget_round:phase": NAMED,
+    "budget_round:results": NAMED,
+    "budget_round:import": NAMED,
+    "budget_project:propose": SCOPED,  # project pages do not show the proposer
+    "budget_project:review": NAMED,
+    "budget_project:delivery": NAMED,
+    "budget_ballot:cast": PRIVATE,  # online, or on paper entered by an official
+    # votes
+    "proposal:create": NAMED,
+    "proposal:case": NAMED,
+    "proposal:options": NAMED,
+    "proposal:standards": NAMED,
+    "proposal:document": NAMED,
+    "proposal:vote_rules": NAMED,
+    "proposal:consultation": NAMED,
+    "proposal:voting": NAMED,
+    "proposal:vote_cast": PRIVATE,
+    "proposal:close": NAMED,
+    "proposal:decide": NAMED,
+    # consultations
+    "consultation:create": NAMED,
+    "consultation:question_add": NAMED,
+    "consultation:question_edit": NAMED,
+    "consultation:question_remove": NAMED,
+    "consultation:question_move": NAMED,
+    "consultation:open": NAMED,
+    "consultation:close": NAMED,
+    "consultation:reply": NAMED,
+    "consultation:tag": NAMED,
+    "consultation:respond": PRIVATE,
+    "consultation:response_save": PRIVATE,
+    "consultation:response_change": PRIVATE,
+}
+
+ACTIONS: MappingProxyType[str, Visibility] = MappingProxyType(_ACTIONS)
+
+
+def visibility(action: str) -> Visibility:
+    """How visible `action`'s actor is; an unregistered tag is a programming error."""
+    try:
+        return ACTIONS[action]
+    except KeyError:
+        raise UnknownAction(
+            f"audit action {action!r} is not registered in civic/audit/actions.py"
+        ) from None
+
+
+def actor_scope(action: str, subject: Subject) -> str | None:
+    """The scope of the actor's pseudonym: None (public) for NAMED acts.
+
+    PRIVATE acts share one scope per subject (a changed vote shows as the same someone);
+    SCOPED acts add the action, so a person's report and their vote, ballot or idea about
+    the same subject never share a pseudonym.
+    """
+    kind = visibility(action)
+    if kind is NAMED:
+        return None
+    base = f"{subject.type}:{subject.id}"
+    return base if kind is PRIVATE else f"{base}/{action}"

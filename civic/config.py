@@ -54,6 +54,9 @@ def _base() -> dict[str, Any]:
         "COMMENTS_PER_MINUTE": int(os.environ.get("CIVIC_COMMENTS_PER_MINUTE", 5)),
         "COMMENT_EDIT_MINUTES": 15,
         "MIN_CONSULTATION_DAYS": int(os.environ.get("CIVIC_MIN_CONSULTATION_DAYS", 28)),
+        # the smallest electorate a secret vote, round or consultation may open with, and
+        # the fewest ballots (or responses) whose ballot-level data may be published
+        "MIN_ELECTORATE": max(1, int(os.environ.get("CIVIC_MIN_ELECTORATE", 10))),
     }
 
 
@@ -91,4 +94,7 @@ def defaults_for_tests() -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": False,
         "PROXY_HOPS": 0,
         "ARGON2_PROFILE": "CHEAPEST",
+        # most tests build tiny electorates to test other things, so the checks are off (0);
+        # the privacy tests and the demo-seed test set the production default of 10
+        "MIN_ELECTORATE": 0,
     }

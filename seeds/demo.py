@@ -463,7 +463,7 @@ def _public_votes() -> bool:
         "Ten-year concession; the council keeps the building; the partner "
         "takes the repair risk; concession prices fixed at today's level plus CPI.",
     )
-    votes.set_vote_rules(rosa, leisure, quorum_percent=20, majority="simple", hide_tally=True)
+    votes.set_vote_rules(rosa, leisure, quorum_percent=20, majority="simple")
     votes.open_consultation(rosa, leisure, 28)
 
     # 2. decided: selling Northgate's old library building
@@ -539,7 +539,7 @@ def _public_votes() -> bool:
         library,
         {s.value: ("not_applicable", "A sale, not a service contract") for s in Standard},
     )
-    votes.set_vote_rules(rosa, library, quorum_percent=10, majority="simple", hide_tally=False)
+    votes.set_vote_rules(rosa, library, quorum_percent=10, majority="simple")
     votes.open_consultation(rosa, library, 28)
     # demo only: pretend the 28-day consultation ran last month
     library.consultation_from = utcnow() - timedelta(days=40)

@@ -315,7 +315,7 @@ def answers_withheld(consultation: Consultation) -> str | None:
         return "Results are published when the consultation closes."
     count = response_count(consultation, submitted_only=True)
     if not privacy.publishable(count):
-        return privacy.withheld_reason(count, "responses")
+        return privacy.withheld_reason(count, "responses", "submitted")
     return None
 
 

@@ -405,12 +405,16 @@ def free_text(consultation_id: int) -> Any:
     )
 
 
+REVIEW_PAGE = 100  # answers on the review page at once, those still to review first
+
+
 def _review_page(consultation: Consultation, status: int = 200, **extra: Any) -> Any:
     return render(
         "consultations/review.html",
         status=status,
         consultation=consultation,
         items=services.review_queue(current_user, consultation),
+        shown=REVIEW_PAGE,
         decisions=list(ReviewDecision),
         errors=extra.pop("errors", {}),
         typed=extra.pop("typed", {}),

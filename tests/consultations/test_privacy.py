@@ -120,7 +120,7 @@ def test_below_the_minimum_only_the_count_is_published(client, minimum):
     services.close_consultation(moderator, consultation)
     cid = consultation.id
     page = client.get(f"/consultations/{cid}/analysis").get_data(as_text=True)
-    assert "9 submitted responses" in page and "Only 9 responses were cast" in page
+    assert "9 submitted responses" in page and "Only 9 responses were submitted" in page
     assert "<svg" not in page and "Share of answers" not in page
     data = client.get(f"/api/v1/consultations/{cid}/results").get_json()
     assert data["responses"] == 9 and data["questions"] is None and "Only 9" in data["withheld"]

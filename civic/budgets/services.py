@@ -511,6 +511,8 @@ def public_ballot_count(round_: BudgetRound) -> dict[str, object]:
     if result is not None:
         exact = result.ballots
         return {"exact": exact, "paper": result.paper_ballots, "words": str(exact)}
+    if round_.phase in (Phase.IDEAS, Phase.REVIEW):  # nobody can have voted yet
+        return {"exact": 0, "paper": 0, "words": "0"}
     total, _ = ballot_count(round_)
     return {"exact": None, "paper": None, "words": privacy.turnout_band(total)[1]}
 

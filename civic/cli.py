@@ -169,10 +169,14 @@ def pabulib_export_command(round_slug: str, output: str | None) -> None:
     """Write a round as a valid .pb file."""
     from civic.budgets.pabulib import dump
     from civic.budgets.pabulib_io import export_round
-    from civic.budgets.services import get_round
+    from civic.budgets.services import ballots_withheld, get_round
 
     try:
-        text = dump(export_round(get_round(round_slug)))
+        round_ = get_round(round_slug)
+        # the file lists every ballot: the same rule as the site's ballots.json
+        if reason := ballots_withheld(round_):
+            raise click.ClickException(reason)
+        text = dump(export_round(round_))
     except ServiceError as exc:
         raise click.ClickException(exc.message) from None
     if output:

@@ -70,6 +70,9 @@ def _base() -> dict[str, Any]:
         "MIN_CONSULTATION_DAYS": int(os.environ.get("CIVIC_MIN_CONSULTATION_DAYS", 28)),
         "SESSION_MAX_HOURS": float(os.environ.get("CIVIC_SESSION_MAX_HOURS", 12)),
         "CIVIC_HTTPS": False,
+        # the smallest electorate a secret vote, round or consultation may open with, and
+        # the fewest ballots (or responses) whose ballot-level data may be published
+        "MIN_ELECTORATE": max(1, int(os.environ.get("CIVIC_MIN_ELECTORATE", 10))),
     }
 
 
@@ -148,6 +151,9 @@ def defaults_for_tests() -> dict[str, Any]:
             "MAX_CONTENT_LENGTH": 1024 * 1024,
             "PROXY_HOPS": 0,
             "ARGON2_PROFILE": "CHEAPEST",
+            # most tests build tiny electorates to test other things, so the checks are off
+            # (0); the privacy tests and the demo-seed test set the production default of 10
+            "MIN_ELECTORATE": 0,
         }
         | https_settings(False)
     )

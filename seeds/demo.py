@@ -23,6 +23,38 @@ NEIGHBOURS = [
     ("grace.adeyemi@civic.example", "Grace Adeyemi"),
 ]
 NEIGHBOUR_PASSWORD = "neighbour-demo-password"
+# More residents, so every vote, round and consultation the demo opens has at least
+# MIN_ELECTORATE (10) people who can take part: a smaller electorate is refused, because a
+# published count could tell how each of them voted.
+RIVERSIDE_RESIDENTS = [
+    "Aisha Begum",
+    "Callum Reid",
+    "Dorota Kowalska",
+    "Femi Adebayo",
+    "Hannah Price",
+    "Imran Sheikh",
+    "Kath Lister",
+    "Liam Doyle",
+    "Mei Chen",
+    "Nia Roberts",
+]
+NORTHGATE_RESIDENTS = [
+    "Owen Hughes",
+    "Priya Nair",
+    "Ruth Abbott",
+    "Stefan Popescu",
+    "Tariq Mahmood",
+    "Una Fitzgerald",
+    "Victor Osei",
+    "Wendy Clarke",
+    "Yusuf Ali",
+    "Zoe Marsh",
+]
+
+
+def _demo_email(name: str) -> str:
+    return name.lower().replace(" ", ".") + "@civic.example"
+
 
 AREAS = [
     {
@@ -118,6 +150,14 @@ def _accounts_and_areas() -> bool:
     _, northgate_codes = services.generate_codes(
         moderator, areas["northgate"], count=25, valid_days=90, note="Northgate terraces"
     )
+    # codes 2-4 (Riverside) and 0-2 (Northgate) are left for whoever runs the demo
+    for names, codes in (
+        (RIVERSIDE_RESIDENTS, riverside_codes[5:]),
+        (NORTHGATE_RESIDENTS, northgate_codes[3:]),
+    ):
+        for name, code in zip(names, codes, strict=False):
+            person = services.register(_demo_email(name), name, NEIGHBOUR_PASSWORD)
+            services.redeem_code(person, code)
     services.confirm_eligibility(
         moderator, people[NEIGHBOURS[3][0]], areas["northgate"], "Tenancy agreement seen at library"
     )
@@ -463,7 +503,7 @@ def _public_votes() -> bool:
         "Ten-year concession; the council keeps the building; the partner "
         "takes the repair risk; concession prices fixed at today's level plus CPI.",
     )
-    votes.set_vote_rules(rosa, leisure, quorum_percent=20, majority="simple", hide_tally=True)
+    votes.set_vote_rules(rosa, leisure, quorum_percent=20, majority="simple")
     votes.open_consultation(rosa, leisure, 28)
 
     # 2. decided: selling Northgate's old library building
@@ -539,12 +579,14 @@ def _public_votes() -> bool:
         library,
         {s.value: ("not_applicable", "A sale, not a service contract") for s in Standard},
     )
-    votes.set_vote_rules(rosa, library, quorum_percent=10, majority="simple", hide_tally=False)
+    votes.set_vote_rules(rosa, library, quorum_percent=10, majority="simple")
     votes.open_consultation(rosa, library, 28)
     # demo only: pretend the 28-day consultation ran last month
     library.consultation_from = utcnow() - timedelta(days=40)
     votes.open_voting(rosa, library, utcnow() + timedelta(days=1))
-    votes.cast_vote(_user(NEIGHBOURS[3][0]), library, "against")
+    voters = [_user(NEIGHBOURS[3][0])] + [_user(_demo_email(n)) for n in NORTHGATE_RESIDENTS]
+    for n, voter in enumerate(voters[:10]):
+        votes.cast_vote(voter, library, "for" if n % 4 == 3 else "against")
     votes.close_vote(rosa, library)
     votes.record_decision(
         rosa,
@@ -553,6 +595,46 @@ def _public_votes() -> bool:
         "Residents voted against the sale. The building stays in public hands and the council "
         "will reopen talks on a community asset transfer with the Friends of Northgate Park.",
     )
+
+    # 3. voting now: street cleaning in Riverside (residents can vote as Sam Okafor)
+    cleaning = votes.create_proposal(
+        rosa,
+        riverside,
+        ProposalKind.OUTSOURCING,
+        "Contract out street cleaning in Riverside",
+        "Street cleaning and litter picking, Riverside Ward",
+    )
+    votes.update_case(
+        rosa,
+        cleaning,
+        current_provision="The council's street scene team: 9 staff and two sweepers.",
+        current_cost=410_000 * 100,
+        current_performance="94% of streets graded clean or better in the last survey.",
+        public_interest_case="Both sweepers are due for replacement; a contractor would "
+        "bring its own fleet.",
+        inhouse_bid=True,
+        inhouse_bid_summary="The street scene team bid £395,000 a year, leasing new sweepers.",
+        weight_cost=40,
+        weight_quality=30,
+        weight_social=30,
+    )
+    votes.set_options(
+        rosa,
+        cleaning,
+        [
+            votes.OptionInput(OptionKind.IN_HOUSE, "Street scene team", 395_000 * 100, 70, 75, 80),
+            votes.OptionInput(OptionKind.PRIVATE, "CleanWay Ltd", 360_000 * 100, 85, 65, 40),
+        ],
+    )
+    votes.answer_standards(rosa, cleaning, {s.value: ("yes", "") for s in Standard})
+    votes.set_vote_rules(rosa, cleaning, quorum_percent=25, majority="simple")
+    votes.open_consultation(rosa, cleaning, 28)
+    cleaning.consultation_from = utcnow() - timedelta(days=30)  # demo only, as above
+    votes.open_voting(rosa, cleaning, utcnow() + timedelta(days=14))
+    # eleven of twelve have voted: the page says "at least 10", not a running count
+    for n, name in enumerate(["Jamal Hussain", *RIVERSIDE_RESIDENTS]):
+        voter = _user(NEIGHBOURS[0][0]) if n == 0 else _user(_demo_email(name))
+        votes.cast_vote(voter, cleaning, "against" if n % 3 else "for")
     return True
 
 
@@ -653,27 +735,51 @@ def _consultations() -> bool:
         (NEIGHBOURS[3][0], "1", "4", "Fortnightly is fine if recycling is weekly."),
         (ORGANISER[0], "0", "2", "Flats need more bins, not fewer collections."),
     ]
+    more = [
+        ("0", "2", "I live at 22 Cardigan Road and my bin was left out for a week in May."),
+        ("0", "3", "Weekly, please: the bags split in summer."),
+        ("1", "4", ""),
+        ("0", "1", "The driver on our round, Dave, throws the bins about."),
+        ("0", "3", "Keep it weekly and collect the food waste too."),
+        ("1", "5", "Fortnightly would be fine with a bigger bin."),
+    ]
+    answers += [
+        (_demo_email(name), *rest) for name, rest in zip(NORTHGATE_RESIDENTS, more, strict=False)
+    ]
     for email, often, rate, text in answers:
         consult.save_response(
             _user(email), bins, {how_often.id: often, rating.id: rate, other.id: text}, submit=True
         )
     consult.close_consultation(rosa, bins)
-    _, results, _ = consult.analyse(bins)
     themes = {
         "Missed twice": ["Missed collections"],
+        "I live at": ["Missed collections"],
         "Foxes": ["Foxes and split bags"],
+        "Weekly, please": ["Foxes and split bags"],
         "Food waste": ["Weekly food waste"],
-        "Fortnightly is fine": ["Weekly recycling"],
+        "Keep it weekly": ["Weekly food waste"],
+        "Fortnightly": ["Weekly recycling"],
         "Flats need": ["Bins for flats"],
+        "The driver": ["Crews"],
     }
-    for answer_id, text, _ in results[2].texts:
+    # the moderator's redaction review: free text is published only once cleared
+    redactions = {
+        "I live at": "[Address removed] My bin was left out for a week in May.",
+    }
+    for item in consult.review_queue(rosa, bins):
         for start, names in themes.items():
-            if text.startswith(start):
-                consult.tag_answer(rosa, answer_id, names)
+            if item.text.startswith(start):
+                consult.tag_answer(rosa, item.answer_id, names)
+        if item.text.startswith("The driver"):  # names a member of staff
+            consult.review_free_text(rosa, bins, item.answer_id, "withhold")
+        elif redacted := next((r for k, r in redactions.items() if item.text.startswith(k)), ""):
+            consult.review_free_text(rosa, bins, item.answer_id, "redact", redacted)
+        else:
+            consult.review_free_text(rosa, bins, item.answer_id, "publish")
     consult.publish_reply(
         rosa,
         bins,
-        "**What we heard.** Four in six of you want general waste collected weekly; many "
+        "**What we heard.** Eight in twelve of you want general waste collected weekly; many "
         "reported missed collections and problems with foxes and with bins for flats.\n\n"
         "**What we will do.** General waste stays weekly in the new contract. The contract will "
         "publish missed-collection figures every month, and we will add communal bins for "

@@ -100,6 +100,7 @@ _ACTIONS: dict[str, Visibility] = {
     "consultation:close": NAMED,
     "consultation:reply": NAMED,
     "consultation:tag": NAMED,
+    "consultation:free_text_review": NAMED,  # a moderator; never the answer's own words
     "consultation:respond": PRIVATE,
     "consultation:response_save": PRIVATE,
     "consultation:response_change": PRIVATE,

@@ -271,8 +271,18 @@ def export_round(round_: BudgetRound) -> PbFile:
         .where(Ballot.round_id == round_.id)
         .order_by(Ballot.id)
         .options(selectinload(Ballot.entries))
-    )
-    for n, ballot in enumerate(ballots, start=1):
+    ).all()
+
+    def published_order(ballot: Ballot) -> tuple:
+        """An imported ballot keeps its file's place; one cast here goes by its contents,
+        since the order of casting, set against the log's times, could name its voter."""
+        if "voter_id" in (ballot.extra or {}):
+            return (0, ballot.id, (), ())
+        entries = sorted(ballot.entries, key=lambda e: e.rank)
+        chosen = tuple(external[e.project_id] for e in entries)
+        return (1, 0, chosen, tuple(e.points for e in entries))
+
+    for n, ballot in enumerate(sorted(ballots, key=published_order), start=1):
         fields = dict(ballot.extra or {})
         voter_id = fields.pop("voter_id", str(n))
         as_written = fields.pop(FILE_VOTE, None)

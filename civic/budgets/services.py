@@ -14,7 +14,7 @@ import rfc8785
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from civic import audit, ballot_box
+from civic import audit, ballot_box, privacy
 from civic.accounts.models import Area, Group, GroupRole, User, utcnow
 from civic.budgets import ballots as ballot_rules
 from civic.budgets.ballots import MINOR_PER_UNIT, BallotRules, money
@@ -223,6 +223,13 @@ def advance_phase(
         pending = [p for p in round_.projects if p.status is ProjectStatus.SUBMITTED]
         if to is Phase.VOTING and pending:
             raise Conflict(f"{len(pending)} projects still await review.")
+    if to is Phase.VOTING:
+        # who can vote in a round, a group's too, is every eligible resident of its area
+        privacy.require_electorate(
+            privacy.area_electorate(round_.area_id),
+            "voting in this round",
+            f"residents of {round_.area.name}",
+        )
     previous = round_.phase
     round_.phase = to
     audit.release_pending(round_)  # every ballot is in the log before voting ends
@@ -495,6 +502,33 @@ def ballot_count(round_: BudgetRound) -> tuple[int, int]:
     ).all()
     counts = {paper: n for paper, n in rows}
     return sum(counts.values()), counts.get(True, 0)
+
+
+def public_ballot_count(round_: BudgetRound) -> dict[str, object]:
+    """What anyone may know of how many ballots were cast: exact once the results are
+    frozen, before that a band (`privacy.turnout_band`), so the count does not tick up by
+    one right after a named act. {"exact": n or None, "paper": n or None, "words": str}."""
+    result = db.session.get(RoundResult, round_.id)
+    if result is not None:
+        exact = result.ballots
+        return {"exact": exact, "paper": result.paper_ballots, "words": str(exact)}
+    if round_.phase in (Phase.IDEAS, Phase.REVIEW):  # nobody can have voted yet
+        return {"exact": 0, "paper": 0, "words": "0"}
+    total, _ = ballot_count(round_)
+    return {"exact": None, "paper": None, "words": privacy.turnout_band(total)[1]}
+
+
+def ballots_withheld(round_: BudgetRound) -> str | None:
+    """Why the round's ballots may not be published one by one (None: they may be).
+
+    Ballots come out with the frozen results, and only when at least MIN_ELECTORATE were
+    cast: with three ballots, anyone who knows two voters' choices knows the third's."""
+    result = db.session.get(RoundResult, round_.id)
+    if result is None:
+        return "Ballots are published with the results, when voting closes."
+    if not privacy.publishable(result.ballots):
+        return privacy.withheld_reason(result.ballots)
+    return None
 
 
 def anonymised_ballots(round_: BudgetRound) -> list[dict]:

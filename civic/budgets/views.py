@@ -153,7 +153,7 @@ def _round_page(
     error: str | None = None,
     confirm_error: str | None = None,
 ) -> Any:
-    total, paper = services.ballot_count(round_)
+    total, paper = services.ballot_count(round_)  # exact: for the managers' column only
     order = list(Phase)
     due = services.due_phase(round_)
     return render(
@@ -164,6 +164,7 @@ def _round_page(
         Phase=Phase,
         ballots=total,
         paper_ballots=paper,
+        public_ballots=services.public_ballot_count(round_),
         due=due,
         # phases never move back: only a later phase that is due is worth mentioning
         due_later=order.index(due) > order.index(round_.phase),
@@ -406,6 +407,7 @@ def results(slug: str) -> Any:
         projects=ordered,
         chart=charts.results_bars(ordered, round_.currency),
         rule_name=services.RULE_NAMES[result.rule],
+        ballots_withheld=services.ballots_withheld(round_),
     )
 
 
@@ -486,7 +488,10 @@ def results_csv(slug: str) -> Any:
 @bp.get("/<slug>/ballots.json")
 def ballots_json(slug: str) -> Any:
     round_ = services.get_round(slug)
-    _result(round_)  # ballots are published with the results, not while voting runs
+    # published with the results, and only when enough were cast: otherwise 404, saying why
+    if reason := services.ballots_withheld(round_):
+        body = json.dumps({"error": "Not published", "message": reason, "status": 404})
+        return Response(body, status=404, mimetype="application/json")
     body = json.dumps(services.anonymised_ballots(round_), indent=1)
     return Response(body, mimetype="application/json")
 
@@ -494,7 +499,8 @@ def ballots_json(slug: str) -> Any:
 @bp.get("/<slug>/ballots.csv")
 def ballots_csv(slug: str) -> Any:
     round_ = services.get_round(slug)
-    _result(round_)
+    if reason := services.ballots_withheld(round_):
+        raise NotFound(reason)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["ballot", "projects", "points", "paper"])

@@ -179,3 +179,41 @@ class AnswerTheme(db.Model):
     theme_id: Mapped[int] = mapped_column(
         ForeignKey("consultation_theme.id"), nullable=False, index=True
     )
+
+
+class ReviewDecision(enum.StrEnum):
+    PUBLISH = "publish"  # as written
+    REDACT = "redact"  # the moderator's redacted text instead
+    WITHHOLD = "withhold"  # never published
+
+    @property
+    def label(self) -> str:
+        return {
+            "publish": "Publish as written",
+            "redact": "Publish with the changes below",
+            "withhold": "Do not publish",
+        }[self.value]
+
+
+class FreeTextReview(db.Model):
+    """A moderator's redaction review of one free-text answer: only reviewed answers are
+    published, apart from the rest of their response, so a distinctive phrase cannot unmask
+    the response's other answers. The original text stays in `Answer`; a redacted version
+    is kept here."""
+
+    __tablename__ = "consultation_text_review"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation_answer.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation.id"), nullable=False, index=True
+    )
+    question_id: Mapped[int] = mapped_column(ForeignKey("consultation_question.id"), nullable=False)
+    decision: Mapped[ReviewDecision] = mapped_column(
+        string_enum(ReviewDecision, "review_decision"), nullable=False
+    )
+    redacted_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    reviewed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -4,6 +4,7 @@ validation, write and audit entry in each function."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from civic import audit
+from civic import audit, privacy
 from civic.accounts.models import Area, User, utcnow
 from civic.clock import aware
 from civic.consultations.models import (
@@ -24,9 +25,11 @@ from civic.consultations.models import (
     Audience,
     Consultation,
     ConsultationState,
+    FreeTextReview,
     Question,
     QuestionKind,
     Response,
+    ReviewDecision,
     Theme,
 )
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -276,11 +279,44 @@ def open_consultation(actor: User | None, consultation: Consultation) -> None:
             "consultation cannot open. Create a new consultation with a closing date in the "
             "future."
         )
+    eligible, who = electorate(consultation)
+    privacy.require_electorate(eligible, "the consultation", who)
     consultation.state = ConsultationState.OPEN
     audit.record(
         moderator, "consultation:open", consultation, {"questions": len(consultation.questions)}
     )
     db.session.flush()
+
+
+def electorate(consultation: Consultation) -> tuple[int, str]:
+    """(how many people can respond, who they are): the area's eligible residents, or
+    everyone signed in for an 'anyone signed in' consultation."""
+    if consultation.audience is Audience.SIGNED_IN:
+        return privacy.signed_in_electorate(), "everyone with an account"
+    area = consultation.area
+    return privacy.area_electorate(area.id), f"residents of {area.name}"
+
+
+def is_closed(consultation: Consultation) -> bool:
+    return consultation.state in (ConsultationState.CLOSED, ConsultationState.RESPONDED)
+
+
+def public_response_count(consultation: Consultation) -> str:
+    """Submitted responses as anyone may see them: exact once closed, a band before."""
+    count = response_count(consultation, submitted_only=True)
+    return str(count) if is_closed(consultation) else privacy.turnout_band(count)[1]
+
+
+def answers_withheld(consultation: Consultation) -> str | None:
+    """Why answer-level figures (per-option counts, one row per response, free text) are
+    not published, or None when they may be: after the close, from at least
+    MIN_ELECTORATE submitted responses, so that no one's answers can be picked out."""
+    if not is_closed(consultation):
+        return "Results are published when the consultation closes."
+    count = response_count(consultation, submitted_only=True)
+    if not privacy.publishable(count):
+        return privacy.withheld_reason(count, "responses", "submitted")
+    return None
 
 
 def accepting(consultation: Consultation, now: datetime | None = None) -> bool:
@@ -545,9 +581,6 @@ class QuestionResult:
     counts: list[int] = field(default_factory=list)  # per option (choices) or per 1..5 (scale)
     rank_points: list[int] = field(default_factory=list)  # ranking: Borda points per option
     average: Fraction | None = None
-    texts: list[tuple[int, str, list[str]]] = field(
-        default_factory=list
-    )  # (answer id, text, themes)
 
     def percent(self, count: int) -> str:
         return f"{100 * count / self.answered:.0f}%" if self.answered else "0%"
@@ -557,7 +590,8 @@ def analyse(
     consultation: Consultation,
 ) -> tuple[int, list[QuestionResult], list[tuple[Theme, int]]]:
     """Everything the analysis page shows, in a fixed number of queries however many
-    responses there are (counts are GROUP BYs; free text is a sample per question)."""
+    responses there are (counts are GROUP BYs). Free text is not here: it is published
+    apart, after review (`published_free_text`)."""
     questions = list(consultation.questions)
     results = {q.id: QuestionResult(q) for q in questions}
     for q in questions:
@@ -601,35 +635,6 @@ def analyse(
             result.average = Fraction(
                 sum((n + 1) * c for n, c in enumerate(result.counts)), sum(result.counts)
             )
-    text_ids = [q.id for q in questions if q.kind is QuestionKind.FREE_TEXT]
-    if text_ids:
-        numbered = (
-            select(
-                Answer.id,
-                func.row_number()
-                .over(partition_by=Answer.question_id, order_by=Answer.id)
-                .label("n"),
-            )
-            .where(Answer.question_id.in_(text_ids), Answer.response_id.in_(submitted))
-            .subquery()
-        )
-        sample = db.session.execute(
-            select(Answer.id, Answer.question_id, Answer.text)
-            .join(numbered, numbered.c.id == Answer.id)
-            .where(numbered.c.n <= FREE_TEXT_SHOWN)
-            .order_by(Answer.id)
-        ).all()
-        tags: dict[int, list[str]] = defaultdict(list)
-        if sample:
-            for answer_id, name in db.session.execute(
-                select(AnswerTheme.answer_id, Theme.name)
-                .join(Theme, Theme.id == AnswerTheme.theme_id)
-                .where(AnswerTheme.answer_id.in_([a for a, _, _ in sample]))
-                .order_by(Theme.name)
-            ):
-                tags[answer_id].append(name)
-        for answer_id, question_id, text in sample:
-            results[question_id].texts.append((answer_id, text, tags[answer_id]))
     themes = db.session.execute(
         select(Theme, func.count(AnswerTheme.id))
         .outerjoin(AnswerTheme, AnswerTheme.theme_id == Theme.id)
@@ -641,8 +646,9 @@ def analyse(
 
 
 def can_see_analysis(user: User | None, consultation: Consultation) -> bool:
-    closed = consultation.state in (ConsultationState.CLOSED, ConsultationState.RESPONDED)
-    return closed or bool(user and user.is_authenticated and user.is_moderator)
+    """After the close, for everyone; before it, for no one, moderators included: running
+    per-option counts, watched after someone's named comment, tell how they answered."""
+    return is_closed(consultation)
 
 
 def tag_answer(actor: User | None, answer_id: int, theme_names: list[str]) -> None:
@@ -682,40 +688,195 @@ def tag_answer(actor: User | None, answer_id: int, theme_names: list[str]) -> No
 
 
 def responses_csv(consultation: Consultation) -> str:
-    """Every submitted response, one row each, with no names or emails."""
-    questions = list(consultation.questions)
-    rows: dict[int, dict[int, str]] = defaultdict(dict)
+    """Every submitted response's structured answers, one row each, with no names, no
+    free text (published apart, after review, so a phrase cannot unmask a row) and in an
+    order set by the answers, not by when they came in. Callers check `answers_withheld`."""
+    questions = [q for q in consultation.questions if q.kind is not QuestionKind.FREE_TEXT]
+    by_id = {q.id: q for q in questions}
+    submitted = select(Response.id).where(
+        Response.consultation_id == consultation.id, Response.submitted_at.is_not(None)
+    )
+    rows: dict[int, dict[int, str]] = {r: {} for r in db.session.scalars(submitted)}
     answers = db.session.execute(
-        select(Answer.id, Answer.response_id, Answer.question_id, Answer.text, Answer.scale)
-        .join(Response, Response.id == Answer.response_id)
-        .where(Response.consultation_id == consultation.id, Response.submitted_at.is_not(None))
+        select(Answer.id, Answer.response_id, Answer.question_id, Answer.scale).where(
+            Answer.response_id.in_(submitted), Answer.question_id.in_(list(by_id))
+        )
     ).all()
     choice_map: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for answer_id, option, rank in db.session.execute(
         select(AnswerChoice.answer_id, AnswerChoice.option, AnswerChoice.rank)
         .join(Answer, Answer.id == AnswerChoice.answer_id)
-        .join(Response, Response.id == Answer.response_id)
-        .where(Response.consultation_id == consultation.id, Response.submitted_at.is_not(None))
+        .where(Answer.response_id.in_(submitted))
     ):
         choice_map[answer_id].append((rank, option))
-    by_id = {q.id: q for q in questions}
-    for answer_id, response_id, question_id, text, scale in answers:
+    for answer_id, response_id, question_id, scale in answers:
         question = by_id[question_id]
         if scale is not None:
             value = str(scale)
-        elif text:
-            value = text
         else:
             value = " | ".join(question.options[o] for _, o in sorted(choice_map[answer_id]))
         rows[response_id][question_id] = value
-    submitted = db.session.scalars(
-        select(Response.id)
-        .where(Response.consultation_id == consultation.id, Response.submitted_at.is_not(None))
-        .order_by(Response.id)
-    ).all()
+    lines = sorted([rows[r].get(q.id, "") for q in questions] for r in rows)
+    numbers = {q.id: n for n, q in enumerate(consultation.questions, start=1)}
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["response", *[f"Q{n}: {q.text}" for n, q in enumerate(questions, start=1)]])
-    for number, response_id in enumerate(submitted, start=1):
-        writer.writerow([number, *[rows[response_id].get(q.id, "") for q in questions]])
+    writer.writerow(["response", *[f"Q{numbers[q.id]}: {q.text}" for q in questions]])
+    for number, line in enumerate(lines, start=1):
+        writer.writerow([number, *line])
     return buffer.getvalue()
+
+
+# --- free text: a moderator's redaction review, then published apart ---------------------
+
+
+@dataclass
+class QueueItem:
+    """One free-text answer as moderators review it."""
+
+    answer_id: int
+    question: Question
+    text: str
+    review: FreeTextReview | None
+    themes: list[str]
+
+
+def review_queue(actor: User | None, consultation: Consultation) -> list[QueueItem]:
+    """Every free-text answer of a submitted response, those not yet reviewed first."""
+    require_moderator(actor)
+    questions = {q.id: q for q in consultation.questions if q.kind is QuestionKind.FREE_TEXT}
+    if not questions:
+        return []
+    rows = db.session.execute(
+        select(Answer.id, Answer.question_id, Answer.text, FreeTextReview)
+        .join(Response, Response.id == Answer.response_id)
+        .outerjoin(FreeTextReview, FreeTextReview.answer_id == Answer.id)
+        .where(
+            Response.consultation_id == consultation.id,
+            Response.submitted_at.is_not(None),
+            Answer.question_id.in_(list(questions)),
+            Answer.text != "",
+        )
+        .order_by(Answer.id)
+    ).all()
+    tags: dict[int, list[str]] = defaultdict(list)
+    for answer_id, name in db.session.execute(
+        select(AnswerTheme.answer_id, Theme.name)
+        .join(Theme, Theme.id == AnswerTheme.theme_id)
+        .where(Theme.consultation_id == consultation.id)
+        .order_by(Theme.name)
+    ):
+        tags[answer_id].append(name)
+    items = [
+        QueueItem(answer_id, questions[question_id], text, review, tags[answer_id])
+        for answer_id, question_id, text, review in rows
+    ]
+    items.sort(key=lambda i: (i.review is not None, i.question.position, i.answer_id))
+    return items
+
+
+def review_free_text(
+    actor: User | None,
+    consultation: Consultation,
+    answer_id: int,
+    decision: str,
+    redacted_text: str = "",
+) -> FreeTextReview:
+    """Publish a free-text answer as written, publish a redacted version, or withhold it.
+
+    Only after the close (the answers are final). The audit entry says what was decided and
+    fingerprints the published words; it never holds the original text, which may be the
+    very thing withheld."""
+    moderator = require_moderator(actor)
+    if not is_closed(consultation):
+        raise Conflict("Free-text answers are reviewed once the consultation has closed.")
+    row = db.session.execute(
+        select(Answer, Question)
+        .join(Question, Question.id == Answer.question_id)
+        .join(Response, Response.id == Answer.response_id)
+        .where(
+            Answer.id == answer_id,
+            Response.consultation_id == consultation.id,
+            Response.submitted_at.is_not(None),
+            Question.kind == QuestionKind.FREE_TEXT,
+        )
+    ).first()
+    if row is None:
+        raise NotFound("That free-text answer is not part of this consultation.")
+    answer, question = row
+    field_name = f"answer-{answer_id}"
+    try:
+        chosen = ReviewDecision(decision)
+    except ValueError:
+        raise ValidationFailed(
+            {f"{field_name}-decision": "Choose whether to publish, redact or withhold it"}
+        ) from None
+    redacted = redacted_text.strip()
+    if chosen is ReviewDecision.REDACT:
+        if not redacted:
+            raise ValidationFailed({f"{field_name}-text": "Write the text to publish"})
+        if len(redacted) > MAX_TEXT:
+            raise ValidationFailed(
+                {f"{field_name}-text": f"The text can be at most {MAX_TEXT:,} characters"}
+            )
+        if redacted == answer.text.strip():
+            raise ValidationFailed(
+                {
+                    f"{field_name}-text": "The text is unchanged: remove what could identify "
+                    "someone, or choose to publish it as written"
+                }
+            )
+    else:
+        redacted = ""
+    review = db.session.scalar(select(FreeTextReview).where(FreeTextReview.answer_id == answer.id))
+    if review is None:
+        review = FreeTextReview(
+            answer_id=answer.id, consultation_id=consultation.id, question_id=question.id
+        )
+        db.session.add(review)
+    review.decision = chosen
+    review.redacted_text = redacted
+    review.reviewed_by_id = moderator.id
+    review.reviewed_at = utcnow()
+    db.session.flush()
+    published = {
+        ReviewDecision.PUBLISH: answer.text,
+        ReviewDecision.REDACT: redacted,
+        ReviewDecision.WITHHOLD: None,
+    }[chosen]
+    audit.record(
+        moderator,
+        "consultation:free_text_review",
+        consultation,
+        {
+            "review": review.id,
+            "question": question.position,
+            "decision": chosen.value,
+            "published_sha256": hashlib.sha256(published.encode()).hexdigest()
+            if published is not None
+            else None,
+        },
+    )
+    return review
+
+
+def published_free_text(consultation: Consultation) -> list[tuple[Question, list[str]]]:
+    """Each free-text question with the answers a moderator has cleared (as written or
+    redacted), in alphabetical order: not the order they came in, and with nothing that
+    joins an answer to the rest of its response. Callers check `answers_withheld`."""
+    questions = [q for q in consultation.questions if q.kind is QuestionKind.FREE_TEXT]
+    texts: dict[int, list[str]] = defaultdict(list)
+    for question_id, decision, original, redacted in db.session.execute(
+        select(
+            FreeTextReview.question_id,
+            FreeTextReview.decision,
+            Answer.text,
+            FreeTextReview.redacted_text,
+        )
+        .join(Answer, Answer.id == FreeTextReview.answer_id)
+        .where(
+            FreeTextReview.consultation_id == consultation.id,
+            FreeTextReview.decision != ReviewDecision.WITHHOLD,
+        )
+    ):
+        texts[question_id].append(redacted if decision is ReviewDecision.REDACT else original)
+    return [(q, sorted(texts[q.id], key=lambda t: (t.casefold(), t))) for q in questions]

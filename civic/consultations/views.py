@@ -19,6 +19,7 @@ from civic.consultations.models import (
     ConsultationState,
     Question,
     QuestionKind,
+    ReviewDecision,
 )
 from civic.discussions import subjects
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -114,7 +115,8 @@ def detail(consultation_id: int) -> Any:
         if current_user.is_authenticated
         else None,
         show_analysis=services.can_see_analysis(current_user, consultation),
-        responses=services.response_count(consultation, submitted_only=True),
+        # exact once closed; before that a band, so it does not tick up after a named act
+        responses=services.public_response_count(consultation),
     )
 
 
@@ -131,6 +133,7 @@ def _builder(
         consultation=consultation,
         form=form,
         locked=services.questions_locked(consultation),
+        submitted=services.response_count(consultation, submitted_only=True),
         reply_form=extra.pop("reply_form", None)
         or ReplyForm(prefix="reply", data={"reply": consultation.reply_source}),
         **extra,
@@ -385,24 +388,87 @@ def analysis(consultation_id: int) -> Any:
         total=total,
         results=results,
         themes=themes,
+        withheld=services.answers_withheld(consultation),
+    )
+
+
+@bp.get("/<int:consultation_id>/free-text")
+def free_text(consultation_id: int) -> Any:
+    """What people wrote, as cleared by a moderator, apart from their other answers."""
+    consultation = _analysable(consultation_id)
+    withheld = services.answers_withheld(consultation)
+    return render(
+        "consultations/free_text.html",
+        consultation=consultation,
+        withheld=withheld,
+        questions=[] if withheld else services.published_free_text(consultation),
+    )
+
+
+REVIEW_PAGE = 100  # answers on the review page at once, those still to review first
+
+
+def _review_page(consultation: Consultation, status: int = 200, **extra: Any) -> Any:
+    return render(
+        "consultations/review.html",
+        status=status,
+        consultation=consultation,
+        items=services.review_queue(current_user, consultation),
+        shown=REVIEW_PAGE,
+        decisions=list(ReviewDecision),
+        errors=extra.pop("errors", {}),
+        typed=extra.pop("typed", {}),
+        **extra,
+    )
+
+
+@bp.get("/<int:consultation_id>/free-text/review")
+@login_required
+def review(consultation_id: int) -> Any:
+    require_moderator(current_user)
+    consultation = services.get_consultation(consultation_id)
+    if not services.is_closed(consultation):
+        raise Conflict("Free-text answers are reviewed once the consultation has closed.")
+    return _review_page(consultation)
+
+
+@bp.post("/<int:consultation_id>/free-text/<int:answer_id>/review")
+@login_required
+def review_answer(consultation_id: int, answer_id: int) -> Any:
+    require_moderator(current_user)
+    consultation = services.get_consultation(consultation_id)
+    check_csrf()
+    decision = request.form.get("decision", "")
+    text = (request.form.get("text") or "")[: services.MAX_TEXT + 1]
+    try:
+        services.review_free_text(current_user, consultation, answer_id, decision, text)
+    except ValidationFailed as failure:
+        typed = {answer_id: {"decision": decision, "text": text}}
+        return _review_page(consultation, 422, errors=failure.errors, typed=typed)
+    flash("Review saved.", "success")
+    return redirect(
+        url_for("consultations.review", consultation_id=consultation.id) + f"#answer-{answer_id}"
     )
 
 
 @bp.post("/<int:consultation_id>/answers/<int:answer_id>/themes")
 @login_required
 def tag(consultation_id: int, answer_id: int) -> Any:
+    require_moderator(current_user)
     consultation = services.get_consultation(consultation_id)
     check_csrf()
     names = (request.form.get("themes") or "").split(",")
     services.tag_answer(current_user, answer_id, names)
     return redirect(
-        url_for("consultations.analysis", consultation_id=consultation.id) + f"#answer-{answer_id}"
+        url_for("consultations.review", consultation_id=consultation.id) + f"#answer-{answer_id}"
     )
 
 
 @bp.get("/<int:consultation_id>/responses.csv")
 def responses_csv(consultation_id: int) -> Any:
     consultation = _analysable(consultation_id)
+    if reason := services.answers_withheld(consultation):
+        raise NotFound(reason)
     response = Response(services.responses_csv(consultation), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="consultation-{consultation.id}-responses.csv"'
@@ -414,6 +480,18 @@ def responses_csv(consultation_id: int) -> Any:
 def results_json(consultation_id: int) -> Any:
     consultation = _analysable(consultation_id)
     total, results, themes = services.analyse(consultation)
+    if reason := services.answers_withheld(consultation):
+        # too few responses to publish how they answered: the count and the reply only
+        return jsonify(
+            id=consultation.id,
+            title=consultation.title,
+            state=consultation.state.value,
+            responses=total,
+            withheld=reason,
+            questions=None,
+            themes=None,
+            reply=consultation.reply_source or None,
+        )
     return jsonify(
         id=consultation.id,
         title=consultation.title,
@@ -450,5 +528,8 @@ def results_json(consultation_id: int) -> Any:
             for r in results
         ],
         themes=[{"name": t.name, "answers": n} for t, n in themes],
+        free_text=url_for(
+            "consultations.free_text", consultation_id=consultation.id, _external=True
+        ),
         reply=consultation.reply_source or None,
     )

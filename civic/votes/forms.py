@@ -173,9 +173,6 @@ class VoteRulesForm(FlaskForm):
         default="simple",
         widget=GovRadioInput(),
     )
-    hide_tally = BooleanField(
-        "Hide the running tally until the vote closes", default=True, widget=GovCheckboxInput()
-    )
     submit = SubmitField("Fix the vote rules", widget=GovSubmitInput())
 
 

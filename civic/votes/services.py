@@ -10,8 +10,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from civic import audit, ballot_box
-from civic.accounts.models import Area, Eligibility, User, utcnow
+from civic import audit, ballot_box, privacy
+from civic.accounts.models import Area, User, utcnow
 from civic.clock import aware
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
@@ -250,9 +250,18 @@ def missing_for_consultation(proposal: Proposal) -> list[str]:
 
 
 def set_vote_rules(
-    actor: User | None, proposal: Proposal, *, quorum_percent: int, majority: str, hide_tally: bool
+    actor: User | None,
+    proposal: Proposal,
+    *,
+    quorum_percent: int,
+    majority: str,
+    hide_tally: bool = True,
 ) -> None:
-    """Quorum and majority are fixed before voting opens and can never change after."""
+    """Quorum and majority are fixed before voting opens and can never change after.
+
+    `hide_tally` can no longer be switched off: every vote is a secret ballot, and a running
+    per-choice tally lets anyone who watches it tell how a person voted (the count moves
+    right after their named comment). The argument stays so a caller passing True works."""
     moderator = require_moderator(actor)
     if proposal.state not in (ProposalState.DRAFT, ProposalState.CONSULTATION):
         raise Conflict(
@@ -263,16 +272,18 @@ def set_vote_rules(
         errors["quorum_percent"] = "The quorum is a percentage between 0 and 100"
     if majority not in rules.MAJORITIES:
         errors["majority"] = "Choose simple or two-thirds majority"
+    if not hide_tally:
+        errors["hide_tally"] = "The running tally of a secret vote is never shown before it closes"
     if errors:
         raise ValidationFailed(errors)
     proposal.quorum_percent = quorum_percent
     proposal.majority = majority
-    proposal.hide_tally = hide_tally
+    proposal.hide_tally = True
     audit.record(
         moderator,
         "proposal:vote_rules",
         proposal,
-        {"quorum_percent": quorum_percent, "majority": majority, "hide_tally": hide_tally},
+        {"quorum_percent": quorum_percent, "majority": majority, "hide_tally": True},
     )
     db.session.flush()
 
@@ -329,6 +340,8 @@ def open_voting(actor: User | None, proposal: Proposal, closes_at: datetime) -> 
         raise Conflict("Set the quorum and the majority rule before voting opens.")
     if aware(closes_at) <= now:
         raise ValidationFailed({"closes_at": "The vote must close in the future"})
+    eligible = eligible_count(proposal)
+    privacy.require_electorate(eligible, "the vote", f"residents of {proposal.area.name}")
     proposal.state = ProposalState.VOTING
     proposal.voting_from = now
     proposal.voting_until = closes_at
@@ -340,7 +353,7 @@ def open_voting(actor: User | None, proposal: Proposal, closes_at: datetime) -> 
             "closes": closes_at.isoformat(),
             "quorum_percent": proposal.quorum_percent,
             "majority": proposal.majority,
-            "eligible": eligible_count(proposal),
+            "eligible": eligible,
         },
     )
     db.session.flush()
@@ -356,13 +369,34 @@ def voting_open(proposal: Proposal, now: datetime | None = None) -> bool:
 
 
 def eligible_count(proposal: Proposal) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Eligibility).where(Eligibility.area_id == proposal.area_id)
-    )
+    """Residents of the area with an active account: who can vote, so the quorum's base."""
+    return privacy.area_electorate(proposal.area_id)
+
+
+def is_counted(proposal: Proposal) -> bool:
+    """Closed and counted: only then are per-choice figures of a secret vote public."""
+    return proposal.state in (ProposalState.CLOSED, ProposalState.DECIDED)
+
+
+def public_turnout(proposal: Proposal) -> dict[str, Any]:
+    """What anyone may know of the turnout: exact once counted; before that only a band
+    (`privacy.turnout_band`), so the figure does not tick up by one after a named act.
+
+    {"cast": exact or None, "at_least": lower bound, "words": "at least 20", "eligible": n,
+     "rough": whether the figure is a band}
+    """
+    cast, eligible = turnout(proposal)
+    if is_counted(proposal):
+        exact = {"cast": cast, "at_least": cast, "words": str(cast), "rough": False}
+        return exact | {"eligible": eligible}
+    floor, words = privacy.turnout_band(cast)
+    rough = privacy.min_electorate() > 1
+    return {"cast": None, "at_least": floor, "words": words, "eligible": eligible, "rough": rough}
 
 
 def turnout(proposal: Proposal) -> tuple[int, int]:
-    """(votes cast, eligible residents) now, or as frozen at close."""
+    """(votes cast, eligible residents) now, or as frozen at close. Exact: for moderators
+    and the count; pages for everyone use `public_turnout`."""
     if proposal.state in (ProposalState.CLOSED, ProposalState.DECIDED):
         return (proposal.votes_for or 0) + (
             proposal.votes_against or 0
@@ -374,6 +408,8 @@ def turnout(proposal: Proposal) -> tuple[int, int]:
 
 
 def tally(proposal: Proposal) -> tuple[int, int]:
+    """(for, against) among the cast votes: only for the count at close. Never show it
+    while voting runs (see `public_turnout` for what may be shown)."""
     rows = dict(
         db.session.execute(
             select(VoteCast.choice, func.count())

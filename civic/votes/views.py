@@ -123,13 +123,10 @@ def new() -> Any:
 
 def _detail_context(proposal: Proposal) -> dict[str, Any]:
     cast, eligible = services.turnout(proposal)
-    show_tally = (
-        proposal.state in (ProposalState.CLOSED, ProposalState.DECIDED) or not proposal.hide_tally
-    )
+    # a secret vote: per-choice figures only once it is counted, never a running tally
+    show_tally = services.is_counted(proposal)
     votes_for, votes_against = (
-        (proposal.votes_for, proposal.votes_against)
-        if proposal.state in (ProposalState.CLOSED, ProposalState.DECIDED)
-        else services.tally(proposal)
+        (proposal.votes_for, proposal.votes_against) if show_tally else (None, None)
     )
     standards_ok = rules.standards_met(proposal.answers)
     return {
@@ -139,8 +136,9 @@ def _detail_context(proposal: Proposal) -> dict[str, Any]:
             (s, next((a for a in proposal.standards if a.standard is s), None)) for s in Standard
         ],
         "answers": ANSWERS,
-        "cast": cast,
+        "cast": cast,  # exact: the result once counted, and moderators' manage page
         "eligible": eligible,
+        "public_turnout": services.public_turnout(proposal),
         "show_tally": show_tally,
         "votes_for": votes_for,
         "votes_against": votes_against,
@@ -403,7 +401,6 @@ def _save_rules(proposal: Proposal, forms: dict[str, Any]) -> Any:
         proposal,
         quorum_percent=form.quorum_percent.data,
         majority=form.majority.data,
-        hide_tally=bool(form.hide_tally.data),
     )
     return _done(proposal, "Quorum and majority rule saved.")
 
@@ -505,7 +502,12 @@ def _as_json(proposal: Proposal) -> dict[str, Any]:
             "majority": proposal.majority,
             "opens": proposal.voting_from.isoformat() if proposal.voting_from else None,
             "closes": proposal.voting_until.isoformat() if proposal.voting_until else None,
-            "turnout": {"cast": context["cast"], "eligible": context["eligible"]},
+            # before the close: a band ("at_least"), never an exact running count
+            "turnout": {
+                "cast": context["public_turnout"]["cast"],
+                "at_least": context["public_turnout"]["at_least"],
+                "eligible": context["eligible"],
+            },
             "for": context["votes_for"] if context["show_tally"] else None,
             "against": context["votes_against"] if context["show_tally"] else None,
             "outcome": proposal.outcome if closed else None,

@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0009_sessions"
-down_revision = "0006_audit_private_batches"
+down_revision = "0008_privacy"
 branch_labels = None
 depends_on = None
 

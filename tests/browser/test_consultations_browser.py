@@ -354,11 +354,33 @@ def test_the_published_response_and_the_analysis(
     for n, option in enumerate(when_options):
         row = counts.locator("tbody tr").filter(has=public.get_by_role("rowheader", name=option))
         expect(row.get_by_role("cell").first).to_have_text(str(chosen.count(str(n))))
-    expect(public.get_by_text(CLOSED_RESPONSES[VOTER][3])).to_be_visible()
+    # free text is not beside the counts: it is published apart, once a moderator clears it
+    written = CLOSED_RESPONSES[VOTER][3]
+    expect(public.get_by_text(written)).to_have_count(0)
     assert_accessible(public, "the analysis")
 
-    # The moderator says what the council heard and will do; it must not be empty.
+    # The moderator reviews the free-text answers; only cleared ones are published.
     moderator = open_page(MODERATOR)
+    moderator.goto(f"{detail}/free-text/review")
+    expect(moderator.get_by_role("heading", level=1)).to_have_text("Review free-text answers")
+    answer = moderator.locator("section.civic-answer").filter(has_text=written)
+    answer.get_by_role("button", name="Save review of this answer").click()
+    expect(moderator).to_have_title(re.compile(r"^Error: "))
+    assert list(error_summary_targets(moderator)) == [
+        "Choose whether to publish, redact or withhold it"
+    ]
+    assert_accessible(moderator, "the free-text review with an error")
+    answer = moderator.locator("section.civic-answer").filter(has_text=written)
+    answer.get_by_label("Publish as written").check()
+    answer.get_by_role("button", name="Save review of this answer").click()
+    expect(moderator.get_by_text("Review saved.")).to_be_visible()
+    assert_accessible(moderator, "the free-text review")
+    public.goto(f"{detail}/free-text")
+    expect(public.get_by_role("heading", level=1)).to_have_text("What people wrote")
+    expect(public.get_by_text(written)).to_be_visible()
+    assert_accessible(public, "what people wrote")
+
+    # The moderator says what the council heard and will do; it must not be empty.
     moderator.goto(f"{detail}/build")
     expect(moderator.get_by_text("Build consultation · Closed")).to_be_visible()
     expect(moderator.get_by_role("heading", name="Add a question")).to_have_count(0)

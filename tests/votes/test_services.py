@@ -85,14 +85,10 @@ def test_case_is_frozen_after_draft_and_rules_after_voting_opens():
     proposal, moderator, _ = make_proposal(ProposalState.CONSULTATION)
     with pytest.raises(Conflict):
         services.update_case(moderator, proposal, public_interest_case="changed")
-    services.set_vote_rules(
-        moderator, proposal, quorum_percent=25, majority="two_thirds", hide_tally=False
-    )
+    services.set_vote_rules(moderator, proposal, quorum_percent=25, majority="two_thirds")
     voting, moderator2, _ = make_proposal(ProposalState.VOTING)
     with pytest.raises(Conflict, match="cannot be changed"):
-        services.set_vote_rules(
-            moderator2, voting, quorum_percent=1, majority="simple", hide_tally=False
-        )
+        services.set_vote_rules(moderator2, voting, quorum_percent=1, majority="simple")
     assert voting.quorum_percent == 20
 
 

@@ -48,6 +48,10 @@ RULE_NAMES = {
 }
 
 
+# addresses under /budgets/ that are pages of their own, so no round may take them
+RESERVED_SLUGS = frozenset({"new", "contests"})
+
+
 # --- who may do what --------------------------------------------------------------------
 
 
@@ -143,6 +147,8 @@ def _validate_settings(s: RoundSettings) -> None:
         errors["title"] = "Enter a title"
     if not is_slug(s.slug):
         errors["slug"] = "Use lower-case letters, numbers and single hyphens"
+    elif s.slug in RESERVED_SLUGS:
+        errors["slug"] = f"'{s.slug}' is the address of another budgets page; choose another"
     if s.amount <= 0 or s.amount % MINOR_PER_UNIT:
         errors["amount"] = "Enter the budget in whole pounds, more than zero"
     if not re.fullmatch(r"[A-Z]{3}", s.currency):

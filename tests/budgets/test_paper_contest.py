@@ -4,6 +4,7 @@ who did not enter it decides; both acts are logged without tying the resident to
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
@@ -220,3 +221,26 @@ def test_pages_refuse_the_wrong_people_before_reading_the_form(client, entered):
         assert response.status_code == 403
         assert "Secret reason" not in response.get_data(as_text=True)
     assert contest.state is ContestState.OPEN
+
+
+def test_no_round_can_take_the_contests_page_address():
+    round_, moderator, _projects = make_round()
+    settings = services.RoundSettings(
+        title="Clash",
+        slug="contests",
+        description="",
+        amount=100_00,
+        currency="GBP",
+        dates=[
+            round_.ideas_from,
+            round_.review_from,
+            round_.voting_from,
+            round_.results_from,
+            round_.delivery_from,
+        ],
+        ballot_kind=round_.ballot_kind,
+        rule="greedy",
+    )
+    for slug in ("contests", "new"):
+        with pytest.raises(ValidationFailed, match="another budgets page"):
+            services.create_round(moderator, round_.area, replace(settings, slug=slug))

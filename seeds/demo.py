@@ -86,7 +86,9 @@ ACCOUNTS_TEXT = """Demo accounts (sign in at http://127.0.0.1:5000/accounts/sign
   admin       admin@civic.example       Riverside-Admin-Demo-26
   moderator   moderator@civic.example   Mod-Rosa-Riverside-26
   resident    resident@civic.example    resident-demo-password   (can vote in Riverside Ward)
-  organiser   organiser@civic.example   organiser-demo-password  (organises Millbrook TRA)"""
+  organiser   organiser@civic.example   organiser-demo-password  (organises Millbrook TRA)
+  neighbour   jamal.hussain@civic.example neighbour-demo-password (a paper ballot was entered
+              for him in Riverside 2027: he sees it on the ballot page and can contest it)"""
 
 
 def _codes_file():
@@ -369,8 +371,13 @@ def _budgets() -> bool:
     budgets.cast_ballot(
         sam, round_, [(projects[0].id, 1), (projects[2].id, 1), (projects[5].id, 1)]
     )
+    # Jamal voted on paper at the library drop-in; Rosa entered it for him, so when he signs
+    # in the ballot page shows him what was entered and lets him contest it
     budgets.cast_ballot(
-        jamal, round_, [(projects[1].id, 1), (projects[3].id, 1), (projects[5].id, 1)]
+        rosa,
+        round_,
+        [(projects[1].id, 1), (projects[3].id, 1), (projects[5].id, 1)],
+        voter=jamal,
     )
 
     # 3. a neighbourhood group's own budget, still collecting ideas

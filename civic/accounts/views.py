@@ -37,7 +37,7 @@ from civic.accounts.forms import (
 )
 from civic.accounts.models import Area, CodeBatch, Group, GroupMembership, GroupRole, Role, User
 from civic.accounts.session import end_session, start_session
-from civic.errors import Conflict, ValidationFailed
+from civic.errors import Conflict, PermissionDenied, ValidationFailed
 from civic.extensions import db, limiter
 from civic.forms import attach_errors
 from civic.permissions import require_admin, require_moderator
@@ -390,6 +390,9 @@ def group(slug: str) -> Any:
     if request.method == "POST":
         if not current_user.is_authenticated:
             return current_app.login_manager.unauthorized()
+        # before the form: otherwise anyone could learn whether an email has an account
+        if not services.can_manage_group(current_user, found):
+            raise PermissionDenied("Only the group's organisers and moderators can do this.")
         if form.validate_on_submit():
             try:
                 member = _user_by_email(form.email.data)
@@ -418,6 +421,8 @@ def remove_member(slug: str, membership_id: int) -> Any:
 def member_role(slug: str, membership_id: int) -> Any:
     found = services.get_or_404(Group, slug=slug)
     membership = services.get_or_404(GroupMembership, id=membership_id, group_id=found.id)
+    if not (services.can_manage_group(current_user, found) and current_user.is_moderator):
+        raise PermissionDenied("Only moderators can appoint or stand down organisers.")
     try:
         role = GroupRole(request.form.get("role", ""))
     except ValueError:

@@ -78,6 +78,10 @@ _ACTIONS: dict[str, Visibility] = {
     "budget_project:review": NAMED,
     "budget_project:delivery": NAMED,
     "budget_ballot:cast": PRIVATE,  # online, or on paper entered by an official
+    # a resident disputing the paper ballot entered for them: batched, and released at
+    # the latest when a moderator answers it
+    "budget_ballot:contest": PRIVATE,
+    "budget_ballot:contest_resolve": NAMED,
     # votes
     "proposal:create": NAMED,
     "proposal:case": NAMED,

@@ -208,12 +208,15 @@ class Ballot(db.Model):
     round_id: Mapped[int] = mapped_column(ForeignKey("budget_round.id"), nullable=False)
     voter_key: Mapped[str] = mapped_column(String(64), nullable=False)
     paper: Mapped[bool] = mapped_column(nullable=False, default=False)
+    # the officer who entered a paper ballot, shown to the resident it was entered for
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     extra: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)  # imported columns
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
     entries: Mapped[list[BallotEntry]] = relationship(
         order_by="BallotEntry.rank", cascade="all, delete-orphan"
     )
+    entered_by: Mapped[User | None] = relationship()
 
 
 class BallotEntry(db.Model):
@@ -247,3 +250,55 @@ class RoundResult(db.Model):
     notes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     audit_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class ContestState(enum.StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"  # the paper ballot stands
+    VOIDED = "voided"  # the paper ballot was removed; the resident may vote again
+
+    @property
+    def label(self) -> str:
+        return {
+            "open": "Waiting for a moderator",
+            "upheld": "Upheld: the paper ballot stands",
+            "voided": "Voided: the paper ballot was removed",
+        }[self.value]
+
+
+class BallotContest(db.Model):
+    """A resident's challenge to a paper ballot an officer entered for them.
+
+    It holds the same `voter_key` as the ballot (an HMAC, not the account), so the resident
+    finds their contest again even after the ballot is voided, and the table alone does not
+    say who contested. A voided ballot's row is deleted; `ballot_id` is then NULL.
+    """
+
+    __tablename__ = "budget_ballot_contest"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("budget_round.id"), nullable=False, index=True)
+    ballot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("budget_ballot.id", ondelete="SET NULL")
+    )
+    voter_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    reason: Mapped[str] = mapped_column(String(1000), nullable=False)
+    state: Mapped[ContestState] = mapped_column(
+        string_enum(ContestState, "ballot_contest_state"),
+        nullable=False,
+        default=ContestState.OPEN,
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolver_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    response: Mapped[str] = mapped_column(String(1000), nullable=False, default="")
+
+    round: Mapped[BudgetRound] = relationship()
+    ballot: Mapped[Ballot | None] = relationship()
+    resolver: Mapped[User | None] = relationship()
+
+    @property
+    def audit_subject(self) -> Subject:
+        # its own subject, so the contest's scoped pseudonym is unlike any other of the
+        # resident's (their comments, their ballots in other rounds)
+        return Subject("budget_ballot_contest", str(self.id))

@@ -20,9 +20,11 @@ from civic.budgets import ballots as ballot_rules
 from civic.budgets.ballots import MINOR_PER_UNIT, BallotRules, money
 from civic.budgets.models import (
     Ballot,
+    BallotContest,
     BallotEntry,
     BallotKind,
     BudgetRound,
+    ContestState,
     DeliveryStatus,
     Phase,
     ProgressNote,
@@ -46,6 +48,10 @@ RULE_NAMES = {
 }
 
 
+# addresses under /budgets/ that are pages of their own, so no round may take them
+RESERVED_SLUGS = frozenset({"new", "contests"})
+
+
 # --- who may do what --------------------------------------------------------------------
 
 
@@ -66,6 +72,38 @@ def _require_manager(user: User | None, round_: BudgetRound) -> User:
     user = require_signed_in(user)
     if not can_manage(user, round_):
         raise PermissionDenied("Only moderators and the group's organisers can do this.")
+    return user
+
+
+def require_manager(user: User | None, round_: BudgetRound) -> User:
+    """Views call this before reading a manager's form: a refusal then shows nothing else."""
+    return _require_manager(user, round_)
+
+
+def can_start_round(user: User | None, group: Group | None = None) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_moderator or (group is not None and group.role_of(user) is GroupRole.ORGANISER)
+
+
+def require_proposer(user: User | None, round_: BudgetRound) -> User:
+    """Who may propose an idea: the round's managers and its eligible residents."""
+    if can_manage(user, round_):
+        return user
+    return _require_resident(user, round_)
+
+
+def require_voter(user: User | None, round_: BudgetRound) -> User:
+    """Who may cast an online ballot; the ballot page calls it before reading the form."""
+    return _require_resident(user, round_)
+
+
+def require_reviewer(user: User | None, project: Project) -> User:
+    user = _require_manager(user, project.round)
+    if not can_review(user, project):
+        raise PermissionDenied(
+            "You proposed this project, so another moderator or organiser must review it."
+        )
     return user
 
 
@@ -109,6 +147,8 @@ def _validate_settings(s: RoundSettings) -> None:
         errors["title"] = "Enter a title"
     if not is_slug(s.slug):
         errors["slug"] = "Use lower-case letters, numbers and single hyphens"
+    elif s.slug in RESERVED_SLUGS:
+        errors["slug"] = f"'{s.slug}' is the address of another budgets page; choose another"
     if s.amount <= 0 or s.amount % MINOR_PER_UNIT:
         errors["amount"] = "Enter the budget in whole pounds, more than zero"
     if not re.fullmatch(r"[A-Z]{3}", s.currency):
@@ -135,10 +175,7 @@ def create_round(
     actor: User | None, area: Area, settings: RoundSettings, group: Group | None = None
 ) -> BudgetRound:
     user = require_signed_in(actor)
-    allowed = user.is_moderator or (
-        group is not None and group.role_of(user) is GroupRole.ORGANISER
-    )
-    if not allowed:
+    if not can_start_round(user, group):
         raise PermissionDenied("Only moderators, or a group's organisers, can start a round.")
     if group is not None and group.area_id != area.id:
         raise ValidationFailed({"area": "The group's round must be in the group's area"})
@@ -230,6 +267,12 @@ def advance_phase(
             "voting in this round",
             f"residents of {round_.area.name}",
         )
+    if to is Phase.RESULTS and (contested := open_contest_count(round_)):
+        # every accepted ballot is counted: a contested paper ballot is decided first
+        raise Conflict(
+            f"{contested} paper {'ballot is' if contested == 1 else 'ballots are'} contested; "
+            "a moderator must decide before the results are computed."
+        )
     previous = round_.phase
     round_.phase = to
     audit.release_pending(round_)  # every ballot is in the log before voting ends
@@ -242,6 +285,15 @@ def advance_phase(
     if to is Phase.RESULTS:
         compute_results(round_, user)
     db.session.flush()
+
+
+def open_contest_count(round_: BudgetRound) -> int:
+    """Paper ballots in the round that their resident contested and nobody decided yet."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(BallotContest)
+        .where(BallotContest.round_id == round_.id, BallotContest.state == ContestState.OPEN)
+    )
 
 
 def advance_due_rounds(now: datetime | None = None) -> list[str]:
@@ -275,7 +327,7 @@ def propose_project(
     location: str = "",
     category: str = "",
 ) -> Project:
-    user = _require_resident(actor, round_) if not can_manage(actor, round_) else actor
+    user = require_proposer(actor, round_)
     if round_.phase is not Phase.IDEAS:
         raise Conflict("Ideas can only be proposed in the ideas phase.")
     errors = {}
@@ -326,11 +378,7 @@ def review_project(
     cost_note: str = "",
 ) -> None:
     round_ = project.round
-    user = _require_manager(actor, round_)
-    if not can_review(user, project):
-        raise PermissionDenied(
-            "You proposed this project, so another moderator or organiser must review it."
-        )
+    user = require_reviewer(actor, project)
     if round_.phase not in (Phase.IDEAS, Phase.REVIEW):
         raise Conflict("Projects can only be reviewed before voting opens.")
     if feasible:
@@ -418,7 +466,9 @@ def ballot_errors(checked: ballot_rules.Check) -> dict[str, str]:
     return errors
 
 
-def _upsert_ballot(round_: BudgetRound, key: str, paper: bool) -> int | None:
+def _upsert_ballot(
+    round_: BudgetRound, key: str, paper: bool, entered_by: User | None = None
+) -> int | None:
     """One ballot per voter: 50 simultaneous submissions by one person leave one. None when
     the existing ballot is of the other kind (paper vs online): nobody votes both ways."""
     table = Ballot.__table__
@@ -429,10 +479,11 @@ def _upsert_ballot(round_: BudgetRound, key: str, paper: bool) -> int | None:
             "round_id": round_.id,
             "voter_key": key,
             "paper": paper,
+            "entered_by_id": entered_by.id if entered_by is not None else None,
             "extra": {},
             "updated_at": utcnow(),
         },
-        ("updated_at",),
+        ("updated_at", "entered_by_id"),
         where=table.c.paper == paper,
     )
 
@@ -446,8 +497,9 @@ def cast_ballot(
 ) -> Ballot:
     """Cast or replace a ballot. With `voter`, a moderator enters that person's paper ballot."""
     paper = voter is not None
+    officer = None
     if paper:
-        _require_manager(actor, round_)
+        officer = _require_manager(actor, round_)
         if not can_take_part(voter, round_):
             raise ValidationFailed(
                 {
@@ -463,7 +515,7 @@ def cast_ballot(
     checked = check_ballot(round_, choice)
     if not checked.ok:
         raise ValidationFailed(ballot_errors(checked))
-    ballot_id = _upsert_ballot(round_, voter_key(round_, person), paper)
+    ballot_id = _upsert_ballot(round_, voter_key(round_, person), paper, officer)
     if ballot_id is None:
         how = "online" if paper else "on paper"
         raise Conflict(

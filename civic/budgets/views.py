@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from civic.accounts.models import Area, Group, utcnow
 from civic.accounts.services import find_user_by_email
-from civic.budgets import charts, services
+from civic.budgets import charts, contests, services
 from civic.budgets.ballots import MINOR_PER_UNIT, money
 from civic.budgets.forms import DeliveryForm, ProjectForm, ReviewForm, RoundForm
 from civic.budgets.models import (
@@ -92,6 +92,9 @@ def new_round() -> Any:
     group = None
     if slug := request.args.get("group"):
         group = db.session.scalar(select(Group).where(Group.slug == slug))
+    # permission before the form is read, for GET and POST alike
+    if not services.can_start_round(require_signed_in(current_user), group):
+        raise PermissionDenied("Only moderators, or a group's organisers, can start a round.")
     form = RoundForm()
     areas = [group.area] if group else db.session.scalars(select(Area).order_by(Area.name)).all()
     form.area.choices = [(a.id, a.name) for a in areas]
@@ -136,10 +139,6 @@ def new_round() -> Any:
             )
             flash(f"Round {created.title} created; {when}.", "success")
             return redirect(url_for("budgets.round_detail", slug=created.slug))
-    elif not form.is_submitted():
-        require_signed_in(current_user)
-        if not (current_user.is_moderator or (group and group.role_of(current_user))):
-            raise PermissionDenied("Only moderators, or a group's organisers, can start a round.")
     status = 422 if form.is_submitted() else 200
     return render("budgets/round_form.html", status=status, form=form, group=group)
 
@@ -183,6 +182,7 @@ def round_detail(slug: str) -> Any:
 @login_required
 def advance(slug: str) -> Any:
     round_ = services.get_round(slug)
+    services.require_manager(current_user, round_)  # before the form is read
     try:
         target = Phase(request.form.get("to", ""))
     except ValueError:
@@ -206,6 +206,7 @@ def advance(slug: str) -> Any:
 @login_required
 def propose(slug: str) -> Any:
     round_ = services.get_round(slug)
+    services.require_proposer(current_user, round_)  # before the form is read
     form = ProjectForm()
     if form.validate_on_submit():
         try:
@@ -239,8 +240,12 @@ def project_detail(slug: str, project_id: int) -> Any:
         # blank, which keeps it exactly, rather than rounded and flagged as changed)
         review.cost.data = units
     if request.method == "POST":
-        require_signed_in(current_user)
         form = review if "review-submit" in request.form else delivery
+        # permission before the form is validated
+        if form is review:
+            services.require_reviewer(current_user, project)
+        else:
+            services.require_manager(current_user, round_)
         if form.validate_on_submit():
             try:
                 if form is review:
@@ -333,14 +338,24 @@ def ballot(slug: str) -> Any:
     round_ = services.get_round(slug)
     if request.method == "GET":
         choice = services.current_choice(round_, current_user)
-        return _ballot_page(round_, choice, 200, errors={}, summary_of="saved")
+        return _ballot_page(
+            round_, choice, 200, errors={}, summary_of="saved", **_paper_notice(round_)
+        )
+    services.require_voter(current_user, round_)  # before the ballot is read
     choice: list[tuple[int, int]] = []
     try:
         check_csrf()
         choice = _parse_choice(round_)
         services.cast_ballot(current_user, round_, choice)
     except ValidationFailed as failure:
-        return _ballot_page(round_, choice, 422, errors=failure.errors, summary_of="sent")
+        return _ballot_page(
+            round_,
+            choice,
+            422,
+            errors=failure.errors,
+            summary_of="sent",
+            **_paper_notice(round_),
+        )
     flash("Your ballot is saved. You can change it until voting closes.", "success")
     return redirect(url_for("budgets.ballot", slug=slug))
 
@@ -381,6 +396,99 @@ def paper(slug: str) -> Any:
         )
     flash("Paper ballot recorded.", "success")
     return redirect(url_for("budgets.paper", slug=slug))
+
+
+# --- contested paper ballots ------------------------------------------------------------
+
+
+@bp.app_template_global("paper_ballot_for")
+def _paper_ballot_for(round_: BudgetRound) -> Any:
+    """The signed-in resident's paper ballot in `round_`, for the round and ballot pages."""
+    return contests.paper_ballot_for(round_, current_user)
+
+
+@bp.app_template_global("open_contest_count")
+def _open_contest_count(round_: BudgetRound) -> int:
+    return services.open_contest_count(round_)
+
+
+def _paper_notice(round_: BudgetRound) -> dict[str, Any]:
+    """What the ballot page shows a resident about a paper ballot entered for them."""
+    return {
+        "paper_ballot": contests.paper_ballot_for(round_, current_user),
+        "contests": contests.contests_of(round_, current_user),
+        "results_frozen": contests.results_frozen(round_),
+    }
+
+
+@bp.post("/<slug>/ballot/contest")
+@login_required
+def contest(slug: str) -> Any:
+    """The resident contests the paper ballot an officer entered for them."""
+    round_ = services.get_round(slug)
+    contests.require_contestant(current_user, round_)  # before the form is read
+    check_csrf()
+    reason = request.form.get("reason") or ""
+    try:
+        contests.contest_paper_ballot(current_user, round_, reason)
+    except (ValidationFailed, Conflict) as refused:
+        errors = getattr(refused, "errors", None) or {"reason": refused.message}
+        choice = services.current_choice(round_, current_user)
+        return _ballot_page(
+            round_,
+            choice,
+            refused.status,
+            errors={},
+            summary_of="saved",
+            contest_errors=errors,
+            contest_reason=reason,
+            **_paper_notice(round_),
+        )
+    flash("Your contest is sent. A moderator will decide; the answer appears here.", "success")
+    return redirect(url_for("budgets.ballot", slug=slug, _anchor="paper-ballot"))
+
+
+def _contests_page(status: int = 200, **refused: Any) -> Any:
+    return render_template(
+        "budgets/contests.html",
+        queue=contests.contest_queue(current_user),
+        resolved=contests.recently_resolved(current_user),
+        services=services,
+        **refused,
+    ), status
+
+
+@bp.get("/contests")
+@login_required
+def contest_list() -> Any:
+    return _contests_page()
+
+
+@bp.post("/contests/<int:contest_id>")
+@login_required
+def resolve_contest(contest_id: int) -> Any:
+    found = contests.get_contest(contest_id)
+    contests.require_resolver(current_user, found)  # before the form is read
+    check_csrf()
+    outcome = request.form.get("outcome") or ""
+    response = request.form.get("response") or ""
+    try:
+        contests.resolve_contest(current_user, found, outcome, response)
+    except (ValidationFailed, Conflict) as refused:
+        errors = getattr(refused, "errors", None) or {"outcome": refused.message}
+        return _contests_page(
+            refused.status,
+            refused_id=found.id,
+            errors=errors,
+            typed={"outcome": outcome, "response": response},
+        )
+    flash(
+        "The ballot stands; the resident is told why."
+        if outcome == "upheld"
+        else "The paper ballot is voided; the resident can vote again while voting is open.",
+        "success",
+    )
+    return redirect(url_for("budgets.contest_list"))
 
 
 # --- results ----------------------------------------------------------------------------

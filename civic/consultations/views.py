@@ -184,6 +184,7 @@ def build(consultation_id: int) -> Any:
 @bp.post("/<int:consultation_id>/questions/<int:question_id>/move")
 @login_required
 def move(consultation_id: int, question_id: int) -> Any:
+    require_moderator(current_user)  # before anything is read or shown
     consultation = services.get_consultation(consultation_id)
     check_csrf()
     offset = -1 if request.form.get("direction") == "up" else 1
@@ -206,6 +207,7 @@ def move(consultation_id: int, question_id: int) -> Any:
 @bp.post("/<int:consultation_id>/questions/<int:question_id>/remove")
 @login_required
 def remove(consultation_id: int, question_id: int) -> Any:
+    require_moderator(current_user)  # before anything is read or shown
     consultation = services.get_consultation(consultation_id)
     check_csrf()
     try:
@@ -263,6 +265,8 @@ def edit_question(consultation_id: int, question_id: int) -> Any:
 @bp.post("/<int:consultation_id>/state")
 @login_required
 def change_state(consultation_id: int) -> Any:
+    # before the action is read: a refusal must not show the (perhaps draft) builder page
+    require_moderator(current_user)
     consultation = services.get_consultation(consultation_id)
     check_csrf()
     action = request.form.get("action")
@@ -454,7 +458,7 @@ def review_answer(consultation_id: int, answer_id: int) -> Any:
 @bp.post("/<int:consultation_id>/answers/<int:answer_id>/themes")
 @login_required
 def tag(consultation_id: int, answer_id: int) -> Any:
-    require_moderator(current_user)
+    require_moderator(current_user)  # before anything is read or shown
     consultation = services.get_consultation(consultation_id)
     check_csrf()
     names = (request.form.get("themes") or "").split(",")

@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -136,6 +137,10 @@ class Flag(db.Model):
         string_enum(FlagReason, "flag_reason"), nullable=False
     )
     detail: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    # whether this report counts towards hiding the comment automatically: only residents
+    # who have shown where they live (in the subject's area, when it has one) count, so
+    # throwaway accounts cannot hide a comment; every report still reaches the moderators
+    counts: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     resolution: Mapped[FlagResolution | None] = mapped_column(
         string_enum(FlagResolution, "flag_resolution")

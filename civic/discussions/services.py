@@ -73,6 +73,12 @@ def can_post(user: User | None, subject: SubjectInfo) -> bool:
     return subject.area is None or user.is_moderator or user.is_eligible_in(subject.area)
 
 
+def require_poster(actor: User | None, subject_type: str, subject_id: str) -> User:
+    """Who may post in a subject's thread: views call it before reading the form, so a
+    refused person is told why and is shown nothing else."""
+    return _require_poster(actor, resolve(subject_type, subject_id))
+
+
 def _require_poster(user: User | None, subject: SubjectInfo) -> User:
     user = require_signed_in(user)
     if not can_post(user, subject):
@@ -224,10 +230,41 @@ def edit_comment(actor: User | None, comment: Comment, body: str) -> None:
 # --- flags and moderation ---------------------------------------------------------------
 
 
-def flag_comment(actor: User | None, comment: Comment, reason: str, detail: str = "") -> Flag:
+def report_counts(user: User, subject: SubjectInfo) -> bool:
+    """Whether `user`'s report counts towards hiding a comment automatically.
+
+    Only people who have shown where they live count: residents eligible in the subject's
+    area, or, for a subject with no area (a site-wide discussion), eligible in any area.
+    Moderators count too (they could hide the comment themselves). Anyone else's report is
+    kept and shown to moderators, but three throwaway accounts cannot hide a comment.
+    """
+    if user.is_moderator:
+        return True
+    if subject.area is not None:
+        return user.is_eligible_in(subject.area)
+    return bool(user.eligibilities)
+
+
+def require_can_flag(actor: User | None, comment: Comment) -> User:
+    """Who may report `comment`: checked before the form is read, so a refusal shows nothing
+    of the comment (a hidden comment's text is for moderators only)."""
     user = require_signed_in(actor)
     if comment.author_id == user.id:
         raise Conflict("You cannot report your own comment; you can edit it or ask a moderator.")
+    return user
+
+
+def counting_flag_count(comment: Comment) -> int:
+    """Open reports that count towards hiding the comment automatically."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Flag)
+        .where(Flag.comment_id == comment.id, Flag.resolution.is_(None), Flag.counts.is_(True))
+    )
+
+
+def flag_comment(actor: User | None, comment: Comment, reason: str, detail: str = "") -> Flag:
+    user = require_can_flag(actor, comment)
     try:
         category = FlagReason(reason)
     except ValueError:
@@ -237,7 +274,11 @@ def flag_comment(actor: User | None, comment: Comment, reason: str, detail: str 
         raise ValidationFailed({"detail": "Say what is wrong with this comment"})
     if len(detail) > 500:
         raise ValidationFailed({"detail": "Keep the explanation to 500 characters"})
-    flag = Flag(comment_id=comment.id, user_id=user.id, reason=category, detail=detail)
+    subject = resolve(comment.thread.subject_type, comment.thread.subject_id)
+    counts = report_counts(user, subject)
+    flag = Flag(
+        comment_id=comment.id, user_id=user.id, reason=category, detail=detail, counts=counts
+    )
     try:
         with db.session.begin_nested():
             db.session.add(flag)
@@ -245,15 +286,19 @@ def flag_comment(actor: User | None, comment: Comment, reason: str, detail: str 
         raise Conflict(
             "You have already reported this comment; a moderator will look at it."
         ) from None
+    # the UPDATE locks the comment's row until commit, so concurrent reports are counted
+    # one after another and the count below sees every one committed before it
     db.session.execute(
         update(Comment).where(Comment.id == comment.id).values(flag_count=Comment.flag_count + 1)
     )
     db.session.refresh(comment)
     audit.record(user, "comment:flag", comment, {"reason": category.value})
     threshold = _setting("FLAGS_TO_HIDE", 3)
-    if comment.state is CommentState.VISIBLE and comment.flag_count >= threshold:
-        comment.state = CommentState.PENDING
-        audit.record(None, "comment:auto_hide", comment, {"flags": comment.flag_count})
+    if comment.state is CommentState.VISIBLE and counts:
+        counting = counting_flag_count(comment)
+        if counting >= threshold:
+            comment.state = CommentState.PENDING
+            audit.record(None, "comment:auto_hide", comment, {"flags": comment.flag_count})
     db.session.flush()
     return flag
 

@@ -64,6 +64,7 @@ def thread(subject_type: str, subject_id: str) -> Any:
 @login_required
 @limiter.limit("30 per minute")
 def post(subject_type: str, subject_id: str) -> Any:
+    services.require_poster(current_user, subject_type, subject_id)  # before the form
     form = CommentForm()
     parent_id = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
     if form.validate_on_submit():
@@ -205,6 +206,7 @@ def history(comment_id: int) -> Any:
 @limiter.limit("20 per hour", methods=["POST"])
 def flag(comment_id: int) -> Any:
     found = _comment_or_404(comment_id)
+    services.require_can_flag(current_user, found)  # before the form
     form = FlagForm()
     if form.validate_on_submit():
         try:
@@ -228,6 +230,9 @@ def moderation() -> Any:
 @bp.route("/comments/<int:comment_id>/moderate", methods=["GET", "POST"])
 @login_required
 def moderate(comment_id: int) -> Any:
+    # permission first: the page shows the comment's text, hidden or not, so a refused
+    # person must not get the page back with a form error (GET or POST alike)
+    require_moderator(current_user)
     found = _comment_or_404(comment_id)
     form = ModerateForm()
     if form.validate_on_submit():
@@ -248,8 +253,6 @@ def moderate(comment_id: int) -> Any:
             if request.args.get("back") == "queue":
                 return redirect(url_for("discussions.moderation"))
             return redirect(_thread_url(found.thread, found))
-    elif request.method == "GET":
-        require_moderator(current_user)
     status = 422 if form.is_submitted() else 200
     return render(
         "discussions/moderate.html",

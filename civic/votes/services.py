@@ -420,13 +420,19 @@ def tally(proposal: Proposal) -> tuple[int, int]:
     return rows.get("for", 0), rows.get("against", 0)
 
 
-def cast_vote(actor: User | None, proposal: Proposal, choice: str) -> None:
+def require_voter(actor: User | None, proposal: Proposal) -> User:
+    """Who may vote on `proposal`; the vote page calls it before reading the form."""
     user = require_signed_in(actor)
     if not user.is_eligible_in(proposal.area):
         raise PermissionDenied(
             f"Only residents of {proposal.area.name} can vote on this. To show you live there, "
             "enter the code from your letter on the 'Your areas' page."
         )
+    return user
+
+
+def cast_vote(actor: User | None, proposal: Proposal, choice: str) -> None:
+    user = require_voter(actor, proposal)
     if not voting_open(proposal):
         raise Conflict("Voting on this proposal is closed.")
     if choice not in ("for", "against"):

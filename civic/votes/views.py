@@ -181,6 +181,8 @@ def turnout(proposal_id: int) -> Any:
 @login_required
 def vote(proposal_id: int) -> Any:
     proposal = _get_visible(proposal_id)
+    if request.method == "POST":
+        services.require_voter(current_user, proposal)  # before the form is read
     form = VoteForm()
     if form.validate_on_submit():
         try:

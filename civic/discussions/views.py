@@ -14,6 +14,7 @@ from civic.discussions.subjects import resolve
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db, limiter
 from civic.forms import attach_errors
+from civic.params import parse_id
 from civic.permissions import require_moderator
 from civic.web import render, wants_fragment
 
@@ -65,7 +66,9 @@ def thread(subject_type: str, subject_id: str) -> Any:
 @limiter.limit("30 per minute")
 def post(subject_type: str, subject_id: str) -> Any:
     form = CommentForm()
-    parent_id = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
+    parent_id = parse_id(form.parent_id.data) if form.parent_id.data else None
+    if form.parent_id.data and parent_id is None:
+        raise NotFound("That comment does not exist.")
     if form.validate_on_submit():
         try:
             comment = services.post_comment(

@@ -142,7 +142,25 @@ def build_world() -> World:
     proposal.consultation_from = utcnow() - timedelta(days=29)
     votes.open_voting(moderator, proposal, utcnow() + timedelta(days=7))
 
+    draft = votes.create_proposal(
+        moderator, area, ProposalKind.DISPOSAL, "Sell the old library", "Library building"
+    )
+
     now = utcnow()
+    draft_consultation = consultations.create_consultation(
+        moderator,
+        area,
+        title="Parks",
+        service="Parks",
+        summary="",
+        documents="",
+        audience=Audience.RESIDENTS,
+        opens_at=now + timedelta(days=1),
+        closes_at=now + timedelta(days=40),
+    )
+    consultations.add_question(
+        moderator, draft_consultation, kind=QuestionKind.SCALE, text="How green?"
+    )
     consultation = consultations.create_consultation(
         moderator,
         area,
@@ -194,6 +212,8 @@ def build_world() -> World:
             "ideas_round": "matrix-ideas",
             "project_id": projects[0].id,
             "proposal_id": proposal.id,
+            "draft_proposal_id": draft.id,
+            "draft_consultation_id": draft_consultation.id,
             "consultation_id": consultation.id,
             "question_id": single.id,
             "answer_id": answer_id,

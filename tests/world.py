@@ -81,6 +81,8 @@ def _round(moderator: User, area: Any, slug: str, phase: Phase, group: Any = Non
     dates = [now + timedelta(days=d) for d in (-30, -20, -1, 10, 40)]
     if phase is Phase.IDEAS:
         dates = [now + timedelta(days=d) for d in (-1, 20, 30, 40, 50)]
+    elif phase is Phase.RESULTS:  # every phase reached on its date: nothing closes early
+        dates = [now + timedelta(days=d) for d in (-40, -30, -20, -1, 40)]
     round_ = budgets.create_round(
         moderator,
         area,

@@ -17,6 +17,7 @@ is put back, so no example changes the world the next one sees. Examples are der
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import quote, urlsplit
@@ -40,6 +41,10 @@ from tests.world import (
     World,
     build_world,
 )
+
+# CI runs a modest number of examples; CIVIC_FUZZ_SCALE=20 runs twenty times as many, for a
+# deeper search on a developer's machine (still derandomized, so a failure repeats).
+SCALE = max(1, int(os.environ.get("CIVIC_FUZZ_SCALE", "1")))
 
 SETTINGS = {
     "deadline": None,
@@ -313,7 +318,7 @@ def _field_value(data: st.DataObject, name: str, value: str) -> str | None:
 def test_forms_never_fail_and_refusals_write_nothing(fuzzing):
     forms = fuzzing.forms()
 
-    @settings(max_examples=400, **SETTINGS)
+    @settings(max_examples=400 * SCALE, **SETTINGS)
     @given(data=st.data())
     def run(data: st.DataObject) -> None:
         form = data.draw(st.sampled_from(forms), label="form")
@@ -346,7 +351,7 @@ QUERY_PARAMS = {
 def test_query_parameters_never_fail(fuzzing):
     targets = sorted(QUERY_PARAMS)
 
-    @settings(max_examples=120, **SETTINGS)
+    @settings(max_examples=120 * SCALE, **SETTINGS)
     @given(data=st.data())
     def run(data: st.DataObject) -> None:
         endpoint = data.draw(st.sampled_from(targets), label="endpoint")
@@ -370,7 +375,7 @@ def test_path_parameters_never_fail(fuzzing):
         if rule.arguments and rule.endpoint != "static"
     ]
 
-    @settings(max_examples=150, **SETTINGS)
+    @settings(max_examples=150 * SCALE, **SETTINGS)
     @given(data=st.data())
     def run(data: st.DataObject) -> None:
         endpoint, pattern, arguments = data.draw(st.sampled_from(rules), label="rule")

@@ -66,9 +66,9 @@ def thread(subject_type: str, subject_id: str) -> Any:
 @limiter.limit("30 per minute")
 def post(subject_type: str, subject_id: str) -> Any:
     form = CommentForm()
-    parent_id = parse_id(form.parent_id.data) if form.parent_id.data else None
-    if form.parent_id.data and parent_id is None:
-        raise NotFound("That comment does not exist.")
+    # a malformed parent id ("²", 2^40) is a comment that does not exist (ids start at 1),
+    # refused where any missing parent is: after the check that this person may post
+    parent_id = (parse_id(form.parent_id.data) or 0) if form.parent_id.data else None
     if form.validate_on_submit():
         try:
             comment = services.post_comment(

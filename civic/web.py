@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, abort, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
 
 from civic.errors import ServiceError
 from civic.extensions import db, htmx
+from civic.params import IdConverter
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -126,12 +127,29 @@ def _finish(response: Response) -> Response:
     return response
 
 
+def _refuse_nul_bytes() -> None:
+    """A NUL byte anywhere in the path, the query or a form is a 400, before any view runs.
+
+    No page needs one, PostgreSQL cannot store one in text (psycopg raises, which was a 500),
+    and a NUL that reached a log or a CSV could hide what follows it.
+    """
+    pairs = list(request.args.items(multi=True))
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        pairs += request.form.items(multi=True)
+    values = [request.path, *(part for pair in pairs for part in pair)]
+    if any("\x00" in value for value in values):
+        abort(400, "The request contained a NUL character, which no Civic page accepts.")
+
+
 def _rollback_on_error(exc: BaseException | None) -> None:
     if exc is not None:
         db.session.rollback()
 
 
 def init_app(app: Flask) -> None:
+    # Before any blueprint adds a rule: every `<int:...>` in a URL is then a bounded id.
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(_refuse_nul_bytes)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(ServiceError, _service_error)

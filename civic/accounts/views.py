@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -21,6 +19,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from civic import csv_safe
 from civic.accounts import codes as code_format
 from civic.accounts import devices, services
 from civic.accounts.forms import (
@@ -40,6 +39,7 @@ from civic.accounts.session import end_session, start_session
 from civic.errors import Conflict, PermissionDenied, ValidationFailed
 from civic.extensions import db, limiter
 from civic.forms import attach_errors
+from civic.params import local_path
 from civic.permissions import require_admin, require_moderator
 from civic.web import render
 
@@ -47,12 +47,9 @@ bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths, so a sign-in link cannot bounce a resident to another site."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("pages.home")
+    """Only same-site paths, so a sign-in link cannot bounce a resident to another site
+    (or split the redirect's headers with CR/LF): see civic.params.local_path."""
+    return local_path(target) or url_for("pages.home")
 
 
 def _form_page(template: str, form: Any, status: int = 200, **context: Any) -> Any:
@@ -325,7 +322,7 @@ def _code_sheet(batch: CodeBatch, plain: list[str], fmt: str) -> Response:
     name = f"civic-codes-{batch.area.slug}-batch-{batch.id}"
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csv_safe.writer(buffer)
         writer.writerow(["area", "code", "expires", "redeem_at"])
         redeem_at = url_for("accounts.eligibility", _external=True)
         for code in printable:

@@ -12,6 +12,7 @@ from civic.audit import queries
 from civic.audit.actions import ACTIONS, Visibility
 from civic.audit.models import AuditEntry
 from civic.extensions import db
+from civic.params import MAX_BIGINT, parse_int
 from civic.web import render
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -21,9 +22,10 @@ def _int_arg(name: str) -> int | None:
     raw = request.args.get(name, "")
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    value = parse_int(raw, maximum=MAX_BIGINT)
+    if value is None:
         abort(400, f"{name} must be a whole number")
-    return int(raw)
+    return value
 
 
 def _filters() -> dict[str, str]:

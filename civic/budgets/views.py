@@ -3,7 +3,6 @@ paper ballots, results with explanations, and delivery."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -14,6 +13,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from civic import csv_safe
 from civic.accounts.models import Area, Group, utcnow
 from civic.accounts.services import find_user_by_email
 from civic.budgets import charts, contests, services
@@ -32,7 +32,8 @@ from civic.discussions import subjects
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.forms import attach_errors, check_csrf
-from civic.permissions import require_signed_in
+from civic.params import parse_id
+from civic.permissions import require_moderator, require_signed_in
 from civic.web import render
 
 bp = Blueprint("budgets", __name__, url_prefix="/budgets")
@@ -51,7 +52,8 @@ def _round_subject(slug: str) -> subjects.SubjectInfo | None:
 
 
 def _project_subject(project_id: str) -> subjects.SubjectInfo | None:
-    found = db.session.get(Project, int(project_id)) if project_id.isdigit() else None
+    ident = parse_id(project_id)
+    found = db.session.get(Project, ident) if ident is not None else None
     if found is None:
         return None
     return subjects.SubjectInfo(
@@ -303,13 +305,14 @@ def _parse_choice(round_: BudgetRound) -> list[tuple[int, int]]:
         if errors:
             raise ValidationFailed(errors)
         return choice
-    try:
-        if round_.ballot_kind is BallotKind.RANKED:
-            ranked = [form.get(f"rank-{n}", "") for n in range(1, (round_.max_projects or 0) + 1)]
-            return [(int(value), 1) for value in ranked if value]
-        return [(int(value), 1) for value in form.getlist("project")]
-    except ValueError:
-        raise ValidationFailed({"ballot": "Points must be whole numbers"}) from None
+    if round_.ballot_kind is BallotKind.RANKED:
+        chosen = [form.get(f"rank-{n}", "") for n in range(1, (round_.max_projects or 0) + 1)]
+    else:
+        chosen = form.getlist("project")
+    ids = [parse_id(value) for value in chosen if value]
+    if None in ids:
+        raise ValidationFailed({"ballot": "Choose projects from this ballot"})
+    return [(ident, 1) for ident in ids if ident is not None]
 
 
 def _ballot_page(
@@ -467,6 +470,7 @@ def contest_list() -> Any:
 @bp.post("/contests/<int:contest_id>")
 @login_required
 def resolve_contest(contest_id: int) -> Any:
+    require_moderator(current_user)  # before even saying whether the contest exists
     found = contests.get_contest(contest_id)
     contests.require_resolver(current_user, found)  # before the form is read
     check_csrf()
@@ -563,7 +567,7 @@ def results_csv(slug: str) -> Any:
     round_ = services.get_round(slug)
     result = _result(round_)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_safe.writer(buffer)
     writer.writerow(
         [
             "project_id",
@@ -610,7 +614,7 @@ def ballots_csv(slug: str) -> Any:
     if reason := services.ballots_withheld(round_):
         raise NotFound(reason)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_safe.writer(buffer)
     writer.writerow(["ballot", "projects", "points", "paper"])
     for n, b in enumerate(services.anonymised_ballots(round_), start=1):
         writer.writerow(

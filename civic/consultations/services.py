@@ -3,7 +3,6 @@ validation, write and audit entry in each function."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from collections import defaultdict
@@ -15,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from civic import audit, privacy
+from civic import audit, csv_safe, privacy
 from civic.accounts.models import Area, User, utcnow
 from civic.clock import aware
 from civic.consultations.models import (
@@ -35,6 +34,7 @@ from civic.consultations.models import (
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.markdown import render
+from civic.params import is_choice_index
 from civic.permissions import require_moderator, require_signed_in
 
 MAX_OPTIONS = 20
@@ -400,7 +400,7 @@ def _parse(question: Question, raw: Any) -> tuple[str, int | None, list[int], st
         return "", int(values[0]), [], None
     chosen: list[int] = []
     for value in values:
-        if not value.isdigit() or int(value) >= len(question.options):
+        if not is_choice_index(value, len(question.options)):
             return "", None, [], "Choose from the options given"
         chosen.append(int(value))
     if len(set(chosen)) != len(chosen):
@@ -553,7 +553,7 @@ def answers_shown(
             lines = [
                 question.options[int(v)]
                 for v in chosen
-                if str(v).isdigit() and int(v) < len(question.options)
+                if is_choice_index(str(v), len(question.options))
             ]
             if question.kind is QuestionKind.RANKING:
                 lines = [f"{n}. {line}" for n, line in enumerate(lines, start=1)]
@@ -719,7 +719,7 @@ def responses_csv(consultation: Consultation) -> str:
     lines = sorted([rows[r].get(q.id, "") for q in questions] for r in rows)
     numbers = {q.id: n for n, q in enumerate(consultation.questions, start=1)}
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_safe.writer(buffer)
     writer.writerow(["response", *[f"Q{numbers[q.id]}: {q.text}" for q in questions]])
     for number, line in enumerate(lines, start=1):
         writer.writerow([number, *line])

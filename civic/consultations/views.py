@@ -26,6 +26,7 @@ from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.forms import attach_errors, check_csrf
 from civic.markdown import render as markdown
+from civic.params import parse_id
 from civic.permissions import require_moderator
 from civic.web import render
 
@@ -34,9 +35,8 @@ api = Blueprint("consultations_api", __name__, url_prefix="/api/v1/consultations
 
 
 def _subject(consultation_id: str) -> subjects.SubjectInfo | None:
-    found = (
-        db.session.get(Consultation, int(consultation_id)) if consultation_id.isdigit() else None
-    )
+    ident = parse_id(consultation_id)
+    found = db.session.get(Consultation, ident) if ident is not None else None
     if found is None:
         return None
     area = found.area if found.audience is Audience.RESIDENTS else None

@@ -25,6 +25,7 @@ from civic.discussions.subjects import SubjectInfo, resolve
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.markdown import render
+from civic.params import parse_id
 from civic.permissions import require_moderator, require_signed_in
 from civic.text import clean_text
 
@@ -415,9 +416,12 @@ def _parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
         return None
     moment, _, ident = cursor.rpartition("_")
     try:
-        return datetime.fromisoformat(moment), int(ident)
+        when, comment_id = datetime.fromisoformat(moment), parse_id(ident)
     except ValueError:
-        raise ValidationFailed({"before": "That page of comments does not exist"}) from None
+        comment_id = None
+    if comment_id is None:
+        raise ValidationFailed({"before": "That page of comments does not exist"})
+    return when, comment_id
 
 
 def _ordered_replies(root: Comment, flat: list[Comment]) -> list[Comment]:

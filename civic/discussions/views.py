@@ -14,6 +14,7 @@ from civic.discussions.subjects import resolve
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db, limiter
 from civic.forms import attach_errors
+from civic.params import parse_id
 from civic.permissions import require_moderator
 from civic.web import render, wants_fragment
 
@@ -66,7 +67,9 @@ def thread(subject_type: str, subject_id: str) -> Any:
 def post(subject_type: str, subject_id: str) -> Any:
     services.require_poster(current_user, subject_type, subject_id)  # before the form
     form = CommentForm()
-    parent_id = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
+    # a malformed parent id ("²", 2^40) is a comment that does not exist (ids start at 1),
+    # refused where any missing parent is: after the check that this person may post
+    parent_id = (parse_id(form.parent_id.data) or 0) if form.parent_id.data else None
     if form.validate_on_submit():
         try:
             comment = services.post_comment(

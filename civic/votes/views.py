@@ -17,6 +17,7 @@ from civic.discussions import subjects
 from civic.errors import Conflict, ValidationFailed
 from civic.extensions import db
 from civic.forms import DayMonthYearField, attach_errors, check_csrf
+from civic.params import MAX_BIGINT, MAX_ID, parse_id, parse_int
 from civic.permissions import require_moderator
 from civic.votes import decision as rules
 from civic.votes import services
@@ -46,7 +47,8 @@ api = Blueprint("votes_api", __name__, url_prefix="/api/v1/proposals")
 
 
 def _proposal_subject(proposal_id: str) -> subjects.SubjectInfo | None:
-    found = db.session.get(Proposal, int(proposal_id)) if proposal_id.isdigit() else None
+    ident = parse_id(proposal_id)
+    found = db.session.get(Proposal, ident) if ident is not None else None
     if found is None:
         return None
     return subjects.SubjectInfo(
@@ -340,11 +342,12 @@ def _save_case(proposal: Proposal, forms: dict[str, Any]) -> Any:
     return _done(proposal, "The case is saved.")
 
 
-def _int_field(name: str, label: str) -> int:
+def _int_field(name: str, label: str, maximum: int = MAX_ID) -> int:
     raw = (request.form.get(name) or "").strip().replace(",", "")
-    if not raw.isdigit():
+    value = parse_int(raw, maximum=maximum)
+    if value is None:
         raise ValidationFailed({name: f"{label}: enter a whole number"})
-    return int(raw)
+    return value
 
 
 def _save_options(proposal: Proposal, forms: dict[str, Any]) -> Any:
@@ -358,7 +361,9 @@ def _save_options(proposal: Proposal, forms: dict[str, Any]) -> Any:
             services.OptionInput(
                 kind=kind,
                 provider=(request.form.get(f"{kind.value}-provider") or "").strip()[:200],
-                annual_cost=_int_field(f"{kind.value}-annual_cost", f"{label} cost")
+                annual_cost=_int_field(
+                    f"{kind.value}-annual_cost", f"{label} cost", MAX_BIGINT // MINOR_PER_UNIT
+                )
                 * MINOR_PER_UNIT,
                 cost_score=_int_field(f"{kind.value}-cost_score", f"{label} cost score"),
                 quality_score=_int_field(f"{kind.value}-quality_score", f"{label} quality score"),

@@ -545,7 +545,12 @@ def _public_votes() -> bool:
     library.consultation_from = utcnow() - timedelta(days=40)
     votes.open_voting(rosa, library, utcnow() + timedelta(days=1))
     votes.cast_vote(_user(NEIGHBOURS[3][0]), library, "against")
-    votes.close_vote(rosa, library)
+    votes.close_vote(
+        rosa,
+        library,
+        reason="The buyer's offer lapses before the published closing date, so the vote "
+        "was counted early.",
+    )
     votes.record_decision(
         rosa,
         library,
@@ -657,7 +662,11 @@ def _consultations() -> bool:
         consult.save_response(
             _user(email), bins, {how_often.id: often, rating.id: rate, other.id: text}, submit=True
         )
-    consult.close_consultation(rosa, bins)
+    consult.close_consultation(
+        rosa,
+        bins,
+        reason="The collection contract review was brought forward; it needs these answers now.",
+    )
     _, results, _ = consult.analyse(bins)
     themes = {
         "Missed twice": ["Missed collections"],

@@ -152,10 +152,14 @@ def _round_page(
     status: int = 200,
     error: str | None = None,
     confirm_error: str | None = None,
+    reason_error: str | None = None,
 ) -> Any:
     total, paper = services.ballot_count(round_)
     order = list(Phase)
     due = services.due_phase(round_)
+    now = utcnow()
+    upcoming = round_.phase.next
+    next_from = dict(round_.phase_dates())[upcoming] if upcoming is not None else None
     return render(
         "budgets/round.html",
         status=status,
@@ -170,7 +174,28 @@ def _round_page(
         not_started=utcnow() < aware(round_.ideas_from),
         error=error,
         confirm_error=confirm_error,
+        reason_error=reason_error,
+        # moving on before the next phase's published date needs a published reason
+        early=next_from is not None and now < aware(next_from),
+        next_from=next_from,
+        reason=request.form.get("reason", "") if request.method == "POST" else "",
+        early_moves=_early_moves(round_),
     )
+
+
+def _early_moves(round_: BudgetRound) -> list[tuple[Phase, datetime, datetime, str]]:
+    """(phase, when it began, its published date, reason) for each early move, in order."""
+    moves = round_.early_moves or {}
+    return [
+        (
+            phase,
+            datetime.fromisoformat(moves[phase.value]["at"]),
+            datetime.fromisoformat(moves[phase.value]["scheduled"]),
+            moves[phase.value]["reason"],
+        )
+        for phase in Phase
+        if phase.value in moves
+    ]
 
 
 @bp.get("/<slug>")
@@ -191,8 +216,11 @@ def advance(slug: str) -> Any:
     if target is Phase.RESULTS and round_.phase.next is Phase.RESULTS and not confirmed:
         return _round_page(round_, 422, CONFIRM_RESULTS, confirm_error=CONFIRM_RESULTS)
     try:
-        services.advance_phase(current_user, round_, target)
-    except (Conflict, ValidationFailed) as refused:  # the reason goes on the page
+        services.advance_phase(current_user, round_, target, reason=request.form.get("reason", ""))
+    except ValidationFailed as refused:  # e.g. no reason for moving early: by its field
+        field_error = refused.errors.get("reason")
+        return _round_page(round_, refused.status, refused.message, reason_error=field_error)
+    except Conflict as refused:  # the reason goes on the page
         return _round_page(round_, refused.status, refused.message)
     flash(f"The round is now in its {target.value} phase.", "success")
     return redirect(url_for("budgets.round_detail", slug=slug))

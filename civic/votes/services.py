@@ -12,7 +12,8 @@ from sqlalchemy import delete, func, select
 
 from civic import audit, ballot_box
 from civic.accounts.models import Area, Eligibility, User, utcnow
-from civic.clock import aware
+from civic.clock import aware, early_reason, spoken
+from civic.database import lock_row, lock_rows
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.permissions import require_moderator, require_signed_in
@@ -384,17 +385,43 @@ def tally(proposal: Proposal) -> tuple[int, int]:
     return rows.get("for", 0), rows.get("against", 0)
 
 
+def _locked(proposal: Proposal, *, shared: bool = False) -> Proposal:
+    """The proposal re-read under its row lock (civic.database.lock_row): the one point
+    where casts and the close serialise."""
+    locked = lock_row(Proposal, proposal.id, shared=shared)
+    if locked is None:
+        raise NotFound("No proposal has that number.")
+    return locked
+
+
+def _too_late(proposal: Proposal) -> Conflict:
+    """The refusal a cast gets when the vote ended before it arrived (409, never a silent
+    loss: every vote answered with success is in the count)."""
+    ended = proposal.closed_at or proposal.voting_until
+    if proposal.state in (ProposalState.DRAFT, ProposalState.CONSULTATION) or ended is None:
+        return Conflict("Voting on this proposal has not opened; your vote was not counted.")
+    return Conflict(
+        f"Voting closed at {spoken(ended)} before your vote arrived; it was not counted."
+    )
+
+
 def cast_vote(actor: User | None, proposal: Proposal, choice: str) -> None:
+    """Record or change a resident's vote.
+
+    The proposal row is locked (shared) before the state is checked, so a close either
+    waits for this vote and counts it, or has happened already and this vote gets a 409.
+    """
     user = require_signed_in(actor)
     if not user.is_eligible_in(proposal.area):
         raise PermissionDenied(
             f"Only residents of {proposal.area.name} can vote on this. To show you live there, "
             "enter the code from your letter on the 'Your areas' page."
         )
-    if not voting_open(proposal):
-        raise Conflict("Voting on this proposal is closed.")
     if choice not in ("for", "against"):
         raise ValidationFailed({"choice": "Choose for or against"})
+    proposal = _locked(proposal, shared=True)
+    if not voting_open(proposal):
+        raise _too_late(proposal)
     ballot_box.upsert_returning_id(
         VoteCast.__table__,
         ("proposal_id", "voter_key"),
@@ -420,10 +447,23 @@ def my_vote(proposal: Proposal, user: User) -> str | None:
 
 
 def close_vote(
-    actor: User | None, proposal: Proposal, *, by_date: bool = False
+    actor: User | None, proposal: Proposal, *, by_date: bool = False, reason: str = ""
 ) -> rules.VoteResult:
+    """Close the vote and freeze its count.
+
+    The proposal row is locked (exclusive) first and its state checked after the lock:
+    the lock waits for every cast in flight, so the tally below includes every vote that
+    was answered with success, and any later cast sees the closed state. A moderator
+    closing before the published closing time must give a `reason`, which is published
+    on the page and in the log; closing by date (`civic tick`) needs none.
+    """
     moderator = None if by_date else require_moderator(actor)
+    proposal = _locked(proposal)
     _require_state(proposal, ProposalState.VOTING, doing="close the vote")
+    now = utcnow()
+    due = proposal.voting_until or now
+    # by date (civic tick, which checked the date): no reason to give
+    why = "" if by_date else early_reason(reason, due, now, doing="close the vote")
     votes_for, votes_against = tally(proposal)
     eligible = eligible_count(proposal)
     result = rules.vote_outcome(
@@ -434,7 +474,8 @@ def close_vote(
         proposal.majority or "simple",
     )
     proposal.state = ProposalState.CLOSED
-    proposal.closed_at = utcnow()
+    proposal.closed_at = now
+    proposal.close_reason = why
     proposal.eligible_count, proposal.votes_for, proposal.votes_against = (
         eligible,
         votes_for,
@@ -455,6 +496,7 @@ def close_vote(
             "outcome": result.outcome,
             "standards_met": standards_ok,
             "default": rules.default_decision(result.outcome, standards_ok),
+            **({"early_reason": why, "closes": aware(due).isoformat()} if why else {}),
         },
     )
     db.session.flush()
@@ -491,13 +533,23 @@ def record_decision(
 
 
 def close_due_votes(now: datetime | None = None) -> list[str]:
-    """Close every vote whose closing time has passed (run by cron)."""
+    """Close every vote whose closing time has passed (run by cron).
+
+    Every due proposal is locked, in id order, before the first is closed: closing one
+    appends to the audit log, and a transaction that holds the log must not then wait for
+    a proposal whose casters are waiting for the log (a deadlock). Run it in a
+    transaction of its own, not after other appends (see `civic tick`).
+    """
     now = now or utcnow()
+    due = [
+        p.id
+        for p in db.session.scalars(select(Proposal).where(Proposal.state == ProposalState.VOTING))
+        if p.voting_until is not None and aware(p.voting_until) <= now
+    ]
     closed = []
-    for proposal in db.session.scalars(
-        select(Proposal).where(Proposal.state == ProposalState.VOTING).order_by(Proposal.id)
-    ):
-        if proposal.voting_until is not None and aware(proposal.voting_until) <= now:
+    for proposal in lock_rows(Proposal, due):
+        # the state again, after the lock: a moderator may have closed it meanwhile
+        if proposal.state is ProposalState.VOTING:
             result = close_vote(None, proposal, by_date=True)
             closed.append(f"proposal {proposal.id}: {result.outcome}")
     return closed

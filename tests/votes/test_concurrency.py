@@ -70,6 +70,6 @@ def test_two_hundred_residents_at_once_tally_equals_votes(app):
     assert errors == []
     db.session.expire_all()
     proposal = db.session.get(Proposal, proposal.id)
-    result = services.close_vote(moderator, proposal)
+    result = services.close_vote(moderator, proposal, reason="Closed early in this test")
     assert (result.votes_for, result.votes_against) == (133, 67)
     assert result.votes_for + result.votes_against == 200

@@ -216,5 +216,9 @@ def tick_command() -> None:
     from civic.consultations.services import close_due
     from civic.votes.services import close_due_votes
 
-    done = run_service(lambda: advance_due_rounds() + close_due_votes() + close_due())
+    # each part in its own transaction: a part that has appended to the audit log must not
+    # then wait for another subject's row lock, held by a voter waiting for the log
+    done: list[str] = []
+    for part in (advance_due_rounds, close_due_votes, close_due):
+        done += run_service(part)
     click.echo("\n".join(done) if done else "Nothing was due.")

@@ -49,7 +49,7 @@ def configure_engine(engine: Engine) -> None:
         configure_sqlite(engine)
 
 
-def lock_row(model: type[T], ident: Any, *, shared: bool = False) -> T | None:
+def lock_row(model: type[T], ident: Any) -> T | None:
     """Re-read one row and hold a lock on it until the transaction ends: the one
     serialisation point of a decision (DESIGN §4a).
 
@@ -59,13 +59,16 @@ def lock_row(model: type[T], ident: Any, *, shared: bool = False) -> T | None:
     and check its state again *after* the lock, from the row as it is now
     (`populate_existing` refreshes the object already in the session).
 
-    On PostgreSQL a cast takes `shared=True` (FOR SHARE), so casts do not wait for each
-    other, while a state change takes FOR NO KEY UPDATE, which waits for every cast in
-    flight and makes later casts wait for it. (NO KEY: inserts elsewhere that only
-    reference the row by foreign key are not blocked; everything that reads the state
-    under a lock is.) SQLite has no row locks; there a writing transaction already holds
-    the database's write lock from its BEGIN IMMEDIATE (see `_wants_write_lock`), which
-    serialises the same steps.
+    On PostgreSQL casts and closes alike take FOR NO KEY UPDATE (NO KEY: inserts elsewhere
+    that only reference the row by a foreign key are not blocked). Casts could take FOR
+    SHARE and run side by side, but PostgreSQL lets a new share lock join the share locks
+    already held without queueing behind a waiting exclusive one, so under a steady stream
+    of casts the close would wait until the stream stops (seen in the race test: a close
+    fired after 40 of 150 votes counted all 150). With one exclusive lock every waiter
+    queues in order, the close included. A cast holds it for a few milliseconds.
+    SQLite has no row locks; there a writing transaction already holds the database's
+    write lock from its BEGIN IMMEDIATE (see `_wants_write_lock`), which serialises the
+    same steps.
 
     Lock order, to stay free of deadlocks: the subject first, the audit log after. Never
     lock a subject in a transaction that has already appended to the log.
@@ -74,7 +77,7 @@ def lock_row(model: type[T], ident: Any, *, shared: bool = False) -> T | None:
     (key,) = inspect(model).primary_key
     stmt = select(model).where(key == ident).execution_options(populate_existing=True)
     if db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(read=shared, key_share=not shared)
+        stmt = stmt.with_for_update(key_share=True)
     return db.session.scalars(stmt).one_or_none()
 
 

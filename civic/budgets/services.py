@@ -207,10 +207,10 @@ def voting_open(round_: BudgetRound, now: datetime | None = None) -> bool:
     return round_.phase is Phase.VOTING and now < aware(round_.results_from)
 
 
-def _locked(round_: BudgetRound, *, shared: bool = False) -> BudgetRound:
+def _locked(round_: BudgetRound) -> BudgetRound:
     """The round re-read under its row lock (civic.database.lock_row): the one point where
     ballots and the move to results serialise."""
-    locked = lock_row(BudgetRound, round_.id, shared=shared)
+    locked = lock_row(BudgetRound, round_.id)
     if locked is None:
         raise NotFound("No community budget round has that address.")
     return locked
@@ -499,9 +499,9 @@ def cast_ballot(
         person = voter
     else:
         person = _require_resident(actor, round_)
-    # lock (shared) before checking the phase: the move to results waits for this ballot
+    # lock before checking the phase: the move to results waits for this ballot
     # and counts it, or has happened and this ballot is refused with a 409
-    round_ = _locked(round_, shared=True)
+    round_ = _locked(round_)
     if not voting_open(round_):
         raise _too_late(round_)
     checked = check_ballot(round_, choice)

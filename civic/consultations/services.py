@@ -291,10 +291,10 @@ def accepting(consultation: Consultation, now: datetime | None = None) -> bool:
     ) <= now < aware(consultation.closes_at)
 
 
-def _locked(consultation: Consultation, *, shared: bool = False) -> Consultation:
+def _locked(consultation: Consultation) -> Consultation:
     """The consultation re-read under its row lock (civic.database.lock_row): the one
     point where responses and the close serialise."""
-    locked = lock_row(Consultation, consultation.id, shared=shared)
+    locked = lock_row(Consultation, consultation.id)
     if locked is None:
         raise NotFound("No consultation has that number.")
     return locked
@@ -438,9 +438,9 @@ def save_response(
             f"Only residents of {consultation.area.name} can respond. To show you live there, "
             "enter the code from your letter on the 'Your areas' page."
         )
-    # lock (shared) before checking the state: a close waits for this response and counts
+    # lock before checking the state: a close waits for this response and counts
     # it, or has happened and this response is refused with a 409
-    consultation = _locked(consultation, shared=True)
+    consultation = _locked(consultation)
     if not accepting(consultation):
         raise _too_late(consultation)
     existing = db.session.scalar(

@@ -385,10 +385,10 @@ def tally(proposal: Proposal) -> tuple[int, int]:
     return rows.get("for", 0), rows.get("against", 0)
 
 
-def _locked(proposal: Proposal, *, shared: bool = False) -> Proposal:
+def _locked(proposal: Proposal) -> Proposal:
     """The proposal re-read under its row lock (civic.database.lock_row): the one point
     where casts and the close serialise."""
-    locked = lock_row(Proposal, proposal.id, shared=shared)
+    locked = lock_row(Proposal, proposal.id)
     if locked is None:
         raise NotFound("No proposal has that number.")
     return locked
@@ -408,7 +408,7 @@ def _too_late(proposal: Proposal) -> Conflict:
 def cast_vote(actor: User | None, proposal: Proposal, choice: str) -> None:
     """Record or change a resident's vote.
 
-    The proposal row is locked (shared) before the state is checked, so a close either
+    The proposal row is locked before the state is checked, so a close either
     waits for this vote and counts it, or has happened already and this vote gets a 409.
     """
     user = require_signed_in(actor)
@@ -419,7 +419,7 @@ def cast_vote(actor: User | None, proposal: Proposal, choice: str) -> None:
         )
     if choice not in ("for", "against"):
         raise ValidationFailed({"choice": "Choose for or against"})
-    proposal = _locked(proposal, shared=True)
+    proposal = _locked(proposal)
     if not voting_open(proposal):
         raise _too_late(proposal)
     ballot_box.upsert_returning_id(

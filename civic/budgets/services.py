@@ -619,6 +619,17 @@ def rule_input(round_: BudgetRound) -> tuple[Instance, Profile, list[Project]]:
     return instance, Profile.from_votes(round_.ballot_kind.vote_type, votes), projects
 
 
+def recount_settings(round_: BudgetRound) -> dict:
+    """What an outsider needs, besides `ballots.json` and each project's cost, to recompute
+    the winners exactly as `compute_results` did: published with the results."""
+    return {
+        "vote_type": round_.ballot_kind.vote_type,
+        "points": round_.ballot_kind is BallotKind.CUMULATIVE,
+        "borda_top": round_.max_projects if round_.ballot_kind is BallotKind.RANKED else None,
+        "threshold": round_.threshold,
+    }
+
+
 def input_digest(instance: Instance, profile: Profile) -> str:
     """SHA-256 of the rule's exact input in canonical JSON: anyone holding the anonymised
     ballots can recompute it and then the winners."""

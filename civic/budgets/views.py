@@ -466,6 +466,8 @@ def results_json(slug: str) -> Any:
         "rule": result.rule,
         "tie_breaking": result.tie_breaking,
         "input_digest": result.input_digest,
+        # with ballots.json and the projects' costs, all a recount needs (see rule_input)
+        "recount": services.recount_settings(round_),
         "audit_entry": result.audit_seq,
         "ballots": result.ballots,
         "paper_ballots": result.paper_ballots,

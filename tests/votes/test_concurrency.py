@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 import threading
+import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from civic import ballot_box
-from civic.accounts.models import User
+from civic.accounts.models import User, utcnow
 from civic.extensions import db, limiter
 from civic.votes import services
 from civic.votes.models import Proposal, ProposalState, VoteCast
@@ -204,3 +206,49 @@ def test_votes_posted_over_http_racing_the_moderators_close(app):
     assert len(outcome.accepted) + len(outcome.refused) == 60
     assert outcome.refused, "the close landed after every vote: no race was tested"
     _assert_frozen_count_is_every_accepted_vote(proposal_id, outcome.accepted)
+
+
+@pytest.mark.commits
+def test_votes_racing_the_published_closing_time_and_the_tick(app):
+    """Voting ends at its published time while votes arrive; `civic tick` closes it just
+    after. Votes before the time are all counted, later ones refused, none lost."""
+    skip_without_postgres()
+    proposal, _, area = make_proposal(ProposalState.VOTING)
+    voters = many_residents(area, 100)
+    proposal.voting_until = utcnow() + timedelta(seconds=2)
+    db.session.commit()
+    proposal_id, closes = proposal.id, proposal.voting_until
+
+    def cast(user_id: int) -> str:
+        services.cast_vote(
+            db.session.get(User, user_id), db.session.get(Proposal, proposal_id), _choice(user_id)
+        )
+        db.session.commit()
+        return ACCEPTED
+
+    def tick() -> None:
+        time.sleep(max((closes - utcnow()).total_seconds(), 0) + 0.05)
+        assert services.close_due_votes() != []
+        db.session.commit()
+
+    outcome = race(app, [v.id for v in voters], cast, tick, close_after=1, spread=4.0)
+    print(f"{len(outcome.accepted)} votes accepted, {len(outcome.refused)} refused (by date)")
+    assert outcome.errors == [] and outcome.close_error is None
+    assert outcome.accepted and outcome.refused
+    assert len(outcome.accepted) + len(outcome.refused) == 100
+    said = f"Voting closed at {closes:%H:%M on %d %B %Y} (UTC) before your vote arrived"
+    db.session.expire_all()
+    proposal = db.session.get(Proposal, proposal_id)
+    ended = {said, said.replace(f"{closes:%H:%M}", f"{proposal.closed_at:%H:%M}")}
+    assert all(message.rsplit(";", 1)[0] in ended for message in outcome.refused.values())
+    assert proposal.votes_for + proposal.votes_against == len(outcome.accepted)
+    assert db.session.scalar(
+        select(func.count()).select_from(VoteCast).where(VoteCast.proposal_id == proposal_id)
+    ) == len(outcome.accepted)
+    close = assert_participation_before_close(
+        log_of("proposal", str(proposal_id)),
+        "proposal:vote_cast",
+        "proposal:close",
+        len(outcome.accepted),
+    )
+    assert "early_reason" not in close

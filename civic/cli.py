@@ -254,12 +254,12 @@ def tick_command() -> None:
     from civic.consultations.services import close_due
     from civic.votes.services import close_due_votes
 
-    def run() -> list[str]:
-        done = advance_due_rounds() + close_due_votes() + close_due()
-        released = release_due()
-        if released:
-            done.append(f"Released {released} private acts into the audit log.")
-        return done
-
-    done = run_service(run)
+    # each part in its own transaction: a part that has appended to the audit log must not
+    # then wait for another subject's row lock, held by a voter waiting for the log
+    done: list[str] = []
+    for part in (advance_due_rounds, close_due_votes, close_due):
+        done += run_service(part)
+    released = run_service(release_due)
+    if released:
+        done.append(f"Released {released} private acts into the audit log.")
     click.echo("\n".join(done) if done else "Nothing was due.")

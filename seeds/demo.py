@@ -594,7 +594,12 @@ def _public_votes() -> bool:
     voters = [_user(NEIGHBOURS[3][0])] + [_user(_demo_email(n)) for n in NORTHGATE_RESIDENTS]
     for n, voter in enumerate(voters[:10]):
         votes.cast_vote(voter, library, "for" if n % 4 == 3 else "against")
-    votes.close_vote(rosa, library)
+    votes.close_vote(
+        rosa,
+        library,
+        reason="The buyer's offer lapses before the published closing date, so the vote "
+        "was counted early.",
+    )
     votes.record_decision(
         rosa,
         library,
@@ -757,7 +762,11 @@ def _consultations() -> bool:
         consult.save_response(
             _user(email), bins, {how_often.id: often, rating.id: rate, other.id: text}, submit=True
         )
-    consult.close_consultation(rosa, bins)
+    consult.close_consultation(
+        rosa,
+        bins,
+        reason="The collection contract review was brought forward; it needs these answers now.",
+    )
     themes = {
         "Missed twice": ["Missed collections"],
         "I live at": ["Missed collections"],

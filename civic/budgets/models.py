@@ -118,6 +118,8 @@ class BudgetRound(db.Model):
     max_points_per_project: Mapped[int | None] = mapped_column(Integer)
     threshold: Mapped[int | None] = mapped_column(Integer)  # greedy-threshold: minimum support
     extra: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)  # imported META
+    # phases entered by hand before their published date: {phase: {reason, at, scheduled}}
+    early_moves: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     area: Mapped[Area] = relationship()

@@ -33,7 +33,8 @@ from civic.budgets.models import (
     RoundResult,
 )
 from civic.budgets.rules import RULES, TIE_BREAKING, Instance, Profile, borda, compute
-from civic.clock import aware
+from civic.clock import aware, early_reason, spoken
+from civic.database import lock_row, lock_rows
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.permissions import require_signed_in
@@ -243,12 +244,33 @@ def voting_open(round_: BudgetRound, now: datetime | None = None) -> bool:
     return round_.phase is Phase.VOTING and now < aware(round_.results_from)
 
 
+def _locked(round_: BudgetRound) -> BudgetRound:
+    """The round re-read under its row lock (civic.database.lock_row): the one point where
+    ballots and the move to results serialise."""
+    locked = lock_row(BudgetRound, round_.id)
+    if locked is None:
+        raise NotFound("No community budget round has that address.")
+    return locked
+
+
 def advance_phase(
-    actor: User | None, round_: BudgetRound, to: Phase, *, by_date: bool = False
+    actor: User | None,
+    round_: BudgetRound,
+    to: Phase,
+    *,
+    by_date: bool = False,
+    reason: str = "",
 ) -> None:
     """Move to the next phase (never back, never skipping). Leaving voting computes and
-    freezes the results in the same transaction."""
+    freezes the results in the same transaction.
+
+    The round row is locked (exclusive) first and the phase checked after the lock, so the
+    move to results waits for every ballot in flight and counts it, and later ballots see
+    the new phase. Moving by hand before the phase's published start needs a `reason`,
+    published on the round page and in the log; moving by date needs none.
+    """
     user = None if by_date else _require_manager(actor, round_)
+    round_ = _locked(round_)
     if round_.phase.next is not to:
         raise Conflict(
             f"A round in '{round_.phase.value}' can only move to "
@@ -273,14 +295,27 @@ def advance_phase(
             f"{contested} paper {'ballot is' if contested == 1 else 'ballots are'} contested; "
             "a moderator must decide before the results are computed."
         )
+    now = utcnow()
+    scheduled = dict(round_.phase_dates())[to]
+    why = "" if by_date else early_reason(reason, scheduled, now, doing=f"move to {to.value}")
     previous = round_.phase
     round_.phase = to
+    if why:
+        round_.early_moves = {
+            **(round_.early_moves or {}),
+            to.value: {"reason": why, "at": now.isoformat(), "scheduled": _iso(scheduled)},
+        }
     audit.release_pending(round_)  # every ballot is in the log before voting ends
     audit.record(
         user,
         "budget_round:phase",
         round_,
-        {"from": previous.value, "to": to.value, "by": "date" if by_date else "hand"},
+        {
+            "from": previous.value,
+            "to": to.value,
+            "by": "date" if by_date else "hand",
+            **({"early_reason": why, "scheduled": _iso(scheduled)} if why else {}),
+        },
     )
     if to is Phase.RESULTS:
         compute_results(round_, user)
@@ -296,12 +331,26 @@ def open_contest_count(round_: BudgetRound) -> int:
     )
 
 
+def _iso(moment: datetime) -> str:
+    return aware(moment).isoformat()
+
+
 def advance_due_rounds(now: datetime | None = None) -> list[str]:
-    """Move every round whose dates have passed on, one phase at a time (run by cron)."""
+    """Move every round whose dates have passed on, one phase at a time (run by cron).
+
+    Every round to move is locked, in id order, before the first moves: moving one appends
+    to the audit log, and a transaction holding the log must not then wait for a round
+    whose voters wait for the log (a deadlock). Run it in a transaction of its own.
+    """
+    order = list(Phase)
+    due = [
+        r.id
+        for r in db.session.scalars(select(BudgetRound))
+        if order.index(due_phase(r, now)) > order.index(r.phase)
+    ]
     moved = []
-    for round_ in db.session.scalars(select(BudgetRound).order_by(BudgetRound.id)):
-        target = due_phase(round_, now)
-        order = list(Phase)
+    for round_ in lock_rows(BudgetRound, due):
+        target = due_phase(round_, now)  # again, after the lock
         while order.index(round_.phase) < order.index(target):
             step = round_.phase.next
             assert step is not None
@@ -510,8 +559,11 @@ def cast_ballot(
         person = voter
     else:
         person = _require_resident(actor, round_)
+    # lock before checking the phase: the move to results waits for this ballot
+    # and counts it, or has happened and this ballot is refused with a 409
+    round_ = _locked(round_)
     if not voting_open(round_):
-        raise Conflict("Voting is closed for this round.")
+        raise _too_late(round_)
     checked = check_ballot(round_, choice)
     if not checked.ok:
         raise ValidationFailed(ballot_errors(checked))
@@ -532,6 +584,18 @@ def cast_ballot(
     # a secret ballot: the log records that a ballot was cast, never what it says
     audit.record(actor, "budget_ballot:cast", round_, {"paper": paper})
     return db.session.get(Ballot, ballot_id)
+
+
+def _too_late(round_: BudgetRound) -> Conflict:
+    """The refusal a ballot gets when voting ended before it arrived: never a silent loss."""
+    order = list(Phase)
+    if order.index(round_.phase) < order.index(Phase.VOTING):
+        return Conflict("Voting has not opened in this round; your ballot was not counted.")
+    frozen = db.session.get(RoundResult, round_.id)
+    ended = frozen.computed_at if frozen is not None else round_.results_from
+    return Conflict(
+        f"Voting closed at {spoken(ended)} before your ballot arrived; it was not counted."
+    )
 
 
 def current_choice(round_: BudgetRound, user: User) -> list[tuple[int, int]]:
@@ -642,6 +706,17 @@ def rule_input(round_: BudgetRound) -> tuple[Instance, Profile, list[Project]]:
     return instance, Profile.from_votes(round_.ballot_kind.vote_type, votes), projects
 
 
+def recount_settings(round_: BudgetRound) -> dict:
+    """What an outsider needs, besides `ballots.json` and each project's cost, to recompute
+    the winners exactly as `compute_results` did: published with the results."""
+    return {
+        "vote_type": round_.ballot_kind.vote_type,
+        "points": round_.ballot_kind is BallotKind.CUMULATIVE,
+        "borda_top": round_.max_projects if round_.ballot_kind is BallotKind.RANKED else None,
+        "threshold": round_.threshold,
+    }
+
+
 def input_digest(instance: Instance, profile: Profile) -> str:
     """SHA-256 of the rule's exact input in canonical JSON: anyone holding the anonymised
     ballots can recompute it and then the winners."""
@@ -658,6 +733,13 @@ def input_digest(instance: Instance, profile: Profile) -> str:
 
 
 def compute_results(round_: BudgetRound, actor: User | None) -> RoundResult:
+    """Compute and freeze the results from every ballot, under the round's lock.
+
+    The ballots read here and the count stored with the result come from one frozen state:
+    no ballot can be written while the lock is held, and none after (the phase has left
+    voting), so `ballots.json` always reproduces these winners and this input digest.
+    """
+    round_ = _locked(round_)
     if db.session.get(RoundResult, round_.id) is not None:
         raise Conflict("Results for this round are already computed and frozen.")
     instance, profile, projects = rule_input(round_)

@@ -153,10 +153,14 @@ def _round_page(
     status: int = 200,
     error: str | None = None,
     confirm_error: str | None = None,
+    reason_error: str | None = None,
 ) -> Any:
     total, paper = services.ballot_count(round_)  # exact: for the managers' column only
     order = list(Phase)
     due = services.due_phase(round_)
+    now = utcnow()
+    upcoming = round_.phase.next
+    next_from = dict(round_.phase_dates())[upcoming] if upcoming is not None else None
     return render(
         "budgets/round.html",
         status=status,
@@ -172,7 +176,28 @@ def _round_page(
         not_started=utcnow() < aware(round_.ideas_from),
         error=error,
         confirm_error=confirm_error,
+        reason_error=reason_error,
+        # moving on before the next phase's published date needs a published reason
+        early=next_from is not None and now < aware(next_from),
+        next_from=next_from,
+        reason=request.form.get("reason", "") if request.method == "POST" else "",
+        early_moves=_early_moves(round_),
     )
+
+
+def _early_moves(round_: BudgetRound) -> list[tuple[Phase, datetime, datetime, str]]:
+    """(phase, when it began, its published date, reason) for each early move, in order."""
+    moves = round_.early_moves or {}
+    return [
+        (
+            phase,
+            datetime.fromisoformat(moves[phase.value]["at"]),
+            datetime.fromisoformat(moves[phase.value]["scheduled"]),
+            moves[phase.value]["reason"],
+        )
+        for phase in Phase
+        if phase.value in moves
+    ]
 
 
 @bp.get("/<slug>")
@@ -194,8 +219,11 @@ def advance(slug: str) -> Any:
     if target is Phase.RESULTS and round_.phase.next is Phase.RESULTS and not confirmed:
         return _round_page(round_, 422, CONFIRM_RESULTS, confirm_error=CONFIRM_RESULTS)
     try:
-        services.advance_phase(current_user, round_, target)
-    except (Conflict, ValidationFailed) as refused:  # the reason goes on the page
+        services.advance_phase(current_user, round_, target, reason=request.form.get("reason", ""))
+    except ValidationFailed as refused:  # e.g. no reason for moving early: by its field
+        field_error = refused.errors.get("reason")
+        return _round_page(round_, refused.status, refused.message, reason_error=field_error)
+    except Conflict as refused:  # the reason goes on the page
         return _round_page(round_, refused.status, refused.message)
     flash(f"The round is now in its {target.value} phase.", "success")
     return redirect(url_for("budgets.round_detail", slug=slug))
@@ -552,6 +580,8 @@ def results_json(slug: str) -> Any:
         "rule": result.rule,
         "tie_breaking": result.tie_breaking,
         "input_digest": result.input_digest,
+        # with ballots.json and the projects' costs, all a recount needs (see rule_input)
+        "recount": services.recount_settings(round_),
         "audit_entry": result.audit_seq,
         "ballots": result.ballots,
         "paper_ballots": result.paper_ballots,

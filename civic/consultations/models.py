@@ -78,6 +78,9 @@ class Consultation(db.Model):
     reply_source: Mapped[str] = mapped_column(Text, nullable=False, default="")
     reply_html: Mapped[str] = mapped_column(Text, nullable=False, default="")
     replied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # why a moderator closed it before its published closing date (public)
+    close_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

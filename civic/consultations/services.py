@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from civic import audit, csv_safe, privacy
 from civic.accounts.models import Area, User, utcnow
-from civic.clock import aware
+from civic.clock import aware, early_reason, spoken
 from civic.consultations.models import (
     Answer,
     AnswerChoice,
@@ -31,6 +31,7 @@ from civic.consultations.models import (
     ReviewDecision,
     Theme,
 )
+from civic.database import lock_row, lock_rows
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.markdown import render
@@ -326,13 +327,38 @@ def accepting(consultation: Consultation, now: datetime | None = None) -> bool:
     ) <= now < aware(consultation.closes_at)
 
 
+def _locked(consultation: Consultation) -> Consultation:
+    """The consultation re-read under its row lock (civic.database.lock_row): the one
+    point where responses and the close serialise."""
+    locked = lock_row(Consultation, consultation.id)
+    if locked is None:
+        raise NotFound("No consultation has that number.")
+    return locked
+
+
 def close_consultation(
-    actor: User | None, consultation: Consultation, *, by_date: bool = False
+    actor: User | None, consultation: Consultation, *, by_date: bool = False, reason: str = ""
 ) -> None:
+    """Close the consultation and record how many responses it counts.
+
+    The row is locked (exclusive) first and the state checked after the lock, so the close
+    waits for every response in flight and counts it, and later ones are refused with a
+    409. Closing by hand before the published closing date needs a `reason`, published on
+    the page and in the log.
+    """
     moderator = None if by_date else require_moderator(actor)
+    consultation = _locked(consultation)
     if consultation.state is not ConsultationState.OPEN:
         raise Conflict("Only an open consultation can be closed.")
+    now = utcnow()
+    why = (
+        ""
+        if by_date
+        else early_reason(reason, consultation.closes_at, now, doing="close the consultation")
+    )
     consultation.state = ConsultationState.CLOSED
+    consultation.closed_at = now
+    consultation.close_reason = why
     audit.release_pending(consultation)  # every response is in the log before the close
     audit.record(
         moderator,
@@ -341,18 +367,30 @@ def close_consultation(
         {
             "responses": response_count(consultation, submitted_only=True),
             "by": "date" if by_date else "hand",
+            **(
+                {"early_reason": why, "closes": aware(consultation.closes_at).isoformat()}
+                if why
+                else {}
+            ),
         },
     )
     db.session.flush()
 
 
 def close_due(now: datetime | None = None) -> list[str]:
+    """Close every consultation past its closing date (run by cron). All of them are
+    locked, in id order, before the first closes (see votes.close_due_votes for why)."""
     now = now or utcnow()
+    due = [
+        c.id
+        for c in db.session.scalars(
+            select(Consultation).where(Consultation.state == ConsultationState.OPEN)
+        )
+        if aware(c.closes_at) <= now
+    ]
     closed = []
-    for consultation in db.session.scalars(
-        select(Consultation).where(Consultation.state == ConsultationState.OPEN)
-    ):
-        if aware(consultation.closes_at) <= now:
+    for consultation in lock_rows(Consultation, due):
+        if consultation.state is ConsultationState.OPEN:  # again, after the lock
             close_consultation(None, consultation, by_date=True)
             closed.append(f"consultation {consultation.id}")
     return closed
@@ -437,8 +475,11 @@ def save_response(
             f"Only residents of {consultation.area.name} can respond. To show you live there, "
             "enter the code from your letter on the 'Your areas' page."
         )
+    # lock before checking the state: a close waits for this response and counts
+    # it, or has happened and this response is refused with a 409
+    consultation = _locked(consultation)
     if not accepting(consultation):
-        raise Conflict("This consultation is not taking responses.")
+        raise _too_late(consultation)
     existing = db.session.scalar(
         select(Response).where(
             Response.consultation_id == consultation.id, Response.respondent_id == user.id
@@ -505,6 +546,17 @@ def save_response(
     audit.record(user, action, consultation)
     db.session.flush()
     return response
+
+
+def _too_late(consultation: Consultation) -> Conflict:
+    """The refusal a response gets when the consultation is not open: never a silent loss."""
+    if consultation.state is ConsultationState.DRAFT or utcnow() < aware(consultation.opens_at):
+        return Conflict("This consultation is not open yet; your answers were not saved.")
+    ended = consultation.closed_at or consultation.closes_at
+    return Conflict(
+        f"This consultation closed at {spoken(ended)} before your answers arrived; "
+        "they were not saved."
+    )
 
 
 def my_response(consultation: Consultation, user: User) -> tuple[Response | None, dict[int, Any]]:

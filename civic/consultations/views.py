@@ -10,7 +10,8 @@ from flask import Blueprint, Response, flash, jsonify, redirect, request, url_fo
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from civic.accounts.models import Area
+from civic.accounts.models import Area, utcnow
+from civic.clock import aware
 from civic.consultations import services
 from civic.consultations.forms import ConsultationForm, QuestionForm, ReplyForm
 from civic.consultations.models import (
@@ -134,6 +135,9 @@ def _builder(
         form=form,
         locked=services.questions_locked(consultation),
         submitted=services.response_count(consultation, submitted_only=True),
+        # closing before the published date needs a published reason
+        close_early=consultation.state is ConsultationState.OPEN
+        and utcnow() < aware(consultation.closes_at),
         reply_form=extra.pop("reply_form", None)
         or ReplyForm(prefix="reply", data={"reply": consultation.reply_source}),
         **extra,
@@ -275,11 +279,15 @@ def change_state(consultation_id: int) -> Any:
             services.open_consultation(current_user, consultation)
             flash("The consultation is open.", "success")
         elif action == "close":
-            services.close_consultation(current_user, consultation)
+            services.close_consultation(
+                current_user, consultation, reason=request.form.get("reason", "")
+            )
             flash("The consultation is closed.", "success")
         else:
             raise ValidationFailed({"action": "Choose open or close"})
-    except (Conflict, ValidationFailed) as failure:
+    except ValidationFailed as failure:
+        return _refused(consultation, failure, "reason" if "reason" in failure.errors else "state")
+    except Conflict as failure:
         return _refused(consultation, failure, "state")
     return redirect(url_for("consultations.build", consultation_id=consultation.id))
 

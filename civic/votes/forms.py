@@ -206,6 +206,13 @@ class CloseForm(FlaskForm):
         widget=GovCheckboxInput(),
         validators=[DataRequired("Confirm that you understand the count is final")],
     )
+    reason = TextAreaField(
+        "Why close the vote before its published closing date (published)",
+        widget=GovTextArea(),
+        description="Residents were told when voting ends. Say why it ends early; the reason "
+        "is shown on the proposal's page and in the audit log. At least 10 characters.",
+        validators=[max_length(2000, "The reason")],
+    )
     submit = SubmitField("Close the vote and count it", widget=GovSubmitInput())
 
 

@@ -118,6 +118,8 @@ class Proposal(db.Model):
     voting_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     voting_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # why a moderator closed the vote before its published closing time (public)
+    close_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
     eligible_count: Mapped[int | None] = mapped_column(Integer)
     votes_for: Mapped[int | None] = mapped_column(Integer)
     votes_against: Mapped[int | None] = mapped_column(Integer)

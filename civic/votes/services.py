@@ -12,7 +12,8 @@ from sqlalchemy import delete, func, select
 
 from civic import audit, ballot_box, privacy
 from civic.accounts.models import Area, User, utcnow
-from civic.clock import aware
+from civic.clock import aware, early_reason, spoken
+from civic.database import lock_row, lock_rows
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.permissions import require_moderator, require_signed_in
@@ -431,12 +432,38 @@ def require_voter(actor: User | None, proposal: Proposal) -> User:
     return user
 
 
+def _locked(proposal: Proposal) -> Proposal:
+    """The proposal re-read under its row lock (civic.database.lock_row): the one point
+    where casts and the close serialise."""
+    locked = lock_row(Proposal, proposal.id)
+    if locked is None:
+        raise NotFound("No proposal has that number.")
+    return locked
+
+
+def _too_late(proposal: Proposal) -> Conflict:
+    """The refusal a cast gets when the vote ended before it arrived (409, never a silent
+    loss: every vote answered with success is in the count)."""
+    ended = proposal.closed_at or proposal.voting_until
+    if proposal.state in (ProposalState.DRAFT, ProposalState.CONSULTATION) or ended is None:
+        return Conflict("Voting on this proposal has not opened; your vote was not counted.")
+    return Conflict(
+        f"Voting closed at {spoken(ended)} before your vote arrived; it was not counted."
+    )
+
+
 def cast_vote(actor: User | None, proposal: Proposal, choice: str) -> None:
+    """Record or change a resident's vote.
+
+    The proposal row is locked before the state is checked, so a close either
+    waits for this vote and counts it, or has happened already and this vote gets a 409.
+    """
     user = require_voter(actor, proposal)
-    if not voting_open(proposal):
-        raise Conflict("Voting on this proposal is closed.")
     if choice not in ("for", "against"):
         raise ValidationFailed({"choice": "Choose for or against"})
+    proposal = _locked(proposal)
+    if not voting_open(proposal):
+        raise _too_late(proposal)
     ballot_box.upsert_returning_id(
         VoteCast.__table__,
         ("proposal_id", "voter_key"),
@@ -462,10 +489,23 @@ def my_vote(proposal: Proposal, user: User) -> str | None:
 
 
 def close_vote(
-    actor: User | None, proposal: Proposal, *, by_date: bool = False
+    actor: User | None, proposal: Proposal, *, by_date: bool = False, reason: str = ""
 ) -> rules.VoteResult:
+    """Close the vote and freeze its count.
+
+    The proposal row is locked (exclusive) first and its state checked after the lock:
+    the lock waits for every cast in flight, so the tally below includes every vote that
+    was answered with success, and any later cast sees the closed state. A moderator
+    closing before the published closing time must give a `reason`, which is published
+    on the page and in the log; closing by date (`civic tick`) needs none.
+    """
     moderator = None if by_date else require_moderator(actor)
+    proposal = _locked(proposal)
     _require_state(proposal, ProposalState.VOTING, doing="close the vote")
+    now = utcnow()
+    due = proposal.voting_until or now
+    # by date (civic tick, which checked the date): no reason to give
+    why = "" if by_date else early_reason(reason, due, now, doing="close the vote")
     votes_for, votes_against = tally(proposal)
     eligible = eligible_count(proposal)
     result = rules.vote_outcome(
@@ -476,7 +516,8 @@ def close_vote(
         proposal.majority or "simple",
     )
     proposal.state = ProposalState.CLOSED
-    proposal.closed_at = utcnow()
+    proposal.closed_at = now
+    proposal.close_reason = why
     proposal.eligible_count, proposal.votes_for, proposal.votes_against = (
         eligible,
         votes_for,
@@ -498,6 +539,7 @@ def close_vote(
             "outcome": result.outcome,
             "standards_met": standards_ok,
             "default": rules.default_decision(result.outcome, standards_ok),
+            **({"early_reason": why, "closes": aware(due).isoformat()} if why else {}),
         },
     )
     db.session.flush()
@@ -534,13 +576,23 @@ def record_decision(
 
 
 def close_due_votes(now: datetime | None = None) -> list[str]:
-    """Close every vote whose closing time has passed (run by cron)."""
+    """Close every vote whose closing time has passed (run by cron).
+
+    Every due proposal is locked, in id order, before the first is closed: closing one
+    appends to the audit log, and a transaction that holds the log must not then wait for
+    a proposal whose casters are waiting for the log (a deadlock). Run it in a
+    transaction of its own, not after other appends (see `civic tick`).
+    """
     now = now or utcnow()
+    due = [
+        p.id
+        for p in db.session.scalars(select(Proposal).where(Proposal.state == ProposalState.VOTING))
+        if p.voting_until is not None and aware(p.voting_until) <= now
+    ]
     closed = []
-    for proposal in db.session.scalars(
-        select(Proposal).where(Proposal.state == ProposalState.VOTING).order_by(Proposal.id)
-    ):
-        if proposal.voting_until is not None and aware(proposal.voting_until) <= now:
+    for proposal in lock_rows(Proposal, due):
+        # the state again, after the lock: a moderator may have closed it meanwhile
+        if proposal.state is ProposalState.VOTING:
             result = close_vote(None, proposal, by_date=True)
             closed.append(f"proposal {proposal.id}: {result.outcome}")
     return closed

@@ -436,8 +436,9 @@ def _open_voting(proposal: Proposal, forms: dict[str, Any]) -> Any:
 
 
 def _close(proposal: Proposal, forms: dict[str, Any]) -> Any:
-    _valid(forms["close_form"])  # the count is final: the moderator must confirm it
-    result = services.close_vote(current_user, proposal)
+    form = forms["close_form"]
+    _valid(form)  # the count is final: the moderator must confirm it
+    result = services.close_vote(current_user, proposal, reason=form.reason.data or "")
     return _done(proposal, f"The vote is closed: {result.outcome.replace('_', ' ')}.")
 
 

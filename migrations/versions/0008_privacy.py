@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_privacy"
-down_revision = "0006_audit_private_batches"
+down_revision = "0007_close_reasons"
 branch_labels = None
 depends_on = None
 

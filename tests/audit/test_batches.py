@@ -149,7 +149,7 @@ def test_closing_a_vote_logs_every_counted_vote_before_the_close():
         votes.cast_vote(voter, proposal, "for" if n % 2 else "against")
     votes.cast_vote(voters[0], proposal, "for")  # a changed mind: same scoped pseudonym
     assert _entries("proposal:vote_cast") == []
-    votes.close_vote(moderator, proposal)
+    votes.close_vote(moderator, proposal, reason="Closed early for the test")
     trail = [e for e in _entries() if e.subject_id == str(proposal.id)]
     close = next(e for e in trail if e.action == "proposal:close")
     casts = [e for e in trail if e.action == "proposal:vote_cast"]
@@ -163,7 +163,7 @@ def test_moving_to_results_logs_every_ballot_before_the_results():
     round_, moderator, (a, b, *_rest) = make_round(rule="greedy")
     for choice in ([a], [a, b], [b]):
         budgets.cast_ballot(resident_of(round_.area), round_, [(p.id, 1) for p in choice])
-    budgets.advance_phase(moderator, round_, Phase.RESULTS)
+    budgets.advance_phase(moderator, round_, Phase.RESULTS, reason="Closed early for the test")
     trail = [e for e in _entries() if e.subject_id == round_.slug]
     results = next(e for e in trail if e.action == "budget_round:results")
     phase = [e for e in trail if e.action == "budget_round:phase"][-1]
@@ -187,7 +187,7 @@ def test_closing_a_consultation_logs_every_response_before_the_close():
             },
             submit=True,
         )
-    consultations.close_consultation(moderator, consultation)
+    consultations.close_consultation(moderator, consultation, reason="Closed early for the test")
     trail = [e for e in _entries() if e.subject_type == "consultation"]
     close = next(e for e in trail if e.action == "consultation:close")
     responses = [e for e in trail if e.action == "consultation:respond"]

@@ -364,7 +364,7 @@ def _seed_budgets(moderator, area) -> None:
     for person, choice in ballots.items():
         resident = services.find_user_by_email(person.email)
         budgets.cast_ballot(resident, counted, [(project_id, 1) for project_id in choice])
-    budgets.advance_phase(moderator, counted, Phase.RESULTS)
+    budgets.advance_phase(moderator, counted, Phase.RESULTS, reason="Counted early for the test")
 
 
 def _seed_proposals(moderator, area) -> dict[str, int]:

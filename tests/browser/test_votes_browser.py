@@ -289,6 +289,10 @@ def test_moderator_opens_closes_and_decides(
     assert_field_error(moderator, confirm_close.get_attribute("id") or "", CLOSE_ERROR)
     assert list(error_summary_targets(moderator)) == [CLOSE_ERROR]
     confirm_close.check()
+    # it closes before its published date, so the reason is asked for (and published)
+    moderator.get_by_label(re.compile(r"Why close the vote before")).fill(
+        "The council's decision meeting moved forward"
+    )
     moderator.get_by_role("button", name="Close the vote and count it").click()
     expect(moderator).to_have_url(f"{live_site.url}{manage}")
     closed = re.compile(r"The vote is closed: (quorum not met|rejected)\.")

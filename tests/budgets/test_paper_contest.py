@@ -134,10 +134,10 @@ def test_results_wait_for_open_contests_and_voiding_after_results_is_refused(ent
     round_, officer, _projects, rita = entered
     contest = contests.contest_paper_ballot(rita, round_, "Wrong projects")
     with pytest.raises(Conflict, match="1 paper ballot is contested"):
-        services.advance_phase(officer, round_, Phase.RESULTS)
+        services.advance_phase(officer, round_, Phase.RESULTS, reason="Closed early for the test")
     assert round_.phase is Phase.VOTING
     contests.resolve_contest(ModeratorFactory(), contest, "upheld", "Checked the form.")
-    services.advance_phase(officer, round_, Phase.RESULTS)
+    services.advance_phase(officer, round_, Phase.RESULTS, reason="Closed early for the test")
     assert round_.phase is Phase.RESULTS
     with pytest.raises(Conflict, match="frozen"):
         contests.contest_paper_ballot(rita, round_, "Still wrong")

@@ -31,10 +31,10 @@ def _round_in_review(residents: int):
 def test_voting_cannot_open_with_fewer_eligible_residents_than_the_minimum(minimum):
     round_, moderator, _, _ = _round_in_review(minimum - 1)
     with pytest.raises(ElectorateTooSmall, match="Only 9 people are eligible"):
-        services.advance_phase(moderator, round_, Phase.VOTING)
+        services.advance_phase(moderator, round_, Phase.VOTING, reason="Closed early for the test")
     assert round_.phase is Phase.REVIEW
     resident_of(round_.area)
-    services.advance_phase(moderator, round_, Phase.VOTING)
+    services.advance_phase(moderator, round_, Phase.VOTING, reason="Closed early for the test")
     assert round_.phase is Phase.VOTING
 
 
@@ -46,7 +46,7 @@ def test_a_group_round_counts_the_residents_who_can_vote_in_it(minimum):
         MembershipFactory(group=group)  # members who have not shown they live there
     round_.group_id = group.id
     with pytest.raises(ElectorateTooSmall):
-        services.advance_phase(moderator, round_, Phase.VOTING)
+        services.advance_phase(moderator, round_, Phase.VOTING, reason="Closed early for the test")
 
 
 def test_the_refusal_is_shown_by_the_move_button(client, minimum):
@@ -69,7 +69,7 @@ def _vote(round_, projects, voters):
 
 def test_the_running_count_of_ballots_is_a_band_until_the_results(client, minimum):
     round_, moderator, projects, voters = _round_in_review(20)
-    services.advance_phase(moderator, round_, Phase.VOTING)
+    services.advance_phase(moderator, round_, Phase.VOTING, reason="Closed early for the test")
     _vote(round_, projects, voters[:13])
     page = client.get(f"/budgets/{round_.slug}").get_data(as_text=True)
     cell = page.split('id="ballots-cast">', 1)[1].split("</dd>", 1)[0]
@@ -81,16 +81,16 @@ def test_the_running_count_of_ballots_is_a_band_until_the_results(client, minimu
     login(client, moderator)
     managed = client.get(f"/budgets/{round_.slug}").get_data(as_text=True)
     assert "Ballots so far: 14." in managed
-    services.advance_phase(moderator, round_, Phase.RESULTS)
+    services.advance_phase(moderator, round_, Phase.RESULTS, reason="Closed early for the test")
     after = client.get(f"/budgets/{round_.slug}").get_data(as_text=True)
     assert after.split('id="ballots-cast">', 1)[1].split("</dd>", 1)[0] == "14"
 
 
 def test_ballots_below_the_minimum_are_not_published(app, client, minimum):
     round_, moderator, projects, voters = _round_in_review(12)
-    services.advance_phase(moderator, round_, Phase.VOTING)
+    services.advance_phase(moderator, round_, Phase.VOTING, reason="Closed early for the test")
     _vote(round_, projects, voters[:9])
-    services.advance_phase(moderator, round_, Phase.RESULTS)
+    services.advance_phase(moderator, round_, Phase.RESULTS, reason="Closed early for the test")
 
     results = client.get(f"/budgets/{round_.slug}/results")
     assert results.status_code == 200  # the decision itself is always published
@@ -111,9 +111,9 @@ def test_ballots_below_the_minimum_are_not_published(app, client, minimum):
 
 def test_ballots_at_the_minimum_are_published(app, client, minimum):
     round_, moderator, projects, voters = _round_in_review(12)
-    services.advance_phase(moderator, round_, Phase.VOTING)
+    services.advance_phase(moderator, round_, Phase.VOTING, reason="Closed early for the test")
     _vote(round_, projects, voters[:10])
-    services.advance_phase(moderator, round_, Phase.RESULTS)
+    services.advance_phase(moderator, round_, Phase.RESULTS, reason="Closed early for the test")
     ballots = client.get(f"/budgets/{round_.slug}/ballots.json")
     assert ballots.status_code == 200 and len(ballots.get_json()) == 10
     assert client.get(f"/budgets/{round_.slug}/ballots.csv").status_code == 200
@@ -123,7 +123,7 @@ def test_ballots_at_the_minimum_are_published(app, client, minimum):
 
 def test_ballots_are_not_published_while_voting_runs(client, minimum):
     round_, moderator, projects, voters = _round_in_review(12)
-    services.advance_phase(moderator, round_, Phase.VOTING)
+    services.advance_phase(moderator, round_, Phase.VOTING, reason="Closed early for the test")
     _vote(round_, projects, voters)
     response = client.get(f"/budgets/{round_.slug}/ballots.json")
     assert response.status_code == 404
@@ -134,10 +134,10 @@ def test_exported_ballots_cast_here_do_not_follow_the_order_of_casting(minimum):
     from civic.budgets.pabulib_io import export_round
 
     round_, moderator, projects, voters = _round_in_review(12)
-    services.advance_phase(moderator, round_, Phase.VOTING)
+    services.advance_phase(moderator, round_, Phase.VOTING, reason="Closed early for the test")
     # cast in the reverse of the contents' order: the export must not keep it
     for n, voter in enumerate(voters[:10]):
         services.cast_ballot(voter, round_, [(projects[3 - n % 4].id, 1)])
-    services.advance_phase(moderator, round_, Phase.RESULTS)
+    services.advance_phase(moderator, round_, Phase.RESULTS, reason="Closed early for the test")
     votes = [v.vote for v in export_round(round_).votes]
     assert votes == sorted(votes)

@@ -137,7 +137,7 @@ def test_ineligible_and_closed_voting_are_refused():
     round_, moderator, (a, *_rest) = make_round()
     with pytest.raises(PermissionDenied):
         services.cast_ballot(UserFactory(), round_, [(a.id, 1)])
-    services.advance_phase(moderator, round_, Phase.RESULTS)
+    services.advance_phase(moderator, round_, Phase.RESULTS, reason="Counted early in this test")
     with pytest.raises(Conflict, match="closed"):
         services.cast_ballot(resident_of(round_.area), round_, [(a.id, 1)])
 
@@ -185,7 +185,7 @@ def test_results_are_computed_frozen_and_audited():
     round_, moderator, (a, b, c, d) = make_round(rule="greedy")
     for choice in ([a, b], [a, c], [a], [d], [b, c]):
         services.cast_ballot(resident_of(round_.area), round_, [(p.id, 1) for p in choice])
-    services.advance_phase(moderator, round_, Phase.RESULTS)
+    services.advance_phase(moderator, round_, Phase.RESULTS, reason="Counted early in this test")
     result = db.session.get(RoundResult, round_.id)
     # votes: a 3, b 2, c 2, d 1 -> a (400) + b (300) + c (300) = 1000 fits exactly
     assert result.selected == [a.external_id, b.external_id, c.external_id]
@@ -207,7 +207,7 @@ def test_mes_results_explain_each_project():
     for voter in majority:
         services.cast_ballot(voter, round_, [(a.id, 1), (b.id, 1)])
     services.cast_ballot(minority, round_, [(c.id, 1)])
-    services.advance_phase(moderator, round_, Phase.RESULTS)
+    services.advance_phase(moderator, round_, Phase.RESULTS, reason="Counted early in this test")
     result = db.session.get(RoundResult, round_.id)
     explained = {p["id"]: p["explanation"] for p in result.projects}
     assert result.selected[0] == a.external_id

@@ -142,7 +142,7 @@ def test_results_page_and_exports(client):
         services.cast_ballot(resident_of(round_.area), round_, [(p.id, 1) for p in choice])
     assert client.get(f"/budgets/{round_.slug}/results").status_code == 404
     assert client.get(f"/budgets/{round_.slug}/ballots.json").status_code == 404
-    services.advance_phase(moderator, round_, Phase.RESULTS)
+    services.advance_phase(moderator, round_, Phase.RESULTS, reason="Counted early in this test")
     page = client.get(f"/budgets/{round_.slug}/results").get_data(as_text=True)
     assert "<svg" in page and "<table" in page and "Ties: input order" in page
     assert "Funded" in page and "Not funded" in page
@@ -298,7 +298,12 @@ def test_moving_to_results_needs_a_tick_that_works_without_javascript(client):
     assert db.session.get(RoundResult, round_.id) is None
     moved = client.post(
         f"{url}/phase",
-        data={"csrf_token": csrf_token(client, url), "to": "results", "confirm": "yes"},
+        data={
+            "csrf_token": csrf_token(client, url),
+            "to": "results",
+            "confirm": "yes",
+            "reason": "Every resident has voted already",
+        },
     )
     assert moved.status_code == 302 and round_.phase is Phase.RESULTS
     assert db.session.get(RoundResult, round_.id) is not None
@@ -318,7 +323,7 @@ def test_other_phase_changes_need_no_tick(client):
 def test_results_page_is_headed_with_the_round_title(client):
     round_, moderator, (a, *_rest) = make_round()
     services.cast_ballot(resident_of(round_.area), round_, [(a.id, 1)])
-    services.advance_phase(moderator, round_, Phase.RESULTS)
+    services.advance_phase(moderator, round_, Phase.RESULTS, reason="Counted early in this test")
     page = client.get(f"/budgets/{round_.slug}/results").get_data(as_text=True)
     assert '<h1 class="govuk-heading-l">Results: Riverside 2027</h1>' in page
     assert re.search(r"<title>\s*Results: Riverside 2027", page)
@@ -341,7 +346,7 @@ def test_review_form_starts_with_the_current_cost_in_pounds(client):
 def test_results_downloads_link_each_project_to_its_page(client):
     round_, moderator, (a, b, c, d) = make_round(rule="greedy")
     services.cast_ballot(resident_of(round_.area), round_, [(a.id, 1), (b.id, 1)])
-    services.advance_phase(moderator, round_, Phase.RESULTS)
+    services.advance_phase(moderator, round_, Phase.RESULTS, reason="Counted early in this test")
     pages = {
         p.external_id: f"http://localhost/budgets/{round_.slug}/projects/{p.id}"
         for p in (a, b, c, d)

@@ -117,7 +117,7 @@ def test_nothing_about_the_answers_is_shown_while_open_even_to_moderators(client
 def test_below_the_minimum_only_the_count_is_published(client, minimum):
     consultation, moderator, q = _open()
     _respond(consultation, q, 9)
-    services.close_consultation(moderator, consultation)
+    services.close_consultation(moderator, consultation, reason="Closed early for the test")
     cid = consultation.id
     page = client.get(f"/consultations/{cid}/analysis").get_data(as_text=True)
     assert "9 submitted responses" in page and "Only 9 responses were submitted" in page
@@ -133,7 +133,7 @@ def test_below_the_minimum_only_the_count_is_published(client, minimum):
 def test_at_the_minimum_counts_and_a_csv_without_free_text_are_published(client, minimum):
     consultation, moderator, q = _open()
     _respond(consultation, q, 10)
-    services.close_consultation(moderator, consultation)
+    services.close_consultation(moderator, consultation, reason="Closed early for the test")
     cid = consultation.id
     page = client.get(f"/consultations/{cid}/analysis").get_data(as_text=True)
     assert "<svg" in page and "50%" in page and "Answer number" not in page
@@ -158,7 +158,7 @@ def _closed_with_answers(minimum: int):
         2: "My neighbour at number 6 is a menace",
     }
     _respond(consultation, q, minimum, text=lambda n: texts.get(n, f"Answer number {n}"))
-    services.close_consultation(moderator, consultation)
+    services.close_consultation(moderator, consultation, reason="Closed early for the test")
     queue = {i.text: i.answer_id for i in services.review_queue(moderator, consultation)}
     return consultation, moderator, queue, texts
 
@@ -209,7 +209,7 @@ def test_a_review_is_refused_before_the_close_and_checks_its_input(minimum):
     answer_id = services.review_queue(moderator, consultation)[0].answer_id
     with pytest.raises(Conflict):
         services.review_free_text(moderator, consultation, answer_id, "publish")
-    services.close_consultation(moderator, consultation)
+    services.close_consultation(moderator, consultation, reason="Closed early for the test")
     with pytest.raises(ValidationFailed) as refused:
         services.review_free_text(moderator, consultation, answer_id, "redact", "  ")
     assert f"answer-{answer_id}-text" in refused.value.errors

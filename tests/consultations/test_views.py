@@ -113,7 +113,7 @@ def test_analysis_private_until_close_then_public_with_csv_and_json(client):
         submit=True,
     )
     assert client.get(f"/consultations/{consultation.id}/analysis").status_code == 403
-    services.close_consultation(moderator, consultation)
+    services.close_consultation(moderator, consultation, reason="Closed early in this test")
     page = client.get(f"/consultations/{consultation.id}/analysis").get_data(as_text=True)
     assert "<svg" in page and "100%" in page
     assert "Fewer bins" not in page  # free text: published apart, after a moderator's review
@@ -128,7 +128,7 @@ def test_reply_shows_on_the_page_and_on_my_responses(client):
     consultation, moderator, q = make_consultation()
     voter = resident_of(consultation.area)
     services.save_response(voter, consultation, {q["single"].id: "0"}, submit=True)
-    services.close_consultation(moderator, consultation)
+    services.close_consultation(moderator, consultation, reason="Closed early in this test")
     services.publish_reply(moderator, consultation, "We heard **weekly**; collections stay weekly.")
     assert "<strong>weekly</strong>" in client.get(f"/consultations/{consultation.id}").get_data(
         as_text=True
@@ -224,7 +224,7 @@ def _count_queries(client, url: str) -> int:
 
 def test_analysis_query_count_is_constant_up_to_10000_responses(client):
     consultation, moderator, q = make_consultation()
-    services.close_consultation(moderator, consultation)
+    services.close_consultation(moderator, consultation, reason="Closed early in this test")
     url = f"/consultations/{consultation.id}/analysis"
     _many_responses(consultation, q, 20, "small")
     small = _count_queries(client, url)
@@ -423,7 +423,7 @@ def test_after_close_a_respondent_sees_their_answers_read_only(client):
         },
         submit=True,
     )
-    services.close_consultation(moderator, consultation)
+    services.close_consultation(moderator, consultation, reason="Closed early in this test")
     login(client, voter)
     response = client.get(f"/consultations/{consultation.id}/respond")
     page = response.get_data(as_text=True)
@@ -514,7 +514,7 @@ def test_the_page_says_you_responded_instead_of_offering_respond(client):
     assert ">Respond</a>" not in page
     today = utcnow().strftime("%d %B %Y")
     assert f"You responded on {today}." in page and "Change your response" in page
-    services.close_consultation(moderator, consultation)
+    services.close_consultation(moderator, consultation, reason="Closed early in this test")
     db.session.commit()
     page = client.get(url).get_data(as_text=True)
     assert f"You responded on {today}." in page and "See your answers" in page
@@ -526,7 +526,7 @@ def test_a_closed_builder_does_not_offer_a_late_question(client):
     services.save_response(
         resident_of(consultation.area), consultation, {q["single"].id: "0"}, submit=True
     )
-    services.close_consultation(moderator, consultation)
+    services.close_consultation(moderator, consultation, reason="Closed early in this test")
     db.session.commit()
     login(client, moderator)
     page = client.get(f"/consultations/{consultation.id}/build").get_data(as_text=True)

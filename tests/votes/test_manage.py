@@ -78,7 +78,12 @@ def test_closing_the_vote_needs_confirmation(client):
     assert proposal.state is ProposalState.VOTING and proposal.closed_at is None
 
     done = client.post(
-        f"{url}/close", data={"close-csrf_token": csrf_token(client, url), "close-confirm": "y"}
+        f"{url}/close",
+        data={
+            "close-csrf_token": csrf_token(client, url),
+            "close-confirm": "y",
+            "close-reason": "The council meets sooner than planned",
+        },
     )
     assert done.status_code == 302
     assert proposal.state is ProposalState.CLOSED
@@ -86,7 +91,7 @@ def test_closing_the_vote_needs_confirmation(client):
 
 def test_recording_the_decision_needs_confirmation_and_keeps_input(client):
     proposal, moderator, _ = make_proposal(ProposalState.VOTING)
-    services.close_vote(moderator, proposal)
+    services.close_vote(moderator, proposal, reason="Closed early in this test")
     login(client, moderator)
     url = f"/votes/{proposal.id}/manage"
     reasons = "Turnout too low; the centre stays with the leisure team."
@@ -110,7 +115,7 @@ def test_recording_the_decision_needs_confirmation_and_keeps_input(client):
 def test_closed_and_decided_proposals_show_when_voting_closed(client):
     proposal, moderator, _ = make_proposal(ProposalState.VOTING)
     planned = proposal.voting_until
-    services.close_vote(moderator, proposal)
+    services.close_vote(moderator, proposal, reason="Closed early in this test")
     closed_at = proposal.closed_at
     for state in ("closed", "decided"):
         if state == "decided":

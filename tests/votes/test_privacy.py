@@ -115,7 +115,7 @@ def test_no_per_choice_count_or_exact_turnout_before_close(client, htmx_client, 
     assert "7 for" not in manage and "4 against" not in manage
 
     client.post("/accounts/sign-out", data={"csrf_token": csrf_token(client, "/")})
-    services.close_vote(moderator, proposal)
+    services.close_vote(moderator, proposal, reason="Closed early for the test")
     closed = client.get(f"/api/v1/proposals/{proposal.id}").get_json()
     assert (closed["vote"]["for"], closed["vote"]["against"]) == (7, 4)
     assert closed["vote"]["turnout"] == {"cast": 11, "at_least": 11, "eligible": 15}

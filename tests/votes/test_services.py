@@ -127,7 +127,7 @@ def test_ineligible_and_late_votes_are_refused():
     (voter,) = residents(area, 1)
     with pytest.raises(ValidationFailed):
         services.cast_vote(voter, proposal, "maybe")
-    services.close_vote(moderator, proposal)
+    services.close_vote(moderator, proposal, reason="Closed early in this test")
     with pytest.raises(Conflict, match="closed"):
         services.cast_vote(voter, proposal, "for")
 
@@ -136,7 +136,7 @@ def test_close_counts_and_decision_cannot_contradict_silently():
     proposal, moderator, area = make_proposal(ProposalState.VOTING, quorum=50)
     voters = residents(area, 4)
     services.cast_vote(voters[0], proposal, "for")  # 1 of 4 = 25% < 50% quorum
-    result = services.close_vote(moderator, proposal)
+    result = services.close_vote(moderator, proposal, reason="Closed early in this test")
     assert result.outcome == "quorum_not_met" and proposal.votes_for == 1
     with pytest.raises(ValidationFailed) as failure:
         services.record_decision(moderator, proposal, "proceed", "Saves money")
@@ -151,7 +151,10 @@ def test_passed_vote_with_a_failed_standard_keeps_it_in_house_by_default():
     proposal, moderator, area = make_proposal(ProposalState.VOTING, standards=standards)
     for voter in residents(area, 3):
         services.cast_vote(voter, proposal, "for")
-    assert services.close_vote(moderator, proposal).outcome == "passed"
+    assert (
+        services.close_vote(moderator, proposal, reason="Closed early in this test").outcome
+        == "passed"
+    )
     with pytest.raises(ValidationFailed, match="not every standard"):
         services.record_decision(moderator, proposal, "proceed", "Vote passed")
     services.record_decision(moderator, proposal, "in_house", "Standards not met")

@@ -70,7 +70,7 @@ def test_voting_when_not_eligible_is_403_with_how_to(client):
 def test_voting_after_close_is_409(client):
     proposal, moderator, area = make_proposal(ProposalState.VOTING)
     (voter,) = residents(area, 1)
-    services.close_vote(moderator, proposal)
+    services.close_vote(moderator, proposal, reason="Closed early in this test")
     login(client, voter)
     url = f"/votes/{proposal.id}/vote"
     response = client.post(url, data={"csrf_token": csrf_token(client, url), "choice": "for"})
@@ -97,7 +97,7 @@ def test_json_detail_and_list(client):
     # before the close only a lower bound (a band of MIN_ELECTORATE, 1 in these tests)
     assert data["vote"]["turnout"] == {"cast": None, "at_least": 1, "eligible": 2}
     assert data["options"][0]["weighted_total"] == "70.0" and data["standards_met"] is True
-    services.close_vote(moderator, proposal)
+    services.close_vote(moderator, proposal, reason="Closed early in this test")
     closed = client.get(f"/api/v1/proposals/{proposal.id}").get_json()
     assert closed["vote"]["for"] == 1 and closed["vote"]["outcome"] == "passed"
     listing = client.get(f"/api/v1/proposals?area={area.slug}&state=closed").get_json()

@@ -61,7 +61,7 @@ def test_the_app_votes_closes_releases_and_verifies_under_the_app_role(app_role,
     response = post_form(client, f"/votes/{proposal.id}/vote", {"choice": "against"})
     assert response.status_code in (200, 302, 303), response.get_data(as_text=True)[:300]
     assert audit.pending_count(proposal) == 3
-    votes.close_vote(moderator, proposal)
+    votes.close_vote(moderator, proposal, reason="Closed early for the test")
     assert audit.pending_count() == 0
     actions = list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)))
     assert actions.count("proposal:vote_cast") == 3 and actions[-1] == "proposal:close"

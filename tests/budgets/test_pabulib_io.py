@@ -219,7 +219,9 @@ def test_every_file_imports_with_its_projects_ballots_and_results(path: Path):
     assert after["Ballot"] - before["Ballot"] == len(pb.votes)
     assert after["BallotEntry"] - before["BallotEntry"] == sum(len(_entries(v)) for v in pb.votes)
     actions = db.session.scalars(
-        select(AuditEntry.action).where(AuditEntry.subject_id == round_.slug)
+        select(AuditEntry.action)
+        .where(AuditEntry.subject_id == round_.slug)
+        .order_by(AuditEntry.seq)
     ).all()
     assert actions == ["budget_round:import", "budget_round:results"]
 
@@ -347,7 +349,9 @@ def test_a_long_place_name_makes_a_slug_the_audit_log_can_hold():
     assert is_slug(round_.slug)
     assert round_.slug.startswith("poland-poznan-2026-5-grunwald-polnoc")
     trail = db.session.scalars(
-        select(AuditEntry.action).where(AuditEntry.subject_id == round_.slug)
+        select(AuditEntry.action)
+        .where(AuditEntry.subject_id == round_.slug)
+        .order_by(AuditEntry.seq)
     ).all()
     assert trail == ["budget_round:import", "budget_round:results"]
 

@@ -5,8 +5,9 @@ with its result, published ballots and reviewed free text."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from civic.audit.models import AuditEntry, AuditPending
 from civic.budgets.models import BudgetRound, Phase
 from civic.consultations import services as consult
 from civic.consultations.models import Consultation, ConsultationState
@@ -53,3 +54,11 @@ def test_the_demo_opens_only_electorates_of_at_least_the_minimum(
     assert client.get(f"/consultations/{replied.id}/responses.csv").status_code == 200
     free = client.get(f"/consultations/{replied.id}/free-text").get_data(as_text=True)
     assert "[Address removed]" in free and "Cardigan Road" not in free and "Dave" not in free
+
+    # the demo's private acts reach the public log in one batch, as `civic tick` would
+    # release them, so the log shows them; none waits in the queue
+    assert db.session.scalar(select(func.count()).select_from(AuditPending)) == 0
+    casts = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "proposal:vote_cast")
+    ).all()
+    assert casts and all(e.shown.time.minute == e.shown.time.second == 0 for e in casts)

@@ -34,6 +34,25 @@ from civic.accounts.passwords import password_problem
 from civic.forms import WholeNumberField, max_length
 
 
+def _new_password(label: str, missing: str) -> PasswordField:
+    """A new password field: the same rules on registration and on a change of password."""
+    return PasswordField(
+        label,
+        widget=GovPasswordInput(),
+        validators=[DataRequired(missing)],
+        description="At least 10 characters and at most 128. Several unrelated words are easy "
+        "to remember.",
+    )
+
+
+def _confirm_password(label: str, missing: str, mismatch: str) -> PasswordField:
+    return PasswordField(
+        label,
+        widget=GovPasswordInput(),
+        validators=[DataRequired(missing), EqualTo("password", mismatch)],
+    )
+
+
 class RegisterForm(FlaskForm):
     email = StringField(
         "Email address",
@@ -48,20 +67,9 @@ class RegisterForm(FlaskForm):
         widget=GovTextInput(),
         validators=[DataRequired("Enter your name"), max_length(80, "Your name")],
     )
-    password = PasswordField(
-        "Password",
-        widget=GovPasswordInput(),
-        validators=[DataRequired("Enter a password")],
-        description="At least 10 characters and at most 128. Several unrelated words are easy "
-        "to remember.",
-    )
-    confirm = PasswordField(
-        "Confirm password",
-        widget=GovPasswordInput(),
-        validators=[
-            DataRequired("Enter the password again"),
-            EqualTo("password", "The passwords do not match"),
-        ],
+    password = _new_password("Password", "Enter a password")
+    confirm = _confirm_password(
+        "Confirm password", "Enter the password again", "The passwords do not match"
     )
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
@@ -89,20 +97,9 @@ class ChangePasswordForm(FlaskForm):
         widget=GovPasswordInput(),
         validators=[DataRequired("Enter your current password")],
     )
-    password = PasswordField(
-        "New password",
-        widget=GovPasswordInput(),
-        validators=[DataRequired("Enter a new password")],
-        description="At least 10 characters and at most 128. Several unrelated words are easy "
-        "to remember.",
-    )
-    confirm = PasswordField(
-        "Confirm new password",
-        widget=GovPasswordInput(),
-        validators=[
-            DataRequired("Enter the new password again"),
-            EqualTo("password", "The new passwords do not match"),
-        ],
+    password = _new_password("New password", "Enter a new password")
+    confirm = _confirm_password(
+        "Confirm new password", "Enter the new password again", "The new passwords do not match"
     )
     submit = SubmitField("Change password", widget=GovSubmitInput())
 

@@ -70,7 +70,7 @@ def race(
     close: Callable[[], None],
     *,
     close_after: int,
-    spread: float = 0.5,
+    spread: float = 1.5,
 ) -> Race:
     """Start one thread per key calling `cast(key)` (ACCEPTED, REFUSED, or it raises), all
     released together and arriving over `spread` seconds, and one thread calling `close()`

@@ -14,7 +14,10 @@ document.body.addEventListener("htmx:load", (event) => {
 // A swap can replace the control that was used (a "Move up" button in a list that is
 // re-rendered), leaving keyboard focus nowhere. An element that made the request can name,
 // in data-civic-focus-after, the ids to focus afterwards: the first that exists gets focus.
-document.body.addEventListener("htmx:afterSwap", (event) => {
+// On afterSettle, once htmx has enhanced the new content (hx-post...): a control focused
+// before that would submit natively when Enter is pressed. (templates/base.html sets the
+// settle delay to 0, so this is still the task that swapped, and nothing is pressed between.)
+document.body.addEventListener("htmx:afterSettle", (event) => {
   const config = event.detail.requestConfig;
   const ids = config && config.elt && config.elt.getAttribute("data-civic-focus-after");
   if (!ids) {

@@ -441,6 +441,23 @@ def open_draft_builder(open_page: OpenPage, live_site: LiveSite) -> Page:
     return moderator
 
 
+# Records every focus that lands on swapped-in content htmx has not yet enhanced (htmx marks
+# new content "htmx-added" until it has processed it) by the end of the task that moved focus.
+# A key press is a task of its own: pressed then, Enter would submit the form natively (a full
+# page load and the no-JS redirect) instead of by htmx.
+WATCH_FOCUS_BEFORE_ENHANCEMENT = """
+window.__focusBeforeEnhancement = [];
+document.addEventListener("focusin", (event) => {
+  const control = event.target;
+  queueMicrotask(() => {
+    if (control.isConnected && control.closest(".htmx-added")) {
+      window.__focusBeforeEnhancement.push(control.id || control.tagName);
+    }
+  });
+});
+"""
+
+
 def test_keyboard_focus_stays_on_the_move_button_and_the_move_is_announced(
     open_page: OpenPage, live_site: LiveSite, problems: PageProblems
 ) -> None:
@@ -454,12 +471,16 @@ def test_keyboard_focus_stays_on_the_move_button_and_the_move_is_announced(
     assert down_id and down_id.endswith("-down"), down_id
     question_id = down_id.removeprefix("move-").removesuffix("-down")
     moderator.evaluate("window.__same_page = true")
+    moderator.evaluate(WATCH_FOCUS_BEFORE_ENHANCEMENT)
 
     def press_enter_on_focused(order: list[str]) -> None:
         with moderator.expect_response(lambda r: r.url.endswith("/move")) as moved:
             moderator.keyboard.press("Enter")
         assert moved.value.status == 200, moved.value.status
         expect(question_items(moderator)).to_have_text(order)
+        # However fast the next Enter comes, the focused button's form already uses htmx.
+        early = moderator.evaluate("window.__focusBeforeEnhancement")
+        assert early == [], f"focus reached {early} before htmx enhanced it"
 
     # The same button, in the new list, has focus again.
     move_button(moderator, "Move down", first).focus()

@@ -666,6 +666,10 @@ def anonymised_ballots(round_: BudgetRound) -> list[dict]:
         if project_id is not None:
             items.append((rank, project_id, points))
     external = {p.id: p.external_id for p in round_.projects}
+    # who voted on paper is often known locally: mark paper ballots only when each kind is
+    # absent or numerous enough not to single anyone out (else "paper" is None)
+    on_paper = sum(paper.values())
+    mark = all(n == 0 or privacy.publishable(n) for n in (on_paper, len(paper) - on_paper))
     out = []
     for ballot_id, items in entries.items():
         items.sort()
@@ -673,10 +677,10 @@ def anonymised_ballots(round_: BudgetRound) -> list[dict]:
             {
                 "projects": [external[p] for _, p, _ in items],
                 "points": [pts for _, _, pts in items],
-                "paper": paper[ballot_id],
+                "paper": paper[ballot_id] if mark else None,
             }
         )
-    out.sort(key=lambda b: (b["projects"], b["points"], b["paper"]))
+    out.sort(key=lambda b: (b["projects"], b["points"], bool(b["paper"])))
     return out
 
 

@@ -648,6 +648,11 @@ def ballots_csv(slug: str) -> Any:
     writer.writerow(["ballot", "projects", "points", "paper"])
     for n, b in enumerate(services.anonymised_ballots(round_), start=1):
         writer.writerow(
-            [n, ",".join(b["projects"]), ",".join(map(str, b["points"])), int(b["paper"])]
+            [
+                n,
+                ",".join(b["projects"]),
+                ",".join(map(str, b["points"])),
+                "" if b["paper"] is None else int(b["paper"]),
+            ]
         )
     return _download(buffer.getvalue(), "text/csv", f"{slug}-ballots.csv")

@@ -346,6 +346,8 @@ def open_voting(actor: User | None, proposal: Proposal, closes_at: datetime) -> 
     proposal.state = ProposalState.VOTING
     proposal.voting_from = now
     proposal.voting_until = closes_at
+    # the public figure while voting runs (`public_turnout`); the count sets it again
+    proposal.eligible_count = eligible
     audit.record(
         moderator,
         "proposal:voting",
@@ -390,6 +392,11 @@ def public_turnout(proposal: Proposal) -> dict[str, Any]:
     if is_counted(proposal):
         exact = {"cast": cast, "at_least": cast, "words": str(cast), "rough": False}
         return exact | {"eligible": eligible}
+    # eligibility grants are private acts released in hourly batches, so a live electorate
+    # would tell the minute a named newcomer showed where they live: until the count, the
+    # public figure is the electorate when voting opened
+    if proposal.eligible_count is not None:
+        eligible = proposal.eligible_count
     floor, words = privacy.turnout_band(cast)
     rough = privacy.min_electorate() > 1
     return {"cast": None, "at_least": floor, "words": words, "eligible": eligible, "rough": rough}

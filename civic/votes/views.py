@@ -514,7 +514,7 @@ def _as_json(proposal: Proposal) -> dict[str, Any]:
             "turnout": {
                 "cast": context["public_turnout"]["cast"],
                 "at_least": context["public_turnout"]["at_least"],
-                "eligible": context["eligible"],
+                "eligible": context["public_turnout"]["eligible"],
             },
             "for": context["votes_for"] if context["show_tally"] else None,
             "against": context["votes_against"] if context["show_tally"] else None,

@@ -141,3 +141,20 @@ def test_exported_ballots_cast_here_do_not_follow_the_order_of_casting(minimum):
     services.advance_phase(moderator, round_, Phase.RESULTS, reason="Closed early for the test")
     votes = [v.vote for v in export_round(round_).votes]
     assert votes == sorted(votes)
+
+
+def test_a_lone_paper_ballot_is_not_singled_out_in_the_published_ballots(client, minimum):
+    """Who voted on paper is often known locally (an officer took it at a meeting), so a
+    'paper' mark on fewer ballots than the minimum would publish those people's choices."""
+    round_, moderator, projects, voters = _round_in_review(13)
+    services.advance_phase(moderator, round_, Phase.VOTING, reason="Closed early for the test")
+    _vote(round_, projects, voters[:11])
+    services.cast_ballot(moderator, round_, [(projects[-1].id, 1)], voter=voters[11])
+    services.advance_phase(moderator, round_, Phase.RESULTS, reason="Closed early for the test")
+    ballots = client.get(f"/budgets/{round_.slug}/ballots.json").get_json()
+    assert len(ballots) == 12
+    assert {b["paper"] for b in ballots} == {None}
+    rows = client.get(f"/budgets/{round_.slug}/ballots.csv").get_data(as_text=True)
+    assert {line.rsplit(",", 1)[1] for line in rows.splitlines()[1:]} == {""}
+    # the number of paper ballots is still published with the results
+    assert client.get(f"/budgets/{round_.slug}/results.json").get_json()["paper_ballots"] == 1

@@ -149,3 +149,25 @@ def test_below_the_minimum_the_turnout_says_fewer_than(htmx_client, minimum):
     services.cast_vote(voters[0], proposal, "for")
     fragment = htmx_client.get(f"/votes/{proposal.id}/turnout").get_data(as_text=True)
     assert "Fewer than 10</span> of 12 eligible residents have voted" in fragment
+
+
+def test_a_new_residents_grant_does_not_move_the_public_electorate(client, htmx_client, minimum):
+    """Eligibility grants reach the log only in hourly batches; the 'of N eligible
+    residents' figure must not tell the minute a named newcomer showed where they live.
+    While voting runs the public figure is the electorate when voting opened."""
+    proposal, moderator, area, _ = _ready_to_vote(12)
+    services.open_voting(moderator, proposal, utcnow() + timedelta(days=7))
+    before = _public_surfaces(client, htmx_client, proposal)
+    residents(area, 1)
+    after = _public_surfaces(client, htmx_client, proposal)
+    assert before == after
+    assert json.loads(after["json"])["vote"]["turnout"]["eligible"] == 12
+    # moderators see the exact electorate, and the count uses it at the close
+    login(client, moderator)
+    manage = client.get(f"/votes/{proposal.id}/manage").get_data(as_text=True)
+    assert "of 13 eligible residents have voted" in manage
+    services.close_vote(moderator, proposal, reason="Closed early for the test")
+    assert (
+        client.get(f"/api/v1/proposals/{proposal.id}").get_json()["vote"]["turnout"]["eligible"]
+        == 13
+    )

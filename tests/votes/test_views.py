@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
+from civic.accounts.models import utcnow
 from civic.extensions import db
 from civic.votes import services
 from civic.votes.models import ProposalState, VoteCast
@@ -78,8 +81,10 @@ def test_voting_after_close_is_409(client):
 
 
 def test_turnout_fragment_and_hidden_tally(htmx_client):
-    proposal, _, area = make_proposal(ProposalState.VOTING)
+    proposal, moderator, area = make_proposal(ProposalState.CONSULTATION)
     voters = residents(area, 3)
+    proposal.consultation_from = utcnow() - timedelta(days=29)
+    services.open_voting(moderator, proposal, utcnow() + timedelta(days=7))
     services.cast_vote(voters[0], proposal, "for")
     fragment = htmx_client.get(f"/votes/{proposal.id}/turnout").get_data(as_text=True)
     assert fragment.lstrip().startswith('<div id="turnout"') and "<html" not in fragment
@@ -89,8 +94,10 @@ def test_turnout_fragment_and_hidden_tally(htmx_client):
 
 
 def test_json_detail_and_list(client):
-    proposal, moderator, area = make_proposal(ProposalState.VOTING)
+    proposal, moderator, area = make_proposal(ProposalState.CONSULTATION)
     voters = residents(area, 2)
+    proposal.consultation_from = utcnow() - timedelta(days=29)
+    services.open_voting(moderator, proposal, utcnow() + timedelta(days=7))
     services.cast_vote(voters[0], proposal, "for")
     data = client.get(f"/api/v1/proposals/{proposal.id}").get_json()
     assert data["state"] == "voting" and data["vote"]["for"] is None  # hidden until close

@@ -63,7 +63,8 @@ def publishable(count: int) -> bool:
 def withheld_reason(count: int, noun: str = "ballots", verb: str = "cast") -> str:
     """Why ballot-level data is not published, in words for the page and the JSON body."""
     return (
-        f"Only {count} {noun} {'was' if count == 1 else 'were'} {verb}, fewer than the "
+        f"Only {count} {noun.removesuffix('s') if count == 1 else noun} "
+        f"{'was' if count == 1 else 'were'} {verb}, fewer than the "
         f"{min_electorate()} needed before {noun} are published one by one: with so few, "
         "a single person's choices could be picked out."
     )

@@ -386,7 +386,7 @@ def mine() -> Any:
 def _analysable(consultation_id: int) -> Consultation:
     consultation = _visible(consultation_id)
     if not services.can_see_analysis(current_user, consultation):
-        raise PermissionDenied("The analysis is published when the consultation closes.")
+        raise PermissionDenied("What people answered is published when the consultation closes.")
     return consultation
 
 

@@ -363,14 +363,14 @@ def test_the_published_response_and_the_analysis(
     moderator = open_page(MODERATOR)
     moderator.goto(f"{detail}/free-text/review")
     expect(moderator.get_by_role("heading", level=1)).to_have_text("Review free-text answers")
-    answer = moderator.locator("section.civic-answer").filter(has_text=written)
+    answer = moderator.locator("div.civic-answer").filter(has_text=written)
     answer.get_by_role("button", name="Save review of this answer").click()
     expect(moderator).to_have_title(re.compile(r"^Error: "))
     assert list(error_summary_targets(moderator)) == [
         "Choose whether to publish, redact or withhold it"
     ]
     assert_accessible(moderator, "the free-text review with an error")
-    answer = moderator.locator("section.civic-answer").filter(has_text=written)
+    answer = moderator.locator("div.civic-answer").filter(has_text=written)
     answer.get_by_label("Publish as written").check()
     answer.get_by_role("button", name="Save review of this answer").click()
     expect(moderator.get_by_text("Review saved.")).to_be_visible()

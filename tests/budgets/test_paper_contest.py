@@ -170,7 +170,9 @@ def test_the_whole_flow_through_the_pages(client, app):
 
     contest_url = f"/budgets/{round_.slug}/ballot/contest"
     empty = _post(resident, contest_url, {"reason": ""}, ballot_url)
-    assert empty.status_code == 422 and "Say what is wrong" in empty.get_data(as_text=True)
+    refused = empty.get_data(as_text=True)
+    assert empty.status_code == 422 and "Say what is wrong" in refused
+    assert "<title>Error: " in refused  # a screen reader hears the error first
     sent = _post(resident, contest_url, {"reason": "I chose project 2"}, ballot_url)
     assert sent.status_code == 302
     assert "Waiting for a moderator" in resident.get(ballot_url).get_data(as_text=True)

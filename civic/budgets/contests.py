@@ -89,6 +89,21 @@ def _open_contest(round_: BudgetRound, key: str) -> BallotContest | None:
     )
 
 
+def _upheld_since_entered(ballot: Ballot) -> BallotContest | None:
+    """A decision that this ballot, as it now reads, stands (a re-entered ballot may be
+    contested afresh)."""
+    return db.session.scalar(
+        select(BallotContest)
+        .join(Ballot, Ballot.id == BallotContest.ballot_id)  # the stored time, not a cached one
+        .where(
+            BallotContest.ballot_id == ballot.id,
+            BallotContest.state == ContestState.UPHELD,
+            BallotContest.resolved_at >= Ballot.updated_at,
+        )
+        .limit(1)
+    )
+
+
 def _text(value: str, field: str, missing: str) -> str:
     text = (value or "").strip()
     if not text:
@@ -110,6 +125,12 @@ def contest_paper_ballot(actor: User | None, round_: BudgetRound, reason: str) -
         )
     if _open_contest(round_, ballot.voter_key) is not None:
         raise Conflict("You have already contested this ballot; a moderator will decide.")
+    if (upheld := _upheld_since_entered(ballot)) is not None:
+        # otherwise each new contest would hold the round's results back again
+        raise Conflict(
+            f"A moderator decided on {upheld.resolved_at:%d %B %Y} that this ballot stands. "
+            "Write to the council if you still think it was entered wrongly."
+        )
     text = _text(reason, "reason", "Say what is wrong with the ballot entered for you")
     contest = BallotContest(
         round_id=round_.id,

@@ -117,6 +117,20 @@ def test_upheld_ballot_stands_and_the_log_names_the_moderator_and_outcome_only(e
         contests.resolve_contest(other, contest, "voided", "Changed my mind")
 
 
+def test_an_upheld_ballot_cannot_be_contested_again_until_it_is_re_entered(entered):
+    round_, officer, (_a, b, *_rest), rita = entered
+    first = contests.contest_paper_ballot(rita, round_, "Not what I chose")
+    contests.resolve_contest(ModeratorFactory(), first, "upheld", "The signed form says a.")
+    # a second contest would hold the results back again, however often she asked
+    with pytest.raises(Conflict, match=r"decided on .* that this ballot stands"):
+        contests.contest_paper_ballot(rita, round_, "Still not what I chose")
+    assert services.open_contest_count(round_) == 0
+    # the officer enters it again, differently: that new ballot can be contested
+    services.cast_ballot(officer, round_, [(b.id, 1)], voter=rita)
+    again = contests.contest_paper_ballot(rita, round_, "Now it has the wrong project")
+    assert again.state is ContestState.OPEN
+
+
 def test_voided_ballot_is_removed_and_the_resident_can_vote_again(entered):
     round_, _officer, (_a, b, *_rest), rita = entered
     contest = contests.contest_paper_ballot(rita, round_, "I never filled one in")

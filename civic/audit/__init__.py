@@ -1,24 +1,31 @@
-"""The public, tamper-evident audit log: `audit.record(...)` in every state change."""
+"""The public, tamper-evident audit log: `audit.record(...)` in every state change.
 
-from civic.audit.actions import UnknownAction, Visibility
-from civic.audit.log import (
-    Subject,
-    pending_count,
-    pseudonym,
-    record,
-    release_due,
-    release_pending,
-    verify,
-)
+Names are imported on first use (PEP 562): `civic.audit.verifier` must be importable with
+only the standard library and `cryptography`, and importing it imports this package first.
+"""
 
-__all__ = [
-    "Subject",
-    "UnknownAction",
-    "Visibility",
-    "pending_count",
-    "pseudonym",
-    "record",
-    "release_due",
-    "release_pending",
-    "verify",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_NAMES = {
+    "UnknownAction": "civic.audit.actions",
+    "Visibility": "civic.audit.actions",
+    "Subject": "civic.audit.log",
+    "pending_count": "civic.audit.log",
+    "pseudonym": "civic.audit.log",
+    "record": "civic.audit.log",
+    "release_due": "civic.audit.log",
+    "release_pending": "civic.audit.log",
+    "verify": "civic.audit.log",
+}
+
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name: str) -> Any:
+    module = _NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'civic.audit' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

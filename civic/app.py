@@ -1,0 +1,130 @@
+"""The Flask application factory: settings, extensions, blueprints and CLI commands.
+
+Kept out of `civic/__init__.py` so that importing a pure part of the package (the audit
+log's stand-alone verifier, the budget rules) does not import Flask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from civic import ROOT
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints and CLI commands."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from civic import config
+
+    if test_config is None:
+        app.config.from_mapping(config.from_environment(Path(app.instance_path)))
+    else:
+        app.config.from_mapping(config.defaults_for_tests())
+        app.config.from_mapping(test_config)
+        if "CIVIC_HTTPS" in test_config:
+            app.config.from_mapping(config.https_settings(bool(test_config["CIVIC_HTTPS"])))
+    config.check_production(app.config)
+
+    _init_templates(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    if app.config.get("CIVIC_HTTPS"):
+        app.wsgi_app = ServedOverHttps(app.wsgi_app)  # type: ignore[method-assign]
+    if hops := app.config.get("PROXY_HOPS"):
+        # Behind nginx or a load balancer: trust exactly that many X-Forwarded-* hops.
+        # ProxyFix runs first; ServedOverHttps (inside it) still has the last word.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    return app
+
+
+class ServedOverHttps:
+    """WSGI middleware for CIVIC_HTTPS=1: every request counts as https.
+
+    The operator has said the public site is only reached over HTTPS (TLS ending at a
+    proxy that may send no X-Forwarded-Proto, or CIVIC_PROXY_HOPS left at 0), so
+    request.is_secure is true: HSTS is sent and Flask-WTF's strict referrer check is on,
+    whatever the proxy reports.
+    """
+
+    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        environ["wsgi.url_scheme"] = "https"
+        return self.wsgi_app(environ, start_response)
+
+
+def _init_templates(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def _init_extensions(app: Flask) -> None:
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    from civic import web
+    from civic.accounts.session import init_login
+    from civic.database import configure_engine
+    from civic.extensions import csrf, db, htmx, limiter, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    init_login(app)
+    WTFormsHelpers(app)
+    web.init_app(app)
+    # Form macros are globals, not per-template imports: htmx renders single blocks
+    # (jinja2-fragments), which never run a template's top-level imports.
+    forms = app.jinja_env.get_template("_macros/forms.html").module
+    app.jinja_env.globals["error_summary"] = forms.error_summary
+
+
+def _register_blueprints(app: Flask) -> None:
+    from civic.accounts.views import bp as accounts_bp
+    from civic.audit.views import bp as audit_bp
+    from civic.budgets.views import bp as budgets_bp
+    from civic.cli import civic_cli
+    from civic.consultations.views import api as consultations_api
+    from civic.consultations.views import bp as consultations_bp
+    from civic.discussions.views import bp as discussions_bp
+    from civic.pages import bp as pages_bp
+    from civic.votes.views import api as votes_api
+    from civic.votes.views import bp as votes_bp
+
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(discussions_bp)
+    app.register_blueprint(budgets_bp)
+    app.register_blueprint(votes_bp)
+    app.register_blueprint(votes_api)
+    app.register_blueprint(consultations_bp)
+    app.register_blueprint(consultations_api)
+    app.cli.add_command(civic_cli)

@@ -20,13 +20,18 @@ cannot drift apart on a format.
 
 from __future__ import annotations
 
+import argparse
 import base64
 import binascii
 import hashlib
 import json
 import re
 import struct
-from collections.abc import Iterable, Sequence
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidSignature
@@ -552,14 +557,115 @@ def canonical_json(value: object) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+# --- Fetching from a Civic site --------------------------------------------------------
+
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
+
+class FetchError(Exception):
+    """A page or file could not be fetched (network, HTTP status, or too large)."""
+
+
+@dataclass(frozen=True)
+class Site:
+    """A Civic site to check: its base URL and how to GET a path from it.
+
+    `get` is replaceable so tests can point the verifier at a Flask test client; the
+    default uses urllib with a timeout and a size cap, so a hostile server cannot hang
+    or exhaust the checker."""
+
+    base: str
+    get: Callable[[str], bytes]
+
+    @classmethod
+    def at(cls, base: str, timeout: float = 30.0) -> Site:
+        base = base.rstrip("/")
+        scheme = urllib.parse.urlsplit(base).scheme
+        if scheme not in ("http", "https"):
+            raise FetchError(f"{base}: give an http:// or https:// address")
+
+        def get(path: str) -> bytes:
+            url = f"{base}/{path.lstrip('/')}"
+            request = urllib.request.Request(url, headers={"User-Agent": "civic-verifier/1"})  # noqa: S310
+            try:
+                with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+                    data = response.read(MAX_RESPONSE_BYTES + 1)
+            except urllib.error.HTTPError as exc:
+                raise FetchError(f"{url}: HTTP {exc.code}") from None
+            except (urllib.error.URLError, OSError) as exc:
+                raise FetchError(f"{url}: {exc}") from None
+            if len(data) > MAX_RESPONSE_BYTES:
+                raise FetchError(f"{url}: larger than {MAX_RESPONSE_BYTES} bytes")
+            return data
+
+        return cls(base, get)
+
+    def get_json(self, path: str) -> object:
+        try:
+            return json.loads(self.get(path))
+        except ValueError:
+            raise FetchError(f"{self.base}/{path.lstrip('/')}: not JSON") from None
+
+
 # --- Checking the log from its tiles ---------------------------------------------------
-# (fetching, state, consistency, entry checks: see the tiles work)
+
+
+def check_log(site: Site, log_key: Verifier, state_dir: str) -> int:
+    """Fetch and check the signed checkpoint, tiles and entries (being built: issue 11)."""
+    print("checking the log is not built yet")
+    return 2
 
 
 # --- Receipts --------------------------------------------------------------------------
 
 
+def check_receipt(site: Site, code: str) -> int:
+    """Find a receipt among the published ballots (being built: issue 11)."""
+    print("checking receipts is not built yet")
+    return 2
+
+
 # --- Recounts --------------------------------------------------------------------------
 
 
+def recount(url: str) -> int:
+    """Recount a round or a vote from its published ballots (being built: issue 11)."""
+    print("recounting is not built yet")
+    return 2
+
+
 # --- Command line ----------------------------------------------------------------------
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m civic.audit.verifier",
+        description="Check a Civic site's public records without trusting its database.",
+    )
+    parser.add_argument("url", help="the site's address, e.g. https://civic.example.org")
+    parser.add_argument("--key", help="the log's verifier key, as published at /audit/key")
+    parser.add_argument("--state", help="directory that keeps what was checked last time")
+    parser.add_argument("--receipt", metavar="CODE", help="check one ballot receipt")
+    parser.add_argument("--recount", action="store_true", help="recount the round or vote at URL")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Exit 0 when everything checked holds; 1 on a mismatch; 2 when it could not check."""
+    args = _arguments(argv)
+    try:
+        if args.receipt:
+            return check_receipt(Site.at(args.url), args.receipt)
+        if args.recount:
+            return recount(args.url)
+        if not (args.key and args.state):
+            print("give --key (the log's verifier key) and --state (a directory)")
+            return 2
+        return check_log(Site.at(args.url), parse_vkey(args.key), args.state)
+    except (FetchError, NoteError) as exc:
+        print(f"could not check: {exc}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -23,16 +23,23 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import contextlib
 import hashlib
+import itertools
 import json
+import multiprocessing
+import os
 import re
 import struct
 import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, BinaryIO
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -550,11 +557,119 @@ def parse_entry_bundle(data: bytes) -> list[bytes]:
 # --- Entries ---------------------------------------------------------------------------
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: object) -> bytes:
     """RFC 8785 canonical JSON for what Civic logs (objects, arrays, strings, integers,
     booleans, null; never floats). For these, sorted keys, no spaces and unescaped
     non-ASCII are exactly RFC 8785, so the standard library suffices here."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL.encode(value).encode()
+
+
+def _no_floats(text: str) -> object:
+    raise ValueError(f"{text} is not an integer: Civic logs no floats")
+
+
+# Reads exactly what canonical_json writes; floats, NaN and Infinity are refused.
+_ENTRY_DECODER = json.JSONDecoder(parse_float=_no_floats, parse_constant=_no_floats)
+_ENTRY_FIELDS = frozenset({"seq", "time", "action", "subject", "actor", "data"})
+_ENTRY_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+
+
+def entry_problem(entry: object, seq: int) -> str:
+    """Why a parsed entry body is not one Civic logs at position `seq`, or "" if it is.
+
+    Civic's bodies hold exactly seq, time, action, subject, actor and data; `seq` must be
+    the entry's own index, so a log with a gap or a repeat cannot pass."""
+    if not isinstance(entry, dict):
+        return "is not a JSON object"
+    if entry.keys() != _ENTRY_FIELDS:
+        missing = sorted(_ENTRY_FIELDS - entry.keys())
+        extra = sorted(entry.keys() - _ENTRY_FIELDS)
+        return f"has fields missing {missing} or extra {extra}"
+    number = entry["seq"]
+    if not _is_int(number) or number != seq:
+        return f"carries seq {number!r} at index {seq}: entries are not numbered without gaps"
+    if not isinstance(entry["time"], str) or not _ENTRY_TIME.fullmatch(entry["time"]):
+        return "has no time of the form YYYY-MM-DDTHH:MM:SSZ"
+    if not isinstance(entry["action"], str) or ":" not in entry["action"]:
+        return "has no action tag of the form subject:verb"
+    subject = entry["subject"]
+    if not (
+        isinstance(subject, dict)
+        and subject.keys() == {"type", "id"}
+        and isinstance(subject["type"], str)
+        and isinstance(subject["id"], str)
+    ):
+        return "has no subject with a type and an id"
+    if entry["actor"] is not None and not isinstance(entry["actor"], str):
+        return "has an actor that is neither a pseudonym nor null"
+    if not isinstance(entry["data"], dict):
+        return "has data that is not a JSON object"
+    return ""
+
+
+def _entry_body_problem(body: bytes, seq: int) -> str:
+    """The slow, precise check of one body: why it is not a canonical Civic entry."""
+    try:
+        text = body.decode("utf-8")
+        value = _ENTRY_DECODER.decode(text)
+    except UnicodeDecodeError:
+        return "is not UTF-8"
+    except ValueError as exc:
+        return f"is not JSON Civic logs ({exc})"
+    if _CANONICAL.encode(value) != text:
+        return "is not canonical JSON (RFC 8785)"
+    return entry_problem(value, seq)
+
+
+def check_bundle(first_seq: int, bundle: bytes, width: int) -> tuple[bytes, tuple[int, str] | None]:
+    """Check an entry bundle's entries and hash them: (leaf hashes, first problem or None).
+
+    The problem is (seq, reason). Fast path: every body is parsed where it sits in one
+    JSON array and the whole array is re-serialised once; since each body must parse as
+    exactly one object spanning all its bytes, the array matching byte for byte means each
+    body is canonical on its own. Anything else falls back to checking body by body, so the
+    first bad entry is named precisely. Pure and picklable, so it can run in a process pool.
+    """
+    try:
+        bodies = parse_entry_bundle(bundle)
+    except ValueError as exc:
+        return b"", (first_seq, f"its entry bundle is damaged ({exc})")
+    sha256, prefix = hashlib.sha256, _LEAF_PREFIX
+    leaves = b"".join([sha256(prefix + body).digest() for body in bodies])
+    if len(bodies) != width:
+        where = first_seq + min(len(bodies), width)
+        return leaves, (where, f"its entry bundle holds {len(bodies)} entries, not {width}")
+    values: list[object] | None = []
+    try:
+        texts = [body.decode("utf-8") for body in bodies]
+        text = "[" + ",".join(texts) + "]"
+        decode, offset = _ENTRY_DECODER.raw_decode, 1
+        for body_text in texts:
+            value, end = decode(text, offset)
+            offset += len(body_text)
+            if end != offset:  # the body is not exactly one JSON value
+                values = None
+                break
+            values.append(value)
+            offset += 1  # the comma
+        if values is not None and _CANONICAL.encode(values) != text:
+            values = None
+    except ValueError:  # UnicodeDecodeError included
+        values = None
+    if values is None:
+        for index, body in enumerate(bodies):
+            problem = _entry_body_problem(body, first_seq + index)
+            if problem:
+                return leaves, (first_seq + index, problem)
+        return leaves, (first_seq, "its entry bundle could not be read")  # not reached
+    for index, value in enumerate(values):
+        problem = entry_problem(value, first_seq + index)
+        if problem:
+            return leaves, (first_seq + index, problem)
+    return leaves, None
 
 
 # --- Fetching from a Civic site --------------------------------------------------------
@@ -563,42 +678,63 @@ MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 
 class FetchError(Exception):
-    """A page or file could not be fetched (network, HTTP status, or too large)."""
+    """A page or file could not be fetched (network, HTTP status, or too large).
+
+    `status` is the HTTP status when the site answered one: a 404 for a tile that a signed
+    checkpoint covers is the site contradicting itself, not a network failure."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
 class Site:
-    """A Civic site to check: its base URL and how to GET a path from it.
+    """A Civic site to check: its base URL and how to GET (and POST) a path on it.
 
-    `get` is replaceable so tests can point the verifier at a Flask test client; the
-    default uses urllib with a timeout and a size cap, so a hostile server cannot hang
-    or exhaust the checker."""
+    `get` and `post` are replaceable so tests can point the verifier at a Flask test
+    client; the defaults use urllib with a timeout and a size cap, so a hostile server
+    cannot hang or exhaust the checker. `workers` is how many fetches may run at once
+    (the defaults are thread-safe; a test client may not be)."""
 
     base: str
     get: Callable[[str], bytes]
+    post: Callable[[str, bytes], tuple[int, bytes]] | None = None
+    workers: int = 1
 
     @classmethod
-    def at(cls, base: str, timeout: float = 30.0) -> Site:
+    def at(cls, base: str, timeout: float = 30.0, workers: int = 8) -> Site:
         base = base.rstrip("/")
         scheme = urllib.parse.urlsplit(base).scheme
         if scheme not in ("http", "https"):
             raise FetchError(f"{base}: give an http:// or https:// address")
 
-        def get(path: str) -> bytes:
+        def _open(path: str, body: bytes | None) -> tuple[int, bytes]:
             url = f"{base}/{path.lstrip('/')}"
-            request = urllib.request.Request(url, headers={"User-Agent": "civic-verifier/1"})  # noqa: S310
+            headers = {"User-Agent": "civic-verifier/1"}
+            if body is not None:
+                headers["Content-Type"] = "text/plain; charset=utf-8"
+            request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310
             try:
                 with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-                    data = response.read(MAX_RESPONSE_BYTES + 1)
+                    status, data = response.status, response.read(MAX_RESPONSE_BYTES + 1)
             except urllib.error.HTTPError as exc:
-                raise FetchError(f"{url}: HTTP {exc.code}") from None
+                if body is None:
+                    raise FetchError(f"{url}: HTTP {exc.code}", exc.code) from None
+                status, data = exc.code, exc.read(MAX_RESPONSE_BYTES + 1)
             except (urllib.error.URLError, OSError) as exc:
                 raise FetchError(f"{url}: {exc}") from None
             if len(data) > MAX_RESPONSE_BYTES:
                 raise FetchError(f"{url}: larger than {MAX_RESPONSE_BYTES} bytes")
-            return data
+            return status, data
 
-        return cls(base, get)
+        def get(path: str) -> bytes:
+            return _open(path, None)[1]
+
+        def post(path: str, body: bytes) -> tuple[int, bytes]:
+            return _open(path, body)
+
+        return cls(base, get, post, max(1, workers))
 
     def get_json(self, path: str) -> object:
         try:
@@ -609,11 +745,516 @@ class Site:
 
 # --- Checking the log from its tiles ---------------------------------------------------
 
+CHECKPOINT_PATH = "audit/log/checkpoint"
+LOG_PATH = "audit/log/"
+CONSISTENCY_PATH = "audit/proof/consistency"
+
+
+class LogMismatch(Exception):
+    """What the site serves contradicts a signature, a hash, or what was verified before.
+
+    The message starts with what is wrong: "entry <seq>: ..." or "checkpoint: ...".
+    """
+
+
+class StateError(Exception):
+    """The state directory cannot be used (unreadable, or saved under another key)."""
+
+
+@dataclass(frozen=True)
+class VerifiedLog:
+    """What one successful check established; a witness cosigns `checkpoint`."""
+
+    note: Note
+    checkpoint: Checkpoint
+    previous: Checkpoint | None
+    cosigners: tuple[str, ...]
+    report: tuple[str, ...]
+
+
+def fetch_checkpoint(site: Site, log_key: Verifier) -> tuple[Note, Checkpoint]:
+    """The site's newest checkpoint, signed by the pinned key; anything else is a mismatch."""
+    raw = site.get(CHECKPOINT_PATH)
+    try:
+        note = parse_note(raw)
+        checkpoint = parse_checkpoint(note.text)
+    except NoteError as exc:
+        raise LogMismatch(f"checkpoint: {exc}") from None
+    if not note.signed_by(log_key):
+        raise LogMismatch(f"checkpoint: not signed by the pinned key {log_key.vkey}")
+    if checkpoint.origin != log_key.name:
+        raise LogMismatch(
+            f"checkpoint: its origin {checkpoint.origin!r} is not the key's name {log_key.name!r}"
+        )
+    return note, checkpoint
+
+
+def _tile_widths(size: int) -> list[int]:
+    """The width of each level-0 tile (and entry bundle) a tree of `size` leaves has."""
+    full, rest = divmod(size, TILE_WIDTH)
+    return [TILE_WIDTH] * full + ([rest] if rest else [])
+
+
+def _split_hashes(data: bytes) -> list[bytes]:
+    return [data[i : i + HASH_SIZE] for i in range(0, len(data), HASH_SIZE)]
+
+
+def _first_difference(a: bytes, b: bytes) -> int | None:
+    """Index of the first differing hash in two runs of concatenated hashes, if any."""
+    for index in range(min(len(a), len(b)) // HASH_SIZE):
+        if (
+            a[index * HASH_SIZE : (index + 1) * HASH_SIZE]
+            != b[index * HASH_SIZE : (index + 1) * HASH_SIZE]
+        ):
+            return index
+    return None
+
+
+class _StateDir:
+    """What the last successful check saved, so the next one fetches only what is new.
+
+    - `checkpoint`: the signed checkpoint verified last (written last, atomically);
+    - `hashes`: the leaf hashes of that tree, 32 bytes each (the level-0 tiles, packed);
+    - `entries/<first>-<last>`: the entries each check fetched, as an entry bundle, so the
+      directory is also a plain copy of the log.
+
+    Only the first `checkpoint.size` hashes are ever trusted, so a check that fails or
+    is killed half-way leaves nothing that a later one would believe.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = os.path.abspath(path)
+        self.entries_dir = os.path.join(self.path, "entries")
+        self.incoming = os.path.join(self.entries_dir, ".incoming")
+        try:
+            os.makedirs(self.entries_dir, mode=0o700, exist_ok=True)
+        except OSError as exc:
+            raise StateError(f"{path}: {exc.strerror or exc}") from None
+        self._staged: BinaryIO | None = None
+        self.staged_range = (0, 0)
+
+    def checkpoint(self, log_key: Verifier) -> Checkpoint | None:
+        """The checkpoint verified last time, re-checked against the pinned key."""
+        try:
+            with open(os.path.join(self.path, "checkpoint"), "rb") as file:
+                raw = file.read()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StateError(f"{self.path}/checkpoint: {exc.strerror or exc}") from None
+        try:
+            note = parse_note(raw)
+            checkpoint = parse_checkpoint(note.text)
+        except NoteError as exc:
+            raise StateError(f"{self.path}/checkpoint is damaged ({exc})") from None
+        if not note.signed_by(log_key) or checkpoint.origin != log_key.name:
+            raise StateError(
+                f"{self.path}/checkpoint was saved for another log or key: use another --state"
+            )
+        return checkpoint
+
+    def hashes(self, size: int) -> bytes:
+        """The verified leaf hashes of the first `size` entries (fewer if some are missing)."""
+        try:
+            with open(os.path.join(self.path, "hashes"), "rb") as file:
+                data = file.read(size * HASH_SIZE)
+        except OSError:
+            return b""
+        return data[: len(data) - len(data) % HASH_SIZE]
+
+    def stage_entries(self, first: int, bodies: Sequence[bytes]) -> None:
+        """Keep new entries (from seq `first`) for the copy, if the check passes."""
+        if self._staged is None:
+            self._staged = open(self.incoming, "wb")  # noqa: SIM115 (closed in commit/discard)
+            self.staged_range = (first, first)
+        if first != self.staged_range[1]:
+            raise ValueError("entries are staged in order")
+        self._staged.write(format_entry_bundle(bodies))
+        self.staged_range = (self.staged_range[0], first + len(bodies))
+
+    def commit(self, note: Note, hashes: bytes, rewrite_from: int, old_size: int) -> None:
+        """Save the new tree's hashes and entries, then the checkpoint that vouches for them."""
+        path = os.path.join(self.path, "hashes")
+        mode = "r+b" if os.path.exists(path) else "wb"
+        with open(path, mode) as file:
+            file.seek(rewrite_from * HASH_SIZE)
+            file.write(hashes[rewrite_from * HASH_SIZE :])
+            file.truncate(len(hashes))
+            file.flush()
+            os.fsync(file.fileno())
+        for name in os.listdir(self.entries_dir):  # left by checks that did not finish
+            first = name.partition("-")[0]
+            if first.isdigit() and int(first) >= old_size:
+                os.remove(os.path.join(self.entries_dir, name))
+        if self._staged is not None:
+            self._staged.close()
+            self._staged = None
+            first, end = self.staged_range
+            if end > first:
+                name = f"{first:012d}-{end - 1:012d}"
+                os.replace(self.incoming, os.path.join(self.entries_dir, name))
+        _write_atomically(os.path.join(self.path, "checkpoint"), note.serialise().encode())
+
+    def discard(self) -> None:
+        if self._staged is not None:
+            self._staged.close()
+            self._staged = None
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(self.incoming)
+
+
+def _write_atomically(path: str, data: bytes, mode: int = 0o600) -> None:
+    temporary = f"{path}.{os.getpid()}.tmp"
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, path)
+
+
+def _fetch_in_order(site: Site, paths: Iterable[str]) -> Iterator[bytes | FetchError]:
+    """GET each path, `site.workers` at a time, yielding the answers in order.
+
+    At most a few fetches run ahead of the consumer, so memory stays bounded however long
+    the log is."""
+    if site.workers <= 1:
+        for path in paths:
+            try:
+                yield site.get(path)
+            except FetchError as exc:
+                yield exc
+        return
+
+    def fetch(path: str) -> bytes | FetchError:
+        try:
+            return site.get(path)
+        except FetchError as exc:
+            return exc
+
+    window: deque[Future[bytes | FetchError]] = deque()
+    with ThreadPoolExecutor(max_workers=site.workers) as pool:
+        for path in paths:
+            window.append(pool.submit(fetch, path))
+            if len(window) >= 4 * site.workers:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
+
+
+_POOL_MIN_BUNDLES = 64  # below this, starting processes costs more than it saves
+_POOL_BATCH = 32
+
+
+def _check_bundle_task(task: tuple[int, bytes, int]) -> tuple[bytes, tuple[int, str] | None]:
+    return check_bundle(*task)
+
+
+def _checked_bundles(
+    tasks: Iterator[tuple[int, int, bytes, bytes]], count: int
+) -> Iterator[tuple[int, int, bytes, bytes, bytes, tuple[int, str] | None]]:
+    """check_bundle for each (index, width, bundle, tile), in order; on long logs in a pool
+    of processes (one per core), while the next batch is being fetched."""
+    cores = os.cpu_count() or 1
+    if count < _POOL_MIN_BUNDLES or cores < 2:
+        for index, width, bundle, tile in tasks:
+            yield index, width, bundle, tile, *check_bundle(index * TILE_WIDTH, bundle, width)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with context.Pool(cores) as pool:
+        pending: tuple[list[tuple[int, int, bytes, bytes]], Any] | None = None
+        while True:
+            batch = list(itertools.islice(tasks, _POOL_BATCH))
+            job = None
+            if batch:
+                work = [(index * TILE_WIDTH, bundle, width) for index, width, bundle, _ in batch]
+                job = pool.map_async(_check_bundle_task, work)
+            if pending is not None:
+                for task, result in zip(pending[0], pending[1].get(), strict=True):
+                    yield *task, *result
+            if not batch:
+                return
+            pending = (batch, job)
+
+
+class _LogCheck:
+    """One run of the check: the steps of `verify_log`, sharing what they fetched."""
+
+    def __init__(self, site: Site, log_key: Verifier, state: _StateDir) -> None:
+        self.site, self.log_key, self.state = site, log_key, state
+        self.fetched = {"entry bundles": 0, "level-0 tiles": 0, "higher tiles": 0}
+        self.from_copy = 0
+        self.checked_entries = 0
+        self.notes: list[str] = []
+        self.hashes = bytearray()  # every leaf hash of the new tree, in order
+        self.rewrite_from = 0  # the first entry whose hash was fetched rather than saved
+
+    def _get_tile(self, level: int | str, index: int, width: int) -> bytes:
+        path = tile_path(level, index, width)
+        try:
+            return self.site.get(LOG_PATH + path)
+        except FetchError as exc:
+            raise self._missing(exc, path, level, index, width) from None
+
+    @staticmethod
+    def _missing(exc: FetchError, path: str, level: int | str, index: int, width: int) -> Exception:
+        if exc.status != 404:
+            return exc
+        span = TILE_WIDTH ** (0 if level == "entries" else int(level))
+        first = index * TILE_WIDTH * span
+        last = first + width * span - 1
+        return LogMismatch(
+            f"entry {first}: the checkpoint covers entries {first}-{last} but the site does "
+            f"not serve {path} (HTTP 404)"
+        )
+
+    def level0(self, size: int, old_size: int) -> list[bytes]:
+        """Fetch and check every level-0 tile and entry bundle not saved before; collect
+        all leaf hashes in `self.hashes` and return the roots of the full tiles."""
+        widths = _tile_widths(size)
+        saved = self.state.hashes(old_size)
+        # Whole tiles inside the tree verified before come from the saved copy.
+        from_copy = min(len(saved) // HASH_SIZE, old_size) // TILE_WIDTH
+        if size == old_size and len(saved) == size * HASH_SIZE:
+            from_copy = len(widths)
+        self.hashes += saved[: from_copy * TILE_WIDTH * HASH_SIZE]
+        self.from_copy = from_copy
+        self.rewrite_from = from_copy * TILE_WIDTH
+        wanted = range(from_copy, len(widths))
+        paths = []
+        for index in wanted:
+            paths += [LOG_PATH + tile_path("entries", index, widths[index])]
+            paths += [LOG_PATH + tile_path(0, index, widths[index])]
+        answers = _fetch_in_order(self.site, paths)
+
+        def tasks() -> Iterator[tuple[int, int, bytes, bytes]]:
+            for index in wanted:
+                width, bundle, tile = widths[index], next(answers), next(answers)
+                for level, data in (("entries", bundle), (0, tile)):
+                    if isinstance(data, FetchError):
+                        raise self._missing(
+                            data, tile_path(level, index, width), level, index, width
+                        )
+                yield index, width, bundle, tile  # type: ignore[misc]
+
+        for index, width, bundle, tile, leaves, problem in _checked_bundles(tasks(), len(wanted)):
+            self._check_tile(index, width, bundle, tile, leaves, problem, old_size, saved)
+            self.hashes += leaves
+        return [
+            root_from_leaf_hashes(
+                _split_hashes(self.hashes[start : start + TILE_WIDTH * HASH_SIZE])
+            )
+            for start in range(
+                0, (size // TILE_WIDTH) * TILE_WIDTH * HASH_SIZE, TILE_WIDTH * HASH_SIZE
+            )
+        ]
+
+    def _check_tile(
+        self,
+        index: int,
+        width: int,
+        bundle: bytes,
+        tile: bytes,
+        leaves: bytes,
+        problem: tuple[int, str] | None,
+        old_size: int,
+        saved: bytes,
+    ) -> None:
+        first = index * TILE_WIDTH
+        self.fetched["entry bundles"] += 1
+        self.fetched["level-0 tiles"] += 1
+        self.checked_entries += width
+        found: list[tuple[int, int, str]] = []
+        if problem is not None:
+            found.append((problem[0], 0, problem[1]))
+        verified = saved[first * HASH_SIZE : min(old_size, first + width) * HASH_SIZE]
+        changed = _first_difference(leaves, verified)
+        if changed is not None:
+            found.append((first + changed, 1, _REWRITTEN.format(size=old_size)))
+        if len(tile) != width * HASH_SIZE:
+            found.append((first, 2, f"{tile_path(0, index, width)} holds {len(tile)} bytes"))
+        else:
+            differs = _first_difference(leaves, tile)
+            if differs is not None:
+                found.append((first + differs, 2, "its hash in the level-0 tile is not its body's"))
+        if found:
+            seq, _, reason = min(found)
+            raise LogMismatch(f"entry {seq}: {reason}")
+        if first + width > old_size:
+            bodies = parse_entry_bundle(bundle)
+            start = max(old_size, first)
+            self.state.stage_entries(start, bodies[start - first :])
+
+    def higher_levels(self, level1: list[bytes], old_size: int) -> None:
+        """Compare the level-1+ tiles covering the new part with the hashes recomputed."""
+        nodes, level = level1, 1
+        while nodes:
+            old_count = old_size >> (TILE_HEIGHT * level)
+            for index in range(old_count // TILE_WIDTH, -(-len(nodes) // TILE_WIDTH)):
+                expected = b"".join(nodes[index * TILE_WIDTH : (index + 1) * TILE_WIDTH])
+                width = len(expected) // HASH_SIZE
+                try:
+                    served = self._get_tile(level, index, width)
+                except LogMismatch:
+                    self.notes.append(f"level {level} tiles are not served; recomputed instead")
+                    return
+                self.fetched["higher tiles"] += 1
+                if served != expected:
+                    span = TILE_WIDTH ** (level + 1)
+                    raise LogMismatch(
+                        f"entry {index * span}: {tile_path(level, index, width)} disagrees "
+                        "with the hashes recomputed from the entries"
+                    )
+            nodes = [
+                root_from_leaf_hashes(nodes[i : i + TILE_WIDTH])
+                for i in range(0, len(nodes) - TILE_WIDTH + 1, TILE_WIDTH)
+            ]
+            level += 1
+
+    def rewritten_entry(self, old_size: int) -> int | None:
+        """After a root mismatch: the first entry the site now serves differently from the
+        copy verified before (tiles in the saved copy are otherwise not fetched again)."""
+        widths = _tile_widths(old_size)
+        for index in range(min(self.from_copy, len(widths))):
+            first, width = index * TILE_WIDTH, widths[index]
+            try:
+                served = self.site.get(LOG_PATH + tile_path("entries", index, width))
+            except FetchError:
+                return first
+            leaves, _ = check_bundle(first, served, width)
+            verified = bytes(self.hashes[first * HASH_SIZE : (first + width) * HASH_SIZE])
+            changed = _first_difference(leaves, verified)
+            if changed is not None or len(leaves) != len(verified):
+                return first + (changed or 0)
+        return None
+
+    def server_proof(self, previous: Checkpoint, checkpoint: Checkpoint) -> None:
+        """Check the site's own consistency proof too, when it serves one."""
+        query = urllib.parse.urlencode({"old": previous.size, "new": checkpoint.size})
+        try:
+            raw = self.site.get(f"{CONSISTENCY_PATH}?{query}")
+        except FetchError as exc:
+            if exc.status != 404:
+                raise
+            self.notes.append("the site serves no consistency proofs; recomputed instead")
+            return
+        where = f"checkpoint: the site's consistency proof from size {previous.size}"
+        try:
+            answer = json.loads(raw)
+            fields = answer if isinstance(answer, dict) else {}
+            encoded = fields.get("proof")
+            if not isinstance(encoded, list):
+                raise TypeError
+            proof = [base64.b64decode(p, validate=True) for p in encoded]
+            roots = {
+                k: base64.b64decode(fields[k], validate=True)
+                for k in ("old_root", "new_root")
+                if k in fields
+            }
+        except (TypeError, ValueError):  # binascii.Error is a ValueError
+            raise LogMismatch(f"{where} is malformed") from None
+        if (
+            roots.get("old_root", previous.root) != previous.root
+            or roots.get("new_root", checkpoint.root) != checkpoint.root
+        ):
+            raise LogMismatch(f"{where} names other roots than the checkpoints")
+        if not verify_consistency(
+            previous.size, checkpoint.size, previous.root, checkpoint.root, proof
+        ):
+            raise LogMismatch(f"{where} to {checkpoint.size} does not verify")
+        self.notes.append(f"the site's consistency proof from size {previous.size} verifies")
+
+
+_REWRITTEN = (
+    "it differs from the entry verified in the checkpoint of size {size}: history was rewritten"
+)
+
+
+def verify_log(site: Site, log_key: Verifier, state_dir: str) -> VerifiedLog:
+    """Check the site's log against the pinned key and the state saved last time.
+
+    Raises LogMismatch (naming the first bad entry or checkpoint), FetchError or
+    StateError; saves the new state only when everything passed."""
+    state = _StateDir(state_dir)
+    previous = state.checkpoint(log_key)
+    note, checkpoint = fetch_checkpoint(site, log_key)
+    size, old_size = checkpoint.size, previous.size if previous else 0
+    if previous and size < old_size:
+        raise LogMismatch(
+            f"checkpoint: size {size} is smaller than the {old_size} entries verified "
+            "before: the log was cut back (a rollback)"
+        )
+    if previous and size == old_size and checkpoint.root != previous.root:
+        raise LogMismatch(
+            f"checkpoint: a different tree of the same size {size} was verified before: "
+            "a split view (the site shows different logs to different readers or times)"
+        )
+    run = _LogCheck(site, log_key, state)
+    try:
+        level1 = run.level0(size, old_size)
+
+        def root_of(tree_size: int) -> bytes:
+            full = tree_size // TILE_WIDTH
+            edge = run.hashes[full * TILE_WIDTH * HASH_SIZE : tree_size * HASH_SIZE]
+            tops = level1[:full] + ([root_from_leaf_hashes(_split_hashes(edge))] if edge else [])
+            return root_from_leaf_hashes(tops)
+
+        if root_of(size) != checkpoint.root:
+            changed = run.rewritten_entry(old_size) if previous else None
+            if changed is not None:
+                raise LogMismatch(f"entry {changed}: {_REWRITTEN.format(size=old_size)}")
+            raise LogMismatch(
+                f"checkpoint: its root is not the root of the {size} entries the site serves"
+            )
+        if previous and root_of(old_size) != previous.root:
+            raise LogMismatch(
+                f"checkpoint: the first {old_size} entries no longer give the root verified "
+                "before: the new tree is not consistent with it"
+            )
+        if size > old_size:
+            run.higher_levels(level1, old_size)
+        if previous and old_size and size > old_size:
+            run.server_proof(previous, checkpoint)
+        state.commit(note, bytes(run.hashes), run.rewrite_from, old_size)
+    except BaseException:
+        state.discard()
+        raise
+    cosigners = tuple(
+        s.name for s in note.signatures if (s.name, s.key_id) != (log_key.name, log_key.key_id)
+    )
+    report = [
+        f"checkpoint: {checkpoint.origin}, size {size}, root "
+        f"{base64.b64encode(checkpoint.root).decode()} (signature verified)",
+        f"cosigned by: {', '.join(cosigners) if cosigners else 'no witness'}",
+    ]
+    if previous:
+        report.append(f"consistent with the checkpoint of size {old_size} verified before")
+    else:
+        report.append("no checkpoint saved before: this is the first check")
+    fetched = ", ".join(f"{count} {what}" for what, count in run.fetched.items())
+    report += [
+        f"entries: {run.checked_entries} checked (canonical JSON, numbered without gaps)",
+        f"fetched: {fetched}; {run.from_copy} level-0 tiles from the saved copy",
+        *run.notes,
+    ]
+    return VerifiedLog(note, checkpoint, previous, cosigners, tuple(report))
+
 
 def check_log(site: Site, log_key: Verifier, state_dir: str) -> int:
-    """Fetch and check the signed checkpoint, tiles and entries (being built: issue 11)."""
-    print("checking the log is not built yet")
-    return 2
+    """Fetch and check the signed checkpoint, tiles and entries; 0 OK, 1 mismatch, 2 unable."""
+    try:
+        verified = verify_log(site, log_key, state_dir)
+    except LogMismatch as exc:
+        print(f"MISMATCH: {exc}")
+        return 1
+    except StateError as exc:
+        print(f"could not check: {exc}")
+        return 2
+    for line in verified.report:
+        print(line)
+    print(f"OK: saved in {os.path.abspath(state_dir)}")
+    return 0
 
 
 # --- Receipts --------------------------------------------------------------------------

@@ -795,19 +795,32 @@ def _tile_widths(size: int) -> list[int]:
     return [TILE_WIDTH] * full + ([rest] if rest else [])
 
 
-def _split_hashes(data: bytes) -> list[bytes]:
-    return [data[i : i + HASH_SIZE] for i in range(0, len(data), HASH_SIZE)]
-
-
 def _first_difference(a: bytes, b: bytes) -> int | None:
     """Index of the first differing hash in two runs of concatenated hashes, if any."""
-    for index in range(min(len(a), len(b)) // HASH_SIZE):
-        if (
-            a[index * HASH_SIZE : (index + 1) * HASH_SIZE]
-            != b[index * HASH_SIZE : (index + 1) * HASH_SIZE]
-        ):
+    common = min(len(a), len(b))
+    if a[:common] == b[:common]:
+        return None
+    for index in range(common // HASH_SIZE):
+        start, end = index * HASH_SIZE, (index + 1) * HASH_SIZE
+        if a[start:end] != b[start:end]:
             return index
     return None
+
+
+def _subtree_root(hashes: bytes) -> bytes:
+    """Root over concatenated hashes known to be well formed (a tile): no per-hash checks,
+    since this runs once per 256 entries of the whole log."""
+    sha256 = hashlib.sha256
+    level = [hashes[i : i + HASH_SIZE] for i in range(0, len(hashes), HASH_SIZE)]
+    while len(level) > 1:
+        paired = [
+            sha256(_NODE_PREFIX + level[i] + level[i + 1]).digest()
+            for i in range(0, len(level) - 1, 2)
+        ]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0] if level else EMPTY_ROOT
 
 
 class _StateDir:
@@ -862,15 +875,16 @@ class _StateDir:
             return b""
         return data[: len(data) - len(data) % HASH_SIZE]
 
-    def stage_entries(self, first: int, bodies: Sequence[bytes]) -> None:
-        """Keep new entries (from seq `first`) for the copy, if the check passes."""
+    def stage_entries(self, first: int, count: int, bundle: bytes) -> None:
+        """Keep new entries (a bundle of `count` from seq `first`) for the copy, if the check
+        passes."""
         if self._staged is None:
             self._staged = open(self.incoming, "wb")  # noqa: SIM115 (closed in commit/discard)
             self.staged_range = (first, first)
         if first != self.staged_range[1]:
             raise ValueError("entries are staged in order")
-        self._staged.write(format_entry_bundle(bodies))
-        self.staged_range = (self.staged_range[0], first + len(bodies))
+        self._staged.write(bundle)
+        self.staged_range = (self.staged_range[0], first + count)
 
     def commit(self, note: Note, hashes: bytes, rewrite_from: int, old_size: int) -> None:
         """Save the new tree's hashes and entries, then the checkpoint that vouches for them."""
@@ -1042,9 +1056,7 @@ class _LogCheck:
             self._check_tile(index, width, bundle, tile, leaves, problem, old_size, saved)
             self.hashes += leaves
         return [
-            root_from_leaf_hashes(
-                _split_hashes(self.hashes[start : start + TILE_WIDTH * HASH_SIZE])
-            )
+            _subtree_root(self.hashes[start : start + TILE_WIDTH * HASH_SIZE])
             for start in range(
                 0, (size // TILE_WIDTH) * TILE_WIDTH * HASH_SIZE, TILE_WIDTH * HASH_SIZE
             )
@@ -1081,10 +1093,11 @@ class _LogCheck:
         if found:
             seq, _, reason = min(found)
             raise LogMismatch(f"entry {seq}: {reason}")
-        if first + width > old_size:
-            bodies = parse_entry_bundle(bundle)
-            start = max(old_size, first)
-            self.state.stage_entries(start, bodies[start - first :])
+        if first >= old_size:
+            self.state.stage_entries(first, width, bundle)
+        elif first + width > old_size:
+            new = parse_entry_bundle(bundle)[old_size - first :]
+            self.state.stage_entries(old_size, len(new), format_entry_bundle(new))
 
     def higher_levels(self, level1: list[bytes], old_size: int) -> None:
         """Compare the level-1+ tiles covering the new part with the hashes recomputed."""
@@ -1197,7 +1210,7 @@ def verify_log(site: Site, log_key: Verifier, state_dir: str) -> VerifiedLog:
         def root_of(tree_size: int) -> bytes:
             full = tree_size // TILE_WIDTH
             edge = run.hashes[full * TILE_WIDTH * HASH_SIZE : tree_size * HASH_SIZE]
-            tops = level1[:full] + ([root_from_leaf_hashes(_split_hashes(edge))] if edge else [])
+            tops = level1[:full] + ([_subtree_root(bytes(edge))] if edge else [])
             return root_from_leaf_hashes(tops)
 
         if root_of(size) != checkpoint.root:

@@ -30,8 +30,10 @@ import json
 import multiprocessing
 import os
 import re
+import socket
 import struct
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -1270,6 +1272,110 @@ def check_log(site: Site, log_key: Verifier, state_dir: str) -> int:
     return 0
 
 
+# --- Witnessing (C2SP tlog-cosignature) ------------------------------------------------
+
+COSIGN_PATH = "audit/checkpoints/cosign"
+WITNESS_KEY_FILE = "witness.key"
+_COSIGN_REFUSALS = {
+    400: "it found the cosigned checkpoint malformed",
+    403: "it does not know this witness's key (is it in CIVIC_AUDIT_WITNESS_KEYS?)",
+    409: "it did not store the checkpoint it served (a split view, or a forged checkpoint)",
+}
+
+
+def default_witness_name() -> str:
+    """This machine's host name, made a valid key name (no spaces, no '+')."""
+    name = re.sub(r"[\s+]+", "-", socket.gethostname()).strip("-")
+    return name or "witness"
+
+
+def witness_key(state_dir: str, name: str | None = None) -> tuple[Signer, bool]:
+    """The witness's own cosignature/v1 key, kept in `state_dir` (mode 0600): (key, new?).
+
+    Created atomically on first use, so two runs starting at once end with one key."""
+    path = os.path.join(state_dir, WITNESS_KEY_FILE)
+    for _ in range(2):
+        try:
+            with open(path, encoding="utf-8") as file:
+                signer = parse_skey(file.read())
+        except FileNotFoundError:
+            pass
+        except (OSError, UnicodeDecodeError, NoteError) as exc:
+            raise StateError(f"{path}: not a witness key ({exc})") from None
+        else:
+            if signer.alg != ALG_COSIGNATURE_V1:
+                raise StateError(f"{path}: not a cosignature/v1 key")
+            if name is not None and name != signer.name:
+                raise StateError(f"{path} is the key of witness {signer.name!r}, not {name!r}")
+            return signer, False
+        try:
+            signer = generate_signer(name or default_witness_name(), ALG_COSIGNATURE_V1)
+        except NoteError as exc:
+            raise StateError(f"witness name: {exc}") from None
+        try:
+            os.makedirs(state_dir, mode=0o700, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue  # another run made it first: use theirs
+        except OSError as exc:
+            raise StateError(f"{path}: {exc.strerror or exc}") from None
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(signer.skey + "\n")
+        return signer, True
+    raise StateError(f"{path}: could not be read or created")
+
+
+def witness(site: Site, log_key: Verifier, state_dir: str, name: str | None = None) -> int:
+    """Check the log as `check_log` does, then cosign its checkpoint and send the cosignature.
+
+    Nothing is cosigned unless everything checked: a rollback, a split view or any bad
+    entry exits 1 with one line. 0 when the site accepted the cosignature; 1 when the check
+    failed or the site refused it; 2 when it could not check or send."""
+    try:
+        signer, created = witness_key(state_dir, name)
+    except StateError as exc:
+        print(f"could not witness: {exc}")
+        return 2
+    if created:
+        print(f"new witness key; give the council this verifier key: {signer.verifier.vkey}")
+    try:
+        verified = verify_log(site, log_key, state_dir)
+    except LogMismatch as exc:
+        print(f"MISMATCH, not cosigned: {exc}")
+        return 1
+    except (StateError, FetchError) as exc:
+        print(f"could not check: {exc}")
+        return 2
+    for line in verified.report:
+        print(line)
+    note, checkpoint = verified.note, verified.checkpoint
+    mine = [s for s in note.signatures if (s.name, s.key_id) == (signer.name, signer.key_id)]
+    if any(cosignature_time(signer.verifier, note.text, s) is not None for s in mine):
+        print(f"already cosigned by {signer.name}: size {checkpoint.size}; nothing to send")
+        return 0
+    others = tuple(s for s in note.signatures if s not in mine)
+    cosignature = cosign(signer, note.text, int(time.time()))
+    body = Note(note.text, (*others, cosignature)).serialise()
+    if site.post is None:
+        print("could not send the cosignature: this site cannot be posted to")
+        return 2
+    try:
+        status, answer = site.post(COSIGN_PATH, body.encode())
+    except FetchError as exc:
+        print(f"could not send the cosignature: {exc}")
+        return 2
+    said = answer.decode("utf-8", "replace").strip().splitlines()
+    reason = f" ({said[0][:200]})" if said else ""
+    if status == 200:
+        print(f"cosigned as {signer.name}: size {checkpoint.size}, accepted by {site.base}")
+        return 0
+    if status in _COSIGN_REFUSALS:
+        print(f"REFUSED: {site.base} answered {status}: {_COSIGN_REFUSALS[status]}{reason}")
+        return 1
+    print(f"could not send the cosignature: {site.base} answered {status}{reason}")
+    return 2
+
+
 # --- Receipts --------------------------------------------------------------------------
 
 
@@ -1299,6 +1405,13 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("url", help="the site's address, e.g. https://civic.example.org")
     parser.add_argument("--key", help="the log's verifier key, as published at /audit/key")
     parser.add_argument("--state", help="directory that keeps what was checked last time")
+    parser.add_argument(
+        "--cosign",
+        action="store_true",
+        help="as a witness: after the check, cosign the checkpoint and send the cosignature "
+        "(the witness key is made in --state on first use)",
+    )
+    parser.add_argument("--name", help="the witness's name on first use (default: host name)")
     parser.add_argument("--receipt", metavar="CODE", help="check one ballot receipt")
     parser.add_argument("--recount", action="store_true", help="recount the round or vote at URL")
     return parser.parse_args(argv)
@@ -1315,6 +1428,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not (args.key and args.state):
             print("give --key (the log's verifier key) and --state (a directory)")
             return 2
+        if args.cosign:
+            return witness(Site.at(args.url), parse_vkey(args.key), args.state, args.name)
         return check_log(Site.at(args.url), parse_vkey(args.key), args.state)
     except (FetchError, NoteError) as exc:
         print(f"could not check: {exc}")

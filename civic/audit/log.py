@@ -60,6 +60,23 @@ def pseudonym(user_id: int, scope: str | None = None) -> str:
     return "p-" + digest.hexdigest()[:16]
 
 
+LOGGED_TEXT_BYTES = 4096
+"""Free text longer than this (as canonical JSON) is logged as its digest, not verbatim."""
+
+
+def logged_text(text: str) -> str | dict[str, Any]:
+    """Free text as an entry holds it: verbatim if short, else its SHA-256 and length.
+
+    An entry must fit a tlog-tiles bundle (65,535 bytes), and one decision can carry
+    several long texts (a council's reasons, an override reason). A long one is logged as
+    {"sha256": hex of its UTF-8, "chars": n}: that still binds the published text, since
+    anyone can hash what the page shows and compare.
+    """
+    if len(rfc8785.dumps(text)) <= LOGGED_TEXT_BYTES:
+        return text
+    return {"sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "chars": len(text)}
+
+
 def _reject_floats(value: Any, path: str = "data") -> None:
     """Floats have no single canonical form across languages: money is integer pence."""
     if isinstance(value, float):

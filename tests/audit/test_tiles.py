@@ -7,6 +7,7 @@ Every figure is checked against an independent computation over the entry bodies
 from __future__ import annotations
 
 import base64
+import hashlib
 import importlib.util
 import json
 import random
@@ -18,7 +19,7 @@ from sqlalchemy import select, text
 
 from civic import audit
 from civic.audit import merkle, tiles
-from civic.audit.log import MAX_BODY_BYTES, EntryTooLarge
+from civic.audit.log import LOGGED_TEXT_BYTES, MAX_BODY_BYTES, EntryTooLarge
 from civic.audit.models import AuditEntry, AuditPending, AuditTileNode
 from civic.audit.verifier import parse_entry_bundle, verify_consistency, verify_inclusion
 from civic.extensions import db
@@ -405,3 +406,16 @@ def test_stored_nodes_are_append_only():
     for statement in ("UPDATE audit_tile_node SET idx = 5", "DELETE FROM audit_tile_node"):
         with pytest.raises(Exception, match="append-only"), db.session.begin_nested():
             db.session.execute(text(statement))
+
+
+def test_logged_text_is_verbatim_when_short_and_a_digest_when_long():
+    assert audit.logged_text("Moved away") == "Moved away"
+    edge = "x" * (LOGGED_TEXT_BYTES - 2)  # with its quotes, exactly the limit
+    assert audit.logged_text(edge) == edge
+    long = "\u00e9" + edge
+    assert audit.logged_text(long) == {
+        "sha256": hashlib.sha256(long.encode("utf-8")).hexdigest(),
+        "chars": len(long),
+    }
+    # control characters count as the six bytes canonical JSON escapes them to
+    assert isinstance(audit.logged_text("\x01" * 700), dict)

@@ -107,6 +107,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    import civic.audit.tiles_views  # noqa: F401  (adds the tile and proof routes to audit_bp)
     from civic.accounts.views import bp as accounts_bp
     from civic.audit.views import bp as audit_bp
     from civic.budgets.views import bp as budgets_bp

@@ -506,7 +506,7 @@ def revoke_eligibility(actor: User, eligibility: Eligibility, reason: str) -> No
         actor,
         "eligibility:revoke",
         _eligibility_subject(user, area),
-        {"area": area.slug, "reason": reason.strip()},
+        {"area": area.slug, "reason": audit.logged_text(reason.strip())},
     )
     db.session.flush()
 

@@ -13,6 +13,7 @@ _NAMES = {
     "UnknownAction": "civic.audit.actions",
     "Visibility": "civic.audit.actions",
     "Subject": "civic.audit.log",
+    "logged_text": "civic.audit.log",
     "pending_count": "civic.audit.log",
     "pseudonym": "civic.audit.log",
     "record": "civic.audit.log",

@@ -22,3 +22,7 @@ GRANT SELECT, INSERT, DELETE ON audit_pending TO civic_app;
 -- the schema's version belongs to migrations
 REVOKE ALL ON alembic_version FROM civic_app;
 GRANT SELECT ON alembic_version TO civic_app;
+
+-- stored tile hashes: written by the append that completes each subtree, never changed
+REVOKE ALL ON audit_tile_node FROM civic_app;
+GRANT SELECT, INSERT ON audit_tile_node TO civic_app;

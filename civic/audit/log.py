@@ -20,7 +20,7 @@ import rfc8785
 from flask import current_app
 from sqlalchemy import delete, func, select, text
 
-from civic.audit import actions, merkle
+from civic.audit import actions, merkle, tiles
 from civic.audit.models import AuditEntry, AuditPending
 from civic.extensions import db
 
@@ -58,6 +58,23 @@ def pseudonym(user_id: int, scope: str | None = None) -> str:
     message = f"civic-user:{user_id}" if scope is None else f"civic-user:{user_id}:{scope}"
     digest = hmac.new(key.encode(), message.encode(), hashlib.sha256)
     return "p-" + digest.hexdigest()[:16]
+
+
+LOGGED_TEXT_BYTES = 4096
+"""Free text longer than this (as canonical JSON) is logged as its digest, not verbatim."""
+
+
+def logged_text(text: str) -> str | dict[str, Any]:
+    """Free text as an entry holds it: verbatim if short, else its SHA-256 and length.
+
+    An entry must fit a tlog-tiles bundle (65,535 bytes), and one decision can carry
+    several long texts (a council's reasons, an override reason). A long one is logged as
+    {"sha256": hex of its UTF-8, "chars": n}: that still binds the published text, since
+    anyone can hash what the page shows and compare.
+    """
+    if len(rfc8785.dumps(text)) <= LOGGED_TEXT_BYTES:
+        return text
+    return {"sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "chars": len(text)}
 
 
 def _reject_floats(value: Any, path: str = "data") -> None:
@@ -123,24 +140,49 @@ class _Item:
     data: Mapping[str, Any]
 
 
+MAX_BODY_BYTES = 0xFFFF
+"""tlog-tiles bundles entries with a 16-bit length, so no entry body may be longer."""
+
+
+_LONGEST_SEQ = 2**53 - 1  # the largest integer canonical JSON holds exactly
+
+
+class EntryTooLarge(ValueError):
+    """An entry whose body would not fit a tlog-tiles entry bundle: log a digest instead."""
+
+
+def _body(seq: int, item: _Item) -> bytes:
+    body = rfc8785.dumps(
+        {
+            "seq": seq,
+            "time": item.when.strftime(TIME_FORMAT),
+            "action": item.action,
+            "subject": {"type": item.subject_type, "id": item.subject_id},
+            "actor": item.actor,
+            "data": dict(item.data),
+        }
+    )
+    if len(body) > MAX_BODY_BYTES:
+        raise EntryTooLarge(
+            f"the {item.action} entry would be {len(body):,} bytes; an entry holds at most "
+            f"{MAX_BODY_BYTES:,} (log a length or a SHA-256 of long text, not the text)"
+        )
+    return body
+
+
 def _append(items: Iterable[_Item]) -> list[AuditEntry]:
-    """Append entries after the current head; the caller holds the append lock."""
+    """Append entries after the current head; the caller holds the append lock.
+
+    Each append also stores the tile hashes (roots of 256**L-leaf subtrees) it completes,
+    so tiles and proofs never need to read the leaves below them.
+    """
     current = head()
     size, frontier = current.size, current.frontier
     added = []
     for item in items:
-        body = rfc8785.dumps(
-            {
-                "seq": size,
-                "time": item.when.strftime(TIME_FORMAT),
-                "action": item.action,
-                "subject": {"type": item.subject_type, "id": item.subject_id},
-                "actor": item.actor,
-                "data": dict(item.data),
-            }
-        )
+        body = _body(size, item)
         leaf = merkle.leaf_hash(body)
-        frontier = merkle.frontier_append(frontier, size, leaf)
+        frontier, completed = merkle.frontier_append_subtrees(frontier, size, leaf)
         entry = AuditEntry(
             seq=size,
             recorded_at=item.when,
@@ -154,6 +196,7 @@ def _append(items: Iterable[_Item]) -> list[AuditEntry]:
             frontier=merkle.pack_hashes(frontier),
         )
         db.session.add(entry)
+        db.session.add_all(tiles.stored_nodes(size, completed))
         added.append(entry)
         size += 1
     db.session.flush()
@@ -186,6 +229,10 @@ def record(
     _reject_floats(payload)
     scope = actions.actor_scope(action, subject)
     actor_name = pseudonym(actor.id, scope) if actor is not None else None
+    item = _Item(_now(), action, subject.type, str(subject.id), actor_name, payload)
+    # Refuse an oversized entry now, with the largest seq it could get: a queued one that
+    # failed only at release would hold up every private act queued after it.
+    _body(_LONGEST_SEQ, item)
     if kind is actions.PRIVATE:
         queued = AuditPending(
             action=action,
@@ -199,7 +246,7 @@ def record(
         db.session.flush()
         return queued
     _take_append_lock()
-    return _append([_Item(_now(), action, subject.type, str(subject.id), actor_name, payload)])[0]
+    return _append([item])[0]
 
 
 def release_pending(subject: Subject | HasAuditSubject | None = None) -> int:

@@ -16,6 +16,7 @@ from civic.audit.verifier import (
     HASH_SIZE,
     _check_hashes,
     frontier_append,
+    frontier_append_subtrees,
     frontier_root,
     leaf_hash,
     node_hash,
@@ -28,9 +29,12 @@ __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
     "consistency_proof",
+    "consistency_ranges",
     "frontier_append",
+    "frontier_append_subtrees",
     "frontier_root",
     "inclusion_proof",
+    "inclusion_ranges",
     "leaf_hash",
     "node_hash",
     "pack_hashes",
@@ -50,9 +54,29 @@ def root_hash(leaves: list[bytes]) -> bytes:
 def inclusion_proof(leaves: list[bytes], index: int) -> list[bytes]:
     """RFC 6962 §2.1.1 PATH: lets a reader check one entry against a root without the log."""
     size = len(leaves)
+    hashes = [leaf_hash(data) for data in leaves]
+    # The sibling subtrees are disjoint, so hashing them all is O(n) in total.
+    return [root_from_leaf_hashes(hashes[a:b]) for a, b in inclusion_ranges(index, size)]
+
+
+def consistency_proof(leaves: list[bytes], old_size: int) -> list[bytes]:
+    """RFC 6962 §2.1.2 PROOF: shows the tree of `old_size` leaves is a prefix of this one.
+
+    This is what lets a monitor holding an old checkpoint detect a rewritten history.
+    """
+    size = len(leaves)
+    hashes = [leaf_hash(data) for data in leaves]
+    return [root_from_leaf_hashes(hashes[a:b]) for a, b in consistency_ranges(old_size, size)]
+
+
+def inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
+    """The leaf ranges [a, b) whose subtree hashes form PATH(index, D[0:size]), in order.
+
+    Shared by the in-memory proofs above and the log's proofs from stored tile hashes
+    (civic/audit/tiles.py), so both follow the RFC's shape by construction.
+    """
     if not 0 <= index < size:
         raise ValueError(f"leaf index {index} is outside a tree of size {size}")
-    hashes = [leaf_hash(data) for data in leaves]
     # Walk down from the root, keeping the subtree that holds `index`; each sibling left
     # behind is one proof node. PATH lists them leaf first, hence the reversal.
     ranges: list[tuple[int, int]] = []
@@ -65,19 +89,13 @@ def inclusion_proof(leaves: list[bytes], index: int) -> list[bytes]:
         else:
             ranges.append((lo, mid))
             lo = mid
-    # The sibling subtrees are disjoint, so hashing them all is O(n) in total.
-    return [root_from_leaf_hashes(hashes[a:b]) for a, b in reversed(ranges)]
+    return ranges[::-1]
 
 
-def consistency_proof(leaves: list[bytes], old_size: int) -> list[bytes]:
-    """RFC 6962 §2.1.2 PROOF: shows the tree of `old_size` leaves is a prefix of this one.
-
-    This is what lets a monitor holding an old checkpoint detect a rewritten history.
-    """
-    size = len(leaves)
+def consistency_ranges(old_size: int, size: int) -> list[tuple[int, int]]:
+    """The leaf ranges [a, b) whose subtree hashes form PROOF(old_size, D[0:size]), in order."""
     if not 0 < old_size <= size:
         raise ValueError(f"old size {old_size} is not in 1..{size}")
-    hashes = [leaf_hash(data) for data in leaves]
     # SUBPROOF(m, D[lo:hi], b) unrolled: every step appends one node *after* the result of
     # the recursive call, so collect outermost first and reverse at the end.
     ranges: list[tuple[int, int]] = []
@@ -94,7 +112,7 @@ def consistency_proof(leaves: list[bytes], old_size: int) -> list[bytes]:
             whole_old_tree = False
     if not whole_old_tree:
         ranges.append((lo, hi))
-    return [root_from_leaf_hashes(hashes[a:b]) for a, b in reversed(ranges)]
+    return ranges[::-1]
 
 
 def pack_hashes(hashes: list[bytes]) -> bytes:

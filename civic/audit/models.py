@@ -123,3 +123,20 @@ class AuditPending(db.Model):
     actor: Mapped[str | None] = mapped_column(String(32))
     data: Mapped[str] = mapped_column(Text, nullable=False)  # canonical JSON
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class AuditTileNode(db.Model):
+    """The root of one perfect subtree of 256**level entries (level >= 1), stored once.
+
+    These are the hashes tlog-tiles serves at `tile/<level>/...`: the hash at `idx`
+    covers entries [idx * 256**level, (idx + 1) * 256**level). Level-0 hashes are the
+    entries' own leaf hashes. Storing them lets tiles and proofs be served by reading a
+    few hundred rows at most, never the whole log. Written by the append that completes
+    the subtree; like the log, the app may only INSERT and SELECT.
+    """
+
+    __tablename__ = "audit_tile_node"
+
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)

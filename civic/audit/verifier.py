@@ -94,6 +94,18 @@ def frontier_append(frontier: list[bytes], size: int, leaf: bytes) -> list[bytes
     The frontier holds the roots of the perfect subtrees that make up a tree of `size`
     leaves, largest first: one per set bit of `size`. Returns a new list.
     """
+    return frontier_append_subtrees(frontier, size, leaf)[0]
+
+
+def frontier_append_subtrees(
+    frontier: list[bytes], size: int, leaf: bytes
+) -> tuple[list[bytes], list[bytes]]:
+    """`frontier_append`, also returning the perfect subtrees the new leaf completed.
+
+    The second list holds the root of each completed subtree, smallest first: the one of
+    height h covers leaves [size + 1 - 2**h, size + 1). A log that stores some of them
+    (tile hashes) can serve any proof without reading the leaves below them.
+    """
     if not _is_int(size) or size < 0:
         raise ValueError(f"tree size must be a non-negative integer, not {size!r}")
     if len(frontier) != size.bit_count():
@@ -101,12 +113,14 @@ def frontier_append(frontier: list[bytes], size: int, leaf: bytes) -> list[bytes
     _check_hashes([*frontier, leaf])
     merged = list(frontier)
     carry = bytes(leaf)
+    completed = []
     # Like binary increment: each trailing 1 bit is a subtree of equal size to merge with.
     while size & 1:
         carry = node_hash(merged.pop(), carry)
+        completed.append(carry)
         size >>= 1
     merged.append(carry)
-    return merged
+    return merged, completed
 
 
 def frontier_root(frontier: Sequence[bytes]) -> bytes:

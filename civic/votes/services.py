@@ -574,8 +574,8 @@ def record_decision(
         proposal,
         {
             "decision": decision,
-            "reasons": proposal.decision_reasons,
-            "override_reason": proposal.override_reason,
+            "reasons": audit.logged_text(proposal.decision_reasons),
+            "override_reason": audit.logged_text(proposal.override_reason),
             "outcome": proposal.outcome,
         },
     )

@@ -10,11 +10,11 @@ import re
 import secrets
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from civic import ROOT, audit
-from civic.audit.models import AuditEntry
+from civic.audit.models import AuditEntry, AuditTileNode
 from civic.extensions import db
 from civic.votes import services as votes
 from civic.votes.models import ProposalState
@@ -82,9 +82,20 @@ def test_the_app_role_cannot_change_remove_or_unguard_the_log(app_role):
         "UPDATE audit_pending SET actor = 'p-forged'",
         "TRUNCATE audit_pending",
         "DROP TABLE audit_entry",
+        "UPDATE audit_tile_node SET hash = hash",
+        "DELETE FROM audit_tile_node",
+        "TRUNCATE audit_tile_node",
     ):
         reason = _refused(statement)
         # refused for want of privilege (or ownership), before any trigger runs
         assert "permission denied" in reason or "must be owner" in reason, (statement, reason)
     assert audit.release_pending() == 1  # what it may do: append, and empty the queue
     assert audit.verify().ok and audit.verify().size == 2
+
+
+def test_the_app_role_stores_tile_hashes_and_serves_tiles(app_role, client):
+    for n in range(256):
+        audit.record(None, "area:create", audit.Subject("area", str(n)))
+    db.session.flush()
+    assert db.session.scalar(select(func.count()).select_from(AuditTileNode)) == 1
+    assert len(client.get("/audit/log/tile/1/000.p/1").data) == 32

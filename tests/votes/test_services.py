@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import timedelta
 
@@ -175,3 +176,23 @@ def test_weighted_totals_rank_the_options():
         ("in_house", "70.0"),
         ("private", "61.5"),
     ]
+
+
+def test_long_decision_reasons_are_logged_as_a_digest_that_binds_the_published_text():
+    """10,000 characters of reasons and of override reason would not fit an entry bundle
+    (65,535 bytes) verbatim; the entry carries each text's SHA-256 and length instead."""
+    proposal, moderator, _ = make_proposal(ProposalState.VOTING, quorum=50)
+    services.close_vote(moderator, proposal, reason="Closed early in this test")
+    reasons, override = "\U0001f600" * 10_000, "\u2603" * 10_000  # the forms' caps
+    services.record_decision(moderator, proposal, "proceed", reasons, override)
+    entry = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "proposal:decide")
+    ).one()
+    data = json.loads(entry.body)["data"]
+    assert data["reasons"] == {
+        "sha256": hashlib.sha256(proposal.decision_reasons.encode()).hexdigest(),
+        "chars": len(proposal.decision_reasons),
+    }
+    assert data["override_reason"]["sha256"] == (
+        hashlib.sha256(proposal.override_reason.encode()).hexdigest()
+    )

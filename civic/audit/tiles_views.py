@@ -1,0 +1,126 @@
+"""The log as C2SP tlog-tiles files, and JSON proofs, on the `audit` blueprint.
+
+    GET /audit/log/tile/<L>/<N>[.p/<W>]        concatenated 32-byte hashes
+    GET /audit/log/tile/entries/<N>[.p/<W>]    entry bundle of the exact stored bodies
+    GET /audit/proof/inclusion?index=&size=    JSON, hashes in standard base64
+    GET /audit/proof/consistency?old=&new=     JSON, hashes in standard base64
+
+Any tlog-tiles client, mirror or plain HTTP cache can fetch these. A tile's bytes never
+change once the tree holds it (every hash in it is the root of a complete subtree, and a
+partial tile is a prefix of the full one), so both are served as immutable; a tile the
+tree does not hold yet is a 404 that no cache keeps. Errors are one plain line (tiles) or
+JSON with a reason (proofs), since their readers are programs.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from flask import Response, jsonify, request
+
+from civic.audit import tiles
+from civic.audit.verifier import parse_tile_path
+from civic.audit.views import bp
+from civic.params import parse_int
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+PROOF_CACHE = "public, max-age=3600"  # a proof between fixed sizes never changes either
+
+
+def _tile_error(status: int, reason: str) -> Response:
+    response = Response(reason + "\n", status=status, mimetype="text/plain")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/log/tile/<path:path>")
+def tile(path: str) -> Response:
+    """A hash tile or an entry bundle; 400 for a non-canonical path, 404 past the tree."""
+    try:
+        level, index, width = parse_tile_path("tile/" + path)
+    except ValueError as exc:
+        return _tile_error(400, f"bad tile path: {exc}")
+    found = tiles.Tile(level, index, width)
+    size = tiles.tree_size()
+    if not found.exists_in(size):
+        return _tile_error(404, f"the log of {size} entries does not hold this tile yet")
+    response = Response(found.content(), mimetype="application/octet-stream")
+    response.headers["Cache-Control"] = IMMUTABLE
+    return response
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+def _proof_error(reason: str) -> Response:
+    response = jsonify(error=reason, status=400)
+    response.status_code = 400
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _size_arg(name: str, minimum: int, maximum: int) -> int | str:
+    """The query parameter as an int in [minimum, maximum], or the reason it is not."""
+    raw = request.args.get(name)
+    if raw is None or not raw.strip():
+        return f"give {name}, a whole number"
+    value = parse_int(raw)
+    if value is None:
+        return f"{name} must be a whole number of ASCII digits (0 or more)"
+    if not minimum <= value <= maximum:
+        return f"{name} must be between {minimum} and {maximum}, not {value}"
+    return value
+
+
+def _proof_response(body: dict[str, Any]) -> Response:
+    response = jsonify(body)
+    response.headers["Cache-Control"] = PROOF_CACHE
+    return response
+
+
+@bp.get("/proof/inclusion")
+def inclusion_proof() -> Response:
+    """RFC 6962 inclusion proof of entry `index` in the tree of `size` entries."""
+    current = tiles.tree_size()
+    if current == 0:
+        return _proof_error("the log is empty: there is nothing to prove yet")
+    size = _size_arg("size", 1, current)
+    if isinstance(size, str):
+        return _proof_error(size)
+    index = _size_arg("index", 0, size - 1)
+    if isinstance(index, str):
+        return _proof_error(index)
+    return _proof_response(
+        {
+            "index": index,
+            "size": size,
+            "leaf_hash": _b64(tiles.level_hashes(0, index, index + 1)[0]),
+            "root": _b64(tiles.root(size)),
+            "proof": [_b64(h) for h in tiles.inclusion_proof(index, size)],
+        }
+    )
+
+
+@bp.get("/proof/consistency")
+def consistency_proof() -> Response:
+    """RFC 6962 consistency proof from the tree of `old` entries to that of `new`."""
+    current = tiles.tree_size()
+    if current == 0:
+        return _proof_error("the log is empty: there is nothing to prove yet")
+    new = _size_arg("new", 1, current)
+    if isinstance(new, str):
+        return _proof_error(new)
+    old = _size_arg("old", 1, new)
+    if isinstance(old, str):
+        return _proof_error(old)
+    return _proof_response(
+        {
+            "old": old,
+            "new": new,
+            "old_root": _b64(tiles.root(old)),
+            "new_root": _b64(tiles.root(new)),
+            "proof": [_b64(h) for h in tiles.consistency_proof(old, new)],
+        }
+    )

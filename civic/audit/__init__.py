@@ -13,6 +13,7 @@ _NAMES = {
     "UnknownAction": "civic.audit.actions",
     "Visibility": "civic.audit.actions",
     "Subject": "civic.audit.log",
+    "make_checkpoint": "civic.audit.checkpoints",
     "pending_count": "civic.audit.log",
     "pseudonym": "civic.audit.log",
     "record": "civic.audit.log",

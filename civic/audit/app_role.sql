@@ -22,3 +22,9 @@ GRANT SELECT, INSERT, DELETE ON audit_pending TO civic_app;
 -- the schema's version belongs to migrations
 REVOKE ALL ON alembic_version FROM civic_app;
 GRANT SELECT ON alembic_version TO civic_app;
+
+-- signed checkpoints and witnesses' cosignatures: made and received, never changed
+REVOKE ALL ON audit_checkpoint FROM civic_app;
+GRANT SELECT, INSERT ON audit_checkpoint TO civic_app;
+REVOKE ALL ON audit_cosignature FROM civic_app;
+GRANT SELECT, INSERT ON audit_cosignature TO civic_app;

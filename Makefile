@@ -22,6 +22,9 @@ run: $(VENV)/.installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask civic seed
 	@echo ""
+	@echo "The audit log's verifier key (also at http://127.0.0.1:5000/audit/key):"
+	@$(BIN)/flask civic audit key
+	@echo ""
 	@echo "Civic is running at http://127.0.0.1:5000  (press Ctrl-C to stop)"
 	@echo ""
 	$(BIN)/flask run --host 127.0.0.1 --port 5000

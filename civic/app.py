@@ -35,6 +35,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         if "CIVIC_HTTPS" in test_config:
             app.config.from_mapping(config.https_settings(bool(test_config["CIVIC_HTTPS"])))
     config.check_production(app.config)
+    from civic.audit import signing
+
+    signing.init_app(app)
 
     _init_templates(app)
     _init_extensions(app)
@@ -109,6 +112,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     import civic.audit.tiles_views  # noqa: F401  (adds the tile and proof routes to audit_bp)
     from civic.accounts.views import bp as accounts_bp
+    from civic.audit import checkpoint_views  # noqa: F401  (adds its routes to audit_bp)
     from civic.audit.views import bp as audit_bp
     from civic.budgets.views import bp as budgets_bp
     from civic.cli import civic_cli

@@ -104,6 +104,33 @@ def audit_release_command(force: bool) -> None:
     click.echo(f"Released {released} private acts into the log; {waiting} still wait.")
 
 
+def _latest_checkpoint_id() -> int | None:
+    from civic.audit.checkpoints import latest
+
+    newest = latest()
+    return newest.id if newest else None
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint_command() -> None:
+    """Sign the log's current size and root now, and print the signed checkpoint.
+
+    If the newest checkpoint already signs this tree, it is printed and nothing is added.
+    """
+    from civic.audit import make_checkpoint
+
+    made = run_service(lambda: make_checkpoint("cli"))
+    click.echo(made.with_cosignatures(), nl=False)
+
+
+@audit_cli.command("key")
+def audit_key_command() -> None:
+    """Print the log's verifier key (pin it in a verifier or witness), making it if needed."""
+    from civic.audit.signing import log_verifier
+
+    click.echo(log_verifier().vkey)
+
+
 pabulib_cli = click.Group("pabulib", help="Import and export Pabulib (.pb) budget files.")
 civic_cli.add_command(pabulib_cli)
 
@@ -249,7 +276,7 @@ def tick_command() -> None:
     """Every date-driven change at once (run from cron at least hourly, e.g. every 10
     minutes): budget phases move on, votes and consultations past their closing time
     close, and queued private acts reach the audit log in a shuffled batch."""
-    from civic.audit import release_due
+    from civic.audit import make_checkpoint, release_due
     from civic.budgets.services import advance_due_rounds
     from civic.consultations.services import close_due
     from civic.votes.services import close_due_votes
@@ -262,4 +289,9 @@ def tick_command() -> None:
     released = run_service(release_due)
     if released:
         done.append(f"Released {released} private acts into the audit log.")
+    # last, in its own transaction: the checkpoint signs everything this run appended
+    before = run_service(_latest_checkpoint_id)
+    made = run_service(lambda: make_checkpoint("tick"))
+    if made.id != before:
+        done.append(f"Signed checkpoint {made.id}: {made.size} audit entries.")
     click.echo("\n".join(done) if done else "Nothing was due.")

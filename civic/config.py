@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 from collections.abc import Mapping
@@ -106,6 +107,11 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
             "MAX_CONTENT_LENGTH": int(os.environ.get("CIVIC_MAX_CONTENT_LENGTH", 1024 * 1024)),
             "PROXY_HOPS": int(os.environ.get("CIVIC_PROXY_HOPS", 0)),
             "ARGON2_PROFILE": "RFC_9106_LOW_MEMORY",
+            # the log's identity: its origin line, and the key that signs its checkpoints
+            # (generated into instance/audit-signing.key when not given; civic.audit.signing)
+            "AUDIT_ORIGIN": os.environ.get("CIVIC_AUDIT_ORIGIN", ""),
+            "AUDIT_SIGNING_KEY": os.environ.get("CIVIC_AUDIT_SIGNING_KEY", ""),
+            "AUDIT_WITNESS_KEYS": os.environ.get("CIVIC_AUDIT_WITNESS_KEYS", ""),
         }
         | https_settings(https)
     )
@@ -136,6 +142,13 @@ def check_production(config: Mapping[str, Any]) -> None:
         )
 
 
+@functools.cache
+def _test_signing_key() -> str:
+    from civic.audit.verifier import generate_signer
+
+    return generate_signer("localhost/civic").skey
+
+
 def defaults_for_tests() -> dict[str, Any]:
     """A complete config for create_app(test_config): in-memory database, fast hashing."""
     return (
@@ -154,6 +167,10 @@ def defaults_for_tests() -> dict[str, Any]:
             # most tests build tiny electorates to test other things, so the checks are off
             # (0); the privacy tests and the demo-seed test set the production default of 10
             "MIN_ELECTORATE": 0,
+            # a key from the settings, never a file in instance/: one per test process
+            "AUDIT_ORIGIN": "",
+            "AUDIT_SIGNING_KEY": _test_signing_key(),
+            "AUDIT_WITNESS_KEYS": "",
         }
         | https_settings(False)
     )

@@ -104,6 +104,8 @@ def load() -> str:
     # the demo's votes, ballots and responses reach the public log as `civic tick` would
     # release them: one shuffled batch, stamped with the hour
     audit.release_due()
+    # and a first signed checkpoint, so /audit/checkpoints and witnesses have one to show
+    audit.make_checkpoint("seed")
     status = f"Demo data loaded: {', '.join(loaded)}." if loaded else "Demo data already loaded."
     return status + "\n" + ACCOUNTS_TEXT + _unused_codes_text()
 

@@ -86,6 +86,14 @@ TABLE: dict[str, Row] = {
     "audit.trail": Row(
         get=EVERYONE, values={"subject_type": "proposal", "subject_id": "proposal_id"}
     ),
+    # signed checkpoints and cosignatures (issue 11): public; a cosignature is
+    # authenticated by its own signature (an empty POST is a 400, never a refusal)
+    "audit.key": Row(get=EVERYONE),
+    "audit.checkpoint": Row(get=EVERYONE),
+    "audit.checkpoint_list": Row(get=EVERYONE),
+    "audit.checkpoint_detail": Row(get=EVERYONE, values={"checkpoint_id": "1"}),
+    "audit.checkpoints_json": Row(get=EVERYONE),
+    "audit.cosign": Row(post=EVERYONE),
     # budgets (the voting round belongs to the organiser's group)
     "budgets.index": Row(get=EVERYONE),
     "budgets.new_round": Row(get=STAFF, post=STAFF),

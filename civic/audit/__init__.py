@@ -14,6 +14,7 @@ _NAMES = {
     "Visibility": "civic.audit.actions",
     "Subject": "civic.audit.log",
     "logged_text": "civic.audit.log",
+    "make_checkpoint": "civic.audit.checkpoints",
     "pending_count": "civic.audit.log",
     "pseudonym": "civic.audit.log",
     "record": "civic.audit.log",

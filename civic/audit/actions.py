@@ -108,6 +108,9 @@ _ACTIONS: dict[str, Visibility] = {
     "consultation:respond": PRIVATE,
     "consultation:response_save": PRIVATE,
     "consultation:response_change": PRIVATE,
+    # the log itself: a witness's cosignature on a checkpoint (the actor is None; the
+    # witness is named in the data, by its key's name and id)
+    "audit:cosign": NAMED,
 }
 
 ACTIONS: MappingProxyType[str, Visibility] = MappingProxyType(_ACTIONS)

@@ -26,3 +26,9 @@ GRANT SELECT ON alembic_version TO civic_app;
 -- stored tile hashes: written by the append that completes each subtree, never changed
 REVOKE ALL ON audit_tile_node FROM civic_app;
 GRANT SELECT, INSERT ON audit_tile_node TO civic_app;
+
+-- signed checkpoints and witnesses' cosignatures: made and received, never changed
+REVOKE ALL ON audit_checkpoint FROM civic_app;
+GRANT SELECT, INSERT ON audit_checkpoint TO civic_app;
+REVOKE ALL ON audit_cosignature FROM civic_app;
+GRANT SELECT, INSERT ON audit_cosignature TO civic_app;

@@ -811,6 +811,7 @@ def compute_results(round_: BudgetRound, actor: User | None) -> RoundResult:
     )
     db.session.add(result)
     db.session.flush()
+    audit.make_checkpoint(f"budget_round:results {round_.id}")  # signs the frozen results
     return result
 
 

@@ -374,6 +374,7 @@ def close_consultation(
             ),
         },
     )
+    audit.make_checkpoint(f"consultation:close {consultation.id}")  # signs the close
     db.session.flush()
 
 

@@ -549,6 +549,7 @@ def close_vote(
             **({"early_reason": why, "closes": aware(due).isoformat()} if why else {}),
         },
     )
+    audit.make_checkpoint(f"proposal:close {proposal.id}")  # signs the tree with the close
     db.session.flush()
     return result
 

@@ -7,7 +7,7 @@ seq order a chunk at a time (a million-entry log never sits in memory). Like the
 table is append-only.
 
 Revision ID: 0013_audit_tiles
-Revises: 0011_open_vote_electorate
+Revises: 0012_checkpoints
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_audit_tiles"
-down_revision = "0011_open_vote_electorate"
+down_revision = "0012_checkpoints"
 branch_labels = None
 depends_on = None
 

@@ -131,6 +131,37 @@ def audit_key_command() -> None:
     click.echo(log_verifier().vkey)
 
 
+@audit_cli.command("witness")
+@click.argument("url")
+@click.option("--key", "vkey", required=True, help="The log's verifier key (from /audit/key).")
+@click.option(
+    "--state",
+    "state_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Directory keeping this witness's key and the checkpoint it last saw.",
+)
+@click.option("--name", help="The witness's name, used when its key is made (default: host).")
+def audit_witness_command(url: str, vkey: str, state_dir: str, name: str | None) -> None:
+    """Check another Civic site's log, then cosign its checkpoint as a witness.
+
+    The first run makes this witness's key in --state and prints its verifier key, for
+    the site to list in CIVIC_AUDIT_WITNESS_KEYS. Every run checks the log is consistent
+    with the checkpoint seen last time and sends a cosignature only if it is; a rollback,
+    a split view or a bad entry exits 1 without cosigning.
+    """
+    from civic.audit import verifier
+
+    try:
+        log_key = verifier.parse_vkey(vkey)
+        site = verifier.Site.at(url)
+    except (verifier.NoteError, verifier.FetchError) as exc:
+        raise click.UsageError(str(exc)) from None
+    code = verifier.witness(site, log_key, state_dir, name)
+    if code:
+        raise SystemExit(code)
+
+
 pabulib_cli = click.Group("pabulib", help="Import and export Pabulib (.pb) budget files.")
 civic_cli.add_command(pabulib_cli)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, current_app, request, send_file
 from sqlalchemy import func, select
 
-from civic.audit import queries
+from civic.audit import queries, verifier
 from civic.audit.actions import ACTIONS, Visibility
 from civic.audit.models import AuditEntry
 from civic.extensions import db
@@ -108,3 +108,17 @@ def entry(seq: int) -> Any:
 def audit_private(action: str) -> bool:
     """Whether entries with this tag reach the log in hour-stamped batches."""
     return ACTIONS.get(action) is Visibility.PRIVATE
+
+
+@bp.get("/verifier.py")
+def verifier_download() -> Any:
+    """The stand-alone verifier, one file an outsider runs with Python and `cryptography`.
+
+    Served from the installed package, so it is exactly the code the site itself uses for
+    its formats; nothing in the request chooses the file."""
+    return send_file(
+        verifier.__file__,
+        mimetype="text/x-python",
+        as_attachment=True,
+        download_name="verifier.py",
+    )

@@ -17,6 +17,7 @@ import contextlib
 import http.server
 import io
 import multiprocessing
+import os
 import shutil
 import sys
 import tempfile
@@ -88,12 +89,22 @@ def _http(answers: _Answers):
         process.join()
 
 
-def _timed(site: verifier.Site, key: verifier.Verifier, state: str) -> tuple[float, int, str]:
+def _timed(
+    site: verifier.Site, key: verifier.Verifier, state: str
+) -> tuple[float, float, float, int, str]:
+    """Wall time, CPU time of this process and of the checking processes, exit code, output.
+
+    The machine is shared, so the CPU times say what the wall time would be on an idle one:
+    about max(this process, checking processes / cores)."""
     out = io.StringIO()
-    start = time.perf_counter()
+    before, start = os.times(), time.perf_counter()
     with contextlib.redirect_stdout(out):
         code = verifier.check_log(site, key, state)
-    return time.perf_counter() - start, code, out.getvalue()
+    wall, after = time.perf_counter() - start, os.times()
+    main_cpu = after.user + after.system - before.user - before.system
+    workers = after.children_user + after.children_system
+    workers -= before.children_user + before.children_system
+    return wall, main_cpu, workers, code, out.getvalue()
 
 
 def main() -> None:
@@ -119,9 +130,13 @@ def main() -> None:
             with contextlib.ExitStack() as stack:
                 site = stack.enter_context(_http(answers)) if args.http else None
                 site = site or verifier.Site("memory", answers.get)
-                seconds, code, report = _timed(site, signer.verifier, state)
+                seconds, main_cpu, workers, code, report = _timed(site, signer.verifier, state)
             how = "over HTTP" if args.http else "from memory"
-            print(f"{label} {how}: {seconds:.2f} s, exit {code}")
+            print(
+                f"{label} {how}: {seconds:.2f} s, exit {code} (CPU: {main_cpu:.2f} s here, "
+                f"{workers:.2f} s in checking processes; load average {os.getloadavg()[0]:.1f} "
+                f"on {os.cpu_count()} cores)"
+            )
             print("  " + report.strip().replace("\n", "\n  "))
 
 

@@ -590,6 +590,7 @@ def _no_floats(text: str) -> object:
 # Reads exactly what canonical_json writes; floats, NaN and Infinity are refused.
 _ENTRY_DECODER = json.JSONDecoder(parse_float=_no_floats, parse_constant=_no_floats)
 _ENTRY_FIELDS = frozenset({"seq", "time", "action", "subject", "actor", "data"})
+_SUBJECT_FIELDS = frozenset({"type", "id"})
 _ENTRY_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 
@@ -598,30 +599,35 @@ def entry_problem(entry: object, seq: int) -> str:
 
     Civic's bodies hold exactly seq, time, action, subject, actor and data; `seq` must be
     the entry's own index, so a log with a gap or a repeat cannot pass."""
-    if not isinstance(entry, dict):
+    # Exact type tests: JSON gives plain dict, str and int (a bool is not an int here).
+    # This runs once per entry of the whole log, so it is kept to cheap comparisons.
+    if type(entry) is not dict:
         return "is not a JSON object"
     if entry.keys() != _ENTRY_FIELDS:
         missing = sorted(_ENTRY_FIELDS - entry.keys())
         extra = sorted(entry.keys() - _ENTRY_FIELDS)
         return f"has fields missing {missing} or extra {extra}"
     number = entry["seq"]
-    if not _is_int(number) or number != seq:
+    if type(number) is not int or number != seq:
         return f"carries seq {number!r} at index {seq}: entries are not numbered without gaps"
-    if not isinstance(entry["time"], str) or not _ENTRY_TIME.fullmatch(entry["time"]):
+    when = entry["time"]
+    if type(when) is not str or not _ENTRY_TIME.fullmatch(when):
         return "has no time of the form YYYY-MM-DDTHH:MM:SSZ"
-    if not isinstance(entry["action"], str) or ":" not in entry["action"]:
+    action = entry["action"]
+    if type(action) is not str or ":" not in action:
         return "has no action tag of the form subject:verb"
     subject = entry["subject"]
-    if not (
-        isinstance(subject, dict)
-        and subject.keys() == {"type", "id"}
-        and isinstance(subject["type"], str)
-        and isinstance(subject["id"], str)
+    if (
+        type(subject) is not dict
+        or subject.keys() != _SUBJECT_FIELDS
+        or type(subject["type"]) is not str
+        or type(subject["id"]) is not str
     ):
         return "has no subject with a type and an id"
-    if entry["actor"] is not None and not isinstance(entry["actor"], str):
+    actor = entry["actor"]
+    if actor is not None and type(actor) is not str:
         return "has an actor that is neither a pseudonym nor null"
-    if not isinstance(entry["data"], dict):
+    if type(entry["data"]) is not dict:
         return "has data that is not a JSON object"
     return ""
 

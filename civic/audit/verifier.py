@@ -77,9 +77,14 @@ def root_from_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
     RFC's "largest power of two on the left" shape in O(n) time and without recursion.
     """
     _check_hashes(hashes)
-    if not hashes:
+    return _root_unchecked(list(hashes))
+
+
+def _root_unchecked(level: list[bytes]) -> bytes:
+    """`root_from_leaf_hashes` without the checks, for hashes already known to be 32 bytes
+    (the verifier's own slices of a tile: once per 256 entries of a long log)."""
+    if not level:
         return EMPTY_ROOT
-    level = list(hashes)
     while len(level) > 1:
         paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
         if len(level) % 2:
@@ -830,19 +835,8 @@ def _first_difference(a: bytes, b: bytes) -> int | None:
 
 
 def _subtree_root(hashes: bytes) -> bytes:
-    """Root over concatenated hashes known to be well formed (a tile): no per-hash checks,
-    since this runs once per 256 entries of the whole log."""
-    sha256 = hashlib.sha256
-    level = [hashes[i : i + HASH_SIZE] for i in range(0, len(hashes), HASH_SIZE)]
-    while len(level) > 1:
-        paired = [
-            sha256(_NODE_PREFIX + level[i] + level[i + 1]).digest()
-            for i in range(0, len(level) - 1, 2)
-        ]
-        if len(level) % 2:
-            paired.append(level[-1])
-        level = paired
-    return level[0] if level else EMPTY_ROOT
+    """Root over concatenated hashes (a tile, or part of one)."""
+    return _root_unchecked([hashes[i : i + HASH_SIZE] for i in range(0, len(hashes), HASH_SIZE)])
 
 
 class _StateDir:

@@ -65,6 +65,9 @@ def _http(answers: _Answers):
     """A threaded HTTP server in its own process, answering from memory."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep connections alive, as a production server does
+        disable_nagle_algorithm = True
+
         def do_GET(self) -> None:
             try:
                 data, status = answers.get(self.path.lstrip("/")), 200

@@ -25,6 +25,7 @@ import base64
 import binascii
 import contextlib
 import hashlib
+import http.client
 import itertools
 import json
 import multiprocessing
@@ -33,10 +34,9 @@ import re
 import socket
 import struct
 import sys
+import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -715,14 +715,66 @@ class FetchError(Exception):
         self.status = status
 
 
+class _KeptAlive:
+    """One persistent HTTP(S) connection per thread to one site.
+
+    A full check asks for two files per 256 entries; opening a new TLS connection for each
+    would cost more than checking them. Redirects are not followed: the caller says where
+    the site moved. HTTPS certificates are verified (the default SSL context)."""
+
+    def __init__(self, base: str, timeout: float) -> None:
+        parts = urllib.parse.urlsplit(base)
+        self.https = parts.scheme == "https"
+        self.host, self.prefix, self.timeout = parts.netloc, parts.path.rstrip("/"), timeout
+        self.local = threading.local()
+
+    def _connection(self) -> http.client.HTTPConnection:
+        connection = getattr(self.local, "connection", None)
+        if connection is None:
+            kind = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
+            connection = kind(self.host, timeout=self.timeout)
+            self.local.connection = connection
+        return connection
+
+    def _drop(self) -> None:
+        connection = getattr(self.local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self.local.connection = None
+
+    def request(self, path: str, body: bytes | None) -> tuple[int, str, bytes]:
+        """(status, Location header, at most MAX_RESPONSE_BYTES + 1 bytes of the body)."""
+        headers = {"User-Agent": "civic-verifier/1"}
+        if body is not None:
+            headers["Content-Type"] = "text/plain; charset=utf-8"
+        target = f"{self.prefix}/{path.lstrip('/')}"
+        # A kept connection the server has since closed fails on first use: retry once on a
+        # new one (GETs only: a POST might have arrived).
+        for attempt in range(2):
+            try:
+                connection = self._connection()
+                connection.request("GET" if body is None else "POST", target, body, headers)
+                response = connection.getresponse()
+                data = response.read(MAX_RESPONSE_BYTES + 1)
+                if response.will_close or len(data) > MAX_RESPONSE_BYTES:
+                    self._drop()
+                return response.status, response.getheader("Location") or "", data
+            except (http.client.HTTPException, OSError) as exc:
+                self._drop()
+                if attempt or body is not None:
+                    raise FetchError(f"{self.host}{target}: {exc}") from None
+        raise AssertionError("not reached")
+
+
 @dataclass(frozen=True)
 class Site:
     """A Civic site to check: its base URL and how to GET (and POST) a path on it.
 
     `get` and `post` are replaceable so tests can point the verifier at a Flask test
-    client; the defaults use urllib with a timeout and a size cap, so a hostile server
-    cannot hang or exhaust the checker. `workers` is how many fetches may run at once
-    (the defaults are thread-safe; a test client may not be)."""
+    client; the defaults (`Site.at`) keep one connection per thread alive, with a timeout
+    and a size cap, so a hostile server cannot hang or exhaust the checker. `workers` is
+    how many fetches may run at once (the defaults are thread-safe; a test client may not
+    be)."""
 
     base: str
     get: Callable[[str], bytes]
@@ -736,23 +788,16 @@ class Site:
         if scheme not in ("http", "https"):
             raise FetchError(f"{base}: give an http:// or https:// address")
 
+        connections = _KeptAlive(base, timeout)
+
         def _open(path: str, body: bytes | None) -> tuple[int, bytes]:
             url = f"{base}/{path.lstrip('/')}"
-            headers = {"User-Agent": "civic-verifier/1"}
-            if body is not None:
-                headers["Content-Type"] = "text/plain; charset=utf-8"
-            request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310
-            try:
-                with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-                    status, data = response.status, response.read(MAX_RESPONSE_BYTES + 1)
-            except urllib.error.HTTPError as exc:
-                if body is None:
-                    raise FetchError(f"{url}: HTTP {exc.code}", exc.code) from None
-                status, data = exc.code, exc.read(MAX_RESPONSE_BYTES + 1)
-            except (urllib.error.URLError, OSError) as exc:
-                raise FetchError(f"{url}: {exc}") from None
+            status, location, data = connections.request(path, body)
             if len(data) > MAX_RESPONSE_BYTES:
                 raise FetchError(f"{url}: larger than {MAX_RESPONSE_BYTES} bytes")
+            if body is None and status != 200:
+                moved = f" (moved to {location}: give that address)" if location else ""
+                raise FetchError(f"{url}: HTTP {status}{moved}", status)
             return status, data
 
         def get(path: str) -> bytes:

@@ -1300,7 +1300,12 @@ def verify_log(site: Site, log_key: Verifier, state_dir: str) -> VerifiedLog:
     report = [
         f"checkpoint: {checkpoint.origin}, size {size}, root "
         f"{base64.b64encode(checkpoint.root).decode()} (signature verified)",
-        f"cosigned by: {', '.join(cosigners) if cosigners else 'no witness'}",
+        "cosigned by: "
+        + (
+            f"{', '.join(cosigners)} (by name: their keys are not checked here)"
+            if cosigners
+            else "no witness"
+        ),
     ]
     if previous:
         report.append(f"consistent with the checkpoint of size {old_size} verified before")

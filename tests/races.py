@@ -144,6 +144,32 @@ def race(
     return result
 
 
+def all_at_once(app: Flask, workers: int, work: Callable[[int], object]) -> list[BaseException]:
+    """Run `work(n)` for n in range(workers), each in its own thread, app context and
+    session, released together by a barrier and committed; return what any of them raised."""
+    barrier = threading.Barrier(workers)
+    errors: list[BaseException] = []
+
+    def run(n: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                work(n)
+                db.session.commit()
+            except BaseException as exc:  # reported to the test
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a worker hung"
+    return errors
+
+
 def log_of(subject_type: str, subject_id: str) -> list[tuple[int, str, dict]]:
     """(seq, action, data) of every log entry about one subject, read from the hashed
     bodies (what the public verifies), in log order."""

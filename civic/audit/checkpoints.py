@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic import audit
-from civic.audit import log, signing
+from civic.audit import log, queries, signing
 from civic.audit.models import AuditEntry
 from civic.audit.verifier import (
     Checkpoint,
@@ -193,33 +193,11 @@ class PageOfCheckpoints:
 
 
 def page(before: int | None = None, after: int | None = None, size: int = 50) -> PageOfCheckpoints:
-    """Checkpoints newest first, by id (keyset paging, like the audit log's pages)."""
-    stmt = select(AuditCheckpoint)
-    if after is not None:
-        rows = list(
-            db.session.scalars(
-                stmt.where(AuditCheckpoint.id > after).order_by(AuditCheckpoint.id).limit(size + 1)
-            )
-        )
-        more_newer = len(rows) > size
-        rows = list(reversed(rows[:size]))
-        more_older = bool(rows) and _exists(AuditCheckpoint.id < rows[-1].id)
-    else:
-        if before is not None:
-            stmt = stmt.where(AuditCheckpoint.id < before)
-        rows = list(db.session.scalars(stmt.order_by(AuditCheckpoint.id.desc()).limit(size + 1)))
-        more_older = len(rows) > size
-        rows = rows[:size]
-        more_newer = bool(rows) and _exists(AuditCheckpoint.id > rows[0].id)
-    return PageOfCheckpoints(
-        rows,
-        newer=rows[0].id if rows and more_newer else None,
-        older=rows[-1].id if rows and more_older else None,
+    """Checkpoints newest first, a page at a time, like the audit log's own pages."""
+    rows, older, newer = queries.keyset_page(
+        select(AuditCheckpoint), AuditCheckpoint.id, before=before, after=after, size=size
     )
-
-
-def _exists(condition: object) -> bool:
-    return db.session.scalar(select(AuditCheckpoint.id).where(condition).limit(1)) is not None
+    return PageOfCheckpoints(rows, newer=newer, older=older)
 
 
 # --- Cosignatures -----------------------------------------------------------------------

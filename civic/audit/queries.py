@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from civic.audit.models import AuditEntry
 from civic.extensions import db
@@ -26,7 +28,7 @@ def entries_page(
     after: int | None = None,
     size: int = 50,
 ) -> Page:
-    """Keyset pagination on seq: no OFFSET, so page 2,000 costs what page 1 costs."""
+    """The log's entries newest first, filtered, a page at a time (keyset on seq)."""
     stmt = select(AuditEntry)
     if action:
         stmt = stmt.where(AuditEntry.action == action)
@@ -34,32 +36,43 @@ def entries_page(
         stmt = stmt.where(AuditEntry.subject_type == subject_type)
     if subject_id:
         stmt = stmt.where(AuditEntry.subject_id == subject_id)
+    rows, older, newer = keyset_page(stmt, AuditEntry.seq, before=before, after=after, size=size)
+    return Page(entries=rows, older=older, newer=newer)
+
+
+def keyset_page(
+    stmt: Select[Any],
+    key: InstrumentedAttribute[int],
+    *,
+    before: int | None,
+    after: int | None,
+    size: int,
+) -> tuple[list[Any], int | None, int | None]:
+    """One page of `stmt`'s rows, highest `key` first, and the `before` and `after` values
+    of the pages either side (None where there is none). Keyset, not OFFSET: page 2,000
+    costs what page 1 costs. Shared by the log's pages and the checkpoints' pages."""
     if after is not None:
-        rows = list(
-            db.session.scalars(
-                stmt.where(AuditEntry.seq > after).order_by(AuditEntry.seq).limit(size + 1)
-            )
-        )
+        rows = list(db.session.scalars(stmt.where(key > after).order_by(key).limit(size + 1)))
         has_newer = len(rows) > size
         rows = list(reversed(rows[:size]))
-        has_older = bool(rows) and _exists(stmt.where(AuditEntry.seq < rows[-1].seq))
+        has_older = bool(rows) and _exists(stmt.where(key < getattr(rows[-1], key.key)), key)
     else:
-        stmt_page = stmt.where(AuditEntry.seq < before) if before is not None else stmt
-        rows = list(db.session.scalars(stmt_page.order_by(AuditEntry.seq.desc()).limit(size + 1)))
+        stmt_page = stmt.where(key < before) if before is not None else stmt
+        rows = list(db.session.scalars(stmt_page.order_by(key.desc()).limit(size + 1)))
         has_older = len(rows) > size
         rows = rows[:size]
         has_newer = (
-            before is not None and bool(rows) and _exists(stmt.where(AuditEntry.seq > rows[0].seq))
+            before is not None
+            and bool(rows)
+            and _exists(stmt.where(key > getattr(rows[0], key.key)), key)
         )
-    return Page(
-        entries=rows,
-        older=rows[-1].seq if rows and has_older else None,
-        newer=rows[0].seq if rows and has_newer else None,
-    )
+    older = getattr(rows[-1], key.key) if rows and has_older else None
+    newer = getattr(rows[0], key.key) if rows and has_newer else None
+    return rows, older, newer
 
 
-def _exists(stmt) -> bool:
-    return db.session.scalar(stmt.with_only_columns(AuditEntry.seq).limit(1)) is not None
+def _exists(stmt: Select[Any], key: InstrumentedAttribute[int]) -> bool:
+    return db.session.scalar(stmt.with_only_columns(key).limit(1)) is not None
 
 
 def actions() -> list[str]:

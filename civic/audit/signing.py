@@ -32,6 +32,7 @@ from civic.config import ConfigurationError
 
 DEFAULT_ORIGIN = "localhost/civic"
 KEY_FILE_NAME = "audit-signing.key"
+MAX_WITNESS_NAME = 255  # the width of audit_cosignature.witness
 
 
 def key_file(app: Flask) -> Path:
@@ -136,6 +137,11 @@ def parse_witness_keys(text: str) -> list[Verifier]:
             raise ConfigurationError(
                 f"Civic will not start: CIVIC_AUDIT_WITNESS_KEYS: {item[:60]!r}: {exc}"
             ) from None
+        if len(key.name) > MAX_WITNESS_NAME:
+            raise ConfigurationError(
+                "Civic will not start: CIVIC_AUDIT_WITNESS_KEYS: a witness name is at most "
+                f"{MAX_WITNESS_NAME} characters ({key.name[:40]}...)"
+            )
         if key.alg != ALG_COSIGNATURE_V1:
             raise ConfigurationError(
                 "Civic will not start: CIVIC_AUDIT_WITNESS_KEYS: "

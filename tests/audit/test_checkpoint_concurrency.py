@@ -4,12 +4,9 @@ cosignature sent by many connections at once is stored and audited once."""
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
 
 from civic import audit
@@ -23,31 +20,9 @@ from civic.audit.models import AuditEntry
 from civic.audit.verifier import ALG_COSIGNATURE_V1, Note, cosign, generate_signer, parse_note
 from civic.extensions import db
 from tests.conftest import on_postgres
+from tests.races import all_at_once
 
 WORKERS = 16
-
-
-def _race(app: Flask, work: Callable[[int], object]) -> list[BaseException]:
-    barrier = threading.Barrier(WORKERS)
-    errors: list[BaseException] = []
-
-    def run(n: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                work(n)
-                db.session.commit()
-            except BaseException as exc:  # collected and asserted on below
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
 
 
 @pytest.fixture
@@ -64,7 +39,7 @@ def test_checkpoints_made_while_others_append_all_sign_the_one_log(app, postgres
         else:
             make_checkpoint("tick")
 
-    assert _race(app, work) == []
+    assert all_at_once(app, WORKERS, work) == []
     with app.app_context():
         rows = list(db.session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)))
         sizes = [r.size for r in rows]
@@ -83,7 +58,7 @@ def test_one_cosignature_sent_at_once_by_many_is_stored_once(app, postgres, monk
         note = parse_note(make_checkpoint("cli").note)
         db.session.commit()
     body = Note(note.text, (cosign(witness, note.text, int(time.time())),)).serialise()
-    assert _race(app, lambda n: accept_cosignatures(body)) == []
+    assert all_at_once(app, WORKERS, lambda n: accept_cosignatures(body)) == []
     with app.app_context():
         assert len(db.session.scalars(select(AuditCosignature)).all()) == 1
         actions = db.session.scalars(select(AuditEntry.action)).all()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
@@ -13,31 +11,17 @@ from civic import audit, create_app
 from civic.audit.models import AuditEntry
 from civic.extensions import db
 from tests.conftest import on_postgres
+from tests.races import all_at_once
 
 WRITERS = 20
 
 
 def _append_concurrently(app: Flask) -> list[BaseException]:
-    barrier = threading.Barrier(WRITERS)
-    errors: list[BaseException] = []
-
-    def writer(n: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                audit.record(None, "area:create", audit.Subject("writer", str(n)), {"n": n})
-                db.session.commit()
-            except BaseException as exc:  # collected and asserted on below
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
+    return all_at_once(
+        app,
+        WRITERS,
+        lambda n: audit.record(None, "area:create", audit.Subject("writer", str(n)), {"n": n}),
+    )
 
 
 def _assert_gap_free(app: Flask) -> None:
@@ -79,30 +63,16 @@ def test_concurrent_releases_and_appends_never_log_a_private_act_twice(app):
         for n in range(queued):
             audit.record(None, "proposal:vote_cast", audit.Subject("proposal", str(n % 3)))
         db.session.commit()
-    barrier = threading.Barrier(WRITERS)
-    errors: list[BaseException] = []
 
     def worker(n: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                if n % 4 == 0:
-                    audit.release_pending()
-                elif n % 4 == 1:
-                    audit.release_pending(audit.Subject("proposal", str(n % 3)))
-                else:
-                    audit.record(None, "area:create", audit.Subject("writer", str(n)))
-                db.session.commit()
-            except BaseException as exc:  # collected and asserted on below
-                errors.append(exc)
-            finally:
-                db.session.remove()
+        if n % 4 == 0:
+            audit.release_pending()
+        elif n % 4 == 1:
+            audit.release_pending(audit.Subject("proposal", str(n % 3)))
+        else:
+            audit.record(None, "area:create", audit.Subject("writer", str(n)))
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    errors = all_at_once(app, WRITERS, worker)
     assert errors == []
     with app.app_context():
         actions = list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)))

@@ -92,6 +92,10 @@ def test_the_configured_key_is_used_and_names_the_origin(tmp_path):
             {"AUDIT_WITNESS_KEYS": generate_signer("w.example").verifier.vkey},
             "not a cosignature/v1 key",
         ),
+        (
+            {"AUDIT_WITNESS_KEYS": generate_signer("w" * 256, ALG_COSIGNATURE_V1).verifier.vkey},
+            "at most 255 characters",
+        ),
     ],
 )
 def test_malformed_settings_stop_civic_in_one_line(config, message):

@@ -390,11 +390,14 @@ def main() -> None:
         print(f"  {size:,} entries in {time.perf_counter() - start:.1f} s")
         with app.app_context():
             from civic.audit import tiles
-            from civic.audit.log import head
 
             root = tiles.root(size)
-            if head().root != root or head().size != size:
-                raise SystemExit("the stored head differs from the root over the tiles")
+            start = time.perf_counter()
+            if tiles.range_hash(0, size) != root:
+                raise SystemExit("the stored root differs from the root over the tile hashes")
+            print(
+                f"  root over the stored tile hashes matches ({time.perf_counter() - start:.2f} s)"
+            )
 
         print(f"3. proofs ({args.queries} random queries each, tree of {size:,})")
         proof_times(app, size, args.queries)

@@ -262,8 +262,15 @@ def test_proofs_equal_the_rfc_6962_vectors():
 
 
 def test_a_missing_stored_hash_is_an_error_not_a_wrong_answer():
+    _log(3)
     with pytest.raises(tiles.MissingHashes):
         tiles.level_hashes(1, 0, 1)
+    with pytest.raises(tiles.MissingHashes):
+        tiles.range_hash(0, 4)
+    with pytest.raises(tiles.MissingHashes):
+        tiles.root(4)
+    with pytest.raises(ValueError, match="not a range of a Merkle tree"):
+        tiles.range_hash(1, 3)  # no RFC 6962 proof asks for this
 
 
 def test_inclusion_proof_json(client):

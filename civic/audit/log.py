@@ -18,7 +18,8 @@ from typing import Any, Protocol
 
 import rfc8785
 from flask import current_app
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import Engine, delete, event, func, select, text
+from sqlalchemy.orm import Session
 
 from civic.audit import actions, merkle, tiles
 from civic.audit.models import AuditEntry, AuditPending
@@ -97,16 +98,85 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _take_append_lock() -> None:
-    """Serialise appends until the caller's transaction ends.
+_FLUSH_AFTER_COMMIT = "civic_audit_flush_wal"  # the raw connection to flush, or _SYNCHRONOUS
+_SYNCHRONOUS = "synchronous"
+
+
+def _take_append_lock() -> Head:
+    """Serialise appends until the caller's transaction ends; return the head under it.
 
     PostgreSQL: a transaction-scoped advisory lock. (SELECT ... FOR UPDATE on a head row
     would need UPDATE privilege, which the app's role does not have on the log.) SQLite
     ignores row locks, but the transaction already holds the database's write lock
     (BEGIN IMMEDIATE, see civic.database).
+
+    Everything from here to the commit is serialised, so it is kept short. One round
+    trip takes the lock and reads the head (`audit_locked_head`, migration 0013: its
+    query runs after the lock is granted, so it sees the previous holder's commit).
+    And a commit that waited for its WAL flush (about 4 ms of fsync here) inside the lock
+    would cap appends at ~250/s however many writers there are. So on PostgreSQL the
+    appending transaction commits without waiting for the flush (synchronous_commit off:
+    it is written to the WAL in order and releases the lock, and a crash can only lose a
+    suffix of the log, never leave a gap), and `_wait_for_wal_flush` then waits for it
+    after the commit, before the caller answers: flushes of concurrent writers are
+    grouped into one fsync, and no one is told "done" before their decision and its
+    entry are on disk.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
+    session = db.session()
+    if session.get_bind().dialect.name != "postgresql":
+        return head()
+    flush_after = _FLUSH_AFTER_COMMIT not in session.info and _commits_itself(session)
+    row = session.execute(
+        text("SELECT seq, root_after, frontier FROM audit_locked_head(:key, :async_commit)"),
+        {"key": APPEND_LOCK_KEY, "async_commit": flush_after},
+    ).first()
+    if flush_after:
+        session.info[_FLUSH_AFTER_COMMIT] = session.connection().connection.dbapi_connection
+    return _head_from(row)
+
+
+def _commits_itself(session: Session) -> bool:
+    """Whether the session's commit really commits (its bind is an engine, not a
+    connection inside someone else's transaction, as in the tests' rollback fixture)."""
+    return isinstance(session.get_bind(), Engine)
+
+
+def commit_synchronously() -> None:
+    """Make the current transaction's commit wait for its WAL flush before it is visible.
+
+    For a transaction whose result others act on at once and must never lose, such as
+    storing a signed checkpoint: with an asynchronous commit it would be visible for the
+    few milliseconds before its flush, and a crash then would lose a checkpoint someone
+    may already have seen. (Its own synchronous flush also covers every entry it signs.)
+    """
+    session = db.session()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit = on"))
+        session.info[_FLUSH_AFTER_COMMIT] = _SYNCHRONOUS  # later appends keep it so
+
+
+@event.listens_for(Session, "after_commit")
+def _wait_for_wal_flush(session: Session) -> None:
+    """Return only once the WAL holding the committed appends is flushed to disk.
+
+    A transactional WAL record committed synchronously flushes the WAL up to itself,
+    so also every commit before it (ours, and those of concurrent writers, in one
+    fsync). Run on the same connection, which the session still holds here. A released
+    savepoint fires this event too: the real commit is still to come, so wait for it.
+    """
+    if session.get_nested_transaction() is not None:
+        return
+    raw = session.info.pop(_FLUSH_AFTER_COMMIT, None)
+    if raw is None or raw is _SYNCHRONOUS:
+        return
+    raw.execute("SELECT pg_logical_emit_message(true, 'civic_audit', 'flush')")
+    raw.commit()
+
+
+@event.listens_for(Session, "after_rollback")
+def _nothing_to_flush(session: Session) -> None:
+    if session.get_nested_transaction() is None:  # not merely a savepoint rolled back
+        session.info.pop(_FLUSH_AFTER_COMMIT, None)
 
 
 @dataclass(frozen=True)
@@ -120,11 +190,16 @@ class Head:
 
 def head() -> Head:
     """The newest entry's tree, or the empty tree (root SHA-256 of nothing)."""
-    row = db.session.execute(
-        select(AuditEntry.seq, AuditEntry.root_after, AuditEntry.frontier)
-        .order_by(AuditEntry.seq.desc())
-        .limit(1)
-    ).first()
+    return _head_from(
+        db.session.execute(
+            select(AuditEntry.seq, AuditEntry.root_after, AuditEntry.frontier)
+            .order_by(AuditEntry.seq.desc())
+            .limit(1)
+        ).first()
+    )
+
+
+def _head_from(row: Any) -> Head:
     if row is None:
         return Head(0, merkle.frontier_root([]), [])
     return Head(row.seq + 1, bytes(row.root_after), merkle.unpack_hashes(bytes(row.frontier)))
@@ -170,13 +245,12 @@ def _body(seq: int, item: _Item) -> bytes:
     return body
 
 
-def _append(items: Iterable[_Item]) -> list[AuditEntry]:
-    """Append entries after the current head; the caller holds the append lock.
+def _append(current: Head, items: Iterable[_Item]) -> list[AuditEntry]:
+    """Append entries after `current`, the head `_take_append_lock` returned.
 
     Each append also stores the tile hashes (roots of 256**L-leaf subtrees) it completes,
     so tiles and proofs never need to read the leaves below them.
     """
-    current = head()
     size, frontier = current.size, current.frontier
     added = []
     for item in items:
@@ -245,8 +319,7 @@ def record(
         db.session.add(queued)
         db.session.flush()
         return queued
-    _take_append_lock()
-    return _append([item])[0]
+    return _append(_take_append_lock(), [item])[0]
 
 
 def release_pending(subject: Subject | HasAuditSubject | None = None) -> int:
@@ -258,7 +331,7 @@ def release_pending(subject: Subject | HasAuditSubject | None = None) -> int:
     (through `release_due`) and, for their subject, right before a vote, a round's voting
     or a consultation closes, so the close entry follows every participation it counted.
     """
-    _take_append_lock()  # taken first: two releases never see the same queued rows
+    current = _take_append_lock()  # taken first: two releases never see the same rows
     stmt = select(AuditPending).order_by(AuditPending.id)
     if subject is not None:
         if not isinstance(subject, Subject):
@@ -273,8 +346,11 @@ def release_pending(subject: Subject | HasAuditSubject | None = None) -> int:
     secrets.SystemRandom().shuffle(rows)
     when = _now().replace(minute=0, second=0)
     _append(
-        _Item(when, r.action, r.subject_type, r.subject_id, r.actor, json.loads(r.data))
-        for r in rows
+        current,
+        (
+            _Item(when, r.action, r.subject_type, r.subject_id, r.actor, json.loads(r.data))
+            for r in rows
+        ),
     )
     ids = [r.id for r in rows]
     for row in rows:

@@ -15,7 +15,6 @@ JSON with a reason (proofs), since their readers are programs.
 from __future__ import annotations
 
 import base64
-from typing import Any
 
 from flask import Response, jsonify, request
 
@@ -74,53 +73,58 @@ def _size_arg(name: str, minimum: int, maximum: int) -> int | str:
     return value
 
 
-def _proof_response(body: dict[str, Any]) -> Response:
+def _proof_response(**fields: int | bytes | list[bytes]) -> Response:
+    """The JSON answer: numbers as they are, hashes (and lists of them) in base64."""
+    body = {
+        name: _b64(value)
+        if isinstance(value, bytes)
+        else [_b64(h) for h in value]
+        if isinstance(value, list)
+        else value
+        for name, value in fields.items()
+    }
     response = jsonify(body)
     response.headers["Cache-Control"] = PROOF_CACHE
     return response
 
 
-@bp.get("/proof/inclusion")
-def inclusion_proof() -> Response:
-    """RFC 6962 inclusion proof of entry `index` in the tree of `size` entries."""
+def _two_sizes(small: str, small_min: int, large: str) -> tuple[int, int] | Response:
+    """(small, large) from the query, with 1 <= large <= the tree size and small_min <=
+    small <= large (or large - 1 for an index); else the 400 answer saying why."""
     current = tiles.tree_size()
     if current == 0:
         return _proof_error("the log is empty: there is nothing to prove yet")
-    size = _size_arg("size", 1, current)
-    if isinstance(size, str):
-        return _proof_error(size)
-    index = _size_arg("index", 0, size - 1)
-    if isinstance(index, str):
-        return _proof_error(index)
+    high = _size_arg(large, 1, current)
+    if isinstance(high, str):
+        return _proof_error(high)
+    low = _size_arg(small, small_min, high - 1 if small_min == 0 else high)
+    if isinstance(low, str):
+        return _proof_error(low)
+    return low, high
+
+
+@bp.get("/proof/inclusion")
+def inclusion_proof() -> Response:
+    """RFC 6962 inclusion proof of entry `index` in the tree of `size` entries."""
+    sizes = _two_sizes("index", 0, "size")
+    if isinstance(sizes, Response):
+        return sizes
+    index, size = sizes
+    leaf = tiles.level_hashes(0, index, index + 1)[0]
+    proof = tiles.inclusion_proof(index, size)
     return _proof_response(
-        {
-            "index": index,
-            "size": size,
-            "leaf_hash": _b64(tiles.level_hashes(0, index, index + 1)[0]),
-            "root": _b64(tiles.root(size)),
-            "proof": [_b64(h) for h in tiles.inclusion_proof(index, size)],
-        }
+        index=index, size=size, leaf_hash=leaf, root=tiles.root(size), proof=proof
     )
 
 
 @bp.get("/proof/consistency")
 def consistency_proof() -> Response:
     """RFC 6962 consistency proof from the tree of `old` entries to that of `new`."""
-    current = tiles.tree_size()
-    if current == 0:
-        return _proof_error("the log is empty: there is nothing to prove yet")
-    new = _size_arg("new", 1, current)
-    if isinstance(new, str):
-        return _proof_error(new)
-    old = _size_arg("old", 1, new)
-    if isinstance(old, str):
-        return _proof_error(old)
+    sizes = _two_sizes("old", 1, "new")
+    if isinstance(sizes, Response):
+        return sizes
+    old, new = sizes
+    proof = tiles.consistency_proof(old, new)
     return _proof_response(
-        {
-            "old": old,
-            "new": new,
-            "old_root": _b64(tiles.root(old)),
-            "new_root": _b64(tiles.root(new)),
-            "proof": [_b64(h) for h in tiles.consistency_proof(old, new)],
-        }
+        old=old, new=new, old_root=tiles.root(old), new_root=tiles.root(new), proof=proof
     )

@@ -95,6 +95,24 @@ def upgrade() -> None:
             "CREATE TRIGGER audit_tile_node_no_truncate BEFORE TRUNCATE ON audit_tile_node "
             "FOR EACH STATEMENT EXECUTE FUNCTION audit_entry_append_only()"
         )
+        # One round trip takes the append lock and reads the head (civic/audit/log.py):
+        # in READ COMMITTED each query of a volatile function takes a new snapshot, so
+        # the SELECT, run once the lock is granted, sees the previous holder's commit.
+        op.execute(
+            """
+            CREATE FUNCTION audit_locked_head(lock_key bigint, async_commit boolean)
+            RETURNS TABLE (seq bigint, root_after bytea, frontier bytea)
+            LANGUAGE plpgsql VOLATILE AS $$
+            BEGIN
+                IF async_commit THEN
+                    PERFORM set_config('synchronous_commit', 'off', true);
+                END IF;
+                PERFORM pg_advisory_xact_lock(lock_key);
+                RETURN QUERY SELECT e.seq, e.root_after, e.frontier
+                    FROM audit_entry e ORDER BY e.seq DESC LIMIT 1;
+            END $$
+            """
+        )
     else:
         for event in ("UPDATE", "DELETE"):
             op.execute(
@@ -104,4 +122,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS audit_locked_head(bigint, boolean)")
     op.drop_table("audit_tile_node")

@@ -43,6 +43,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+try:
+    import fcntl  # to lock the state directory; Windows has no fcntl, and goes without
+except ImportError:  # pragma: no cover (not on the platforms the tests run on)
+    fcntl = None  # type: ignore[assignment]
+
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -902,10 +907,21 @@ class _StateDir:
         self.incoming = os.path.join(self.entries_dir, ".incoming")
         try:
             os.makedirs(self.entries_dir, mode=0o700, exist_ok=True)
+            self._lock = open(os.path.join(self.path, ".lock"), "wb")  # noqa: SIM115 (see close)
         except OSError as exc:
             raise StateError(f"{path}: {exc.strerror or exc}") from None
+        if fcntl is not None:  # one check at a time per directory (a witness run from cron)
+            try:
+                fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                self._lock.close()
+                raise StateError(f"{path} is in use by another check") from None
         self._staged: BinaryIO | None = None
         self.staged_range = (0, 0)
+
+    def close(self) -> None:
+        """Release the directory (closing the lock file releases the lock)."""
+        self._lock.close()
 
     def checkpoint(self, log_key: Verifier) -> Checkpoint | None:
         """The checkpoint verified last time, re-checked against the pinned key."""
@@ -1251,6 +1267,13 @@ def verify_log(site: Site, log_key: Verifier, state_dir: str) -> VerifiedLog:
     Raises LogMismatch (naming the first bad entry or checkpoint), FetchError or
     StateError; saves the new state only when everything passed."""
     state = _StateDir(state_dir)
+    try:
+        return _verify_log(site, log_key, state)
+    finally:
+        state.close()
+
+
+def _verify_log(site: Site, log_key: Verifier, state: _StateDir) -> VerifiedLog:
     previous = state.checkpoint(log_key)
     note, checkpoint = fetch_checkpoint(site, log_key)
     size, old_size = checkpoint.size, previous.size if previous else 0

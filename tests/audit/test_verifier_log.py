@@ -361,3 +361,13 @@ def test_network_failures_are_could_not_check_not_mismatches(tmp_path, capsys):
     )
     assert code == 2 and "could not check" in capsys.readouterr().out
     assert check(log, tmp_path, capsys)[0] == 0
+
+
+def test_one_check_at_a_time_per_state_directory(tmp_path, capsys):
+    busy = verifier._StateDir(str(tmp_path))  # another run, still going
+    try:
+        code, out = check(log_of(3), tmp_path, capsys)
+        assert code == 2 and "is in use by another check" in out
+    finally:
+        busy.close()
+    assert check(log_of(3), tmp_path, capsys)[0] == 0

@@ -108,3 +108,9 @@ def entry(seq: int) -> Any:
 def audit_private(action: str) -> bool:
     """Whether entries with this tag reach the log in hour-stamped batches."""
     return ACTIONS.get(action) is Visibility.PRIVATE
+
+
+@bp.get("/how-to-check")
+def how_to_check() -> Any:
+    """Plain-English steps for residents: save a checkpoint, check a receipt, recount."""
+    return render("audit/how_to_check.html", site=request.url_root.rstrip("/"))

@@ -1051,22 +1051,29 @@ def recount_round(site: Site, slug: str) -> int:
     ]
     for project, (votes, score) in counted.support.items():
         if project in figures:
-            what = f"support for {project}"
-            checks.append((what, _difference(what, list(figures[project]), [votes, score])))
+            said = f"{votes} voters" + ("" if score is None else f", {score} in support")
+            what = f"support for {project}: {said}"
+            checks.append(
+                (
+                    what,
+                    _difference(f"support for {project}", list(figures[project]), [votes, score]),
+                )
+            )
     if shares:
         share = f"{counted.share.numerator}/{counted.share.denominator}"
         checks.append(
             (
-                f"final share per voter {share}",
+                f"final share per voter {share} (about {float(counted.share):,.2f})",
                 _difference("final share per voter", shares.get("share"), share),
             )
         )
-        checks.append(
-            (
-                "units Add1 added per voter",
-                _difference("units Add1 added", shares.get("increment"), counted.increment),
+        if counted.increment is not None:
+            checks.append(
+                (
+                    f"Add1 added {counted.increment} units per voter",
+                    _difference("units Add1 added", shares.get("increment"), counted.increment),
+                )
             )
-        )
     title = published.get("title", slug)
     return _report(f"Recount of {title!r} by {rule}, from {site.base}:", checks)
 
@@ -1123,8 +1130,14 @@ def recount_vote(site: Site, proposal_id: int) -> int:
     try:
         choices = published_choices(site.get_json(f"/votes/{proposal_id}/ballots.json"))
     except FetchError:
-        print("  (no ballots are published for this vote: recounting its published counts)")
         counted_for, counted_against = claimed_for, claimed_against
+        checks.append(
+            (
+                f"no ballots are published for this vote: taking its published {counted_for} "
+                f"for and {counted_against} against as they are",
+                None,
+            )
+        )
     else:
         counted_for, counted_against = choices.count("for"), choices.count("against")
         checks.append((f"{len(choices)} published ballots", None))

@@ -16,26 +16,10 @@ from civic.budgets.models import BallotKind, Phase
 from civic.budgets.pabulib import parse
 from civic.votes import services as vote_services
 from civic.votes.models import ProposalState
-from tests.budgets.rounds_helpers import make_round, resident_of
+from tests.budgets.rounds_helpers import KINDS, make_round, resident_of
 from tests.votes.helpers import make_proposal, residents
 
 BASE = "http://localhost"
-KINDS = {
-    # kind: (round settings, ballots as (project indexes, points)); each cast three times
-    BallotKind.APPROVAL: ({}, [((0, 1), None), ((1, 2), None), ((3,), None), ((0, 2), None)]),
-    BallotKind.K_OF_N: (
-        {"max_projects": 2},
-        [((0, 1), None), ((1, 3), None), ((3,), None), ((2, 3), None)],
-    ),
-    BallotKind.CUMULATIVE: (
-        {"points": 10, "max_points_per_project": 6},
-        [((0, 1), (6, 4)), ((3, 2), (5, 5)), ((3,), (6,)), ((1, 2, 0), (2, 2, 6))],
-    ),
-    BallotKind.RANKED: (
-        {"max_projects": 3},
-        [((2, 0, 1), None), ((3, 2), None), ((0,), None), ((1, 3, 2), None)],
-    ),
-}
 
 
 def closed_round(kind=BallotKind.APPROVAL, rule="greedy", **extra):

@@ -14,9 +14,11 @@ from civic.audit.verifier import FetchError, recount
 from civic.budgets import services
 from civic.budgets.models import BallotKind, Phase
 from civic.budgets.pabulib import parse
+from civic.consultations import services as consultation_services
 from civic.votes import services as vote_services
 from civic.votes.models import ProposalState
 from tests.budgets.rounds_helpers import KINDS, make_round, resident_of
+from tests.consultations.helpers import make_consultation
 from tests.votes.helpers import make_proposal, residents
 
 BASE = "http://localhost"
@@ -335,7 +337,14 @@ def test_how_to_check_page_explains_each_check(client):
 def test_every_results_page_links_to_how_to_check(client):
     round_ = closed_round(BallotKind.APPROVAL, "mes-add1")
     proposal = closed_vote()
-    pages = [f"/budgets/{round_.slug}/results", f"/votes/{proposal.id}", "/audit"]
+    consultation, moderator, _ = make_consultation()
+    consultation_services.close_consultation(moderator, consultation, reason="Closed early here")
+    pages = [
+        f"/budgets/{round_.slug}/results",
+        f"/votes/{proposal.id}",
+        f"/consultations/{consultation.id}/analysis",
+        "/audit",
+    ]
     for path in pages:
         page = client.get(path).get_data(as_text=True)
         assert 'href="/audit/how-to-check' in page, path

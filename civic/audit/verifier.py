@@ -959,6 +959,21 @@ def _difference(what: str, published: object, recounted: object) -> str | None:
     )
 
 
+def _projects_difference(
+    published: Sequence[tuple[str, int]], in_file: Sequence[tuple[str, int]]
+) -> str | None:
+    """Name the first project whose id or cost differs between results.json and ballots.pb."""
+    for n, (a, b) in enumerate(zip(published, in_file, strict=False), start=1):
+        if a != b:
+            return (
+                f"project #{n}: results.json has {a[0]} costing {a[1]}, "
+                f"ballots.pb has {b[0]} costing {b[1]}"
+            )
+    if len(published) != len(in_file):
+        return f"results.json lists {len(published)} projects, ballots.pb {len(in_file)}"
+    return None
+
+
 def _winner_difference(published: Sequence[str], recounted: Sequence[str]) -> str | None:
     """Name the first winner that differs: one funded only by one side, else the order."""
     only_published = [p for p in published if p not in recounted]
@@ -1037,7 +1052,7 @@ def recount_round(site: Site, slug: str) -> int:
         ),
         (
             f"{len(pb.projects)} projects with the published costs",
-            _difference("projects and costs", listed, pb.projects),
+            _projects_difference(listed, pb.projects),
         ),
         (f"input fingerprint {digest}", _difference("input fingerprint", claimed[0], digest)),
         (

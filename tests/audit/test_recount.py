@@ -179,6 +179,26 @@ def test_a_wrong_fingerprint_is_caught(client, capsys):
     assert "published " + "0" * 64 in last
 
 
+def test_a_changed_cost_is_named(client, capsys):
+    round_ = closed_round(BallotKind.APPROVAL, "mes")
+    published = client.get(f"/budgets/{round_.slug}/results.json").get_json()
+    second = published["projects"][1]
+
+    def raise_cost(data):
+        data["projects"][1]["cost"] += 10_000
+
+    assert (
+        recount(f"{BASE}/budgets/{round_.slug}", fetcher(client, edit_json(".json", raise_cost)))
+        == 1
+    )
+    out = capsys.readouterr().out
+    pounds = second["cost"] // 100
+    assert (
+        f"DIFFERS  project #2: results.json has {second['id']} costing {pounds + 100}, "
+        f"ballots.pb has {second['id']} costing {pounds}"
+    ) in out
+
+
 def test_a_ballot_missing_from_the_file_is_caught(client, capsys):
     round_ = closed_round(BallotKind.APPROVAL, "greedy")
 

@@ -847,13 +847,18 @@ def recount_rule(
     for (projects, points), n in counted.items():
         weights = points if points is not None else (1,) * len(projects)
         groups.append((n, {p: w for p, w in zip(projects, weights, strict=True) if w > 0}))
+    # each project's supporters: (group, weight, voters, voters x weight)
+    backers: dict[str, list[tuple[int, int, int, int]]] = {p: [] for p in order}
+    for g, (n, weights) in enumerate(groups):
+        for p, w in weights.items():
+            backers[p].append((g, w, n, n * w))
     voters = len(ballots)
-    votes = {p: sum(n for n, b in groups if p in b) for p in order}
+    votes = {p: sum(n for _, _, n, _ in backers[p]) for p in order}
     support = {p: (votes[p], None) for p in order}
     base = Fraction(budget, voters) if voters else Fraction(0)
 
     def run(share: Fraction) -> tuple[str, ...]:
-        return _equal_shares(order, cost_of, groups, votes, share)
+        return _equal_shares(order, cost_of, backers, len(groups), votes, share)
 
     if rule == "mes" or not voters:
         share, increment = base, (None if rule == "mes" else 0)
@@ -897,9 +902,9 @@ def _greedy_recount(rule, order, cost_of, budget, vote_type, counted, threshold,
     return RecountResult(tuple(selected), budget - left, support)
 
 
-def _equal_shares(order, cost_of, groups, votes, share: Fraction) -> tuple[str, ...]:
-    """One run of MES from `share` per voter, on groups of identical ballots (voters,
-    {project: weight}).
+def _equal_shares(order, cost_of, backers, groups, votes, share: Fraction) -> tuple[str, ...]:
+    """One run of MES from `share` per voter, on `groups` groups of identical ballots, each
+    project's `backers` given as (group, weight, voters, voters x weight).
 
     Exact, in integers: every group's money is a numerator over one common denominator,
     which grows when a price needs it. A project's price per unit of benefit (rho) never
@@ -907,10 +912,7 @@ def _equal_shares(order, cost_of, groups, votes, share: Fraction) -> tuple[str, 
     lower bound, and projects whose bound is already worse than the best found need no
     pricing."""
     denominator = share.denominator
-    money = [share.numerator] * len(groups)
-    backers = {
-        p: [(g, b[p], n, n * b[p]) for g, (n, b) in enumerate(groups) if p in b] for p in order
-    }
+    money = [share.numerator] * groups
     rank = {p: (cost_of[p], -votes[p], i) for i, p in enumerate(order)}
     funded = [p for p in order if votes[p] and not cost_of[p]]
     left = [p for p in order if votes[p] and cost_of[p]]

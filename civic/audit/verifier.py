@@ -633,8 +633,9 @@ def check_receipt(site: Site, code: str) -> int:
 # --- Recounts --------------------------------------------------------------------------
 #
 # A recount reads only what a Civic site publishes and shares no code with it: a small
-# Pabulib reader, the input fingerprint, and the rules Civic offers, written afresh with
-# exact fractions (slow but plain; Civic's own code is fast and checked against this).
+# Pabulib reader, the input fingerprint, and the rules Civic offers, written afresh in exact
+# arithmetic (plain rather than fast: Civic's own NumPy code is checked against this one in
+# tests/audit/test_recount_rules.py).
 
 
 class RecountError(ValueError):
@@ -651,6 +652,9 @@ PABULIB_RULES = {
 """Pabulib's META `rule` names for the rules Civic offers, and Civic's names for them."""
 
 PbBallot = tuple[tuple[str, ...], tuple[int, ...] | None]
+
+MINOR_PER_UNIT = 100
+"""results.json gives money in minor units (pence, cents); rules count whole units."""
 
 
 @dataclass(frozen=True)
@@ -749,7 +753,9 @@ def read_pabulib(text: str) -> PabulibData:
     return PabulibData(meta, projects, votes)
 
 
-def counted_ballot(vote_type: str, projects: Sequence[str], points: Sequence[int] | None):
+def counted_ballot(
+    vote_type: str, projects: Sequence[str], points: Sequence[int] | None
+) -> PbBallot:
     """A ballot as Civic counts it: approval and choose-1 a sorted set; ordinal in order, each
     project at its first place; cumulative and scoring the points per project summed and
     sorted by project id."""
@@ -1017,11 +1023,13 @@ def recount_round(site: Site, slug: str) -> int:
     try:
         rule = published["rule"]
         settings = published["recount"]
-        listed = [(p["id"], p["cost"] // 100) for p in published["projects"]]
+        listed = [(p["id"], p["cost"] // MINOR_PER_UNIT) for p in published["projects"]]
         shares = published.get("equal_shares") or {}
         claimed = (published["input_digest"], list(published["selected"]), published["cost"])
         budget_minor, ballots = published["budget"], published["ballots"]
         figures = {p["id"]: (p["votes"], p["score"]) for p in published["projects"]}
+        if not isinstance(settings, dict) or not isinstance(shares, dict):
+            raise TypeError
     except (KeyError, TypeError):
         raise RecountError("results.json lacks a field a recount needs") from None
     vote_type, budget = settings.get("vote_type"), pb.budget
@@ -1035,6 +1043,8 @@ def recount_round(site: Site, slug: str) -> int:
         borda_top=settings.get("borda_top"),
     )
     digest = input_fingerprint(budget, pb.projects, vote_type, pb.votes)
+    minor = {p["id"]: p["cost"] for p in published["projects"]}
+    winners_minor = sum(minor.get(p, 0) for p in counted.selected)
     checks = [
         (
             "the rule in ballots.pb is the published one",
@@ -1046,7 +1056,7 @@ def recount_round(site: Site, slug: str) -> int:
         ),
         (
             "the budget in ballots.pb is the published one",
-            _difference("budget in whole units", budget_minor // 100, budget),
+            _difference("budget in whole units", budget_minor // MINOR_PER_UNIT, budget),
         ),
         (
             f"{len(pb.votes)} ballots, as published",
@@ -1063,7 +1073,7 @@ def recount_round(site: Site, slug: str) -> int:
         ),
         (
             f"cost of the winners {counted.cost:,}",
-            _difference("cost of the winners", claimed[2] // 100, counted.cost),
+            _difference("cost of the winners in minor units", claimed[2], winners_minor),
         ),
     ]
     for project, (votes, score) in counted.support.items():

@@ -83,6 +83,7 @@ TABLE: dict[str, Row] = {
     # audit: public
     "audit.index": Row(get=EVERYONE),
     "audit.entry": Row(get=EVERYONE),
+    "audit.how_to_check": Row(get=EVERYONE),
     "audit.trail": Row(
         get=EVERYONE, values={"subject_type": "proposal", "subject_id": "proposal_id"}
     ),
@@ -118,6 +119,7 @@ TABLE: dict[str, Row] = {
     "budgets.results_csv": Row(get=EVERYONE, values=RESULTS),
     "budgets.ballots_json": Row(get=EVERYONE, values=RESULTS),
     "budgets.ballots_csv": Row(get=EVERYONE, values=RESULTS),
+    "budgets.ballots_pb": Row(get=EVERYONE, values=RESULTS),
     # consultations (open, for residents of the world's area)
     "consultations.index": Row(get=EVERYONE),
     "consultations.new": Row(get=STAFF, post=STAFF),

@@ -24,10 +24,13 @@ import argparse
 import base64
 import binascii
 import contextlib
+import csv
 import hashlib
 import http.client
+import io
 import itertools
 import json
+import math
 import multiprocessing
 import os
 import re
@@ -41,6 +44,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any, BinaryIO
 
 try:
@@ -1473,12 +1478,585 @@ def check_receipt(site: Site, code: str) -> int:
 
 
 # --- Recounts --------------------------------------------------------------------------
+#
+# A recount reads only what a Civic site publishes and shares no code with it: a small
+# Pabulib reader, the input fingerprint, and the rules Civic offers, written afresh in exact
+# arithmetic (plain rather than fast: Civic's own NumPy code is checked against this one in
+# tests/audit/test_recount_rules.py).
 
 
-def recount(url: str) -> int:
-    """Recount a round or a vote from its published ballots (being built: issue 11)."""
-    print("recounting is not built yet")
-    return 2
+class RecountError(ValueError):
+    """Published data a recount cannot read (a malformed file, a missing field)."""
+
+
+PABULIB_RULES = {
+    "greedy": "greedy",
+    "greedy-no-skip": "greedy-no-skip",
+    "greedy-threshold": "greedy-threshold",
+    "equalshares": "mes",
+    "equalshares/add1": "mes-add1",
+}
+"""Pabulib's META `rule` names for the rules Civic offers, and Civic's names for them."""
+
+PbBallot = tuple[tuple[str, ...], tuple[int, ...] | None]
+
+MINOR_PER_UNIT = 100
+"""results.json gives money in minor units (pence, cents); rules count whole units."""
+
+
+@dataclass(frozen=True)
+class PabulibData:
+    """What a recount needs from a `.pb` file: META, (project id, cost) in file order, and
+    each ballot as it is written (projects in ballot order, points if there is a column)."""
+
+    meta: dict[str, str]
+    projects: list[tuple[str, int]]
+    votes: list[PbBallot]
+
+    @property
+    def vote_type(self) -> str:
+        return self.meta.get("vote_type", "approval")
+
+    @property
+    def budget(self) -> int:
+        """META budget in whole units, rounded down (as Civic counts a fractional budget)."""
+        return int(_pb_number(self.meta.get("budget", ""), "META budget", 0, whole=False))
+
+
+def _pb_number(text: str, what: str, line: int, *, whole: bool = True) -> Decimal:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise RecountError(f"ballots.pb line {line}: {what} {text!r} is not a number") from None
+    if not value.is_finite() or (whole and value != value.to_integral_value()):
+        raise RecountError(f"ballots.pb line {line}: {what} {text!r} is not a whole number")
+    return value
+
+
+def read_pabulib(text: str) -> PabulibData:
+    """Read Pabulib text: sections META, PROJECTS and VOTES, each a title row, a header row
+    and `;`-separated rows with CSV quoting. Raises RecountError naming the line."""
+    sections: dict[str, tuple[list[str], list[tuple[int, list[str]]]]] = {}
+    current = None
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=";")
+    try:
+        for row in reader:
+            cells = [c.strip() for c in row]
+            if not any(cells):
+                continue
+            title = cells[0].upper() if not any(cells[1:]) else ""
+            if title in ("META", "PROJECTS", "VOTES"):
+                if title in sections:
+                    raise RecountError(f"ballots.pb line {reader.line_num}: second {title}")
+                current = title
+                sections[title] = ([], [])
+            elif current is None:
+                raise RecountError(f"ballots.pb line {reader.line_num}: no section title")
+            elif not sections[current][0]:
+                sections[current] = (cells, [])
+            else:
+                sections[current][1].append((reader.line_num, cells))
+    except csv.Error as exc:
+        raise RecountError(f"ballots.pb line {reader.line_num}: {exc}") from None
+    for name in ("META", "PROJECTS", "VOTES"):
+        if name not in sections:
+            raise RecountError(f"ballots.pb has no {name} section")
+
+    def rows(name: str, needed: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+        header, body = sections[name]
+        missing = [c for c in needed if c not in header]
+        if missing:
+            raise RecountError(f"ballots.pb: the {name} header lacks {', '.join(missing)}")
+        out = []
+        for line, cells in body:
+            if len(cells) != len(header):
+                raise RecountError(
+                    f"ballots.pb line {line}: {len(cells)} fields, not {len(header)}"
+                )
+            out.append((line, dict(zip(header, cells, strict=True))))
+        return out
+
+    meta = {r["key"]: r["value"] for _, r in rows("META", ("key", "value"))}
+    projects = []
+    for line, r in rows("PROJECTS", ("project_id", "cost")):
+        cost = _pb_number(r["cost"], f"cost of {r['project_id']!r}", line)
+        projects.append((r["project_id"], int(cost)))
+    known = {p for p, _ in projects}
+    if len(known) != len(projects):
+        raise RecountError("ballots.pb: a project id appears twice")
+    votes: list[PbBallot] = []
+    for line, r in rows("VOTES", ("voter_id", "vote")):
+        chosen = tuple(p.strip() for p in r["vote"].split(",")) if r["vote"] else ()
+        unknown = [p for p in chosen if p not in known]
+        if unknown:
+            raise RecountError(f"ballots.pb line {line}: unknown project {unknown[0]!r}")
+        points = None
+        if "points" in r:
+            items = r["points"].split(",") if r["points"] else []
+            points = tuple(int(_pb_number(p, "points", line)) for p in items)
+            if len(points) != len(chosen):
+                raise RecountError(f"ballots.pb line {line}: points and vote differ in length")
+        votes.append((chosen, points))
+    return PabulibData(meta, projects, votes)
+
+
+def counted_ballot(
+    vote_type: str, projects: Sequence[str], points: Sequence[int] | None
+) -> PbBallot:
+    """A ballot as Civic counts it: approval and choose-1 a sorted set; ordinal in order, each
+    project at its first place; cumulative and scoring the points per project summed and
+    sorted by project id."""
+    if vote_type in ("cumulative", "scoring"):
+        if points is None or len(points) != len(projects):
+            raise RecountError(f"{vote_type} ballots need one points value per project")
+        total: dict[str, int] = {}
+        for p, value in zip(projects, points, strict=True):
+            total[p] = total.get(p, 0) + value
+        ids = tuple(sorted(total))
+        return ids, tuple(total[p] for p in ids)
+    if vote_type == "ordinal":
+        return tuple(dict.fromkeys(projects)), None
+    return tuple(sorted(set(projects))), None
+
+
+def input_fingerprint(
+    budget: int, costs: Sequence[tuple[str, int]], vote_type: str, ballots: Sequence[PbBallot]
+) -> str:
+    """The fingerprint Civic publishes as `input_digest`, recomputed from published data.
+
+    Recipe: take every ballot as it is counted (:func:`counted_ballot`); count how many
+    voters cast each distinct one; write the JSON object
+    {"budget": whole units, "costs": [[project id, whole-unit cost], ...] in ballot-paper
+    order, "vote_type": ..., "ballots": [[projects], [points] or null, voters], ...]} with the
+    ballots sorted (as lists compare: by projects, then points); serialise it as RFC 8785
+    canonical JSON and take the SHA-256, in hex."""
+    counted: dict[tuple, int] = {}
+    for projects, points in ballots:
+        key = counted_ballot(vote_type, projects, points)
+        counted[key] = counted.get(key, 0) + 1
+    body = {
+        "budget": budget,
+        "costs": [[p, c] for p, c in costs],
+        "vote_type": vote_type,
+        "ballots": sorted([list(p), list(w) if w else None, n] for (p, w), n in counted.items()),
+    }
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+@dataclass(frozen=True)
+class RecountResult:
+    """Winners in selection order, their total cost, each project's (votes, score or None),
+    and for MES the final per-voter share and Add1's added units."""
+
+    selected: tuple[str, ...]
+    cost: int
+    support: dict[str, tuple[int, int | None]]
+    share: Fraction | None = None
+    increment: int | None = None
+
+
+def recount_rule(
+    rule: str,
+    costs: Sequence[tuple[str, int]],
+    budget: int,
+    vote_type: str,
+    ballots: Sequence[PbBallot],
+    *,
+    threshold: int | None = None,
+    borda_top: int | None = None,
+) -> RecountResult:
+    """Run one of Civic's rules the way Civic states it:
+
+    - greedy forms: projects by support, most first, ties in ballot-paper order; `greedy`
+      skips what no longer fits, `greedy-no-skip` stops there; a threshold (required by
+      `greedy-threshold`, applied by any greedy form that has one) leaves out projects with
+      less support. Support: voters (approval), points (cumulative, scoring), Borda points
+      for ranked ballots (first place `borda_top`, one fewer each next place, default the
+      longest ballot).
+    - `mes`: the Method of Equal Shares with cost utilities (a voter's benefit from a project
+      is its cost if they voted for it, its cost times their points on cumulative ballots,
+      its cost for any ranked project). Every voter starts with budget / voters; each round
+      funds the project whose supporters can pay for it at the lowest price per unit of
+      benefit, each paying that price times their benefit or all they have left. Ties:
+      lowest cost, then most votes, then ballot-paper order. Supported projects that cost
+      nothing are funded first.
+    - `mes-add1`: rerun MES with every voter's share one unit higher while the result still
+      fits the budget; keep the last that fits (all supported projects if they all fit).
+    """
+    order = [p for p, _ in costs]
+    cost_of = dict(costs)
+    counted: dict[PbBallot, int] = {}
+    for projects, points in ballots:
+        key = counted_ballot(vote_type, projects, points)
+        counted[key] = counted.get(key, 0) + 1
+    if rule.startswith("greedy"):
+        if rule == "greedy-threshold" and threshold is None:
+            raise RecountError("greedy-threshold needs a threshold")
+        top = borda_top or max((len(p) for p, _ in counted), default=0)
+        return _greedy_recount(rule, order, cost_of, budget, vote_type, counted, threshold, top)
+    if rule not in ("mes", "mes-add1"):
+        raise RecountError(f"unknown rule {rule!r}")
+    groups = []
+    for (projects, points), n in counted.items():
+        weights = points if points is not None else (1,) * len(projects)
+        groups.append((n, {p: w for p, w in zip(projects, weights, strict=True) if w > 0}))
+    # each project's supporters: (group, weight, voters, voters x weight)
+    backers: dict[str, list[tuple[int, int, int, int]]] = {p: [] for p in order}
+    for g, (n, weights) in enumerate(groups):
+        for p, w in weights.items():
+            backers[p].append((g, w, n, n * w))
+    voters = len(ballots)
+    votes = {p: sum(n for _, _, n, _ in backers[p]) for p in order}
+    support = {p: (votes[p], None) for p in order}
+    base = Fraction(budget, voters) if voters else Fraction(0)
+
+    def run(share: Fraction) -> tuple[str, ...]:
+        return _equal_shares(order, cost_of, backers, len(groups), votes, share)
+
+    if rule == "mes" or not voters:
+        share, increment = base, (None if rule == "mes" else 0)
+    else:
+        everything = sum(cost_of[p] for p in order if votes[p])
+        if everything <= budget:
+            increment = max(0, math.ceil(everything - base))
+        else:
+            increment = 0
+            while sum(cost_of[p] for p in run(base + increment + 1)) <= budget:
+                increment += 1
+        share = base + increment
+    selected = run(share)
+    return RecountResult(selected, sum(cost_of[p] for p in selected), support, share, increment)
+
+
+def _greedy_recount(rule, order, cost_of, budget, vote_type, counted, threshold, top):
+    votes = dict.fromkeys(order, 0)
+    score = dict.fromkeys(order, 0)
+    for (projects, points), n in counted.items():
+        if points is not None:
+            weights = list(points)
+        elif vote_type == "ordinal":
+            weights = [max(top - place, 0) for place in range(len(projects))]
+        else:
+            weights = [1] * len(projects)
+        for p, w in zip(projects, weights, strict=True):
+            score[p] += w * n
+            votes[p] += n if w > 0 else 0
+    ranked = sorted(order, key=lambda p: -score[p])  # stable: ties keep ballot-paper order
+    left, selected = budget, []
+    for p in ranked:
+        if threshold is not None and score[p] < threshold:
+            continue
+        if cost_of[p] <= left:
+            selected.append(p)
+            left -= cost_of[p]
+        elif rule == "greedy-no-skip":
+            break
+    support = {p: (votes[p], score[p]) for p in order}
+    return RecountResult(tuple(selected), budget - left, support)
+
+
+def _equal_shares(order, cost_of, backers, groups, votes, share: Fraction) -> tuple[str, ...]:
+    """One run of MES from `share` per voter, on `groups` groups of identical ballots, each
+    project's `backers` given as (group, weight, voters, voters x weight).
+
+    Exact, in integers: every group's money is a numerator over one common denominator,
+    which grows when a price needs it. A project's price per unit of benefit (rho) never
+    falls from one round to the next, since money only shrinks; so last round's rho is a
+    lower bound, and projects whose bound is already worse than the best found need no
+    pricing."""
+    denominator = share.denominator
+    money = [share.numerator] * groups
+    rank = {p: (cost_of[p], -votes[p], i) for i, p in enumerate(order)}
+    funded = [p for p in order if votes[p] and not cost_of[p]]
+    left = [p for p in order if votes[p] and cost_of[p]]
+    bound = dict.fromkeys(left, Fraction(0))
+    while left:
+        best = None  # (rho, project, owed, weight): the price per unit of weight is
+        # owed / weight over the denominator, and rho that price / cost
+        for p in sorted(left, key=bound.__getitem__):
+            if best is not None and bound[p] > best[0]:
+                break
+            owed = cost_of[p] * denominator
+            if sum(n * money[g] for g, _, n, _ in backers[p]) < owed:
+                left.remove(p)
+                continue
+            weight = sum(nw for *_, nw in backers[p])
+            # those who cannot pay the price for their weight pay all they have, which
+            # raises the price for the rest: repeat until everyone left can pay it
+            rich, poor = backers[p], [None]
+            while poor:
+                short = [money[g] * weight < owed * w for g, w, _, _ in rich]
+                poor = [b for b, s in zip(rich, short, strict=True) if s]
+                rich = [b for b, s in zip(rich, short, strict=True) if not s]
+                owed -= sum(n * money[g] for g, _, n, _ in poor)
+                weight -= sum(nw for *_, nw in poor)
+            rho = bound[p] = Fraction(owed, denominator * weight * cost_of[p])
+            if best is None or (rho, rank[p]) < (best[0], rank[best[1]]):
+                best = (rho, p, owed, weight)
+        if best is None:
+            break
+        _, p, owed, weight = best
+        scale = weight // math.gcd(owed, weight)
+        if scale > 1:
+            denominator *= scale
+            money = [m * scale for m in money]
+        unit = owed * scale // weight  # the price per unit of weight, over the denominator
+        for g, w, _, _ in backers[p]:
+            money[g] = max(money[g] - unit * w, 0)
+        funded.append(p)
+        left.remove(p)
+    return tuple(funded)
+
+
+def _difference(what: str, published: object, recounted: object) -> str | None:
+    return (
+        None if published == recounted else f"{what}: published {published}, recounted {recounted}"
+    )
+
+
+def _projects_difference(
+    published: Sequence[tuple[str, int]], in_file: Sequence[tuple[str, int]]
+) -> str | None:
+    """Name the first project whose id or cost differs between results.json and ballots.pb."""
+    for n, (a, b) in enumerate(zip(published, in_file, strict=False), start=1):
+        if a != b:
+            return (
+                f"project #{n}: results.json has {a[0]} costing {a[1]}, "
+                f"ballots.pb has {b[0]} costing {b[1]}"
+            )
+    if len(published) != len(in_file):
+        return f"results.json lists {len(published)} projects, ballots.pb {len(in_file)}"
+    return None
+
+
+def _winner_difference(published: Sequence[str], recounted: Sequence[str]) -> str | None:
+    """Name the first winner that differs: one funded only by one side, else the order."""
+    only_published = [p for p in published if p not in recounted]
+    only_recounted = [p for p in recounted if p not in published]
+    if only_published or only_recounted:
+        parts = []
+        if only_published:
+            parts.append(f"published as funded but not by the recount: {', '.join(only_published)}")
+        if only_recounted:
+            parts.append(f"funded by the recount but not published: {', '.join(only_recounted)}")
+        return "winners differ: " + "; ".join(parts)
+    for n, (a, b) in enumerate(zip(published, recounted, strict=True), start=1):
+        if a != b:
+            return f"winners in a different order: #{n} is {a} as published, {b} recounted"
+    return None
+
+
+def _report(title: str, checks: Sequence[tuple[str, str | None]]) -> int:
+    """Print each check (what was compared, and the difference or None); exit status."""
+    print(title)
+    for what, difference in checks:
+        print(f"  {'DIFFERS' if difference else 'ok':8} {difference or what}")
+    first = next((d for _, d in checks if d), None)
+    if first:
+        print(f"Recount differs from the published results: {first}")
+        return 1
+    print("Recount agrees with the published results.")
+    return 0
+
+
+def recount_round(site: Site, slug: str) -> int:
+    """Recount a budget round from its `results.json` and `ballots.pb`."""
+    quoted = urllib.parse.quote(slug)
+    published = site.get_json(f"/budgets/{quoted}/results.json")
+    try:
+        pb = read_pabulib(site.get(f"/budgets/{quoted}/ballots.pb").decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise RecountError("ballots.pb is not UTF-8 text") from None
+    try:
+        rule = published["rule"]
+        settings = published["recount"]
+        listed = [(p["id"], p["cost"] // MINOR_PER_UNIT) for p in published["projects"]]
+        shares = published.get("equal_shares") or {}
+        claimed = (published["input_digest"], list(published["selected"]), published["cost"])
+        budget_minor, ballots = published["budget"], published["ballots"]
+        figures = {p["id"]: (p["votes"], p["score"]) for p in published["projects"]}
+        if not isinstance(settings, dict) or not isinstance(shares, dict):
+            raise TypeError
+    except (KeyError, TypeError):
+        raise RecountError("results.json lacks a field a recount needs") from None
+    vote_type, budget = settings.get("vote_type"), pb.budget
+    counted = recount_rule(
+        rule,
+        pb.projects,
+        budget,
+        vote_type,
+        pb.votes,
+        threshold=settings.get("threshold"),
+        borda_top=settings.get("borda_top"),
+    )
+    digest = input_fingerprint(budget, pb.projects, vote_type, pb.votes)
+    minor = {p["id"]: p["cost"] for p in published["projects"]}
+    winners_minor = sum(minor.get(p, 0) for p in counted.selected)
+    checks = [
+        (
+            "the rule in ballots.pb is the published one",
+            _difference("rule", rule, PABULIB_RULES.get(pb.meta.get("rule", ""))),
+        ),
+        (
+            "the vote type in ballots.pb is the published one",
+            _difference("vote type", vote_type, pb.vote_type),
+        ),
+        (
+            "the budget in ballots.pb is the published one",
+            _difference("budget in whole units", budget_minor // MINOR_PER_UNIT, budget),
+        ),
+        (
+            f"{len(pb.votes)} ballots, as published",
+            _difference("number of ballots", ballots, len(pb.votes)),
+        ),
+        (
+            f"{len(pb.projects)} projects with the published costs",
+            _projects_difference(listed, pb.projects),
+        ),
+        (f"input fingerprint {digest}", _difference("input fingerprint", claimed[0], digest)),
+        (
+            f"winners: {', '.join(counted.selected) or 'none'}",
+            _winner_difference(claimed[1], counted.selected),
+        ),
+        (
+            f"cost of the winners {counted.cost:,}",
+            _difference("cost of the winners in minor units", claimed[2], winners_minor),
+        ),
+    ]
+    for project, (votes, score) in counted.support.items():
+        if project in figures:
+            said = f"{votes} voters" + ("" if score is None else f", {score} in support")
+            what = f"support for {project}: {said}"
+            checks.append(
+                (
+                    what,
+                    _difference(f"support for {project}", list(figures[project]), [votes, score]),
+                )
+            )
+    if shares:
+        share = f"{counted.share.numerator}/{counted.share.denominator}"
+        checks.append(
+            (
+                f"final share per voter {share} (about {float(counted.share):,.2f})",
+                _difference("final share per voter", shares.get("share"), share),
+            )
+        )
+        if counted.increment is not None:
+            checks.append(
+                (
+                    f"Add1 added {counted.increment} units per voter",
+                    _difference("units Add1 added", shares.get("increment"), counted.increment),
+                )
+            )
+    title = published.get("title", slug)
+    return _report(f"Recount of {title!r} by {rule}, from {site.base}:", checks)
+
+
+VOTE_CHOICES = ("for", "against")
+
+
+def vote_outcome(
+    eligible: int, votes_for: int, votes_against: int, quorum_percent: int, majority: str
+) -> str:
+    """Civic's rule for a proposal vote: the quorum first (votes cast at least
+    `quorum_percent` of the eligible), then the majority of votes cast: "simple" is more
+    than half for, "two_thirds" at least two thirds for."""
+    cast = votes_for + votes_against
+    if eligible <= 0 or cast * 100 < quorum_percent * eligible:
+        return "quorum_not_met"
+    if majority == "simple":
+        return "passed" if votes_for * 2 > cast else "rejected"
+    if majority == "two_thirds":
+        return "passed" if cast and votes_for * 3 >= cast * 2 else "rejected"
+    raise RecountError(f"unknown majority rule {majority!r}")
+
+
+def published_choices(data: object) -> list[str]:
+    """The choices in a proposal's published ballots: a list of ballots (or an object whose
+    "ballots" is one), each an object with a "choice" of "for" or "against"."""
+    ballots = data.get("ballots") if isinstance(data, dict) else data
+    if not isinstance(ballots, list):
+        raise RecountError("the published ballots are not a list")
+    choices = []
+    for ballot in ballots:
+        choice = ballot.get("choice") if isinstance(ballot, dict) else None
+        if choice not in VOTE_CHOICES:
+            raise RecountError(f"a published ballot has no choice of for or against: {ballot!r}")
+        choices.append(choice)
+    return choices
+
+
+def recount_vote(site: Site, proposal_id: int) -> int:
+    """Recount a proposal vote: its published ballots (if any) give the for and against
+    counts, and the quorum and majority rule the outcome."""
+    published = site.get_json(f"/api/v1/proposals/{proposal_id}")
+    try:
+        vote = published["vote"]
+        claimed_for, claimed_against, outcome = vote["for"], vote["against"], vote["outcome"]
+        eligible = vote["turnout"]["eligible"]
+        quorum, majority = vote["quorum_percent"] or 0, vote["majority"]
+    except (KeyError, TypeError):
+        raise RecountError("the proposal's JSON lacks a field a recount needs") from None
+    if outcome is None:
+        print(f"Proposal {proposal_id} has no result yet: it is recounted once voting closes.")
+        return 2
+    checks = []
+    try:
+        choices = published_choices(site.get_json(f"/votes/{proposal_id}/ballots.json"))
+    except FetchError:
+        counted_for, counted_against = claimed_for, claimed_against
+        checks.append(
+            (
+                f"no ballots are published for this vote: taking its published {counted_for} "
+                f"for and {counted_against} against as they are",
+                None,
+            )
+        )
+    else:
+        counted_for, counted_against = choices.count("for"), choices.count("against")
+        checks.append((f"{len(choices)} published ballots", None))
+        checks.append((f"{counted_for} for", _difference("votes for", claimed_for, counted_for)))
+        checks.append(
+            (
+                f"{counted_against} against",
+                _difference("votes against", claimed_against, counted_against),
+            )
+        )
+    recounted = vote_outcome(eligible, counted_for, counted_against, quorum, majority)
+    checks.append(
+        (
+            f"outcome {recounted} ({quorum}% quorum of {eligible}, {majority} majority)",
+            _difference("outcome", outcome, recounted),
+        )
+    )
+    title = published.get("title", proposal_id)
+    return _report(f"Recount of the vote on {title!r}, from {site.base}:", checks)
+
+
+_ROUND_PATH = re.compile(r"(.*)/budgets/([^/]+)(?:/results(?:\.json)?)?/?")
+_VOTE_PATH = re.compile(r"(.*)/votes/([0-9]+)/?")
+
+
+def recount_target(url: str) -> tuple[str, str, str]:
+    """(site base URL, "round" or "vote", slug or id) from a round's or a vote's page URL."""
+    parts = urllib.parse.urlsplit(url)
+    for kind, pattern in (("vote", _VOTE_PATH), ("round", _ROUND_PATH)):
+        if match := pattern.fullmatch(parts.path):
+            base = urllib.parse.urlunsplit((parts.scheme, parts.netloc, match[1], "", ""))
+            return base, kind, urllib.parse.unquote(match[2])
+    raise RecountError(f"{url}: give a round's page (…/budgets/<round>) or a vote's (…/votes/<n>)")
+
+
+def recount(url: str, get: Callable[[str], bytes] | None = None) -> int:
+    """Recount a round or a vote from its published data; 0 agrees, 1 differs (naming the
+    first difference), 2 could not recount. `get` replaces fetching over HTTP (tests)."""
+    try:
+        base, kind, key = recount_target(url)
+        site = Site(base.rstrip("/"), get) if get else Site.at(base)
+        return recount_round(site, key) if kind == "round" else recount_vote(site, int(key))
+    except (RecountError, FetchError) as exc:
+        print(f"could not recount: {exc}")
+        return 2
 
 
 # --- Command line ----------------------------------------------------------------------

@@ -122,3 +122,9 @@ def verifier_download() -> Any:
         as_attachment=True,
         download_name="verifier.py",
     )
+
+
+@bp.get("/how-to-check")
+def how_to_check() -> Any:
+    """Plain-English steps for residents: save a checkpoint, check a receipt, recount."""
+    return render("audit/how_to_check.html", site=request.url_root.rstrip("/"))

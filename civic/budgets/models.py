@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -250,6 +251,10 @@ class RoundResult(db.Model):
     cost: Mapped[int] = mapped_column(BigInteger, nullable=False)
     tie_breaking: Mapped[str] = mapped_column(String(200), nullable=False)
     notes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    # the rule's own figures: MES {"share": "n/d" per voter, "increment": Add1 units or None}
+    detail: Mapped[dict] = mapped_column(
+        JSON, nullable=False, default=dict, server_default=text("'{}'")
+    )
     audit_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 

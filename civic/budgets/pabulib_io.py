@@ -240,16 +240,15 @@ def _import_votes(round_: BudgetRound, votes: list[PbVote], ids: dict[str, int])
         db.session.execute(insert(BallotEntry), entries)
 
 
-def export_round(round_: BudgetRound) -> PbFile:
-    """The round as a Pabulib file: its META (kept from an import, else made), projects in
-    input order and every ballot in its own order."""
+def _meta_and_projects(
+    round_: BudgetRound, projects: list[Project]
+) -> tuple[dict[str, str], list[PbProject], tuple[str, ...]]:
+    """META (kept from an import, else made), the projects as file rows, and their header."""
     extra = round_.extra or {}
     meta = dict(extra.get("meta") or {})
-    vote_type = meta.get("vote_type") or round_.ballot_kind.vote_type
-    projects = [p for p in round_.projects if p.status is not ProjectStatus.SUBMITTED]
     meta.setdefault("description", round_.title)
     meta.setdefault("currency", round_.currency)
-    meta.setdefault("vote_type", vote_type)
+    meta.setdefault("vote_type", round_.ballot_kind.vote_type)
     meta.setdefault("budget", str(round_.amount // MINOR_PER_UNIT))
     meta.setdefault("num_projects", str(len(projects)))
     project_columns = tuple(
@@ -259,6 +258,15 @@ def export_round(round_: BudgetRound) -> PbFile:
     for p in projects:
         fields = {"name": p.title, "description": p.description, "category": p.category, **p.extra}
         pb_projects.append(PbProject(p.external_id, p.cost // MINOR_PER_UNIT, fields))
+    return meta, pb_projects, project_columns
+
+
+def export_round(round_: BudgetRound) -> PbFile:
+    """The round as a Pabulib file: its META (kept from an import, else made), projects in
+    input order and every ballot in its own order."""
+    extra = round_.extra or {}
+    projects = [p for p in round_.projects if p.status is not ProjectStatus.SUBMITTED]
+    meta, pb_projects, project_columns = _meta_and_projects(round_, projects)
     external = {p.id: p.external_id for p in round_.projects}
     with_points = round_.ballot_kind is BallotKind.CUMULATIVE
     vote_columns = tuple(
@@ -295,4 +303,56 @@ def export_round(round_: BudgetRound) -> PbFile:
             points = tuple(points_as_written) if points_as_written is not None else None
         votes.append(PbVote(voter_id, chosen, points, fields))
     meta.setdefault("num_votes", str(len(votes)))
+    return PbFile(meta, pb_projects, votes, project_columns, vote_columns)
+
+
+META_FOR_RULE = {rule: name for name, rule in RULE_FOR_META.items()}
+
+
+def published_file(round_: BudgetRound) -> PbFile:
+    """The round's published ballots as a Pabulib file (`/budgets/<slug>/ballots.pb`).
+
+    The same ballots as `ballots.json`, in the same order (sorted by content, so the order
+    says nothing about who voted or when); voter ids are just 1, 2, 3... in that order, and no
+    other column of an imported ballot is kept (it is not in `ballots.json` either). PROJECTS
+    holds exactly the projects the rule counted, with the ids the pages use; META states what
+    the count used: the rule, the budget in whole units, the vote type and, where the rule
+    needs them, the Borda length (`max_length`) and the threshold. Call it only when
+    `services.ballots_withheld` is None."""
+    projects = services.ballot_projects(round_)
+    meta, pb_projects, project_columns = _meta_and_projects(round_, projects)
+    settings = services.recount_settings(round_)
+    ballots = services.anonymised_ballots(round_)
+    meta.update(
+        vote_type=settings["vote_type"],
+        budget=str(round_.amount // MINOR_PER_UNIT),
+        rule=META_FOR_RULE[round_.rule],
+        num_projects=str(len(projects)),
+        num_votes=str(len(ballots)),
+    )
+    limits = {
+        "min_length": round_.min_projects,
+        "max_length": round_.max_projects,
+        "max_sum_points": round_.points,
+        "max_points": round_.max_points_per_project,
+        "min_project_score_threshold": round_.threshold,
+    }
+    for key, value in limits.items():
+        if value is not None:
+            meta[key] = str(value)
+    vote_columns: tuple[str, ...] = ("voter_id", "vote")
+    if settings["points"]:
+        vote_columns += ("points",)
+    marked = bool(ballots) and ballots[0]["paper"] is not None
+    if marked:
+        vote_columns += ("paper",)
+    votes = [
+        PbVote(
+            str(n),
+            tuple(b["projects"]),
+            tuple(b["points"]) if settings["points"] else None,
+            {"paper": str(int(b["paper"]))} if marked else {},
+        )
+        for n, b in enumerate(ballots, start=1)
+    ]
     return PbFile(meta, pb_projects, votes, project_columns, vote_columns)

@@ -14,6 +14,7 @@ re-made exactly: see :class:`_MesRun` for how, and :func:`_mes_add1` for Add1.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
+import rfc8785
 
 from civic.budgets.ballots import MINOR_PER_UNIT, money
 
@@ -190,6 +192,22 @@ def _money(value: int | Fraction | None, currency: str | None = None) -> str:
     if currency is None:
         return f"{round(value):,}"
     return money(round(value) * MINOR_PER_UNIT, currency)
+
+
+def input_digest(instance: Instance, profile: Profile) -> str:
+    """SHA-256 of the rule's exact input in canonical JSON (RFC 8785): anyone holding the
+    anonymised ballots can recompute it and then the winners. The results page and the
+    verifier's ``input_fingerprint`` spell the recipe out for outsiders."""
+    body = {
+        "budget": instance.budget,
+        "costs": [[pid, cost] for pid, cost in instance.costs.items()],
+        "vote_type": profile.vote_type,
+        "ballots": sorted(
+            [list(projects), list(points) if points else None, count]
+            for (projects, points), count in profile.ballots.items()
+        ),
+    }
+    return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
 
 
 def compute(

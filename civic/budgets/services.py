@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -10,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 
-import rfc8785
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -32,7 +30,16 @@ from civic.budgets.models import (
     ProjectStatus,
     RoundResult,
 )
-from civic.budgets.rules import RULES, TIE_BREAKING, Instance, Profile, borda, compute
+from civic.budgets.rules import (
+    RULES,
+    TIE_BREAKING,
+    Instance,
+    Outcome,
+    Profile,
+    borda,
+    compute,
+    input_digest,
+)
 from civic.clock import aware, early_reason, spoken
 from civic.database import lock_row, lock_rows
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -721,19 +728,13 @@ def recount_settings(round_: BudgetRound) -> dict:
     }
 
 
-def input_digest(instance: Instance, profile: Profile) -> str:
-    """SHA-256 of the rule's exact input in canonical JSON: anyone holding the anonymised
-    ballots can recompute it and then the winners."""
-    body = {
-        "budget": instance.budget,
-        "costs": [[pid, cost] for pid, cost in instance.costs.items()],
-        "vote_type": profile.vote_type,
-        "ballots": sorted(
-            [list(projects), list(points) if points else None, count]
-            for (projects, points), count in profile.ballots.items()
-        ),
-    }
-    return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
+def result_detail(outcome: Outcome) -> dict:
+    """The rule's own figures worth publishing: for the Method of Equal Shares, each voter's
+    share of the budget the count ended with (exact, "n/d") and, with Add1, how many whole
+    units per voter the completion added to budget / voters."""
+    if outcome.share is None:
+        return {}
+    return {"share": _fraction_text(outcome.share), "increment": outcome.increment}
 
 
 def compute_results(round_: BudgetRound, actor: User | None) -> RoundResult:
@@ -806,6 +807,7 @@ def compute_results(round_: BudgetRound, actor: User | None) -> RoundResult:
         cost=cost,
         tie_breaking=TIE_BREAKING["greedy" if round_.rule.startswith("greedy") else "mes"],
         notes=list(outcome.notes),
+        detail=result_detail(outcome),
         audit_seq=entry.seq,
         computed_at=utcnow(),
     )

@@ -7,6 +7,7 @@ import io
 import json
 import re
 from datetime import UTC, datetime, time
+from fractions import Fraction
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -27,6 +28,8 @@ from civic.budgets.models import (
     Project,
     RoundResult,
 )
+from civic.budgets.pabulib import dump
+from civic.budgets.pabulib_io import published_file
 from civic.clock import aware
 from civic.discussions import subjects
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -548,7 +551,24 @@ def results(slug: str) -> Any:
         chart=charts.results_bars(ordered, round_.currency),
         rule_name=services.RULE_NAMES[result.rule],
         ballots_withheld=services.ballots_withheld(round_),
+        shares=_share_figures(result),
     )
+
+
+def _share_figures(result: RoundResult) -> dict[str, int] | None:
+    """MES: each voter's final share of the budget and, with Add1, what the completion added,
+    in minor units for the page (the exact share, a fraction, is in results.json)."""
+    detail = result.detail or {}
+    if not detail.get("share"):
+        return None
+    share = Fraction(detail["share"])
+    increment = detail.get("increment") or 0
+    return {
+        "final": round(share * MINOR_PER_UNIT),
+        "start": round((share - increment) * MINOR_PER_UNIT),
+        "added": increment * MINOR_PER_UNIT,
+        "increment": increment,
+    }
 
 
 def _project_urls(round_: BudgetRound) -> dict[str, str]:
@@ -582,6 +602,8 @@ def results_json(slug: str) -> Any:
         "input_digest": result.input_digest,
         # with ballots.json and the projects' costs, all a recount needs (see rule_input)
         "recount": services.recount_settings(round_),
+        # MES: each voter's final share ("n/d" whole units) and Add1's added units per voter
+        "equal_shares": result.detail or None,
         "audit_entry": result.audit_seq,
         "ballots": result.ballots,
         "paper_ballots": result.paper_ballots,
@@ -656,3 +678,14 @@ def ballots_csv(slug: str) -> Any:
             ]
         )
     return _download(buffer.getvalue(), "text/csv", f"{slug}-ballots.csv")
+
+
+@bp.get("/<slug>/ballots.pb")
+def ballots_pb(slug: str) -> Any:
+    """The published ballots as a Pabulib file, for any Pabulib tool and for recounts."""
+    round_ = services.get_round(slug)
+    if reason := services.ballots_withheld(round_):
+        raise NotFound(reason)
+    response = _download(dump(published_file(round_)), "text/plain", f"{slug}.pb")
+    response.headers["Content-Type"] = "text/plain; charset=utf-8"
+    return response

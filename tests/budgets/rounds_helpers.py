@@ -10,6 +10,24 @@ from civic.budgets.models import BallotKind, Phase
 from civic.extensions import db
 from tests.factories import AreaFactory, ModeratorFactory, UserFactory
 
+# per ballot kind: (round settings, ballots as (project indexes, points)) for the round
+# make_round builds, four different ballots of the kind
+KINDS = {
+    BallotKind.APPROVAL: ({}, [((0, 1), None), ((1, 2), None), ((3,), None), ((0, 2), None)]),
+    BallotKind.K_OF_N: (
+        {"max_projects": 2},
+        [((0, 1), None), ((1, 3), None), ((3,), None), ((2, 3), None)],
+    ),
+    BallotKind.CUMULATIVE: (
+        {"points": 10, "max_points_per_project": 6},
+        [((0, 1), (6, 4)), ((3, 2), (5, 5)), ((3,), (6,)), ((1, 2, 0), (2, 2, 6))],
+    ),
+    BallotKind.RANKED: (
+        {"max_projects": 3},
+        [((2, 0, 1), None), ((3, 2), None), ((0,), None), ((1, 3, 2), None)],
+    ),
+}
+
 
 def resident_of(area):
     user = UserFactory()

@@ -9,26 +9,9 @@ import pytest
 
 from civic.budgets import services
 from civic.budgets.ballots import MINOR_PER_UNIT
-from civic.budgets.models import BallotKind, Phase
+from civic.budgets.models import Phase
 from civic.budgets.rules import Instance, Profile, borda, compute
-from tests.budgets.rounds_helpers import make_round, resident_of
-
-KINDS = {
-    # kind: (round settings, ballots as (project indexes, points))
-    BallotKind.APPROVAL: ({}, [((0, 1), None), ((1, 2), None), ((3,), None), ((0, 2), None)]),
-    BallotKind.K_OF_N: (
-        {"max_projects": 2},
-        [((0, 1), None), ((1, 3), None), ((3,), None), ((2, 3), None)],
-    ),
-    BallotKind.CUMULATIVE: (
-        {"points": 10, "max_points_per_project": 6},
-        [((0, 1), (6, 4)), ((3, 2), (5, 5)), ((3,), (6,)), ((1, 2, 0), (2, 2, 6))],
-    ),
-    BallotKind.RANKED: (
-        {"max_projects": 3},
-        [((2, 0, 1), None), ((3, 2), None), ((0,), None), ((1, 3, 2), None)],
-    ),
-}
+from tests.budgets.rounds_helpers import KINDS, make_round, resident_of
 
 
 def recount(published: dict, ballots: list[dict]) -> tuple[str, list[str]]:

@@ -86,6 +86,9 @@ TABLE: dict[str, Row] = {
     "audit.trail": Row(
         get=EVERYONE, values={"subject_type": "proposal", "subject_id": "proposal_id"}
     ),
+    "audit.tile": Row(get=EVERYONE, values={"path": "0/000.p/1"}),
+    "audit.inclusion_proof": Row(get=EVERYONE),
+    "audit.consistency_proof": Row(get=EVERYONE),
     # budgets (the voting round belongs to the organiser's group)
     "budgets.index": Row(get=EVERYONE),
     "budgets.new_round": Row(get=STAFF, post=STAFF),

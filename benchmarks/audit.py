@@ -7,9 +7,10 @@
 Builds a fresh database (its name must contain "bench": it is dropped first and at the
 end), migrates it, then prints:
 
-1. appends/s with 1 and 16 writers: separate processes, each with its own connection,
-   each append a named entry in its own transaction through `audit.record` and a commit,
-   as a real request does; afterwards the log is checked gap-free.
+1. appends/s with 1 and 16 writers (as 16 processes, 4 x 4 threads, and 16 threads of
+   one process, as web servers deploy them), each with its own connection, each append a
+   named entry in its own transaction through `audit.record` and a commit, as a real
+   request does; afterwards the log is checked gap-free.
 2. builds a log of --entries entries fast: realistic bodies, with their leaf hashes,
    roots, frontiers and tile hashes computed here and loaded with COPY (`audit verify`
    accepts the result, and the tiles are checked against it);
@@ -35,6 +36,7 @@ import re
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -97,44 +99,61 @@ def _app(url: str, pool_size: int = 5):
 # --- 1. appends ------------------------------------------------------------------------
 
 
-def _writer(url: str, writer: int, count: int, barrier, done) -> None:
+def _writer(url: str, process: int, threads: int, count: int, barrier, done) -> None:
+    """One process running `threads` writers, each with its own connection."""
     from civic import audit
     from civic.extensions import db
 
-    app = _app(url, pool_size=1)
-    with app.app_context():
-        db.session.execute(db.text("SELECT 1"))  # connect before the clock starts
-        db.session.commit()
-        barrier.wait()
-        for i in range(count):
-            subject = audit.Subject("area", f"w{writer}-{i}")
-            audit.record(None, "area:create", subject, {"writer": writer, "n": i})
-            db.session.commit()
-        db.session.remove()
-    done.put(writer)
+    app = _app(url, pool_size=threads)
+    ready = threading.Barrier(threads + 1)
+    failures: list[BaseException] = []
+
+    def write(thread: int) -> None:
+        with app.app_context():
+            try:
+                db.session.execute(db.text("SELECT 1"))  # connect before the clock starts
+                db.session.commit()
+                ready.wait()
+                for i in range(count):
+                    subject = audit.Subject("area", f"w{process}.{thread}-{i}")
+                    audit.record(None, "area:create", subject, {"n": i})
+                    db.session.commit()
+            except BaseException as exc:  # reported by the parent
+                failures.append(exc)
+            finally:
+                db.session.remove()
+
+    pool = [threading.Thread(target=write, args=(t,)) for t in range(threads)]
+    for thread in pool:
+        thread.start()
+    ready.wait()
+    barrier.wait()
+    for thread in pool:
+        thread.join()
+    done.put(repr(failures[0]) if failures else "")
 
 
-def append_rate(url: str, writers: int, total: int) -> float:
-    """Appends per second with `writers` processes appending `total` entries in all."""
+def append_rate(url: str, processes: int, threads: int, total: int) -> float:
+    """Appends per second with processes x threads writers appending `total` in all."""
     context = multiprocessing.get_context("fork")
-    barrier = context.Barrier(writers + 1)
+    barrier = context.Barrier(processes + 1)
     done = context.Queue()
-    each = total // writers
-    processes = [
-        context.Process(target=_writer, args=(url, w, each, barrier, done)) for w in range(writers)
+    each = total // (processes * threads)
+    workers = [
+        context.Process(target=_writer, args=(url, p, threads, each, barrier, done))
+        for p in range(processes)
     ]
-    for process in processes:
-        process.start()
+    for worker in workers:
+        worker.start()
     barrier.wait()
     start = time.perf_counter()
-    for _ in processes:
-        done.get(timeout=600)
+    failures = [done.get(timeout=600) for _ in workers]
     elapsed = time.perf_counter() - start
-    for process in processes:
-        process.join()
-        if process.exitcode:
-            raise SystemExit(f"a writer failed (exit {process.exitcode})")
-    return each * writers / elapsed
+    for worker in workers:
+        worker.join()
+    if any(failures):
+        raise SystemExit(f"a writer failed: {next(f for f in failures if f)}")
+    return each * processes * threads / elapsed
 
 
 def _check_gap_free(url: str) -> int:
@@ -425,9 +444,14 @@ def main() -> None:
             upgrade()
         print(f"database {_plain_url(url).rsplit('/', 1)[1]}, {os.cpu_count()} cores")
         print("1. appends (each its own transaction and commit, like a request)")
-        for writers in (1, 16):
-            rate = append_rate(url, writers, args.appends)
-            print(f"  {writers:>2} writer(s): {rate:,.0f} appends/s")
+        for label, processes, threads in (
+            (" 1 writer", 1, 1),
+            ("16 writers, 16 processes", 16, 1),
+            ("16 writers, 4 processes x 4 threads", 4, 4),
+            ("16 writers, threads of 1 process", 1, 16),
+        ):
+            rate = append_rate(url, processes, threads, args.appends)
+            print(f"  {label}: {rate:,.0f} appends/s")
         print(f"  log gap-free after the runs: {_check_gap_free(url):,} entries")
 
         print(f"2. building a log of {args.entries:,} more entries with COPY")

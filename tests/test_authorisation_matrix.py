@@ -96,8 +96,8 @@ TABLE: dict[str, Row] = {
     "audit.checkpoints_json": Row(get=EVERYONE),
     "audit.cosign": Row(post=EVERYONE),
     "audit.verifier_download": Row(get=EVERYONE),
-    # tiles and proofs (slice B of issue 11; rows added here so this branch's suite runs)
-    "audit.tile": Row(get=EVERYONE, values={"path": "tile/0/000.p/1"}),
+    # tiles and proofs
+    "audit.tile": Row(get=EVERYONE, values={"path": "0/000.p/1"}),
     "audit.inclusion_proof": Row(get=EVERYONE),
     "audit.consistency_proof": Row(get=EVERYONE),
     # budgets (the voting round belongs to the organiser's group)

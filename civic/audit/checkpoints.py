@@ -163,6 +163,9 @@ def make_checkpoint(trigger: str) -> AuditCheckpoint:
         _check_extends(newest, current)
         if newest.text == body:
             return newest
+    # visible only once on disk: a checkpoint someone fetched must survive a crash, or the
+    # log re-signed after it would look like a split view (see log.commit_synchronously)
+    log.commit_synchronously()
     note = sign_note(body, signing.log_signer())
     checkpoint = AuditCheckpoint(
         size=current.size,

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import rfc8785
 from flask import current_app
 from sqlalchemy import Engine, delete, event, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from civic.audit import actions, merkle, tiles
 from civic.audit.models import AuditEntry, AuditPending
@@ -173,9 +173,11 @@ def _wait_for_wal_flush(session: Session) -> None:
     raw.commit()
 
 
-@event.listens_for(Session, "after_rollback")
-def _nothing_to_flush(session: Session) -> None:
-    if session.get_nested_transaction() is None:  # not merely a savepoint rolled back
+@event.listens_for(Session, "after_transaction_end")
+def _forget_the_connection(session: Session, transaction: SessionTransaction) -> None:
+    """Once the outermost transaction is over (committed and flushed above, rolled back,
+    or closed), the connection goes back to the pool: never touch it again."""
+    if transaction.parent is None:
         session.info.pop(_FLUSH_AFTER_COMMIT, None)
 
 

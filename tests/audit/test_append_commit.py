@@ -75,3 +75,12 @@ def test_a_transaction_can_ask_for_a_synchronous_commit_after_appending(app):
         assert _FLUSH_AFTER_COMMIT not in db.session.info
         assert _entries() == 2
         db.session.remove()
+
+
+def test_a_closed_session_forgets_the_connection_it_would_have_flushed(app):
+    with app.app_context():
+        _record(0)
+        db.session.close()  # neither commit nor rollback: the connection returns to the pool
+        assert _FLUSH_AFTER_COMMIT not in db.session.info
+        assert _entries() == 0
+        db.session.remove()

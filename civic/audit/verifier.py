@@ -626,6 +626,7 @@ def check_log(site: Site, log_key: Verifier, state_dir: str) -> int:
 
 RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 RECEIPT_CHARS = 16  # 80 bits
+PRINTED_RECEIPT = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}$")
 _RECEIPT_LOOKALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
 
 
@@ -713,11 +714,12 @@ def _find_receipt(site: Site, code: str) -> int:
             print(f"{code}: {site.base} does not know this receipt code")
             return 1
         raise
-    if not isinstance(found, dict) or not isinstance(found.get("ballots_url"), str):
-        if isinstance(found, dict) and found.get("status") == "not_published":
-            print(f"{code}: {found.get('message', 'the ballots are not published yet')}")
-            return 1
-        print(f"{code}: the site's answer names no published list of ballots")
+    if not isinstance(found, dict):
+        print(f"{code}: the site's answer is not a receipt")
+        return 1
+    if not isinstance(found.get("ballots_url"), str):
+        # still open, or too few ballots to publish: nothing to check against yet
+        print(f"{code}: {found.get('message') or 'no published list of ballots names it'}")
         return 1
     published = site.get_json(found["ballots_url"])
     ballots = published.get("ballots") if isinstance(published, dict) else published

@@ -35,17 +35,16 @@ class Receipt:
 
 def receipt_words(receipt: Receipt, noun: str = "ballot") -> str:
     """The confirmation after a cast: the new code, and the old one if this replaced it."""
-    closes = "the vote closes" if noun == "vote" else "voting closes"
+    if noun == "vote":
+        done = "Your vote is recorded. You can change it until the vote closes."
+    else:
+        done = "Your ballot is saved. You can change it until voting closes."
     if receipt.replaced:
         return (
-            f"Your {noun} is changed. Your new receipt is {receipt.code}; your earlier "
-            f"receipt {receipt.replaced} is now marked replaced. You can change it until "
-            f"{closes}."
+            f"{done} Your new receipt is {receipt.code}; your earlier receipt "
+            f"{receipt.replaced} is now marked replaced."
         )
-    return (
-        f"Your {noun} is recorded. Your receipt is {receipt.code}. "
-        f"You can change it until {closes}."
-    )
+    return f"{done} Your receipt is {receipt.code}."
 
 
 def new_code(subject: Subject, ballot: Mapping[str, Any]) -> str:

@@ -65,31 +65,34 @@ def test_a_counted_budget_ballot_is_printed_with_titles(client, capsys):
     assert f"as cast: {b.title} [{b.external_id}]; {a.title} [{a.external_id}]" in out
 
 
-def test_a_lookup_that_lies_is_caught_by_the_published_list(client, closed_vote, capsys):
-    """The site says "counted", but its published ballots (what a recount uses) lack it."""
-    proposal, _, current = closed_vote
+def tampered_ballots(proposal, change):
+    """A rewrite for `site_of`: the vote's published ballots passed through `change`."""
 
-    def drop_it(path: str, body: bytes) -> bytes:
+    def rewrite(path: str, body: bytes) -> bytes:
         if path != f"/votes/{proposal.id}/ballots.json":
             return body
         published = json.loads(body)
-        published["ballots"] = [b for b in published["ballots"] if b["receipt"] != current]
+        published["ballots"] = change(published["ballots"])
         return json.dumps(published).encode()
 
+    return rewrite
+
+
+def test_a_lookup_that_lies_is_caught_by_the_published_list(client, closed_vote, capsys):
+    """The site says "counted", but its published ballots (what a recount uses) lack it."""
+    proposal, _, current = closed_vote
+    drop_it = tampered_ballots(
+        proposal, lambda ballots: [b for b in ballots if b["receipt"] != current]
+    )
     assert check_receipt(site_of(client, drop_it), current) == 1
     assert "not among the 2 published ballots" in capsys.readouterr().out
 
 
 def test_a_code_listed_twice_is_not_counted(client, closed_vote, capsys):
     proposal, _, current = closed_vote
-
-    def twice(path: str, body: bytes) -> bytes:
-        if path != f"/votes/{proposal.id}/ballots.json":
-            return body
-        published = json.loads(body)
-        published["ballots"].append({"receipt": current, "choice": "for"})
-        return json.dumps(published).encode()
-
+    twice = tampered_ballots(
+        proposal, lambda ballots: [*ballots, {"receipt": current, "choice": "for"}]
+    )
     assert check_receipt(site_of(client, twice), current) == 1
     assert "listed 2 times" in capsys.readouterr().out
 

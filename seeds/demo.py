@@ -107,7 +107,7 @@ def load() -> str:
     # release them: one shuffled batch, stamped with the hour
     audit.release_due()
     status = f"Demo data loaded: {', '.join(loaded)}." if loaded else "Demo data already loaded."
-    return status + "\n" + ACCOUNTS_TEXT + _unused_codes_text() + _receipts_text()
+    return status + "\n" + ACCOUNTS_TEXT + _receipts_text() + _unused_codes_text()
 
 
 def _user(email: str):

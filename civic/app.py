@@ -120,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     from civic.consultations.views import bp as consultations_bp
     from civic.discussions.views import bp as discussions_bp
     from civic.pages import bp as pages_bp
+    from civic.receipts.views import bp as receipts_bp
     from civic.votes.views import api as votes_api
     from civic.votes.views import bp as votes_bp
 
@@ -132,4 +133,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(votes_api)
     app.register_blueprint(consultations_bp)
     app.register_blueprint(consultations_api)
+    app.register_blueprint(receipts_bp)
     app.cli.add_command(civic_cli)

@@ -89,7 +89,9 @@ ACCOUNTS_TEXT = """Demo accounts (sign in at http://127.0.0.1:5000/accounts/sign
   resident    resident@civic.example    resident-demo-password   (can vote in Riverside Ward)
   organiser   organiser@civic.example   organiser-demo-password  (organises Millbrook TRA)
   neighbour   jamal.hussain@civic.example neighbour-demo-password (a paper ballot was entered
-              for him in Riverside 2027: he sees it on the ballot page and can contest it)"""
+              for him in Riverside 2027: he sees it on the ballot page and can contest it)
+  neighbour   grace.adeyemi@civic.example neighbour-demo-password (voted in the counted
+              Northgate Park round and the closed library vote: her receipts are on their pages)"""
 
 
 def _codes_file():
@@ -107,7 +109,7 @@ def load() -> str:
     # and a first signed checkpoint, so /audit/checkpoints and witnesses have one to show
     audit.make_checkpoint("seed")
     status = f"Demo data loaded: {', '.join(loaded)}." if loaded else "Demo data already loaded."
-    return status + "\n" + ACCOUNTS_TEXT + _unused_codes_text()
+    return status + "\n" + ACCOUNTS_TEXT + _receipts_text() + _unused_codes_text()
 
 
 def _user(email: str):
@@ -810,13 +812,95 @@ def _consultations() -> bool:
     return True
 
 
+def _counted_round() -> bool:
+    """A finished round of Civic's own, results frozen, with enough ballots (11) to be
+    published by receipt: Grace Adeyemi changed her ballot once, so her first receipt shows
+    as replaced and her second as counted."""
+    from datetime import timedelta
+
+    from civic.accounts.models import Area, utcnow
+    from civic.budgets import services as budgets
+    from civic.budgets.models import BallotKind, BudgetRound, Phase
+    from civic.extensions import db
+
+    if db.session.scalar(db.select(BudgetRound.id).where(BudgetRound.slug == PARK_ROUND)):
+        return False
+    rosa, grace = _user(MODERATOR[0]), _user(NEIGHBOURS[3][0])
+    northgate = db.session.scalar(db.select(Area).where(Area.slug == "northgate"))
+    now = utcnow()
+    days = [now - timedelta(days=d) for d in (60, 45, 20)] + [
+        now + timedelta(days=d) for d in (1, 30)
+    ]
+    round_ = budgets.create_round(
+        rosa,
+        northgate,
+        budgets.RoundSettings(
+            title="Northgate Park small grants 2026",
+            slug=PARK_ROUND,
+            description="£20,000 for the park, chosen by Northgate residents.",
+            amount=20_000 * 100,
+            currency="GBP",
+            dates=days,
+            ballot_kind=BallotKind.APPROVAL,
+            rule="mes-add1",
+        ),
+    )
+    ideas = [
+        ("New benches by the bowling green", 6_000, "Six benches with arms, for older visitors."),
+        ("Wildflower meadow on the east slope", 4_500, "Seed, a cut-and-collect mower visit."),
+        ("Floodlights for the ball court", 12_000, "LED lights on a timer until 9pm."),
+        ("Drinking fountain at the gates", 3_500, "A bottle-filling fountain, mains-fed."),
+    ]
+    projects = [
+        budgets.propose_project(grace, round_, title=t, description=d, cost_units=c)
+        for t, c, d in ideas
+    ]
+    budgets.advance_phase(rosa, round_, Phase.REVIEW)
+    for project in projects:
+        budgets.review_project(rosa, project, feasible=True)
+    budgets.advance_phase(rosa, round_, Phase.VOTING)
+    bench, meadow, lights, fountain = (p.id for p in projects)
+    choices = [[bench, meadow], [lights], [bench, fountain], [meadow, fountain, bench]]
+    budgets.cast_ballot(grace, round_, [(lights, 1)])
+    budgets.cast_ballot(grace, round_, [(bench, 1), (meadow, 1)])  # a change of mind
+    for n, name in enumerate(NORTHGATE_RESIDENTS):
+        chosen = choices[n % len(choices)]
+        budgets.cast_ballot(_user(_demo_email(name)), round_, [(p, 1) for p in chosen])
+    # demo only: pretend voting ended yesterday, so the results are frozen on schedule
+    round_.results_from = now - timedelta(days=1)
+    budgets.advance_phase(rosa, round_, Phase.RESULTS)
+    return True
+
+
+PARK_ROUND = "northgate-park-2026"
+
 STEPS = [
     ("accounts and areas", _accounts_and_areas),
     ("discussions", _discussions),
     ("community budgets", _budgets),
     ("public votes", _public_votes),
     ("consultations", _consultations),
+    ("a counted round", _counted_round),
 ]
+
+
+def _receipts_text() -> str:
+    """A demo voter's receipts, to try at /receipts right after `make run`."""
+    from civic.budgets import services as budgets
+    from civic.budgets.models import BudgetRound
+    from civic.extensions import db
+    from civic.receipts.codes import retired_codes
+
+    round_ = db.session.scalar(db.select(BudgetRound).where(BudgetRound.slug == PARK_ROUND))
+    if round_ is None:
+        return ""
+    counted = budgets.my_receipt(round_, _user(NEIGHBOURS[3][0]))
+    replaced = retired_codes(round_.audit_subject)
+    return (
+        "\nBallot receipts to try at http://127.0.0.1:5000/receipts (Grace Adeyemi's, in "
+        f"Northgate Park small grants 2026):\n  counted: {counted}"
+        + (f"   replaced: {replaced[0]}" if replaced else "")
+    )
 
 
 def _unused_codes_text() -> str:

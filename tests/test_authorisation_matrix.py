@@ -120,6 +120,9 @@ TABLE: dict[str, Row] = {
     "budgets.ballots_json": Row(get=EVERYONE, values=RESULTS),
     "budgets.ballots_csv": Row(get=EVERYONE, values=RESULTS),
     "budgets.ballots_pb": Row(get=EVERYONE, values=RESULTS),
+    "budgets.replaced_json": Row(get=EVERYONE, values=RESULTS),
+    # a voter's own receipt, by their voter key (404 for anyone without a ballot)
+    "budgets.receipt_txt": Row(get=SIGNED_IN, values=VOTING),
     # consultations (open, for residents of the world's area)
     "consultations.index": Row(get=EVERYONE),
     "consultations.new": Row(get=STAFF, post=STAFF),
@@ -150,6 +153,9 @@ TABLE: dict[str, Row] = {
     "discussions.flag": Row(get=SIGNED_IN, post=SIGNED_IN),
     "discussions.moderation": Row(get=STAFF),
     "discussions.moderate": Row(get=STAFF, post=STAFF),
+    # receipts: anyone may check a code
+    "receipts.index": Row(get=EVERYONE),
+    "receipts.as_json": Row(get=EVERYONE),
     # votes (a proposal being voted on in the world's area)
     "votes.index": Row(get=EVERYONE),
     "votes.new": Row(get=STAFF, post=STAFF),
@@ -158,6 +164,8 @@ TABLE: dict[str, Row] = {
     "votes.vote": Row(get=SIGNED_IN, post=RESIDENTS),
     "votes.manage": Row(get=STAFF),
     "votes.act": Row(post=STAFF, values={"action": "close"}),
+    "votes.ballots_json": Row(get=EVERYONE),  # 404 until closed: a reason, not a refusal
+    "votes.receipt_txt": Row(get=SIGNED_IN),
     "votes_api.api_list": Row(get=EVERYONE),
     "votes_api.api_detail": Row(get=EVERYONE),
 }

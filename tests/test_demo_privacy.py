@@ -5,6 +5,8 @@ with its result, published ballots and reviewed free text."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from civic.audit.models import AuditEntry, AuditPending
@@ -35,6 +37,15 @@ def test_the_demo_opens_only_electorates_of_at_least_the_minimum(
     assert "At least 10</span>" in page and " for, " not in page
     decided = next(p for p in proposals if p.state is ProposalState.DECIDED)
     assert " for, " in client.get(f"/votes/{decided.id}").get_data(as_text=True)
+    # receipts can be tried at once: a closed vote and a counted round of Civic's own,
+    # each published by receipt, and a demo voter's codes printed
+    assert len(client.get(f"/votes/{decided.id}/ballots.json").get_json()["ballots"]) >= 10
+    park = client.get("/budgets/northgate-park-2026/ballots.json")
+    assert park.status_code == 200 and len(park.get_json()) >= 10
+    counted = re.search(r"counted: (\S+)   replaced: (\S+)", result.output)
+    assert counted, result.output
+    assert client.get(f"/receipts/{counted[1]}.json").get_json()["status"] == "counted"
+    assert client.get(f"/receipts/{counted[2]}.json").get_json()["status"] == "replaced"
 
     rounds = db.session.scalars(select(BudgetRound)).all()
     assert any(r.phase is Phase.VOTING for r in rounds)

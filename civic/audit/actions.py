@@ -78,6 +78,9 @@ _ACTIONS: dict[str, Visibility] = {
     "budget_project:review": NAMED,
     "budget_project:delivery": NAMED,
     "budget_ballot:cast": PRIVATE,  # online, or on paper entered by an official
+    # a changed ballot: its own tag, so the number of `cast` entries is the number of
+    # ballots (civic.receipts.codes.participation_count)
+    "budget_ballot:change": PRIVATE,
     # a resident disputing the paper ballot entered for them: batched, and released at
     # the latest when a moderator answers it
     "budget_ballot:contest": PRIVATE,
@@ -92,6 +95,7 @@ _ACTIONS: dict[str, Visibility] = {
     "proposal:consultation": NAMED,
     "proposal:voting": NAMED,
     "proposal:vote_cast": PRIVATE,
+    "proposal:vote_change": PRIVATE,  # a changed vote (a new receipt; the old one replaced)
     "proposal:close": NAMED,
     "proposal:decide": NAMED,
     # consultations

@@ -19,6 +19,10 @@ GRANT SELECT, INSERT ON audit_entry TO civic_app;
 REVOKE ALL ON audit_pending FROM civic_app;
 GRANT SELECT, INSERT, DELETE ON audit_pending TO civic_app;
 
+-- receipt codes no longer counted (replaced or voided): kept, never changed or removed
+REVOKE ALL ON retired_receipt FROM civic_app;
+GRANT SELECT, INSERT ON retired_receipt TO civic_app;
+
 -- the schema's version belongs to migrations
 REVOKE ALL ON alembic_version FROM civic_app;
 GRANT SELECT ON alembic_version TO civic_app;

@@ -1469,12 +1469,134 @@ def witness(site: Site, log_key: Verifier, state_dir: str, name: str | None = No
 
 
 # --- Receipts --------------------------------------------------------------------------
+#
+# A receipt code is the first 80 bits of a ballot's tracker (SHA-256 of the canonical
+# ballot followed by a random 32-byte nonce, DESIGN §4) in Crockford's base32, grouped in
+# fours: `7KQ2-M9XD-4HVA-0TNE`. Digits and capitals without I, L, O or U, so it can be read
+# out over the phone and typed from paper; typing is forgiving (case, spaces, dashes, and
+# I, L, O read as 1, 1, 0, as Crockford's decoding rules say).
+
+RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+RECEIPT_CHARS = 16  # 80 bits
+PRINTED_RECEIPT = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}$")
+_RECEIPT_LOOKALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
+
+
+class ReceiptError(ValueError):
+    """Text that is not a receipt code; the message says why, in words for the person."""
+
+
+def receipt_code(tracker: bytes) -> str:
+    """The receipt code shown to a voter for a ballot whose tracker (a SHA-256) is given."""
+    if len(tracker) * 8 < RECEIPT_CHARS * 5:
+        raise ValueError("a tracker has at least 80 bits")
+    number = int.from_bytes(tracker[:10], "big")
+    chars = [RECEIPT_ALPHABET[(number >> (5 * i)) & 31] for i in reversed(range(RECEIPT_CHARS))]
+    text = "".join(chars)
+    return "-".join(text[i : i + 4] for i in range(0, RECEIPT_CHARS, 4))
+
+
+def parse_receipt(text: str) -> str:
+    """The receipt code in its printed form (`XXXX-XXXX-XXXX-XXXX`), from what someone typed.
+
+    Raises ReceiptError with a reason when it cannot be a code (never guesses a near one)."""
+    squeezed = "".join(str(text or "").split()).replace("-", "").upper()
+    if not squeezed:
+        raise ReceiptError("Enter the receipt code, like 7KQ2-M9XD-4HVA-0TNE")
+    squeezed = squeezed.translate(_RECEIPT_LOOKALIKES)
+    bad = sorted({c for c in squeezed if c not in RECEIPT_ALPHABET})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad[:3])
+        raise ReceiptError(
+            f"A receipt code has only digits and the letters A to Z without I, L, O and U; "
+            f"yours has {shown}"
+        )
+    if len(squeezed) != RECEIPT_CHARS:
+        raise ReceiptError(
+            f"A receipt code has {RECEIPT_CHARS} letters and digits; yours has {len(squeezed)}"
+        )
+    return "-".join(squeezed[i : i + 4] for i in range(0, RECEIPT_CHARS, 4))
+
+
+def _http_status(exc: FetchError) -> int | None:
+    match = re.search(r"HTTP (\d{3})$", str(exc))
+    return int(match.group(1)) if match else None
+
+
+def _describe_ballot(ballot: dict, titles: dict[str, str]) -> str:
+    if "choice" in ballot:
+        return f"a vote {ballot['choice']}"
+    projects = ballot.get("projects") or []
+    if not projects:
+        return "a blank ballot (no project chosen)"
+    points = ballot.get("points") or [1] * len(projects)
+    with_points = any(p != 1 for p in points)
+    named = [
+        f"{titles.get(p, p)} [{p}]" + (f": {n} points" if with_points else "")
+        for p, n in zip(projects, points, strict=False)
+    ]
+    return "; ".join(named)
 
 
 def check_receipt(site: Site, code: str) -> int:
-    """Find a receipt among the published ballots (being built: issue 11)."""
-    print("checking receipts is not built yet")
-    return 2
+    """Find a receipt among the published ballots and print the ballot as counted.
+
+    The site's lookup (`/receipts/<code>.json`) only says where to look; the answer comes
+    from the published list of ballots itself (the one a recount uses), so a server that
+    lies in its lookup but publishes honest ballots is caught. Exit 0: found and counted;
+    1: not in the list, replaced, or not published yet; 2: the code is malformed or the
+    site could not be read."""
+    try:
+        code = parse_receipt(code)
+    except ReceiptError as exc:
+        print(f"not a receipt code: {exc}")
+        return 2
+    try:
+        return _find_receipt(site, code)
+    except FetchError as exc:
+        print(f"could not check: {exc}")
+        return 2
+
+
+def _find_receipt(site: Site, code: str) -> int:
+    try:
+        found = site.get_json(f"/receipts/{code}.json")
+    except FetchError as exc:
+        if _http_status(exc) == 404:
+            print(f"{code}: {site.base} does not know this receipt code")
+            return 1
+        raise
+    if not isinstance(found, dict):
+        print(f"{code}: the site's answer is not a receipt")
+        return 1
+    if not isinstance(found.get("ballots_url"), str):
+        # still open, or too few ballots to publish: nothing to check against yet
+        print(f"{code}: {found.get('message') or 'no published list of ballots names it'}")
+        return 1
+    published = site.get_json(found["ballots_url"])
+    ballots = published.get("ballots") if isinstance(published, dict) else published
+    replaced = published.get("replaced") if isinstance(published, dict) else None
+    if replaced is None and isinstance(found.get("replaced_url"), str):
+        replaced = site.get_json(found["replaced_url"])
+        replaced = replaced.get("replaced") if isinstance(replaced, dict) else replaced
+    if not isinstance(ballots, list):
+        print(f"{found['ballots_url']}: not a list of ballots")
+        return 1
+    what = found.get("title") or found.get("subject") or "the ballot box"
+    mine = [b for b in ballots if isinstance(b, dict) and b.get("receipt") == code]
+    if len(mine) > 1:
+        print(f"{code}: listed {len(mine)} times among the published ballots of {what}")
+        return 1
+    if mine:
+        titles = found.get("projects") if isinstance(found.get("projects"), dict) else {}
+        print(f"{code}: counted in {what} ({len(ballots)} published ballots)")
+        print(f"  as cast: {_describe_ballot(mine[0], titles)}")
+        return 0
+    if isinstance(replaced, list) and code in replaced:
+        print(f"{code}: replaced by a later ballot from the same voter in {what}; not counted")
+        return 1
+    print(f"{code}: not among the {len(ballots)} published ballots of {what}")
+    return 1
 
 
 # --- Recounts --------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from civic.budgets.services import voter_key
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.permissions import require_moderator, require_signed_in
+from civic.receipts import codes as receipts
 
 MAX_TEXT = 1000
 OUTCOMES = {"upheld": ContestState.UPHELD, "voided": ContestState.VOIDED}
@@ -218,6 +219,9 @@ def resolve_contest(
         if results_frozen(round_):
             raise Conflict("The results are computed and frozen; the ballot cannot be voided.")
         if contest.ballot is not None:
+            # its receipt now says "voided"; the log's resolution (outcome "voided") is
+            # what takes the ballot out of the participation count
+            receipts.retire(round_.audit_subject, contest.ballot.receipt, receipts.VOIDED)
             db.session.delete(contest.ballot)
         contest.ballot_id = None
     contest.state = state

@@ -202,10 +202,15 @@ class ProgressNote(db.Model):
 
 class Ballot(db.Model):
     """One per voter per round (database-enforced). `voter_key` is an HMAC of the voter's
-    account, so the table alone does not say who voted what; paper ballots are marked."""
+    account, so the table alone does not say who voted what; paper ballots are marked.
+    `receipt` is the code its voter was given (civic.receipts), published with the ballot
+    once the results are frozen; a changed ballot gets a new one."""
 
     __tablename__ = "budget_ballot"
-    __table_args__ = (UniqueConstraint("round_id", "voter_key"),)
+    __table_args__ = (
+        UniqueConstraint("round_id", "voter_key"),
+        UniqueConstraint("round_id", "receipt"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("budget_round.id"), nullable=False)
@@ -215,6 +220,11 @@ class Ballot(db.Model):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     extra: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)  # imported columns
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    receipt: Mapped[str] = mapped_column(String(19), nullable=False)
+
+    # set by `services.cast_ballot` (not stored): the code this cast replaced, if any, so
+    # the confirmation can say "your earlier receipt ... is now marked replaced"
+    replaced_receipt = None
 
     entries: Mapped[list[BallotEntry]] = relationship(
         order_by="BallotEntry.rank", cascade="all, delete-orphan"

@@ -26,6 +26,7 @@ from civic.budgets.models import (
 from civic.budgets.pabulib import PbFile, PbProject, PbVote, dump
 from civic.errors import ValidationFailed
 from civic.extensions import db
+from civic.receipts import codes as receipts
 from civic.slugs import is_slug, make_slug
 
 KIND_FOR_VOTE_TYPE = {
@@ -202,6 +203,9 @@ def _ballot_extra(vote: PbVote, merged: list[tuple[str, int]]) -> dict:
 
 
 def _import_votes(round_: BudgetRound, votes: list[PbVote], ids: dict[str, int]) -> None:
+    """Every ballot of the file, each with a receipt code like a ballot cast here, so the
+    round is published by receipt too; the round's one `budget_round:import` entry states
+    how many ballots it brought (civic.receipts.codes.participation_count)."""
     now = utcnow()
     merged_votes = [_merged(v) for v in votes]
     ballots = [
@@ -210,6 +214,10 @@ def _import_votes(round_: BudgetRound, votes: list[PbVote], ids: dict[str, int])
             "voter_key": hashlib.sha256(f"pabulib:{round_.slug}:{v.voter_id}".encode()).hexdigest(),
             "paper": False,
             "extra": _ballot_extra(v, merged),
+            "receipt": receipts.new_code(
+                round_.audit_subject,
+                {"projects": [p for p, _ in merged], "points": [n for _, n in merged]},
+            ),
             "updated_at": now,
         }
         for v, merged in zip(votes, merged_votes, strict=True)
@@ -312,9 +320,9 @@ META_FOR_RULE = {rule: name for name, rule in RULE_FOR_META.items()}
 def published_file(round_: BudgetRound) -> PbFile:
     """The round's published ballots as a Pabulib file (`/budgets/<slug>/ballots.pb`).
 
-    The same ballots as `ballots.json`, in the same order (sorted by content, so the order
-    says nothing about who voted or when); voter ids are just 1, 2, 3... in that order, and no
-    other column of an imported ballot is kept (it is not in `ballots.json` either). PROJECTS
+    The same ballots as `ballots.json`, in the same order (sorted by receipt code, which is
+    random, so the order says nothing about who voted or when); voter ids are just 1, 2,
+    3... in that order, and no other column of an imported ballot is kept. PROJECTS
     holds exactly the projects the rule counted, with the ids the pages use; META states what
     the count used: the rule, the budget in whole units, the vote type and, where the rule
     needs them, the Borda length (`max_length`) and the threshold. Call it only when

@@ -45,6 +45,7 @@ from civic.database import lock_row, lock_rows
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.permissions import require_signed_in
+from civic.receipts import codes as receipts
 from civic.slugs import is_slug
 
 RULE_NAMES = {
@@ -523,7 +524,7 @@ def ballot_errors(checked: ballot_rules.Check) -> dict[str, str]:
 
 
 def _upsert_ballot(
-    round_: BudgetRound, key: str, paper: bool, entered_by: User | None = None
+    round_: BudgetRound, key: str, paper: bool, code: str, entered_by: User | None = None
 ) -> int | None:
     """One ballot per voter: 50 simultaneous submissions by one person leave one. None when
     the existing ballot is of the other kind (paper vs online): nobody votes both ways."""
@@ -537,11 +538,21 @@ def _upsert_ballot(
             "paper": paper,
             "entered_by_id": entered_by.id if entered_by is not None else None,
             "extra": {},
+            "receipt": code,
             "updated_at": utcnow(),
         },
-        ("updated_at", "entered_by_id"),
+        ("updated_at", "entered_by_id", "receipt"),
         where=table.c.paper == paper,
     )
+
+
+def receipt_ballot(round_: BudgetRound, choice: Sequence[tuple[int, int]]) -> dict:
+    """The ballot as its receipt code hashes it: projects by their published ids, in order."""
+    external = {p.id: p.external_id for p in round_.projects}
+    return {
+        "projects": [external[project_id] for project_id, _ in choice],
+        "points": [points for _, points in choice],
+    }
 
 
 def cast_ballot(
@@ -551,7 +562,12 @@ def cast_ballot(
     *,
     voter: User | None = None,
 ) -> Ballot:
-    """Cast or replace a ballot. With `voter`, a moderator enters that person's paper ballot."""
+    """Cast or replace a ballot. With `voter`, a moderator enters that person's paper ballot.
+
+    Every cast gets a new receipt code (`Ballot.receipt`); a change retires the old code as
+    replaced (`Ballot.replaced_receipt` says which, for the confirmation) and logs
+    `budget_ballot:change` instead of `budget_ballot:cast`, so the log's casts count the
+    ballots."""
     paper = voter is not None
     officer = None
     if paper:
@@ -574,7 +590,13 @@ def cast_ballot(
     checked = check_ballot(round_, choice)
     if not checked.ok:
         raise ValidationFailed(ballot_errors(checked))
-    ballot_id = _upsert_ballot(round_, voter_key(round_, person), paper, officer)
+    key = voter_key(round_, person)
+    # read under the round's lock: no other ballot of this round is written meanwhile
+    earlier = db.session.scalar(
+        select(Ballot.receipt).where(Ballot.round_id == round_.id, Ballot.voter_key == key)
+    )
+    code = receipts.new_code(round_.audit_subject, receipt_ballot(round_, checked.chosen))
+    ballot_id = _upsert_ballot(round_, key, paper, code, officer)
     if ballot_id is None:
         how = "online" if paper else "on paper"
         raise Conflict(
@@ -588,9 +610,15 @@ def cast_ballot(
             for rank, (project_id, points) in enumerate(checked.chosen, start=1)
         ],
     )
+    if earlier is not None:
+        receipts.retire(round_.audit_subject, earlier)
     # a secret ballot: the log records that a ballot was cast, never what it says
-    audit.record(actor, "budget_ballot:cast", round_, {"paper": paper})
-    return db.session.get(Ballot, ballot_id)
+    tag = "budget_ballot:change" if earlier is not None else "budget_ballot:cast"
+    audit.record(actor, tag, round_, {"paper": paper})
+    ballot = db.session.get(Ballot, ballot_id)
+    db.session.refresh(ballot)  # the row as the upsert left it (its new receipt)
+    ballot.replaced_receipt = earlier
+    return ballot
 
 
 def _too_late(round_: BudgetRound) -> Conflict:
@@ -602,6 +630,15 @@ def _too_late(round_: BudgetRound) -> Conflict:
     ended = frozen.computed_at if frozen is not None else round_.results_from
     return Conflict(
         f"Voting closed at {spoken(ended)} before your ballot arrived; it was not counted."
+    )
+
+
+def my_receipt(round_: BudgetRound, user: User) -> str | None:
+    """The receipt code of the resident's current ballot, found by their voter key."""
+    return db.session.scalar(
+        select(Ballot.receipt).where(
+            Ballot.round_id == round_.id, Ballot.voter_key == voter_key(round_, user)
+        )
     )
 
 
@@ -655,20 +692,28 @@ def ballots_withheld(round_: BudgetRound) -> str | None:
 
 
 def anonymised_ballots(round_: BudgetRound) -> list[dict]:
-    """Every ballot's contents, in an order that says nothing about who or when. A blank
-    ballot (possible in imported and paper rounds) is kept: its voter still holds a share
-    of the budget under the Method of Equal Shares, as pabutools and the cities count it."""
+    """Every ballot's contents and receipt code, sorted by code: an order that says nothing
+    about who or when (codes are random). A blank ballot (possible in imported and paper
+    rounds) is kept: its voter still holds a share of the budget under the Method of Equal
+    Shares, as pabutools and the cities count it."""
     entries: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     paper: dict[int, bool] = {}
+    codes: dict[int, str] = {}
     rows = db.session.execute(
         select(
-            Ballot.id, Ballot.paper, BallotEntry.project_id, BallotEntry.rank, BallotEntry.points
+            Ballot.id,
+            Ballot.paper,
+            Ballot.receipt,
+            BallotEntry.project_id,
+            BallotEntry.rank,
+            BallotEntry.points,
         )
         .outerjoin(BallotEntry, BallotEntry.ballot_id == Ballot.id)
         .where(Ballot.round_id == round_.id)
     )
-    for ballot_id, is_paper, project_id, rank, points in rows:
+    for ballot_id, is_paper, code, project_id, rank, points in rows:
         paper[ballot_id] = is_paper
+        codes[ballot_id] = code
         items = entries[ballot_id]  # a blank ballot stays, with nothing on it
         if project_id is not None:
             items.append((rank, project_id, points))
@@ -682,12 +727,13 @@ def anonymised_ballots(round_: BudgetRound) -> list[dict]:
         items.sort()
         out.append(
             {
+                "receipt": codes[ballot_id],
                 "projects": [external[p] for _, p, _ in items],
                 "points": [pts for _, _, pts in items],
                 "paper": paper[ballot_id] if mark else None,
             }
         )
-    out.sort(key=lambda b: (b["projects"], b["points"], bool(b["paper"])))
+    out.sort(key=lambda b: b["receipt"])
     return out
 
 

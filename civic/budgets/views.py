@@ -37,6 +37,9 @@ from civic.extensions import db
 from civic.forms import attach_errors, check_csrf
 from civic.params import parse_id
 from civic.permissions import require_moderator, require_signed_in
+from civic.receipts import codes as receipt_codes
+from civic.receipts import views as receipt_views
+from civic.receipts.codes import Receipt, receipt_words
 from civic.web import render
 
 bp = Blueprint("budgets", __name__, url_prefix="/budgets")
@@ -362,8 +365,46 @@ def _ballot_page(
         order=[pid for pid, _ in choice],
         check=check,
         is_open=services.voting_open(round_),
+        **_receipt_context(round_),
         **extra,
     )
+
+
+# --- receipts ---------------------------------------------------------------------------
+
+
+def _receipt_context(round_: BudgetRound) -> dict[str, Any]:
+    """The signed-in voter's own receipt code, for the receipt panel on the ballot page."""
+    mine = services.my_receipt(round_, current_user) if current_user.is_authenticated else None
+    return {
+        "my_receipt": mine,
+        "receipt_download": url_for("budgets.receipt_txt", slug=round_.slug),
+    }
+
+
+@bp.get("/<slug>/receipt.txt")
+@login_required
+def receipt_txt(slug: str) -> Any:
+    """The voter's receipt as a text file (found by their voter key)."""
+    round_ = services.get_round(slug)
+    return receipt_views.download(services.my_receipt(round_, current_user))
+
+
+@bp.get("/<slug>/replaced.json")
+def replaced_json(slug: str) -> Any:
+    """Receipt codes no longer counted: replaced by the same voter's later ballot, or
+    (paper ballots) voided after a contest. Published with the ballots, by the same rule."""
+    round_ = services.get_round(slug)
+    if reason := services.ballots_withheld(round_):
+        body = json.dumps({"error": "Not published", "message": reason, "status": 404})
+        return Response(body, status=404, mimetype="application/json")
+    subject = round_.audit_subject
+    body = {
+        "round": round_.slug,
+        "replaced": receipt_codes.retired_codes(subject),
+        "voided": receipt_codes.retired_codes(subject, receipt_codes.VOIDED),
+    }
+    return Response(json.dumps(body, indent=1), mimetype="application/json")
 
 
 @bp.route("/<slug>/ballot", methods=["GET", "POST"])
@@ -380,7 +421,7 @@ def ballot(slug: str) -> Any:
     try:
         check_csrf()
         choice = _parse_choice(round_)
-        services.cast_ballot(current_user, round_, choice)
+        cast = services.cast_ballot(current_user, round_, choice)
     except ValidationFailed as failure:
         return _ballot_page(
             round_,
@@ -390,7 +431,7 @@ def ballot(slug: str) -> Any:
             summary_of="sent",
             **_paper_notice(round_),
         )
-    flash("Your ballot is saved. You can change it until voting closes.", "success")
+    flash(receipt_words(Receipt(cast.receipt, cast.replaced_receipt)), "success")
     return redirect(url_for("budgets.ballot", slug=slug))
 
 
@@ -423,12 +464,16 @@ def paper(slug: str) -> Any:
         voter = find_user_by_email(email) if email else None
         if voter is None:
             raise ValidationFailed({"email": "No resident's account uses this email address"})
-        services.cast_ballot(current_user, round_, choice, voter=voter)
+        cast = services.cast_ballot(current_user, round_, choice, voter=voter)
     except ValidationFailed as failure:
         return _ballot_page(
             round_, choice, 422, errors=failure.errors, paper=True, email=email, summary_of="sent"
         )
-    flash("Paper ballot recorded.", "success")
+    flash(
+        f"Paper ballot recorded. Its receipt is {cast.receipt}: write it on the resident's "
+        "slip; they also see it on their ballot page when they sign in.",
+        "success",
+    )
     return redirect(url_for("budgets.paper", slug=slug))
 
 

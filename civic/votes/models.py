@@ -189,13 +189,19 @@ class ProposalDocument(db.Model):
 
 class VoteCast(db.Model):
     """One vote per resident per proposal (database-enforced), changeable until close.
-    `voter_key` is an HMAC of the account, so the table alone does not say who voted how."""
+    `voter_key` is an HMAC of the account, so the table alone does not say who voted how.
+    `receipt` is the code the voter was given (civic.receipts), published with the choice
+    after the close; a changed vote gets a new one."""
 
     __tablename__ = "vote_cast"
-    __table_args__ = (UniqueConstraint("proposal_id", "voter_key"),)
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "voter_key"),
+        UniqueConstraint("proposal_id", "receipt"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"), nullable=False)
     voter_key: Mapped[str] = mapped_column(String(64), nullable=False)
     choice: Mapped[str] = mapped_column(String(10), nullable=False)  # for | against
+    receipt: Mapped[str] = mapped_column(String(19), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -17,6 +17,8 @@ from civic.database import lock_row, lock_rows
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.permissions import require_moderator, require_signed_in
+from civic.receipts import codes as receipts
+from civic.receipts.codes import Receipt
 from civic.votes import decision as rules
 from civic.votes.models import (
     ANSWERS,
@@ -415,6 +417,30 @@ def turnout(proposal: Proposal) -> tuple[int, int]:
     return cast, eligible_count(proposal)
 
 
+def ballots_withheld(proposal: Proposal) -> str | None:
+    """Why the vote's ballots may not be published by receipt (None: they may be).
+
+    As for budget rounds (`budgets.services.ballots_withheld`): only once counted, and only
+    when at least the privacy minimum voted, so no one's choice can be picked out."""
+    if not is_counted(proposal):
+        return "Ballots are published by receipt code when the vote closes."
+    cast = (proposal.votes_for or 0) + (proposal.votes_against or 0)
+    if not privacy.publishable(cast):
+        return privacy.withheld_reason(cast, "votes")
+    return None
+
+
+def published_ballots(proposal: Proposal) -> list[dict[str, str]]:
+    """Every counted vote as {"receipt", "choice"}, sorted by receipt code (a random order,
+    so nothing in it says who voted or when). Callers check `ballots_withheld` first."""
+    rows = db.session.execute(
+        select(VoteCast.receipt, VoteCast.choice)
+        .where(VoteCast.proposal_id == proposal.id)
+        .order_by(VoteCast.receipt)
+    )
+    return [{"receipt": code, "choice": choice} for code, choice in rows]
+
+
 def tally(proposal: Proposal) -> tuple[int, int]:
     """(for, against) among the cast votes: only for the count at close. Never show it
     while voting runs (see `public_turnout` for what may be shown)."""
@@ -459,11 +485,13 @@ def _too_late(proposal: Proposal) -> Conflict:
     )
 
 
-def cast_vote(actor: User | None, proposal: Proposal, choice: str) -> None:
-    """Record or change a resident's vote.
+def cast_vote(actor: User | None, proposal: Proposal, choice: str) -> Receipt:
+    """Record or change a resident's vote, and give them a receipt code.
 
     The proposal row is locked before the state is checked, so a close either
     waits for this vote and counts it, or has happened already and this vote gets a 409.
+    A first vote logs `proposal:vote_cast`; a change logs `proposal:vote_change` and
+    retires the old code as replaced, so the log's casts count the ballots.
     """
     user = require_voter(actor, proposal)
     if choice not in ("for", "against"):
@@ -471,19 +499,41 @@ def cast_vote(actor: User | None, proposal: Proposal, choice: str) -> None:
     proposal = _locked(proposal)
     if not voting_open(proposal):
         raise _too_late(proposal)
+    key = ballot_box.voter_key(f"proposal:{proposal.id}", user.id)
+    # read under the proposal's lock: no other cast of this proposal runs meanwhile
+    earlier = db.session.scalar(
+        select(VoteCast.receipt).where(
+            VoteCast.proposal_id == proposal.id, VoteCast.voter_key == key
+        )
+    )
+    code = receipts.new_code(proposal.audit_subject, {"choice": choice})
     ballot_box.upsert_returning_id(
         VoteCast.__table__,
         ("proposal_id", "voter_key"),
         {
             "proposal_id": proposal.id,
-            "voter_key": ballot_box.voter_key(f"proposal:{proposal.id}", user.id),
+            "voter_key": key,
             "choice": choice,
+            "receipt": code,
             "updated_at": utcnow(),
         },
-        ("choice", "updated_at"),
+        ("choice", "receipt", "updated_at"),
     )
+    if earlier is not None:
+        receipts.retire(proposal.audit_subject, earlier)
     # secret ballot: the log records participation, never the choice
-    audit.record(user, "proposal:vote_cast", proposal)
+    audit.record(user, "proposal:vote_change" if earlier else "proposal:vote_cast", proposal)
+    return Receipt(code, earlier)
+
+
+def my_receipt(proposal: Proposal, user: User) -> str | None:
+    """The receipt code of the resident's current vote, found by their voter key."""
+    return db.session.scalar(
+        select(VoteCast.receipt).where(
+            VoteCast.proposal_id == proposal.id,
+            VoteCast.voter_key == ballot_box.voter_key(f"proposal:{proposal.id}", user.id),
+        )
+    )
 
 
 def my_vote(proposal: Proposal, user: User) -> str | None:

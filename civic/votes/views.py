@@ -19,6 +19,9 @@ from civic.extensions import db
 from civic.forms import DayMonthYearField, attach_errors, check_csrf
 from civic.params import MAX_BIGINT, MAX_ID, parse_id, parse_int
 from civic.permissions import require_moderator
+from civic.receipts import codes as receipt_codes
+from civic.receipts import views as receipt_views
+from civic.receipts.codes import receipt_words
 from civic.votes import decision as rules
 from civic.votes import services
 from civic.votes.forms import (
@@ -169,7 +172,9 @@ def _get_visible(proposal_id: int) -> Proposal:
 @bp.get("/<int:proposal_id>")
 def detail(proposal_id: int) -> Any:
     proposal = _get_visible(proposal_id)
-    return render("votes/detail.html", block=None, **_detail_context(proposal))
+    return render(
+        "votes/detail.html", block=None, **_detail_context(proposal), **_receipt_context(proposal)
+    )
 
 
 @bp.get("/<int:proposal_id>/turnout")
@@ -188,11 +193,11 @@ def vote(proposal_id: int) -> Any:
     form = VoteForm()
     if form.validate_on_submit():
         try:
-            services.cast_vote(current_user, proposal, form.choice.data or "")
+            receipt = services.cast_vote(current_user, proposal, form.choice.data or "")
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash("Your vote is recorded. You can change it until the vote closes.", "success")
+            flash(receipt_words(receipt, "vote"), "success")
             return redirect(url_for("votes.detail", proposal_id=proposal.id))
     elif request.method == "GET":
         form.choice.data = services.my_vote(proposal, current_user)
@@ -202,6 +207,43 @@ def vote(proposal_id: int) -> Any:
         proposal=proposal,
         form=form,
         voting_open=services.voting_open(proposal),
+        **_receipt_context(proposal),
+    )
+
+
+def _receipt_context(proposal: Proposal) -> dict[str, Any]:
+    """The signed-in voter's own receipt code, for the receipt panel."""
+    mine = services.my_receipt(proposal, current_user) if current_user.is_authenticated else None
+    return {
+        "my_receipt": mine,
+        "receipt_download": url_for("votes.receipt_txt", proposal_id=proposal.id),
+        "ballots_withheld": services.ballots_withheld(proposal),
+    }
+
+
+@bp.get("/<int:proposal_id>/receipt.txt")
+@login_required
+def receipt_txt(proposal_id: int) -> Any:
+    """The voter's receipt as a text file (found by their voter key)."""
+    proposal = _get_visible(proposal_id)
+    return receipt_views.download(services.my_receipt(proposal, current_user))
+
+
+@bp.get("/<int:proposal_id>/ballots.json")
+def ballots_json(proposal_id: int) -> Any:
+    """Every counted vote by receipt code, once the vote is closed and enough voted; with
+    the totals and the replaced codes, so anyone can recount and find their receipt."""
+    proposal = _get_visible(proposal_id)
+    if reason := services.ballots_withheld(proposal):
+        response = jsonify(error="Not published", message=reason, status=404)
+        response.status_code = 404
+        return response
+    return jsonify(
+        proposal=proposal.id,
+        title=proposal.title,
+        ballots=services.published_ballots(proposal),
+        totals={"for": proposal.votes_for or 0, "against": proposal.votes_against or 0},
+        replaced=receipt_codes.retired_codes(proposal.audit_subject),
     )
 
 

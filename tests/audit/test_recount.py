@@ -238,8 +238,20 @@ def closed_vote(votes_for=8, votes_against=4):
     return proposal
 
 
-def test_recount_of_a_vote_from_its_published_result(client, capsys):
+def test_recount_of_a_vote_from_the_ballots_the_site_publishes(client, capsys):
     proposal = closed_vote()
+    assert recount(f"{BASE}/votes/{proposal.id}", fetcher(client)) == 0
+    out = capsys.readouterr().out
+    assert "12 published ballots" in out
+    assert "outcome passed (50% quorum of 12, simple majority)" in out
+
+
+def test_recount_of_a_vote_whose_ballots_are_withheld(app, client, capsys, monkeypatch):
+    """Under the privacy minimum no ballot list is published (404): the recount then
+    recomputes the outcome from the published counts, and says so."""
+    proposal = closed_vote()
+    monkeypatch.setitem(app.config, "MIN_ELECTORATE", 13)
+    assert client.get(f"/votes/{proposal.id}/ballots.json").status_code == 404
     assert recount(f"{BASE}/votes/{proposal.id}", fetcher(client)) == 0
     out = capsys.readouterr().out
     assert "no ballots are published for this vote" in out

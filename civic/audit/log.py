@@ -321,7 +321,60 @@ def record(
         db.session.add(queued)
         db.session.flush()
         return queued
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _append_in_database(item)
     return _append(_take_append_lock(), [item])[0]
+
+
+_SEQ_MARK = b',"seq":0,"subject":'
+
+
+def _append_in_database(item: _Item) -> AuditEntry:
+    """Append one entry on PostgreSQL in one round trip (`audit_append`, migration 0016).
+
+    The body is made here, canonical, with the sequence number left out: keys sort as
+    action, actor, data, seq, subject, time, so the number goes between the two halves
+    (the last `,"seq":0,"subject":` is the top-level one: only strings follow it). The
+    function takes the lock, reads the frontier, hashes and inserts, so nothing of the
+    app's runs under the lock but that one statement and the commit.
+    """
+    session = db.session()
+    session.flush()  # the caller's own writes go out before the lock, not under it
+    body = _body(0, item)
+    cut = body.rindex(_SEQ_MARK) + len(b',"seq":')
+    flush_after = _FLUSH_AFTER_COMMIT not in session.info and _commits_itself(session)
+    row = session.execute(
+        text(
+            "SELECT seq, body, leaf_hash, root_after, frontier FROM audit_append("
+            ":key, :async_commit, :prefix, :suffix, :at, :action, :subject_type, "
+            ":subject_id, :actor)"
+        ),
+        {
+            "key": APPEND_LOCK_KEY,
+            "async_commit": flush_after,
+            "prefix": body[:cut],
+            "suffix": body[cut + 1 :],
+            "at": item.when,
+            "action": item.action,
+            "subject_type": item.subject_type,
+            "subject_id": item.subject_id,
+            "actor": item.actor,
+        },
+    ).one()
+    if flush_after:
+        session.info[_FLUSH_AFTER_COMMIT] = session.connection().connection.dbapi_connection
+    return AuditEntry(
+        seq=row.seq,
+        recorded_at=item.when,
+        action=item.action,
+        subject_type=item.subject_type,
+        subject_id=item.subject_id,
+        actor=item.actor,
+        body=bytes(row.body),
+        leaf_hash=bytes(row.leaf_hash),
+        root_after=bytes(row.root_after),
+        frontier=bytes(row.frontier),
+    )
 
 
 def release_pending(subject: Subject | HasAuditSubject | None = None) -> int:

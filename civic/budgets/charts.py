@@ -9,9 +9,6 @@ BAR_HEIGHT = 22
 GAP = 8
 LABEL_WIDTH = 260
 CHART_WIDTH = 640
-# Labels are right-aligned against the bars, so a long one runs off the chart's left edge:
-# 28 characters of the body font fit LABEL_WIDTH; the table beside has the full titles.
-LABEL_CHARS = 28
 
 
 @dataclass(frozen=True)
@@ -39,7 +36,7 @@ def results_bars(projects: list[dict], currency: str = "GBP") -> BarChart:
     room = CHART_WIDTH - LABEL_WIDTH - 70
     bars = [
         Bar(
-            label=_short(p["title"]),
+            label=p["title"] if len(p["title"]) <= 34 else p["title"][:33] + "…",
             value=value,
             y=n * (BAR_HEIGHT + GAP),
             width=max(1, round(room * value / top)),
@@ -48,7 +45,3 @@ def results_bars(projects: list[dict], currency: str = "GBP") -> BarChart:
         for n, (p, value) in enumerate(zip(projects, values, strict=True))
     ]
     return BarChart(bars=bars, height=max(1, len(bars)) * (BAR_HEIGHT + GAP))
-
-
-def _short(title: str) -> str:
-    return title if len(title) <= LABEL_CHARS else title[: LABEL_CHARS - 1].rstrip() + "…"

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
 
+from civic import wording
 from civic.errors import ServiceError
 from civic.extensions import db, htmx
 from civic.params import IdConverter
@@ -156,3 +157,4 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _server_error)
     app.after_request(_finish)
     app.teardown_request(_rollback_on_error)
+    wording.init_app(app)

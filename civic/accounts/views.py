@@ -259,8 +259,19 @@ def area(slug: str) -> Any:
         select(CodeBatch).where(CodeBatch.area_id == found.id).order_by(CodeBatch.id.desc())
     ).all()
     stats = {b.id: services.code_batch_stats(b) for b in batches}
+    # what is open and decided here leads the page; whats_open sits above the domains, so
+    # accounts (which the domains import) reaches it only when the page is drawn
+    from civic import whats_open
+
+    viewer = whats_open.viewer_for(current_user if current_user.is_authenticated else None)
     return render_template(
-        "accounts/area.html", area=found, batches=batches, stats=stats, form=CodeBatchForm()
+        "accounts/area.html",
+        area=found,
+        batches=batches,
+        stats=stats,
+        form=CodeBatchForm(),
+        open_items=whats_open.open_now(viewer, area=found),
+        decisions=whats_open.recent_decisions(viewer, area=found),
     )
 
 

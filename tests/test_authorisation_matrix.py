@@ -60,6 +60,8 @@ IDEAS = {"slug": "ideas_round"}
 
 TABLE: dict[str, Row] = {
     "pages.home": Row(get=EVERYONE),
+    # what's open now (slice opennow): the "Your areas" dashboard
+    "pages.dashboard": Row(get=SIGNED_IN),
     # accounts
     "accounts.register": Row(get=EVERYONE, post=EVERYONE),
     "accounts.sign_in": Row(get=EVERYONE, post=EVERYONE),

@@ -67,6 +67,8 @@ class Item:
     # they have not taken part, otherwise what they did ("You have voted")
     participation: str | None = None
     ballot_only: bool = False  # a round in voting: only a ballot counts as taking part
+    open_to_all: bool = False  # anyone signed in may take part, not only the area's residents
+    can_take_part: bool = False  # the viewer may take part (set for signed-in viewers)
     not_yet: str = ""  # what to say when a signed-in viewer has not taken part
     mine: bool = False  # in one of the viewer's areas
 
@@ -228,6 +230,7 @@ def _open_consultations(now: datetime, area_ids: list[int] | None) -> list[Item]
             + (" open to everyone with an account" if c.audience is Audience.SIGNED_IN else ""),
             action="Respond",
             when=aware(c.closes_at),
+            open_to_all=c.audience is Audience.SIGNED_IN,
             not_yet="You have not responded",
         )
         for c in db.session.scalars(query).unique()
@@ -374,6 +377,8 @@ def _mark(viewer: Viewer, items: list[Item]) -> None:
         return
     done, ideas = _participation(viewer.user, items)
     for item in items:
+        # as the domains decide it (`can_take_part`, `require_voter`, `can_respond`)
+        item.can_take_part = item.open_to_all or item.area.id in viewer.eligible_area_ids
         said = done.get(item.key, "")
         proposed = ideas.get(item.ident, 0) if item.kind == ROUND else 0
         if proposed and (said or not item.ballot_only):

@@ -28,6 +28,7 @@ from civic.budgets import services as budgets
 from civic.budgets.models import Phase, RoundResult
 from civic.clock import aware
 from civic.consultations import services as consultations
+from civic.consultations.models import Audience
 from civic.extensions import db
 from civic.votes import services as votes
 from civic.votes.models import ProposalState
@@ -157,6 +158,11 @@ def test_a_signed_in_residents_areas_come_first(client, world) -> None:
     assert "Outsource the Riverside pool" not in yours
     assert ">Outsource the Riverside pool</a>" in elsewhere
     assert ">Millbrook 2027</a>" in elsewhere
+    # they may respond here; elsewhere they cannot vote, so they are not told they have not
+    assert "You have not responded" in _item(yours, "Bins in Northgate")
+    away = _item(elsewhere, "Outsource the Riverside pool")
+    assert "You have not voted" not in away
+    assert f"For residents of {world['areas']['vote'].name}" in away
 
 
 def test_each_kind_of_participation_is_shown_to_the_person_only(client, world) -> None:
@@ -316,6 +322,7 @@ def test_dashboard_per_area_with_past_participation_and_groups(client, world) ->
     assert "Millbrook TRA" in other and "(organiser)" in other
     assert "cannot vote in" in other
     assert ">Millbrook 2027</a>" in other
+    assert "You have not cast a ballot" not in other
     # areas the person has nothing to do with are not on their dashboard
     assert f"area-{world['areas']['consultation'].slug}" not in page
 
@@ -417,3 +424,14 @@ def test_query_count_does_not_grow_with_areas(client) -> None:
     assert min(few.values()) > 5, f"the listener saw the statements: {few}"
     print(f"statements per page, 3 and 12 areas: {few}")
     assert many == few, f"3 areas: {few}, 12 areas: {many}"
+
+
+def test_a_consultation_for_everyone_signed_in_asks_anyone() -> None:
+    consultation, _, _ = make_consultation(audience=Audience.SIGNED_IN)
+    for_residents, _, _ = make_consultation()
+    newcomer = UserFactory()  # eligible nowhere
+    items = {i.ident: i for i in whats_open.open_now(whats_open.viewer_for(newcomer))}
+    everyone = items[consultation.id]
+    assert everyone.what == "Consultation open to everyone with an account"
+    assert everyone.can_take_part and everyone.participation == ""
+    assert not items[for_residents.id].can_take_part

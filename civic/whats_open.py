@@ -19,8 +19,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from civic import ballot_box
@@ -129,6 +130,39 @@ def closes_in(moment: datetime, now: datetime | None = None) -> str:
 # --- open now ---------------------------------------------------------------------------
 
 
+def _within(query: Select, column: Any, area_ids: Iterable[int] | None) -> Select:
+    """`query` limited to the areas `area_ids` (all areas when None)."""
+    return query if area_ids is None else query.where(column.in_(list(area_ids)))
+
+
+def _vote_item(p: Proposal, what: str, when: datetime | None, **rest: Any) -> Item:
+    return Item(
+        kind=VOTE,
+        ident=p.id,
+        title=p.title,
+        endpoint="votes.detail",
+        params={"proposal_id": p.id},
+        area=p.area,
+        what=what,
+        when=aware(when or p.created_at),
+        **rest,
+    )
+
+
+def _consultation_item(c: Consultation, what: str, when: datetime, **rest: Any) -> Item:
+    return Item(
+        kind=CONSULTATION,
+        ident=c.id,
+        title=c.title,
+        endpoint="consultations.detail",
+        params={"consultation_id": c.id},
+        area=c.area,
+        what=what,
+        when=aware(when),
+        **rest,
+    )
+
+
 def _open_votes(now: datetime, area_ids: list[int] | None) -> list[Item]:
     query = (
         select(Proposal)
@@ -136,24 +170,18 @@ def _open_votes(now: datetime, area_ids: list[int] | None) -> list[Item]:
         .options(joinedload(Proposal.area))
         .order_by(Proposal.voting_until, Proposal.id)
     )
-    if area_ids is not None:
-        query = query.where(Proposal.area_id.in_(area_ids))
+    query = _within(query, Proposal.area_id, area_ids)
     return [
-        Item(
-            kind=VOTE,
-            title=p.title,
-            endpoint="votes.detail",
-            ident=p.id,
-            params={"proposal_id": p.id},
-            area=p.area,
-            what="Public vote on "
+        _vote_item(
+            p,
+            "Public vote on "
             + (
                 "outsourcing a service"
                 if p.kind is ProposalKind.OUTSOURCING
                 else "selling an asset"
             ),
+            p.voting_until,
             action="Vote",
-            when=aware(p.voting_until),
             not_yet="You have not voted",
         )
         for p in db.session.scalars(query).unique()
@@ -189,8 +217,7 @@ def _open_rounds(now: datetime, area_ids: list[int] | None) -> list[Item]:
         .options(joinedload(BudgetRound.area), joinedload(BudgetRound.group))
         .order_by(BudgetRound.id)
     )
-    if area_ids is not None:
-        query = query.where(BudgetRound.area_id.in_(area_ids))
+    query = _within(query, BudgetRound.area_id, area_ids)
     items = []
     for r in db.session.scalars(query).unique():
         budget = "Group budget" if r.group_id else "Community budget"
@@ -216,20 +243,14 @@ def _open_consultations(now: datetime, area_ids: list[int] | None) -> list[Item]
         .options(joinedload(Consultation.area))
         .order_by(Consultation.closes_at, Consultation.id)
     )
-    if area_ids is not None:
-        query = query.where(Consultation.area_id.in_(area_ids))
+    query = _within(query, Consultation.area_id, area_ids)
     return [
-        Item(
-            kind=CONSULTATION,
-            title=c.title,
-            endpoint="consultations.detail",
-            ident=c.id,
-            params={"consultation_id": c.id},
-            area=c.area,
-            what="Consultation"
+        _consultation_item(
+            c,
+            "Consultation"
             + (" open to everyone with an account" if c.audience is Audience.SIGNED_IN else ""),
+            c.closes_at,
             action="Respond",
-            when=aware(c.closes_at),
             open_to_all=c.audience is Audience.SIGNED_IN,
             not_yet="You have not responded",
         )
@@ -262,8 +283,7 @@ def _decided_votes(limit: int, area_ids: Iterable[int] | None) -> list[Item]:
         .order_by(decided_at.desc(), Proposal.id.desc())
         .limit(limit)
     )
-    if area_ids is not None:
-        query = query.where(Proposal.area_id.in_(list(area_ids)))
+    query = _within(query, Proposal.area_id, area_ids)
     items = []
     for p in db.session.scalars(query).unique():
         said = _VOTE_OUTCOMES.get(p.outcome or "", "the vote closed")
@@ -279,20 +299,8 @@ def _decided_votes(limit: int, area_ids: Iterable[int] | None) -> list[Item]:
                 outcome = f"Decided: the council will go ahead ({said})"
         else:
             outcome = f"Closed: {said}; the council's decision is to follow"
-        items.append(
-            Item(
-                kind=VOTE,
-                title=p.title,
-                endpoint="votes.detail",
-                ident=p.id,
-                params={"proposal_id": p.id},
-                area=p.area,
-                what="Public vote",
-                action="",
-                when=aware(p.decided_at or p.closed_at or p.voting_until or p.created_at),
-                outcome=outcome,
-            )
-        )
+        when = p.decided_at or p.closed_at or p.voting_until
+        items.append(_vote_item(p, "Public vote", when, action="", outcome=outcome))
     return items
 
 
@@ -304,8 +312,7 @@ def _counted_rounds(limit: int, area_ids: Iterable[int] | None) -> list[Item]:
         .order_by(RoundResult.computed_at.desc(), BudgetRound.id.desc())
         .limit(limit)
     )
-    if area_ids is not None:
-        query = query.where(BudgetRound.area_id.in_(list(area_ids)))
+    query = _within(query, BudgetRound.area_id, area_ids)
     items = []
     for r, result in db.session.execute(query).unique():
         item = _round_item(
@@ -329,19 +336,13 @@ def _answered_consultations(limit: int, area_ids: Iterable[int] | None) -> list[
         .order_by(Consultation.replied_at.desc(), Consultation.id.desc())
         .limit(limit)
     )
-    if area_ids is not None:
-        query = query.where(Consultation.area_id.in_(list(area_ids)))
+    query = _within(query, Consultation.area_id, area_ids)
     return [
-        Item(
-            kind=CONSULTATION,
-            title=c.title,
-            endpoint="consultations.detail",
-            ident=c.id,
-            params={"consultation_id": c.id},
-            area=c.area,
-            what="Consultation",
+        _consultation_item(
+            c,
+            "Consultation",
+            c.replied_at or c.closes_at,
             action="",
-            when=aware(c.replied_at or c.closes_at),
             outcome="Published what we heard and what we will do",
         )
         for c in db.session.scalars(query).unique()
@@ -468,16 +469,11 @@ def _closed_consultations(limit: int, area_ids: list[int]) -> list[Item]:
     for c in db.session.scalars(query).unique():
         answered = c.state is ConsultationState.RESPONDED
         items.append(
-            Item(
-                kind=CONSULTATION,
-                title=c.title,
-                endpoint="consultations.detail",
-                ident=c.id,
-                params={"consultation_id": c.id},
-                area=c.area,
-                what="Consultation",
+            _consultation_item(
+                c,
+                "Consultation",
+                (c.replied_at if answered else None) or c.closed_at or c.closes_at,
                 action="",
-                when=aware((c.replied_at if answered else None) or c.closed_at or c.closes_at),
                 outcome="Published what we heard and what we will do"
                 if answered
                 else "Closed; the council's response is to follow",

@@ -378,7 +378,8 @@ def _statements() -> Iterator[list[str]]:
 
 def _add_areas(resident, n: int) -> list:
     """`n` areas, each with an open vote, a round in voting, an open consultation and a
-    closed vote, the resident eligible in each and taking part in all of them."""
+    closed vote, and `n` quiet areas with only a closed vote (nothing open there loads their
+    area for the decisions); the resident is eligible in all and took part in everything."""
     areas = []
     for _ in range(n):
         vote, moderator, area = make_proposal(ProposalState.VOTING)
@@ -395,6 +396,10 @@ def _add_areas(resident, n: int) -> list:
         votes.close_vote(moderator, closed, reason=REASON)
         budgets.cast_ballot(resident, round_, [(projects[0].id, 1)])
         consultations.save_response(resident, consultation, _answers(questions), submit=True)
+        quiet, quiet_moderator, quiet_area = make_proposal(ProposalState.VOTING)
+        _eligible(resident, quiet_area)
+        votes.cast_vote(resident, quiet, "for")
+        votes.close_vote(quiet_moderator, quiet, reason=REASON)
         areas.append(area)
     db.session.flush()
     return areas
@@ -411,15 +416,21 @@ def test_query_count_does_not_grow_with_areas(client) -> None:
     resident = UserFactory()
     areas = _add_areas(resident, 3)
     login(client, resident)
+    anonymous = client.application.test_client()
     paths = ["/", "/me", f"/accounts/areas/{areas[0].slug}"]
-    few = {path: _queries(client, path) for path in paths}
+
+    def count_all() -> dict[str, int]:
+        counts = {path: _queries(client, path) for path in paths}
+        return counts | {"/ signed out": _queries(anonymous, "/")}
+
+    few = count_all()
     page = client.get("/me").get_data(as_text=True)
-    assert page.count("You have voted") == 6  # each area: the open vote and the closed one
+    assert page.count("You have voted") == 9  # per area: the open, the closed, the quiet
 
     _add_areas(resident, 9)
-    many = {path: _queries(client, path) for path in paths}
+    many = count_all()
     page = client.get("/me").get_data(as_text=True)
-    assert page.count("You have voted") == 24
+    assert page.count("You have voted") == 36
     assert page.count("You have cast a ballot") == 12
     assert min(few.values()) > 5, f"the listener saw the statements: {few}"
     print(f"statements per page, 3 and 12 areas: {few}")

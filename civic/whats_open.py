@@ -42,6 +42,10 @@ CONSULTATION = "consultation"
 RECENT_LIMIT = 10
 PAST_LIMIT = 50
 
+_VOTE_WHAT = {
+    ProposalKind.OUTSOURCING: "Public vote on outsourcing a service",
+    ProposalKind.DISPOSAL: "Public vote on selling an asset",
+}
 _VOTE_OUTCOMES = {
     "passed": "the vote passed",
     "rejected": "the vote was rejected",
@@ -135,30 +139,33 @@ def _within(query: Select, column: Any, area_ids: Iterable[int] | None) -> Selec
     return query if area_ids is None else query.where(column.in_(list(area_ids)))
 
 
-def _vote_item(p: Proposal, what: str, when: datetime | None, **rest: Any) -> Item:
-    return Item(
-        kind=VOTE,
-        ident=p.id,
-        title=p.title,
-        endpoint="votes.detail",
-        params={"proposal_id": p.id},
-        area=p.area,
-        what=what,
-        when=aware(when or p.created_at),
-        **rest,
-    )
+def _rows(query: Select, model: Any, area_ids: Iterable[int] | None) -> list[Any]:
+    """The proposals or consultations `query` selects, in `area_ids`, each with its area
+    loaded by the same statement (no query per row for the area's name)."""
+    query = _within(query.options(joinedload(model.area)), model.area_id, area_ids)
+    return list(db.session.scalars(query).unique())
 
 
-def _consultation_item(c: Consultation, what: str, when: datetime, **rest: Any) -> Item:
+# per kind: the page an item links to, its URL parameter and the attribute that fills it
+_PAGES = {
+    VOTE: ("votes.detail", "proposal_id", "id"),
+    ROUND: ("budgets.round_detail", "slug", "slug"),
+    CONSULTATION: ("consultations.detail", "consultation_id", "id"),
+}
+
+
+def _item(kind: str, thing: Any, what: str, when: datetime | None, **rest: Any) -> Item:
+    """An Item for a proposal, round or consultation (`thing`), linking to its page."""
+    endpoint, param, attribute = _PAGES[kind]
     return Item(
-        kind=CONSULTATION,
-        ident=c.id,
-        title=c.title,
-        endpoint="consultations.detail",
-        params={"consultation_id": c.id},
-        area=c.area,
+        kind=kind,
+        ident=thing.id,
+        title=thing.title,
+        endpoint=endpoint,
+        params={param: getattr(thing, attribute)},
+        area=thing.area,
         what=what,
-        when=aware(when),
+        when=aware(when or thing.created_at),
         **rest,
     )
 
@@ -167,40 +174,18 @@ def _open_votes(now: datetime, area_ids: list[int] | None) -> list[Item]:
     query = (
         select(Proposal)
         .where(Proposal.state == ProposalState.VOTING, Proposal.voting_until > now)
-        .options(joinedload(Proposal.area))
         .order_by(Proposal.voting_until, Proposal.id)
     )
-    query = _within(query, Proposal.area_id, area_ids)
     return [
-        _vote_item(
-            p,
-            "Public vote on "
-            + (
-                "outsourcing a service"
-                if p.kind is ProposalKind.OUTSOURCING
-                else "selling an asset"
-            ),
-            p.voting_until,
-            action="Vote",
-            not_yet="You have not voted",
+        _item(
+            VOTE, p, _VOTE_WHAT[p.kind], p.voting_until, action="Vote", not_yet="You have not voted"
         )
-        for p in db.session.scalars(query).unique()
+        for p in _rows(query, Proposal, area_ids)
     ]
 
 
 def _round_item(r: BudgetRound, what: str, action: str, when: datetime) -> Item:
-    return Item(
-        kind=ROUND,
-        title=r.title,
-        endpoint="budgets.round_detail",
-        ident=r.id,
-        params={"slug": r.slug},
-        area=r.area,
-        group=r.group,
-        what=what,
-        action=action,
-        when=aware(when),
-    )
+    return _item(ROUND, r, what, when, action=action, group=r.group)
 
 
 def _open_rounds(now: datetime, area_ids: list[int] | None) -> list[Item]:
@@ -240,12 +225,12 @@ def _open_consultations(now: datetime, area_ids: list[int] | None) -> list[Item]
             Consultation.opens_at <= now,
             Consultation.closes_at > now,
         )
-        .options(joinedload(Consultation.area))
         .order_by(Consultation.closes_at, Consultation.id)
     )
-    query = _within(query, Consultation.area_id, area_ids)
+    found = _rows(query, Consultation, area_ids)
     return [
-        _consultation_item(
+        _item(
+            CONSULTATION,
             c,
             "Consultation"
             + (" open to everyone with an account" if c.audience is Audience.SIGNED_IN else ""),
@@ -254,7 +239,7 @@ def _open_consultations(now: datetime, area_ids: list[int] | None) -> list[Item]
             open_to_all=c.audience is Audience.SIGNED_IN,
             not_yet="You have not responded",
         )
-        for c in db.session.scalars(query).unique()
+        for c in found
     ]
 
 
@@ -279,13 +264,12 @@ def _decided_votes(limit: int, area_ids: Iterable[int] | None) -> list[Item]:
     query = (
         select(Proposal)
         .where(Proposal.state.in_([ProposalState.CLOSED, ProposalState.DECIDED]))
-        .options(joinedload(Proposal.area))
         .order_by(decided_at.desc(), Proposal.id.desc())
         .limit(limit)
     )
-    query = _within(query, Proposal.area_id, area_ids)
+    found = _rows(query, Proposal, area_ids)
     items = []
-    for p in db.session.scalars(query).unique():
+    for p in found:
         said = _VOTE_OUTCOMES.get(p.outcome or "", "the vote closed")
         if p.state is ProposalState.DECIDED:
             if p.decision == "in_house":
@@ -300,7 +284,7 @@ def _decided_votes(limit: int, area_ids: Iterable[int] | None) -> list[Item]:
         else:
             outcome = f"Closed: {said}; the council's decision is to follow"
         when = p.decided_at or p.closed_at or p.voting_until
-        items.append(_vote_item(p, "Public vote", when, action="", outcome=outcome))
+        items.append(_item(VOTE, p, "Public vote", when, action="", outcome=outcome))
     return items
 
 
@@ -332,20 +316,20 @@ def _answered_consultations(limit: int, area_ids: Iterable[int] | None) -> list[
     query = (
         select(Consultation)
         .where(Consultation.state == ConsultationState.RESPONDED)
-        .options(joinedload(Consultation.area))
         .order_by(Consultation.replied_at.desc(), Consultation.id.desc())
         .limit(limit)
     )
-    query = _within(query, Consultation.area_id, area_ids)
+    found = _rows(query, Consultation, area_ids)
     return [
-        _consultation_item(
+        _item(
+            CONSULTATION,
             c,
             "Consultation",
             c.replied_at or c.closes_at,
             action="",
             outcome="Published what we heard and what we will do",
         )
-        for c in db.session.scalars(query).unique()
+        for c in found
     ]
 
 
@@ -457,19 +441,17 @@ class AreaPanel:
 def _closed_consultations(limit: int, area_ids: list[int]) -> list[Item]:
     query = (
         select(Consultation)
-        .where(
-            Consultation.state.in_([ConsultationState.CLOSED, ConsultationState.RESPONDED]),
-            Consultation.area_id.in_(area_ids),
-        )
-        .options(joinedload(Consultation.area))
+        .where(Consultation.state.in_([ConsultationState.CLOSED, ConsultationState.RESPONDED]))
         .order_by(Consultation.closes_at.desc(), Consultation.id.desc())
         .limit(limit)
     )
+    found = _rows(query, Consultation, area_ids)
     items = []
-    for c in db.session.scalars(query).unique():
+    for c in found:
         answered = c.state is ConsultationState.RESPONDED
         items.append(
-            _consultation_item(
+            _item(
+                CONSULTATION,
                 c,
                 "Consultation",
                 (c.replied_at if answered else None) or c.closed_at or c.closes_at,

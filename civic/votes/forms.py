@@ -203,13 +203,10 @@ class ConsultationForm(FlaskForm):
             self.days.process_errors = [
                 f"Enter the number of days as a whole number, like {minimum}"
             ]
+        most = max(minimum, MAX_CONSULTATION_DAYS)
         self.days.validators = [
             InputRequired("Enter the number of days"),
-            NumberRange(
-                minimum,
-                MAX_CONSULTATION_DAYS,
-                f"The consultation must last from {minimum} to {MAX_CONSULTATION_DAYS} days",
-            ),
+            NumberRange(minimum, most, f"The consultation must last from {minimum} to {most} days"),
         ]
 
 

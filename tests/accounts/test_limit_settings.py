@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from civic import config
+from civic import config, create_app
 from tests.conftest import RequestClient, csrf_token, login
 from tests.factories import PASSWORD, UserFactory
 
@@ -128,3 +128,28 @@ def test_limits_are_read_from_the_environment(monkeypatch, environment, expected
         monkeypatch.setenv(name, value)
     limits = config.rate_limits()
     assert {key: limits[key] for key in expected} == expected
+
+
+def _empty_sign_in(browser: FlaskClient, token: str, forwarded_for: str) -> int:
+    data = {"csrf_token": token, "email": "", "password": ""}
+    headers = {"X-Forwarded-For": forwarded_for}
+    return browser.post("/accounts/sign-in", data=data, headers=headers).status_code
+
+
+def test_behind_a_configured_proxy_each_address_is_counted_on_its_own():
+    """CIVIC_PROXY_HOPS=1: the address the proxy forwards is the one limited, so residents
+    behind one proxy do not share a single per-address count."""
+    app = create_app({"PROXY_HOPS": 1, "LOGIN_ADDRESS_RATE_LIMIT": "2 per minute"})
+    browser = app.test_client()
+    token = csrf_token(browser)
+    assert [_empty_sign_in(browser, token, "203.0.113.1") for _ in range(3)] == [422, 422, 429]
+    assert _empty_sign_in(browser, token, "203.0.113.2") == 422
+
+
+def test_without_a_proxy_a_forwarded_address_is_ignored():
+    """CIVIC_PROXY_HOPS=0: a guesser cannot pick a new address for each try with a header."""
+    app = create_app({"PROXY_HOPS": 0, "LOGIN_ADDRESS_RATE_LIMIT": "2 per minute"})
+    browser = app.test_client()
+    token = csrf_token(browser)
+    statuses = [_empty_sign_in(browser, token, f"203.0.113.{n}") for n in range(3)]
+    assert statuses == [422, 422, 429]

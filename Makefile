@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := civic
+# `make run PORT=8000` serves on another port; the addresses the demo prints follow it
+PORT ?= 5000
+SITE := http://127.0.0.1:$(PORT)
 
 .PHONY: run test lint format clean
 
@@ -20,14 +23,14 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed
 	$(BIN)/flask db upgrade
-	$(BIN)/flask civic seed
+	CIVIC_DEMO_URL=$(SITE) $(BIN)/flask civic seed
 	@echo ""
-	@echo "The audit log's verifier key (also at http://127.0.0.1:5000/audit/key):"
+	@echo "The audit log's verifier key (also at $(SITE)/audit/key):"
 	@$(BIN)/flask civic audit key
 	@echo ""
-	@echo "Civic is running at http://127.0.0.1:5000  (press Ctrl-C to stop)"
+	@echo "Civic is running at $(SITE)  (press Ctrl-C to stop)"
 	@echo ""
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

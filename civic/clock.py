@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
 
 from civic.errors import ValidationFailed
 
+# how far behind the real time the services' clock runs in this context (zero but in `ago`)
+_behind: ContextVar[timedelta] = ContextVar("civic_clock_behind", default=timedelta(0))
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return datetime.now(UTC) - _behind.get()
+
+
+@contextmanager
+def ago(delta: timedelta) -> Iterator[None]:
+    """Run the services inside as if it were `delta` earlier.
+
+    For the demo seed only: a newcomer must find a vote open now, which the services allow
+    only after a consultation of CIVIC_MIN_CONSULTATION_DAYS has run. Playing that
+    consultation's opening a month back through the same service keeps the stored dates and
+    their audit entry in agreement (writing the date into the row afterwards would not).
+    The audit log keeps its own real clock, so entries stay in the order they were made.
+    A context variable, so no other request or thread ever sees the shifted time.
+    """
+    if delta < timedelta(0):
+        raise ValueError("the clock only goes back")
+    token = _behind.set(_behind.get() + delta)
+    try:
+        yield
+    finally:
+        _behind.reset(token)
 
 
 def aware(moment: datetime) -> datetime:

@@ -90,6 +90,24 @@ def https_settings(https: bool) -> dict[str, Any]:
     }
 
 
+def rate_limits() -> dict[str, str]:
+    """Limits on guessing and on account creation, in Flask-Limiter's notation
+    ("5 per minute;30 per hour"). Settings, because one public address can stand for many
+    people: a library's or a council drop-in's computers share one, and a day of residents
+    signing up there must not look like an attack (README, "Many residents, one address")."""
+    login = os.environ.get("CIVIC_LOGIN_RATE_LIMIT", "5 per minute;30 per hour")
+    return {
+        # per account and per trusted device
+        "LOGIN_RATE_LIMIT": login,
+        # per address, across accounts: the one to raise for a shared address
+        "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("CIVIC_LOGIN_ADDRESS_RATE_LIMIT", login),
+        # new accounts per address
+        "REGISTER_RATE_LIMIT": os.environ.get("CIVIC_REGISTER_RATE_LIMIT", "20 per hour"),
+        # letter codes tried per account
+        "CODE_RATE_LIMIT": os.environ.get("CIVIC_CODE_RATE_LIMIT", "10 per hour"),
+    }
+
+
 def from_environment(instance_path: Path) -> dict[str, Any]:
     """Build the Flask config mapping from the process environment."""
     https = os.environ.get("CIVIC_HTTPS", "").lower() in {"1", "true", "yes"}
@@ -100,10 +118,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
             "AUDIT_PSEUDONYM_KEY": os.environ.get("CIVIC_AUDIT_PSEUDONYM_KEY", ""),
             "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
             "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
-            "LOGIN_RATE_LIMIT": os.environ.get(
-                "CIVIC_LOGIN_RATE_LIMIT", "5 per minute;30 per hour"
-            ),
-            "CODE_RATE_LIMIT": os.environ.get("CIVIC_CODE_RATE_LIMIT", "10 per hour"),
+            **rate_limits(),
             "MAX_CONTENT_LENGTH": int(os.environ.get("CIVIC_MAX_CONTENT_LENGTH", 1024 * 1024)),
             "PROXY_HOPS": int(os.environ.get("CIVIC_PROXY_HOPS", 0)),
             "ARGON2_PROFILE": "RFC_9106_LOW_MEMORY",
@@ -160,6 +175,8 @@ def defaults_for_tests() -> dict[str, Any]:
             "SQLALCHEMY_ENGINE_OPTIONS": {},
             "RATELIMIT_STORAGE_URI": "memory://",
             "LOGIN_RATE_LIMIT": "5 per minute",
+            "LOGIN_ADDRESS_RATE_LIMIT": "5 per minute",
+            "REGISTER_RATE_LIMIT": "20 per hour",
             "CODE_RATE_LIMIT": "10 per hour",
             "MAX_CONTENT_LENGTH": 1024 * 1024,
             "PROXY_HOPS": 0,

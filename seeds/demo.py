@@ -6,6 +6,8 @@ one. Loading is idempotent: if the demo administrator exists, nothing is added a
 
 from __future__ import annotations
 
+import os
+
 from flask import current_app
 
 from civic import audit
@@ -83,7 +85,9 @@ AREAS = [
     },
 ]
 
-ACCOUNTS_TEXT = """Demo accounts (sign in at http://127.0.0.1:5000/accounts/sign-in):
+DEFAULT_SITE = "http://127.0.0.1:5000"
+
+ACCOUNTS_TEXT = """Demo accounts (sign in at {site}/accounts/sign-in):
   admin       admin@civic.example       Riverside-Admin-Demo-26
   moderator   moderator@civic.example   Mod-Rosa-Riverside-26
   resident    resident@civic.example    resident-demo-password   (can vote in Riverside Ward)
@@ -109,7 +113,20 @@ def load() -> str:
     # and a first signed checkpoint, so /audit/checkpoints and witnesses have one to show
     audit.make_checkpoint("seed")
     status = f"Demo data loaded: {', '.join(loaded)}." if loaded else "Demo data already loaded."
-    return status + "\n" + ACCOUNTS_TEXT + _receipts_text() + _unused_codes_text()
+    return (
+        status
+        + "\n"
+        + ACCOUNTS_TEXT.format(site=site())
+        + _try_now_text()
+        + _receipts_text()
+        + _unused_codes_text()
+    )
+
+
+def site() -> str:
+    """Where the demo is served, for the addresses the seed prints: `make run PORT=8000`
+    passes CIVIC_DEMO_URL, so they follow the port."""
+    return os.environ.get("CIVIC_DEMO_URL", "").strip().rstrip("/") or DEFAULT_SITE
 
 
 def _user(email: str):
@@ -395,7 +412,7 @@ def _budgets() -> bool:
         tra.area,
         budgets.RoundSettings(
             title="Millbrook community chest 2027",
-            slug="millbrook-chest-2027",
+            slug=GROUP_ROUND,
             description="The TRA's £5,000 community chest: share out 10 points each.",
             amount=5_000 * 100,
             currency="GBP",
@@ -429,6 +446,7 @@ def _budgets() -> bool:
 def _public_votes() -> bool:
     from datetime import timedelta
 
+    from civic import clock
     from civic.accounts.models import Area, utcnow
     from civic.extensions import db
     from civic.votes import services as votes
@@ -595,9 +613,10 @@ def _public_votes() -> bool:
         {s.value: ("not_applicable", "A sale, not a service contract") for s in Standard},
     )
     votes.set_vote_rules(rosa, library, quorum_percent=10, majority="simple")
-    votes.open_consultation(rosa, library, 28)
-    # demo only: pretend the 28-day consultation ran last month
-    library.consultation_from = utcnow() - timedelta(days=40)
+    # its consultation ran last month: played back through the service, so the dates
+    # stored and the dates in the log agree
+    with clock.ago(timedelta(days=40)):
+        votes.open_consultation(rosa, library, votes.min_consultation_days())
     votes.open_voting(rosa, library, utcnow() + timedelta(days=1))
     voters = [_user(NEIGHBOURS[3][0])] + [_user(_demo_email(n)) for n in NORTHGATE_RESIDENTS]
     for n, voter in enumerate(voters[:10]):
@@ -621,7 +640,7 @@ def _public_votes() -> bool:
         rosa,
         riverside,
         ProposalKind.OUTSOURCING,
-        "Contract out street cleaning in Riverside",
+        CLEANING_VOTE,
         "Street cleaning and litter picking, Riverside Ward",
     )
     votes.update_case(
@@ -648,8 +667,8 @@ def _public_votes() -> bool:
     )
     votes.answer_standards(rosa, cleaning, {s.value: ("yes", "") for s in Standard})
     votes.set_vote_rules(rosa, cleaning, quorum_percent=25, majority="simple")
-    votes.open_consultation(rosa, cleaning, 28)
-    cleaning.consultation_from = utcnow() - timedelta(days=30)  # demo only, as above
+    with clock.ago(timedelta(days=votes.min_consultation_days() + 2)):  # as above
+        votes.open_consultation(rosa, cleaning, votes.min_consultation_days())
     votes.open_voting(rosa, cleaning, utcnow() + timedelta(days=14))
     # eleven of twelve have voted: the page says "at least 10", not a running count
     for n, name in enumerate(["Jamal Hussain", *RIVERSIDE_RESIDENTS]):
@@ -818,6 +837,7 @@ def _counted_round() -> bool:
     as replaced and her second as counted."""
     from datetime import timedelta
 
+    from civic import clock
     from civic.accounts.models import Area, utcnow
     from civic.budgets import services as budgets
     from civic.budgets.models import BallotKind, BudgetRound, Phase
@@ -827,52 +847,165 @@ def _counted_round() -> bool:
         return False
     rosa, grace = _user(MODERATOR[0]), _user(NEIGHBOURS[3][0])
     northgate = db.session.scalar(db.select(Area).where(Area.slug == "northgate"))
-    now = utcnow()
-    days = [now - timedelta(days=d) for d in (60, 45, 20)] + [
-        now + timedelta(days=d) for d in (1, 30)
-    ]
-    round_ = budgets.create_round(
-        rosa,
-        northgate,
-        budgets.RoundSettings(
-            title="Northgate Park small grants 2026",
-            slug=PARK_ROUND,
-            description="£20,000 for the park, chosen by Northgate residents.",
-            amount=20_000 * 100,
-            currency="GBP",
-            dates=days,
-            ballot_kind=BallotKind.APPROVAL,
-            rule="mes-add1",
-        ),
-    )
-    ideas = [
-        ("New benches by the bowling green", 6_000, "Six benches with arms, for older visitors."),
-        ("Wildflower meadow on the east slope", 4_500, "Seed, a cut-and-collect mower visit."),
-        ("Floodlights for the ball court", 12_000, "LED lights on a timer until 9pm."),
-        ("Drinking fountain at the gates", 3_500, "A bottle-filling fountain, mains-fed."),
-    ]
-    projects = [
-        budgets.propose_project(grace, round_, title=t, description=d, cost_units=c)
-        for t, c, d in ideas
-    ]
-    budgets.advance_phase(rosa, round_, Phase.REVIEW)
-    for project in projects:
-        budgets.review_project(rosa, project, feasible=True)
-    budgets.advance_phase(rosa, round_, Phase.VOTING)
-    bench, meadow, lights, fountain = (p.id for p in projects)
-    choices = [[bench, meadow], [lights], [bench, fountain], [meadow, fountain, bench]]
-    budgets.cast_ballot(grace, round_, [(lights, 1)])
-    budgets.cast_ballot(grace, round_, [(bench, 1), (meadow, 1)])  # a change of mind
-    for n, name in enumerate(NORTHGATE_RESIDENTS):
-        chosen = choices[n % len(choices)]
-        budgets.cast_ballot(_user(_demo_email(name)), round_, [(p, 1) for p in chosen])
-    # demo only: pretend voting ended yesterday, so the results are frozen on schedule
-    round_.results_from = now - timedelta(days=1)
+    # voting ended yesterday: the round is played two days back through the services, so
+    # the move to results below is on schedule and needs no early reason
+    with clock.ago(timedelta(days=2)):
+        now = utcnow()
+        days = [now - timedelta(days=d) for d in (60, 45, 20)] + [
+            now + timedelta(days=d) for d in (1, 30)
+        ]
+        round_ = budgets.create_round(
+            rosa,
+            northgate,
+            budgets.RoundSettings(
+                title="Northgate Park small grants 2026",
+                slug=PARK_ROUND,
+                description="£20,000 for the park, chosen by Northgate residents.",
+                amount=20_000 * 100,
+                currency="GBP",
+                dates=days,
+                ballot_kind=BallotKind.APPROVAL,
+                rule="mes-add1",
+            ),
+        )
+        ideas = [
+            (
+                "New benches by the bowling green",
+                6_000,
+                "Six benches with arms, for older visitors.",
+            ),
+            ("Wildflower meadow on the east slope", 4_500, "Seed, a cut-and-collect mower visit."),
+            ("Floodlights for the ball court", 12_000, "LED lights on a timer until 9pm."),
+            ("Drinking fountain at the gates", 3_500, "A bottle-filling fountain, mains-fed."),
+        ]
+        projects = [
+            budgets.propose_project(grace, round_, title=t, description=d, cost_units=c)
+            for t, c, d in ideas
+        ]
+        budgets.advance_phase(rosa, round_, Phase.REVIEW)
+        for project in projects:
+            budgets.review_project(rosa, project, feasible=True)
+        budgets.advance_phase(rosa, round_, Phase.VOTING)
+        bench, meadow, lights, fountain = (p.id for p in projects)
+        choices = [[bench, meadow], [lights], [bench, fountain], [meadow, fountain, bench]]
+        budgets.cast_ballot(grace, round_, [(lights, 1)])
+        budgets.cast_ballot(grace, round_, [(bench, 1), (meadow, 1)])  # a change of mind
+        for n, name in enumerate(NORTHGATE_RESIDENTS):
+            chosen = choices[n % len(choices)]
+            budgets.cast_ballot(_user(_demo_email(name)), round_, [(p, 1) for p in chosen])
     budgets.advance_phase(rosa, round_, Phase.RESULTS)
     return True
 
 
 PARK_ROUND = "northgate-park-2026"
+
+# --- every journey open at once ---------------------------------------------------------
+# After `make run` the resident can vote, cast a ballot and answer a consultation they have
+# not answered yet, and the organiser can take the TRA's own round through to voting.
+
+GROUP_ROUND = "millbrook-chest-2027"
+CLEANING_VOTE = "Contract out street cleaning in Riverside"
+LIBRARY_HOURS = "Holbeck library: when should it open?"
+# Millbrook's electorate must reach MIN_ELECTORATE (10) for the TRA's round to open for
+# voting; with Bridget and three neighbours these make eleven
+MILLBROOK_RESIDENTS = [
+    "Bernadette Walsh",
+    "Chidi Okonkwo",
+    "Darren Holt",
+    "Esther Mensah",
+    "Frank Booth",
+    "Gulnaz Akhtar",
+    "Harriet Nolan",
+]
+
+
+def _millbrook_residents() -> bool:
+    """Enough eligible Millbrook residents for the organiser's round to reach voting."""
+    if services.find_user_by_email(_demo_email(MILLBROOK_RESIDENTS[0])) is not None:
+        return False
+    rosa = _user(MODERATOR[0])
+    millbrook = _area("millbrook")
+    for name in MILLBROOK_RESIDENTS:
+        person = services.register(_demo_email(name), name, NEIGHBOUR_PASSWORD)
+        services.confirm_eligibility(rosa, person, millbrook, "On the TRA's tenancy list")
+    return True
+
+
+def _library_hours_consultation() -> bool:
+    """An open Riverside consultation the demo resident has not answered yet."""
+    from datetime import timedelta
+
+    from civic import clock
+    from civic.consultations import services as consult
+    from civic.consultations.models import Audience, Consultation, QuestionKind
+    from civic.extensions import db
+
+    if db.session.scalar(db.select(Consultation.id).where(Consultation.title == LIBRARY_HOURS)):
+        return False
+    rosa = _user(MODERATOR[0])
+    now = clock.utcnow()
+    hours = consult.create_consultation(
+        rosa,
+        _area("riverside"),
+        title=LIBRARY_HOURS,
+        service="Libraries",
+        summary="Holbeck library opens 10am to 5pm on weekdays and Saturday mornings. The "
+        "budget allows the same hours spread differently: tell us when you could come.",
+        documents="",
+        audience=Audience.RESIDENTS,
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=27),
+    )
+    consult.add_question(
+        rosa,
+        hours,
+        kind=QuestionKind.SINGLE,
+        text="Which change would suit you best?",
+        options=[
+            "Open until 8pm on Tuesdays and Thursdays, closed Monday mornings",
+            "Open on Sunday afternoons, closed Saturday mornings",
+            "Keep the hours as they are",
+        ],
+        required=True,
+    )
+    consult.add_question(
+        rosa,
+        hours,
+        kind=QuestionKind.FREE_TEXT,
+        text="What would you use the library for if it were open when you could go?",
+    )
+    consult.open_consultation(rosa, hours)
+    return True
+
+
+def _area(slug: str):
+    from civic.accounts.models import Area
+    from civic.extensions import db
+
+    area = db.session.scalar(db.select(Area).where(Area.slug == slug))
+    assert area is not None, f"demo area {slug} missing"
+    return area
+
+
+def _try_now_text() -> str:
+    """The journeys a newcomer can try straight away, with their addresses."""
+    from civic.consultations.models import Consultation
+    from civic.extensions import db
+    from civic.votes.models import Proposal
+
+    vote = db.session.scalar(db.select(Proposal.id).where(Proposal.title == CLEANING_VOTE))
+    hours = db.session.scalar(db.select(Consultation.id).where(Consultation.title == LIBRARY_HOURS))
+    if vote is None or hours is None:
+        return ""
+    at = site()
+    return (
+        f"\nTry at once, as the resident: vote at {at}/votes/{vote}/vote\n"
+        f"  change your ballot at {at}/budgets/riverside-2027/ballot\n"
+        f"  answer the library consultation at {at}/consultations/{hours}/respond\n"
+        "As the organiser: take the Millbrook community chest on to review and voting at\n"
+        f"  {at}/budgets/{GROUP_ROUND}"
+    )
+
 
 STEPS = [
     ("accounts and areas", _accounts_and_areas),
@@ -881,6 +1014,8 @@ STEPS = [
     ("public votes", _public_votes),
     ("consultations", _consultations),
     ("a counted round", _counted_round),
+    ("more Millbrook residents", _millbrook_residents),
+    ("an unanswered consultation", _library_hours_consultation),
 ]
 
 
@@ -897,7 +1032,7 @@ def _receipts_text() -> str:
     counted = budgets.my_receipt(round_, _user(NEIGHBOURS[3][0]))
     replaced = retired_codes(round_.audit_subject)
     return (
-        "\nBallot receipts to try at http://127.0.0.1:5000/receipts (Grace Adeyemi's, in "
+        f"\nBallot receipts to try at {site()}/receipts (Grace Adeyemi's, in "
         f"Northgate Park small grants 2026):\n  counted: {counted}"
         + (f"   replaced: {replaced[0]}" if replaced else "")
     )
@@ -909,6 +1044,6 @@ def _unused_codes_text() -> str:
         return ""
     codes = path.read_text().split()
     return (
-        "\nUnused letter codes to try at /accounts/eligibility (Riverside: first three; "
+        f"\nUnused letter codes to try at {site()}/accounts/eligibility (Riverside: first three; "
         "Northgate: last three):\n  " + "  ".join(codes)
     )

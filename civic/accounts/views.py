@@ -75,8 +75,13 @@ def _user_key() -> str:
 # --- registration and sign-in -----------------------------------------------------------
 
 
+def _register_limit() -> str:
+    """New accounts per address (CIVIC_REGISTER_RATE_LIMIT)."""
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"])
+@limiter.limit(_register_limit, methods=["POST"])
 def register() -> Any:
     form = RegisterForm()
     if form.validate_on_submit():
@@ -95,7 +100,15 @@ def register() -> Any:
 
 
 def _login_limit() -> str:
+    """Sign-in attempts per account or trusted device (CIVIC_LOGIN_RATE_LIMIT)."""
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _login_address_limit() -> str:
+    """Sign-in attempts per address, whatever the account (CIVIC_LOGIN_ADDRESS_RATE_LIMIT):
+    its own setting, so a library sharing one address can raise it without giving a
+    guesser more tries at any one account."""
+    return current_app.config["LOGIN_ADDRESS_RATE_LIMIT"]
 
 
 # Sign-in attempts are bounded three ways (see accounts/devices.py): from a browser holding a
@@ -103,7 +116,7 @@ def _login_limit() -> str:
 # account. A stranger's wrong guesses then never use up the owner's attempts.
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(
-    _login_limit,
+    _login_address_limit,
     methods=["POST"],
     key_func=get_remote_address,
     exempt_when=devices.has_trusted_device,
@@ -168,6 +181,7 @@ def change_password() -> Any:
 
 
 def _code_limit() -> str:
+    """Letter codes tried per account (CIVIC_CODE_RATE_LIMIT)."""
     return current_app.config["CODE_RATE_LIMIT"]
 
 

@@ -3,6 +3,8 @@ provider kind / standard and are parsed in the view (their fields are generated)
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
@@ -176,17 +178,36 @@ class VoteRulesForm(FlaskForm):
     submit = SubmitField("Fix the vote rules", widget=GovSubmitInput())
 
 
+MAX_CONSULTATION_DAYS = 365
+
+
 class ConsultationForm(FlaskForm):
+    """How long residents are consulted. `minimum` is the site's CIVIC_MIN_CONSULTATION_DAYS:
+    the hint, the example and the range all state it, so the form never promises a length
+    the service would then refuse."""
+
     days = WholeNumberField(
         "Consultation length in days",
         widget=GovTextInput(),
-        invalid_message="Enter the number of days as a whole number, like 28",
-        validators=[
-            InputRequired("Enter the number of days"),
-            NumberRange(1, 365, "The consultation must last from 1 to 365 days"),
-        ],
+        validators=[InputRequired("Enter the number of days")],
     )
     submit = SubmitField("Open the consultation", widget=GovSubmitInput())
+
+    def __init__(self, *args: Any, minimum: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.days.description = (
+            f"At least {minimum} days, so residents have time to read the case and respond. "
+            "The vote can open once the consultation has ended."
+        )
+        if self.days.process_errors:  # parsed in super().__init__, before the minimum was known
+            self.days.process_errors = [
+                f"Enter the number of days as a whole number, like {minimum}"
+            ]
+        most = max(minimum, MAX_CONSULTATION_DAYS)
+        self.days.validators = [
+            InputRequired("Enter the number of days"),
+            NumberRange(minimum, most, f"The consultation must last from {minimum} to {most} days"),
+        ]
 
 
 class VotingForm(FlaskForm):

@@ -266,7 +266,9 @@ def _forms(proposal: Proposal) -> dict[str, Any]:
         "document": DocumentForm(prefix="doc"),
         "rules_form": rules_form,
         "consultation": ConsultationForm(
-            prefix="consult", data={"days": services.min_consultation_days()}
+            prefix="consult",
+            data={"days": services.min_consultation_days()},
+            minimum=services.min_consultation_days(),
         ),
         "voting": VotingForm(prefix="voting"),
         "close_form": CloseForm(prefix="close"),

@@ -107,7 +107,8 @@ def test_quorum_that_is_not_a_number_says_so(client, draft):
     ("typed", "message"),
     [
         ("abc", "Enter the number of days as a whole number, like 28"),
-        ("400", "The consultation must last from 1 to 365 days"),
+        ("400", "The consultation must last from 28 to 365 days"),
+        ("10", "The consultation must last from 28 to 365 days"),
     ],
 )
 def test_consultation_days_errors_are_plain(client, draft, typed, message):
@@ -139,3 +140,20 @@ def test_closing_date_that_is_not_real_is_named(client):
     assert response.status_code == 422
     assert "The closing date must be a real date" in _by_field(page, "voting-closes")
     assert "Not a valid date value" not in page
+
+
+def test_consultation_length_help_states_the_sites_minimum(app, client, draft, monkeypatch):
+    """The hint, the prefilled length and the range come from CIVIC_MIN_CONSULTATION_DAYS,
+    not a number written into the form."""
+    monkeypatch.setitem(app.config, "MIN_CONSULTATION_DAYS", 42)
+    page = client.get(f"/votes/{draft.id}/manage").get_data(as_text=True)
+    hint = page.split('id="consult-days-hint"', 1)[1].split("</div>", 1)[0]
+    assert "At least 42 days" in hint
+    assert 'name="consult-days" type="text" value="42"' in page
+    response = _post(
+        client, draft, "consultation", "consult", {"consult-days": "41", "consult-submit": "Open"}
+    )
+    assert response.status_code == 422
+    message = _by_field(response.get_data(as_text=True), "consult-days")
+    assert "The consultation must last from 42 to 365 days" in message
+    assert db.session.get(Proposal, draft.id).state is ProposalState.DRAFT

@@ -293,9 +293,7 @@ def change_state(consultation_id: int) -> Any:
 
 
 def _closes_early(consultation: Consultation) -> bool:
-    return consultation.state is ConsultationState.OPEN and utcnow() < aware(
-        consultation.closes_at
-    )
+    return consultation.state is ConsultationState.OPEN and utcnow() < aware(consultation.closes_at)
 
 
 @bp.route("/<int:consultation_id>/close", methods=["GET", "POST"])
@@ -310,9 +308,7 @@ def close(consultation_id: int) -> Any:
     status = 200
     if form.validate_on_submit():
         try:
-            services.close_consultation(
-                current_user, consultation, reason=form.reason.data or ""
-            )
+            services.close_consultation(current_user, consultation, reason=form.reason.data or "")
         except ValidationFailed as failure:
             attach_errors(form, failure)
             status = failure.status

@@ -15,8 +15,8 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from civic.clock import day
 from civic.accounts.models import utcnow
+from civic.clock import day
 from civic.votes.models import STANDARD_LABELS
 from tests.browser.conftest import (
     AREA_NAME,

@@ -44,7 +44,9 @@ def test_a_vote_closed_early_says_so_on_its_page_and_in_the_list(client):
     assert told in item and "open until" not in item
     page = client.get(f"/votes/{proposal.id}").get_data(as_text=True)
     timeline = _between(page, 'id="voting-dates">', "</li>")
-    assert told in timeline and f"to {day(published)}" not in timeline
+    assert f"Closed early on {day(proposal.closed_at)}</strong>" in timeline
+    assert f"Reason for closing early: {REASON}" in timeline
+    assert f"to {day(published)}" not in timeline
     assert f"before its published closing date of {day(published)}" in timeline
     login(client, moderator)  # the voting page is for people signed in
     voting = client.get(f"/votes/{proposal.id}/vote").get_data(as_text=True)

@@ -123,8 +123,8 @@ def test_closed_and_decided_proposals_show_when_voting_closed(client):
             services.record_decision(moderator, proposal, "in_house", "Quorum not met.")
         page = client.get(f"/votes/{proposal.id}").get_data(as_text=True)
         dates = page.split('id="voting-dates">', 1)[1].split("</li>", 1)[0]
-        assert f"Closed early on {day(closed_at)}: Closed early in this test" in dates, state
-        assert f"at {closed_at:%H:%M} (UTC)" in dates, state
+        assert f"Closed early on {day(closed_at)}</strong> at {closed_at:%H:%M} (UTC)" in dates
+        assert "Reason for closing early: Closed early in this test" in dates, state
         assert f"to {day(planned)}" not in dates, state
 
 

@@ -107,6 +107,7 @@ def _init_extensions(app: Flask) -> None:
     # (jinja2-fragments), which never run a template's top-level imports.
     forms = app.jinja_env.get_template("_macros/forms.html").module
     app.jinja_env.globals["error_summary"] = forms.error_summary
+    app.jinja_env.globals["close_fields"] = forms.close_fields
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -46,6 +46,19 @@ EARLY_REASON_MIN = 10
 EARLY_REASON_MAX = 2000
 
 
+def day(moment: datetime | None) -> str:
+    """A date as residents read it on a page: "29 November 2026" (no leading zero).
+
+    Every page that says when something opened, closed or changed phase goes through this
+    one helper (the `day` template filter), so lists, timelines and pages agree. Civic has
+    no site time zone setting: everything is stored and shown in UTC, as `spoken` says.
+    """
+    if moment is None:
+        return ""
+    moment = aware(moment)
+    return f"{moment.day} {moment:%B %Y}"
+
+
 def spoken(moment: datetime) -> str:
     """A moment as residents read it on a page or in a refusal: '14:03 on 29 November 2026
     (UTC)'."""

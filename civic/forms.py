@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, validate_csrf
-from wtforms import DateField, IntegerField, ValidationError
-from wtforms.validators import Length, StopValidation
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput, GovTextArea
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, Length, StopValidation
 
 from civic.errors import ValidationFailed
 
@@ -101,3 +110,38 @@ class WholeNumberField(IntegerField):
 def max_length(limit: int, name: str) -> Length:
     """A Length validator that says "Title must be 200 characters or fewer"."""
     return Length(max=limit, message=f"{name} must be {limit:,} characters or fewer")
+
+
+@dataclass(frozen=True)
+class CloseWording:
+    """What a close form says, for one kind of thing (a vote, a consultation)."""
+
+    confirm: str  # the box the officer ticks: what cannot be undone
+    confirm_error: str  # when it is not ticked
+    reason: str  # the reason's label
+    reason_hint: str  # the reason's hint: who was told what, where the reason is shown
+    submit: str
+
+
+class CloseForm(FlaskForm):
+    """Closing a vote or a consultation by hand: the officer confirms the close is final and,
+    before the published closing date, gives the reason that is published with it.
+
+    One form for both, so residents and officers meet the same confirmation everywhere;
+    each caller passes its own `wording`. The reason's rules (10 characters at least, only
+    when early) belong to the services (civic.clock.early_reason); the form keeps only the
+    length cap, so a too-long paste is refused before it reaches them.
+    """
+
+    confirm = BooleanField(widget=GovCheckboxInput())
+    reason = TextAreaField(widget=GovTextArea(), validators=[max_length(2000, "The reason")])
+    submit = SubmitField(widget=GovSubmitInput())
+
+    def __init__(self, *args: Any, wording: CloseWording, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.confirm.label.text = wording.confirm
+        self.confirm.validators = [DataRequired(wording.confirm_error)]
+        self.confirm.flags.required = True
+        self.reason.label.text = wording.reason
+        self.reason.description = wording.reason_hint
+        self.submit.label.text = wording.submit

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from civic.clock import day
+
 
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:
     """The noun alone, in the form that agrees with `n`."""
@@ -27,3 +29,4 @@ def counted(n: int, singular: str, plural_form: str | None = None) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(counted, "counted")
     app.add_template_filter(plural, "plural")
+    app.add_template_filter(day, "day")

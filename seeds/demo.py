@@ -1007,6 +1007,55 @@ def _try_now_text() -> str:
     )
 
 
+def _round_moved_early() -> bool:
+    """A round moved on by hand before its published date, with the reason, so the demo
+    shows honest dates everywhere: the library vote and the bins consultation closed early
+    too (above). Its review was due in a week; enough ideas came in, so it began today."""
+    from datetime import timedelta
+
+    from civic.accounts.models import Area, utcnow
+    from civic.budgets import services as budgets
+    from civic.budgets.models import BallotKind, BudgetRound, Phase
+    from civic.extensions import db
+
+    if db.session.scalar(db.select(BudgetRound.id).where(BudgetRound.slug == EARLY_ROUND)):
+        return False
+    rosa = _user(MODERATOR[0])
+    northgate = db.session.scalar(db.select(Area).where(Area.slug == "northgate"))
+    now = utcnow()
+    round_ = budgets.create_round(
+        rosa,
+        northgate,
+        budgets.RoundSettings(
+            title="Northgate street trees 2027",
+            slug=EARLY_ROUND,
+            description="£8,000 for trees on Northgate's streets, chosen by its residents.",
+            amount=8_000 * 100,
+            currency="GBP",
+            dates=[now - timedelta(days=14)] + [now + timedelta(days=d) for d in (7, 21, 35, 60)],
+            ballot_kind=BallotKind.APPROVAL,
+            rule="greedy",
+        ),
+    )
+    ideas = [
+        ("Cherry trees on Station Road", 3_200, "Eight flowering cherries in tree pits."),
+        ("Shade trees by the school gates", 2_400, "Four limes, with guards."),
+    ]
+    for (title, cost, text), name in zip(ideas, NORTHGATE_RESIDENTS, strict=False):
+        budgets.propose_project(
+            _user(_demo_email(name)), round_, title=title, description=text, cost_units=cost
+        )
+    budgets.advance_phase(
+        rosa,
+        round_,
+        Phase.REVIEW,
+        reason="The tree officer can only survey the sites next week, so review starts now.",
+    )
+    return True
+
+
+EARLY_ROUND = "northgate-trees-2027"
+
 STEPS = [
     ("accounts and areas", _accounts_and_areas),
     ("discussions", _discussions),
@@ -1016,6 +1065,7 @@ STEPS = [
     ("a counted round", _counted_round),
     ("more Millbrook residents", _millbrook_residents),
     ("an unanswered consultation", _library_hours_consultation),
+    ("a round moved on early", _round_moved_early),
 ]
 
 

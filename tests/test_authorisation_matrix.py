@@ -170,6 +170,10 @@ TABLE: dict[str, Row] = {
     "votes.receipt_txt": Row(get=SIGNED_IN),
     "votes_api.api_list": Row(get=EVERYONE),
     "votes_api.api_detail": Row(get=EVERYONE),
+    # honest dates slice (issue 12): closing a consultation is confirmed on its own page,
+    # officers only; the moderation decisions list is public, like the log it reads
+    "consultations.close": Row(get=STAFF, post=STAFF),
+    "audit.moderation": Row(get=EVERYONE),
 }
 
 # Answers known to differ from the table: reported, not failed. Empty now that every route

@@ -91,6 +91,7 @@ def _draft_consultation(action: str) -> Callable[[], Case]:
                 {"kind": QuestionKind.SINGLE.value, "text": ""},
             ),
             "reply": (f"/consultations/{consultation.id}/reply", {"reply-reply": ""}),
+            "close": (f"/consultations/{consultation.id}/close", {"close-reason": "x"}),
         }
         url, data = urls[action]
         return Case(resident_of(consultation.area), url, data)
@@ -205,7 +206,7 @@ CASES: dict[str, Callable[[], Case]] = {
     "accounts.member_role (organiser, not moderator)": _member_role_by_organiser,
     **{
         f"consultations.{a}": _draft_consultation(a)
-        for a in ("state", "move", "remove", "tag", "build", "edit", "reply")
+        for a in ("state", "move", "remove", "tag", "build", "edit", "reply", "close")
     },
     **{
         f"budgets.{k}": _budget(k)

@@ -119,6 +119,16 @@ _ACTIONS: dict[str, Visibility] = {
 
 ACTIONS: MappingProxyType[str, Visibility] = MappingProxyType(_ACTIONS)
 
+# The outcomes of moderation, as the "moderation decisions" page lists them: a moderator
+# hiding or restoring a comment or dismissing its reports, and the system hiding one that
+# enough people reported. Posting, editing and reporting are not decisions, so not listed.
+MODERATION_DECISIONS = (
+    "comment:hide",
+    "comment:auto_hide",
+    "comment:restore",
+    "comment:reports_dismiss",
+)
+
 
 def visibility(action: str) -> Visibility:
     """How visible `action`'s actor is; an unregistered tag is a programming error."""

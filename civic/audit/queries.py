@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,16 +23,20 @@ class Page:
 def entries_page(
     *,
     action: str = "",
+    actions: Sequence[str] = (),
     subject_type: str = "",
     subject_id: str = "",
     before: int | None = None,
     after: int | None = None,
     size: int = 50,
 ) -> Page:
-    """The log's entries newest first, filtered, a page at a time (keyset on seq)."""
+    """The log's entries newest first, filtered, a page at a time (keyset on seq).
+    `actions`, when given, keeps only entries with one of those tags."""
     stmt = select(AuditEntry)
     if action:
         stmt = stmt.where(AuditEntry.action == action)
+    if actions:
+        stmt = stmt.where(AuditEntry.action.in_(actions))
     if subject_type:
         stmt = stmt.where(AuditEntry.subject_type == subject_type)
     if subject_id:

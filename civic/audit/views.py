@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, request, send_file
 from sqlalchemy import func, select
 
 from civic.audit import queries, verifier
-from civic.audit.actions import ACTIONS, Visibility
+from civic.audit.actions import ACTIONS, MODERATION_DECISIONS, Visibility
 from civic.audit.models import AuditEntry
 from civic.extensions import db
 from civic.params import MAX_BIGINT, parse_int
@@ -55,6 +55,19 @@ def index() -> Any:
         filters=filters,
         subject=request.args.get("subject", ""),
     )
+
+
+@bp.get("/moderation")
+def moderation() -> Any:
+    """Every moderation decision (comments hidden, restored, reports dismissed), newest
+    first: what "See every moderation decision" promises, without the posts and reports."""
+    page = queries.entries_page(
+        actions=MODERATION_DECISIONS,
+        before=_int_arg("before"),
+        after=_int_arg("after"),
+        size=min(_int_arg("size") or _page_size(), 200) or _page_size(),
+    )
+    return render("audit/moderation.html", block="results", page=page)
 
 
 def _page_size() -> int:

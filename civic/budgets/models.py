@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -49,6 +50,14 @@ PHASE_LABELS = {
     Phase.RESULTS: "Results",
     Phase.DELIVERY: "Delivery",
 }
+
+
+class EarlyMove(NamedTuple):
+    """A phase entered by hand before its published date: when, instead of when, and why."""
+
+    began: datetime
+    scheduled: datetime
+    reason: str
 
 
 class BallotKind(enum.StrEnum):
@@ -141,6 +150,20 @@ class BudgetRound(db.Model):
             (Phase.RESULTS, self.results_from),
             (Phase.DELIVERY, self.delivery_from),
         ]
+
+    def moved_early(self) -> dict[Phase, EarlyMove]:
+        """The phases entered before their published date, read from `early_moves`, so a
+        page can say when a phase really began instead of repeating the schedule."""
+        moves = self.early_moves or {}
+        return {
+            phase: EarlyMove(
+                datetime.fromisoformat(moves[phase.value]["at"]),
+                datetime.fromisoformat(moves[phase.value]["scheduled"]),
+                moves[phase.value]["reason"],
+            )
+            for phase in Phase
+            if phase.value in moves
+        }
 
 
 class Project(db.Model):

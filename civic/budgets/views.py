@@ -193,17 +193,7 @@ def _round_page(
 
 def _early_moves(round_: BudgetRound) -> list[tuple[Phase, datetime, datetime, str]]:
     """(phase, when it began, its published date, reason) for each early move, in order."""
-    moves = round_.early_moves or {}
-    return [
-        (
-            phase,
-            datetime.fromisoformat(moves[phase.value]["at"]),
-            datetime.fromisoformat(moves[phase.value]["scheduled"]),
-            moves[phase.value]["reason"],
-        )
-        for phase in Phase
-        if phase.value in moves
-    ]
+    return [(phase, *move) for phase, move in round_.moved_early().items()]
 
 
 @bp.get("/<slug>")

@@ -22,8 +22,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from civic.consultations.models import Audience, QuestionKind
-from civic.forms import DayMonthYearField, WholeNumberField, max_length
+from civic.clock import day
+from civic.consultations.models import Audience, Consultation, QuestionKind
+from civic.forms import CloseWording, DayMonthYearField, WholeNumberField, max_length
 
 
 class ConsultationForm(FlaskForm):
@@ -114,3 +115,17 @@ class ReplyForm(FlaskForm):
         validators=[max_length(20000, "The response")],
     )
     submit = SubmitField("Publish the response", widget=GovSubmitInput())
+
+
+def close_wording(consultation: Consultation) -> CloseWording:
+    """The shared close form's words for a consultation (civic.forms.CloseForm, as votes
+    use it): what cannot be undone, and the published date residents were given."""
+    return CloseWording(
+        confirm="I understand responses stop now: the consultation cannot be reopened",
+        confirm_error="Confirm that you understand the consultation cannot be reopened",
+        reason="Why close the consultation before its published closing date (published)",
+        reason_hint=f"Residents were told it closes on {day(consultation.closes_at)}. Say why "
+        "it closes early: the reason is shown on the consultation's page and in the audit "
+        "log. At least 10 characters.",
+        submit="Close the consultation",
+    )

@@ -13,7 +13,12 @@ from sqlalchemy import select
 from civic.accounts.models import Area, utcnow
 from civic.clock import aware
 from civic.consultations import services
-from civic.consultations.forms import ConsultationForm, QuestionForm, ReplyForm
+from civic.consultations.forms import (
+    ConsultationForm,
+    QuestionForm,
+    ReplyForm,
+    close_wording,
+)
 from civic.consultations.models import (
     Audience,
     Consultation,
@@ -25,7 +30,7 @@ from civic.consultations.models import (
 from civic.discussions import subjects
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
-from civic.forms import attach_errors, check_csrf
+from civic.forms import CloseForm, attach_errors, check_csrf
 from civic.markdown import render as markdown
 from civic.params import parse_id
 from civic.permissions import require_moderator
@@ -135,9 +140,6 @@ def _builder(
         form=form,
         locked=services.questions_locked(consultation),
         submitted=services.response_count(consultation, submitted_only=True),
-        # closing before the published date needs a published reason
-        close_early=consultation.state is ConsultationState.OPEN
-        and utcnow() < aware(consultation.closes_at),
         reply_form=extra.pop("reply_form", None)
         or ReplyForm(prefix="reply", data={"reply": consultation.reply_source}),
         **extra,
@@ -279,17 +281,56 @@ def change_state(consultation_id: int) -> Any:
             services.open_consultation(current_user, consultation)
             flash("The consultation is open.", "success")
         elif action == "close":
-            services.close_consultation(
-                current_user, consultation, reason=request.form.get("reason", "")
-            )
-            flash("The consultation is closed.", "success")
+            # closing is final and, early, needs a published reason: always confirmed first
+            return redirect(url_for("consultations.close", consultation_id=consultation.id), 303)
         else:
             raise ValidationFailed({"action": "Choose open or close"})
     except ValidationFailed as failure:
-        return _refused(consultation, failure, "reason" if "reason" in failure.errors else "state")
+        return _refused(consultation, failure, "state")
     except Conflict as failure:
         return _refused(consultation, failure, "state")
     return redirect(url_for("consultations.build", consultation_id=consultation.id))
+
+
+def _closes_early(consultation: Consultation) -> bool:
+    return consultation.state is ConsultationState.OPEN and utcnow() < aware(consultation.closes_at)
+
+
+@bp.route("/<int:consultation_id>/close", methods=["GET", "POST"])
+@login_required
+def close(consultation_id: int) -> Any:
+    """Close the consultation by hand, after a confirmation page (the same close form as a
+    vote's): the officer ticks that it is final and, before the published closing date,
+    gives the reason that is published with it. With htmx the form opens in the builder."""
+    require_moderator(current_user)  # before anything is read or shown
+    consultation = services.get_consultation(consultation_id)
+    form = CloseForm(prefix="close", wording=close_wording(consultation))
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.close_consultation(current_user, consultation, reason=form.reason.data or "")
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+            status = failure.status
+        except Conflict as failure:
+            form.form_errors.append(failure.message)
+            status = failure.status
+        else:
+            flash("The consultation is closed.", "success")
+            return redirect(url_for("consultations.detail", consultation_id=consultation.id))
+    elif form.is_submitted():
+        status = 422
+    elif consultation.state is not ConsultationState.OPEN:
+        status = 409  # nothing to close: the page says why
+    return render(
+        "consultations/close.html",
+        block="close_form",
+        status=status,
+        consultation=consultation,
+        form=form,
+        early=_closes_early(consultation),
+        submitted=services.response_count(consultation, submitted_only=True),
+    )
 
 
 @bp.post("/<int:consultation_id>/reply")

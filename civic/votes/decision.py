@@ -17,6 +17,37 @@ QUORUM_NOT_MET = "quorum_not_met"
 MAJORITIES = {"simple": Fraction(1, 2), "two_thirds": Fraction(2, 3)}
 IN_HOUSE = "in_house"
 PROCEED = "proceed"
+OUTSOURCING = "outsourcing"
+DISPOSAL = "disposal"
+
+# What each decision means, in the words of the proposal's kind. A proposal either hands a
+# service to an outside provider or sells (disposes of) a public asset; "the service stays
+# in-house" is wrong for a library building, so every sentence about the default or the
+# decision is looked up here by kind, and a test walks every kind and outcome.
+_WORDS: dict[str, dict[str, str]] = {
+    OUTSOURCING: {
+        "thing": "the service",
+        "decided_in_house": "The service stays in-house.",
+        "decided_proceed": "The council will outsource the service.",
+        "rule_in_house": "the service stays in-house",
+        "rule_proceed": "outsourcing may go ahead",
+        "choice_in_house": "Keep the service in-house",
+        "choice_proceed": "Outsource the service",
+        "vote_against": "Against: keep the service in-house",
+        "vote_for": "For: outsource the service",
+    },
+    DISPOSAL: {
+        "thing": "the asset",
+        "decided_in_house": "The asset stays in public hands.",
+        "decided_proceed": "The council will dispose of the asset.",
+        "rule_in_house": "the asset stays in public hands",
+        "rule_proceed": "the disposal may go ahead",
+        "choice_in_house": "Keep the asset in public hands",
+        "choice_proceed": "Dispose of the asset",
+        "vote_against": "Against: keep the asset in public hands",
+        "vote_for": "For: dispose of the asset",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -57,6 +88,42 @@ def standards_met(answers: Mapping[str, str | None]) -> bool:
 
 def default_decision(outcome: str, standards_ok: bool) -> str:
     return PROCEED if outcome == PASSED and standards_ok else IN_HOUSE
+
+
+def _words(kind: str) -> dict[str, str]:
+    if kind not in _WORDS:
+        raise ValueError(f"unknown proposal kind {kind!r}")
+    return _WORDS[kind]
+
+
+def decision_headline(kind: str, decision: str) -> str:
+    """The published decision's headline: "The asset stays in public hands." for a disposal
+    kept public, "The council will outsource the service." for an outsourcing that goes
+    ahead."""
+    return _words(kind)["decided_proceed" if decision == PROCEED else "decided_in_house"]
+
+
+def rule_wording(kind: str, default: str) -> str:
+    """What Civic's rule gives after the count (`default_decision`), for this kind."""
+    return _words(kind)["rule_proceed" if default == PROCEED else "rule_in_house"]
+
+
+def standards_wording(kind: str) -> str:
+    """Why a missed standard settles the matter: "the service stays in-house whatever the
+    vote", or the asset's equivalent."""
+    return f"{_words(kind)['rule_in_house']} whatever the vote"
+
+
+def decision_choices(kind: str) -> list[tuple[str, str]]:
+    """The council's two possible decisions, as the decision form offers them."""
+    words = _words(kind)
+    return [(IN_HOUSE, words["choice_in_house"]), (PROCEED, words["choice_proceed"])]
+
+
+def vote_choices(kind: str) -> list[tuple[str, str]]:
+    """A resident's two possible votes, against first (the default stands)."""
+    words = _words(kind)
+    return [("against", words["vote_against"]), ("for", words["vote_for"])]
 
 
 def decision_problems(

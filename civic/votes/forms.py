@@ -25,7 +25,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from civic.forms import DayMonthYearField, WholeNumberField, max_length
+from civic.forms import CloseWording, DayMonthYearField, WholeNumberField, max_length
 from civic.votes.models import ProposalKind
 
 
@@ -221,29 +221,20 @@ class VotingForm(FlaskForm):
     submit = SubmitField("Open the vote", widget=GovSubmitInput())
 
 
-class CloseForm(FlaskForm):
-    confirm = BooleanField(
-        "I understand the count is final: the vote cannot be reopened",
-        widget=GovCheckboxInput(),
-        validators=[DataRequired("Confirm that you understand the count is final")],
-    )
-    reason = TextAreaField(
-        "Why close the vote before its published closing date (published)",
-        widget=GovTextArea(),
-        description="Residents were told when voting ends. Say why it ends early; the reason "
-        "is shown on the proposal's page and in the audit log. At least 10 characters.",
-        validators=[max_length(2000, "The reason")],
-    )
-    submit = SubmitField("Close the vote and count it", widget=GovSubmitInput())
+VOTE_CLOSE = CloseWording(
+    confirm="I understand the count is final: the vote cannot be reopened",
+    confirm_error="Confirm that you understand the count is final",
+    reason="Why close the vote before its published closing date (published)",
+    reason_hint="Residents were told when voting ends. Say why it ends early; the reason is "
+    "shown on the proposal's page and in the audit log. At least 10 characters.",
+    submit="Close the vote and count it",
+)
 
 
 class DecisionForm(FlaskForm):
     decision = RadioField(
         "The council's decision",
-        choices=[
-            ("in_house", "Keep the service in-house (or the asset in public hands)"),
-            ("proceed", "Go ahead"),
-        ],
+        choices=[],  # set by the view: the words depend on the proposal's kind
         widget=GovRadioInput(),
         validate_choice=False,
     )
@@ -268,10 +259,7 @@ class DecisionForm(FlaskForm):
 class VoteForm(FlaskForm):
     choice = RadioField(
         "Your vote",
-        choices=[
-            ("against", "Against: keep it in-house / in public hands"),
-            ("for", "For: go ahead"),
-        ],
+        choices=[],  # set by the view: the words depend on the proposal's kind
         widget=GovRadioInput(),
         validate_choice=False,
     )

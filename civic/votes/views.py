@@ -16,7 +16,7 @@ from civic.budgets.ballots import MINOR_PER_UNIT
 from civic.discussions import subjects
 from civic.errors import Conflict, ValidationFailed
 from civic.extensions import db
-from civic.forms import DayMonthYearField, attach_errors, check_csrf
+from civic.forms import CloseForm, DayMonthYearField, attach_errors, check_csrf
 from civic.params import MAX_BIGINT, MAX_ID, parse_id, parse_int
 from civic.permissions import require_moderator
 from civic.receipts import codes as receipt_codes
@@ -25,8 +25,8 @@ from civic.receipts.codes import receipt_words
 from civic.votes import decision as rules
 from civic.votes import services
 from civic.votes.forms import (
+    VOTE_CLOSE,
     CaseForm,
-    CloseForm,
     ConsultationForm,
     DecisionForm,
     DocumentForm,
@@ -47,6 +47,10 @@ from civic.web import render
 
 bp = Blueprint("votes", __name__, url_prefix="/votes")
 api = Blueprint("votes_api", __name__, url_prefix="/api/v1/proposals")
+# the decision's words depend on the proposal's kind (a service, or an asset)
+bp.add_app_template_global(rules.decision_headline)
+bp.add_app_template_global(rules.rule_wording)
+bp.add_app_template_global(rules.standards_wording)
 
 
 def _proposal_subject(proposal_id: str) -> subjects.SubjectInfo | None:
@@ -191,6 +195,7 @@ def vote(proposal_id: int) -> Any:
     if request.method == "POST":
         services.require_voter(current_user, proposal)  # before the form is read
     form = VoteForm()
+    form.choice.choices = rules.vote_choices(proposal.kind.value)
     if form.validate_on_submit():
         try:
             receipt = services.cast_vote(current_user, proposal, form.choice.data or "")
@@ -261,6 +266,8 @@ def _forms(proposal: Proposal) -> dict[str, Any]:
             proposal.asset_value // MINOR_PER_UNIT if proposal.asset_value is not None else None
         )
     rules_form = VoteRulesForm(prefix="rules", obj=proposal)
+    decision = DecisionForm(prefix="decision")
+    decision.decision.choices = rules.decision_choices(proposal.kind.value)
     return {
         "case": case,
         "document": DocumentForm(prefix="doc"),
@@ -271,8 +278,8 @@ def _forms(proposal: Proposal) -> dict[str, Any]:
             minimum=services.min_consultation_days(),
         ),
         "voting": VotingForm(prefix="voting"),
-        "close_form": CloseForm(prefix="close"),
-        "decision": DecisionForm(prefix="decision"),
+        "close_form": CloseForm(prefix="close", wording=VOTE_CLOSE),
+        "decision": decision,
         "option_kinds": list(OptionKind),
         "standard_list": list(Standard),
         "errors": {},

@@ -55,6 +55,8 @@ NOT_SUBMITTED = "Your answers are saved but not yet submitted."
 LOCKED = "Questions are locked because residents have started responding"
 REPLY_LABEL = "What we heard, and what we will do"
 PUBLISHED = "Your response to residents is published."
+CLOSE_CONFIRM = "I understand responses stop now: the consultation cannot be reopened"
+CLOSE_REASON = "The lighting contract is being re-let sooner than planned"
 
 
 def question_items(page: Page) -> Locator:
@@ -199,6 +201,37 @@ def test_moderator_builds_reorders_and_opens_a_consultation(
     expect(moderator.get_by_role("heading", level=1)).to_have_text(title)
     expect(moderator.locator(".civic-markdown strong")).to_have_text("dim")
     assert_accessible(moderator, "the new consultation's public page")
+
+    # Closing it early: without JavaScript the button leads to a confirmation page ...
+    plain.goto(build)
+    plain.get_by_role("button", name="Close the consultation now").click()
+    expect(plain).to_have_url(f"{live_site.url}/consultations/{build.split('/')[2]}/close")
+    expect(plain.get_by_text("Close the consultation", exact=True).first).to_be_visible()
+    expect(plain.get_by_label(CLOSE_CONFIRM)).not_to_be_checked()
+    assert_accessible(plain, "the consultation's close confirmation")
+    # ... with htmx the same form opens in the builder, focus on its first box
+    moderator.goto(build)
+    moderator.get_by_role("button", name="Close the consultation now").click()
+    confirm = moderator.get_by_label(CLOSE_CONFIRM)
+    expect(confirm).to_be_focused()
+    expect(moderator).to_have_url(f"{live_site.url}{build}")
+    assert_accessible(moderator, "the builder with the close form open")
+    confirm.check()
+    moderator.get_by_label(re.compile(r"^Why close the consultation before")).fill("soon")
+    moderator.get_by_role("button", name="Close the consultation", exact=True).click()
+    expect(moderator).to_have_title(re.compile(r"^Error: "))
+    reason_error = error_summary_targets(moderator)
+    assert list(reason_error.values()) == ["close-reason"], reason_error
+    assert_field_error(moderator, "close-reason", "at least 10 characters")
+    expect(moderator.get_by_label(re.compile(r"^Why close the consultation"))).to_have_value("soon")
+    assert_accessible(moderator, "the close confirmation with an error")
+    moderator.get_by_label(CLOSE_CONFIRM).check()
+    moderator.get_by_label(re.compile(r"^Why close the consultation")).fill(CLOSE_REASON)
+    moderator.get_by_role("button", name="Close the consultation", exact=True).click()
+    expect(moderator.get_by_role("heading", level=1)).to_have_text(title)
+    expect(moderator.locator("#close-reason")).to_contain_text(
+        re.compile(rf"Closed early on \d{{1,2}} \w+ \d{{4}}: {CLOSE_REASON}")
+    )
     assert_clean_console(moderator, problems, "building a consultation", error_statuses=(422,))
     assert_clean_console(
         plain, problems, "moving a question without JavaScript", error_statuses=(422,)

@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from civic.accounts.models import utcnow
+from civic.clock import day
 from civic.votes.models import STANDARD_LABELS
 from tests.browser.conftest import (
     AREA_NAME,
@@ -141,8 +142,8 @@ def test_resident_reads_the_case_and_votes(
     expect(page).to_have_url(f"{live_site.url}{detail}/vote")
     expect(page.get_by_role("heading", level=1)).to_have_text(VOTING_PROPOSAL)
     choices = page.get_by_role("group", name="Your vote")
-    against = choices.get_by_label("Against: keep it in-house / in public hands")
-    in_favour = choices.get_by_label("For: go ahead")
+    against = choices.get_by_label("Against: keep the service in-house")
+    in_favour = choices.get_by_label("For: outsource the service")
     expect(against).not_to_be_checked()
     expect(in_favour).not_to_be_checked()
     assert_accessible(page, "the voting page")
@@ -265,7 +266,7 @@ def test_moderator_opens_closes_and_decides(
     expect(moderator).to_have_url(f"{live_site.url}/votes/{consulted}/manage")
     expect(moderator.get_by_text("The vote is open.")).to_be_visible()
     expect(moderator.get_by_text("Manage proposal · Voting")).to_be_visible()
-    expect(moderator.get_by_role("main")).to_contain_text(f"The vote closes on {closes:%d %B %Y}")
+    expect(moderator.get_by_role("main")).to_contain_text(f"The vote closes on {day(closes)}")
     expect(moderator.get_by_role("button", name="Close the vote and count it")).to_be_visible()
     assert_accessible(moderator, "the manage page while voting")
     moderator.get_by_role("link", name="See the public page").click()
@@ -300,13 +301,13 @@ def test_moderator_opens_closes_and_decides(
     expect(moderator.get_by_text("Manage proposal · Closed")).to_be_visible()
     result = moderator.locator("p").filter(has_text=re.compile(r"^Result: "))
     expect(result).to_contain_text(re.compile(r"(quorum not met|rejected) \(0 for, \d+ against\)"))
-    expect(result).to_contain_text("By Civic's rule, in-house provision stands.")
+    expect(result).to_contain_text("By Civic's rule, the service stays in-house.")
     assert_accessible(moderator, "the manage page after the count")
 
     # Going ahead against the vote needs a published reason.
     decision = moderator.get_by_role("group", name="The council's decision")
     reasons = "The vote did not pass, so the centre stays with the council's leisure team."
-    decision.get_by_label("Go ahead").check()
+    decision.get_by_label("Outsource the service").check()
     moderator.get_by_label("The council's reasons (published)").fill(reasons)
     moderator.get_by_label(DECISION_CONFIRM).check()
     moderator.get_by_role("button", name="Record the decision").click()
@@ -317,7 +318,7 @@ def test_moderator_opens_closes_and_decides(
     assert_field_error(moderator, override_id, OVERRIDE_ERROR)
     targets = error_summary_targets(moderator)
     assert list(targets) == [f"{OVERRIDE_ERROR}, which is published"], targets
-    expect(decision.get_by_label("Go ahead")).to_be_checked()
+    expect(decision.get_by_label("Outsource the service")).to_be_checked()
     expect(moderator.get_by_label("The council's reasons (published)")).to_have_value(reasons)
     expect(moderator.get_by_label(DECISION_CONFIRM)).to_be_checked()
     assert_accessible(moderator, "the manage page with an error")

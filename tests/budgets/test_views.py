@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from civic.accounts.models import utcnow
 from civic.budgets import services
 from civic.budgets.models import Ballot, BallotKind, Phase, RoundResult
+from civic.clock import day
 from civic.extensions import db
 from tests.budgets.rounds_helpers import make_round, resident_of
 from tests.conftest import csrf_token, login
@@ -245,7 +246,7 @@ def test_a_round_not_yet_open_says_when_ideas_open(client):
     round_.ideas_from = opens
     db.session.flush()
     page = client.get(f"/budgets/{round_.slug}").get_data(as_text=True)
-    assert f"Ideas open on {opens.strftime('%d %B %Y')}" in page
+    assert f"Ideas open on {day(opens)}" in page
     assert "(now)" not in page and "Propose an idea" not in page
 
 

@@ -64,26 +64,19 @@ def test_a_response_after_the_close_is_refused_saying_when():
     assert services.response_count(consultation) == 0
 
 
-def test_the_builder_asks_for_the_reason_and_the_public_page_shows_it(client):
+def test_the_old_close_button_leads_to_the_confirmation_and_closes_nothing(client):
+    """A builder page loaded before the change posts action=close to /state: it is sent to
+    the confirmation page, never closed without the confirmation and the reason."""
     consultation, moderator, _ = make_consultation()
     login(client, moderator)
     build = f"/consultations/{consultation.id}/build"
-    assert 'name="reason"' in client.get(build).get_data(as_text=True)
-    refused = client.post(
-        f"/consultations/{consultation.id}/state",
-        data={"csrf_token": csrf_token(client, build), "action": "close", "reason": "soon"},
-    )
-    page = refused.get_data(as_text=True)
-    assert refused.status_code == 422
-    assert 'href="#reason"' in page and 'id="reason-error"' in page and ">soon</textarea>" in page
-    assert consultation.state is ConsultationState.OPEN
-    closed = client.post(
+    response = client.post(
         f"/consultations/{consultation.id}/state",
         data={"csrf_token": csrf_token(client, build), "action": "close", "reason": REASON},
     )
-    assert closed.status_code == 302 and consultation.state is ConsultationState.CLOSED
-    public = client.get(f"/consultations/{consultation.id}").get_data(as_text=True)
-    assert 'id="close-reason"' in public and REASON in public
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/consultations/{consultation.id}/close")
+    assert consultation.state is ConsultationState.OPEN
 
 
 def test_a_resident_posting_the_close_is_refused(client):

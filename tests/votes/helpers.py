@@ -35,20 +35,32 @@ def complete_case(moderator, proposal, *, standards=None) -> None:
     services.answer_standards(moderator, proposal, standards or ALL_YES)
 
 
-def make_proposal(state: ProposalState = ProposalState.DRAFT, *, standards=None, quorum=20):
-    """(proposal, moderator, area) in `state`, with consultation dates already passed."""
+def make_proposal(
+    state: ProposalState = ProposalState.DRAFT,
+    *,
+    standards=None,
+    quorum=20,
+    kind: ProposalKind = ProposalKind.OUTSOURCING,
+):
+    """(proposal, moderator, area) in `state`, with consultation dates already passed. A
+    disposal is of the old library building, with its value and buyer filled in."""
     moderator = ModeratorFactory()
     area = AreaFactory()
+    outsourcing = kind is ProposalKind.OUTSOURCING
     proposal = services.create_proposal(
         moderator,
         area,
-        ProposalKind.OUTSOURCING,
-        "Outsource the leisure centre",
-        "Riverside leisure centre",
+        kind,
+        "Outsource the leisure centre" if outsourcing else "Sell the old library building",
+        "Riverside leisure centre" if outsourcing else "Old library, Mill Street",
     )
     if state is ProposalState.DRAFT:
         return proposal, moderator, area
     complete_case(moderator, proposal, standards=standards)
+    if not outsourcing:
+        services.update_case(
+            moderator, proposal, asset_value=450_000_00, asset_new_owner="Mill Street Trust"
+        )
     services.set_vote_rules(
         moderator, proposal, quorum_percent=quorum, majority="simple", hide_tally=True
     )

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from civic.accounts.models import utcnow
+from civic.clock import day
 from civic.extensions import db
 from civic.votes import services
 from civic.votes.models import ProposalState
@@ -122,8 +123,9 @@ def test_closed_and_decided_proposals_show_when_voting_closed(client):
             services.record_decision(moderator, proposal, "in_house", "Quorum not met.")
         page = client.get(f"/votes/{proposal.id}").get_data(as_text=True)
         dates = page.split('id="voting-dates">', 1)[1].split("</li>", 1)[0]
-        assert f"closed and counted {closed_at:%d %B %Y at %H:%M}" in dates, state
-        assert f"to {planned:%d %B %Y}" not in dates, state
+        assert f"Closed early on {day(closed_at)}</strong> at {closed_at:%H:%M} (UTC)" in dates
+        assert "Reason for closing early: Closed early in this test" in dates, state
+        assert f"to {day(planned)}" not in dates, state
 
 
 def test_every_votes_table_scrolls_in_its_own_region():

@@ -50,10 +50,8 @@ def include_object(obj, name, type_, reflected, compare_to):
     search index's tsvector column and its GIN index exist on PostgreSQL only."""
     if type_ == "table" and name and name.startswith("search_fts"):
         return False
-    if get_engine().dialect.name != "postgresql":
-        if (type_ == "column" and name == "tsv") or name == "ix_search_document_tsv":
-            return False
-    return True
+    pg_only = (type_ == "column" and name == "tsv") or name == "ix_search_document_tsv"
+    return not (pg_only and get_engine().dialect.name != "postgresql")
 
 
 def run_migrations_offline():

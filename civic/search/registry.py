@@ -78,3 +78,8 @@ def for_object(obj: object) -> Kind | None:
         if type(obj) is kind.model:
             return kind
     return None
+
+
+def unregister(name: str) -> None:
+    """Stop indexing `name` (its documents stay until the next reindex)."""
+    _KINDS.pop(name, None)

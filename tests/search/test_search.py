@@ -39,7 +39,7 @@ def _plain(results) -> list[str]:
 
 
 def test_a_title_match_outranks_a_match_in_the_text_only(site):
-    area, moderator, resident, round_ = site
+    _area, _moderator, resident, round_ = site
     helpers.project(resident, round_, "Benches for the park", "Near the allotment gardens")
     helpers.project(resident, round_, "Allotment water butts", "Rainwater for the plots")
     results = services.search("allotment", viewer=None)
@@ -48,7 +48,7 @@ def test_a_title_match_outranks_a_match_in_the_text_only(site):
 
 
 def test_more_matches_rank_higher(site):
-    area, moderator, resident, round_ = site
+    _area, _moderator, resident, round_ = site
     helpers.project(resident, round_, "Play area", "A new swing.")
     helpers.project(
         resident, round_, "Playground kit", "A swing, a second swing and a toddler swing."
@@ -58,7 +58,7 @@ def test_more_matches_rank_higher(site):
 
 
 def test_every_word_must_match_and_the_last_may_be_a_prefix(site):
-    area, moderator, resident, round_ = site
+    _area, _moderator, resident, round_ = site
     helpers.project(resident, round_, "Library garden", "Raised beds by the library")
     helpers.project(resident, round_, "Library books", "More large-print books")
     assert _plain(services.search("library garden", viewer=None)) == ["Library garden"]
@@ -84,7 +84,7 @@ def _viewer(role, resident, moderator):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_drafts_are_found_only_by_those_who_may_see_them(site, role):
-    area, moderator, resident, round_ = site
+    area, moderator, resident, _round = site
     helpers.draft_proposal(moderator, area, "Outsource the marina moorings")
     helpers.published_proposal(moderator, area, "Sell the marina boathouse")
     helpers.draft_consultation(moderator, area, "Marina berth charges")
@@ -98,7 +98,7 @@ def test_drafts_are_found_only_by_those_who_may_see_them(site, role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_hidden_comments_are_found_only_by_moderators(site, role):
-    area, moderator, resident, round_ = site
+    _area, moderator, resident, round_ = site
     shown = helpers.comment(resident, "budget_round", round_.slug, "The weir path floods")
     hidden = helpers.comment(resident, "budget_round", round_.slug, "The weir keeper is a fool")
     discussions.hide_comment(moderator, hidden, "Personal attack")
@@ -110,7 +110,7 @@ def test_hidden_comments_are_found_only_by_moderators(site, role):
 
 
 def test_a_comment_on_a_draft_is_not_found_by_residents_until_the_draft_is_published(site):
-    area, moderator, resident, round_ = site
+    area, moderator, resident, _round = site
     proposal = helpers.draft_proposal(moderator, area, "Outsource street cleaning")
     helpers.comment(moderator, "proposal", str(proposal.id), "Sweepers start at dawn")
     assert services.search("sweepers", viewer=resident).total == 0
@@ -122,7 +122,7 @@ def test_a_comment_on_a_draft_is_not_found_by_residents_until_the_draft_is_publi
 
 
 def test_a_hidden_comment_found_by_a_moderator_leads_to_its_moderation_page(site):
-    area, moderator, resident, round_ = site
+    _area, moderator, resident, round_ = site
     hidden = helpers.comment(resident, "budget_round", round_.slug, "Spam spam lovely spam")
     discussions.hide_comment(moderator, hidden, "Advertising")
     (hit,) = services.search("lovely", viewer=moderator).hits
@@ -131,7 +131,7 @@ def test_a_hidden_comment_found_by_a_moderator_leads_to_its_moderation_page(site
 
 
 def test_a_visible_comment_leads_to_itself_in_its_thread(site):
-    area, moderator, resident, round_ = site
+    _area, moderator, resident, round_ = site
     root = helpers.comment(resident, "budget_round", round_.slug, "Who maintains the benches?")
     reply = discussions.post_comment(
         moderator, "budget_round", round_.slug, "The parks team maintains them.", root.id
@@ -149,7 +149,7 @@ def test_a_visible_comment_leads_to_itself_in_its_thread(site):
 
 
 def test_user_text_is_escaped_and_only_matches_are_marked(site):
-    area, moderator, resident, round_ = site
+    _area, _moderator, resident, round_ = site
     helpers.project(
         resident, round_, "<script>alert('x')</script> bench", "<b>mark</b> the <mark>spot"
     )
@@ -166,7 +166,7 @@ def test_user_text_is_escaped_and_only_matches_are_marked(site):
 
 
 def test_marker_characters_in_text_cannot_open_markup(site):
-    area, moderator, resident, round_ = site
+    _area, _moderator, resident, round_ = site
     helpers.project(resident, round_, "Tree \x02planting\x03 <i>", "Oak \x02 and ash")
     (hit,) = services.search("oak", viewer=None).hits
     assert "\x02" not in str(hit.snippet) and "\x03" not in str(hit.title)
@@ -196,7 +196,7 @@ def test_filters_by_kind_area_and_state(site):
 
 
 def test_pages_hold_twenty_results_each_and_do_not_overlap(site):
-    area, moderator, resident, round_ = site
+    _area, _moderator, resident, round_ = site
     for n in range(45):
         helpers.project(resident, round_, f"Hedgehog house {n}")
     first = services.search("hedgehog", viewer=None, page=1)
@@ -254,7 +254,7 @@ GARBAGE = [
 
 @pytest.mark.parametrize("query", GARBAGE)
 def test_syntax_garbage_is_searched_as_words(site, query):
-    area, moderator, resident, round_ = site
+    _area, _moderator, resident, round_ = site
     helpers.project(resident, round_, "Bench seat", "By the pond")
     results = services.search(query, viewer=None)
     words = set(terms(query).words)

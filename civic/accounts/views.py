@@ -445,7 +445,13 @@ def _people_page(status: int = 200, refused: dict[str, Any] | None = None) -> An
     }
     filter_errors: dict[str, str] = {}
     try:
-        found = people_search.find_people(current_user, **chosen, page=args.get("page"))
+        found = people_search.find_people(
+            current_user,
+            query=chosen["q"],
+            role=chosen["role"],
+            active=chosen["active"],
+            page=args.get("page"),
+        )
     except ValidationFailed as failure:
         found, filter_errors, status = people_search.PeoplePage(), failure.errors, 422
 

@@ -41,9 +41,7 @@ def test_results_follow_the_typing_and_the_count_is_announced(
     expect(page.get_by_role("heading", level=1)).to_have_text("Benches by the bowling green")
 
 
-def test_the_header_box_searches_without_javascript(
-    page_without_js: Page, live_site: LiveSite, problems: PageProblems
-):
+def test_the_header_box_searches_without_javascript(page_without_js: Page, live_site: LiveSite):
     page = page_without_js
     page.goto("/")
     page.get_by_label("Search Civic").fill("library fridge")
@@ -52,5 +50,16 @@ def test_the_header_box_searches_without_javascript(
     expect(page.get_by_role("heading", level=2, name=re.compile("1 result"))).to_be_visible()
     expect(page.get_by_role("link", name="Community fridge at the library")).to_be_visible()
     expect(page.get_by_label("Words to search for")).to_have_value("library fridge")
-    assert_accessible(page, "search results without JavaScript")
-    assert_clean_console(page, problems, "search without JavaScript")
+    # (axe and the console checks need scripts: the same full page is checked next, with them)
+
+
+def test_the_full_results_page_is_accessible(
+    page: Page, live_site: LiveSite, problems: PageProblems
+):
+    page.goto("/search?q=library+fridge")
+    expect(page.get_by_role("link", name="Community fridge at the library")).to_be_visible()
+    assert_accessible(page, "the full search results page")
+    page.goto("/search?q=x&area=atlantis")
+    expect(page.get_by_role("alert")).to_contain_text("Choose an area from the list")
+    assert_accessible(page, "a search with a wrong filter")
+    assert_clean_console(page, problems, "the search pages", error_statuses=(422,))

@@ -8,7 +8,6 @@ milliseconds, which is fine for a page administrators open now and then.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
@@ -16,6 +15,7 @@ from sqlalchemy import func, or_, select
 from civic.accounts.models import Role, User
 from civic.errors import ValidationFailed
 from civic.extensions import db
+from civic.paging import PageWindow
 from civic.params import parse_int
 from civic.permissions import require_admin
 
@@ -25,22 +25,16 @@ ACTIVE_CHOICES = {"": None, "active": True, "deactivated": False}
 
 
 @dataclass
-class PeoplePage:
+class PeoplePage(PageWindow):
     people: list[User] = field(default_factory=list)
     total: int = 0
     page: int = 1
 
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / PER_PAGE))
+    per_page: int = PER_PAGE
 
     @property
-    def first(self) -> int:
-        return (self.page - 1) * PER_PAGE + 1 if self.people else 0
-
-    @property
-    def last(self) -> int:
-        return self.first + len(self.people) - 1 if self.people else 0
+    def shown(self) -> int:
+        return len(self.people)
 
 
 def find_people(

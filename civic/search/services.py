@@ -8,7 +8,6 @@ function and the same result type.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +33,7 @@ from sqlalchemy.orm import aliased
 from civic.accounts.models import Area
 from civic.errors import ValidationFailed
 from civic.extensions import db
+from civic.paging import PageWindow
 from civic.params import parse_int
 from civic.search import index, registry
 from civic.search.highlight import START, STOP, marked
@@ -74,24 +74,18 @@ class Hit:
 
 
 @dataclass
-class Results:
+class Results(PageWindow):
     query: str
     terms: Terms
     total: int = 0
     page: int = 1
     hits: list[Hit] = field(default_factory=list)
 
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / PER_PAGE))
+    per_page: int = PER_PAGE
 
     @property
-    def first(self) -> int:
-        return (self.page - 1) * PER_PAGE + 1 if self.hits else 0
-
-    @property
-    def last(self) -> int:
-        return self.first + len(self.hits) - 1 if self.hits else 0
+    def shown(self) -> int:
+        return len(self.hits)
 
 
 @dataclass(frozen=True)

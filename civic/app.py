@@ -122,6 +122,10 @@ def _register_blueprints(app: Flask) -> None:
     from civic.discussions.views import bp as discussions_bp
     from civic.pages import bp as pages_bp
     from civic.receipts.views import bp as receipts_bp
+    from civic.search import setup as setup_search
+    from civic.search.cli import search_cli
+    from civic.search.views import api as search_api
+    from civic.search.views import bp as search_bp
     from civic.votes.views import api as votes_api
     from civic.votes.views import bp as votes_bp
 
@@ -135,4 +139,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(consultations_bp)
     app.register_blueprint(consultations_api)
     app.register_blueprint(receipts_bp)
+    app.register_blueprint(search_bp)
+    app.register_blueprint(search_api)
+    setup_search()
+    civic_cli.add_command(search_cli)
     app.cli.add_command(civic_cli)

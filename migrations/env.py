@@ -44,6 +44,16 @@ def get_metadata():
     return target_db.metadata
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """SQLite's FTS5 search table and its shadow tables (search_fts, search_fts_data, ...)
+    are made by migration 0017 and are no model's: autogenerate leaves them alone. The
+    search index's tsvector column and its GIN index exist on PostgreSQL only."""
+    if type_ == "table" and name and name.startswith("search_fts"):
+        return False
+    pg_only = (type_ == "column" and name == "tsv") or name == "ix_search_document_tsv"
+    return not (pg_only and get_engine().dialect.name != "postgresql")
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -82,6 +92,7 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = current_app.extensions["migrate"].configure_args
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

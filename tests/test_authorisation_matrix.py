@@ -174,6 +174,9 @@ TABLE: dict[str, Row] = {
     # officers only; the moderation decisions list is public, like the log it reads
     "consultations.close": Row(get=STAFF, post=STAFF),
     "audit.moderation": Row(get=EVERYONE),
+    # search (issue 12, search slice): everyone searches; what each finds is the service's
+    "search.index": Row(get=EVERYONE),
+    "search_api.api_search": Row(get=EVERYONE),
 }
 
 # Answers known to differ from the table: reported, not failed. Empty now that every route

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from civic import csv_safe
 from civic.accounts import codes as code_format
 from civic.accounts import devices, services
+from civic.accounts import people as people_search
 from civic.accounts.forms import (
     AreaForm,
     ChangePasswordForm,
@@ -458,11 +459,40 @@ def member_role(slug: str, membership_id: int) -> Any:
 
 
 def _people_page(status: int = 200, refused: dict[str, Any] | None = None) -> Any:
-    """The people list; `refused` (user_id, field, message, value) puts a refusal next to
-    that person's control, keeping the value the administrator chose."""
-    rows = db.session.scalars(select(User).order_by(User.created_at.desc()).limit(500)).all()
+    """The people list, searched and filtered by the query string; `refused` (user_id,
+    field, message, value) puts a refusal next to that person's control, keeping the
+    value the administrator chose."""
+    args = request.args
+    chosen = {
+        "q": args.get("q", ""),
+        "role": args.get("role", ""),
+        "active": args.get("active", ""),
+    }
+    filter_errors: dict[str, str] = {}
+    try:
+        found = people_search.find_people(
+            current_user,
+            query=chosen["q"],
+            role=chosen["role"],
+            active=chosen["active"],
+            page=args.get("page"),
+        )
+    except ValidationFailed as failure:
+        found, filter_errors, status = people_search.PeoplePage(), failure.errors, 422
+
+    def page_url(number: int) -> str:
+        values = {k: v for k, v in chosen.items() if v}
+        return url_for("accounts.people", **values, page=number if number > 1 else None)
+
     return render_template(
-        "accounts/people.html", people=rows, form=RoleForm(), refused=refused
+        "accounts/people.html",
+        found=found,
+        people=found.people,
+        chosen=chosen,
+        filter_errors=filter_errors,
+        page_url=page_url,
+        form=RoleForm(),
+        refused=refused,
     ), status
 
 

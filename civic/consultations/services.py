@@ -43,6 +43,16 @@ MAX_TEXT = 5000
 FREE_TEXT_SHOWN = 50
 
 
+def is_public(consultation: Consultation) -> bool:
+    """A draft is the moderators' work in progress until it opens. The one rule for
+    pages and search."""
+    return consultation.state is not ConsultationState.DRAFT
+
+
+def can_see(user: User | None, consultation: Consultation) -> bool:
+    return is_public(consultation) or bool(user and user.is_authenticated and user.is_moderator)
+
+
 def get_consultation(consultation_id: int) -> Consultation:
     found = db.session.get(Consultation, consultation_id)
     if found is None:

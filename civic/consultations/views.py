@@ -56,7 +56,7 @@ subjects.register("consultation", _subject)
 
 def _visible(consultation_id: int) -> Consultation:
     consultation = services.get_consultation(consultation_id)
-    if consultation.state is ConsultationState.DRAFT:
+    if not services.is_public(consultation):
         require_moderator(current_user if current_user.is_authenticated else None)
     return consultation
 
@@ -71,8 +71,7 @@ def _question(consultation: Consultation, question_id: int) -> Question:
 @bp.get("")
 def index() -> Any:
     rows = db.session.scalars(select(Consultation).order_by(Consultation.closes_at.desc())).all()
-    if not (current_user.is_authenticated and current_user.is_moderator):
-        rows = [c for c in rows if c.state is not ConsultationState.DRAFT]
+    rows = [c for c in rows if services.can_see(current_user, c)]
     return render("consultations/index.html", consultations=rows, services=services)
 
 

@@ -62,6 +62,16 @@ def get_proposal(proposal_id: int) -> Proposal:
     return proposal
 
 
+def is_public(proposal: Proposal) -> bool:
+    """Drafts are the moderators' work in progress; everyone sees a proposal once it is
+    put to consultation. The one rule for pages, the API and search."""
+    return proposal.state is not ProposalState.DRAFT
+
+
+def can_see(user: User | None, proposal: Proposal) -> bool:
+    return is_public(proposal) or bool(user and user.is_authenticated and user.is_moderator)
+
+
 def _require_state(proposal: Proposal, *states: ProposalState, doing: str) -> None:
     if proposal.state not in states:
         allowed = " or ".join(s.value for s in states)

@@ -84,9 +84,7 @@ def _filtered(area_slug: str, state: str) -> list[Proposal]:
 
 def _visible(proposals: list[Proposal]) -> list[Proposal]:
     """Drafts are the moderators' work in progress; residents see them once consulted."""
-    if current_user.is_authenticated and current_user.is_moderator:
-        return proposals
-    return [p for p in proposals if p.state is not ProposalState.DRAFT]
+    return [p for p in proposals if services.can_see(current_user, p)]
 
 
 @bp.get("")
@@ -168,7 +166,7 @@ def _detail_context(proposal: Proposal) -> dict[str, Any]:
 
 def _get_visible(proposal_id: int) -> Proposal:
     proposal = services.get_proposal(proposal_id)
-    if proposal.state is ProposalState.DRAFT:
+    if not services.is_public(proposal):
         require_moderator(current_user if current_user.is_authenticated else None)
     return proposal
 

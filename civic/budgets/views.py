@@ -344,9 +344,17 @@ def _parse_choice(round_: BudgetRound) -> list[tuple[int, int]]:
     else:
         chosen = form.getlist("project")
     ids = [parse_id(value) for value in chosen if value]
-    if None in ids:
-        raise ValidationFailed({"ballot": "Choose projects from this ballot"})
+    if None in ids:  # a tampered form: "abc" where a project's number belongs
+        raise ValidationFailed({"ballot": _not_a_project(round_.ballot_kind)})
     return [(ident, 1) for ident in ids if ident is not None]
+
+
+def _not_a_project(kind: BallotKind) -> str:
+    """What a ballot naming something that is not a project says, in the words of its kind:
+    a ticked box on an approval ballot, a choice on a ranked one (never points)."""
+    if kind is BallotKind.RANKED:
+        return "One of your choices is not a project on this ballot: pick each choice again"
+    return "One of the projects you ticked is not on this ballot: tick projects from the list"
 
 
 def _ballot_page(

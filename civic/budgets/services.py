@@ -175,9 +175,60 @@ def _validate_settings(s: RoundSettings) -> None:
     if s.ballot_kind is BallotKind.RANKED and not s.max_projects:
         errors["max_projects"] = "Say how many projects a resident may rank"
     if s.min_projects and s.max_projects and s.min_projects > s.max_projects:
-        errors["min_projects"] = "The minimum cannot be more than the maximum"
+        errors["min_projects"] = (
+            f"The fewest projects ({s.min_projects}) cannot be more than the most "
+            f"({s.max_projects})"
+        )
+    errors.update(_contradictions(s))
     if errors:
         raise ValidationFailed(errors)
+
+
+def _contradictions(s: RoundSettings) -> dict[str, str]:
+    """Ballot settings that no ballot could satisfy, or that promise what the ballot cannot
+    give ("10 points, at most 50 a project"): refused here, in the service, so the CLI,
+    seeds and any future form are held to them as the web form is."""
+    errors: dict[str, str] = {}
+    if s.ballot_kind is not BallotKind.CUMULATIVE:
+        return errors
+    cap, points = s.max_points_per_project, s.points
+    if cap and points and cap > points:
+        errors["max_points_per_project"] = (
+            f"The most points for one project ({cap}) cannot be more than the "
+            f"{points} points each resident shares out"
+        )
+    if s.min_projects and points and s.min_projects > points:
+        # every chosen project takes at least one point
+        errors["min_projects"] = (
+            f"Residents cannot choose {s.min_projects} projects with {points} points: "
+            "lower the fewest projects or raise the points"
+        )
+    return errors
+
+
+def _ballot_fits_projects(round_: BudgetRound) -> None:
+    """At the move to voting, when the projects on the ballot are known: a minimum larger
+    than the ballot, or a minimum whose cheapest projects already cost more than the
+    budget, would leave residents a ballot nobody can fill in. (A maximum above the number
+    of projects only allows every project, so it stands.)"""
+    on_ballot = sorted(p.cost for p in round_.projects if p.status is ProjectStatus.FEASIBLE)
+    n = len(on_ballot)
+    least = round_.min_projects
+    if least and least > n:
+        raise Conflict(
+            f"The ballot asks for at least {least} projects but only {n} "
+            f"{'is' if n == 1 else 'are'} feasible; mark more projects feasible first."
+        )
+    if (
+        least
+        and round_.ballot_kind is BallotKind.APPROVAL
+        and sum(on_ballot[:least]) > round_.amount
+    ):
+        raise Conflict(
+            f"The {least} cheapest projects on the ballot cost "
+            f"{money(sum(on_ballot[:least]), round_.currency)}, more than the budget of "
+            f"{money(round_.amount, round_.currency)}, so no ballot could be valid."
+        )
 
 
 def create_round(
@@ -290,6 +341,8 @@ def advance_phase(
         pending = [p for p in round_.projects if p.status is ProjectStatus.SUBMITTED]
         if to is Phase.VOTING and pending:
             raise Conflict(f"{len(pending)} projects still await review.")
+    if to is Phase.VOTING:
+        _ballot_fits_projects(round_)
     if to is Phase.VOTING:
         # who can vote in a round, a group's too, is every eligible resident of its area
         privacy.require_electorate(

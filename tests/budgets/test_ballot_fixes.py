@@ -67,6 +67,4 @@ def test_the_live_total_reports_a_tampered_project_without_a_500(htmx_client):
         f"{url}/check", data={"csrf_token": csrf_token(htmx_client, url), "project": ["abc"]}
     )
     assert response.status_code == 200
-    assert "One of the projects you ticked is not on this ballot" in response.get_data(
-        as_text=True
-    )
+    assert "One of the projects you ticked is not on this ballot" in response.get_data(as_text=True)

@@ -429,6 +429,10 @@ def ballot(slug: str) -> Any:
     try:
         check_csrf()
         choice = _parse_choice(round_)
+        if _checking_only():
+            return _ballot_page(
+                round_, choice, 200, errors={}, summary_of="checked", **_paper_notice(round_)
+            )
         cast = services.cast_ballot(current_user, round_, choice)
     except ValidationFailed as failure:
         return _ballot_page(
@@ -441,6 +445,12 @@ def ballot(slug: str) -> Any:
         )
     flash(receipt_words(Receipt(cast.receipt, cast.replaced_receipt)), "success")
     return redirect(url_for("budgets.ballot", slug=slug))
+
+
+def _checking_only() -> bool:
+    """The "Check my total" button: the running total without JavaScript. The page comes
+    back with the choices, their total and anything wrong, and nothing is saved."""
+    return request.form.get("action") == "check"
 
 
 @bp.post("/<slug>/ballot/check")
@@ -469,6 +479,10 @@ def paper(slug: str) -> Any:
     choice: list[tuple[int, int]] = []
     try:
         choice = _parse_choice(round_)
+        if _checking_only():
+            return _ballot_page(
+                round_, choice, 200, errors={}, paper=True, email=email, summary_of="checked"
+            )
         voter = find_user_by_email(email) if email else None
         if voter is None:
             raise ValidationFailed({"email": "No resident's account uses this email address"})

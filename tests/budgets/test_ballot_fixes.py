@@ -68,3 +68,42 @@ def test_the_live_total_reports_a_tampered_project_without_a_500(htmx_client):
     )
     assert response.status_code == 200
     assert "One of the projects you ticked is not on this ballot" in response.get_data(as_text=True)
+
+
+def test_check_my_total_without_javascript_shows_the_total_and_saves_nothing(client):
+    round_, _, (a, b, _c, d) = make_round()
+    login(client, resident_of(round_.area))
+    url = _ballot_url(round_)
+    page = client.get(url).get_data(as_text=True)
+    assert re.search(r'<button type="submit" name="action" value="check"[^>]*>Check my total', page)
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "project": [str(a.id), str(b.id), str(d.id)],
+            "action": "check",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "3 projects, costing £1,200" in page and "Over budget by £200" in page
+    assert "more than the budget" in page  # what is wrong, before saving
+    assert all(f'value="{p.id}" checked' in page for p in (a, b, d))  # choices kept
+    assert "Your total (not saved yet)" in page
+    assert _ballots() == 0
+
+
+def test_check_my_total_leaves_a_saved_ballot_as_it_was(client):
+    round_, _, (a, b, *_rest) = make_round()
+    voter = resident_of(round_.area)
+    login(client, voter)
+    url = _ballot_url(round_)
+    client.post(url, data={"csrf_token": csrf_token(client, url), "project": [str(a.id)]})
+    response = client.post(
+        url,
+        data={"csrf_token": csrf_token(client, url), "project": [str(b.id)], "action": "check"},
+    )
+    assert response.status_code == 200
+    assert "£700 left of £1,000" in response.get_data(as_text=True)
+    saved = db.session.scalars(select(Ballot)).one()
+    assert [e.project_id for e in saved.entries] == [a.id]

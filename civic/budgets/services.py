@@ -674,13 +674,53 @@ def cast_ballot(
     return ballot
 
 
-def _too_late(round_: BudgetRound) -> Conflict:
+def withdraw_ballot(actor: User | None, round_: BudgetRound) -> str:
+    """Take back the resident's own online ballot before voting closes; returns the
+    withdrawn ballot's receipt code.
+
+    The ballot and its entries are deleted (counted nowhere), its code is retired as
+    "withdrawn" (a receipt check says so once ballots are published) and the log gets
+    `budget_ballot:withdraw`, so its casts less its withdrawals still count the ballots.
+    It takes the round's row lock first, as a cast does: the move to results either
+    counts the withdrawal (it came first) or has happened and the withdrawal is refused.
+    The resident may cast again afterwards. A paper ballot is contested, not withdrawn:
+    an officer entered it, so a moderator decides."""
+    user = _require_resident(actor, round_)
+    round_ = _locked(round_)
+    if not voting_open(round_):
+        raise _too_late(round_, withdrawing=True)
+    ballot = db.session.scalar(
+        select(Ballot).where(
+            Ballot.round_id == round_.id, Ballot.voter_key == voter_key(round_, user)
+        )
+    )
+    if ballot is None:
+        raise Conflict("You have no saved ballot in this round, so there is nothing to withdraw.")
+    if ballot.paper:
+        raise Conflict(
+            "A paper ballot was entered for you. You cannot withdraw it online; if it is "
+            "wrong, contest it on your ballot page and a moderator will decide."
+        )
+    code = ballot.receipt
+    db.session.delete(ballot)  # its entries go with it (delete-orphan)
+    receipts.retire(round_.audit_subject, code, receipts.WITHDRAWN)
+    audit.record(actor, "budget_ballot:withdraw", round_, {"paper": False})
+    db.session.flush()
+    return code
+
+
+def _too_late(round_: BudgetRound, *, withdrawing: bool = False) -> Conflict:
     """The refusal a ballot gets when voting ended before it arrived: never a silent loss."""
     order = list(Phase)
     if order.index(round_.phase) < order.index(Phase.VOTING):
         return Conflict("Voting has not opened in this round; your ballot was not counted.")
     frozen = db.session.get(RoundResult, round_.id)
     ended = frozen.computed_at if frozen is not None else round_.results_from
+    if withdrawing:
+        return Conflict(
+            f"Voting closed at {spoken(ended)}, so your ballot can no longer be withdrawn; "
+            "it is counted as you saved it."
+        )
     return Conflict(
         f"Voting closed at {spoken(ended)} before your ballot arrived; it was not counted."
     )

@@ -400,8 +400,9 @@ def receipt_txt(slug: str) -> Any:
 
 @bp.get("/<slug>/replaced.json")
 def replaced_json(slug: str) -> Any:
-    """Receipt codes no longer counted: replaced by the same voter's later ballot, or
-    (paper ballots) voided after a contest. Published with the ballots, by the same rule."""
+    """Receipt codes no longer counted: replaced by the same voter's later ballot, withdrawn
+    by their voter before the close, or (paper ballots) voided after a contest. Published
+    with the ballots, by the same rule."""
     round_ = services.get_round(slug)
     if reason := services.ballots_withheld(round_):
         body = json.dumps({"error": "Not published", "message": reason, "status": 404})
@@ -411,6 +412,7 @@ def replaced_json(slug: str) -> Any:
         "round": round_.slug,
         "replaced": receipt_codes.retired_codes(subject),
         "voided": receipt_codes.retired_codes(subject, receipt_codes.VOIDED),
+        "withdrawn": receipt_codes.retired_codes(subject, receipt_codes.WITHDRAWN),
     }
     return Response(json.dumps(body, indent=1), mimetype="application/json")
 
@@ -444,6 +446,35 @@ def ballot(slug: str) -> Any:
             **_paper_notice(round_),
         )
     flash(receipt_words(Receipt(cast.receipt, cast.replaced_receipt)), "success")
+    return redirect(url_for("budgets.ballot", slug=slug))
+
+
+@bp.route("/<slug>/ballot/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(slug: str) -> Any:
+    """Withdraw a saved ballot: GET asks for confirmation (a plain form, no JavaScript
+    needed), POST withdraws it through the service."""
+    round_ = services.get_round(slug)
+    services.require_voter(current_user, round_)  # before anything about a ballot is shown
+    receipt = services.my_receipt(round_, current_user)
+    if request.method == "GET":
+        return render("budgets/withdraw.html", round=round_, receipt=receipt, error=None)
+    check_csrf()
+    try:
+        code = services.withdraw_ballot(current_user, round_)
+    except Conflict as refused:
+        return render(
+            "budgets/withdraw.html",
+            status=refused.status,
+            round=round_,
+            receipt=services.my_receipt(round_, current_user),
+            error=refused.message,
+        )
+    flash(
+        f"Your ballot is withdrawn and will not be counted. Its receipt {code} is now marked "
+        "withdrawn. You can vote again until voting closes.",
+        "success",
+    )
     return redirect(url_for("budgets.ballot", slug=slug))
 
 

@@ -47,6 +47,7 @@ from civic.extensions import db
 from civic.permissions import require_signed_in
 from civic.receipts import codes as receipts
 from civic.slugs import is_slug
+from civic.wording import counted, plural
 
 RULE_NAMES = {
     "greedy": "Greedy: most votes first, skipping projects that no longer fit",
@@ -195,12 +196,13 @@ def _contradictions(s: RoundSettings) -> dict[str, str]:
     if cap and points and cap > points:
         errors["max_points_per_project"] = (
             f"The most points for one project ({cap}) cannot be more than the "
-            f"{points} points each resident shares out"
+            f"{counted(points, 'point')} each resident shares out"
         )
     if s.min_projects and points and s.min_projects > points:
         # every chosen project takes at least one point
         errors["min_projects"] = (
-            f"Residents cannot choose {s.min_projects} projects with {points} points: "
+            f"Residents cannot choose {counted(s.min_projects, 'project')} with "
+            f"{counted(points, 'point')}: "
             "lower the fewest projects or raise the points"
         )
     return errors
@@ -216,8 +218,8 @@ def _ballot_fits_projects(round_: BudgetRound) -> None:
     least = round_.min_projects
     if least and least > n:
         raise Conflict(
-            f"The ballot asks for at least {least} projects but only {n} "
-            f"{'is' if n == 1 else 'are'} feasible; mark more projects feasible first."
+            f"The ballot asks for at least {counted(least, 'project')} but only {n} "
+            f"{plural(n, 'is', 'are')} feasible; mark more projects feasible first."
         )
     if (
         least
@@ -225,7 +227,8 @@ def _ballot_fits_projects(round_: BudgetRound) -> None:
         and sum(on_ballot[:least]) > round_.amount
     ):
         raise Conflict(
-            f"The {least} cheapest projects on the ballot cost "
+            f"The {plural(least, 'cheapest project', f'{least} cheapest projects')} "
+            f"on the ballot {plural(least, 'costs', 'cost')} "
             f"{money(sum(on_ballot[:least]), round_.currency)}, more than the budget of "
             f"{money(round_.amount, round_.currency)}, so no ballot could be valid."
         )
@@ -340,7 +343,10 @@ def advance_phase(
     if to is Phase.REVIEW or to is Phase.VOTING:
         pending = [p for p in round_.projects if p.status is ProjectStatus.SUBMITTED]
         if to is Phase.VOTING and pending:
-            raise Conflict(f"{len(pending)} projects still await review.")
+            raise Conflict(
+                f"{counted(len(pending), 'project')} still "
+                f"{plural(len(pending), 'awaits', 'await')} review."
+            )
     if to is Phase.VOTING:
         _ballot_fits_projects(round_)
     if to is Phase.VOTING:
@@ -353,7 +359,7 @@ def advance_phase(
     if to is Phase.RESULTS and (contested := open_contest_count(round_)):
         # every accepted ballot is counted: a contested paper ballot is decided first
         raise Conflict(
-            f"{contested} paper {'ballot is' if contested == 1 else 'ballots are'} contested; "
+            f"{counted(contested, 'paper ballot')} {plural(contested, 'is', 'are')} contested; "
             "a moderator must decide before the results are computed."
         )
     now = utcnow()

@@ -11,6 +11,7 @@ from sqlalchemy import event, select
 from civic.audit.models import AuditEntry
 from civic.discussions import services
 from civic.discussions.models import Comment
+from civic.errors import ValidationFailed
 from civic.extensions import db
 from tests.conftest import csrf_token, login
 from tests.discussions.bulk import make_thread
@@ -328,3 +329,11 @@ def test_moderator_dismisses_reports_on_a_visible_comment(
 
     assert actions(flagged) == ["comment:reports_dismiss"]
     assert actions(pending) == ["comment:restore"]
+
+
+def test_comment_limits_count_in_words(app, monkeypatch, resident):
+    monkeypatch.setitem(app.config, "COMMENTS_PER_MINUTE", 1)
+    services.post_comment(resident, "area", "riverside", "One")
+    with pytest.raises(ValidationFailed) as refused:
+        services.post_comment(resident, "area", "riverside", "Two")
+    assert "You have posted 1 comment in the last minute" in refused.value.errors["body"]

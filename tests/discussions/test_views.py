@@ -75,10 +75,13 @@ def test_htmx_post_returns_the_comment_a_fresh_form_and_the_count(htmx_client, r
 def test_first_comment_by_htmx_removes_no_comments_yet(htmx_client, client, resident):
     """The empty-thread message is outside the list htmx adds to, so the first comment's
     response must delete it out of band, or the page says "No comments yet." under it."""
-    assert 'id="no-comments"' in client.get(URL).get_data(as_text=True)
+    empty = client.get(URL).get_data(as_text=True)
+    assert re.search(
+        r'<div id="no-comments"><p class="govuk-body">No comments yet\.</p></div>', empty
+    )
     login(htmx_client, resident)
     body = _post(htmx_client, "First!").get_data(as_text=True)
-    assert re.search(r'<div id="no-comments" hx-swap-oob="delete">', body)
+    assert '<div id="no-comments" hx-swap-oob="true"></div>' in body
     # and a full page with a comment no longer carries the message at all
     assert "No comments yet." not in client.get(URL).get_data(as_text=True)
 

@@ -11,6 +11,7 @@ import click
 from civic import ROOT
 from civic.errors import ServiceError
 from civic.extensions import db
+from civic.wording import counted
 
 T = TypeVar("T")
 
@@ -215,7 +216,10 @@ def pabulib_import_command(path: str, area_slug: str | None, slug: str | None) -
         return import_round(pb, area, slug=slug)
 
     round_ = run_service(run)
-    click.echo(f"Imported {round_.slug}: {len(pb.projects)} projects, {len(pb.votes)} ballots.")
+    click.echo(
+        f"Imported {round_.slug}: {counted(len(pb.projects), 'project')}, "
+        f"{counted(len(pb.votes), 'ballot')}."
+    )
 
 
 @pabulib_cli.command("export")
@@ -292,7 +296,7 @@ def tally_command(source: str, rule: str | None, as_json: bool) -> None:
         )
         return
     click.echo(
-        f"{rule}: {len(outcome.selected)} projects, cost {outcome.cost:,} "
+        f"{rule}: {counted(len(outcome.selected), 'project')}, cost {outcome.cost:,} "
         f"of {outcome.budget:,} ({seconds:.3f} s)"
     )
     for project_id in outcome.selected:
@@ -329,7 +333,7 @@ def _tally_published(url: str, as_json: bool) -> None:
         )
     else:
         click.echo(
-            f"{tally.title}, {tally.rule}: {len(outcome.selected)} projects, "
+            f"{tally.title}, {tally.rule}: {counted(len(outcome.selected), 'project')}, "
             f"cost {outcome.cost:,} of {outcome.budget:,}"
         )
         for project_id in outcome.selected:

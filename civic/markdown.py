@@ -35,5 +35,7 @@ def render(source: str) -> str:
         attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
         url_schemes=set(URL_SCHEMES),
         link_rel=LINK_REL,
+        # residents' links look like every other link on the page (the design system's)
+        set_tag_attribute_values={"a": {"class": "govuk-link"}},
         strip_comments=True,
     )

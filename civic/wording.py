@@ -9,7 +9,10 @@ body with ngettext; callers stay as they are.
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pure modules (ballot rules) use the helpers without importing Flask
+    from flask import Flask
 
 from civic.clock import day
 

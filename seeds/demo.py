@@ -1056,6 +1056,30 @@ def _round_moved_early() -> bool:
 
 EARLY_ROUND = "northgate-trees-2027"
 
+
+def _withdrawn_ballot() -> bool:
+    """In Riverside's round (voting): Mei Chen saved a ballot, withdrew it from her ballot
+    page, and voted again with other choices; her withdrawn receipt is retired as such (a
+    check of it says "withdrawn" once ballots are published) and the log holds her
+    cast, withdrawal and second cast."""
+    from civic.budgets import services as budgets
+    from civic.budgets.models import BudgetRound
+    from civic.extensions import db
+    from civic.receipts.codes import WITHDRAWN, retired_codes
+
+    round_ = db.session.scalar(db.select(BudgetRound).where(BudgetRound.slug == "riverside-2027"))
+    if round_ is None or retired_codes(round_.audit_subject, WITHDRAWN):
+        return False
+    mei = _user(_demo_email("Mei Chen"))
+    projects = budgets.ballot_projects(round_)
+    if not budgets.voting_open(round_) or len(projects) < 3:
+        return False
+    budgets.cast_ballot(mei, round_, [(projects[0].id, 1), (projects[1].id, 1)])
+    budgets.withdraw_ballot(mei, round_)
+    budgets.cast_ballot(mei, round_, [(projects[2].id, 1)])
+    return True
+
+
 STEPS = [
     ("accounts and areas", _accounts_and_areas),
     ("discussions", _discussions),
@@ -1066,6 +1090,7 @@ STEPS = [
     ("more Millbrook residents", _millbrook_residents),
     ("an unanswered consultation", _library_hours_consultation),
     ("a round moved on early", _round_moved_early),
+    ("a withdrawn ballot", _withdrawn_ballot),
 ]
 
 

@@ -125,6 +125,8 @@ TABLE: dict[str, Row] = {
     "budgets.replaced_json": Row(get=EVERYONE, values=RESULTS),
     # a voter's own receipt, by their voter key (404 for anyone without a ballot)
     "budgets.receipt_txt": Row(get=SIGNED_IN, values=VOTING),
+    # issue 12, fixes slice: withdrawing one's own online ballot (409 with no ballot)
+    "budgets.withdraw": Row(get=RESIDENTS, post=RESIDENTS, values=VOTING),
     # consultations (open, for residents of the world's area)
     "consultations.index": Row(get=EVERYONE),
     "consultations.new": Row(get=STAFF, post=STAFF),

@@ -226,7 +226,7 @@ def test_ballot_with_a_malformed_project_is_422(client, value):
         f"/budgets/{round_.slug}/ballot", data={"csrf_token": token, "project": [str(a.id), value]}
     )
     assert response.status_code == 422
-    assert "Choose projects from this ballot" in response.get_data(as_text=True)
+    assert "One of the projects you ticked is not on this ballot" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Ballot)) == 0
 
 

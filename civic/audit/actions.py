@@ -81,6 +81,8 @@ _ACTIONS: dict[str, Visibility] = {
     # a changed ballot: its own tag, so the number of `cast` entries is the number of
     # ballots (civic.receipts.codes.participation_count)
     "budget_ballot:change": PRIVATE,
+    # a resident takes back their online ballot before the close: one `cast` less
+    "budget_ballot:withdraw": PRIVATE,
     # a resident disputing the paper ballot entered for them: batched, and released at
     # the latest when a moderator answers it
     "budget_ballot:contest": PRIVATE,

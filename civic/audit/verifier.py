@@ -1544,8 +1544,8 @@ def check_receipt(site: Site, code: str) -> int:
     The site's lookup (`/receipts/<code>.json`) only says where to look; the answer comes
     from the published list of ballots itself (the one a recount uses), so a server that
     lies in its lookup but publishes honest ballots is caught. Exit 0: found and counted;
-    1: not in the list, replaced, or not published yet; 2: the code is malformed or the
-    site could not be read."""
+    1: not in the list, replaced, withdrawn, or not published yet; 2: the code is malformed
+    or the site could not be read."""
     try:
         code = parse_receipt(code)
     except ReceiptError as exc:
@@ -1576,9 +1576,11 @@ def _find_receipt(site: Site, code: str) -> int:
     published = site.get_json(found["ballots_url"])
     ballots = published.get("ballots") if isinstance(published, dict) else published
     replaced = published.get("replaced") if isinstance(published, dict) else None
+    withdrawn = None  # a budget round's codes whose voters withdrew before the close
     if replaced is None and isinstance(found.get("replaced_url"), str):
-        replaced = site.get_json(found["replaced_url"])
-        replaced = replaced.get("replaced") if isinstance(replaced, dict) else replaced
+        retired = site.get_json(found["replaced_url"])
+        replaced = retired.get("replaced") if isinstance(retired, dict) else retired
+        withdrawn = retired.get("withdrawn") if isinstance(retired, dict) else None
     if not isinstance(ballots, list):
         print(f"{found['ballots_url']}: not a list of ballots")
         return 1
@@ -1594,6 +1596,9 @@ def _find_receipt(site: Site, code: str) -> int:
         return 0
     if isinstance(replaced, list) and code in replaced:
         print(f"{code}: replaced by a later ballot from the same voter in {what}; not counted")
+        return 1
+    if isinstance(withdrawn, list) and code in withdrawn:
+        print(f"{code}: withdrawn by its voter before {what} closed; not counted")
         return 1
     print(f"{code}: not among the {len(ballots)} published ballots of {what}")
     return 1

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from civic.wording import counted
+
 MINOR_PER_UNIT = 100  # pence in a pound, cents in a euro, grosze in a złoty
 
 
@@ -69,11 +71,15 @@ def check(
     if count == 0:
         result.errors.append("Choose at least one project")
     if rules.min_projects and 0 < count < rules.min_projects:
-        result.errors.append(f"Choose at least {rules.min_projects} projects; you chose {count}")
+        result.errors.append(
+            f"Choose at least {counted(rules.min_projects, 'project')}; you chose {count}"
+        )
     limited = rules.kind in ("approval", "k_of_n", "ranked") and rules.max_projects
     if limited and count > rules.max_projects:
         verb = "Rank" if rules.kind == "ranked" else "Choose"
-        result.errors.append(f"{verb} at most {rules.max_projects} projects; you chose {count}")
+        result.errors.append(
+            f"{verb} at most {counted(rules.max_projects, 'project')}; you chose {count}"
+        )
     if rules.kind == "approval" and result.total_cost > rules.budget:
         over = result.total_cost - rules.budget
         result.errors.append(
@@ -88,10 +94,12 @@ def check(
             if points < 0:
                 result.project_errors[project_id] = f"{name}: points cannot be negative"
             elif cap and points > cap:
-                result.project_errors[project_id] = f"{name} can get at most {cap} points"
+                result.project_errors[project_id] = (
+                    f"{name} can get at most {counted(cap, 'point')}"
+                )
         result.errors.extend(result.project_errors.values())
         if rules.points and result.points_used > rules.points:
             result.errors.append(
-                f"You can share out {rules.points} points; you used {result.points_used}"
+                f"You can share out {counted(rules.points, 'point')}; you used {result.points_used}"
             )
     return result

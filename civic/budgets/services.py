@@ -47,6 +47,7 @@ from civic.extensions import db
 from civic.permissions import require_signed_in
 from civic.receipts import codes as receipts
 from civic.slugs import is_slug
+from civic.wording import counted, plural
 
 RULE_NAMES = {
     "greedy": "Greedy: most votes first, skipping projects that no longer fit",
@@ -175,9 +176,62 @@ def _validate_settings(s: RoundSettings) -> None:
     if s.ballot_kind is BallotKind.RANKED and not s.max_projects:
         errors["max_projects"] = "Say how many projects a resident may rank"
     if s.min_projects and s.max_projects and s.min_projects > s.max_projects:
-        errors["min_projects"] = "The minimum cannot be more than the maximum"
+        errors["min_projects"] = (
+            f"The fewest projects ({s.min_projects}) cannot be more than the most "
+            f"({s.max_projects})"
+        )
+    errors.update(_contradictions(s))
     if errors:
         raise ValidationFailed(errors)
+
+
+def _contradictions(s: RoundSettings) -> dict[str, str]:
+    """Ballot settings that no ballot could satisfy, or that promise what the ballot cannot
+    give ("10 points, at most 50 a project"): refused here, in the service, so the CLI,
+    seeds and any future form are held to them as the web form is."""
+    errors: dict[str, str] = {}
+    if s.ballot_kind is not BallotKind.CUMULATIVE:
+        return errors
+    cap, points = s.max_points_per_project, s.points
+    if cap and points and cap > points:
+        errors["max_points_per_project"] = (
+            f"The most points for one project ({cap}) cannot be more than the "
+            f"{counted(points, 'point')} each resident shares out"
+        )
+    if s.min_projects and points and s.min_projects > points:
+        # every chosen project takes at least one point
+        errors["min_projects"] = (
+            f"Residents cannot choose {counted(s.min_projects, 'project')} with "
+            f"{counted(points, 'point')}: "
+            "lower the fewest projects or raise the points"
+        )
+    return errors
+
+
+def _ballot_fits_projects(round_: BudgetRound) -> None:
+    """At the move to voting, when the projects on the ballot are known: a minimum larger
+    than the ballot, or a minimum whose cheapest projects already cost more than the
+    budget, would leave residents a ballot nobody can fill in. (A maximum above the number
+    of projects only allows every project, so it stands.)"""
+    on_ballot = sorted(p.cost for p in round_.projects if p.status is ProjectStatus.FEASIBLE)
+    n = len(on_ballot)
+    least = round_.min_projects
+    if least and least > n:
+        raise Conflict(
+            f"The ballot asks for at least {counted(least, 'project')} but only {n} "
+            f"{plural(n, 'is', 'are')} feasible; mark more projects feasible first."
+        )
+    if (
+        least
+        and round_.ballot_kind is BallotKind.APPROVAL
+        and sum(on_ballot[:least]) > round_.amount
+    ):
+        raise Conflict(
+            f"The {plural(least, 'cheapest project', f'{least} cheapest projects')} "
+            f"on the ballot {plural(least, 'costs', 'cost')} "
+            f"{money(sum(on_ballot[:least]), round_.currency)}, more than the budget of "
+            f"{money(round_.amount, round_.currency)}, so no ballot could be valid."
+        )
 
 
 def create_round(
@@ -289,7 +343,12 @@ def advance_phase(
     if to is Phase.REVIEW or to is Phase.VOTING:
         pending = [p for p in round_.projects if p.status is ProjectStatus.SUBMITTED]
         if to is Phase.VOTING and pending:
-            raise Conflict(f"{len(pending)} projects still await review.")
+            raise Conflict(
+                f"{counted(len(pending), 'project')} still "
+                f"{plural(len(pending), 'awaits', 'await')} review."
+            )
+    if to is Phase.VOTING:
+        _ballot_fits_projects(round_)
     if to is Phase.VOTING:
         # who can vote in a round, a group's too, is every eligible resident of its area
         privacy.require_electorate(
@@ -300,7 +359,7 @@ def advance_phase(
     if to is Phase.RESULTS and (contested := open_contest_count(round_)):
         # every accepted ballot is counted: a contested paper ballot is decided first
         raise Conflict(
-            f"{contested} paper {'ballot is' if contested == 1 else 'ballots are'} contested; "
+            f"{counted(contested, 'paper ballot')} {plural(contested, 'is', 'are')} contested; "
             "a moderator must decide before the results are computed."
         )
     now = utcnow()
@@ -621,13 +680,53 @@ def cast_ballot(
     return ballot
 
 
-def _too_late(round_: BudgetRound) -> Conflict:
+def withdraw_ballot(actor: User | None, round_: BudgetRound) -> str:
+    """Take back the resident's own online ballot before voting closes; returns the
+    withdrawn ballot's receipt code.
+
+    The ballot and its entries are deleted (counted nowhere), its code is retired as
+    "withdrawn" (a receipt check says so once ballots are published) and the log gets
+    `budget_ballot:withdraw`, so its casts less its withdrawals still count the ballots.
+    It takes the round's row lock first, as a cast does: the move to results either
+    counts the withdrawal (it came first) or has happened and the withdrawal is refused.
+    The resident may cast again afterwards. A paper ballot is contested, not withdrawn:
+    an officer entered it, so a moderator decides."""
+    user = _require_resident(actor, round_)
+    round_ = _locked(round_)
+    if not voting_open(round_):
+        raise _too_late(round_, withdrawing=True)
+    ballot = db.session.scalar(
+        select(Ballot).where(
+            Ballot.round_id == round_.id, Ballot.voter_key == voter_key(round_, user)
+        )
+    )
+    if ballot is None:
+        raise Conflict("You have no saved ballot in this round, so there is nothing to withdraw.")
+    if ballot.paper:
+        raise Conflict(
+            "A paper ballot was entered for you. You cannot withdraw it online; if it is "
+            "wrong, contest it on your ballot page and a moderator will decide."
+        )
+    code = ballot.receipt
+    db.session.delete(ballot)  # its entries go with it (delete-orphan)
+    receipts.retire(round_.audit_subject, code, receipts.WITHDRAWN)
+    audit.record(actor, "budget_ballot:withdraw", round_, {"paper": False})
+    db.session.flush()
+    return code
+
+
+def _too_late(round_: BudgetRound, *, withdrawing: bool = False) -> Conflict:
     """The refusal a ballot gets when voting ended before it arrived: never a silent loss."""
     order = list(Phase)
     if order.index(round_.phase) < order.index(Phase.VOTING):
         return Conflict("Voting has not opened in this round; your ballot was not counted.")
     frozen = db.session.get(RoundResult, round_.id)
     ended = frozen.computed_at if frozen is not None else round_.results_from
+    if withdrawing:
+        return Conflict(
+            f"Voting closed at {spoken(ended)}, so your ballot can no longer be withdrawn; "
+            "it is counted as you saved it."
+        )
     return Conflict(
         f"Voting closed at {spoken(ended)} before your ballot arrived; it was not counted."
     )

@@ -334,9 +334,17 @@ def _parse_choice(round_: BudgetRound) -> list[tuple[int, int]]:
     else:
         chosen = form.getlist("project")
     ids = [parse_id(value) for value in chosen if value]
-    if None in ids:
-        raise ValidationFailed({"ballot": "Choose projects from this ballot"})
+    if None in ids:  # a tampered form: "abc" where a project's number belongs
+        raise ValidationFailed({"ballot": _not_a_project(round_.ballot_kind)})
     return [(ident, 1) for ident in ids if ident is not None]
+
+
+def _not_a_project(kind: BallotKind) -> str:
+    """What a ballot naming something that is not a project says, in the words of its kind:
+    a ticked box on an approval ballot, a choice on a ranked one (never points)."""
+    if kind is BallotKind.RANKED:
+        return "One of your choices is not a project on this ballot: pick each choice again"
+    return "One of the projects you ticked is not on this ballot: tick projects from the list"
 
 
 def _ballot_page(
@@ -382,8 +390,9 @@ def receipt_txt(slug: str) -> Any:
 
 @bp.get("/<slug>/replaced.json")
 def replaced_json(slug: str) -> Any:
-    """Receipt codes no longer counted: replaced by the same voter's later ballot, or
-    (paper ballots) voided after a contest. Published with the ballots, by the same rule."""
+    """Receipt codes no longer counted: replaced by the same voter's later ballot, withdrawn
+    by their voter before the close, or (paper ballots) voided after a contest. Published
+    with the ballots, by the same rule."""
     round_ = services.get_round(slug)
     if reason := services.ballots_withheld(round_):
         body = json.dumps({"error": "Not published", "message": reason, "status": 404})
@@ -393,6 +402,7 @@ def replaced_json(slug: str) -> Any:
         "round": round_.slug,
         "replaced": receipt_codes.retired_codes(subject),
         "voided": receipt_codes.retired_codes(subject, receipt_codes.VOIDED),
+        "withdrawn": receipt_codes.retired_codes(subject, receipt_codes.WITHDRAWN),
     }
     return Response(json.dumps(body, indent=1), mimetype="application/json")
 
@@ -411,6 +421,10 @@ def ballot(slug: str) -> Any:
     try:
         check_csrf()
         choice = _parse_choice(round_)
+        if _checking_only():
+            return _ballot_page(
+                round_, choice, 200, errors={}, summary_of="checked", **_paper_notice(round_)
+            )
         cast = services.cast_ballot(current_user, round_, choice)
     except ValidationFailed as failure:
         return _ballot_page(
@@ -423,6 +437,41 @@ def ballot(slug: str) -> Any:
         )
     flash(receipt_words(Receipt(cast.receipt, cast.replaced_receipt)), "success")
     return redirect(url_for("budgets.ballot", slug=slug))
+
+
+@bp.route("/<slug>/ballot/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(slug: str) -> Any:
+    """Withdraw a saved ballot: GET asks for confirmation (a plain form, no JavaScript
+    needed), POST withdraws it through the service."""
+    round_ = services.get_round(slug)
+    services.require_voter(current_user, round_)  # before anything about a ballot is shown
+    receipt = services.my_receipt(round_, current_user)
+    if request.method == "GET":
+        return render("budgets/withdraw.html", round=round_, receipt=receipt, error=None)
+    check_csrf()
+    try:
+        code = services.withdraw_ballot(current_user, round_)
+    except Conflict as refused:
+        return render(
+            "budgets/withdraw.html",
+            status=refused.status,
+            round=round_,
+            receipt=services.my_receipt(round_, current_user),
+            error=refused.message,
+        )
+    flash(
+        f"Your ballot is withdrawn and will not be counted. Its receipt {code} is now marked "
+        "withdrawn. You can vote again until voting closes.",
+        "success",
+    )
+    return redirect(url_for("budgets.ballot", slug=slug))
+
+
+def _checking_only() -> bool:
+    """The "Check my total" button: the running total without JavaScript. The page comes
+    back with the choices, their total and anything wrong, and nothing is saved."""
+    return request.form.get("action") == "check"
 
 
 @bp.post("/<slug>/ballot/check")
@@ -451,6 +500,10 @@ def paper(slug: str) -> Any:
     choice: list[tuple[int, int]] = []
     try:
         choice = _parse_choice(round_)
+        if _checking_only():
+            return _ballot_page(
+                round_, choice, 200, errors={}, paper=True, email=email, summary_of="checked"
+            )
         voter = find_user_by_email(email) if email else None
         if voter is None:
             raise ValidationFailed({"email": "No resident's account uses this email address"})

@@ -28,6 +28,7 @@ from civic.markdown import render
 from civic.params import parse_id
 from civic.permissions import require_moderator, require_signed_in
 from civic.text import clean_text
+from civic.wording import counted
 
 MAX_LENGTH = 5000
 MAX_DEPTH = 3  # replies deeper than this are shown flat, "in reply to" their parent
@@ -114,8 +115,8 @@ def _check_pace(author: User, thread: Thread, text: str) -> None:
     if recent >= limit:
         raise ValidationFailed(
             {
-                "body": f"You have posted {recent} comments in the last minute. Wait a minute, "
-                "then post again: your text is kept below."
+                "body": f"You have posted {counted(recent, 'comment')} in the last minute. "
+                "Wait a minute, then post again: your text is kept below."
             }
         )
     duplicate = db.session.scalar(
@@ -191,7 +192,7 @@ def edit_minutes() -> int:
 
 
 def edit_window_message() -> str:
-    return f"Comments can be edited for {edit_minutes()} minutes after posting."
+    return f"Comments can be edited for {counted(edit_minutes(), 'minute')} after posting."
 
 
 def can_edit(user: User | None, comment: Comment) -> bool:

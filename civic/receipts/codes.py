@@ -20,6 +20,7 @@ from civic.receipts.models import RetiredReceipt
 
 REPLACED = "replaced"
 VOIDED = "voided"
+WITHDRAWN = "withdrawn"  # its voter took the ballot back before the close
 
 # the log's entry for a first ballot, per kind of subject; a change logs another tag
 CAST_ACTIONS = {"proposal": "proposal:vote_cast", "budget_round": "budget_ballot:cast"}
@@ -86,7 +87,9 @@ def participation_count(subject: Subject) -> int:
     """How many ballots the public log says the subject holds: one per first cast (a change
     logs another tag), plus a Pabulib import's ballots (its one `budget_round:import`
     entry states how many it brought), less paper ballots a moderator voided after a
-    contest (`budget_ballot:contest_resolve`, outcome "voided", naming the round).
+    contest (`budget_ballot:contest_resolve`, outcome "voided", naming the round), less
+    ballots their voters withdrew before the close (`budget_ballot:withdraw`; a later
+    ballot from the same voter logs `cast` again).
 
     After the close (which releases every queued cast) this equals the number of ballots
     published by receipt; anyone holding the log can compute the same figure."""
@@ -108,6 +111,15 @@ def participation_count(subject: Subject) -> int:
         AuditEntry.action == "budget_round:import",
     ):
         count += int(body["data"].get("ballots", 0))
+    count -= db.session.scalar(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(
+            AuditEntry.subject_type == subject.type,
+            AuditEntry.subject_id == str(subject.id),
+            AuditEntry.action == "budget_ballot:withdraw",
+        )
+    )
     for body in _bodies(AuditEntry.action == "budget_ballot:contest_resolve"):
         data = body["data"]
         if data.get("round") == str(subject.id) and data.get("outcome") == VOIDED:

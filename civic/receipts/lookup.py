@@ -33,7 +33,7 @@ class Found:
     """A known receipt code and what may be said about it now."""
 
     code: str
-    status: str  # counted | replaced | voided | not_published | withheld
+    status: str  # counted | replaced | voided | withdrawn | not_published | withheld
     kind: str  # proposal | budget_round
     subject_id: str
     title: str
@@ -137,7 +137,7 @@ def as_json(found: Found) -> dict[str, Any]:
         "url": request.host_url.rstrip("/") + found.page_url,
         "message": describe(found),
     }
-    if found.status in (COUNTED, codes.REPLACED, codes.VOIDED):
+    if found.status in (COUNTED, codes.REPLACED, codes.VOIDED, codes.WITHDRAWN):
         body["ballots_url"] = found.ballots_url
         body["replaced_url"] = found.replaced_url
     if found.status == NOT_PUBLISHED and found.closes is not None:
@@ -166,6 +166,11 @@ def describe(found: Found) -> str:
         return (
             f"This paper ballot in {found.title} was struck out by a moderator after its voter "
             "contested it; it is not counted."
+        )
+    if found.status == codes.WITHDRAWN:
+        return (
+            f"This ballot in {found.title} was withdrawn by its voter before voting closed; "
+            "it is not counted."
         )
     if found.status == WITHHELD:
         return f"This receipt belongs to {found.title}. {found.message}"

@@ -10,7 +10,8 @@ from civic.extensions import db
 
 class RetiredReceipt(db.Model):
     """A code whose ballot was replaced by a later one from the same voter ("replaced"), or
-    struck out by a moderator after its voter contested it ("voided", paper ballots).
+    struck out by a moderator after its voter contested it ("voided", paper ballots), or
+    taken back by its voter before the close ("withdrawn").
 
     Deliberately nothing else: no voter key, no time, no link to the new code, so the list
     says that some ballot changed, never whose or into what."""
@@ -22,4 +23,4 @@ class RetiredReceipt(db.Model):
     subject_type: Mapped[str] = mapped_column(String(40), nullable=False)
     subject_id: Mapped[str] = mapped_column(String(64), nullable=False)
     code: Mapped[str] = mapped_column(String(19), nullable=False, index=True)
-    reason: Mapped[str] = mapped_column(String(10), nullable=False)  # replaced | voided
+    reason: Mapped[str] = mapped_column(String(10), nullable=False)  # replaced | voided | withdrawn

@@ -3,6 +3,7 @@ provider kind / standard and are parsed in the view (their fields are generated)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -25,8 +26,53 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
+from civic.budgets.ballots import MINOR_PER_UNIT
 from civic.forms import CloseWording, DayMonthYearField, WholeNumberField, max_length
-from civic.votes.models import ProposalKind
+from civic.params import MAX_BIGINT, MAX_ID, parse_int
+from civic.votes.models import OptionKind, ProposalKind
+from civic.votes.services import OPTION_SCORES, OptionInput
+
+
+def read_options(form: Mapping[str, str]) -> tuple[list[OptionInput], dict[str, str]]:
+    """The options appraisal's generated rows (one per kind of provider ticked as
+    considered), and every field that is not a whole number, by field name, with a message
+    naming the option and the field. An unreadable number is read as 0 meanwhile, so the
+    service still checks the rest of the row and reports everything in one go."""
+    options: list[OptionInput] = []
+    unreadable: dict[str, str] = {}
+
+    def number(name: str, words: str, example: str, maximum: int) -> int:
+        raw = (form.get(name) or "").strip().replace(",", "").removeprefix("£")
+        value = parse_int(raw, maximum=maximum)
+        if value is None:
+            unreadable[name] = f"{words}: enter a whole number, like {example}"
+            return 0
+        return value
+
+    for kind in OptionKind:
+        prefix = kind.value
+        if not form.get(f"{prefix}-included"):
+            continue
+        cost = number(
+            f"{prefix}-annual_cost",
+            f"{kind.label}: cost a year",
+            "250000",
+            MAX_BIGINT // MINOR_PER_UNIT,
+        )
+        scores = {
+            name: number(f"{prefix}-{name}", f"{kind.label}: {words}", "70", MAX_ID)
+            for name, words in OPTION_SCORES.items()
+        }
+        options.append(
+            OptionInput(
+                kind=kind,
+                provider=(form.get(f"{prefix}-provider") or "").strip()[:200],
+                annual_cost=cost * MINOR_PER_UNIT,
+                notes=(form.get(f"{prefix}-notes") or "").strip()[:2000],
+                **scores,
+            )
+        )
+    return options, unreadable
 
 
 def _pounds(label: str, name: str, example: str) -> WholeNumberField:

@@ -147,24 +147,47 @@ class OptionInput:
     notes: str = ""
 
 
-def set_options(actor: User | None, proposal: Proposal, options: list[OptionInput]) -> None:
-    """Replace the options appraisal (one row per kind of provider considered)."""
-    moderator = require_moderator(actor)
-    _require_state(proposal, ProposalState.DRAFT, doing="change the options appraisal")
+# the appraisal's scores, each 0 to 100, with the words a message uses for them
+OPTION_SCORES = {
+    "cost_score": "cost score",
+    "quality_score": "quality score",
+    "social_value_score": "social value score",
+}
+
+
+def option_errors(options: list[OptionInput]) -> dict[str, str]:
+    """Every problem in an options appraisal at once, by form field (`<kind>-<field>`)."""
     errors: dict[str, str] = {}
     kinds = [o.kind for o in options]
     if len(set(kinds)) != len(kinds):
         errors["options"] = "List each kind of provider once"
     for option in options:
-        scores = (option.cost_score, option.quality_score, option.social_value_score)
-        if any(not 0 <= s <= 100 for s in scores):
-            errors[f"{option.kind.value}-cost_score"] = (
-                f"{option.kind.label}: scores must be between 0 and 100"
-            )
+        label = option.kind.label
         if option.annual_cost < 0:
-            errors[f"{option.kind.value}-annual_cost"] = (
-                f"{option.kind.label}: cost cannot be negative"
-            )
+            errors[f"{option.kind.value}-annual_cost"] = f"{label}: cost cannot be negative"
+        for name, words in OPTION_SCORES.items():
+            if not 0 <= getattr(option, name) <= 100:
+                errors[f"{option.kind.value}-{name}"] = (
+                    f"{label}: the {words} must be between 0 and 100"
+                )
+    return errors
+
+
+def set_options(
+    actor: User | None,
+    proposal: Proposal,
+    options: list[OptionInput],
+    unreadable: dict[str, str] | None = None,
+) -> None:
+    """Replace the options appraisal (one row per kind of provider considered).
+
+    `unreadable` holds the form's fields that were not numbers at all, by field name (the
+    view read them as 0 meanwhile): they join this function's own checks, so a moderator
+    sees every wrong field at once, not one per attempt."""
+    moderator = require_moderator(actor)
+    _require_state(proposal, ProposalState.DRAFT, doing="change the options appraisal")
+    errors = option_errors(options)
+    errors.update(unreadable or {})
     if errors:
         raise ValidationFailed(errors)
     db.session.execute(delete(ProposalOption).where(ProposalOption.proposal_id == proposal.id))

@@ -17,7 +17,7 @@ from civic.discussions import subjects
 from civic.errors import Conflict, ValidationFailed
 from civic.extensions import db
 from civic.forms import CloseForm, DayMonthYearField, attach_errors, check_csrf
-from civic.params import MAX_BIGINT, MAX_ID, parse_id, parse_int
+from civic.params import parse_id
 from civic.permissions import require_moderator
 from civic.receipts import codes as receipt_codes
 from civic.receipts import views as receipt_views
@@ -34,6 +34,7 @@ from civic.votes.forms import (
     VoteForm,
     VoteRulesForm,
     VotingForm,
+    read_options,
 )
 from civic.votes.models import (
     ANSWERS,
@@ -391,38 +392,10 @@ def _save_case(proposal: Proposal, forms: dict[str, Any]) -> Any:
     return _done(proposal, "The case is saved.")
 
 
-def _int_field(name: str, label: str, maximum: int = MAX_ID) -> int:
-    raw = (request.form.get(name) or "").strip().replace(",", "")
-    value = parse_int(raw, maximum=maximum)
-    if value is None:
-        raise ValidationFailed({name: f"{label}: enter a whole number"})
-    return value
-
-
 def _save_options(proposal: Proposal, forms: dict[str, Any]) -> Any:
     check_csrf()
-    options = []
-    for kind in OptionKind:
-        if not request.form.get(f"{kind.value}-included"):
-            continue
-        label = kind.label
-        options.append(
-            services.OptionInput(
-                kind=kind,
-                provider=(request.form.get(f"{kind.value}-provider") or "").strip()[:200],
-                annual_cost=_int_field(
-                    f"{kind.value}-annual_cost", f"{label} cost", MAX_BIGINT // MINOR_PER_UNIT
-                )
-                * MINOR_PER_UNIT,
-                cost_score=_int_field(f"{kind.value}-cost_score", f"{label} cost score"),
-                quality_score=_int_field(f"{kind.value}-quality_score", f"{label} quality score"),
-                social_value_score=_int_field(
-                    f"{kind.value}-social_value_score", f"{label} social value score"
-                ),
-                notes=(request.form.get(f"{kind.value}-notes") or "").strip()[:2000],
-            )
-        )
-    services.set_options(current_user, proposal, options)
+    options, unreadable = read_options(request.form)
+    services.set_options(current_user, proposal, options, unreadable)
     return _done(proposal, "The options appraisal is saved.")
 
 

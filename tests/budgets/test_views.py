@@ -275,7 +275,7 @@ def test_a_refused_phase_change_is_explained_on_the_round_page(client):
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "There is a problem" in page and "1 projects still await review" in page
+    assert "There is a problem" in page and "1 project still awaits review" in page
     assert round_.title in page and 'href="#manage"' in page and 'id="manage"' in page
     assert round_.phase is Phase.REVIEW
 

@@ -231,7 +231,7 @@ def test_analysis_query_count_is_constant_up_to_10000_responses(client):
     _many_responses(consultation, q, 10_000, "large")
     large = _count_queries(client, url)
     assert small == large, (small, large)
-    assert "10020 submitted responses" in client.get(url).get_data(as_text=True)
+    assert "10,020 submitted responses" in client.get(url).get_data(as_text=True)
 
 
 def test_residents_cannot_build_or_tag_and_drafts_are_hidden(client):

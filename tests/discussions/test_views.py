@@ -11,6 +11,7 @@ from sqlalchemy import event, select
 from civic.audit.models import AuditEntry
 from civic.discussions import services
 from civic.discussions.models import Comment
+from civic.errors import ValidationFailed
 from civic.extensions import db
 from tests.conftest import csrf_token, login
 from tests.discussions.bulk import make_thread
@@ -69,6 +70,20 @@ def test_htmx_post_returns_the_comment_a_fresh_form_and_the_count(htmx_client, r
     assert '<span id="comment-count" hx-swap-oob="true">1 comment</span>' in body
     form_html = body.split('id="comment-form"')[1]
     assert "In place, please" not in form_html  # the form is reset
+
+
+def test_first_comment_by_htmx_removes_no_comments_yet(htmx_client, client, resident):
+    """The empty-thread message is outside the list htmx adds to, so the first comment's
+    response must delete it out of band, or the page says "No comments yet." under it."""
+    empty = client.get(URL).get_data(as_text=True)
+    assert re.search(
+        r'<div id="no-comments"><p class="govuk-body">No comments yet\.</p></div>', empty
+    )
+    login(htmx_client, resident)
+    body = _post(htmx_client, "First!").get_data(as_text=True)
+    assert '<div id="no-comments" hx-swap-oob="true"></div>' in body
+    # and a full page with a comment no longer carries the message at all
+    assert "No comments yet." not in client.get(URL).get_data(as_text=True)
 
 
 def test_htmx_invalid_post_retargets_the_form(htmx_client, resident):
@@ -317,3 +332,11 @@ def test_moderator_dismisses_reports_on_a_visible_comment(
 
     assert actions(flagged) == ["comment:reports_dismiss"]
     assert actions(pending) == ["comment:restore"]
+
+
+def test_comment_limits_count_in_words(app, monkeypatch, resident):
+    monkeypatch.setitem(app.config, "COMMENTS_PER_MINUTE", 1)
+    services.post_comment(resident, "area", "riverside", "One")
+    with pytest.raises(ValidationFailed) as refused:
+        services.post_comment(resident, "area", "riverside", "Two")
+    assert "You have posted 1 comment in the last minute" in refused.value.errors["body"]

@@ -65,6 +65,17 @@ def test_a_counted_budget_ballot_is_printed_with_titles(client, capsys):
     assert f"as cast: {b.title} [{b.external_id}]; {a.title} [{a.external_id}]" in out
 
 
+def test_a_withdrawn_budget_ballot_exits_1_and_says_withdrawn(client, capsys):
+    round_, officer, (a, *_rest) = make_round()
+    leaver = resident_of(round_.area)
+    code = budgets.cast_ballot(leaver, round_, [(a.id, 1)]).receipt
+    budgets.cast_ballot(resident_of(round_.area), round_, [(a.id, 1)])
+    budgets.withdraw_ballot(leaver, round_)
+    budgets.advance_phase(officer, round_, Phase.RESULTS, reason="Closed early for the test")
+    assert check_receipt(site_of(client), code) == 1
+    assert "withdrawn by its voter" in capsys.readouterr().out
+
+
 def tampered_ballots(proposal, change):
     """A rewrite for `site_of`: the vote's published ballots passed through `change`."""
 

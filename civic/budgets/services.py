@@ -863,6 +863,16 @@ def compute_results(round_: BudgetRound, actor: User | None) -> RoundResult:
     return result
 
 
+def rounds_of_group(group: Group) -> list[BudgetRound]:
+    return list(
+        db.session.scalars(
+            select(BudgetRound)
+            .where(BudgetRound.group_id == group.id)
+            .order_by(BudgetRound.ideas_from.desc(), BudgetRound.id.desc())
+        )
+    )
+
+
 def get_round(slug: str) -> BudgetRound:
     round_ = db.session.scalar(select(BudgetRound).where(BudgetRound.slug == slug))
     if round_ is None:

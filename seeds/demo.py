@@ -141,7 +141,7 @@ def _accounts_and_areas() -> bool:
         organiser=people[ORGANISER[0]],
     )
     for email, _ in NEIGHBOURS[:3]:
-        services.add_member(people[ORGANISER[0]], tra, people[email], GroupRole.MEMBER)
+        services.add_member(moderator, tra, people[email], GroupRole.MEMBER)
     park = services.create_group(
         moderator,
         area=areas["northgate"],

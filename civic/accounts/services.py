@@ -381,12 +381,15 @@ def update_group(actor: User, group: Group, *, name: str, description: str) -> N
 
 
 def add_member(actor: User, group: Group, user: User, role: GroupRole) -> GroupMembership:
-    """Make `user` a member at once. Moderators appointing a group's organiser use this; a
-    member found by email is invited instead (civic.accounts.invitations) and joins only
-    by accepting."""
+    """Make `user` a member at once, without asking them: for moderators only (setting a
+    group up with its first organiser, or with members they have met). Organisers invite
+    instead (civic.accounts.invitations), and the person joins only by accepting."""
     require_group_manager(actor, group)
-    if role is GroupRole.ORGANISER and not can_appoint_organisers(actor, group):
-        raise PermissionDenied("Only moderators can appoint organisers.")
+    if not can_appoint_organisers(actor, group):
+        raise PermissionDenied(
+            "Organisers invite people to join (they join by accepting); only moderators "
+            "add members directly."
+        )
     membership = GroupMembership(group_id=group.id, user_id=user.id, role=role)
     try:
         with db.session.begin_nested():

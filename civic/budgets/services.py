@@ -95,9 +95,14 @@ def can_start_round(user: User | None, group: Group | None = None) -> bool:
     return user.is_moderator or (group is not None and group.role_of(user) is GroupRole.ORGANISER)
 
 
+def can_propose(user: User | None, round_: BudgetRound) -> bool:
+    """Who may propose an idea: the round's managers and its eligible residents (the round
+    page asks this too, to show the button only to them)."""
+    return can_manage(user, round_) or can_take_part(user, round_)
+
+
 def require_proposer(user: User | None, round_: BudgetRound) -> User:
-    """Who may propose an idea: the round's managers and its eligible residents."""
-    if can_manage(user, round_):
+    if can_propose(user, round_):
         return user
     return _require_resident(user, round_)
 

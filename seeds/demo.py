@@ -874,6 +874,28 @@ def _counted_round() -> bool:
 
 PARK_ROUND = "northgate-park-2026"
 
+def _group_invitations() -> bool:
+    """Millbrook TRA's organiser has invited the demo resident (who sees it under
+    Invitations when signed in) and an address nobody has registered yet (shown to whoever
+    creates an account with it); two members chose to have their names on the group page,
+    Tomasz did not, so visitors see "4 members" and three names."""
+    from civic.accounts import invitations
+    from civic.accounts.models import GroupInvitation
+    from civic.extensions import db
+
+    if db.session.scalar(db.select(GroupInvitation.id).limit(1)) is not None:
+        return False
+    tra = db.session.scalar(db.select(Group).where(Group.slug == "millbrook-tra"))
+    organiser = _user(ORGANISER[0])
+    invitations.invite_member(organiser, tra, RESIDENT[0])
+    invitations.invite_member(organiser, tra, "new.neighbour@civic.example")
+    for email, _ in NEIGHBOURS[:2]:
+        member = _user(email)
+        membership = next(m for m in tra.memberships if m.user_id == member.id)
+        invitations.set_name_shown(member, membership, True)
+    return True
+
+
 STEPS = [
     ("accounts and areas", _accounts_and_areas),
     ("discussions", _discussions),
@@ -881,6 +903,7 @@ STEPS = [
     ("public votes", _public_votes),
     ("consultations", _consultations),
     ("a counted round", _counted_round),
+    ("group invitations", _group_invitations),
 ]
 
 

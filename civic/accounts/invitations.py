@@ -131,8 +131,8 @@ def _mark_expired(invitation: GroupInvitation) -> None:
     db.session.flush()
 
 
-def expire_due(now: datetime | None = None) -> int:
-    """Mark every lapsed pending invitation expired (run by `civic tick`); the count."""
+def expire_due(now: datetime | None = None) -> list[str]:
+    """Mark every lapsed pending invitation expired (run by `civic tick`); what was done."""
     now = now or utcnow()
     lapsed = db.session.scalars(
         select(GroupInvitation)
@@ -144,7 +144,7 @@ def expire_due(now: datetime | None = None) -> int:
     ).all()
     for invitation in lapsed:
         _mark_expired(invitation)
-    return len(lapsed)
+    return [f"Invitation {i.id} to {i.group.name} expired unanswered." for i in lapsed]
 
 
 # --- what each person sees ---------------------------------------------------------------

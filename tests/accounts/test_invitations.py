@@ -119,9 +119,12 @@ def test_expired_invitation_cannot_be_accepted_and_tick_records_the_expiry(group
     with pytest.raises(Conflict, match="expired"):
         invitations.accept(person, invitation)
     assert person.id not in _members(group)
-    assert invitations.expire_due() == 1
+    assert invitations.expire_due() == [
+        f"Invitation {invitation.id} to Park Friends expired unanswered."
+    ]
     assert invitation.state is InvitationState.EXPIRED
-    assert invitations.expire_due() == 0
+    assert invitations.expire_due() == []
+    assert "group:invite_expire" in db.session.scalars(select(AuditEntry.action)).all()
     # the address can be invited again
     again, _ = invitations.invite_member(organiser, group, person.email)
     invitations.accept(person, again)
@@ -292,3 +295,14 @@ def test_htmx_invite_errors_come_back_in_the_members_block(htmx_client, group, o
     body = response.get_data(as_text=True)
     assert response.status_code == 422 and body.lstrip().startswith('<div id="members">')
     assert "Enter the email address of the person to invite" in body
+
+
+def test_tick_marks_lapsed_invitations_expired(app, group, organiser):
+    invitation, _ = invitations.invite_member(organiser, group, "late@example.org")
+    invitation.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.flush()
+    result = app.test_cli_runner().invoke(args=["civic", "tick"])
+    assert result.exit_code == 0, result.output
+    assert f"Invitation {invitation.id} to Park Friends expired unanswered." in result.output
+    db.session.refresh(invitation)
+    assert invitation.state is InvitationState.EXPIRED

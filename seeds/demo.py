@@ -874,6 +874,7 @@ def _counted_round() -> bool:
 
 PARK_ROUND = "northgate-park-2026"
 
+
 def _group_invitations() -> bool:
     """Millbrook TRA's organiser has invited the demo resident (who sees it under
     Invitations when signed in) and an address nobody has registered yet (shown to whoever

@@ -311,9 +311,7 @@ def members_shown_to(viewer: User | None, group: Group) -> list[GroupMembership]
     Managers see everyone, to manage them; anyone else sees the organisers (a public
     role), the members who chose to be listed, and themselves.
     """
-    ordered = sorted(
-        group.memberships, key=lambda m: (m.role is not GroupRole.ORGANISER, m.joined_at or 0)
-    )
+    ordered = sorted(group.memberships, key=lambda m: (m.role is not GroupRole.ORGANISER, m.id))
     if can_manage_group(viewer, group):
         return ordered
     viewer_id = viewer.id if viewer is not None and viewer.is_authenticated else None

@@ -17,7 +17,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 
 from civic import audit
@@ -156,13 +156,7 @@ def invitations_for(user: User | None) -> list[GroupInvitation]:
         return []
     return list(
         db.session.scalars(
-            select(GroupInvitation)
-            .where(
-                GroupInvitation.email == user.email,
-                GroupInvitation.state == InvitationState.PENDING,
-                GroupInvitation.expires_at > utcnow(),
-            )
-            .order_by(GroupInvitation.created_at)
+            select(GroupInvitation).where(*_waiting_for(user)).order_by(GroupInvitation.created_at)
         )
     )
 
@@ -171,17 +165,17 @@ def waiting_count(user: User | None) -> int:
     """How many invitations wait for `user`: the account menu shows the number."""
     if user is None or not user.is_authenticated:
         return 0
-    return int(
-        db.session.scalar(
-            select(func.count())
-            .select_from(GroupInvitation)
-            .where(
-                GroupInvitation.email == user.email,
-                GroupInvitation.state == InvitationState.PENDING,
-                GroupInvitation.expires_at > utcnow(),
-            )
-        )
-        or 0
+    count = select(func.count()).select_from(GroupInvitation).where(*_waiting_for(user))
+    return int(db.session.scalar(count) or 0)
+
+
+def _waiting_for(user: User) -> tuple[ColumnElement[bool], ...]:
+    """What makes an invitation one waiting for `user`: sent to their address, unanswered
+    and not lapsed (a lapsed one counts as expired before `civic tick` writes it down)."""
+    return (
+        GroupInvitation.email == user.email,
+        GroupInvitation.state == InvitationState.PENDING,
+        GroupInvitation.expires_at > utcnow(),
     )
 
 

@@ -362,7 +362,9 @@ def budgets_advance_command() -> None:
 def tick_command() -> None:
     """Every date-driven change at once (run from cron at least hourly, e.g. every 10
     minutes): budget phases move on, votes and consultations past their closing time
-    close, and queued private acts reach the audit log in a shuffled batch."""
+    close, lapsed group invitations are marked expired, and queued private acts reach the
+    audit log in a shuffled batch."""
+    from civic.accounts.invitations import expire_due
     from civic.audit import make_checkpoint, release_due
     from civic.budgets.services import advance_due_rounds
     from civic.consultations.services import close_due
@@ -371,7 +373,7 @@ def tick_command() -> None:
     # each part in its own transaction: a part that has appended to the audit log must not
     # then wait for another subject's row lock, held by a voter waiting for the log
     done: list[str] = []
-    for part in (advance_due_rounds, close_due_votes, close_due):
+    for part in (advance_due_rounds, close_due_votes, close_due, expire_due):
         done += run_service(part)
     released = run_service(release_due)
     if released:

@@ -158,7 +158,7 @@ def _accounts_and_areas() -> bool:
         organiser=people[ORGANISER[0]],
     )
     for email, _ in NEIGHBOURS[:3]:
-        services.add_member(people[ORGANISER[0]], tra, people[email], GroupRole.MEMBER)
+        services.add_member(moderator, tra, people[email], GroupRole.MEMBER)
     park = services.create_group(
         moderator,
         area=areas["northgate"],
@@ -1077,6 +1077,27 @@ def _withdrawn_ballot() -> bool:
     budgets.cast_ballot(mei, round_, [(projects[0].id, 1), (projects[1].id, 1)])
     budgets.withdraw_ballot(mei, round_)
     budgets.cast_ballot(mei, round_, [(projects[2].id, 1)])
+
+
+def _group_invitations() -> bool:
+    """Millbrook TRA's organiser has invited the demo resident (who sees it under
+    Invitations when signed in) and an address nobody has registered yet (shown to whoever
+    creates an account with it); two members chose to have their names on the group page,
+    Tomasz did not, so visitors see "4 members" and three names."""
+    from civic.accounts import invitations
+    from civic.accounts.models import GroupInvitation
+    from civic.extensions import db
+
+    if db.session.scalar(db.select(GroupInvitation.id).limit(1)) is not None:
+        return False
+    tra = db.session.scalar(db.select(Group).where(Group.slug == "millbrook-tra"))
+    organiser = _user(ORGANISER[0])
+    invitations.invite_member(organiser, tra, RESIDENT[0])
+    invitations.invite_member(organiser, tra, "new.neighbour@civic.example")
+    for email, _ in NEIGHBOURS[:2]:
+        member = _user(email)
+        membership = next(m for m in tra.memberships if m.user_id == member.id)
+        invitations.set_name_shown(member, membership, True)
     return True
 
 
@@ -1091,6 +1112,7 @@ STEPS = [
     ("an unanswered consultation", _library_hours_consultation),
     ("a round moved on early", _round_moved_early),
     ("a withdrawn ballot", _withdrawn_ballot),
+    ("group invitations", _group_invitations),
 ]
 
 

@@ -78,6 +78,15 @@ TABLE: dict[str, Row] = {
     "accounts.group": Row(get=EVERYONE, post=MANAGERS, values=GROUP),
     "accounts.remove_member": Row(post=MANAGERS, values=GROUP),
     "accounts.member_role": Row(post=STAFF, values=GROUP),  # moderators appoint organisers
+    # groups slice (issue 12): invitations and the member's choice to be named. The
+    # world's invitation is addressed to the ineligible resident; anyone else signed in
+    # gets a 404 for it (an invitation is found only by the person it is for).
+    "accounts.cancel_invitation": Row(post=MANAGERS, values=GROUP),
+    "accounts.show_name": Row(post=frozenset({ORGANISER}), values=GROUP),  # members only
+    "accounts.invitation_list": Row(get=SIGNED_IN),
+    "accounts.invitation_by_token": Row(get=SIGNED_IN, values={"token": "invitation_token"}),
+    "accounts.accept_invitation": Row(post=SIGNED_IN),
+    "accounts.decline_invitation": Row(post=SIGNED_IN),
     "accounts.change_password": Row(get=SIGNED_IN, post=SIGNED_IN),
     "accounts.people": Row(get=ADMINS),
     "accounts.change_role": Row(post=ADMINS),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from civic.accounts import invitations
 from civic.accounts.models import GroupRole
 from civic.budgets import services as budgets
 from civic.budgets.models import Phase
@@ -105,8 +106,38 @@ def _group_add_member() -> Case:
     return Case(
         member,
         f"/accounts/groups/{group.slug}",
-        {"email": "nobody-at-all@example.org", "role": "member"},
-        secrets=("No account uses this email address",),
+        {"email": "not an address", "role": "member"},
+        secrets=("Enter a valid email address", "If that address belongs"),
+    )
+
+
+def _show_name_by_outsider() -> Case:
+    group = GroupFactory()
+    MembershipFactory(group=group)
+    return Case(UserFactory(), f"/accounts/groups/{group.slug}/show-name", {"show_name": "x"})
+
+
+def _cancel_invitation_by_member() -> Case:
+    group = GroupFactory()
+    organiser = MembershipFactory(group=group, role=GroupRole.ORGANISER).user
+    invitation, _ = invitations.invite_member(organiser, group, "invitee-secret@example.org")
+    member = MembershipFactory(group=group).user
+    return Case(
+        member,
+        f"/accounts/groups/{group.slug}/invitations/{invitation.id}/cancel",
+        secrets=("invitee-secret@example.org",),
+    )
+
+
+def _accept_someone_elses_invitation() -> Case:
+    group = GroupFactory()
+    organiser = MembershipFactory(group=group, role=GroupRole.ORGANISER).user
+    invitation, _ = invitations.invite_member(organiser, group, "invitee-secret@example.org")
+    return Case(
+        UserFactory(),
+        f"/accounts/invitations/{invitation.id}/accept",
+        status=404,
+        secrets=("invitee-secret@example.org", group.name),
     )
 
 
@@ -204,6 +235,9 @@ CASES: dict[str, Callable[[], Case]] = {
     "discussions.flag (own comment)": _flag_own_comment,
     "accounts.group (add member, not a manager)": _group_add_member,
     "accounts.member_role (organiser, not moderator)": _member_role_by_organiser,
+    "accounts.show_name (not a member)": _show_name_by_outsider,
+    "accounts.cancel_invitation (a member, not a manager)": _cancel_invitation_by_member,
+    "accounts.accept_invitation (sent to someone else)": _accept_someone_elses_invitation,
     **{
         f"consultations.{a}": _draft_consultation(a)
         for a in ("state", "move", "remove", "tag", "build", "edit", "reply", "close")

@@ -16,6 +16,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from civic.accounts import invitations
 from civic.accounts.models import (
     Eligibility,
     EligibilityMethod,
@@ -190,6 +191,10 @@ def build_world() -> World:
     )
     answer_id = db.session.scalar(select(Answer.id).where(Answer.question_id == free.id))
 
+    ineligible = _user()
+    # an invitation to the group, waiting for the ineligible resident's answer
+    invitation, invitation_token = invitations.invite_member(organiser, group, ineligible.email)
+
     comment = discussions.post_comment(eligible, "area", area.slug, "Hello neighbours")
     db.session.flush()
     assert db.session.get(GroupMembership, membership.id) is not None
@@ -197,7 +202,7 @@ def build_world() -> World:
     return World(
         users={
             ANONYMOUS: None,
-            INELIGIBLE: _user(),
+            INELIGIBLE: ineligible,
             ELIGIBLE: eligible,
             ORGANISER: organiser,
             MODERATOR: moderator,
@@ -221,6 +226,8 @@ def build_world() -> World:
             "answer_id": answer_id,
             "contest_id": 999_999,  # none exists: staff get 404, everyone else 403 first
             "comment_id": comment.id,
+            "invitation_id": invitation.id,
+            "invitation_token": invitation_token,
             "subject_type": "area",
             "subject_id": area.slug,
         },

@@ -31,6 +31,7 @@ from wtforms.validators import (
 
 from civic.accounts.models import GroupRole, Role
 from civic.accounts.passwords import password_problem
+from civic.accounts.services import ACCOUNT_EXISTS, email_problem, find_user_by_email
 from civic.forms import WholeNumberField, max_length
 
 
@@ -72,6 +73,16 @@ class RegisterForm(FlaskForm):
         "Confirm password", "Enter the password again", "The passwords do not match"
     )
     submit = SubmitField("Create account", widget=GovSubmitInput())
+
+    def validate_email(self, field: StringField) -> None:
+        """Check the address's shape here, with the other fields: left to the service it
+        was reported only once everything else was right, one problem at a time."""
+        if not field.data:
+            return
+        if problem := email_problem(field.data):
+            raise ValidationError(problem)
+        if find_user_by_email(field.data) is not None:  # the unique index still decides
+            raise ValidationError(ACCOUNT_EXISTS)
 
     def validate_password(self, field: PasswordField) -> None:
         """Say at once if the password is weak, alongside any other errors on the form."""
@@ -184,21 +195,43 @@ class GroupForm(FlaskForm):
 
 
 class MemberForm(FlaskForm):
+    """Invite someone by email: they join only when they accept."""
+
     email = StringField(
-        "Member's email address",
+        "Their email address",
         widget=GovTextInput(),
+        description="They will see the invitation when they sign in to Civic, or when they "
+        "create an account with this address.",
         validators=[
-            DataRequired("Enter the member's email address"),
-            max_length(254, "The member's email address"),
+            DataRequired("Enter the email address of the person to invite"),
+            max_length(254, "The email address"),
         ],
     )
     role = RadioField(
-        "Role",
-        choices=[(r.value, r.value.capitalize()) for r in GroupRole],
+        "Invite them as",
+        choices=[
+            (GroupRole.MEMBER.value, "Member"),
+            (GroupRole.ORGANISER.value, "Organiser (their name is shown on the group page)"),
+        ],
         default=GroupRole.MEMBER.value,
         widget=GovRadioInput(),
     )
-    submit = SubmitField("Add member", widget=GovSubmitInput())
+    submit = SubmitField("Send invitation", widget=GovSubmitInput())
+
+
+class ShowNameForm(FlaskForm):
+    """A member's choice to have their name on the group's public page."""
+
+    show_name = RadioField(
+        "Show my name on the group page",
+        choices=[
+            ("yes", "Yes, show my name to everyone"),
+            ("no", "No, count me but do not show my name"),
+        ],
+        widget=GovRadioInput(),
+        validators=[InputRequired("Choose whether to show your name")],
+    )
+    submit = SubmitField("Save my choice", widget=GovSubmitInput())
 
 
 class CodeBatchForm(FlaskForm):

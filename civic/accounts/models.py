@@ -12,15 +12,18 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.audit import Subject, pseudonym
-from civic.clock import utcnow
+from civic.clock import aware, utcnow
 from civic.database import string_enum
 from civic.extensions import db
 
@@ -34,6 +37,14 @@ class Role(enum.StrEnum):
 class GroupRole(enum.StrEnum):
     MEMBER = "member"
     ORGANISER = "organiser"
+
+
+class InvitationState(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
 
 
 class EligibilityMethod(enum.StrEnum):
@@ -160,9 +171,76 @@ class GroupMembership(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False, index=True)
     role: Mapped[GroupRole] = mapped_column(string_enum(GroupRole, "group_role"), nullable=False)
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The member's own choice to have their name on the group's public page; off until
+    # they say so. Organisers are named whatever it says: theirs is a public role.
+    show_name: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
 
     group: Mapped[Group] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship(back_populates="memberships")
+
+    @property
+    def named_publicly(self) -> bool:
+        """Whether the public group page shows this member's name."""
+        return self.show_name or self.role is GroupRole.ORGANISER
+
+
+class GroupInvitation(db.Model):
+    """An offer of membership sent to an email address, which becomes a membership only
+    when the person with that address accepts it.
+
+    Only the SHA-256 of the token is stored, as with letter codes: a leaked database
+    accepts nothing. The address is kept so the invitation finds its person when they
+    sign in, or when they register later; it is never published (not in the audit log,
+    not on public pages).
+    """
+
+    __tablename__ = "group_invitation"
+    __table_args__ = (
+        # one open invitation per address and group; the service decides, this settles races
+        Index(
+            "uq_group_invitation_pending",
+            "group_id",
+            "email",
+            unique=True,
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("neighbourhood_group.id"), nullable=False, index=True
+    )
+    email: Mapped[str] = mapped_column(String(254), nullable=False, index=True)
+    role: Mapped[GroupRole] = mapped_column(string_enum(GroupRole, "group_role"), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    state: Mapped[InvitationState] = mapped_column(
+        string_enum(InvitationState, "invitation_state"),
+        nullable=False,
+        default=InvitationState.PENDING,
+    )
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # who answered (accepted or declined) and when; a cancellation records the organiser
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    group: Mapped[Group] = relationship()
+    invited_by: Mapped[User] = relationship(foreign_keys=[invited_by_id])
+
+    @property
+    def audit_subject(self) -> Subject:
+        return Subject("group", self.group.slug)
+
+    def state_at(self, now: datetime) -> InvitationState:
+        """The state as it stands at `now`: a pending invitation past its expiry is expired,
+        whether or not `civic tick` has written that down yet."""
+        if self.state is InvitationState.PENDING and aware(self.expires_at) <= now:
+            return InvitationState.EXPIRED
+        return self.state
 
 
 class CodeBatch(db.Model):

@@ -34,6 +34,7 @@ from civic.text import clean_text
 
 DISTRICT_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 MAX_CODES_PER_BATCH = 5000
+ACCOUNT_EXISTS = "An account with this email address already exists: sign in instead"
 
 
 # --- people -----------------------------------------------------------------------------
@@ -47,14 +48,29 @@ def normalise_email(raw: str) -> str:
         raise ValidationFailed({"email": f"Enter a valid email address ({exc})"}) from exc
 
 
+def email_problem(raw: str) -> str | None:
+    """Why `raw` is not a usable email address, or None (forms check with this too)."""
+    try:
+        normalise_email(raw)
+    except ValidationFailed as failure:
+        return failure.errors["email"]
+    return None
+
+
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
 def _insert_user(email: str, display_name: str, password: str, role: Role) -> User:
-    email = normalise_email(email)
-    display_name = clean_text(display_name)
+    """Check every field before refusing, so the form reports all its problems at once
+    (a bad address used to stop the checks before the name and password were looked at)."""
     errors: dict[str, str] = {}
+    try:
+        email = normalise_email(email)
+    except ValidationFailed as failure:
+        errors.update(failure.errors)
+        email = email.strip().lower()
+    display_name = clean_text(display_name)
     if not display_name:
         errors["display_name"] = "Enter the name other residents will see"
     elif len(display_name) > 80:
@@ -71,9 +87,7 @@ def _insert_user(email: str, display_name: str, password: str, role: Role) -> Us
         with db.session.begin_nested():
             db.session.add(user)
     except IntegrityError:
-        raise ValidationFailed(
-            {"email": "An account with this email address already exists: sign in instead"}
-        ) from None
+        raise ValidationFailed({"email": ACCOUNT_EXISTS}) from None
     return user
 
 
@@ -265,12 +279,52 @@ def _area_data(area: Area) -> dict[str, object]:
 
 
 def can_manage_group(actor: User | None, group: Group) -> bool:
+    """Organisers and staff manage a group: invite, cancel invitations, remove members.
+    The group page asks this too, so nobody is shown a control that would refuse them."""
     if actor is None or not actor.is_authenticated:
         return False
     return actor.is_moderator or group.role_of(actor) is GroupRole.ORGANISER
 
 
-def _require_group_manager(actor: User | None, group: Group) -> User:
+def can_appoint_organisers(actor: User | None, group: Group) -> bool:
+    """Only moderators make or stand down organisers (an organiser holds a public role)."""
+    return can_manage_group(actor, group) and bool(actor and actor.is_moderator)
+
+
+def can_remove_member(actor: User | None, membership: GroupMembership) -> bool:
+    """Managers remove members; removing an organiser is an appointment matter, for staff."""
+    if membership.role is GroupRole.ORGANISER:
+        return can_appoint_organisers(actor, membership.group)
+    return can_manage_group(actor, membership.group)
+
+
+def member_pseudonym(user_id: int, group: Group) -> str:
+    """How the log names a member in a group's entries: scoped to the group, so the public
+    cannot join someone's membership to the comments they sign (the page hides the names
+    of members who did not choose to be listed)."""
+    return audit.pseudonym(user_id, f"group:{group.slug}")
+
+
+def members_shown_to(viewer: User | None, group: Group) -> list[GroupMembership]:
+    """The memberships whose names `viewer` may see on the group page, organisers first.
+
+    Managers see everyone, to manage them; anyone else sees the organisers (a public
+    role), the members who chose to be listed, and themselves.
+    """
+    ordered = sorted(group.memberships, key=lambda m: (m.role is not GroupRole.ORGANISER, m.id))
+    if can_manage_group(viewer, group):
+        return ordered
+    viewer_id = viewer.id if viewer is not None and viewer.is_authenticated else None
+    return [m for m in ordered if m.named_publicly or m.user_id == viewer_id]
+
+
+def membership_of(user: User | None, group: Group) -> GroupMembership | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return next((m for m in group.memberships if m.user_id == user.id), None)
+
+
+def require_group_manager(actor: User | None, group: Group) -> User:
     user = require_signed_in(actor)
     if not can_manage_group(user, group):
         raise PermissionDenied("Only the group's organisers and moderators can do this.")
@@ -317,7 +371,7 @@ def create_group(
 
 
 def update_group(actor: User, group: Group, *, name: str, description: str) -> None:
-    _require_group_manager(actor, group)
+    require_group_manager(actor, group)
     group.name = clean_text(name)
     group.description = description.strip()
     audit.record(actor, "group:update", group, {"name": group.name})
@@ -325,9 +379,15 @@ def update_group(actor: User, group: Group, *, name: str, description: str) -> N
 
 
 def add_member(actor: User, group: Group, user: User, role: GroupRole) -> GroupMembership:
-    _require_group_manager(actor, group)
-    if role is GroupRole.ORGANISER and not actor.is_moderator:
-        raise PermissionDenied("Only moderators can appoint organisers.")
+    """Make `user` a member at once, without asking them: for moderators only (setting a
+    group up with its first organiser, or with members they have met). Organisers invite
+    instead (civic.accounts.invitations), and the person joins only by accepting."""
+    require_group_manager(actor, group)
+    if not can_appoint_organisers(actor, group):
+        raise PermissionDenied(
+            "Organisers invite people to join (they join by accepting); only moderators "
+            "add members directly."
+        )
     membership = GroupMembership(group_id=group.id, user_id=user.id, role=role)
     try:
         with db.session.begin_nested():
@@ -336,15 +396,18 @@ def add_member(actor: User, group: Group, user: User, role: GroupRole) -> GroupM
         raise ValidationFailed({"email": f"{user.display_name} is already a member"}) from None
     db.session.expire(group, ["memberships"])
     audit.record(
-        actor, "group:member_add", group, {"member": audit.pseudonym(user.id), "role": role.value}
+        actor,
+        "group:member_add",
+        group,
+        {"member": member_pseudonym(user.id, group), "role": role.value},
     )
     return membership
 
 
 def set_member_role(actor: User, membership: GroupMembership, role: GroupRole) -> None:
     group = membership.group
-    _require_group_manager(actor, group)
-    if not actor.is_moderator:
+    require_group_manager(actor, group)
+    if not can_appoint_organisers(actor, group):
         raise PermissionDenied("Only moderators can appoint or stand down organisers.")
     if membership.role is role:
         return
@@ -353,17 +416,17 @@ def set_member_role(actor: User, membership: GroupMembership, role: GroupRole) -
         actor,
         "group:member_role",
         group,
-        {"member": audit.pseudonym(membership.user_id), "role": role.value},
+        {"member": member_pseudonym(membership.user_id, group), "role": role.value},
     )
     db.session.flush()
 
 
 def remove_member(actor: User, membership: GroupMembership) -> None:
     group = membership.group
-    _require_group_manager(actor, group)
-    if membership.role is GroupRole.ORGANISER and not actor.is_moderator:
+    require_group_manager(actor, group)
+    if not can_remove_member(actor, membership):
         raise PermissionDenied("Only moderators can remove an organiser.")
-    member = audit.pseudonym(membership.user_id)
+    member = member_pseudonym(membership.user_id, group)
     group.memberships.remove(membership)
     audit.record(actor, "group:member_remove", group, {"member": member})
     db.session.flush()

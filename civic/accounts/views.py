@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from civic import csv_safe
 from civic.accounts import codes as code_format
-from civic.accounts import devices, services
+from civic.accounts import devices, invitations, services
 from civic.accounts import people as people_search
 from civic.accounts.forms import (
     AreaForm,
@@ -33,11 +33,23 @@ from civic.accounts.forms import (
     RedeemCodeForm,
     RegisterForm,
     RoleForm,
+    ShowNameForm,
     SignInForm,
 )
-from civic.accounts.models import Area, CodeBatch, Group, GroupMembership, GroupRole, Role, User
+from civic.accounts.models import (
+    Area,
+    CodeBatch,
+    Group,
+    GroupInvitation,
+    GroupMembership,
+    GroupRole,
+    InvitationState,
+    Role,
+    User,
+)
 from civic.accounts.session import end_session, start_session
-from civic.errors import Conflict, PermissionDenied, ValidationFailed
+from civic.clock import utcnow
+from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db, limiter
 from civic.forms import attach_errors
 from civic.params import local_path
@@ -94,6 +106,8 @@ def register() -> Any:
             db.session.flush()
             start_session(user)
             flash("Your account is ready. To vote, enter the code from your letter.", "success")
+            if invitations.waiting_count(user):
+                flash("A group has invited you to join: see Invitations.", "info")
             return devices.remember_device(redirect(url_for("accounts.eligibility")), user.email)
     if form.is_submitted():
         return _invalid("accounts/register.html", form)
@@ -406,27 +420,150 @@ def new_group() -> Any:
     return _form_page("accounts/group_form.html", form, status=status)
 
 
+def _group_page(
+    group: Group,
+    form: MemberForm,
+    status: int = 200,
+    block: str | None = None,
+    show_form: ShowNameForm | None = None,
+) -> Any:
+    """The group page; its managers also get the unanswered invitations."""
+    pending = (
+        invitations.pending_for_group(current_user, group)
+        if services.can_manage_group(current_user, group)
+        else []
+    )
+    membership = services.membership_of(current_user, group)
+    if show_form is None:
+        show_form = ShowNameForm(
+            formdata=None, show_name="yes" if membership and membership.show_name else "no"
+        )
+    return render(
+        "accounts/group.html",
+        block=block,
+        status=status,
+        group=group,
+        form=form,
+        show_form=show_form,
+        pending=pending,
+        membership=membership,
+        shown=services.members_shown_to(current_user, group),
+        services=services,
+    )
+
+
 @bp.route("/groups/<slug>", methods=["GET", "POST"])
 def group(slug: str) -> Any:
+    """The group page; a POST from its managers invites someone by email."""
     found = services.get_or_404(Group, slug=slug)
     form = MemberForm()
     if request.method == "POST":
         if not current_user.is_authenticated:
             return current_app.login_manager.unauthorized()
-        # before the form: otherwise anyone could learn whether an email has an account
-        if not services.can_manage_group(current_user, found):
-            raise PermissionDenied("Only the group's organisers and moderators can do this.")
+        services.require_group_manager(current_user, found)  # before the form is read
         if form.validate_on_submit():
             try:
-                member = _user_by_email(form.email.data)
-                services.add_member(current_user, found, member, GroupRole(form.role.data))
+                invitations.invite_member(
+                    current_user, found, form.email.data, GroupRole(form.role.data)
+                )
             except ValidationFailed as failure:
                 attach_errors(form, failure)
             else:
-                flash(f"{member.display_name} added.", "success")
+                flash(invitations.INVITATION_SENT, "success")
                 return redirect(url_for("accounts.group", slug=slug))
-        return render("accounts/group.html", block="members", status=422, group=found, form=form)
-    return render("accounts/group.html", group=found, form=form)
+        return _group_page(found, form, status=422, block="members")
+    return _group_page(found, form)
+
+
+@bp.post("/groups/<slug>/invitations/<int:invitation_id>/cancel")
+@login_required
+def cancel_invitation(slug: str, invitation_id: int) -> Any:
+    found = services.get_or_404(Group, slug=slug)
+    services.require_group_manager(current_user, found)
+    invitation = services.get_or_404(GroupInvitation, id=invitation_id, group_id=found.id)
+    invitations.cancel(current_user, invitation)
+    flash("Invitation withdrawn.", "success")
+    return redirect(url_for("accounts.group", slug=slug))
+
+
+@bp.post("/groups/<slug>/show-name")
+@login_required
+def show_name(slug: str) -> Any:
+    """A member chooses whether the public group page shows their name."""
+    found = services.get_or_404(Group, slug=slug)
+    membership = services.membership_of(current_user, found)
+    if membership is None:
+        raise PermissionDenied("Only the group's members choose how they are listed.")
+    form = ShowNameForm()
+    if not form.validate_on_submit():
+        return _group_page(found, MemberForm(formdata=None), status=422, show_form=form)
+    invitations.set_name_shown(current_user, membership, form.show_name.data == "yes")
+    flash(
+        "Your name is shown on the group page."
+        if membership.show_name
+        else "Your name is no longer shown on the group page; you are still counted.",
+        "success",
+    )
+    return redirect(url_for("accounts.group", slug=slug))
+
+
+# --- invitations (the invited person's side) --------------------------------------------
+
+
+@bp.get("/invitations")
+@login_required
+def invitation_list() -> Any:
+    """The invitations sent to the signed-in person's address (there is no mail yet)."""
+    return render(
+        "accounts/invitations.html",
+        invitations=invitations.invitations_for(current_user),
+    )
+
+
+@bp.get("/invitations/open/<token>")
+@login_required
+def invitation_by_token(token: str) -> Any:
+    """Where an emailed invitation link will lead: the one invitation, if it is for the
+    signed-in person; once answered, its token opens nothing more."""
+    invitation = invitations.find_by_token(token)
+    if invitation is None or not invitations.addressed_to(current_user, invitation):
+        raise NotFound("No invitation for you matches that link.")
+    state = invitation.state_at(utcnow())
+    return render(
+        "accounts/invitations.html",
+        invitations=[invitation] if state is InvitationState.PENDING else [],
+        answered=invitation,
+        answered_state=state,
+    )
+
+
+@bp.post("/invitations/<int:invitation_id>/accept")
+@login_required
+def accept_invitation(invitation_id: int) -> Any:
+    invitation = invitations.get_for(current_user, invitation_id)
+    membership = invitations.accept(current_user, invitation)
+    group = membership.group
+    if membership.role is GroupRole.ORGANISER:
+        note = "As an organiser your name is shown on the group page: it is a public role."
+    else:
+        note = "Your name is not shown on the group page unless you choose it there."
+    flash(f"You have joined {group.name}. {note}", "success")
+    return redirect(url_for("accounts.group", slug=group.slug))
+
+
+@bp.post("/invitations/<int:invitation_id>/decline")
+@login_required
+def decline_invitation(invitation_id: int) -> Any:
+    invitation = invitations.get_for(current_user, invitation_id)
+    invitations.decline(current_user, invitation)
+    flash(f"You declined the invitation to {invitation.group.name}.", "success")
+    return redirect(url_for("accounts.invitation_list"))
+
+
+@bp.app_template_global("waiting_invitations")
+def waiting_invitations() -> int:
+    """For the account menu: how many invitations wait for the signed-in person."""
+    return invitations.waiting_count(current_user)
 
 
 @bp.post("/groups/<slug>/members/<int:membership_id>/remove")
@@ -444,7 +581,7 @@ def remove_member(slug: str, membership_id: int) -> Any:
 def member_role(slug: str, membership_id: int) -> Any:
     found = services.get_or_404(Group, slug=slug)
     membership = services.get_or_404(GroupMembership, id=membership_id, group_id=found.id)
-    if not (services.can_manage_group(current_user, found) and current_user.is_moderator):
+    if not services.can_appoint_organisers(current_user, found):
         raise PermissionDenied("Only moderators can appoint or stand down organisers.")
     try:
         role = GroupRole(request.form.get("role", ""))

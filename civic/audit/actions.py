@@ -53,9 +53,17 @@ _ACTIONS: dict[str, Visibility] = {
     "area:update": NAMED,
     "group:create": NAMED,
     "group:update": NAMED,
-    "group:member_add": NAMED,  # the group page lists its members by name
+    # organisers and moderators act in public; the member they act on is named in the data
+    # by a pseudonym scoped to the group (the page names only members who chose it)
+    "group:member_add": NAMED,
     "group:member_role": NAMED,
     "group:member_remove": NAMED,
+    "group:invite": NAMED,  # never says to whom: not the address, not a pseudonym
+    "group:invite_cancel": NAMED,
+    "group:invite_expire": NAMED,  # the system
+    # the invited person's answer: their public pseudonym would tie it to their comments
+    "group:invite_accept": SCOPED,
+    "group:invite_decline": SCOPED,
     "eligibility:codes_generate": NAMED,
     # where a person lives is personal: a grant (by letter code or by a moderator's check)
     # would otherwise sit next to the person's registration and first ballot

@@ -96,9 +96,14 @@ def can_start_round(user: User | None, group: Group | None = None) -> bool:
     return user.is_moderator or (group is not None and group.role_of(user) is GroupRole.ORGANISER)
 
 
+def can_propose(user: User | None, round_: BudgetRound) -> bool:
+    """Who may propose an idea: the round's managers and its eligible residents (the round
+    page asks this too, to show the button only to them)."""
+    return can_manage(user, round_) or can_take_part(user, round_)
+
+
 def require_proposer(user: User | None, round_: BudgetRound) -> User:
-    """Who may propose an idea: the round's managers and its eligible residents."""
-    if can_manage(user, round_):
+    if can_propose(user, round_):
         return user
     return _require_resident(user, round_)
 
@@ -960,6 +965,16 @@ def compute_results(round_: BudgetRound, actor: User | None) -> RoundResult:
     db.session.flush()
     audit.make_checkpoint(f"budget_round:results {round_.id}")  # signs the frozen results
     return result
+
+
+def rounds_of_group(group: Group) -> list[BudgetRound]:
+    return list(
+        db.session.scalars(
+            select(BudgetRound)
+            .where(BudgetRound.group_id == group.id)
+            .order_by(BudgetRound.ideas_from.desc(), BudgetRound.id.desc())
+        )
+    )
 
 
 def get_round(slug: str) -> BudgetRound:

@@ -100,6 +100,8 @@ def new_round() -> Any:
     group = None
     if slug := request.args.get("group"):
         group = db.session.scalar(select(Group).where(Group.slug == slug))
+        if group is None:  # not a moderator's general form in disguise
+            raise NotFound("No neighbourhood group has that short name.")
     # permission before the form is read, for GET and POST alike
     if not services.can_start_round(require_signed_in(current_user), group):
         raise PermissionDenied("Only moderators, or a group's organisers, can start a round.")
@@ -777,3 +779,19 @@ def ballots_pb(slug: str) -> Any:
     response = _download(dump(published_file(round_)), "text/plain", f"{slug}.pb")
     response.headers["Content-Type"] = "text/plain; charset=utf-8"
     return response
+
+
+# --- for the group page (accounts cannot import budgets: these reach its template) --------
+
+
+@bp.app_template_global("group_rounds")
+def group_rounds(group: Group) -> list[BudgetRound]:
+    """The group's budget rounds, newest first, for the links on its page."""
+    return services.rounds_of_group(group)
+
+
+@bp.app_template_global("can_start_round")
+def can_start_round(group: Group | None = None) -> bool:
+    """Whether the signed-in person may start a round (for `group`): the same check the
+    round form makes, so the link is shown exactly to those the form accepts."""
+    return services.can_start_round(current_user, group)

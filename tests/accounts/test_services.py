@@ -295,14 +295,17 @@ def test_group_membership_rules():
         organiser=organiser,
     )
     assert group.role_of(organiser) is GroupRole.ORGANISER
-    # organisers add members, but cannot appoint organisers; outsiders can do neither
-    services.add_member(organiser, group, member, GroupRole.MEMBER)
+    # moderators add members directly; organisers invite instead (tests/accounts/
+    # test_invitations.py), and outsiders can do neither
+    with pytest.raises(PermissionDenied):
+        services.add_member(organiser, group, member, GroupRole.MEMBER)
     with pytest.raises(PermissionDenied):
         services.add_member(organiser, group, outsider, GroupRole.ORGANISER)
     with pytest.raises(PermissionDenied):
         services.add_member(outsider, group, outsider, GroupRole.MEMBER)
+    services.add_member(moderator, group, member, GroupRole.MEMBER)
     with pytest.raises(ValidationFailed):
-        services.add_member(organiser, group, member, GroupRole.MEMBER)
+        services.add_member(moderator, group, member, GroupRole.MEMBER)
     membership = db.session.scalars(
         select(GroupMembership).where(GroupMembership.user_id == member.id)
     ).one()

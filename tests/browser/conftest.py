@@ -241,6 +241,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         services.redeem_code(neighbour, used)
         comments = _seed_discussions(moderator, area, neighbour)
         _seed_budgets(moderator, area)
+        _seed_group(moderator, area)
         proposals = _seed_proposals(moderator, area)
         seeded_consultations = _seed_consultations(moderator, area)
         db.session.commit()
@@ -307,6 +308,27 @@ def _seed_discussions(moderator, area, neighbour) -> dict[str, tuple[int, str]]:
     reported = db.session.get(Comment, seeded["xss7"][0])
     discussions.flag_comment(residents[REPORTER], reported, "spam", "")
     return seeded
+
+
+GROUP_NAME = "Woodhouse Moor Friends"
+
+
+def _seed_group(moderator, area) -> None:
+    """A group the moderator manages (moderators manage every group), with one member who
+    chose to be named and one who did not, for the group and invitation tests."""
+    from civic.accounts import invitations
+    from civic.accounts.models import GroupRole
+
+    group = services.create_group(
+        moderator, area=area, name=GROUP_NAME, slug="woodhouse-moor", description=""
+    )
+    for email, name, shown in (
+        ("named@example.org", "Nell Named", True),
+        ("quiet@example.org", "Quentin Quiet", False),
+    ):
+        person = services.create_user(None, email, name, PASSWORD, Role.RESIDENT)
+        membership = services.add_member(moderator, group, person, GroupRole.MEMBER)
+        invitations.set_name_shown(person, membership, shown)
 
 
 def _seed_budgets(moderator, area) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from civic.errors import ValidationFailed
 
@@ -46,7 +46,7 @@ EARLY_REASON_MIN = 10
 EARLY_REASON_MAX = 2000
 
 
-def day(moment: datetime | None) -> str:
+def day(moment: date | datetime | None) -> str:
     """A date as residents read it on a page: "29 November 2026" (no leading zero).
 
     Every page that says when something opened, closed or changed phase goes through this
@@ -55,7 +55,8 @@ def day(moment: datetime | None) -> str:
     """
     if moment is None:
         return ""
-    moment = aware(moment)
+    if isinstance(moment, datetime):
+        moment = aware(moment)
     return f"{moment.day} {moment:%B %Y}"
 
 

@@ -90,7 +90,8 @@ DEFAULT_SITE = "http://127.0.0.1:5000"
 ACCOUNTS_TEXT = """Demo accounts (sign in at {site}/accounts/sign-in):
   admin       admin@civic.example       Riverside-Admin-Demo-26
   moderator   moderator@civic.example   Mod-Rosa-Riverside-26
-  resident    resident@civic.example    resident-demo-password   (can vote in Riverside Ward)
+  resident    resident@civic.example    resident-demo-password   (can vote in Riverside Ward;
+              an invitation to join Millbrook TRA waits under Invitations)
   organiser   organiser@civic.example   organiser-demo-password  (organises Millbrook TRA)
   neighbour   jamal.hussain@civic.example neighbour-demo-password (a paper ballot was entered
               for him in Riverside 2027: he sees it on the ballot page and can contest it)

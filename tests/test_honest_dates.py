@@ -4,7 +4,7 @@ timeline and the list it appears in all say what happened ("Closed early on 29 N
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from civic.accounts.models import utcnow
 from civic.budgets import services as budgets
@@ -30,6 +30,7 @@ def test_day_is_the_one_date_format():
     assert day(datetime(2026, 11, 29, 23, 59, tzinfo=UTC)) == "29 November 2026"
     assert day(datetime(2026, 12, 5, 8, 0)) == "5 December 2026"  # naive: stored UTC
     assert day(None) == ""
+    assert day(date(2026, 12, 13)) == "13 December 2026"  # a calendar day, as forms give
 
 
 def test_a_vote_closed_early_says_so_on_its_page_and_in_the_list(client):

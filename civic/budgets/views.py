@@ -416,7 +416,13 @@ def ballot(slug: str) -> Any:
     if request.method == "GET":
         choice = services.current_choice(round_, current_user)
         return _ballot_page(
-            round_, choice, 200, errors={}, summary_of="saved", **_paper_notice(round_)
+            round_,
+            choice,
+            200,
+            errors={},
+            summary_of="saved",
+            may_vote=services.can_take_part(current_user, round_),
+            **_paper_notice(round_),
         )
     services.require_voter(current_user, round_)  # before the ballot is read
     choice: list[tuple[int, int]] = []

@@ -83,7 +83,7 @@ def test_resident_finds_an_open_vote_from_home_and_votes(
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     page.get_by_role("link", name="Vote", exact=True).click()
     page.get_by_role("group", name="Your vote").get_by_label(
-        "Against: keep it in-house / in public hands"
+        re.compile(r"Against: keep the (service in-house|asset in public hands)")
     ).check()
     page.get_by_role("button", name="Cast my vote").click()
     expect(page.get_by_text("Your vote is recorded.", exact=False)).to_be_visible()

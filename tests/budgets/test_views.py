@@ -137,6 +137,17 @@ def test_outsider_gets_403_with_how_to_become_eligible(client):
     assert "enter the code from your letter" in response.get_data(as_text=True)
 
 
+def test_an_outsider_is_not_shown_a_ballot_the_service_would_refuse(client):
+    round_, _, _projects = make_round()
+    login(client, UserFactory())
+    page = client.get(f"/budgets/{round_.slug}/ballot").get_data(as_text=True)
+    assert f'action="/budgets/{round_.slug}/ballot"' not in page
+    assert f"Only residents of {round_.area.name} can vote here" in page
+    login(client, resident_of(round_.area))
+    page = client.get(f"/budgets/{round_.slug}/ballot").get_data(as_text=True)
+    assert f'action="/budgets/{round_.slug}/ballot"' in page
+
+
 def test_results_page_and_exports(client):
     round_, moderator, (a, b, c, d) = make_round(rule="greedy")
     for choice in ([a, b], [a, c], [d]):

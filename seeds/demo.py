@@ -1078,6 +1078,7 @@ def _withdrawn_ballot() -> bool:
     budgets.cast_ballot(mei, round_, [(projects[0].id, 1), (projects[1].id, 1)])
     budgets.withdraw_ballot(mei, round_)
     budgets.cast_ballot(mei, round_, [(projects[2].id, 1)])
+    return True
 
 
 def _group_invitations() -> bool:

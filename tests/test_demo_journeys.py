@@ -191,3 +191,10 @@ def test_the_clock_goes_back_only_inside_ago():
     assert after - before < timedelta(seconds=5)
     with pytest.raises(ValueError), clock.ago(timedelta(days=-1)):
         pass
+
+
+def test_every_seed_step_runs_on_a_fresh_database(seeded):
+    """A step that does its work but does not say so (returns None) is reported missing."""
+    loaded = seeded.split("Demo data loaded: ", 1)[1].split("\n", 1)[0]
+    for name, _step in demo.STEPS:
+        assert name in loaded, f"seed step {name!r} did not report that it ran"

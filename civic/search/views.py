@@ -114,8 +114,12 @@ def api_search() -> Any:
         results=[
             {
                 "kind": hit.kind,
-                "title": str(hit.title),
-                "snippet": str(hit.snippet),
+                # plain text for programs, and the page's escaped HTML with <mark> around
+                # the matching words for those who show it
+                "title": hit.title.striptags(),
+                "title_html": str(hit.title),
+                "snippet": hit.snippet.striptags(),
+                "snippet_html": str(hit.snippet),
                 "url": url_for("pages.home", _external=True).rstrip("/") + hit.url,
                 "area": hit.area,
                 "state": hit.state,

@@ -21,7 +21,7 @@ def test_the_demo_is_searchable_after_seeding(app, client, monkeypatch, tmp_path
     assert set(kinds) == {"proposal", "budget_project", "budget_round", "consultation", "comment"}
     data = client.get("/api/v1/search?q=library").get_json()
     assert data["total"] >= 1
-    assert all("<mark>" in hit["title"] + hit["snippet"] for hit in data["results"])
+    assert all("<mark>" in hit["title_html"] + hit["snippet_html"] for hit in data["results"])
     page = client.get("/search?q=play+area").get_data(as_text=True)
     assert "Resurface the Holbeck Moor <mark>play</mark> <mark>area</mark>" in page
     rebuilt = app.test_cli_runner().invoke(args=["civic", "search", "reindex"])

@@ -120,7 +120,8 @@ def test_the_json_view_follows_the_same_rules(client, site):
     assert data["total"] == 1 and data["words"] == ["orchard"]
     (hit,) = data["results"]
     assert hit["kind"] == "budget_project"
-    assert hit["title"] == "<mark>Orchard</mark> &lt;em&gt;by&lt;/em&gt; the canal"
+    assert hit["title_html"] == "<mark>Orchard</mark> &lt;em&gt;by&lt;/em&gt; the canal"
+    assert hit["title"] == "Orchard <em>by</em> the canal"  # plain text, as typed
     assert hit["url"].startswith("http://localhost/budgets/riverside-ideas/projects/")
     login(client, moderator)
     assert client.get("/api/v1/search?q=orchard").get_json()["total"] == 3

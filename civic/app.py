@@ -119,6 +119,9 @@ def _register_blueprints(app: Flask) -> None:
     from civic.cli import civic_cli
     from civic.consultations.views import api as consultations_api
     from civic.consultations.views import bp as consultations_bp
+    from civic.contracts import routes as contract_routes  # noqa: F401  (attaches the routes)
+    from civic.contracts.blueprint import api as contracts_api
+    from civic.contracts.blueprint import bp as contracts_bp
     from civic.discussions.views import bp as discussions_bp
     from civic.pages import bp as pages_bp
     from civic.receipts.views import bp as receipts_bp
@@ -138,6 +141,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(votes_api)
     app.register_blueprint(consultations_bp)
     app.register_blueprint(consultations_api)
+    app.register_blueprint(contracts_bp)
+    app.register_blueprint(contracts_api)
     app.register_blueprint(receipts_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(search_api)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from civic.accounts.models import Area, Group, GroupMembership, GroupRole, Role, User
 from civic.accounts.passwords import hash_password
+from civic.clock import utcnow
+from civic.contracts.models import Contract, ContractState, Provider, ProviderType
 from civic.extensions import db
 
 PASSWORD = "a-Strong-test-passw0rd"
@@ -66,3 +70,31 @@ class MembershipFactory(_Base):
     group = factory.SubFactory(GroupFactory)
     user = factory.SubFactory(UserFactory)
     role = GroupRole.MEMBER
+
+
+class ProviderFactory(_Base):
+    class Meta:
+        model = Provider
+
+    name = factory.Sequence(lambda n: f"Provider {n} Ltd")
+    kind = ProviderType.PRIVATE
+    identifier = ""
+
+
+class ContractFactory(_Base):
+    """A published contract that runs for five years from 2025-04-01."""
+
+    class Meta:
+        model = Contract
+
+    reference = factory.Sequence(lambda n: f"CIVIC-C-{n:04d}")
+    title = factory.Sequence(lambda n: f"Street cleaning contract {n}")
+    service = "Street cleaning"
+    area = factory.SubFactory(AreaFactory)
+    provider = factory.SubFactory(ProviderFactory)
+    state = ContractState.PUBLISHED
+    annual_value = 1_000_000_00
+    total_value = 5_000_000_00
+    start_date = date(2025, 4, 1)
+    end_date = date(2030, 3, 31)
+    published_at = factory.LazyFunction(utcnow)

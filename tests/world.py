@@ -38,6 +38,7 @@ from tests.factories import (
     PASSWORD,
     AdminFactory,
     AreaFactory,
+    ContractFactory,
     GroupFactory,
     MembershipFactory,
     ModeratorFactory,
@@ -196,6 +197,8 @@ def build_world() -> World:
     invitation, invitation_token = invitations.invite_member(organiser, group, ineligible.email)
 
     comment = discussions.post_comment(eligible, "area", area.slug, "Hello neighbours")
+    # the contract register (issue 13): a published contract in the world's area
+    contract = ContractFactory(area=area, title="Matrix street cleaning")
     db.session.flush()
     assert db.session.get(GroupMembership, membership.id) is not None
 
@@ -226,6 +229,7 @@ def build_world() -> World:
             "answer_id": answer_id,
             "contest_id": 999_999,  # none exists: staff get 404, everyone else 403 first
             "comment_id": comment.id,
+            "contract_id": contract.id,
             "invitation_id": invitation.id,
             "invitation_token": invitation_token,
             "subject_type": "area",

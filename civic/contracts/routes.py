@@ -1,0 +1,5 @@
+"""Imports every module that adds routes to the contracts blueprints (one line each)."""
+
+from __future__ import annotations
+
+from civic.contracts import views  # noqa: F401

@@ -43,3 +43,22 @@ def render_context(contract: Contract, viewer: User | None) -> list[tuple[str, d
         (s.template, s.load(contract, viewer))
         for s in sorted(_SECTIONS.values(), key=lambda s: s.order)
     ]
+
+
+JsonPart = Callable[["Contract"], dict[str, Any]]
+_JSON_PARTS: dict[str, JsonPart] = {}
+
+
+def json_part(name: str) -> Callable[[JsonPart], JsonPart]:
+    """Register what a part adds to `/api/v1/contracts/<id>` under the key `name`
+    (KPIs, standards reports, information requests, recall ...)."""
+
+    def register(build: JsonPart) -> JsonPart:
+        _JSON_PARTS[name] = build
+        return build
+
+    return register
+
+
+def json_parts(contract: Contract) -> dict[str, Any]:
+    return {name: build(contract) for name, build in sorted(_JSON_PARTS.items())}

@@ -190,6 +190,14 @@ TABLE: dict[str, Row] = {
     "search_api.api_search": Row(get=EVERYONE),
     # contracts (issue 13): the register is public
     "contracts.contract_detail": Row(get=EVERYONE),
+    # contract register slice (issue 13): the register, providers and version histories are
+    # public; moderators add, edit and publish
+    "contracts.index": Row(get=EVERYONE),
+    "contracts.provider": Row(get=EVERYONE),
+    "contracts.history": Row(get=EVERYONE),
+    "contracts.new": Row(get=STAFF, post=STAFF),
+    "contracts.edit": Row(get=STAFF, post=STAFF),
+    "contracts.publish": Row(post=STAFF),  # the world's contract is published: staff get 409
 }
 
 # Answers known to differ from the table: reported, not failed. Empty now that every route

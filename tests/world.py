@@ -230,6 +230,8 @@ def build_world() -> World:
             "contest_id": 999_999,  # none exists: staff get 404, everyone else 403 first
             "comment_id": comment.id,
             "contract_id": contract.id,
+            # contract register slice: the world's contract's provider
+            "provider_id": contract.provider_id,
             "invitation_id": invitation.id,
             "invitation_token": invitation_token,
             "subject_type": "area",

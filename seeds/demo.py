@@ -1253,6 +1253,139 @@ def _contract_register() -> bool:
     return True
 
 
+AMENDED_CONTRACT = "RIV-2021-PARKING"
+VOTED_CONTRACT = "MB-2025-CAFE"
+
+
+def _contract_amended() -> bool:
+    """Two things the register's pages show: a contract changed after publication (its
+    history has two versions, the first still visible) and a contract approved by a Civic
+    vote, its proposal consulted on, voted for and decided through the services, linked
+    both ways."""
+    from datetime import date, timedelta
+
+    from civic import clock
+    from civic.contracts import services as contracts
+    from civic.contracts.models import Contract, ProviderType
+    from civic.extensions import db
+    from civic.votes import services as votes
+    from civic.votes.models import OptionKind, ProposalKind, Standard
+
+    if db.session.scalar(db.select(Contract.id).where(Contract.reference == VOTED_CONTRACT)):
+        return False
+    parking = db.session.scalar(db.select(Contract).where(Contract.reference == AMENDED_CONTRACT))
+    if parking is None:
+        return False  # the register step did not run
+    rosa = _user(MODERATOR[0])
+
+    # 1. a published contract amended: the earlier version stays in its history
+    change = contracts.as_input(parking)
+    change.annual_value = 548_000 * 100
+    change.total_value = parking.total_value + (548_000 - 520_000) * 100 * 4
+    change.summary += (
+        " From April 2025 it also enforces the new Riverside controlled parking zone, with "
+        "two more civil enforcement officers."
+    )
+    contracts.update_contract(
+        rosa,
+        parking,
+        change,
+        "Varied at the annual review: the new controlled parking zone adds two officers, "
+        "£28,000 a year from April 2025 to the end of the contract.",
+    )
+
+    # 2. a contract approved by a public vote of Millbrook's residents
+    millbrook = _area("millbrook")
+    with clock.ago(timedelta(days=75)):
+        cafe = votes.create_proposal(
+            rosa,
+            millbrook,
+            ProposalKind.OUTSOURCING,
+            "Let the Millbrook community centre café to a social enterprise",
+            "Millbrook community centre café",
+        )
+        votes.update_case(
+            rosa,
+            cafe,
+            current_provision="Run by the council's catering team four days a week; closed "
+            "at weekends and in school holidays.",
+            current_cost=96_000 * 100,
+            current_performance="About 60 covers a day; losing £31,000 a year.",
+            public_interest_case="A local social enterprise would open it six days a week, "
+            "train young people from the estate and pay the council a rent.",
+            inhouse_bid=True,
+            inhouse_bid_summary="The catering team bid £88,000 a year for the same four days.",
+            weight_cost=30,
+            weight_quality=30,
+            weight_social=40,
+        )
+        votes.set_options(
+            rosa,
+            cafe,
+            [
+                votes.OptionInput(
+                    OptionKind.IN_HOUSE, "Council catering team", 88_000 * 100, 55, 60, 60
+                ),
+                votes.OptionInput(
+                    OptionKind.SOCIAL_ENTERPRISE,
+                    "Millbrook Community Kitchen CIC",
+                    42_000 * 100,
+                    85,
+                    70,
+                    90,
+                    "Six days a week; ten training places a year for local young people.",
+                ),
+            ],
+        )
+        votes.answer_standards(rosa, cafe, {s.value: ("yes", "") for s in Standard})
+        votes.set_vote_rules(rosa, cafe, quorum_percent=20, majority="simple")
+        votes.open_consultation(rosa, cafe, votes.min_consultation_days())
+    with clock.ago(timedelta(days=40)):
+        votes.open_voting(rosa, cafe, clock.utcnow() + timedelta(days=14))
+        for n, name in enumerate(MILLBROOK_RESIDENTS):
+            votes.cast_vote(_user(_demo_email(name)), cafe, "against" if n == 2 else "for")
+    with clock.ago(timedelta(days=24)):
+        votes.close_vote(rosa, cafe, by_date=True)
+        votes.record_decision(
+            rosa,
+            cafe,
+            "proceed",
+            "Residents voted for it and every minimum standard is met: the café is let to "
+            "Millbrook Community Kitchen CIC for three years, with a break after the first.",
+        )
+    with clock.ago(timedelta(days=10)):
+        kitchen = contracts.find_provider(
+            "Millbrook Community Kitchen CIC"
+        ) or contracts.create_provider(
+            rosa, "Millbrook Community Kitchen CIC", ProviderType.SOCIAL_ENTERPRISE
+        )
+        # from the first day of next month
+        start = (clock.utcnow().date().replace(day=1) + timedelta(days=32)).replace(day=1)
+        contract = contracts.create_contract(
+            rosa,
+            contracts.ContractInput(
+                reference=VOTED_CONTRACT,
+                title="Millbrook community centre café",
+                service="Community café",
+                area=millbrook,
+                provider=kitchen,
+                annual_value=42_000 * 100,
+                total_value=126_000 * 100,
+                start_date=start,
+                end_date=date(start.year + 3, start.month, 1) - timedelta(days=1),
+                break_clause="Either side may end the contract on three months' notice after "
+                "its first year.",
+                summary="The café in the Millbrook community centre, open **six days a "
+                "week**, with ten paid training places a year for young people from the "
+                "estate. The council is paid a rent of £6,000 a year.",
+                proposal=cafe,
+                terms={s.value: ("yes", "") for s in Standard},
+            ),
+        )
+        contracts.publish_contract(rosa, contract)
+    return True
+
+
 STEPS = [
     ("accounts and areas", _accounts_and_areas),
     ("discussions", _discussions),
@@ -1266,6 +1399,7 @@ STEPS = [
     ("a withdrawn ballot", _withdrawn_ballot),
     ("group invitations", _group_invitations),
     ("the contract register", _contract_register),
+    ("an amended contract and one a vote approved", _contract_amended),
 ]
 
 

@@ -524,3 +524,24 @@ def get_provider(provider_id: int) -> Provider:
     if provider is None:
         raise NotFound("No provider has that number.")
     return provider
+
+
+def as_input(contract: Contract) -> ContractInput:
+    """What the contract says now, as `update_contract` takes it: change a field or two
+    and pass it back (the demo's amendment, scripts)."""
+    return ContractInput(
+        reference=contract.reference,
+        title=contract.title,
+        service=contract.service,
+        area=contract.area,
+        provider=contract.provider,
+        annual_value=contract.annual_value,
+        total_value=contract.total_value,
+        start_date=contract.start_date,
+        end_date=contract.end_date,
+        break_clause=contract.break_clause,
+        summary=contract.summary,
+        proposal=contract.proposal,
+        currency=contract.currency,
+        terms={t.standard.value: (t.answer, t.note) for t in contract.terms},
+    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import rfc8785
@@ -22,7 +22,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import User
 from civic.budgets.ballots import money
-from civic.clock import utcnow
+from civic.clock import day, utcnow
+from civic.contracts.models import ProviderType
 from civic.extensions import db
 from civic.votes.models import ANSWERS, Standard
 
@@ -127,6 +128,13 @@ def shown(key: str, value: Any, body: dict[str, Any]) -> str:
         return str(value.get("name", ""))
     if key == "proposal":
         return f"Proposal {value}"
+    if key in ("start_date", "end_date"):
+        return day(date.fromisoformat(str(value)))
+    if key == "provider_type":
+        try:
+            return ProviderType(value).label
+        except ValueError:
+            return str(value)
     if key.startswith("terms."):
         answer, note = [*list(value), "", ""][:2]
         words = ANSWERS.get(answer, str(answer))

@@ -74,7 +74,7 @@ def test_a_change_after_publication_keeps_the_earlier_version_and_logs_the_new_h
     }
     assert changed == {
         "annual_value": ("£350,000", "£365,000"),
-        "end_date": ("2030-03-31", "2031-03-31"),
+        "end_date": ("31 March 2030", "31 March 2031"),
         "terms.open_book": ("No", "Yes: From 2026"),
     }
 

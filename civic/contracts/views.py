@@ -297,13 +297,12 @@ def _edit_form(contract: Contract) -> ContractForm:
     if request.method == "POST":
         form = ContractForm()
     else:
-        form = ContractForm(
-            obj=contract,
-            area=str(contract.area_id),
-            provider=str(contract.provider_id),
-            proposal=str(contract.proposal_id or ""),
-            version=str(contract.version),
-        )
+        form = ContractForm(obj=contract)
+        # the contract's related rows, as the select boxes' values (ids)
+        form.area.data = str(contract.area_id)
+        form.provider.data = str(contract.provider_id)
+        form.proposal.data = str(contract.proposal_id or "")
+        form.version.data = str(contract.version)
     _choices(form)
     return form
 

@@ -232,6 +232,9 @@ def test_editing_a_published_contract_keeps_the_old_version_in_the_history(clien
     edit = f"/contracts/{contract.id}/edit"
     form_page = client.get(edit).get_data(as_text=True)
     assert "RIV-2025-LEISURE" in form_page and "Why the published contract changes" in form_page
+    # the select boxes show what the contract says now
+    assert f'<option value="{contract.area_id}" selected>' in form_page
+    assert f'<option value="{contract.provider_id}" selected>' in form_page
     data = _form(
         contract.area,
         contract.provider,

@@ -275,3 +275,14 @@ def test_search_finds_a_published_contract_and_only_moderators_find_a_draft():
     ]
     assert found.hits[0].link["values"] == {"contract_id": str(contract.id)}
     assert search.search("parking", viewer=moderator).total == 2
+
+
+def test_htmx_filtering_gets_only_the_results(htmx_client):
+    ContractFactory(service="Estate repairs")
+    ContractFactory(service="Waste collection")
+    response = htmx_client.get("/contracts?q=repairs")
+    fragment = response.get_data(as_text=True)
+    assert response.status_code == 200 and "HX-Request" in response.headers.get("Vary", "")
+    assert fragment.lstrip().startswith('<div id="results">')
+    assert "Estate repairs" in fragment and "Waste collection" not in fragment
+    assert "<h1" not in fragment

@@ -89,6 +89,17 @@ def _money(label: str, words: str) -> MoneyField:
     )
 
 
+def _day(label: str, verb: str) -> DayMonthYearField:
+    """A required date in day, month and year boxes ("The start date must be a real date")."""
+    return DayMonthYearField(
+        label,
+        widget=GovDateInput(),
+        format="%d %m %Y",
+        error_name=f"The {label.lower()}",
+        validators=[InputRequired(f"Give the date the contract {verb}")],
+    )
+
+
 class ContractForm(FlaskForm):
     """Every field of a contract; the terms are generated rows read by `read_terms`."""
 
@@ -137,20 +148,8 @@ class ContractForm(FlaskForm):
     )
     annual_value = _money("Value per year, in pounds", "the value per year")
     total_value = _money("Total value over the whole contract, in pounds", "the total value")
-    start_date = DayMonthYearField(
-        "Start date",
-        widget=GovDateInput(),
-        format="%d %m %Y",
-        error_name="The start date",
-        validators=[InputRequired("Give the date the contract starts")],
-    )
-    end_date = DayMonthYearField(
-        "End date",
-        widget=GovDateInput(),
-        format="%d %m %Y",
-        error_name="The end date",
-        validators=[InputRequired("Give the date the contract ends")],
-    )
+    start_date = _day("Start date", "starts")
+    end_date = _day("End date", "ends")
     break_clause = TextAreaField(
         "Break clause",
         widget=GovTextArea(),

@@ -53,6 +53,16 @@ def contracts_after(proposal: Proposal) -> list[Contract]:
 # --- the public register ----------------------------------------------------------------
 
 
+# the list's filter boxes, by query parameter: where an error summary link points
+FILTER_IDS = {
+    "area": "filter-area",
+    "provider_type": "filter-type",
+    "q": "filter-q",
+    "ending_before": "filter-ending",
+    "page": "filter-q",
+}
+
+
 @bp.get("")
 def index() -> Any:
     filters = {
@@ -86,6 +96,7 @@ def index() -> Any:
         found=found,
         filters=filters,
         errors=errors,
+        summary=[(FILTER_IDS.get(key, "filter-q"), message) for key, message in errors.items()],
         areas=db.session.scalars(select(Area).order_by(Area.name)).all(),
         provider_types=list(ProviderType),
         markers={c.id: services.marker(c, today) for c in found.contracts},

@@ -24,6 +24,7 @@ from civic.accounts.models import User
 from civic.budgets.ballots import money
 from civic.clock import day, utcnow
 from civic.contracts.models import ProviderType
+from civic.contracts.sections import json_part
 from civic.extensions import db
 from civic.votes.models import ANSWERS, Standard
 
@@ -181,3 +182,21 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[Change
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """The body keys that differ (for the audit entry: which fields a change touched)."""
     return [c.field for c in changes(before, after)]
+
+
+@json_part("versions")
+def versions_json(contract: Any) -> dict[str, Any]:
+    """What `/api/v1/contracts/<id>` says about the versions: each one's number, time,
+    reason and SHA-256 (the full bodies are on the history page)."""
+    return {
+        "current": contract.version,
+        "published": [
+            {
+                "version": row.version,
+                "changed_at": row.changed_at.isoformat(),
+                "reason": row.reason,
+                "body_sha256": row.body_sha256,
+            }
+            for row in history(contract.id)
+        ],
+    }

@@ -292,3 +292,19 @@ def test_markers_say_ended_and_review_due(app):
     assert services.marker(contract, date(2026, 4, 1)) == "review due"
     assert services.marker(contract, date(2027, 4, 1)) == "ended"
     assert services.months_after(date(2026, 1, 31), 1) == date(2026, 2, 28)
+
+
+def test_the_contract_json_lists_each_published_version_with_its_hash():
+    from civic.contracts import sections
+
+    moderator = ModeratorFactory()
+    contract = published(moderator)
+    given = contract_input(area=contract.area, provider=contract.provider, title="Renamed")
+    services.update_contract(moderator, contract, given, "Renamed after the merger in May")
+    part = sections.json_parts(contract)["versions"]
+    assert part["current"] == 2
+    assert [v["version"] for v in part["published"]] == [1, 2]
+    assert part["published"][1]["reason"] == "Renamed after the merger in May"
+    assert [v["body_sha256"] for v in part["published"]] == [
+        v.body_sha256 for v in versions.history(contract.id)
+    ]

@@ -2,7 +2,4 @@
 
 from __future__ import annotations
 
-from civic.contracts import (
-    search_kind,  # noqa: F401  (the register in site search)
-    views,  # noqa: F401
-)
+from civic.contracts import views  # noqa: F401

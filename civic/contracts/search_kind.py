@@ -38,6 +38,3 @@ def register_kind() -> None:
     register(
         Kind("contract", "Contract", "Contracts", Contract, lambda c: str(c.id), document, STATES)
     )
-
-
-register_kind()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from civic import markdown
 from civic.accounts.models import Area
 from civic.clock import utcnow
-from civic.contracts import sections, services, versions
+from civic.contracts import search_kind, sections, services, versions
 from civic.contracts.blueprint import bp
 from civic.contracts.forms import (
     NEW_PROVIDER,
@@ -30,6 +30,8 @@ from civic.params import parse_id
 from civic.permissions import require_moderator
 from civic.votes.models import Proposal, Standard
 from civic.web import render
+
+search_kind.register_kind()  # the register joins site search
 
 
 def _viewer() -> Any:

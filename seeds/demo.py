@@ -1327,6 +1327,15 @@ def _contract_amended() -> bool:
                     OptionKind.IN_HOUSE, "Council catering team", 88_000 * 100, 55, 60, 60
                 ),
                 votes.OptionInput(
+                    OptionKind.COOPERATIVE,
+                    "Millbrook tenants' café co-operative (being formed)",
+                    50_000 * 100,
+                    75,
+                    55,
+                    80,
+                    "Five days a week, run by volunteers with one paid manager.",
+                ),
+                votes.OptionInput(
                     OptionKind.SOCIAL_ENTERPRISE,
                     "Millbrook Community Kitchen CIC",
                     42_000 * 100,
@@ -1334,6 +1343,15 @@ def _contract_amended() -> bool:
                     70,
                     90,
                     "Six days a week; ten training places a year for local young people.",
+                ),
+                votes.OptionInput(
+                    OptionKind.PRIVATE,
+                    "Brightside Catering Ltd",
+                    39_000 * 100,
+                    90,
+                    60,
+                    30,
+                    "Six days a week with a franchise menu; no training places.",
                 ),
             ],
         )

@@ -48,7 +48,7 @@ def max_bytes() -> int:
 
 
 def size_words(size: int) -> str:
-    """"20 MB", "340 KB", "12 bytes": binary units, as file managers show them."""
+    """ "20 MB", "340 KB", "12 bytes": binary units, as file managers show them."""
     if size >= 1024 * 1024:
         value, unit = size / (1024 * 1024), "MB"
     elif size >= 1024:
@@ -153,9 +153,7 @@ def withdraw_document(
     if not reason:
         raise ValidationFailed({"reason": "Say why the document is withdrawn"})
     if len(reason) > MAX_REASON:
-        raise ValidationFailed(
-            {"reason": f"The reason must be {MAX_REASON} characters or fewer"}
-        )
+        raise ValidationFailed({"reason": f"The reason must be {MAX_REASON} characters or fewer"})
     locked = lock_row(ContractDocument, document.id)
     if locked is None:
         raise NotFound("There is no such document.")

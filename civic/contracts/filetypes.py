@@ -69,7 +69,7 @@ class UnacceptableFile(ValueError):
 
 
 def accepted_names() -> str:
-    """"PDF, ODT, ODS, ODP, DOCX or CSV": for hints and messages."""
+    """ "PDF, ODT, ODS, ODP, DOCX or CSV": for hints and messages."""
     names = [t.extension.upper() for t in ACCEPTED]
     return ", ".join(names[:-1]) + " or " + names[-1]
 
@@ -81,8 +81,7 @@ def sniff(data: bytes) -> FileType:
     for prefix, what in _PROGRAMS:
         if data.startswith(prefix):
             raise UnacceptableFile(
-                f"The file is {what}, not a document. Civic only accepts {accepted_names()} "
-                "files."
+                f"The file is {what}, not a document. Civic only accepts {accepted_names()} files."
             )
     if data.startswith(b"%PDF-"):
         return PDF

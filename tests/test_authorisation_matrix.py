@@ -190,6 +190,12 @@ TABLE: dict[str, Row] = {
     "search_api.api_search": Row(get=EVERYONE),
     # contracts (issue 13): the register is public
     "contracts.contract_detail": Row(get=EVERYONE),
+    # contract documents (issue 13, documents slice): moderators upload, replace and
+    # withdraw; everyone downloads a public contract's documents
+    "contracts.add_document": Row(get=STAFF, post=STAFF),
+    "contracts.replace_document": Row(get=STAFF, post=STAFF),
+    "contracts.withdraw_document": Row(get=STAFF, post=STAFF),
+    "contracts.download_document": Row(get=EVERYONE),
 }
 
 # Answers known to differ from the table: reported, not failed. Empty now that every route

@@ -45,7 +45,7 @@ DOCX = FileType(
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "Word document (DOCX)",
 )
-CSV = FileType("csv", "text/csv; charset=utf-8", "CSV spreadsheet")
+CSV = FileType("csv", "text/csv", "CSV spreadsheet")  # served with charset=utf-8
 
 ACCEPTED: tuple[FileType, ...] = (PDF, ODT, ODS, ODP, DOCX, CSV)
 BY_MEDIA_TYPE = {t.media_type: t for t in ACCEPTED}

@@ -122,6 +122,10 @@ _ACTIONS: dict[str, Visibility] = {
     "consultation:respond": PRIVATE,
     "consultation:response_save": PRIVATE,
     "consultation:response_change": PRIVATE,
+    # contracts (issue 13): the register is official and public
+    "provider:create": NAMED,
+    "contract:create": NAMED,
+    "contract:publish": NAMED,
     # contract documents (issue 13, documents slice): moderators publish them; the entry
     # carries the file's SHA-256, so a swapped file would not match the log
     "contract_document:add": NAMED,

@@ -5,7 +5,9 @@ download (everyone, for public contracts). Views stay thin: load, parse, one ser
 from __future__ import annotations
 
 import io
+import unicodedata
 from typing import Any
+from urllib.parse import quote
 
 from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_login import current_user
@@ -185,10 +187,20 @@ def download_document(contract_id: int, document_id: int, filename: str) -> Any:
     # the bytes never change (the ETag is their digest), but a document can be withdrawn:
     # caches keep it and ask again each time, which costs a 304
     response.headers["Cache-Control"] = "public, no-cache" if public else "private, no-store"
+    response.headers["Content-Disposition"] = content_disposition(document.filename)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Document-SHA256"] = document.sha256
     return response
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with the name twice (RFC 6266): `filename*` in UTF-8 for browsers
+    that read it, which all current ones do, and an ASCII `filename` for the rest (accents
+    dropped, letters kept). The name is already safe (no quotes, slashes or controls)."""
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    ascii_name = ascii_name.replace('"', "").replace("\\", "") or "document"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def download_url(document: ContractDocument) -> str:

@@ -5,28 +5,12 @@ from __future__ import annotations
 import io
 import zipfile
 
+from seeds.simple_pdf import one_page_pdf
+
 
 def pdf() -> bytes:
-    """A minimal one-page PDF: header, catalogue, pages, page, cross-reference, trailer."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    """A minimal valid one-page PDF (the demo's own writer)."""
+    return one_page_pdf("Contract", ["Page one."])
 
 
 def zipped(members: dict[str, bytes], *, mimetype: str | None = None) -> bytes:

@@ -79,7 +79,9 @@ def test_a_download_has_safe_headers(client):
     assert headers["Content-Type"] == "text/csv; charset=utf-8"
     disposition = headers["Content-Disposition"]
     assert disposition.startswith("attachment;")
-    assert "filename*=UTF-8''Cytundeb%20%C5%B5yn.csv" in disposition
+    assert disposition == (
+        "attachment; filename=\"Cytundeb wyn.csv\"; filename*=UTF-8''Cytundeb%20%C5%B5yn.csv"
+    )
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert headers["ETag"] == f'"{document.sha256}"'
@@ -97,7 +99,9 @@ def test_a_plain_name_is_an_attachment_too(client):
     db.session.commit()
     response = client.get(f"/contracts/{contract.id}/documents/{document.id}/contract.pdf")
     assert response.headers["Content-Type"] == "application/pdf"
-    assert response.headers["Content-Disposition"] == "attachment; filename=contract.pdf"
+    assert response.headers["Content-Disposition"] == (
+        "attachment; filename=\"contract.pdf\"; filename*=UTF-8''contract.pdf"
+    )
 
 
 def test_a_wrong_name_in_the_address_redirects_to_the_real_one(client):

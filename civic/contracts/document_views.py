@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -89,34 +90,18 @@ def _upload(field: Any) -> services.Upload | None:
     return services.Upload(storage.filename, storage.stream.read(services.max_bytes() + 1))
 
 
-def _page(contract: Contract, form: FlaskForm, **context: Any) -> Any:
-    return render(
-        "contracts/document_form.html",
-        status=422 if form.errors or form.form_errors else 200,
-        contract=contract,
-        form=form,
-        accepted=filetypes.accepted_names(),
-        limit=services.size_words(services.max_bytes()),
-        **context,
-    )
-
-
 @bp.route("/<int:contract_id>/documents/new", methods=["GET", "POST"])
 def add_document(contract_id: int) -> Any:
     require_moderator(current_user)
     contract = _contract(contract_id)
-    form = DocumentForm()
-    if form.validate_on_submit():
-        try:
-            document = services.add_document(
-                current_user, contract, form.title.data or "", _upload(form.file)
-            )
-        except ValidationFailed as failure:
-            attach_errors(form, failure)
-        else:
-            flash(f"“{document.title}” was added. Its SHA-256 is in the audit log.", "success")
-            return redirect(_on_page(contract))
-    return _page(contract, form, heading="Add a document", replacing=None)
+    return _upload_page(
+        contract,
+        DocumentForm(),
+        lambda title, upload: services.add_document(current_user, contract, title, upload),
+        done="“{}” was added. Its SHA-256 is in the audit log.",
+        heading="Add a document",
+        replacing=None,
+    )
 
 
 @bp.route("/<int:contract_id>/documents/<int:document_id>/replace", methods=["GET", "POST"])
@@ -126,17 +111,45 @@ def replace_document(contract_id: int, document_id: int) -> Any:
     old = services.get_document(contract, document_id)
     form = DocumentForm(data=None if request.method == "POST" else {"title": old.title})
     form.submit.label.text = "Upload the new version"
+    return _upload_page(
+        contract,
+        form,
+        lambda title, upload: services.replace_document(current_user, old, title, upload),
+        done="The new version of “{}” was added; the earlier one stays listed.",
+        heading="Replace a document",
+        replacing=old,
+    )
+
+
+def _upload_page(
+    contract: Contract,
+    form: DocumentForm,
+    save: Callable[[str, services.Upload | None], ContractDocument],
+    *,
+    done: str,
+    heading: str,
+    replacing: ContractDocument | None,
+) -> Any:
+    """The form, or on a valid post `save(title, upload)` (one service call) and back to
+    the contract; a refusal re-renders the form with the title kept."""
     if form.validate_on_submit():
         try:
-            new = services.replace_document(
-                current_user, old, form.title.data or "", _upload(form.file)
-            )
+            document = save(form.title.data or "", _upload(form.file))
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash(f"The new version of “{new.title}” was added; the old one stays listed.")
+            flash(done.format(document.title), "success")
             return redirect(_on_page(contract))
-    return _page(contract, form, heading="Replace a document", replacing=old)
+    return render(
+        "contracts/document_form.html",
+        status=422 if form.errors or form.form_errors else 200,
+        contract=contract,
+        form=form,
+        accepted=filetypes.accepted_names(),
+        limit=services.size_words(services.max_bytes()),
+        heading=heading,
+        replacing=replacing,
+    )
 
 
 @bp.route("/<int:contract_id>/documents/<int:document_id>/withdraw", methods=["GET", "POST"])

@@ -4,8 +4,6 @@ moderators at once gets exactly one new version, the other told it was replaced.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
@@ -17,34 +15,7 @@ from civic.errors import Conflict
 from civic.extensions import db
 from tests.contracts import documents_helpers as files
 from tests.factories import ContractFactory, ModeratorFactory
-from tests.races import skip_without_postgres
-
-
-def _at_once(app, n: int, act) -> tuple[int, list[BaseException]]:
-    """Run `act(i)` in n threads released together, each committing in its own session."""
-    barrier = threading.Barrier(n)
-    done: list[int] = []
-    errors: list[BaseException] = []
-
-    def work(i: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=60)
-                act(i)
-                db.session.commit()
-                done.append(i)
-            except BaseException as exc:  # asserted by the caller
-                db.session.rollback()
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return len(done), errors
+from tests.races import all_at_once, skip_without_postgres
 
 
 @pytest.mark.commits
@@ -63,9 +34,7 @@ def test_the_same_file_uploaded_at_once_is_stored_once(app):
             services.Upload("contract.pdf", data),
         )
 
-    done, errors = _at_once(app, 10, upload)
-    assert errors == []
-    assert done == 10
+    assert all_at_once(app, 10, upload) == []
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(DocumentBlob)) == 1
     assert db.session.scalar(select(func.count()).select_from(ContractDocument)) == 10
@@ -91,8 +60,7 @@ def test_two_replacements_at_once_make_one_new_version(app):
             services.Upload(names[i], versions[i]),
         )
 
-    done, errors = _at_once(app, 2, replace)
-    assert done == 1
+    errors = all_at_once(app, 2, replace)
     assert len(errors) == 1 and isinstance(errors[0], Conflict)
     db.session.expire_all()
     rows = db.session.scalars(

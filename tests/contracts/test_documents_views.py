@@ -38,6 +38,17 @@ def _documents() -> int:
     return db.session.scalar(select(func.count()).select_from(ContractDocument))
 
 
+def _published(name: str = "contract.pdf", data: bytes | None = None, **contract_fields):
+    """A contract with one document a moderator added, committed for the requests."""
+    contract = ContractFactory(**contract_fields)
+    moderator = ModeratorFactory()
+    document = services.add_document(
+        moderator, contract, "Contract", Upload(name, files.pdf() if data is None else data)
+    )
+    db.session.commit()
+    return contract, document, moderator
+
+
 def test_a_moderator_uploads_and_the_page_shows_the_digest_and_its_audit_entry(client):
     contract = ContractFactory()
     login(client, ModeratorFactory())
@@ -54,12 +65,8 @@ def test_a_moderator_uploads_and_the_page_shows_the_digest_and_its_audit_entry(c
 
 
 def test_the_downloaded_bytes_match_the_digest_in_the_log(client):
-    contract = ContractFactory()
     data = files.pdf()
-    document = services.add_document(
-        ModeratorFactory(), contract, "Contract", Upload("contract.pdf", data)
-    )
-    db.session.commit()
+    contract, document, _ = _published(data=data)
     response = client.get(f"/contracts/{contract.id}/documents/{document.id}/contract.pdf")
     assert response.status_code == 200
     logged = json.loads(db.session.get(AuditEntry, document.audit_seq).body)["data"]["sha256"]
@@ -67,11 +74,7 @@ def test_the_downloaded_bytes_match_the_digest_in_the_log(client):
 
 
 def test_a_download_has_safe_headers(client):
-    contract = ContractFactory()
-    document = services.add_document(
-        ModeratorFactory(), contract, "Cytundeb", Upload("Cytundeb ŵyn.csv", files.csv())
-    )
-    db.session.commit()
+    contract, document, _ = _published("Cytundeb ŵyn.csv", files.csv())
     url = f"/contracts/{contract.id}/documents/{document.id}/{document.filename}"
     response = client.get(url)
     headers = response.headers
@@ -92,11 +95,7 @@ def test_a_download_has_safe_headers(client):
 
 
 def test_a_plain_name_is_an_attachment_too(client):
-    contract = ContractFactory()
-    document = services.add_document(
-        ModeratorFactory(), contract, "Contract", Upload("contract.pdf", files.pdf())
-    )
-    db.session.commit()
+    contract, document, _ = _published()
     response = client.get(f"/contracts/{contract.id}/documents/{document.id}/contract.pdf")
     assert response.headers["Content-Type"] == "application/pdf"
     assert response.headers["Content-Disposition"] == (
@@ -105,11 +104,7 @@ def test_a_plain_name_is_an_attachment_too(client):
 
 
 def test_a_wrong_name_in_the_address_redirects_to_the_real_one(client):
-    contract = ContractFactory()
-    document = services.add_document(
-        ModeratorFactory(), contract, "Contract", Upload("contract.pdf", files.pdf())
-    )
-    db.session.commit()
+    contract, document, _ = _published()
     response = client.get(f"/contracts/{contract.id}/documents/{document.id}/other.exe")
     assert response.status_code == 301
     assert response.headers["Location"].endswith(f"/documents/{document.id}/contract.pdf")
@@ -167,11 +162,7 @@ def test_the_upload_page_takes_more_than_the_site_wide_limit(client, app, monkey
 
 @pytest.mark.parametrize("role", ["anonymous", "resident"])
 def test_only_moderators_reach_the_upload_replace_and_withdraw_pages(client, role):
-    contract = ContractFactory()
-    document = services.add_document(
-        ModeratorFactory(), contract, "Contract", Upload("c.pdf", files.pdf())
-    )
-    db.session.commit()
+    contract, document, _ = _published("c.pdf")
     if role == "resident":
         login(client, UserFactory())
     base = f"/contracts/{contract.id}/documents"
@@ -184,10 +175,7 @@ def test_only_moderators_reach_the_upload_replace_and_withdraw_pages(client, rol
 
 
 def test_replacing_through_the_form_keeps_the_old_version_listed(client):
-    contract = ContractFactory()
-    moderator = ModeratorFactory()
-    old = services.add_document(moderator, contract, "Contract", Upload("c.pdf", files.pdf()))
-    db.session.commit()
+    contract, old, moderator = _published("c.pdf")
     login(client, moderator)
     path = f"/contracts/{contract.id}/documents/{old.id}/replace"
     assert 'value="Contract"' in client.get(path).get_data(as_text=True)
@@ -200,10 +188,7 @@ def test_replacing_through_the_form_keeps_the_old_version_listed(client):
 
 
 def test_withdrawing_through_the_form(client):
-    contract = ContractFactory()
-    moderator = ModeratorFactory()
-    document = services.add_document(moderator, contract, "Contract", Upload("c.pdf", files.pdf()))
-    db.session.commit()
+    contract, document, moderator = _published("c.pdf")
     login(client, moderator)
     path = f"/contracts/{contract.id}/documents/{document.id}/withdraw"
     empty = client.post(path, data={"csrf_token": csrf_token(client, path), "reason": ""})
@@ -221,10 +206,7 @@ def test_withdrawing_through_the_form(client):
 
 
 def test_a_drafts_documents_are_only_for_moderators(client):
-    draft = ContractFactory(state=ContractState.DRAFT, published_at=None)
-    moderator = ModeratorFactory()
-    document = services.add_document(moderator, draft, "Draft", Upload("d.pdf", files.pdf()))
-    db.session.commit()
+    draft, document, moderator = _published("d.pdf", state=ContractState.DRAFT, published_at=None)
     url = f"/contracts/{draft.id}/documents/{document.id}/d.pdf"
     assert client.get(url).status_code == 404
     login(client, UserFactory())

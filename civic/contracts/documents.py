@@ -178,7 +178,13 @@ def content(document: ContractDocument) -> bytes:
         select(DocumentBlob.content).where(DocumentBlob.sha256 == document.sha256)
     )
     if data is None or hashlib.sha256(data).hexdigest() != document.sha256:
-        raise RuntimeError(f"stored bytes of document {document.id} do not match their SHA-256")
+        # someone changed the database behind Civic's back: serve nothing rather than a
+        # file that is not the published one, and say so
+        current_app.logger.error("stored bytes of document %s do not match", document.id)
+        raise Conflict(
+            "The stored copy of this document does not match the SHA-256 it was published "
+            "with, so Civic will not serve it. The audit log still records the original."
+        )
     return bytes(data)
 
 

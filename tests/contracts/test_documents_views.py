@@ -8,11 +8,11 @@ import json
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from civic.audit.models import AuditEntry
 from civic.contracts import documents as services
-from civic.contracts.document_models import ContractDocument
+from civic.contracts.document_models import ContractDocument, DocumentBlob
 from civic.contracts.documents import Upload
 from civic.contracts.models import ContractState
 from civic.extensions import db
@@ -215,3 +215,16 @@ def test_a_drafts_documents_are_only_for_moderators(client):
     response = client.get(url)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "private, no-store"
+
+
+def test_a_stored_file_changed_behind_civics_back_is_not_served(client):
+    contract, document, _ = _published()
+    db.session.execute(
+        update(DocumentBlob)
+        .where(DocumentBlob.sha256 == document.sha256)
+        .values(content=files.pdf() + b"% tampered")
+    )
+    db.session.commit()
+    response = client.get(f"/contracts/{contract.id}/documents/{document.id}/contract.pdf")
+    assert response.status_code == 409
+    assert "does not match the SHA-256" in response.get_data(as_text=True)

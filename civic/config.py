@@ -84,6 +84,9 @@ def _base() -> dict[str, Any]:
         # the smallest electorate a secret vote, round or consultation may open with, and
         # the fewest ballots (or responses) whose ballot-level data may be published
         "MIN_ELECTORATE": max(1, int(os.environ.get("CIVIC_MIN_ELECTORATE", 10))),
+        # the largest document a moderator can attach to a contract (its upload page alone
+        # accepts a request this large; MAX_CONTENT_LENGTH stays the limit everywhere else)
+        "DOCUMENT_MAX_BYTES": int(os.environ.get("CIVIC_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)),
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, abort, current_app, jsonify, render_template, request
+from flask import Flask, Response, abort, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
@@ -77,6 +77,8 @@ def _http_error(exc: HTTPException) -> Response:
     elif status == 413:
         limit = current_app.config["MAX_CONTENT_LENGTH"] // 1024
         message = f"Requests to Civic can be at most {limit} KB. Send less and try again."
+        # a page that accepts more (a document upload) says its own limit
+        message = g.get("too_large_message", message)
     elif status == 429:
         message = f"You have tried this too often ({exc.description}). Wait and try again."
     response = error_response(status, message, reason=exc.name)

@@ -1401,6 +1401,107 @@ def _contract_amended() -> bool:
             ),
         )
         contracts.publish_contract(rosa, contract)
+MEALS_KPI_CSV = """Quarter,KPI,Target,Actual,Met
+2024-25 Q1,Meals served hot at the point of service (%),98,97.1,No
+2024-25 Q1,Menus meeting the School Food Standards (%),100,100,Yes
+2024-25 Q1,Special diets provided as ordered (%),100,99.2,No
+2024-25 Q2,Meals served hot at the point of service (%),98,96.4,No
+2024-25 Q2,Menus meeting the School Food Standards (%),100,100,Yes
+2024-25 Q2,Special diets provided as ordered (%),100,100,Yes
+2024-25 Q3,Meals served hot at the point of service (%),98,98.3,Yes
+2024-25 Q3,Menus meeting the School Food Standards (%),100,96,No
+2024-25 Q3,Special diets provided as ordered (%),100,99.6,No
+"""
+
+
+def _contract_documents() -> bool:
+    """Documents on the demo register, stored by SHA-256 with the digest in the log: the
+    school meals contract's summary (PDF) and KPI figures (CSV), and the waste contract's
+    text, replaced by its varied version so the earlier one shows as an earlier version.
+    All added now: the register itself was entered today, and no document predates it."""
+    from civic.contracts import documents
+    from civic.contracts.document_models import ContractDocument
+    from civic.contracts.models import Contract
+    from civic.extensions import db
+    from seeds.simple_pdf import one_page_pdf
+
+    if db.session.scalar(db.select(ContractDocument.id).limit(1)) is not None:
+        return False
+    by_reference = {
+        c.reference: c
+        for c in db.session.scalars(
+            db.select(Contract).where(Contract.reference.in_(["RIV-2022-MEALS", "NG-2020-WASTE"]))
+        )
+    }
+    meals, waste = by_reference.get("RIV-2022-MEALS"), by_reference.get("NG-2020-WASTE")
+    if meals is None or waste is None:
+        return False
+    rosa = _user(MODERATOR[0])
+    summary = one_page_pdf(
+        "RIV-2022-MEALS: school meals, Riverside primary schools",
+        [
+            "Contract summary and performance schedule",
+            "",
+            "Provider: Riverside Catering Services Ltd",
+            "Term: 1 September 2022 to 31 August 2028",
+            "",
+            "Schedule 4: key performance indicators, reported quarterly",
+            "  KPI 1  Meals served hot at the point of service: 98% or more",
+            "  KPI 2  Menus meeting the School Food Standards: 100%",
+            "  KPI 3  Special diets provided as ordered: 100%",
+            "",
+            "Schedule 6: standards the provider reports on each year",
+            "  - Gender pay gap audit, published by 30 April",
+            "  - All staff paid at least the Real Living Wage",
+            "  - Recognition of a trade union for collective bargaining",
+            "",
+            "A missed KPI for two quarters running is a default under clause 21.",
+        ],
+    )
+    documents.add_document(
+        rosa,
+        meals,
+        "Contract summary and performance schedule",
+        documents.Upload("RIV-2022-MEALS contract summary.pdf", summary),
+    )
+    documents.add_document(
+        rosa,
+        meals,
+        "KPI figures 2024-25 (quarters 1 to 3)",
+        documents.Upload("RIV-2022-MEALS KPIs 2024-25.csv", MEALS_KPI_CSV.encode()),
+    )
+    clauses = [
+        "Household waste and recycling collection, Northgate",
+        "Between the Council and Greenline Environmental Ltd",
+        "",
+        "1. Weekly collection of residual waste and fortnightly recycling",
+        "   from every household in Northgate ward.",
+        "2. Missed collections put right within two working days.",
+        "3. Collection crews paid at least the Real Living Wage.",
+        "4. Open book: the provider's costs and margin reported each year.",
+        "5. Break clause: either party, on twelve months' notice after year 3.",
+    ]
+    original = documents.add_document(
+        rosa,
+        waste,
+        "Contract text",
+        documents.Upload("NG-2020-WASTE contract.pdf", one_page_pdf("Contract", clauses)),
+    )
+    varied = [
+        *clauses,
+        "",
+        "Variation 1 (2023): food waste collected weekly from every household,",
+        "and the annual value raised to pay for it.",
+    ]
+    documents.replace_document(
+        rosa,
+        original,
+        "Contract text, with variation 1 (food waste)",
+        documents.Upload(
+            "NG-2020-WASTE contract with variation 1.pdf",
+            one_page_pdf("Contract (as varied, 2023)", varied),
+        ),
+    )
     return True
 
 
@@ -1418,6 +1519,7 @@ STEPS = [
     ("group invitations", _group_invitations),
     ("the contract register", _contract_register),
     ("an amended contract and one a vote approved", _contract_amended),
+    ("contract documents", _contract_documents),
 ]
 
 

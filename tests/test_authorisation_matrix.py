@@ -198,6 +198,12 @@ TABLE: dict[str, Row] = {
     "contracts.new": Row(get=STAFF, post=STAFF),
     "contracts.edit": Row(get=STAFF, post=STAFF),
     "contracts.publish": Row(post=STAFF),  # the world's contract is published: staff get 409
+    # contract documents (issue 13, documents slice): moderators upload, replace and
+    # withdraw; everyone downloads a public contract's documents
+    "contracts.add_document": Row(get=STAFF, post=STAFF),
+    "contracts.replace_document": Row(get=STAFF, post=STAFF),
+    "contracts.withdraw_document": Row(get=STAFF, post=STAFF),
+    "contracts.download_document": Row(get=EVERYONE),
 }
 
 # Answers known to differ from the table: reported, not failed. Empty now that every route

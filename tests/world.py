@@ -30,6 +30,7 @@ from civic.budgets import services as budgets
 from civic.budgets.models import BallotKind, Phase
 from civic.consultations import services as consultations
 from civic.consultations.models import Answer, Audience, QuestionKind
+from civic.contracts import documents as contract_documents
 from civic.discussions import services as discussions
 from civic.extensions import db
 from civic.votes import services as votes
@@ -199,6 +200,13 @@ def build_world() -> World:
     comment = discussions.post_comment(eligible, "area", area.slug, "Hello neighbours")
     # the contract register (issue 13): a published contract in the world's area
     contract = ContractFactory(area=area, title="Matrix street cleaning")
+    # contract documents (issue 13, documents slice): one published document on it
+    document = contract_documents.add_document(
+        moderator,
+        contract,
+        "Matrix contract text",
+        contract_documents.Upload("matrix.pdf", b"%PDF-1.4\n%%EOF\n"),
+    )
     db.session.flush()
     assert db.session.get(GroupMembership, membership.id) is not None
 
@@ -232,6 +240,9 @@ def build_world() -> World:
             "contract_id": contract.id,
             # contract register slice: the world's contract's provider
             "provider_id": contract.provider_id,
+            # contract documents (documents slice)
+            "document_id": document.id,
+            "filename": document.filename,
             "invitation_id": invitation.id,
             "invitation_token": invitation_token,
             "subject_type": "area",

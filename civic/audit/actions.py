@@ -126,6 +126,11 @@ _ACTIONS: dict[str, Visibility] = {
     "provider:create": NAMED,
     "contract:create": NAMED,
     "contract:publish": NAMED,
+    # contract documents (issue 13, documents slice): moderators publish them; the entry
+    # carries the file's SHA-256, so a swapped file would not match the log
+    "contract_document:add": NAMED,
+    "contract_document:replace": NAMED,
+    "contract_document:withdraw": NAMED,
     # the log itself: a witness's cosignature on a checkpoint (the actor is None; the
     # witness is named in the data, by its key's name and id)
     "audit:cosign": NAMED,

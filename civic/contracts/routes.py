@@ -2,4 +2,7 @@
 
 from __future__ import annotations
 
-from civic.contracts import views  # noqa: F401
+from civic.contracts import (
+    document_views,  # noqa: F401
+    views,  # noqa: F401
+)

@@ -1401,6 +1401,9 @@ def _contract_amended() -> bool:
             ),
         )
         contracts.publish_contract(rosa, contract)
+    return True
+
+
 MEALS_KPI_CSV = """Quarter,KPI,Target,Actual,Met
 2024-25 Q1,Meals served hot at the point of service (%),98,97.1,No
 2024-25 Q1,Menus meeting the School Food Standards (%),100,100,Yes

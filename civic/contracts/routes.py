@@ -3,3 +3,4 @@
 from __future__ import annotations
 
 from civic.contracts import views  # noqa: F401
+from civic.contracts.inforequests import views as inforequest_views  # noqa: F401

@@ -30,6 +30,7 @@ from civic.budgets import services as budgets
 from civic.budgets.models import BallotKind, Phase
 from civic.consultations import services as consultations
 from civic.consultations.models import Answer, Audience, QuestionKind
+from civic.contracts.inforequests import services as inforequests
 from civic.discussions import services as discussions
 from civic.extensions import db
 from civic.votes import services as votes
@@ -200,6 +201,10 @@ def build_world() -> World:
     # the contract register (issue 13): a published contract in the world's area
     contract = ContractFactory(area=area, title="Matrix street cleaning")
     db.session.flush()
+    # information requests (issue 13, slice requests): one received about the contract
+    info_request = inforequests.ask(
+        eligible, f"contract-{contract.id}", "How many streets are swept each week?", False
+    )
     assert db.session.get(GroupMembership, membership.id) is not None
 
     return World(
@@ -230,6 +235,8 @@ def build_world() -> World:
             "contest_id": 999_999,  # none exists: staff get 404, everyone else 403 first
             "comment_id": comment.id,
             "contract_id": contract.id,
+            # information requests (slice requests)
+            "info_request_reference": info_request.reference,
             "invitation_id": invitation.id,
             "invitation_token": invitation_token,
             "subject_type": "area",

@@ -40,7 +40,7 @@ def requests_index() -> Any:
         "contracts/requests/index.html",
         block="results",
         requests=list(db.session.scalars(services.filtered(status))),
-        status=status.value if status else "",
+        chosen=status.value if status else "",
         statuses=list(ShownStatus),
         today=services.today(),
     )

@@ -1,0 +1,224 @@
+"""The pages and JSON: asking through the form (and its errors), anonymity on every page,
+the moderators' answer and refusal, the public and overdue lists, the contract page's
+section and JSON part, and the scorecard figure."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from civic import clock
+from civic.contracts import scorecard, sections
+from civic.contracts.inforequests import services
+from civic.contracts.inforequests.models import InfoRequest, RequestStatus
+from civic.extensions import db
+from tests.conftest import login, post_form
+from tests.factories import ContractFactory, ModeratorFactory, UserFactory
+
+QUESTION = "How many missed bin collections were reported in October?"
+NAME = "Philippa Abernethy-Nwosu"
+
+
+def _count() -> int:
+    return db.session.scalar(select(func.count(InfoRequest.id)))
+
+
+def _ask(client, contract, *, question=QUESTION, publish="no", subject=None):
+    return post_form(
+        client,
+        "/contracts/requests/new",
+        {
+            "subject": subject if subject is not None else f"contract-{contract.id}",
+            "question": question,
+            "publish_name": publish,
+        },
+    )
+
+
+def test_anonymous_people_are_sent_to_sign_in_and_nothing_is_written(client):
+    contract = ContractFactory()
+    assert "/accounts/sign-in" in client.get("/contracts/requests/new").headers["Location"]
+    response = client.post(
+        "/contracts/requests/new",
+        data={"subject": f"contract-{contract.id}", "question": QUESTION, "publish_name": "no"},
+    )
+    assert response.status_code in (302, 400)
+    assert _count() == 0
+
+
+def test_a_resident_asks_without_their_name_and_no_page_shows_it(client):
+    contract = ContractFactory(title="Household waste collection")
+    resident = UserFactory(display_name=NAME)
+    login(client, resident)
+    form = client.get(f"/contracts/requests/new?contract={contract.id}").get_data(as_text=True)
+    assert f'value="contract-{contract.id}" selected' in form
+    response = _ask(client, contract)
+    assert response.status_code == 302
+    req = db.session.scalars(select(InfoRequest)).one()
+    assert response.headers["Location"].endswith(f"/contracts/requests/{req.reference}")
+    client.post("/accounts/sign-out", data={"csrf_token": ""})
+    anonymous = client.application.test_client()
+    pages = [
+        f"/contracts/requests/{req.reference}",
+        "/contracts/requests",
+        f"/contracts/{contract.id}",
+        f"/audit/subject/info_request/{req.id}",
+        f"/api/v1/contracts/requests/{req.reference}",
+        "/api/v1/contracts/requests",
+        "/audit",
+    ]
+    for path in pages:
+        page = anonymous.get(path)
+        assert page.status_code == 200, path
+        assert NAME not in page.get_data(as_text=True), path
+    detail = anonymous.get(f"/contracts/requests/{req.reference}").get_data(as_text=True)
+    assert QUESTION in detail and "chose not to publish their name" in detail
+    assert anonymous.get(f"/api/v1/contracts/requests/{req.reference}").json["requester"] is None
+
+
+def test_a_named_request_shows_the_name(client):
+    contract = ContractFactory()
+    login(client, UserFactory(display_name=NAME))
+    _ask(client, contract, publish="yes")
+    req = db.session.scalars(select(InfoRequest)).one()
+    assert NAME in client.get(f"/contracts/requests/{req.reference}").get_data(as_text=True)
+
+
+def test_bad_input_re_renders_with_messages_the_text_kept_and_nothing_written(client):
+    contract = ContractFactory()
+    login(client, UserFactory())
+    response = _ask(client, contract, question="", subject="contract-999999")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "There is a problem" in page
+    assert "Enter your question" in page
+    assert "Choose the contract, provider or decision" in page
+    long = "Please tell me " + "a" * 5000
+    response = _ask(client, contract, question=long)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "5,000 characters or fewer" in page
+    assert long in page  # kept for the person to shorten
+    response = _ask(client, contract, publish="")
+    assert response.status_code == 422
+    assert "Choose whether to publish your name" in response.get_data(as_text=True)
+    assert _count() == 0
+
+
+def _received(days_ago: int = 0) -> InfoRequest:
+    with clock.ago(timedelta(days=days_ago)):
+        return services.ask(UserFactory(), f"contract-{ContractFactory().id}", QUESTION, False)
+
+
+def test_a_resident_cannot_reach_the_answer_forms(client):
+    req = _received()
+    login(client, UserFactory())
+    assert client.get(f"/contracts/requests/{req.reference}/respond").status_code == 403
+    token_page = f"/contracts/requests/{req.reference}"
+    response = post_form(
+        client,
+        f"/contracts/requests/{req.reference}/answer",
+        {"answer": "Here it is."},
+        token_from=token_page,
+    )
+    assert response.status_code == 403
+    assert req.status is RequestStatus.RECEIVED
+
+
+def test_a_moderator_answers_and_the_answer_is_published(client):
+    req = _received()
+    login(client, ModeratorFactory())
+    respond = f"/contracts/requests/{req.reference}/respond"
+    assert client.get(respond).status_code == 200
+    response = post_form(
+        client,
+        f"/contracts/requests/{req.reference}/answer",
+        {"answer": "There were **14** missed collections."},
+        token_from=respond,
+    )
+    assert response.status_code == 302
+    page = client.get(f"/contracts/requests/{req.reference}").get_data(as_text=True)
+    assert "<strong>14</strong>" in page and "Answered" in page
+
+
+def test_a_refusal_without_a_reason_is_refused_with_the_message_by_the_field(client):
+    req = _received()
+    login(client, ModeratorFactory())
+    respond = f"/contracts/requests/{req.reference}/respond"
+    response = post_form(
+        client,
+        f"/contracts/requests/{req.reference}/refuse",
+        {"refuse-reason": "no"},
+        token_from=respond,
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Give the reason for refusing" in page
+    assert 'href="#refuse-reason"' in page  # the summary links to the field
+    response = post_form(
+        client,
+        f"/contracts/requests/{req.reference}/refuse",
+        {"refuse-reason": "The council does not hold this information."},
+        token_from=respond,
+    )
+    assert response.status_code == 302
+    page = client.get(f"/contracts/requests/{req.reference}").get_data(as_text=True)
+    assert "The council does not hold this information." in page
+
+
+def test_the_overdue_list_and_the_status_filter(client):
+    late, fresh = _received(days_ago=60), _received()
+    overdue = client.get("/contracts/requests/overdue").get_data(as_text=True)
+    assert late.reference in overdue and fresh.reference not in overdue
+    filtered = client.get("/contracts/requests?status=overdue").get_data(as_text=True)
+    assert late.reference in filtered and fresh.reference not in filtered
+    listed = client.get("/contracts/requests").get_data(as_text=True)
+    assert late.reference in listed and fresh.reference in listed
+    assert client.get("/contracts/requests?status=lost").status_code == 422
+    api = client.get("/api/v1/contracts/requests?status=overdue").json
+    assert [r["reference"] for r in api["information_requests"]] == [late.reference]
+    assert api["information_requests"][0]["status"] == "overdue"
+
+
+def test_an_htmx_filter_gets_only_the_results(htmx_client):
+    _received()
+    page = htmx_client.get("/contracts/requests?status=received").get_data(as_text=True)
+    assert page.lstrip().startswith('<div id="results">')
+
+
+def test_an_unknown_reference_is_404(client):
+    assert client.get("/contracts/requests/IR-2026-9999").status_code == 404
+    assert client.get("/api/v1/contracts/requests/IR-2026-9999").status_code == 404
+
+
+def test_the_contract_page_lists_its_requests_and_links_to_ask(client):
+    req = _received()
+    contract = req.contract
+    page = client.get(f"/contracts/{contract.id}").get_data(as_text=True)
+    assert req.reference in page
+    assert f"/contracts/requests/new?contract={contract.id}" in page
+    assert "Ask for information about this contract" in page
+    other = ContractFactory()
+    assert req.reference not in client.get(f"/contracts/{other.id}").get_data(as_text=True)
+
+
+def test_the_contract_json_has_its_requests(app):
+    req = _received()
+    with app.test_request_context():
+        parts = sections.json_parts(req.contract)
+    (shown,) = parts["information_requests"]
+    assert shown["reference"] == req.reference and shown["requester"] is None
+    assert shown["due_on"] == req.due_on.isoformat() and shown["status"] == "received"
+
+
+def test_the_scorecard_figure_counts_answered_in_time(app):
+    in_time, late = _received(), _received(days_ago=60)
+    moderator = ModeratorFactory()
+    services.answer(moderator, in_time, "The figure is 14.")
+    services.answer(moderator, late, "The figure is 15.")
+    _received()  # not due yet: not counted
+    (registered,) = [r for r in scorecard.registered() if r.key == "information_requests_in_time"]
+    assert registered.principle == 3
+    with app.test_request_context():
+        figure = registered.compute()
+    assert (figure.numerator, figure.denominator) == (1, 2)
+    assert figure.link == "/contracts/requests"

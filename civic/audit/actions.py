@@ -122,6 +122,10 @@ _ACTIONS: dict[str, Visibility] = {
     "consultation:respond": PRIVATE,
     "consultation:response_save": PRIVATE,
     "consultation:response_change": PRIVATE,
+    # contracts (issue 13): the register is official and public
+    "provider:create": NAMED,
+    "contract:create": NAMED,
+    "contract:publish": NAMED,
     # information requests: a requester who publishes their name asks under it; one who
     # does not asks under a pseudonym scoped to the request, which the page never names
     "info_request:ask": SCOPED,

@@ -18,7 +18,14 @@ def test_the_demo_is_searchable_after_seeding(app, client, monkeypatch, tmp_path
             select(SearchDocument.kind, func.count()).group_by(SearchDocument.kind)
         ).all()
     )
-    assert set(kinds) == {"proposal", "budget_project", "budget_round", "consultation", "comment"}
+    assert set(kinds) == {
+        "proposal",
+        "budget_project",
+        "budget_round",
+        "consultation",
+        "comment",
+        "info_request",  # slice requests (issue 13)
+    }
     data = client.get("/api/v1/search?q=library").get_json()
     assert data["total"] >= 1
     assert all("<mark>" in hit["title_html"] + hit["snippet_html"] for hit in data["results"])

@@ -13,12 +13,13 @@ from civic.contracts import scorecard, sections
 from civic.contracts.blueprint import api, bp
 from civic.contracts.inforequests import services
 from civic.contracts.inforequests.forms import AnswerForm, AskForm, RefuseForm
-from civic.contracts.inforequests.models import InfoRequest, ShownStatus
+from civic.contracts.inforequests.models import InfoRequest, RequestStatus, ShownStatus
 from civic.contracts.models import Contract
 from civic.errors import ValidationFailed
 from civic.extensions import db
 from civic.forms import attach_errors
 from civic.permissions import require_moderator
+from civic.search import registry as search_registry
 from civic.web import render
 
 
@@ -215,3 +216,41 @@ def _answered_in_time() -> scorecard.Figure:
             "request answered, refused or past its due date. A refusal counts as not answered."
         ),
     )
+
+
+# --- search -----------------------------------------------------------------------------
+
+
+def _search_document(found: InfoRequest) -> search_registry.Document:
+    """The question and its answer or refusal are public; the requester never is here."""
+    area_id = (
+        found.contract.area_id
+        if found.contract is not None
+        else found.proposal.area_id
+        if found.proposal is not None
+        else None
+    )
+    return search_registry.Document(
+        ref=found.reference,
+        title=f"{found.reference}: {found.subject_title}",
+        body="\n\n".join(
+            part for part in (found.question, found.answer_source, found.refusal_reason) if part
+        ),
+        audience=search_registry.PUBLIC,
+        state=found.status.value,
+        area_id=area_id,
+        link=search_registry.Link("contracts.request_detail", {"reference": found.reference}),
+    )
+
+
+search_registry.register(
+    search_registry.Kind(
+        "info_request",
+        "Information request",
+        "Information requests",
+        InfoRequest,
+        lambda found: found.reference,
+        _search_document,
+        {s.value: s.value.capitalize() for s in RequestStatus},
+    )
+)

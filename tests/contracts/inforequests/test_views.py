@@ -13,6 +13,7 @@ from civic.contracts import scorecard, sections
 from civic.contracts.inforequests import services
 from civic.contracts.inforequests.models import InfoRequest, RequestStatus
 from civic.extensions import db
+from civic.search import index
 from tests.conftest import login, post_form
 from tests.factories import ContractFactory, ModeratorFactory, UserFactory
 
@@ -222,3 +223,14 @@ def test_the_scorecard_figure_counts_answered_in_time(app):
         figure = registered.compute()
     assert (figure.numerator, figure.denominator) == (1, 2)
     assert figure.link == "/contracts/requests"
+
+
+def test_requests_are_found_by_search_without_the_requesters_name(client):
+    resident = UserFactory(display_name=NAME)
+    req = services.ask(
+        resident, f"contract-{ContractFactory().id}", "How many gullies were cleared?", True
+    )
+    index.write_pending(db.session)  # what the commit ending a request does
+    page = client.get("/search?q=gullies").get_data(as_text=True)
+    assert f"/contracts/requests/{req.reference}" in page
+    assert client.get("/search?q=Abernethy").get_data(as_text=True).count(req.reference) == 0

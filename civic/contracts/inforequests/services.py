@@ -153,15 +153,11 @@ def reference_for(year: int, number: int) -> str:
     return f"IR-{year}-{number:04d}"
 
 
-def ask(actor: User | None, subject_key: str, question: str, publish_name: bool) -> InfoRequest:
-    """A signed-in person asks a question about a contract, provider or decision.
-
-    Received today; due 20 working days later. Logged under the requester's public
-    pseudonym only if they chose to publish their name (`info_request:ask_named`);
-    otherwise (`info_request:ask`) under a pseudonym scoped to this request, which joins it
-    to nothing else they did, and with no name anywhere in the entry.
-    """
-    user = require_signed_in(actor)
+def check_question(
+    subject_key: str, question: str
+) -> tuple[Contract | Provider | Proposal | None, str, dict[str, str]]:
+    """The subject, the cleaned question and every problem with them, by form field: the
+    checks `ask` makes, so a form that failed elsewhere can show these too, at once."""
     errors: dict[str, str] = {}
     subject = None
     try:
@@ -177,6 +173,19 @@ def ask(actor: User | None, subject_key: str, question: str, publish_name: bool)
         )
     elif len(text) > QUESTION_MAX:
         errors["question"] = f"Your question must be {QUESTION_MAX:,} characters or fewer"
+    return subject, text, errors
+
+
+def ask(actor: User | None, subject_key: str, question: str, publish_name: bool) -> InfoRequest:
+    """A signed-in person asks a question about a contract, provider or decision.
+
+    Received today; due 20 working days later. Logged under the requester's public
+    pseudonym only if they chose to publish their name (`info_request:ask_named`);
+    otherwise (`info_request:ask`) under a pseudonym scoped to this request, which joins it
+    to nothing else they did, and with no name anywhere in the entry.
+    """
+    user = require_signed_in(actor)
+    subject, text, errors = check_question(subject_key, question)
     if errors or subject is None:
         raise ValidationFailed(errors)
     received = today()

@@ -90,11 +90,10 @@ def request_new() -> Any:
             )
             return redirect(url_for("contracts.request_detail", reference=made.reference))
     elif form.is_submitted():
-        # the service's messages too, so the summary lists every problem at once
-        try:
-            services.ask(current_user, form.subject.data, form.question.data, True)
-        except ValidationFailed as failure:
-            attach_errors(form, failure)
+        # the service's checks too, so the summary lists every problem at once
+        _, _, errors = services.check_question(form.subject.data, form.question.data)
+        if errors:
+            attach_errors(form, ValidationFailed(errors))
     return render(
         "contracts/requests/new.html", status=422 if form.is_submitted() else 200, form=form
     )

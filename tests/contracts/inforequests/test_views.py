@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from civic import clock
 from civic.contracts import scorecard, sections
 from civic.contracts.inforequests import services
-from civic.contracts.inforequests.models import InfoRequest, RequestStatus
+from civic.contracts.inforequests.models import InfoRequest, InfoRequestCounter, RequestStatus
 from civic.extensions import db
 from civic.search import index
 from tests.conftest import login, post_form
@@ -102,8 +102,10 @@ def test_bad_input_re_renders_with_messages_the_text_kept_and_nothing_written(cl
     assert long in page  # kept for the person to shorten
     response = _ask(client, contract, publish="")
     assert response.status_code == 422
-    assert "Choose whether to publish your name" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Choose whether to publish your name" in page and QUESTION in page
     assert _count() == 0
+    assert db.session.scalar(select(func.count()).select_from(InfoRequestCounter)) == 0
 
 
 def _received(days_ago: int = 0) -> InfoRequest:

@@ -14,8 +14,10 @@ from civic.contracts.inforequests import services
 from civic.contracts.inforequests.models import InfoRequest, InfoRequestCounter, RequestStatus
 from civic.extensions import db
 from civic.search import index
+from civic.votes.models import ProposalState
 from tests.conftest import login, post_form
 from tests.factories import ContractFactory, ModeratorFactory, UserFactory
+from tests.votes.helpers import make_proposal
 
 QUESTION = "How many missed bin collections were reported in October?"
 NAME = "Philippa Abernethy-Nwosu"
@@ -236,3 +238,12 @@ def test_requests_are_found_by_search_without_the_requesters_name(client):
     page = client.get("/search?q=gullies").get_data(as_text=True)
     assert f"/contracts/requests/{req.reference}" in page
     assert client.get("/search?q=Abernethy").get_data(as_text=True).count(req.reference) == 0
+
+
+def test_the_proposal_page_links_to_ask_about_the_decision(client):
+    proposal, _, _ = make_proposal(ProposalState.CONSULTATION)
+    page = client.get(f"/votes/{proposal.id}").get_data(as_text=True)
+    assert f"/contracts/requests/new?proposal={proposal.id}" in page
+    login(client, UserFactory())
+    form = client.get(f"/contracts/requests/new?proposal={proposal.id}").get_data(as_text=True)
+    assert f'value="proposal-{proposal.id}" selected' in form

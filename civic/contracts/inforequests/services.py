@@ -247,6 +247,17 @@ def _locked_open(request: InfoRequest, doing: str) -> InfoRequest:
     return locked
 
 
+def _responded(locked: InfoRequest, moderator: User, status: RequestStatus) -> date:
+    """Mark the request answered or refused today by `moderator`; return the day."""
+    on = today()
+    locked.status = status
+    locked.responded_on = on
+    locked.responded_at = utcnow()
+    locked.responded_by_id = moderator.id
+    db.session.flush()
+    return on
+
+
 def answer(actor: User | None, request: InfoRequest, source: str) -> InfoRequest:
     """A moderator publishes the answer (Markdown, shown sanitised)."""
     moderator = require_moderator(actor)
@@ -256,14 +267,9 @@ def answer(actor: User | None, request: InfoRequest, source: str) -> InfoRequest
     if len(text) > ANSWER_MAX:
         raise ValidationFailed({"answer": f"The answer must be {ANSWER_MAX:,} characters or fewer"})
     locked = _locked_open(request, "answer")
-    on = today()
-    locked.status = RequestStatus.ANSWERED
     locked.answer_source = text
     locked.answer_html = markdown.render(text)
-    locked.responded_on = on
-    locked.responded_at = utcnow()
-    locked.responded_by_id = moderator.id
-    db.session.flush()
+    on = _responded(locked, moderator, RequestStatus.ANSWERED)
     audit.record(
         moderator,
         "info_request:answer",
@@ -293,13 +299,8 @@ def refuse(actor: User | None, request: InfoRequest, reason: str) -> InfoRequest
     if len(text) > REASON_MAX:
         raise ValidationFailed({"reason": f"The reason must be {REASON_MAX:,} characters or fewer"})
     locked = _locked_open(request, "refuse")
-    on = today()
-    locked.status = RequestStatus.REFUSED
     locked.refusal_reason = text
-    locked.responded_on = on
-    locked.responded_at = utcnow()
-    locked.responded_by_id = moderator.id
-    db.session.flush()
+    on = _responded(locked, moderator, RequestStatus.REFUSED)
     audit.record(
         moderator,
         "info_request:refuse",

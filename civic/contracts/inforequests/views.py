@@ -119,38 +119,42 @@ def request_respond(reference: str) -> Any:
     return _respond_page(found, AnswerForm(), RefuseForm(prefix="refuse"))
 
 
-@bp.post("/requests/<reference>/answer")
-@login_required
-def request_answer(reference: str) -> Any:
+def _respond(reference: str, *, refusing: bool) -> Any:
+    """Answer or refuse: the same steps, each with its own form and service. The form not
+    sent is shown empty beside the one sent."""
     require_moderator(current_user)
     found = services.get_by_reference(reference)
-    form = AnswerForm()
+    answer_form = AnswerForm(formdata=None) if refusing else AnswerForm()
+    refuse_form = (
+        RefuseForm(prefix="refuse") if refusing else RefuseForm(prefix="refuse", formdata=None)
+    )
+    form = refuse_form if refusing else answer_form
     if form.validate_on_submit():
         try:
-            services.answer(current_user, found, form.answer.data)
+            if refusing:
+                services.refuse(current_user, found, refuse_form.reason.data)
+                done = f"{found.reference} is refused; the reason is published."
+            else:
+                services.answer(current_user, found, answer_form.answer.data)
+                done = f"The answer to {found.reference} is published."
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash(f"The answer to {found.reference} is published.", "success")
+            flash(done, "success")
             return redirect(url_for("contracts.request_detail", reference=found.reference))
-    return _respond_page(found, form, RefuseForm(prefix="refuse", formdata=None))
+    return _respond_page(found, answer_form, refuse_form)
+
+
+@bp.post("/requests/<reference>/answer")
+@login_required
+def request_answer(reference: str) -> Any:
+    return _respond(reference, refusing=False)
 
 
 @bp.post("/requests/<reference>/refuse")
 @login_required
 def request_refuse(reference: str) -> Any:
-    require_moderator(current_user)
-    found = services.get_by_reference(reference)
-    form = RefuseForm(prefix="refuse")
-    if form.validate_on_submit():
-        try:
-            services.refuse(current_user, found, form.reason.data)
-        except ValidationFailed as failure:
-            attach_errors(form, failure)
-        else:
-            flash(f"{found.reference} is refused; the reason is published.", "success")
-            return redirect(url_for("contracts.request_detail", reference=found.reference))
-    return _respond_page(found, AnswerForm(formdata=None), form)
+    return _respond(reference, refusing=True)
 
 
 # --- JSON -------------------------------------------------------------------------------

@@ -121,13 +121,3 @@ def add_working_days(start: date, count: int, table: HolidayTable) -> date:
 def foi_due_date(received: date, table: HolidayTable, days: int = FOI_WORKING_DAYS) -> date:
     """The last day to answer a request received on `received` (see the module's rule)."""
     return add_working_days(received, days, table)
-
-
-def working_days_between(start: date, end: date, table: HolidayTable) -> int:
-    """How many working days come after `start`, up to and including `end` (0 if none)."""
-    day, counted = start, 0
-    while day < end:
-        day += timedelta(days=1)
-        if table.is_working_day(day):
-            counted += 1
-    return counted

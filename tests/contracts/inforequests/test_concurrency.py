@@ -3,8 +3,6 @@ simultaneous answers and refusals of one request: exactly one wins."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import select
 
@@ -16,6 +14,7 @@ from civic.errors import Conflict
 from civic.extensions import db
 from tests.conftest import on_postgres
 from tests.factories import ContractFactory, ModeratorFactory, UserFactory
+from tests.races import all_at_once
 
 QUESTION = "How many streets were swept each week last month?"
 
@@ -29,26 +28,7 @@ def _skip_without_postgres() -> None:
 
 
 def _race(app, jobs) -> list[BaseException]:
-    barrier = threading.Barrier(len(jobs))
-    errors: list[BaseException] = []
-
-    def work(job) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=60)
-                job()
-                db.session.commit()
-            except BaseException as exc:  # asserted by the caller
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=work, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
+    return all_at_once(app, len(jobs), lambda n: jobs[n]())
 
 
 @pytest.mark.commits

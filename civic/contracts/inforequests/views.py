@@ -9,6 +9,7 @@ from typing import Any
 from flask import flash, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from civic.clock import day
 from civic.contracts import scorecard, sections
 from civic.contracts.blueprint import api, bp
 from civic.contracts.inforequests import services
@@ -85,7 +86,7 @@ def request_new() -> Any:
         else:
             flash(
                 f"Your request {made.reference} was received. The answer is due by "
-                f"{made.due_on.day} {made.due_on:%B %Y}.",
+                f"{day(made.due_on)}.",
                 "success",
             )
             return redirect(url_for("contracts.request_detail", reference=made.reference))

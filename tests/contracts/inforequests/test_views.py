@@ -115,59 +115,49 @@ def _received(days_ago: int = 0) -> InfoRequest:
         return services.ask(UserFactory(), f"contract-{ContractFactory().id}", QUESTION, False)
 
 
+def _send(client, req, action: str, data: dict):
+    """POST the answer or refusal form, with the token from the request's own page."""
+    return post_form(
+        client,
+        f"/contracts/requests/{req.reference}/{action}",
+        data,
+        token_from=f"/contracts/requests/{req.reference}",
+    )
+
+
+def _page(client, req) -> str:
+    return client.get(f"/contracts/requests/{req.reference}").get_data(as_text=True)
+
+
 def test_a_resident_cannot_reach_the_answer_forms(client):
     req = _received()
     login(client, UserFactory())
     assert client.get(f"/contracts/requests/{req.reference}/respond").status_code == 403
-    token_page = f"/contracts/requests/{req.reference}"
-    response = post_form(
-        client,
-        f"/contracts/requests/{req.reference}/answer",
-        {"answer": "Here it is."},
-        token_from=token_page,
-    )
-    assert response.status_code == 403
+    assert _send(client, req, "answer", {"answer": "Here it is."}).status_code == 403
+    assert _send(client, req, "refuse", {"refuse-reason": "Not held here."}).status_code == 403
     assert req.status is RequestStatus.RECEIVED
 
 
 def test_a_moderator_answers_and_the_answer_is_published(client):
     req = _received()
     login(client, ModeratorFactory())
-    respond = f"/contracts/requests/{req.reference}/respond"
-    assert client.get(respond).status_code == 200
-    response = post_form(
-        client,
-        f"/contracts/requests/{req.reference}/answer",
-        {"answer": "There were **14** missed collections."},
-        token_from=respond,
-    )
+    assert client.get(f"/contracts/requests/{req.reference}/respond").status_code == 200
+    response = _send(client, req, "answer", {"answer": "There were **14** missed collections."})
     assert response.status_code == 302
-    page = client.get(f"/contracts/requests/{req.reference}").get_data(as_text=True)
+    page = _page(client, req)
     assert "<strong>14</strong>" in page and "Answered" in page
 
 
 def test_a_refusal_without_a_reason_is_refused_with_the_message_by_the_field(client):
     req = _received()
     login(client, ModeratorFactory())
-    respond = f"/contracts/requests/{req.reference}/respond"
-    response = post_form(
-        client,
-        f"/contracts/requests/{req.reference}/refuse",
-        {"refuse-reason": "no"},
-        token_from=respond,
-    )
+    response = _send(client, req, "refuse", {"refuse-reason": "no"})
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "Give the reason for refusing" in page
     assert 'href="#refuse-reason"' in page  # the summary links to the field
-    response = post_form(
-        client,
-        f"/contracts/requests/{req.reference}/refuse",
-        {"refuse-reason": "The council does not hold this information."},
-        token_from=respond,
-    )
-    assert response.status_code == 302
-    page = client.get(f"/contracts/requests/{req.reference}").get_data(as_text=True)
-    assert "The council does not hold this information." in page
+    reason = "The council does not hold this information."
+    assert _send(client, req, "refuse", {"refuse-reason": reason}).status_code == 302
+    assert reason in _page(client, req)
 
 
 def test_the_overdue_list_and_the_status_filter(client):

@@ -368,6 +368,7 @@ def tick_command() -> None:
     from civic.audit import make_checkpoint, release_due
     from civic.budgets.services import advance_due_rounds
     from civic.consultations.services import close_due
+    from civic.contracts.inforequests.services import record_overdue
     from civic.votes.services import close_due_votes
 
     # each part in its own transaction: a part that has appended to the audit log must not
@@ -375,6 +376,8 @@ def tick_command() -> None:
     done: list[str] = []
     for part in (advance_due_rounds, close_due_votes, close_due, expire_due):
         done += run_service(part)
+    # information requests past their due date unanswered: each logged overdue once
+    done += run_service(record_overdue)
     released = run_service(release_due)
     if released:
         done.append(f"Released {released} private acts into the audit log.")

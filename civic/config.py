@@ -79,6 +79,8 @@ def _base() -> dict[str, Any]:
         "COMMENTS_PER_MINUTE": int(os.environ.get("CIVIC_COMMENTS_PER_MINUTE", 5)),
         "COMMENT_EDIT_MINUTES": 15,
         "MIN_CONSULTATION_DAYS": int(os.environ.get("CIVIC_MIN_CONSULTATION_DAYS", 28)),
+        # information requests: the bank holiday table their deadlines count (GOV.UK's shape)
+        "BANK_HOLIDAYS_FILE": os.environ.get("CIVIC_BANK_HOLIDAYS_FILE", ""),
         "SESSION_MAX_HOURS": float(os.environ.get("CIVIC_SESSION_MAX_HOURS", 12)),
         "CIVIC_HTTPS": False,
         # the smallest electorate a secret vote, round or consultation may open with, and

@@ -1508,6 +1508,99 @@ def _contract_documents() -> bool:
     return True
 
 
+def _information_requests() -> bool:
+    """Information requests in every state: an answered one about Riverside's school
+    meals (named), an overdue one about Northgate's bin collections (its requester chose
+    not to be named; `civic tick` has logged it overdue), a refused one about parking
+    enforcement's figures, and one received today about the leisure centre vote."""
+    from datetime import timedelta
+
+    from civic import clock
+    from civic.contracts.inforequests import services as requests
+    from civic.contracts.inforequests.models import InfoRequest
+    from civic.contracts.models import Contract
+    from civic.extensions import db
+    from civic.votes.models import Proposal
+
+    if db.session.scalar(db.select(InfoRequest.id).limit(1)) is not None:
+        return False
+    contracts = {
+        c.reference: c
+        for c in db.session.scalars(
+            db.select(Contract).where(
+                Contract.reference.in_(["RIV-2022-MEALS", "NG-2020-WASTE", "RIV-2021-PARKING"])
+            )
+        )
+    }
+    if len(contracts) < 3:
+        return False
+    rosa = _user(MODERATOR[0])
+
+    def about(reference: str) -> str:
+        return f"contract-{contracts[reference].id}"
+
+    with clock.ago(timedelta(days=34)):
+        meals = requests.ask(
+            _user(_demo_email("Aisha Begum")),
+            about("RIV-2022-MEALS"),
+            "How many school meals did Riverside Catering Services serve each month in the "
+            "last school year, and how many of them met the school food standards when they "
+            "were checked?",
+            True,
+        )
+    with clock.ago(timedelta(days=12)):
+        requests.answer(
+            rosa,
+            meals,
+            "Riverside Catering Services served **412,880** meals in the 2025/26 school "
+            "year, between 31,200 (August, holiday clubs only) and 44,950 (March) a month.\n\n"
+            "Our school food officers checked 36 menus across 12 schools. 29 met the school "
+            "food standards in full; the 7 that did not were short of fruit and vegetables "
+            "or served fried food more than twice a week. The provider's improvement plan "
+            "is due in January and will be published on the contract page.",
+        )
+    with clock.ago(timedelta(days=45)):
+        requests.ask(
+            _user(_demo_email("Owen Hughes")),
+            about("NG-2020-WASTE"),
+            "How many missed bin collections were reported in Northgate in each of the last "
+            "12 months, how many were put right within 48 hours, and what service credits "
+            "did the council claim from Greenline Environmental for them?",
+            False,
+        )
+    requests.record_overdue()
+    with clock.ago(timedelta(days=25)):
+        parking = requests.ask(
+            _user(_demo_email("Femi Adebayo")),
+            about("RIV-2021-PARKING"),
+            "Please publish Riverside Parking Services' profit and loss account for 2024/25, "
+            "with the salaries of its directors.",
+            True,
+        )
+    with clock.ago(timedelta(days=6)):
+        requests.refuse(
+            rosa,
+            parking,
+            "Riverside Parking Services Ltd is owned by the council, but its 2024/25 accounts "
+            "are still being audited and will be filed at Companies House by 31 December; "
+            "information intended for future publication is exempt until then (Freedom of "
+            "Information Act, section 22). Directors' pay is already in the council's "
+            "statement of accounts, note 31.",
+        )
+    leisure = db.session.scalar(
+        db.select(Proposal).where(Proposal.title.like("Outsource the Riverside leisure%"))
+    )
+    subject = f"proposal-{leisure.id}" if leisure is not None else about("RIV-2022-MEALS")
+    requests.ask(
+        _user(RESIDENT[0]),
+        subject,
+        "What did the council's own in-house bid for the leisure centre cost per year, "
+        "and why was it scored lower on quality than the leisure trust's bid?",
+        False,
+    )
+    return True
+
+
 STEPS = [
     ("accounts and areas", _accounts_and_areas),
     ("discussions", _discussions),
@@ -1523,6 +1616,7 @@ STEPS = [
     ("the contract register", _contract_register),
     ("an amended contract and one a vote approved", _contract_amended),
     ("contract documents", _contract_documents),
+    ("information requests", _information_requests),
 ]
 
 

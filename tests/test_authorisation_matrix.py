@@ -57,6 +57,7 @@ GROUP = {"slug": "group"}
 VOTING = {"slug": "voting_round"}
 RESULTS = {"slug": "results_round"}
 IDEAS = {"slug": "ideas_round"}
+INFO_REQUEST = {"reference": "info_request_reference"}  # slice requests
 
 TABLE: dict[str, Row] = {
     "pages.home": Row(get=EVERYONE),
@@ -204,6 +205,17 @@ TABLE: dict[str, Row] = {
     "contracts.replace_document": Row(get=STAFF, post=STAFF),
     "contracts.withdraw_document": Row(get=STAFF, post=STAFF),
     "contracts.download_document": Row(get=EVERYONE),
+    # information requests (issue 13, slice requests): read by everyone, asked by anyone
+    # signed in, answered or refused by staff
+    "contracts.requests_index": Row(get=EVERYONE),
+    "contracts.requests_overdue": Row(get=EVERYONE),
+    "contracts.request_detail": Row(get=EVERYONE, values=INFO_REQUEST),
+    "contracts.request_new": Row(get=SIGNED_IN, post=SIGNED_IN),
+    "contracts.request_respond": Row(get=STAFF, values=INFO_REQUEST),
+    "contracts.request_answer": Row(post=STAFF, values=INFO_REQUEST),
+    "contracts.request_refuse": Row(post=STAFF, values=INFO_REQUEST),
+    "contracts_api.api_requests": Row(get=EVERYONE),
+    "contracts_api.api_request": Row(get=EVERYONE, values=INFO_REQUEST),
 }
 
 # Answers known to differ from the table: reported, not failed. Empty now that every route

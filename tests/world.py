@@ -31,6 +31,7 @@ from civic.budgets.models import BallotKind, Phase
 from civic.consultations import services as consultations
 from civic.consultations.models import Answer, Audience, QuestionKind
 from civic.contracts import documents as contract_documents
+from civic.contracts.inforequests import services as inforequests
 from civic.discussions import services as discussions
 from civic.extensions import db
 from civic.votes import services as votes
@@ -208,6 +209,10 @@ def build_world() -> World:
         contract_documents.Upload("matrix.pdf", b"%PDF-1.4\n%%EOF\n"),
     )
     db.session.flush()
+    # information requests (issue 13, slice requests): one received about the contract
+    info_request = inforequests.ask(
+        eligible, f"contract-{contract.id}", "How many streets are swept each week?", False
+    )
     assert db.session.get(GroupMembership, membership.id) is not None
 
     return World(
@@ -243,6 +248,8 @@ def build_world() -> World:
             # contract documents (documents slice)
             "document_id": document.id,
             "filename": document.filename,
+            # information requests (slice requests)
+            "info_request_reference": info_request.reference,
             "invitation_id": invitation.id,
             "invitation_token": invitation_token,
             "subject_type": "area",

@@ -131,6 +131,13 @@ _ACTIONS: dict[str, Visibility] = {
     "contract_document:add": NAMED,
     "contract_document:replace": NAMED,
     "contract_document:withdraw": NAMED,
+    # information requests: a requester who publishes their name asks under it; one who
+    # does not asks under a pseudonym scoped to the request, which the page never names
+    "info_request:ask": SCOPED,
+    "info_request:ask_named": NAMED,
+    "info_request:answer": NAMED,
+    "info_request:refuse": NAMED,
+    "info_request:overdue": NAMED,  # the system, once, when the due date passes unanswered
     # the log itself: a witness's cosignature on a checkpoint (the actor is None; the
     # witness is named in the data, by its key's name and id)
     "audit:cosign": NAMED,

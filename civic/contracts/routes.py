@@ -6,3 +6,4 @@ from civic.contracts import (
     document_views,  # noqa: F401
     views,  # noqa: F401
 )
+from civic.contracts.inforequests import views as inforequest_views  # noqa: F401

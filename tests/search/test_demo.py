@@ -25,6 +25,7 @@ def test_the_demo_is_searchable_after_seeding(app, client, monkeypatch, tmp_path
         "consultation",
         "comment",
         "contract",  # the demo's contract register (issue 13)
+        "info_request",  # slice requests (issue 13)
     }
     data = client.get("/api/v1/search?q=library").get_json()
     assert data["total"] >= 1

@@ -74,6 +74,8 @@ def _base() -> dict[str, Any]:
         # the smallest electorate a secret vote, round or consultation may open with, and
         # the fewest ballots (or responses) whose ballot-level data may be published
         "MIN_ELECTORATE": max(1, int(os.environ.get("CIVIC_MIN_ELECTORATE", 10))),
+        # a contract KPI's value is due this many days after its period ends (then overdue)
+        "KPI_REPORT_DAYS": max(0, int(os.environ.get("CIVIC_KPI_REPORT_DAYS", 30))),
     }
 
 

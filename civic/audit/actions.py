@@ -122,6 +122,13 @@ _ACTIONS: dict[str, Visibility] = {
     "consultation:respond": PRIVATE,
     "consultation:response_save": PRIVATE,
     "consultation:response_change": PRIVATE,
+    # contracts: performance (slice performance); moderators record what providers report,
+    # and `civic tick` (no actor) marks a required standards report overdue
+    "kpi:create": NAMED,
+    "kpi:report": NAMED,
+    "contract_finance:record": NAMED,
+    "standards_report:record": NAMED,
+    "standards_report:overdue": NAMED,
     # the log itself: a witness's cosignature on a checkpoint (the actor is None; the
     # witness is named in the data, by its key's name and id)
     "audit:cosign": NAMED,

@@ -3,3 +3,4 @@
 from __future__ import annotations
 
 from civic.contracts import views  # noqa: F401
+from civic.contracts.performance import views as performance_views  # noqa: F401

@@ -1,0 +1,209 @@
+"""A KPI's periods as a server-rendered SVG chart: pure Python, no Flask, no JavaScript.
+
+Built with ElementTree, so every label is escaped and the result is well-formed XML. The
+chart is an image with a title and a description (role="img", aria-labelledby); the same
+figures are in the data table the page puts beside it. Met and missed differ in shape (a
+filled circle, a cross) and in each mark's own title, not by colour alone, and a legend
+says which is which; an unreported period is written under its label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from xml.etree import ElementTree as ET
+
+WIDTH = 640
+HEIGHT = 280
+LEFT, RIGHT, TOP, BOTTOM = 70, 20, 36, 64
+MET_COLOUR = "#00703c"  # GOV.UK green
+MISSED_COLOUR = "#d4351c"  # GOV.UK red
+INK = "#0b0c0c"
+GRID = "#b1b4b6"
+
+
+@dataclass(frozen=True)
+class Point:
+    label: str  # the axis label ("Q1 25-26")
+    value: int | None  # scaled by the KPI's decimals; None: not reported
+    outcome: str  # "met", "missed", "overdue" or "awaited"
+    text: str  # what the mark's title says: "Q1 2025-26: 92.5%, target met"
+
+
+def _num(x: float) -> str:
+    return f"{x:.1f}".removesuffix(".0")
+
+
+def build_svg(
+    chart_id: str,
+    title: str,
+    description: str,
+    points: Sequence[Point],
+    target: int,
+    target_text: str,
+    fmt: Callable[[int], str],
+) -> str:
+    """The chart as an SVG string. `fmt` writes a scaled value with its unit ("92.5%")
+    for the value axis, which runs from zero to the larger of the target and the highest
+    value, with a tenth more as headroom."""
+    top_value = max([target, *(p.value for p in points if p.value is not None)], default=0)
+    top_value = max(1, top_value + top_value // 10)
+    plot_w = WIDTH - LEFT - RIGHT
+    plot_h = HEIGHT - TOP - BOTTOM
+    svg = ET.Element(
+        "svg",
+        {
+            "xmlns": "http://www.w3.org/2000/svg",
+            "viewBox": f"0 0 {WIDTH} {HEIGHT}",
+            "width": "100%",
+            "role": "img",
+            "aria-labelledby": f"{chart_id}-title {chart_id}-desc",
+            "class": "kpi-chart",
+            "id": chart_id,
+        },
+    )
+    ET.SubElement(svg, "title", {"id": f"{chart_id}-title"}).text = title
+    ET.SubElement(svg, "desc", {"id": f"{chart_id}-desc"}).text = description
+
+    def y(value: int) -> float:
+        return TOP + plot_h - plot_h * value / top_value
+
+    # axes and the value axis' two end labels
+    ET.SubElement(
+        svg,
+        "path",
+        {
+            "d": f"M{LEFT} {TOP} V{TOP + plot_h} H{LEFT + plot_w}",
+            "stroke": INK,
+            "fill": "none",
+        },
+    )
+    for value in (0, top_value):
+        label = ET.SubElement(
+            svg,
+            "text",
+            {"x": str(LEFT - 6), "y": _num(y(value) + 4), "text-anchor": "end", "font-size": "12"},
+        )
+        label.text = fmt(value)
+    # the target: a dashed line, labelled in words
+    ty = _num(y(target))
+    ET.SubElement(
+        svg,
+        "line",
+        {
+            "x1": str(LEFT),
+            "x2": str(LEFT + plot_w),
+            "y1": ty,
+            "y2": ty,
+            "stroke": INK,
+            "stroke-dasharray": "6 4",
+            "class": "target",
+        },
+    )
+    target_label = ET.SubElement(
+        svg,
+        "text",
+        {
+            "x": str(LEFT + plot_w),
+            "y": _num(y(target) - 5),
+            "text-anchor": "end",
+            "font-size": "12",
+        },
+    )
+    target_label.text = f"Target {target_text}"
+
+    slot = plot_w / max(1, len(points))
+    every = max(1, -(-len(points) * 70 // plot_w))  # thin the labels when they would collide
+    for index, point in enumerate(points):
+        cx = LEFT + slot * (index + 0.5)
+        if index % every == 0 or point.value is None:
+            axis = ET.SubElement(
+                svg,
+                "text",
+                {
+                    "x": _num(cx),
+                    "y": str(TOP + plot_h + 18),
+                    "text-anchor": "middle",
+                    "font-size": "12",
+                },
+            )
+            axis.text = point.label
+        if point.value is None:
+            note = ET.SubElement(
+                svg,
+                "text",
+                {
+                    "x": _num(cx),
+                    "y": str(TOP + plot_h + 34),
+                    "text-anchor": "middle",
+                    "font-size": "11",
+                    "class": "unreported",
+                },
+            )
+            note.text = "not reported" if point.outcome == "overdue" else "not due"
+            continue
+        cy = y(point.value)
+        group = ET.SubElement(svg, "g", {"class": f"mark {point.outcome}"})
+        ET.SubElement(group, "title").text = point.text
+        if point.outcome == "met":
+            ET.SubElement(
+                group,
+                "circle",
+                {"cx": _num(cx), "cy": _num(cy), "r": "6", "fill": MET_COLOUR},
+            )
+        else:
+            arm = 6
+            ET.SubElement(
+                group,
+                "path",
+                {
+                    "d": (
+                        f"M{_num(cx - arm)} {_num(cy - arm)} L{_num(cx + arm)} {_num(cy + arm)} "
+                        f"M{_num(cx - arm)} {_num(cy + arm)} L{_num(cx + arm)} {_num(cy - arm)}"
+                    ),
+                    "stroke": MISSED_COLOUR,
+                    "stroke-width": "3",
+                    "fill": "none",
+                },
+            )
+    _legend(svg)
+    return ET.tostring(svg, encoding="unicode")
+
+
+def _legend(svg: ET.Element) -> None:
+    y = 16
+    ET.SubElement(
+        svg, "circle", {"cx": str(LEFT + 6), "cy": str(y - 4), "r": "5", "fill": MET_COLOUR}
+    )
+    ET.SubElement(
+        svg, "text", {"x": str(LEFT + 16), "y": str(y), "font-size": "12"}
+    ).text = "met (circle)"
+    x = LEFT + 120
+    ET.SubElement(
+        svg,
+        "path",
+        {
+            "d": f"M{x} {y - 9} L{x + 10} {y + 1} M{x} {y + 1} L{x + 10} {y - 9}",
+            "stroke": MISSED_COLOUR,
+            "stroke-width": "3",
+        },
+    )
+    ET.SubElement(
+        svg, "text", {"x": str(x + 16), "y": str(y), "font-size": "12"}
+    ).text = "missed (cross)"
+    x += 130
+    ET.SubElement(
+        svg,
+        "line",
+        {
+            "x1": str(x),
+            "x2": str(x + 24),
+            "y1": str(y - 4),
+            "y2": str(y - 4),
+            "stroke": INK,
+            "stroke-dasharray": "6 4",
+        },
+    )
+    ET.SubElement(
+        svg, "text", {"x": str(x + 30), "y": str(y), "font-size": "12"}
+    ).text = "target (dashed line)"

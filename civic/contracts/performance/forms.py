@@ -31,10 +31,10 @@ class MoneyField(StringField):
     """An amount in pounds and pence as people type it ("£1,200", "1200.50", "-350"),
     held as pence; anything else is a field error, not a guess."""
 
-    def __init__(self, *args: Any, name: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, words: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.pence: int | None = None
-        self.money_name = name
+        self.money_name = words
 
     def process_formdata(self, valuelist: list[str]) -> None:
         super().process_formdata(valuelist)
@@ -126,18 +126,18 @@ class FinanceForm(FlaskForm):
     year = SelectField("Financial year", widget=GovSelect(), coerce=int)
     cost_to_council = MoneyField(
         "Cost to the council (£)",
-        name="the cost to the council",
+        words="the cost to the council",
         widget=GovTextInput(),
         validators=[DataRequired("Enter what the council paid in the year")],
     )
     provider_revenue = MoneyField(
         "Provider's revenue from the contract (£, where provided)",
-        name="the provider's revenue",
+        words="the provider's revenue",
         widget=GovTextInput(),
     )
     provider_margin = MoneyField(
         "Provider's margin (£, where provided)",
-        name="the provider's margin",
+        words="the provider's margin",
         widget=GovTextInput(),
         description="Profit before tax on the contract; a loss is negative, like -12000",
     )

@@ -219,7 +219,7 @@ def record_kpi_value(
         raise ValidationFailed(errors)
     assert period_start is not None and reported_on is not None
     row = KpiValue(
-        kpi=kpi,
+        kpi_id=kpi.id,
         period_start=period_start,
         value=scaled,
         reported_on=reported_on,
@@ -235,6 +235,7 @@ def record_kpi_value(
         raise ValidationFailed(
             {"period_start": f"A value for {label} is already recorded"}
         ) from None
+    db.session.expire(kpi, ["values"])  # read again, with the new value
     due = periods.report_due(kpi.period, period_start, report_days())
     audit.record(
         moderator,

@@ -190,6 +190,14 @@ TABLE: dict[str, Row] = {
     "search_api.api_search": Row(get=EVERYONE),
     # contracts (issue 13): the register is public
     "contracts.contract_detail": Row(get=EVERYONE),
+    # contracts: performance (slice performance): the missed list is public; moderators
+    # record KPIs, values, finance and standards reports
+    "contracts.performance_missed": Row(get=EVERYONE),
+    "contracts_api.api_performance_missed": Row(get=EVERYONE),
+    "contracts.kpi_new": Row(get=STAFF, post=STAFF),
+    "contracts.kpi_value_new": Row(get=STAFF, post=STAFF),  # the world's kpi_id
+    "contracts.finance_new": Row(get=STAFF, post=STAFF),
+    "contracts.standards_report_new": Row(get=STAFF, post=STAFF),
 }
 
 # Answers known to differ from the table: reported, not failed. Empty now that every route

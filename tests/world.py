@@ -199,6 +199,21 @@ def build_world() -> World:
     comment = discussions.post_comment(eligible, "area", area.slug, "Hello neighbours")
     # the contract register (issue 13): a published contract in the world's area
     contract = ContractFactory(area=area, title="Matrix street cleaning")
+    # performance (slice performance): a KPI on that contract, for its value form
+    from civic.contracts.performance import services as performance
+    from civic.contracts.performance.periods import Direction, Period
+
+    kpi = performance.add_kpi(
+        moderator,
+        contract,
+        name="Streets clean on inspection",
+        description="",
+        unit="percent",
+        decimals=1,
+        target="95",
+        period=Period.QUARTERLY,
+        direction=Direction.HIGHER,
+    )
     db.session.flush()
     assert db.session.get(GroupMembership, membership.id) is not None
 
@@ -230,6 +245,7 @@ def build_world() -> World:
             "contest_id": 999_999,  # none exists: staff get 404, everyone else 403 first
             "comment_id": comment.id,
             "contract_id": contract.id,
+            "kpi_id": kpi.id,  # performance
             "invitation_id": invitation.id,
             "invitation_token": invitation_token,
             "subject_type": "area",

@@ -122,6 +122,10 @@ _ACTIONS: dict[str, Visibility] = {
     "consultation:respond": PRIVATE,
     "consultation:response_save": PRIVATE,
     "consultation:response_change": PRIVATE,
+    # contracts (issue 13): the register is official and public
+    "provider:create": NAMED,
+    "contract:create": NAMED,
+    "contract:publish": NAMED,
     # contracts: performance (slice performance); moderators record what providers report,
     # and `civic tick` (no actor) marks a required standards report overdue
     "kpi:create": NAMED,

@@ -44,10 +44,10 @@ def build_svg(
     fmt: Callable[[int], str],
 ) -> str:
     """The chart as an SVG string. `fmt` writes a scaled value with its unit ("92.5%")
-    for the value axis, which runs from zero to the larger of the target and the highest
-    value, with a tenth more as headroom."""
-    top_value = max([target, *(p.value for p in points if p.value is not None)], default=0)
-    top_value = max(1, top_value + top_value // 10)
+    for the labels at the two ends of the value axis (see `value_range`)."""
+    bottom_value, top_value = value_range(
+        [target, *(p.value for p in points if p.value is not None)]
+    )
     plot_w = WIDTH - LEFT - RIGHT
     plot_h = HEIGHT - TOP - BOTTOM
     svg = ET.Element(
@@ -66,7 +66,7 @@ def build_svg(
     ET.SubElement(svg, "desc", {"id": f"{chart_id}-desc"}).text = description
 
     def y(value: int) -> float:
-        return TOP + plot_h - plot_h * value / top_value
+        return TOP + plot_h - plot_h * (value - bottom_value) / (top_value - bottom_value)
 
     # axes and the value axis' two end labels
     ET.SubElement(
@@ -78,14 +78,14 @@ def build_svg(
             "fill": "none",
         },
     )
-    for value in (0, top_value):
+    for value in (bottom_value, top_value):
         label = ET.SubElement(
             svg,
             "text",
             {"x": str(LEFT - 6), "y": _num(y(value) + 4), "text-anchor": "end", "font-size": "12"},
         )
         label.text = fmt(value)
-    # the target: a dashed line, labelled in words
+    # the target: a dashed line (the legend gives its value)
     ty = _num(y(target))
     ET.SubElement(
         svg,
@@ -100,17 +100,6 @@ def build_svg(
             "class": "target",
         },
     )
-    target_label = ET.SubElement(
-        svg,
-        "text",
-        {
-            "x": str(LEFT + plot_w),
-            "y": _num(y(target) - 5),
-            "text-anchor": "end",
-            "font-size": "12",
-        },
-    )
-    target_label.text = f"Target {target_text}"
 
     slot = plot_w / max(1, len(points))
     every = max(1, -(-len(points) * 70 // plot_w))  # thin the labels when they would collide
@@ -166,11 +155,23 @@ def build_svg(
                     "fill": "none",
                 },
             )
-    _legend(svg)
+    _legend(svg, target_text)
     return ET.tostring(svg, encoding="unicode")
 
 
-def _legend(svg: ET.Element) -> None:
+def value_range(values: Sequence[int]) -> tuple[int, int]:
+    """The value axis: from a round number below the lowest value (never below zero) to
+    one above the highest, so differences near the target are visible. Integers only."""
+    low, high = min(values), max(values)
+    span = high - low or max(1, abs(high) // 10)
+    pad = max(1, span // 4)
+    step = 10 ** (len(str(span)) - 1)
+    bottom = max(0, (low - pad) // step * step)
+    top = -(-(high + pad) // step) * step
+    return bottom, max(top, bottom + step)
+
+
+def _legend(svg: ET.Element, target_text: str) -> None:
     y = 16
     ET.SubElement(
         svg, "circle", {"cx": str(LEFT + 6), "cy": str(y - 4), "r": "5", "fill": MET_COLOUR}
@@ -206,4 +207,4 @@ def _legend(svg: ET.Element) -> None:
     )
     ET.SubElement(
         svg, "text", {"x": str(x + 30), "y": str(y), "font-size": "12"}
-    ).text = "target (dashed line)"
+    ).text = f"target {target_text} (dashed line)"

@@ -713,7 +713,7 @@ def failures(on: date) -> list[Failure]:
                 if row.outcome is Outcome.MISSED:
                     detail = f"{row.value_text} against a target of {target_text(kpi)}"
                 elif row.outcome is Outcome.OVERDUE:
-                    detail = f"Due {day(row.due)}"
+                    detail = f"Due {day(row.due)}; nothing received"
                 else:
                     continue
                 found.append(
@@ -724,13 +724,13 @@ def failures(on: date) -> list[Failure]:
                 detail = (
                     report.report.evidence
                     if report.status is ReportStatus.MISSED and report.report
-                    else f"Due {day(report.due_on)}"
+                    else "Nothing received"
                 )
                 found.append(
                     Failure(
                         contract,
                         report.name,
-                        f"Due {day(report.due_on)}",
+                        f"Year to {day(report.due_on)}",
                         report.status_text,
                         detail,
                         report.due_on,

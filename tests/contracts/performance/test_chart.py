@@ -62,7 +62,8 @@ def test_met_and_missed_differ_in_shape_not_only_colour() -> None:
 def test_an_unreported_period_is_written_under_its_label() -> None:
     texts = [t.text for t in _build().iter("{http://www.w3.org/2000/svg}text")]
     assert "not reported" in texts
-    assert "Target 95.0%" in texts
+    assert "target 95.0% (dashed line)" in texts
+    assert "88.0%" in texts and "98.0%" in texts  # the axis ends: round numbers
     assert "met (circle)" in texts and "missed (cross)" in texts
 
 
@@ -77,3 +78,11 @@ def test_higher_values_are_drawn_higher() -> None:
 def test_an_empty_chart_is_still_well_formed() -> None:
     root = _build(points=[])
     assert root.findall("svg:g", NS) == []
+
+
+def test_the_value_axis_is_round_and_never_below_zero() -> None:
+    assert chart.value_range([927, 965, 950]) == (910, 980)
+    assert chart.value_range([112, 131, 120]) == (100, 140)
+    assert chart.value_range([0, 3]) == (0, 4)
+    assert chart.value_range([5, 5]) == (4, 6)
+    assert chart.value_range([1000, 1000]) == (900, 1100)

@@ -108,7 +108,12 @@ class KpiForm(FlaskForm):
 
 
 class KpiValueForm(FlaskForm):
-    period_start = SelectField("Period", widget=GovSelect(), validate_choice=False)
+    period_start = SelectField(
+        "Period",
+        widget=GovSelect(),
+        validate_choice=False,  # the service says why another period is refused
+        validators=[InputRequired("Choose the period the value is for")],
+    )
     value = StringField(
         "Value reported", widget=GovTextInput(), validators=[DataRequired("Enter the value")]
     )
@@ -154,7 +159,12 @@ class FinanceForm(FlaskForm):
 
 
 class StandardsReportForm(FlaskForm):
-    report = SelectField("Report", widget=GovSelect(), validate_choice=False)
+    report = SelectField(
+        "Report",
+        widget=GovSelect(),
+        validate_choice=False,  # the service says why another report is refused
+        validators=[InputRequired("Choose the report")],
+    )
     status = RadioField(
         "Outcome",
         widget=GovRadioInput(),

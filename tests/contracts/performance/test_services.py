@@ -376,3 +376,22 @@ def test_the_missed_list_has_missed_targets_and_overdue_reports_of_public_contra
         ("PUB-1", "Q4 2025-26 (January to March 2026)", "Not reported (overdue)"),
         ("PUB-1", "Q2 2025-26 (July to September 2025)", "Target missed"),
     ]
+
+
+def test_civic_tick_marks_overdue_reports_and_says_so(app) -> None:
+    # real dates: a contract that started two years and a month ago owes two audits
+    from datetime import timedelta
+
+    from civic.clock import utcnow
+
+    start = utcnow().date() - timedelta(days=2 * 365 + 31)
+    contract = contract_with_terms(
+        Standard.GENDER_PAY_AUDIT, start_date=start, end_date=start + timedelta(days=5 * 365)
+    )
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["civic", "tick"])
+    assert first.exit_code == 0, first.output
+    assert first.output.count(f"contract {contract.reference}: gender pay audit due") == 2
+    second = runner.invoke(args=["civic", "tick"])
+    assert contract.reference not in second.output
+    assert len(_entries("standards_report:overdue")) == 2

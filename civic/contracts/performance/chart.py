@@ -34,6 +34,19 @@ def _num(x: float) -> str:
     return f"{x:.1f}".removesuffix(".0")
 
 
+def _text(
+    parent: ET.Element, x: float, y: float, words: str, *, anchor: str = "start", size: int = 12
+) -> ET.Element:
+    """A line of text at (x, y); ElementTree escapes `words`."""
+    element = ET.SubElement(
+        parent,
+        "text",
+        {"x": _num(x), "y": _num(y), "text-anchor": anchor, "font-size": str(size)},
+    )
+    element.text = words
+    return element
+
+
 def build_svg(
     chart_id: str,
     title: str,
@@ -79,57 +92,19 @@ def build_svg(
         },
     )
     for value in (bottom_value, top_value):
-        label = ET.SubElement(
-            svg,
-            "text",
-            {"x": str(LEFT - 6), "y": _num(y(value) + 4), "text-anchor": "end", "font-size": "12"},
-        )
-        label.text = fmt(value)
+        _text(svg, LEFT - 6, y(value) + 4, fmt(value), anchor="end")
     # the target: a dashed line (the legend gives its value)
-    ty = _num(y(target))
-    ET.SubElement(
-        svg,
-        "line",
-        {
-            "x1": str(LEFT),
-            "x2": str(LEFT + plot_w),
-            "y1": ty,
-            "y2": ty,
-            "stroke": INK,
-            "stroke-dasharray": "6 4",
-            "class": "target",
-        },
-    )
+    _dashed(svg, LEFT, LEFT + plot_w, y(target)).set("class", "target")
 
     slot = plot_w / max(1, len(points))
     every = max(1, -(-len(points) * 70 // plot_w))  # thin the labels when they would collide
     for index, point in enumerate(points):
         cx = LEFT + slot * (index + 0.5)
         if index % every == 0 or point.value is None:
-            axis = ET.SubElement(
-                svg,
-                "text",
-                {
-                    "x": _num(cx),
-                    "y": str(TOP + plot_h + 18),
-                    "text-anchor": "middle",
-                    "font-size": "12",
-                },
-            )
-            axis.text = point.label
+            _text(svg, cx, TOP + plot_h + 18, point.label, anchor="middle")
         if point.value is None:
-            note = ET.SubElement(
-                svg,
-                "text",
-                {
-                    "x": _num(cx),
-                    "y": str(TOP + plot_h + 34),
-                    "text-anchor": "middle",
-                    "font-size": "11",
-                    "class": "unreported",
-                },
-            )
-            note.text = "not reported" if point.outcome == "overdue" else "not due"
+            words = "not reported" if point.outcome == "overdue" else "not due"
+            _text(svg, cx, TOP + plot_h + 34, words, anchor="middle", size=11)
             continue
         cy = y(point.value)
         group = ET.SubElement(svg, "g", {"class": f"mark {point.outcome}"})
@@ -141,20 +116,7 @@ def build_svg(
                 {"cx": _num(cx), "cy": _num(cy), "r": "6", "fill": MET_COLOUR},
             )
         else:
-            arm = 6
-            ET.SubElement(
-                group,
-                "path",
-                {
-                    "d": (
-                        f"M{_num(cx - arm)} {_num(cy - arm)} L{_num(cx + arm)} {_num(cy + arm)} "
-                        f"M{_num(cx - arm)} {_num(cy + arm)} L{_num(cx + arm)} {_num(cy - arm)}"
-                    ),
-                    "stroke": MISSED_COLOUR,
-                    "stroke-width": "3",
-                    "fill": "none",
-                },
-            )
+            _cross(group, cx, cy, 6)
     _legend(svg, target_text)
     return ET.tostring(svg, encoding="unicode")
 
@@ -171,40 +133,39 @@ def value_range(values: Sequence[int]) -> tuple[int, int]:
     return bottom, max(top, bottom + step)
 
 
+def _cross(parent: ET.Element, cx: float, cy: float, arm: float) -> None:
+    """The missed mark: an X, a shape that differs from the met circle without colour."""
+    d = (
+        f"M{_num(cx - arm)} {_num(cy - arm)} L{_num(cx + arm)} {_num(cy + arm)} "
+        f"M{_num(cx - arm)} {_num(cy + arm)} L{_num(cx + arm)} {_num(cy - arm)}"
+    )
+    ET.SubElement(
+        parent, "path", {"d": d, "stroke": MISSED_COLOUR, "stroke-width": "3", "fill": "none"}
+    )
+
+
+def _dashed(parent: ET.Element, x1: float, x2: float, y: float) -> ET.Element:
+    return ET.SubElement(
+        parent,
+        "line",
+        {
+            "x1": _num(x1),
+            "x2": _num(x2),
+            "y1": _num(y),
+            "y2": _num(y),
+            "stroke": INK,
+            "stroke-dasharray": "6 4",
+        },
+    )
+
+
 def _legend(svg: ET.Element, target_text: str) -> None:
     y = 16
     ET.SubElement(
         svg, "circle", {"cx": str(LEFT + 6), "cy": str(y - 4), "r": "5", "fill": MET_COLOUR}
     )
-    ET.SubElement(
-        svg, "text", {"x": str(LEFT + 16), "y": str(y), "font-size": "12"}
-    ).text = "met (circle)"
-    x = LEFT + 120
-    ET.SubElement(
-        svg,
-        "path",
-        {
-            "d": f"M{x} {y - 9} L{x + 10} {y + 1} M{x} {y + 1} L{x + 10} {y - 9}",
-            "stroke": MISSED_COLOUR,
-            "stroke-width": "3",
-        },
-    )
-    ET.SubElement(
-        svg, "text", {"x": str(x + 16), "y": str(y), "font-size": "12"}
-    ).text = "missed (cross)"
-    x += 130
-    ET.SubElement(
-        svg,
-        "line",
-        {
-            "x1": str(x),
-            "x2": str(x + 24),
-            "y1": str(y - 4),
-            "y2": str(y - 4),
-            "stroke": INK,
-            "stroke-dasharray": "6 4",
-        },
-    )
-    ET.SubElement(
-        svg, "text", {"x": str(x + 30), "y": str(y), "font-size": "12"}
-    ).text = f"target {target_text} (dashed line)"
+    _text(svg, LEFT + 16, y, "met (circle)")
+    _cross(svg, LEFT + 125, y - 4, 5)
+    _text(svg, LEFT + 136, y, "missed (cross)")
+    _dashed(svg, LEFT + 250, LEFT + 274, y - 4)
+    _text(svg, LEFT + 280, y, f"target {target_text} (dashed line)")

@@ -85,28 +85,31 @@ def period_end(period: Period, start: date) -> date:
     return date(year, month, 1) - timedelta(days=1)
 
 
+def _year_and_quarter(start: date) -> tuple[int, int]:
+    """The financial year (by the calendar year it starts in) and its quarter, 1 to 4."""
+    year = start.year if start.month >= FINANCIAL_YEAR_START_MONTH else start.year - 1
+    return year, (start.month - FINANCIAL_YEAR_START_MONTH) % 12 // 3 + 1
+
+
 def period_label(period: Period, start: date) -> str:
-    """ "March 2025", "Q1 2025-26 (April to June 2025)", "2025-26" as pages show them."""
+    """A period as pages show it: "March 2025", "Q1 2025-26 (April to June 2025)",
+    "2025-26"."""
     if period is Period.MONTHLY:
         return f"{start:%B %Y}"
-    fy = start.year if start.month >= FINANCIAL_YEAR_START_MONTH else start.year - 1
-    years = f"{fy}-{(fy + 1) % 100:02d}"
+    year, quarter = _year_and_quarter(start)
+    years = f"{year}-{(year + 1) % 100:02d}"
     if period is Period.ANNUAL:
         return years
-    quarter = (start.month - FINANCIAL_YEAR_START_MONTH) % 12 // 3 + 1
-    end = period_end(period, start)
-    return f"Q{quarter} {years} ({start:%B} to {end:%B %Y})"
+    return f"Q{quarter} {years} ({start:%B} to {period_end(period, start):%B %Y})"
 
 
 def period_short_label(period: Period, start: date) -> str:
     """A chart axis label: "Mar 25", "Q1 25-26", "25-26"."""
     if period is Period.MONTHLY:
         return f"{start:%b %y}"
-    fy = start.year if start.month >= FINANCIAL_YEAR_START_MONTH else start.year - 1
-    years = f"{fy % 100:02d}-{(fy + 1) % 100:02d}"
-    if period is Period.ANNUAL:
-        return years
-    return f"Q{(start.month - FINANCIAL_YEAR_START_MONTH) % 12 // 3 + 1} {years}"
+    year, quarter = _year_and_quarter(start)
+    years = f"{year % 100:02d}-{(year + 1) % 100:02d}"
+    return years if period is Period.ANNUAL else f"Q{quarter} {years}"
 
 
 def periods_between(period: Period, first: date, last: date) -> Iterator[date]:

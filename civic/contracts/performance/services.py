@@ -67,6 +67,18 @@ def _text(value: str | None, limit: int, field: str, name: str, errors: dict[str
     return text
 
 
+def _inserted(row: object) -> bool:
+    """Add `row` in a savepoint: False, with nothing written, when its unique key is taken
+    (another request or tick got there between our check and our write)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
 # --- KPIs -------------------------------------------------------------------------------
 
 
@@ -226,15 +238,9 @@ def record_kpi_value(
         source=source,
         recorded_by_id=moderator.id,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-            db.session.flush()
-    except IntegrityError:  # recorded by someone else meanwhile
+    if not _inserted(row):
         label = periods.period_label(kpi.period, period_start)
-        raise ValidationFailed(
-            {"period_start": f"A value for {label} is already recorded"}
-        ) from None
+        raise ValidationFailed({"period_start": f"A value for {label} is already recorded"})
     db.session.expire(kpi, ["values"])  # read again, with the new value
     due = periods.report_due(kpi.period, period_start, report_days())
     audit.record(
@@ -406,14 +412,10 @@ def record_finance(
         source=source,
         recorded_by_id=moderator.id,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-            db.session.flush()
-    except IntegrityError:
+    if not _inserted(row):
         raise ValidationFailed(
             {"year": f"Figures for {financial_year_label(year)} are already recorded"}
-        ) from None
+        )
     audit.record(
         moderator,
         "contract_finance:record",
@@ -586,13 +588,9 @@ def record_standards_report(
     late = existing is not None or (reported_on is not None and reported_on > due_on)
     if existing is None:
         existing = StandardsReport(contract_id=contract.id, standard=standard, due_on=due_on)
-        try:
-            with db.session.begin_nested():
-                _fill(existing, status, reported_on, evidence, document_reference, moderator)
-                db.session.add(existing)
-                db.session.flush()
-        except IntegrityError:  # `civic tick` marked it overdue meanwhile
-            raise Conflict("This report was just marked overdue: send the form again.") from None
+        _fill(existing, status, reported_on, evidence, document_reference, moderator)
+        if not _inserted(existing):  # `civic tick` marked it overdue meanwhile
+            raise Conflict("This report was just marked overdue: send the form again.")
     else:
         _fill(existing, status, reported_on, evidence, document_reference, moderator)
         db.session.flush()
@@ -666,11 +664,7 @@ def mark_overdue_reports(now: datetime | None = None) -> list[str]:
                     status=ReportStatus.OVERDUE,
                     overdue_since=on,
                 )
-                try:
-                    with db.session.begin_nested():
-                        db.session.add(row)
-                        db.session.flush()
-                except IntegrityError:
+                if not _inserted(row):
                     continue  # another tick, or a moderator's record, got there first
                 audit.record(
                     None,

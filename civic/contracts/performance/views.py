@@ -3,6 +3,7 @@ targets and overdue reports, and moderators' forms for recording what providers 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -21,7 +22,7 @@ from civic.contracts.performance.forms import (
     KpiValueForm,
     StandardsReportForm,
 )
-from civic.contracts.performance.models import Kpi, ReportStatus
+from civic.contracts.performance.models import REPORT_NAMES, Kpi, ReportStatus
 from civic.contracts.performance.periods import Direction, Outcome, Period
 from civic.contracts.sections import json_part, section
 from civic.errors import NotFound, ValidationFailed
@@ -212,14 +213,36 @@ def _contract(contract_id: int) -> Contract:
     return contract
 
 
-def _back(contract: Contract, message: str) -> Any:
-    flash(message, "success")
-    return redirect(url_for("contracts.contract_detail", contract_id=contract.id) + "#performance")
-
-
-def _form_page(template: str, form: Any, contract: Contract, **context: Any) -> Any:
+def _submit(
+    form: Any,
+    contract: Contract,
+    save: Callable[[], object],
+    done: str,
+    template: str,
+    **context: Any,
+) -> Any:
+    """Validate the form, call its one service (`save`) and go back to the contract's
+    performance; on a refusal, the same page again with the input kept and each message
+    by its field (422)."""
+    if form.validate_on_submit():
+        try:
+            save()
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        else:
+            flash(done, "success")
+            return redirect(
+                url_for("contracts.contract_detail", contract_id=contract.id) + "#performance"
+            )
     status = 422 if form.is_submitted() else 200
     return render(template, status=status, form=form, contract=contract, **context)
+
+
+def _iso(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        return None
 
 
 @bp.route("/<int:contract_id>/performance/kpis/new", methods=["GET", "POST"])
@@ -228,25 +251,24 @@ def kpi_new(contract_id: int) -> Any:
     require_moderator(current_user)
     contract = _contract(contract_id)
     form = KpiForm()
-    if form.validate_on_submit():
-        try:
-            services.add_kpi(
-                current_user,
-                contract,
-                name=form.name.data,
-                description=form.description.data or "",
-                unit=form.unit.data,
-                decimals=form.decimals.data,
-                target=form.target.data,
-                period=Period(form.period.data),
-                direction=Direction(form.direction.data),
-                reporting_from=form.reporting_from.data,
-            )
-        except ValidationFailed as failure:
-            attach_errors(form, failure)
-        else:
-            return _back(contract, "Indicator added.")
-    return _form_page("contracts/performance/kpi_new.html", form, contract)
+    return _submit(
+        form,
+        contract,
+        lambda: services.add_kpi(
+            current_user,
+            contract,
+            name=form.name.data,
+            description=form.description.data or "",
+            unit=form.unit.data,
+            decimals=form.decimals.data,
+            target=form.target.data,
+            period=Period(form.period.data),
+            direction=Direction(form.direction.data),
+            reporting_from=form.reporting_from.data,
+        ),
+        "Indicator added.",
+        "contracts/performance/kpi_new.html",
+    )
 
 
 @bp.route("/<int:contract_id>/performance/kpis/<int:kpi_id>/values/new", methods=["GET", "POST"])
@@ -260,35 +282,23 @@ def kpi_value_new(contract_id: int, kpi_id: int) -> Any:
         (start.isoformat(), periods.period_label(kpi.period, start))
         for start in services.reportable_periods(kpi, services.today())
     ]
-    if form.validate_on_submit():
-        try:
-            services.record_kpi_value(
-                current_user,
-                kpi,
-                period_start=_iso(form.period_start.data),
-                value=form.value.data,
-                reported_on=form.reported_on.data,
-                source=form.source.data or "",
-            )
-        except ValidationFailed as failure:
-            attach_errors(form, failure)
-        else:
-            return _back(contract, "Value recorded.")
-    return _form_page(
-        "contracts/performance/value_new.html",
+    return _submit(
         form,
         contract,
+        lambda: services.record_kpi_value(
+            current_user,
+            kpi,
+            period_start=_iso(form.period_start.data),
+            value=form.value.data,
+            reported_on=form.reported_on.data,
+            source=form.source.data or "",
+        ),
+        "Value recorded.",
+        "contracts/performance/value_new.html",
         kpi=kpi,
         target=services.target_text(kpi),
         unit=periods.UNITS.get(kpi.unit),
     )
-
-
-def _iso(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text or "")
-    except ValueError:
-        return None
 
 
 @bp.route("/<int:contract_id>/performance/finance/new", methods=["GET", "POST"])
@@ -301,22 +311,21 @@ def finance_new(contract_id: int) -> Any:
         (year, services.financial_year_label(year))
         for year in services.financial_years(contract, services.today())
     ]
-    if form.validate_on_submit():
-        try:
-            services.record_finance(
-                current_user,
-                contract,
-                year=form.year.data,
-                cost_to_council=form.cost_to_council.pence,
-                provider_revenue=form.provider_revenue.pence,
-                provider_margin=form.provider_margin.pence,
-                source=form.source.data,
-            )
-        except ValidationFailed as failure:
-            attach_errors(form, failure)
-        else:
-            return _back(contract, "Finance figures recorded.")
-    return _form_page("contracts/performance/finance_new.html", form, contract)
+    return _submit(
+        form,
+        contract,
+        lambda: services.record_finance(
+            current_user,
+            contract,
+            year=form.year.data,
+            cost_to_council=form.cost_to_council.pence,
+            provider_revenue=form.provider_revenue.pence,
+            provider_margin=form.provider_margin.pence,
+            source=form.source.data,
+        ),
+        "Finance figures recorded.",
+        "contracts/performance/finance_new.html",
+    )
 
 
 @bp.route("/<int:contract_id>/performance/standards/new", methods=["GET", "POST"])
@@ -326,32 +335,28 @@ def standards_report_new(contract_id: int) -> Any:
     contract = _contract(contract_id)
     form = StandardsReportForm()
     form.report.choices = [("", "Choose a report")] + [
-        (
-            f"{standard.value}:{due.isoformat()}",
-            f"{services.REPORT_NAMES[standard]}, due {day(due)}",
-        )
+        (f"{standard.value}:{due.isoformat()}", f"{REPORT_NAMES[standard]}, due {day(due)}")
         for standard, due in services.recordable_reports(contract)
     ]
-    if form.validate_on_submit():
+
+    def save() -> object:
         standard, _, due = (form.report.data or "").partition(":")
-        try:
-            services.record_standards_report(
-                current_user,
-                contract,
-                standard=Standard(standard) if standard in Standard._value2member_map_ else None,
-                due_on=_iso(due),
-                status=ReportStatus(form.status.data),
-                reported_on=form.reported_on.data,
-                evidence=form.evidence.data,
-                document_reference=form.document_reference.data or "",
-            )
-        except ValidationFailed as failure:
-            attach_errors(form, failure)
-        else:
-            return _back(contract, "Standards report recorded.")
-    return _form_page(
-        "contracts/performance/standards_new.html",
+        return services.record_standards_report(
+            current_user,
+            contract,
+            standard=Standard(standard) if standard in Standard._value2member_map_ else None,
+            due_on=_iso(due),
+            status=ReportStatus(form.status.data),
+            reported_on=form.reported_on.data,
+            evidence=form.evidence.data,
+            document_reference=form.document_reference.data or "",
+        )
+
+    return _submit(
         form,
         contract,
-        required=[services.REPORT_NAMES[s] for s in services.required_standards(contract)],
+        save,
+        "Standards report recorded.",
+        "contracts/performance/standards_new.html",
+        required=[REPORT_NAMES[s] for s in services.required_standards(contract)],
     )

@@ -369,12 +369,19 @@ def tick_command() -> None:
     from civic.budgets.services import advance_due_rounds
     from civic.consultations.services import close_due
     from civic.contracts.inforequests.services import record_overdue
+    from civic.contracts.performance.services import mark_overdue_reports
     from civic.votes.services import close_due_votes
 
     # each part in its own transaction: a part that has appended to the audit log must not
     # then wait for another subject's row lock, held by a voter waiting for the log
     done: list[str] = []
-    for part in (advance_due_rounds, close_due_votes, close_due, expire_due):
+    for part in (
+        advance_due_rounds,
+        close_due_votes,
+        close_due,
+        expire_due,
+        mark_overdue_reports,
+    ):
         done += run_service(part)
     # information requests past their due date unanswered: each logged overdue once
     done += run_service(record_overdue)

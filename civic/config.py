@@ -89,6 +89,8 @@ def _base() -> dict[str, Any]:
         # the largest document a moderator can attach to a contract (its upload page alone
         # accepts a request this large; MAX_CONTENT_LENGTH stays the limit everywhere else)
         "DOCUMENT_MAX_BYTES": int(os.environ.get("CIVIC_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)),
+        # a contract KPI's value is due this many days after its period ends (then overdue)
+        "KPI_REPORT_DAYS": max(0, int(os.environ.get("CIVIC_KPI_REPORT_DAYS", 30))),
     }
 
 

@@ -1601,6 +1601,201 @@ def _information_requests() -> bool:
     return True
 
 
+# Performance (slice performance): KPI values per quarter, oldest first; None: not reported.
+DEMO_KPIS = {
+    "RIV-2022-MEALS": (
+        (
+            "Meals meeting the school food standards",
+            "Share of meals served that met the School Food Standards at the monthly "
+            "kitchen audit.",
+            "percent",
+            1,
+            "95",
+            "higher",
+            ("96.2", "95.4", "93.1", "94.0", "95.8", "96.5", "92.7", "95.0"),
+        ),
+        (
+            "Complaints resolved within 10 working days",
+            "Complaints from parents and schools closed with a reply within 10 working days.",
+            "percent",
+            1,
+            "90",
+            "higher",
+            ("91.0", "88.5", "92.0", "90.0", "93.5", "94.0", "89.0", "91.5"),
+        ),
+        (
+            "Food waste per pupil",
+            "Kilograms of food thrown away per pupil per quarter, weighed at each kitchen.",
+            "kg",
+            2,
+            "1.20",
+            "lower",
+            ("1.31", "1.25", "1.18", "1.22", "1.15", "1.12", None, "1.19"),
+        ),
+    ),
+    "NG-2024-PARKS": (
+        (
+            "Grass cut to the published schedule",
+            "Share of scheduled cuts done in the week they were due.",
+            "percent",
+            1,
+            "95",
+            "higher",
+            ("97.0", "98.5", "96.0", "99.0", "97.5", "98.0"),
+        ),
+        (
+            "Play area safety inspections done on time",
+            "Weekly inspections of the two play areas, as the contract requires.",
+            "percent",
+            0,
+            "100",
+            "higher",
+            ("100", "100", "100", "100", "100", "100"),
+        ),
+    ),
+    "MB-2023-REPAIRS": (
+        (
+            "Emergency repairs attended within 24 hours",
+            "Emergency repairs (no heating, water or power; unsafe homes) attended within a "
+            "day of the call.",
+            "percent",
+            1,
+            "98",
+            "higher",
+            ("98.6", "99.1", "98.0", "99.4", "98.8", "99.0", "98.2", "99.3"),
+        ),
+        (
+            "Average days to complete a routine repair",
+            "Calendar days from the tenant's report to the repair signed off as done.",
+            "days",
+            1,
+            "20",
+            "lower",
+            ("18.4", "17.9", "19.6", "16.8", "17.2", "15.9", "16.5", "15.1"),
+        ),
+    ),
+}
+DEMO_FINANCE = {
+    # reference: (cost to the council, provider's revenue, provider's margin) in pounds, for
+    # the last two financial years that have ended, older first
+    "RIV-2022-MEALS": ((1_192_400, 1_310_000, 98_250), (1_214_800, 1_342_500, 127_540)),
+    "MB-2023-REPAIRS": ((633_900, 640_200, 6_400), (648_100, 655_000, -3_275)),
+}
+
+
+def _contract_performance() -> bool:
+    """KPIs, open-book finance and standards reports for the demo register: school meals
+    with missed targets, an overdue KPI report and an overdue gender pay audit; parks and
+    repairs meeting theirs; every other report the terms require recorded as met."""
+    from datetime import date, timedelta
+
+    from civic.clock import utcnow
+    from civic.contracts.models import Contract
+    from civic.contracts.performance import periods, services
+    from civic.contracts.performance.models import Kpi, ReportStatus
+    from civic.contracts.performance.periods import Direction, Period
+    from civic.extensions import db
+    from civic.votes.models import Standard
+
+    if db.session.scalar(db.select(Kpi.id).limit(1)) is not None:
+        return False
+    contracts = {
+        c.reference: c
+        for c in db.session.scalars(
+            db.select(Contract).where(Contract.reference.in_(list(_DEMO_REFERENCES)))
+        )
+    }
+    if not contracts:
+        return False
+    rosa = _user(MODERATOR[0])
+    today = utcnow().date()
+    for reference, kpis in DEMO_KPIS.items():
+        contract = contracts[reference]
+        quarters = [
+            q
+            for q in periods.periods_between(Period.QUARTERLY, contract.start_date, today)
+            if periods.period_end(Period.QUARTERLY, q) < today and q >= contract.start_date
+        ]
+        for name, description, unit, decimals, target, direction, values in kpis:
+            starts = quarters[-len(values) :]
+            kpi = services.add_kpi(
+                rosa,
+                contract,
+                name=name,
+                description=description,
+                unit=unit,
+                decimals=decimals,
+                target=target,
+                period=Period.QUARTERLY,
+                direction=Direction(direction),
+                reporting_from=starts[0],
+            )
+            for index, (start, value) in enumerate(zip(starts, values, strict=False)):
+                if value is None:
+                    continue
+                ended = periods.period_end(Period.QUARTERLY, start)
+                # one report in each list arrives a fortnight late; the rest within 3 weeks
+                late = index == 2 and reference == "RIV-2022-MEALS"
+                sent = ended + timedelta(days=44 if late else 12 + index % 9)
+                services.record_kpi_value(
+                    rosa,
+                    kpi,
+                    period_start=start,
+                    value=value,
+                    reported_on=min(sent, today),
+                    source=f"{contract.provider.name} quarterly monitoring return",
+                )
+    for reference, years in DEMO_FINANCE.items():
+        contract = contracts[reference]
+        ended_years = [
+            y for y in services.financial_years(contract, today) if date(y + 1, 3, 31) < today
+        ]
+        for year, (cost, revenue, margin) in zip(ended_years[-2:], years, strict=False):
+            services.record_finance(
+                rosa,
+                contract,
+                year=year,
+                cost_to_council=cost * 100,
+                provider_revenue=revenue * 100,
+                provider_margin=margin * 100,
+                source=f"Open-book statement {services.financial_year_label(year)}, "
+                "checked by the council's internal audit",
+            )
+    evidence = {
+        Standard.GENDER_PAY_AUDIT: "Gender pay gap figures published on the provider's "
+        "website and sent to the council",
+        Standard.FAIR_WAGE: "Payroll sample checked: every worker on the contract paid at "
+        "least the real Living Wage",
+        Standard.UNION_RECOGNITION: "Recognition agreement in force; the union confirmed it "
+        "in writing",
+    }
+    for reference, contract in sorted(contracts.items()):
+        for standard in services.required_standards(contract):
+            due_dates = [d for d in services.report_due_dates(contract) if d < today]
+            for due in due_dates:
+                if (
+                    reference == "RIV-2022-MEALS"
+                    and standard is Standard.GENDER_PAY_AUDIT
+                    and due == due_dates[-1]
+                ):
+                    continue  # overdue: the provider has not sent this year's audit
+                services.record_standards_report(
+                    rosa,
+                    contract,
+                    standard=standard,
+                    due_on=due,
+                    status=ReportStatus.MET,
+                    reported_on=due - timedelta(days=10),
+                    evidence=evidence[standard],
+                    document_reference=f"{reference}-{standard.value}-{due.year}",
+                )
+    services.mark_overdue_reports()  # as `civic tick` would, with its audit entry
+    return True
+
+
+_DEMO_REFERENCES = {row[0] for row in DEMO_CONTRACTS}
+
+
 STEPS = [
     ("accounts and areas", _accounts_and_areas),
     ("discussions", _discussions),
@@ -1617,6 +1812,7 @@ STEPS = [
     ("an amended contract and one a vote approved", _contract_amended),
     ("contract documents", _contract_documents),
     ("information requests", _information_requests),
+    ("contract performance", _contract_performance),
 ]
 
 

@@ -216,6 +216,14 @@ TABLE: dict[str, Row] = {
     "contracts.request_refuse": Row(post=STAFF, values=INFO_REQUEST),
     "contracts_api.api_requests": Row(get=EVERYONE),
     "contracts_api.api_request": Row(get=EVERYONE, values=INFO_REQUEST),
+    # contracts: performance (slice performance): the missed list is public; moderators
+    # record KPIs, values, finance and standards reports
+    "contracts.performance_missed": Row(get=EVERYONE),
+    "contracts_api.api_performance_missed": Row(get=EVERYONE),
+    "contracts.kpi_new": Row(get=STAFF, post=STAFF),
+    "contracts.kpi_value_new": Row(get=STAFF, post=STAFF),  # the world's kpi_id
+    "contracts.finance_new": Row(get=STAFF, post=STAFF),
+    "contracts.standards_report_new": Row(get=STAFF, post=STAFF),
 }
 
 # Answers known to differ from the table: reported, not failed. Empty now that every route

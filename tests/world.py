@@ -208,6 +208,21 @@ def build_world() -> World:
         "Matrix contract text",
         contract_documents.Upload("matrix.pdf", b"%PDF-1.4\n%%EOF\n"),
     )
+    # performance (slice performance): a KPI on that contract, for its value form
+    from civic.contracts.performance import services as performance
+    from civic.contracts.performance.periods import Direction, Period
+
+    kpi = performance.add_kpi(
+        moderator,
+        contract,
+        name="Streets clean on inspection",
+        description="",
+        unit="percent",
+        decimals=1,
+        target="95",
+        period=Period.QUARTERLY,
+        direction=Direction.HIGHER,
+    )
     db.session.flush()
     # information requests (issue 13, slice requests): one received about the contract
     info_request = inforequests.ask(
@@ -250,6 +265,7 @@ def build_world() -> World:
             "filename": document.filename,
             # information requests (slice requests)
             "info_request_reference": info_request.reference,
+            "kpi_id": kpi.id,  # performance
             "invitation_id": invitation.id,
             "invitation_token": invitation_token,
             "subject_type": "area",

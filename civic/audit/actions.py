@@ -138,6 +138,13 @@ _ACTIONS: dict[str, Visibility] = {
     "info_request:answer": NAMED,
     "info_request:refuse": NAMED,
     "info_request:overdue": NAMED,  # the system, once, when the due date passes unanswered
+    # contracts: performance (slice performance); moderators record what providers report,
+    # and `civic tick` (no actor) marks a required standards report overdue
+    "kpi:create": NAMED,
+    "kpi:report": NAMED,
+    "contract_finance:record": NAMED,
+    "standards_report:record": NAMED,
+    "standards_report:overdue": NAMED,
     # the log itself: a witness's cosignature on a checkpoint (the actor is None; the
     # witness is named in the data, by its key's name and id)
     "audit:cosign": NAMED,

@@ -7,3 +7,4 @@ from civic.contracts import (
     views,  # noqa: F401
 )
 from civic.contracts.inforequests import views as inforequest_views  # noqa: F401
+from civic.contracts.performance import views as performance_views  # noqa: F401

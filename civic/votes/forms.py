@@ -181,6 +181,7 @@ class CaseForm(FlaskForm):
     weight_cost = _weight("Weight of cost (%)", "cost", "40")
     weight_quality = _weight("Weight of quality (%)", "quality", "30")
     weight_social = _weight("Weight of social value (%)", "social value", "30")
+    weight_carbon = _weight("Weight of carbon and decarbonisation (%)", "carbon", "15")
     submit = SubmitField("Save the case", widget=GovSubmitInput())
 
 

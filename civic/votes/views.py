@@ -140,6 +140,7 @@ def _detail_context(proposal: Proposal) -> dict[str, Any]:
     return {
         "proposal": proposal,
         "rows": services.option_rows(proposal),
+        "carbon_scored": services.carbon_scored(proposal),
         "standards": [
             (s, next((a for a in proposal.standards if a.standard is s), None)) for s in Standard
         ],
@@ -388,6 +389,7 @@ def _save_case(proposal: Proposal, forms: dict[str, Any]) -> Any:
         weight_cost=form.weight_cost.data,
         weight_quality=form.weight_quality.data,
         weight_social=form.weight_social.data,
+        weight_carbon=form.weight_carbon.data,
     )
     return _done(proposal, "The case is saved.")
 
@@ -506,7 +508,9 @@ def _as_json(proposal: Proposal) -> dict[str, Any]:
             "cost": proposal.weight_cost,
             "quality": proposal.weight_quality,
             "social_value": proposal.weight_social,
+            "carbon": proposal.weight_carbon,
         },
+        "carbon_scored": services.carbon_scored(proposal),
         "options": [
             {
                 "kind": r["option"].kind.value,
@@ -515,6 +519,7 @@ def _as_json(proposal: Proposal) -> dict[str, Any]:
                 "cost_score": r["option"].cost_score,
                 "quality_score": r["option"].quality_score,
                 "social_value_score": r["option"].social_value_score,
+                "carbon_score": r["option"].carbon_score,
                 "weighted_total": r["total_text"],
             }
             for r in context["rows"]

@@ -69,6 +69,8 @@ def _base() -> dict[str, Any]:
         "COMMENTS_PER_MINUTE": int(os.environ.get("CIVIC_COMMENTS_PER_MINUTE", 5)),
         "COMMENT_EDIT_MINUTES": 15,
         "MIN_CONSULTATION_DAYS": int(os.environ.get("CIVIC_MIN_CONSULTATION_DAYS", 28)),
+        # the scorecard's stated minimum social value weight in an options appraisal (%)
+        "MIN_SOCIAL_VALUE_WEIGHT": int(os.environ.get("CIVIC_MIN_SOCIAL_VALUE_WEIGHT", 20)),
         "SESSION_MAX_HOURS": float(os.environ.get("CIVIC_SESSION_MAX_HOURS", 12)),
         "CIVIC_HTTPS": False,
         # the smallest electorate a secret vote, round or consultation may open with, and

@@ -27,35 +27,41 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("proposal", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("weight_carbon", sa.Integer(), server_default="0", nullable=False)
+    # plain ADD COLUMNs, not a batch that copies the table: on SQLite a copy of `proposal`
+    # would have to drop the old table, which its options, votes and contracts reference
+    op.add_column(
+        "proposal", sa.Column("weight_carbon", sa.Integer(), server_default="0", nullable=False)
+    )
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite adds a column with its reference in one statement (a named constraint
+        # would need the copy); PostgreSQL adds the named constraint
+        op.execute(
+            "ALTER TABLE proposal ADD COLUMN consultation_id INTEGER REFERENCES consultation (id)"
         )
-        batch_op.add_column(sa.Column("consultation_id", sa.Integer(), nullable=True))
-        batch_op.create_index(
-            batch_op.f("ix_proposal_consultation_id"), ["consultation_id"], unique=False
-        )
-        batch_op.create_foreign_key(
-            batch_op.f("fk_proposal_consultation_id_consultation"),
+    else:
+        op.add_column("proposal", sa.Column("consultation_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(
+            "fk_proposal_consultation_id_consultation",
+            "proposal",
             "consultation",
             ["consultation_id"],
             ["id"],
         )
-
-    with op.batch_alter_table("proposal_option", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("carbon_score", sa.Integer(), server_default="0", nullable=False)
-        )
+    op.create_index("ix_proposal_consultation_id", "proposal", ["consultation_id"], unique=False)
+    op.add_column(
+        "proposal_option",
+        sa.Column("carbon_score", sa.Integer(), server_default="0", nullable=False),
+    )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("proposal_option", schema=None) as batch_op:
         batch_op.drop_column("carbon_score")
 
+    op.drop_index("ix_proposal_consultation_id", table_name="proposal")
+    sqlite = op.get_bind().dialect.name == "sqlite"
     with op.batch_alter_table("proposal", schema=None) as batch_op:
-        batch_op.drop_constraint(
-            batch_op.f("fk_proposal_consultation_id_consultation"), type_="foreignkey"
-        )
-        batch_op.drop_index(batch_op.f("ix_proposal_consultation_id"))
+        if not sqlite:  # on SQLite the reference is unnamed and goes with the column
+            batch_op.drop_constraint("fk_proposal_consultation_id_consultation", type_="foreignkey")
         batch_op.drop_column("consultation_id")
         batch_op.drop_column("weight_carbon")

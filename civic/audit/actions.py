@@ -123,6 +123,10 @@ _ACTIONS: dict[str, Visibility] = {
     "consultation:respond": PRIVATE,
     "consultation:response_save": PRIVATE,
     "consultation:response_change": PRIVATE,
+    # contracts (issue 13): the register is official and public
+    "provider:create": NAMED,
+    "contract:create": NAMED,
+    "contract:publish": NAMED,
     # the log itself: a witness's cosignature on a checkpoint (the actor is None; the
     # witness is named in the data, by its key's name and id)
     "audit:cosign": NAMED,

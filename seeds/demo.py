@@ -1294,6 +1294,8 @@ def _consultation_before_outsourcing() -> bool:
             "consultation's conditions (staff transfer, monthly repair times) are in the "
             "contract.",
         )
+
+
 # The demo's contract register (issue 13). Other steps find these by reference.
 DEMO_CONTRACTS = (
     # reference, title, service, area, provider, provider type, £ a year, years, start,

@@ -1294,6 +1294,7 @@ def _consultation_before_outsourcing() -> bool:
             "consultation's conditions (staff transfer, monthly repair times) are in the "
             "contract.",
         )
+    return True
 
 
 # The demo's contract register (issue 13). Other steps find these by reference.

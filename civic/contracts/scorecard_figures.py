@@ -173,10 +173,15 @@ def inhouse_bids() -> Figure:
 # --- 8. services in public hands --------------------------------------------------------
 
 
+def _live_and_public() -> tuple[list[Contract], list[Contract]]:
+    """(the contracts running today, those of them in public hands)."""
+    live = live_contracts(clock.utcnow().date())
+    return live, [c for c in live if c.provider.kind.in_public_hands]
+
+
 @figure(8, "services_in_public_hands")
 def services_in_public_hands() -> Figure:
-    live = live_contracts(clock.utcnow().date())
-    public = [c for c in live if c.provider.kind.in_public_hands]
+    live, public = _live_and_public()
     return Figure(
         "Services in public hands",
         len(public),
@@ -188,8 +193,7 @@ def services_in_public_hands() -> Figure:
 
 @figure(8, "value_in_public_hands")
 def value_in_public_hands() -> Figure:
-    live = live_contracts(clock.utcnow().date())
-    public = [c for c in live if c.provider.kind.in_public_hands]
+    live, public = _live_and_public()
     return Figure(
         "Annual contract value in public hands",
         sum(c.annual_value for c in public),

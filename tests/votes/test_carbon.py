@@ -149,17 +149,19 @@ def test_the_options_form_reads_the_carbon_score(client):
     proposal, moderator, _ = make_proposal()
     login(client, moderator)
     url = f"/votes/{proposal.id}/manage"
+    row = zip(
+        ("provider", "annual_cost", "cost_score", "quality_score", "social_value_score"),
+        ("Council", "900000", "70", "60", "80"),
+        strict=True,
+    )
+    fields = {f"in_house-{name}": value for name, value in row}
     response = client.post(
         f"{url}/options",
         data={
             "csrf_token": csrf_token(client, url),
             "in_house-included": "1",
-            "in_house-provider": "Council",
-            "in_house-annual_cost": "900000",
-            "in_house-cost_score": "70",
-            "in_house-quality_score": "60",
-            "in_house-social_value_score": "80",
             "in_house-carbon_score": "85",
+            **fields,
         },
     )
     assert response.status_code == 302

@@ -81,6 +81,8 @@ def _base() -> dict[str, Any]:
         "MIN_CONSULTATION_DAYS": int(os.environ.get("CIVIC_MIN_CONSULTATION_DAYS", 28)),
         # information requests: the bank holiday table their deadlines count (GOV.UK's shape)
         "BANK_HOLIDAYS_FILE": os.environ.get("CIVIC_BANK_HOLIDAYS_FILE", ""),
+        # the scorecard's stated minimum social value weight in an options appraisal (%)
+        "MIN_SOCIAL_VALUE_WEIGHT": int(os.environ.get("CIVIC_MIN_SOCIAL_VALUE_WEIGHT", 20)),
         "SESSION_MAX_HOURS": float(os.environ.get("CIVIC_SESSION_MAX_HOURS", 12)),
         "CIVIC_HTTPS": False,
         # the smallest electorate a secret vote, round or consultation may open with, and

@@ -480,9 +480,11 @@ def _public_votes() -> bool:
         inhouse_bid=True,
         inhouse_bid_summary="The leisure team bid £1.18m a year, with a lifeguard training "
         "scheme for local young people and a phased repair plan funded by prudential borrowing.",
-        weight_cost=40,
-        weight_quality=30,
-        weight_social=30,
+        # the council's climate emergency declaration: a duty to decarbonise, weighed openly
+        weight_cost=35,
+        weight_quality=25,
+        weight_social=25,
+        weight_carbon=15,
     )
     votes.set_options(
         rosa,
@@ -495,7 +497,10 @@ def _public_votes() -> bool:
                 70,
                 72,
                 85,
-                "Keeps staff on council terms and the concession prices.",
+                "Keeps staff on council terms and the concession prices. Carbon: the pool's "
+                "gas boilers replaced by air-source heat pumps with the public sector "
+                "decarbonisation grant.",
+                carbon_score=80,
             ),
             votes.OptionInput(
                 OptionKind.COOPERATIVE,
@@ -504,9 +509,16 @@ def _public_votes() -> bool:
                 78,
                 70,
                 80,
+                carbon_score=70,
             ),
             votes.OptionInput(
-                OptionKind.SOCIAL_ENTERPRISE, "Active North Trust", 1_110_000 * 100, 80, 68, 70
+                OptionKind.SOCIAL_ENTERPRISE,
+                "Active North Trust",
+                1_110_000 * 100,
+                80,
+                68,
+                70,
+                carbon_score=65,
             ),
             votes.OptionInput(
                 OptionKind.PRIVATE,
@@ -515,7 +527,8 @@ def _public_votes() -> bool:
                 85,
                 60,
                 35,
-                "Would cut opening hours on Sundays.",
+                "Would cut opening hours on Sundays. Keeps the gas boilers to 2030.",
+                carbon_score=35,
             ),
         ],
     )
@@ -560,9 +573,10 @@ def _public_votes() -> bool:
         "offered to the Friends of Northgate Park, who asked for more time.",
         asset_value=640_000 * 100,
         asset_new_owner="Northgate Living Ltd (developer)",
-        weight_cost=30,
-        weight_quality=30,
-        weight_social=40,
+        weight_cost=25,
+        weight_quality=25,
+        weight_social=35,
+        weight_carbon=15,
     )
     # what each option costs the council a year (after rent, grants or the sale proceeds)
     votes.set_options(
@@ -577,6 +591,7 @@ def _public_votes() -> bool:
                 70,
                 85,
                 "Heating, repairs and a part-time caretaker; the roof needs £180,000 by 2028.",
+                carbon_score=55,
             ),
             votes.OptionInput(
                 OptionKind.COOPERATIVE,
@@ -587,6 +602,7 @@ def _public_votes() -> bool:
                 90,
                 "A 99-year lease at a peppercorn rent; the Friends would raise the repair money "
                 "with a community share offer and heritage grants.",
+                carbon_score=70,
             ),
             votes.OptionInput(
                 OptionKind.SOCIAL_ENTERPRISE,
@@ -596,6 +612,7 @@ def _public_votes() -> bool:
                 60,
                 70,
                 "Pays a market rent after three rent-free years; public room on the ground floor.",
+                carbon_score=65,
             ),
             votes.OptionInput(
                 OptionKind.PRIVATE,
@@ -604,7 +621,9 @@ def _public_votes() -> bool:
                 95,
                 50,
                 15,
-                "£640,000 once; no public access to the building after the sale.",
+                "£640,000 once; no public access to the building after the sale. The "
+                "conversion strips out the listed interior.",
+                carbon_score=30,
             ),
         ],
     )
@@ -654,16 +673,35 @@ def _public_votes() -> bool:
         "bring its own fleet.",
         inhouse_bid=True,
         inhouse_bid_summary="The street scene team bid £395,000 a year, leasing new sweepers.",
-        weight_cost=40,
-        weight_quality=30,
-        weight_social=30,
+        weight_cost=35,
+        weight_quality=25,
+        weight_social=25,
+        weight_carbon=15,
     )
     votes.set_options(
         rosa,
         cleaning,
         [
-            votes.OptionInput(OptionKind.IN_HOUSE, "Street scene team", 395_000 * 100, 70, 75, 80),
-            votes.OptionInput(OptionKind.PRIVATE, "CleanWay Ltd", 360_000 * 100, 85, 65, 40),
+            votes.OptionInput(
+                OptionKind.IN_HOUSE,
+                "Street scene team",
+                395_000 * 100,
+                70,
+                75,
+                80,
+                "Leases two electric sweepers.",
+                carbon_score=85,
+            ),
+            votes.OptionInput(
+                OptionKind.PRIVATE,
+                "CleanWay Ltd",
+                360_000 * 100,
+                85,
+                65,
+                40,
+                "Brings its own diesel fleet.",
+                carbon_score=30,
+            ),
         ],
     )
     votes.answer_standards(rosa, cleaning, {s.value: ("yes", "") for s in Standard})
@@ -1315,16 +1353,23 @@ def _contract_amended() -> bool:
             "train young people from the estate and pay the council a rent.",
             inhouse_bid=True,
             inhouse_bid_summary="The catering team bid £88,000 a year for the same four days.",
-            weight_cost=30,
-            weight_quality=30,
-            weight_social=40,
+            weight_cost=25,
+            weight_quality=25,
+            weight_social=35,
+            weight_carbon=15,
         )
         votes.set_options(
             rosa,
             cafe,
             [
                 votes.OptionInput(
-                    OptionKind.IN_HOUSE, "Council catering team", 88_000 * 100, 55, 60, 60
+                    OptionKind.IN_HOUSE,
+                    "Council catering team",
+                    88_000 * 100,
+                    55,
+                    60,
+                    60,
+                    carbon_score=50,
                 ),
                 votes.OptionInput(
                     OptionKind.COOPERATIVE,
@@ -1334,6 +1379,7 @@ def _contract_amended() -> bool:
                     55,
                     80,
                     "Five days a week, run by volunteers with one paid manager.",
+                    carbon_score=70,
                 ),
                 votes.OptionInput(
                     OptionKind.SOCIAL_ENTERPRISE,
@@ -1343,6 +1389,7 @@ def _contract_amended() -> bool:
                     70,
                     90,
                     "Six days a week; ten training places a year for local young people.",
+                    carbon_score=75,
                 ),
                 votes.OptionInput(
                     OptionKind.PRIVATE,
@@ -1352,6 +1399,7 @@ def _contract_amended() -> bool:
                     60,
                     30,
                     "Six days a week with a franchise menu; no training places.",
+                    carbon_score=35,
                 ),
             ],
         )
@@ -1796,6 +1844,162 @@ def _contract_performance() -> bool:
 _DEMO_REFERENCES = {row[0] for row in DEMO_CONTRACTS}
 
 
+REPAIRS_VOTE = "Hand Millbrook estate repairs to a tenants' co-operative"
+
+
+def _consultation_before_outsourcing() -> bool:
+    """Consultation before outsourcing, for real: the leisure centre proposal is linked to
+    the consultation residents are answering about it, and Millbrook's repairs proposal
+    went through the whole path last winter: a consultation created from the proposal,
+    its published "you said, we did", then the vote and the decision."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from civic import clock
+    from civic.accounts.models import utcnow
+    from civic.consultations import services as consult
+    from civic.consultations.models import Consultation
+    from civic.extensions import db
+    from civic.votes import consulting
+    from civic.votes import services as votes
+    from civic.votes.models import OptionKind, Proposal, ProposalKind, Standard
+
+    if db.session.scalar(select(Proposal.id).where(Proposal.title == REPAIRS_VOTE)):
+        return False
+    rosa = _user(MODERATOR[0])
+    leisure = db.session.scalar(
+        select(Proposal).where(Proposal.service.startswith("Riverside leisure centre"))
+    )
+    asked = db.session.scalar(
+        select(Consultation).where(Consultation.title.startswith("Riverside leisure centre"))
+    )
+    if leisure is not None and asked is not None and leisure.consultation_id is None:
+        consulting.link_consultation(rosa, leisure, asked.id)
+
+    millbrook = _area("millbrook")
+    tenants = [_user(_demo_email(name)) for name in MILLBROOK_RESIDENTS]
+    with clock.ago(timedelta(days=130)):
+        repairs = votes.create_proposal(
+            rosa,
+            millbrook,
+            ProposalKind.OUTSOURCING,
+            REPAIRS_VOTE,
+            "Responsive repairs, Millbrook estate (412 homes)",
+        )
+        votes.update_case(
+            rosa,
+            repairs,
+            current_provision="The council's housing repairs team, shared with two other "
+            "estates: 6 operatives on Millbrook.",
+            current_cost=610_000 * 100,
+            current_performance="Urgent repairs done within 24 hours 71% of the time (target "
+            "95%); 38% of tenants satisfied.",
+            public_interest_case="Tenants set up Millbrook Homes Co-operative to run their own "
+            "repairs, as tenant management organisations do elsewhere; the council would keep "
+            "the homes and the capital programme.",
+            inhouse_bid=True,
+            inhouse_bid_summary="The repairs team bid £598,000 a year with two more operatives "
+            "based on the estate.",
+            weight_cost=30,
+            weight_quality=35,
+            weight_social=20,
+            weight_carbon=15,
+        )
+        votes.set_options(
+            rosa,
+            repairs,
+            [
+                votes.OptionInput(
+                    OptionKind.IN_HOUSE,
+                    "Council repairs team",
+                    598_000 * 100,
+                    70,
+                    60,
+                    70,
+                    carbon_score=50,
+                ),
+                votes.OptionInput(
+                    OptionKind.COOPERATIVE,
+                    "Millbrook Homes Co-operative",
+                    585_000 * 100,
+                    75,
+                    80,
+                    85,
+                    "Repairs base on the estate; electric vans; apprentices from the estate.",
+                    carbon_score=75,
+                ),
+                votes.OptionInput(
+                    OptionKind.SOCIAL_ENTERPRISE,
+                    "Northern Homes Repair CIC",
+                    600_000 * 100,
+                    68,
+                    65,
+                    70,
+                    carbon_score=60,
+                ),
+                votes.OptionInput(
+                    OptionKind.PRIVATE,
+                    "FixRight Property Services Ltd",
+                    540_000 * 100,
+                    85,
+                    60,
+                    30,
+                    carbon_score=35,
+                ),
+            ],
+        )
+        votes.answer_standards(rosa, repairs, {s.value: ("yes", "") for s in Standard})
+        votes.set_vote_rules(rosa, repairs, quorum_percent=20, majority="simple")
+        asked = consulting.create_for_proposal(rosa, repairs)
+        consult.open_consultation(rosa, asked)
+        votes.open_consultation(rosa, repairs, votes.min_consultation_days())
+    runs, matters = asked.questions[1], asked.questions[2]
+    cooperative = runs.options.index(OptionKind.COOPERATIVE.label)
+    with clock.ago(timedelta(days=120)):
+        for n, tenant in enumerate(tenants):
+            consult.save_response(
+                tenant,
+                asked,
+                {
+                    asked.questions[0].id: str(1 + n % 3),
+                    runs.id: str(cooperative if n % 4 else 0),
+                    matters.id: [str(1), str(2 if n % 2 else 4)],
+                },
+                submit=True,
+            )
+    with clock.ago(timedelta(days=100)):
+        consult.close_due(utcnow())
+    with clock.ago(timedelta(days=98)):
+        consult.publish_reply(
+            rosa,
+            asked,
+            "**What we heard.** Most tenants who answered want the co-operative to run "
+            "repairs, and put the quality of repairs and fair pay first. Several asked that "
+            "the council's operatives keep their jobs.\n\n"
+            "**What we will do.** The vote goes ahead with the co-operative as an option. Any "
+            "contract will transfer the council's Millbrook operatives on their current terms, "
+            "publish repair times every month and recognise their union.",
+        )
+    with clock.ago(timedelta(days=97)):
+        votes.open_voting(rosa, repairs, utcnow() + timedelta(days=14))
+    with clock.ago(timedelta(days=95)):
+        for n, tenant in enumerate(tenants):
+            votes.cast_vote(tenant, repairs, "against" if n == 3 else "for")
+    with clock.ago(timedelta(days=82)):
+        votes.close_due_votes(utcnow())
+    with clock.ago(timedelta(days=80)):
+        votes.record_decision(
+            rosa,
+            repairs,
+            "proceed",
+            "Tenants voted for the co-operative, every minimum standard is met, and the "
+            "consultation's conditions (staff transfer, monthly repair times) are in the "
+            "contract.",
+        )
+    return True
+
+
 STEPS = [
     ("accounts and areas", _accounts_and_areas),
     ("discussions", _discussions),
@@ -1813,6 +2017,7 @@ STEPS = [
     ("contract documents", _contract_documents),
     ("information requests", _information_requests),
     ("contract performance", _contract_performance),
+    ("consultation before outsourcing", _consultation_before_outsourcing),
 ]
 
 

@@ -224,6 +224,9 @@ TABLE: dict[str, Row] = {
     "contracts.kpi_value_new": Row(get=STAFF, post=STAFF),  # the world's kpi_id
     "contracts.finance_new": Row(get=STAFF, post=STAFF),
     "contracts.standards_report_new": Row(get=STAFF, post=STAFF),
+    # outsourcing slice (issue 13): the nine-principles scorecard is public, page and JSON
+    "scorecard.page": Row(get=EVERYONE),
+    "scorecard.api": Row(get=EVERYONE),
 }
 
 # Answers known to differ from the table: reported, not failed. Empty now that every route

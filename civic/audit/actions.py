@@ -108,6 +108,7 @@ _ACTIONS: dict[str, Visibility] = {
     "proposal:vote_change": PRIVATE,  # a changed vote (a new receipt; the old one replaced)
     "proposal:close": NAMED,
     "proposal:decide": NAMED,
+    "proposal:link_consultation": NAMED,  # a moderator links the consultation about it
     # consultations
     "consultation:create": NAMED,
     "consultation:question_add": NAMED,

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from civic.contracts import (
-    document_views,  # noqa: F401
-    views,  # noqa: F401
-)
-from civic.contracts.inforequests import views as inforequest_views  # noqa: F401
-from civic.contracts.performance import views as performance_views  # noqa: F401
+import civic.contracts.document_views
+import civic.contracts.inforequests.views
+import civic.contracts.performance.views
+import civic.contracts.scorecard_views
+import civic.contracts.views  # noqa: F401

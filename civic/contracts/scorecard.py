@@ -43,6 +43,7 @@ class Figure:
     denominator: int | None
     link: str
     note: str = ""
+    money: bool = False  # numerator and denominator are amounts in pence, not counts
 
     @property
     def share(self) -> float | None:

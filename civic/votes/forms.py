@@ -181,6 +181,7 @@ class CaseForm(FlaskForm):
     weight_cost = _weight("Weight of cost (%)", "cost", "40")
     weight_quality = _weight("Weight of quality (%)", "quality", "30")
     weight_social = _weight("Weight of social value (%)", "social value", "30")
+    weight_carbon = _weight("Weight of carbon and decarbonisation (%)", "carbon", "15")
     submit = SubmitField("Save the case", widget=GovSubmitInput())
 
 
@@ -310,3 +311,21 @@ class VoteForm(FlaskForm):
         validate_choice=False,
     )
     submit = SubmitField("Cast my vote", widget=GovSubmitInput())
+
+
+class LinkConsultationForm(FlaskForm):
+    """Choose an existing consultation of the proposal's area (choices set by the view)."""
+
+    consultation = SelectField(
+        "Consultation about this proposal",
+        widget=GovSelect(),
+        # a number, or 0 for none or anything unreadable: the service then asks for a choice
+        coerce=lambda value: parse_int(str(value), maximum=MAX_ID) or 0,
+        validate_choice=False,  # the service says why a choice is refused (another area)
+        description="Only consultations in the proposal's area can be linked.",
+    )
+    submit = SubmitField("Link this consultation", widget=GovSubmitInput())
+
+
+class CreateConsultationForm(FlaskForm):
+    submit = SubmitField("Create a consultation from this proposal", widget=GovSubmitInput())

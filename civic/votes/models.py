@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -21,6 +22,9 @@ from civic.accounts.models import Area, User, utcnow
 from civic.audit import Subject
 from civic.database import string_enum
 from civic.extensions import db
+
+if TYPE_CHECKING:
+    from civic.consultations.models import Consultation
 
 
 class ProposalKind(enum.StrEnum):
@@ -110,6 +114,12 @@ class Proposal(db.Model):
     weight_cost: Mapped[int] = mapped_column(Integer, nullable=False, default=40)
     weight_quality: Mapped[int] = mapped_column(Integer, nullable=False, default=30)
     weight_social: Mapped[int] = mapped_column(Integer, nullable=False, default=30)
+    # the duty to decarbonise: the fourth published weight (0 for proposals from before it)
+    weight_carbon: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
+    # the Civic consultation residents answered about this proposal (civic.votes.consulting)
+    consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultation.id"), index=True)
     consultation_days: Mapped[int] = mapped_column(Integer, nullable=False, default=28)
     quorum_percent: Mapped[int | None] = mapped_column(Integer)
     majority: Mapped[str | None] = mapped_column(String(20))
@@ -136,6 +146,7 @@ class Proposal(db.Model):
     options: Mapped[list[ProposalOption]] = relationship(order_by="ProposalOption.id")
     standards: Mapped[list[StandardAnswer]] = relationship(order_by="StandardAnswer.id")
     documents: Mapped[list[ProposalDocument]] = relationship(order_by="ProposalDocument.id")
+    consultation: Mapped[Consultation | None] = relationship("Consultation")
 
     @property
     def audit_subject(self) -> Subject:
@@ -161,6 +172,10 @@ class ProposalOption(db.Model):
     cost_score: Mapped[int] = mapped_column(Integer, nullable=False)
     quality_score: Mapped[int] = mapped_column(Integer, nullable=False)
     social_value_score: Mapped[int] = mapped_column(Integer, nullable=False)
+    # carbon / decarbonisation, 0-100 like the others; 0 for appraisals made before it
+    carbon_score: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
     notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
 

@@ -48,7 +48,10 @@ CASE_FIELDS = (
     "weight_cost",
     "weight_quality",
     "weight_social",
+    "weight_carbon",
 )
+# the options appraisal's weights, in the order of the scores they weigh (OPTION_SCORES)
+WEIGHTS = ("weight_cost", "weight_quality", "weight_social", "weight_carbon")
 
 
 def min_consultation_days() -> int:
@@ -118,12 +121,12 @@ def update_case(actor: User | None, proposal: Proposal, **fields: Any) -> None:
     if unknown:
         raise ValueError(f"not case fields: {sorted(unknown)}")
     errors: dict[str, str] = {}
-    weights = [
-        fields.get(k, getattr(proposal, k))
-        for k in ("weight_cost", "weight_quality", "weight_social")
-    ]
+    weights = [fields.get(k, getattr(proposal, k)) for k in WEIGHTS]
     if any(w is None or w < 0 for w in weights) or sum(w or 0 for w in weights) != 100:
-        errors["weight_cost"] = "The three weights must be whole numbers adding up to 100"
+        errors["weight_cost"] = (
+            "The four weights (cost, quality, social value and carbon) must be whole numbers "
+            f"adding up to 100; they add up to {sum(w or 0 for w in weights)}"
+        )
     for money_field in ("current_cost", "asset_value"):
         value = fields.get(money_field)
         if value is not None and value < 0:
@@ -145,6 +148,7 @@ class OptionInput:
     quality_score: int
     social_value_score: int
     notes: str = ""
+    carbon_score: int = 0  # the duty to decarbonise, 0-100 like the others
 
 
 # the appraisal's scores, each 0 to 100, with the words a message uses for them
@@ -152,6 +156,7 @@ OPTION_SCORES = {
     "cost_score": "cost score",
     "quality_score": "quality score",
     "social_value_score": "social value score",
+    "carbon_score": "carbon score",
 }
 
 
@@ -691,12 +696,17 @@ def close_due_votes(now: datetime | None = None) -> list[str]:
 
 def option_rows(proposal: Proposal) -> list[dict[str, Any]]:
     """The appraisal table with Civic's weighted totals, best first."""
-    weights = (proposal.weight_cost, proposal.weight_quality, proposal.weight_social)
+    weights = [getattr(proposal, w) for w in WEIGHTS]
     rows = []
     for option in proposal.options:
-        total = rules.weighted_total(
-            (option.cost_score, option.quality_score, option.social_value_score), weights
-        )
+        total = rules.weighted_total([getattr(option, s) for s in OPTION_SCORES], weights)
         rows.append({"option": option, "total": total, "total_text": f"{float(total):.1f}"})
     rows.sort(key=lambda r: (-r["total"], list(OptionKind).index(r["option"].kind)))
     return rows
+
+
+def carbon_scored(proposal: Proposal) -> bool:
+    """Whether the appraisal scored carbon at all. Proposals appraised before the carbon
+    score existed have weight 0 and every option 0: their pages say "not scored" rather
+    than show a row of zeros as if every option had been judged equally dirty."""
+    return proposal.weight_carbon > 0 or any(o.carbon_score for o in proposal.options)

@@ -22,14 +22,16 @@ from civic.permissions import require_moderator
 from civic.receipts import codes as receipt_codes
 from civic.receipts import views as receipt_views
 from civic.receipts.codes import receipt_words
+from civic.votes import consulting, services
 from civic.votes import decision as rules
-from civic.votes import services
 from civic.votes.forms import (
     VOTE_CLOSE,
     CaseForm,
     ConsultationForm,
+    CreateConsultationForm,
     DecisionForm,
     DocumentForm,
+    LinkConsultationForm,
     NewProposalForm,
     VoteForm,
     VoteRulesForm,
@@ -52,6 +54,9 @@ api = Blueprint("votes_api", __name__, url_prefix="/api/v1/proposals")
 bp.add_app_template_global(rules.decision_headline)
 bp.add_app_template_global(rules.rule_wording)
 bp.add_app_template_global(rules.standards_wording)
+# the consultation page links back to the proposals it was held for (consultations do not
+# import votes, so the page asks through this global)
+bp.add_app_template_global(consulting.proposals_for, "proposals_for_consultation")
 
 
 def _proposal_subject(proposal_id: str) -> subjects.SubjectInfo | None:
@@ -140,6 +145,7 @@ def _detail_context(proposal: Proposal) -> dict[str, Any]:
     return {
         "proposal": proposal,
         "rows": services.option_rows(proposal),
+        "carbon_scored": services.carbon_scored(proposal),
         "standards": [
             (s, next((a for a in proposal.standards if a.standard is s), None)) for s in Standard
         ],
@@ -162,6 +168,7 @@ def _detail_context(proposal: Proposal) -> dict[str, Any]:
         if current_user.is_authenticated
         else None,
         "missing": services.missing_for_consultation(proposal),
+        "linked": consulting.shown(proposal),
     }
 
 
@@ -267,7 +274,16 @@ def _forms(proposal: Proposal) -> dict[str, Any]:
     rules_form = VoteRulesForm(prefix="rules", obj=proposal)
     decision = DecisionForm(prefix="decision")
     decision.decision.choices = rules.decision_choices(proposal.kind.value)
+    link = LinkConsultationForm(prefix="link")
+    link.consultation.choices = [(0, "Choose a consultation")] + [
+        (c.id, f"{c.title} ({c.state.value}, {c.opens_at:%d %B %Y} to {c.closes_at:%d %B %Y})")
+        for c in consulting.linkable_consultations(proposal)
+    ]
+    if request.method == "GET":
+        link.consultation.data = proposal.consultation_id or 0
     return {
+        "link_consultation": link,
+        "create_consultation": CreateConsultationForm(prefix="create"),
         "case": case,
         "document": DocumentForm(prefix="doc"),
         "rules_form": rules_form,
@@ -320,6 +336,8 @@ def act(proposal_id: int, action: str) -> Any:
         "voting": _open_voting,
         "close": _close,
         "decision": _decide,
+        "link_consultation": _link_consultation,
+        "create_consultation": _create_consultation,
     }
     handler = handlers.get(action)
     if handler is None:
@@ -354,6 +372,8 @@ FORM_FOR_ACTION = {
     "voting": "voting",
     "close": "close_form",
     "decision": "decision",
+    "link_consultation": "link_consultation",
+    "create_consultation": "create_consultation",
 }
 
 
@@ -388,6 +408,7 @@ def _save_case(proposal: Proposal, forms: dict[str, Any]) -> Any:
         weight_cost=form.weight_cost.data,
         weight_quality=form.weight_quality.data,
         weight_social=form.weight_social.data,
+        weight_carbon=form.weight_carbon.data,
     )
     return _done(proposal, "The case is saved.")
 
@@ -477,6 +498,30 @@ def _decide(proposal: Proposal, forms: dict[str, Any]) -> Any:
     return _done(proposal, "The council's decision is recorded and published.")
 
 
+def _link_consultation(proposal: Proposal, forms: dict[str, Any]) -> Any:
+    form = forms["link_consultation"]
+    _valid(form)
+    try:
+        consulting.link_consultation(current_user, proposal, form.consultation.data)
+    except Conflict as refused:
+        raise _Refused({"consultation": refused.message}) from None
+    return _done(proposal, "The consultation is linked to this proposal.")
+
+
+def _create_consultation(proposal: Proposal, forms: dict[str, Any]) -> Any:
+    _valid(forms["create_consultation"])
+    try:
+        created = consulting.create_for_proposal(current_user, proposal)
+    except Conflict as refused:
+        raise _Refused({"submit": refused.message}) from None
+    flash(
+        "A draft consultation is created from the proposal and linked to it. Check its "
+        "questions, then open it.",
+        "success",
+    )
+    return redirect(url_for("consultations.build", consultation_id=created.id))
+
+
 # --- JSON -------------------------------------------------------------------------------
 
 
@@ -506,7 +551,9 @@ def _as_json(proposal: Proposal) -> dict[str, Any]:
             "cost": proposal.weight_cost,
             "quality": proposal.weight_quality,
             "social_value": proposal.weight_social,
+            "carbon": proposal.weight_carbon,
         },
+        "carbon_scored": services.carbon_scored(proposal),
         "options": [
             {
                 "kind": r["option"].kind.value,
@@ -515,6 +562,7 @@ def _as_json(proposal: Proposal) -> dict[str, Any]:
                 "cost_score": r["option"].cost_score,
                 "quality_score": r["option"].quality_score,
                 "social_value_score": r["option"].social_value_score,
+                "carbon_score": r["option"].carbon_score,
                 "weighted_total": r["total_text"],
             }
             for r in context["rows"]
@@ -550,7 +598,25 @@ def _as_json(proposal: Proposal) -> dict[str, Any]:
         }
         if proposal.state is ProposalState.DECIDED
         else None,
+        "consultation": _consultation_json(context["linked"]),
         "audit_trail": [e.seq for e in context["trail"]],
+    }
+
+
+def _consultation_json(linked: consulting.Shown | None) -> dict[str, Any] | None:
+    """The linked consultation, once it is public (a draft is the moderators' work)."""
+    if linked is None or not linked.public:
+        return None
+    consultation = linked.consultation
+    return {
+        "id": consultation.id,
+        "title": consultation.title,
+        "state": consultation.state.value,
+        "opens": consultation.opens_at.isoformat(),
+        "closes": (consultation.closed_at or consultation.closes_at).isoformat(),
+        "responses": linked.responses,
+        "you_said_we_did": linked.reply_html or None,
+        "url": url_for("consultations.detail", consultation_id=consultation.id, _external=True),
     }
 
 

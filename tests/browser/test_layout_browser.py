@@ -35,8 +35,8 @@ def overflow_of(page: Page, selector: str) -> int:
 
 # the demo's leisure-centre appraisal (seeds/demo.py): four options, long provider names,
 # costs in the millions, the widest content the table is meant for
-DEMO_ROWS = [
-    ("In-house (the council)", "Riverside leisure team", "£1,180,000", 70, 72, 85, "75.1"),
+DEMO_ROWS = [  # with the carbon score before the weighted total
+    ("In-house (the council)", "Riverside leisure team", "£1,180,000", 70, 72, 85, 80, "75.8"),
     (
         "Co-operative or mutual",
         "Riverside Community Leisure (staff mutual)",
@@ -44,10 +44,11 @@ DEMO_ROWS = [
         78,
         70,
         82,
-        "76.8",
+        70,
+        "75.3",
     ),
-    ("Social enterprise or charity", "Active North Trust", "£1,110,000", 80, 68, 70, "73.4"),
-    ("Private company", "FitLeisure Ltd", "£960,000", 90, 60, 35, "64.5"),
+    ("Social enterprise or charity", "Active North Trust", "£1,110,000", 80, 68, 70, 65, "72.2"),
+    ("Private company", "FitLeisure Ltd", "£960,000", 90, 60, 35, 35, "58.8"),
 ]
 
 

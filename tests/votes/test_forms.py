@@ -20,6 +20,7 @@ CASE = {
     "case-weight_cost": "40",
     "case-weight_quality": "30",
     "case-weight_social": "30",
+    "case-weight_carbon": "0",
     "case-submit": "Save the case",
 }
 

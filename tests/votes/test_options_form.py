@@ -32,12 +32,14 @@ def test_every_invalid_option_field_is_reported_at_once(client):
             "private-cost_score": "150",  # out of range
             "private-quality_score": "abc",  # not a number
             "private-social_value_score": "20",
+            "private-carbon_score": "35",
             "in_house-included": "1",
             "in_house-provider": "Council",
             "in_house-annual_cost": "-5",  # not a whole number of pounds at all
             "in_house-cost_score": "70",
             "in_house-quality_score": "60",
             "in_house-social_value_score": "101",  # out of range
+            "in_house-carbon_score": "-1",  # out of range
         },
     )
     page = response.get_data(as_text=True)
@@ -48,6 +50,7 @@ def test_every_invalid_option_field_is_reported_at_once(client):
         "private-quality_score",
         "in_house-annual_cost",
         "in_house-social_value_score",
+        "in_house-carbon_score",
     ]
     summary = page.split('govuk-error-summary__list">')[1].split("</ul>")[0]
     for name in bad:

@@ -168,6 +168,21 @@ def test_the_options_form_reads_the_carbon_score(client):
     assert [o.carbon_score for o in proposal.options] == [85]
 
 
+def _carbon_migration() -> tuple[str, str]:
+    """The migration that adds the carbon score, and the one before it (by file, so the
+    test follows the chain when migrations are renumbered)."""
+    import re
+    from pathlib import Path
+
+    versions = Path(__file__).resolve().parents[2] / "migrations" / "versions"
+    (path,) = versions.glob("*_outsourcing.py")
+    text = path.read_text()
+    revision = re.search(r'^revision = "([^"]+)"', text, re.M)
+    before = re.search(r'^down_revision = "([^"]+)"', text, re.M)
+    assert revision and before
+    return revision.group(1), before.group(1)
+
+
 def test_the_migration_gives_older_proposals_weight_0_and_scores_0(tmp_path):
     if on_postgres():
         pytest.skip("runs the migrations on a fresh SQLite file; CI's PostgreSQL is shared")
@@ -178,14 +193,15 @@ def test_the_migration_gives_older_proposals_weight_0_and_scores_0(tmp_path):
     url = f"sqlite:///{tmp_path / 'migrate.db'}"
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        upgrade(revision="0019_contracts")
+        revision, before = _carbon_migration()
+        upgrade(revision=before)
         engine = sa.create_engine(url)
         with engine.begin() as connection:
             _insert_minimal(connection, "area", {"id": 1})
             _insert_minimal(connection, "user_account", {"id": 1})
             _insert_minimal(connection, "proposal", {"id": 1, "weight_social": 30})
             _insert_minimal(connection, "proposal_option", {"proposal_id": 1, "cost_score": 70})
-        upgrade(revision="0020_outsourcing")
+        upgrade(revision=revision)
         with engine.connect() as connection:
             proposal = connection.execute(
                 sa.text("select weight_carbon, weight_social, consultation_id from proposal")

@@ -368,12 +368,13 @@ def tick_command() -> None:
     from civic.audit import make_checkpoint, release_due
     from civic.budgets.services import advance_due_rounds
     from civic.consultations.services import close_due
+    from civic.contracts.review import mark_due_reviews
     from civic.votes.services import close_due_votes
 
     # each part in its own transaction: a part that has appended to the audit log must not
     # then wait for another subject's row lock, held by a voter waiting for the log
     done: list[str] = []
-    for part in (advance_due_rounds, close_due_votes, close_due, expire_due):
+    for part in (advance_due_rounds, close_due_votes, close_due, expire_due, mark_due_reviews):
         done += run_service(part)
     released = run_service(release_due)
     if released:

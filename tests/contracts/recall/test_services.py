@@ -85,7 +85,7 @@ def test_signing_is_private_under_a_pseudonym_scoped_to_the_petition() -> None:
 def test_signing_twice_is_refused_with_a_clear_message() -> None:
     contract, people = _contract(100)
     services.sign(people[0], contract)
-    with pytest.raises(Conflict, match="You have already signed this recall petition."):
+    with pytest.raises(Conflict, match=r"You have already signed this recall petition\."):
         services.sign(people[0], contract)
     assert services.petition_for(contract).signature_count == 1
 
@@ -105,7 +105,7 @@ def test_only_eligible_residents_of_the_area_sign() -> None:
 def test_signing_after_the_contract_ended_is_refused() -> None:
     yesterday = reviews.today() - timedelta(days=1)
     contract, people = _contract(10, start_date=date(2020, 1, 1), end_date=yesterday)
-    with pytest.raises(Conflict, match="ended on .* can no longer be signed"):
+    with pytest.raises(Conflict, match=r"ended on .* can no longer be signed"):
         services.sign(people[0], contract)
     assert services.petition_for(contract) is None
 

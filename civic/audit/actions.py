@@ -122,6 +122,10 @@ _ACTIONS: dict[str, Visibility] = {
     "consultation:respond": PRIVATE,
     "consultation:response_save": PRIVATE,
     "consultation:response_change": PRIVATE,
+    # contracts (issue 13): the register is official and public
+    "provider:create": NAMED,
+    "contract:create": NAMED,
+    "contract:publish": NAMED,
     # contracts: expiry review and recall (issue 13, recall slice). The tick marks a
     # contract due (the system); a moderator starts its review; signing a recall petition
     # and withdrawing are a resident's private acts, like votes; reaching the threshold is

@@ -264,6 +264,10 @@ def public_progress(contract: Contract, petition: RecallPetition | None) -> dict
     else:
         floor, words = privacy.turnout_band(count)
         rough = privacy.min_electorate() > 1
+        if floor == 0 and rough and privacy.min_electorate() > threshold:
+            # below the first band, and the band is wider than the target: all that may be
+            # said is that the target is not reached yet
+            words = "none" if threshold == 1 else f"fewer than {threshold}"
     shown = min(floor, threshold)
     return {
         "reached": reached,

@@ -256,3 +256,16 @@ def test_the_list_and_the_scorecard_count_petitions_by_hand(app, monkeypatch) ->
     assert (opened.numerator, opened.denominator) == (2, None)
     assert (reached.numerator, reached.denominator) == (1, 2)
     assert opened.link == "/contracts/recall" == reached.link
+
+
+def test_a_target_below_the_first_band_is_only_said_to_be_not_reached(app, monkeypatch) -> None:
+    monkeypatch.setitem(app.config, "MIN_ELECTORATE", 10)
+    contract, people = _contract(60)  # threshold 3, below the band of 10
+    for person in people[:2]:
+        services.sign(person, contract)
+    progress = services.public_progress(contract, services.petition_for(contract))
+    assert progress["words"] == "fewer than 3" and progress["at_least"] == 0
+    assert progress["progress_percent"] == 0
+    services.sign(people[2], contract)
+    reached = services.public_progress(contract, services.petition_for(contract))
+    assert reached["reached"] and reached["words"] == "3"

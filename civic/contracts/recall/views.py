@@ -182,7 +182,6 @@ def _review_section(contract: Contract, viewer: User | None) -> dict[str, Any]:
         "days_left": (contract.last_day - on).days,
         "months": reviews.review_months(),
         "can_start": bool(viewer is not None and viewer.is_authenticated and viewer.is_moderator),
-        "form": StartReviewForm(),
     }
 
 

@@ -17,14 +17,13 @@ from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import DateTime, ForeignKey, Integer, String, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from civic import audit
+from civic import audit, ballot_box
 from civic.accounts.models import User
 from civic.clock import utcnow
 from civic.contracts.models import Contract, ContractState
-from civic.database import lock_row
+from civic.database import lock_row, lock_rows
 from civic.errors import Conflict
 from civic.extensions import db
 from civic.permissions import require_moderator
@@ -152,15 +151,12 @@ def review_of(proposal: Proposal) -> tuple[Contract, str] | None:
     return None
 
 
-def _insert_ignoring_conflict(values: dict[str, object]) -> None:
-    """One statement, safe when two ticks or two moderators race: the unique index on
-    contract_id keeps one row."""
-    dialect = db.session.get_bind().dialect.name
-    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(
-        builder(ContractReview.__table__)
-        .values(default_option=DEFAULT_OPTION.value, **values)
-        .on_conflict_do_nothing(index_elements=["contract_id"])
+def _make_row(contract: Contract) -> None:
+    """The contract's review row, made once however many ticks or moderators race."""
+    ballot_box.insert_or_nothing(
+        ContractReview.__table__,
+        ["contract_id"],
+        {"contract_id": contract.id, "default_option": DEFAULT_OPTION.value},
     )
 
 
@@ -169,17 +165,30 @@ def _insert_ignoring_conflict(values: dict[str, object]) -> None:
 
 def mark_due_reviews(on: date | None = None) -> list[str]:
     """Mark every newly due contract once (audited `contract:review_due`; run by `civic
-    tick`). A contract already marked is skipped, so running it again changes nothing."""
+    tick`). A contract already marked is skipped, so running it again changes nothing.
+
+    Every due contract's review row is made and locked, in id order, before the first
+    entry is appended (civic.database.lock_rows): a moderator starting a review locks its
+    row and then appends, so a tick that appended and then waited for a row could deadlock
+    with them."""
     on = on or today()
+    due = [row for row in due_contracts(on) if not (row.review and row.review.due_marked_at)]
+    if not due:
+        return []
+    for row in due:
+        _make_row(row.contract)
+    ids = list(
+        db.session.scalars(
+            select(ContractReview.id).where(
+                ContractReview.contract_id.in_([row.contract.id for row in due])
+            )
+        )
+    )
     done = []
-    for row in due_contracts(on):
-        if row.review is not None and row.review.due_marked_at is not None:
-            continue
-        contract = row.contract
-        _insert_ignoring_conflict({"contract_id": contract.id})
-        review = lock_row(ContractReview, review_for(contract).id)  # type: ignore[union-attr]
-        if review is None or review.due_marked_at is not None:
+    for review in lock_rows(ContractReview, ids):
+        if review.due_marked_at is not None:
             continue  # another tick marked it meanwhile
+        contract = review.contract
         review.due_marked_at = utcnow()
         audit.record(
             None,
@@ -279,7 +288,7 @@ def start_review(actor: User | None, contract: Contract) -> Proposal:
                 else "."
             )
         )
-    _insert_ignoring_conflict({"contract_id": contract.id})
+    _make_row(contract)
     row = review_for(contract)
     review = lock_row(ContractReview, row.id) if row is not None else None
     if review is None:  # pragma: no cover - the insert above made it

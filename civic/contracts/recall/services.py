@@ -23,7 +23,6 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from civic import audit, ballot_box, privacy
 from civic.accounts.models import User
@@ -62,17 +61,6 @@ def petition_for(contract: Contract) -> RecallPetition | None:
 
 def _signer_key(petition: RecallPetition, user: User) -> str:
     return ballot_box.voter_key(f"recall:{petition.id}", user.id)
-
-
-def _insert_ignoring_conflict(table: Any, unique: list[str], values: dict[str, Any]) -> int | None:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new row's id, or None when the
-    unique index already held a row (concurrent callers leave exactly one)."""
-    dialect = db.session.get_bind().dialect.name
-    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        builder(table).values(**values).on_conflict_do_nothing(index_elements=unique)
-    ).returning(table.c.id)
-    return db.session.execute(stmt).scalar_one_or_none()
 
 
 def can_sign_reason(contract: Contract, user: User | None) -> str | None:
@@ -141,7 +129,7 @@ def sign(actor: User | None, contract: Contract) -> Signed:
     # the petition row: made by the first signature, once (unique on contract_id)
     eligible = privacy.area_electorate(contract.area_id)
     percent = threshold_percent()
-    _insert_ignoring_conflict(
+    ballot_box.insert_or_nothing(
         RecallPetition.__table__,
         ["contract_id"],
         {
@@ -159,7 +147,7 @@ def sign(actor: User | None, contract: Contract) -> Signed:
     petition = _locked(found.id)  # the one serialisation point; state checked after it
     if petition.state is not PetitionState.OPEN:
         raise _already_reached(petition)
-    added = _insert_ignoring_conflict(
+    added = ballot_box.insert_or_nothing(
         RecallSignature.__table__,
         ["petition_id", "signer_key"],
         {

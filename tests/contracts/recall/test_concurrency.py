@@ -129,3 +129,61 @@ def test_one_person_signing_twice_at_once_leaves_one_signature(app) -> None:
         )
         == 1
     )
+
+
+@pytest.mark.commits
+def test_two_moderators_starting_a_review_at_once_make_one_proposal(app) -> None:
+    from datetime import timedelta
+
+    from civic.contracts import review as reviews
+    from tests.factories import ModeratorFactory
+
+    skip_without_postgres()
+    contract = ContractFactory(end_date=reviews.today() + timedelta(days=90))
+    moderators = [ModeratorFactory().id for _ in range(4)]
+    contract_id = contract.id
+    db.session.commit()
+    outcomes: list[str] = []
+
+    def work(n: int) -> None:
+        try:
+            reviews.start_review(
+                db.session.get(User, moderators[n]), db.session.get(Contract, contract_id)
+            )
+            outcomes.append("started")
+        except Conflict as refused:
+            outcomes.append(refused.message)
+            db.session.rollback()
+
+    errors = all_at_once(app, 4, work)
+    assert not errors, errors[:3]
+    assert outcomes.count("started") == 1
+    assert sum("has started already" in said for said in outcomes) == 3
+    entries = db.session.scalar(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(AuditEntry.action == "contract:review_start")
+    )
+    assert entries == 1
+
+
+@pytest.mark.commits
+def test_ticks_at_once_mark_a_due_contract_once(app) -> None:
+    from datetime import timedelta
+
+    from civic.contracts import review as reviews
+
+    skip_without_postgres()
+    ContractFactory(end_date=reviews.today() + timedelta(days=30))
+    ContractFactory(end_date=reviews.today() + timedelta(days=60))
+    db.session.commit()
+    said: list[list[str]] = []
+    errors = all_at_once(app, 4, lambda _n: said.append(reviews.mark_due_reviews()))
+    assert not errors, errors[:3]
+    assert sum(len(lines) for lines in said) == 2
+    entries = db.session.scalar(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(AuditEntry.action == "contract:review_due")
+    )
+    assert entries == 2

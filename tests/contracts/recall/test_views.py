@@ -135,6 +135,10 @@ def test_reaching_the_threshold_from_the_page_shows_the_outcome(client) -> None:
     login(moderator_client, ModeratorFactory())
     shown = moderator_client.get(f"/votes/{petition.review_proposal_id}").get_data(as_text=True)
     assert "This is a recall review" in shown and f"/contracts/{contract.id}/recall" in shown
+    # made by the system (no creator): its manage page works like any other
+    manage = moderator_client.get(f"/votes/{petition.review_proposal_id}/manage")
+    assert manage.status_code == 200
+    assert "Recall review: School meals" in manage.get_data(as_text=True)
     listed = client.get("/contracts/recall").get_data(as_text=True)
     assert "School meals" in listed and "Threshold reached" in listed
 

@@ -119,9 +119,9 @@ def load() -> str:
         + "\n"
         + ACCOUNTS_TEXT.format(site=site())
         + _try_now_text()
+        + _recall_text()
         + _receipts_text()
         + _unused_codes_text()
-        + _recall_text()
     )
 
 

@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         if "CIVIC_HTTPS" in test_config:
             app.config.from_mapping(config.https_settings(bool(test_config["CIVIC_HTTPS"])))
     config.check_production(app.config)
+    config.check_contract_settings(app.config)
     from civic.audit import signing
 
     signing.init_app(app)

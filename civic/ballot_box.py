@@ -44,3 +44,13 @@ def upsert_returning_id(
         where=where if where is not None else None,
     ).returning(table.c.id)
     return db.session.execute(stmt).scalar_one_or_none()
+
+
+def insert_or_nothing(table: Table, unique: Sequence[str], values: Mapping[str, Any]) -> int | None:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, in one statement: the new row's id,
+    or None when the unique index already held a row. Concurrent callers leave exactly one
+    row, which a check followed by an insert would not (a recall signature, a petition)."""
+    dialect = db.session.get_bind().dialect.name
+    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = builder(table).values(**values).on_conflict_do_nothing(index_elements=list(unique))
+    return db.session.execute(stmt.returning(table.c.id)).scalar_one_or_none()

@@ -370,6 +370,7 @@ def tick_command() -> None:
     from civic.consultations.services import close_due
     from civic.contracts.inforequests.services import record_overdue
     from civic.contracts.performance.services import mark_overdue_reports
+    from civic.contracts.review import mark_due_reviews
     from civic.votes.services import close_due_votes
 
     # each part in its own transaction: a part that has appended to the audit log must not
@@ -381,6 +382,7 @@ def tick_command() -> None:
         close_due,
         expire_due,
         mark_overdue_reports,
+        mark_due_reviews,
     ):
         done += run_service(part)
     # information requests past their due date unanswered: each logged overdue once

@@ -6,6 +6,7 @@ import functools
 import os
 import secrets
 from collections.abc import Mapping
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,11 @@ def _base() -> dict[str, Any]:
         "DOCUMENT_MAX_BYTES": int(os.environ.get("CIVIC_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)),
         # a contract KPI's value is due this many days after its period ends (then overdue)
         "KPI_REPORT_DAYS": max(0, int(os.environ.get("CIVIC_KPI_REPORT_DAYS", 30))),
+        # contracts ending within this many months are listed as due for review (recall slice)
+        "CONTRACT_REVIEW_MONTHS": os.environ.get("CIVIC_CONTRACT_REVIEW_MONTHS", "12"),
+        # share of a contract area's eligible residents whose signatures trigger a recall
+        # review; a string, so "2.5" is read exactly (civic.contracts.recall.services)
+        "RECALL_THRESHOLD_PERCENT": os.environ.get("CIVIC_RECALL_THRESHOLD_PERCENT", "5"),
     }
 
 
@@ -173,6 +179,27 @@ def check_production(config: Mapping[str, Any]) -> None:
             f"{storage!r}), so each process would count sign-in attempts on its own. With "
             "PostgreSQL or CIVIC_HTTPS=1 keep them in Redis: set "
             f"RATELIMIT_STORAGE_URI={REDIS_EXAMPLE}"
+        )
+
+
+def check_contract_settings(config: Mapping[str, Any]) -> None:
+    """Refuse a recall threshold that is not a share above zero (zero would let one
+    signature, or none, bring a service in-house) and a review window of no months."""
+    raw = str(config.get("RECALL_THRESHOLD_PERCENT", "5")).strip()
+    try:
+        percent = Fraction(raw)
+    except (ValueError, ZeroDivisionError):
+        percent = None
+    if percent is None or not 0 < percent <= 100:
+        raise ConfigurationError(
+            f"Civic will not start: CIVIC_RECALL_THRESHOLD_PERCENT is {raw!r}; set it to a "
+            "share of the area's eligible residents above 0 and at most 100, e.g. 5 or 2.5."
+        )
+    months = str(config.get("CONTRACT_REVIEW_MONTHS", "12")).strip()
+    if not (months.isdigit() and int(months) >= 1):
+        raise ConfigurationError(
+            f"Civic will not start: CIVIC_CONTRACT_REVIEW_MONTHS is {months!r}; set it to a "
+            "whole number of months, at least 1 (12 by default)."
         )
 
 

@@ -119,6 +119,7 @@ def load() -> str:
         + "\n"
         + ACCOUNTS_TEXT.format(site=site())
         + _try_now_text()
+        + _recall_text()
         + _receipts_text()
         + _unused_codes_text()
     )
@@ -2000,6 +2001,73 @@ def _consultation_before_outsourcing() -> bool:
     return True
 
 
+# parents at Riverside's primary schools, whose signatures open the school meals petition
+RIVERSIDE_PARENTS = [
+    "Imogen Clarke",
+    "Jamal Haddad",
+    "Kirsty McBride",
+    "Leon Barker",
+    "Marta Kowalski",
+    "Niamh Doherty",
+    "Owen Pritchard",
+    "Precious Nwosu",
+    "Qasim Rafiq",
+    "Ruth Ellison",
+]
+MEALS_CONTRACT = "RIV-2022-MEALS"
+
+
+def _contract_recall() -> bool:
+    """Expiry review and recall: `civic tick` marks NG-2020-WASTE (ending in six months) as
+    due for review, and Riverside parents open a recall petition against the school meals
+    provider, below its threshold, so the demo resident can sign it and see what follows."""
+    from civic.contracts import review as reviews
+    from civic.contracts.models import Contract
+    from civic.contracts.recall import services as recall
+    from civic.extensions import db
+
+    meals = db.session.scalar(db.select(Contract).where(Contract.reference == MEALS_CONTRACT))
+    if meals is None or recall.petition_for(meals) is not None:
+        return False
+    rosa = _user(MODERATOR[0])
+    riverside = _area("riverside")
+    parents = []
+    for name in RIVERSIDE_PARENTS:
+        person = services.find_user_by_email(_demo_email(name)) or services.register(
+            _demo_email(name), name, NEIGHBOUR_PASSWORD
+        )
+        if not person.is_eligible_in(riverside):
+            services.confirm_eligibility(rosa, person, riverside, "On the school's parent list")
+        parents.append(person)
+    reviews.mark_due_reviews()
+    petition = None
+    for parent in parents[:3]:
+        signed = recall.sign(parent, meals)
+        petition = signed.petition
+        if petition.signature_count + 1 >= petition.threshold:
+            break  # leave the last signature to whoever runs the demo
+    return petition is not None
+
+
+def _recall_text() -> str:
+    """How many more signatures the demo's recall petition needs, and where to sign."""
+    from civic.contracts.models import Contract
+    from civic.contracts.recall import services as recall
+    from civic.contracts.recall.models import PetitionState
+    from civic.extensions import db
+
+    meals = db.session.scalar(db.select(Contract).where(Contract.reference == MEALS_CONTRACT))
+    petition = recall.petition_for(meals) if meals is not None else None
+    if petition is None or petition.state is not PetitionState.OPEN:
+        return ""
+    needed = petition.threshold - petition.signature_count
+    return (
+        f"\nRecall petition on school meals ({MEALS_CONTRACT}): {needed} more "
+        f"{'signature' if needed == 1 else 'signatures'} needed to start a recall review; "
+        f"sign it as the demo resident at {site()}/contracts/{meals.id}/recall"
+    )
+
+
 STEPS = [
     ("accounts and areas", _accounts_and_areas),
     ("discussions", _discussions),
@@ -2018,6 +2086,7 @@ STEPS = [
     ("information requests", _information_requests),
     ("contract performance", _contract_performance),
     ("consultation before outsourcing", _consultation_before_outsourcing),
+    ("contract review and a recall petition", _contract_recall),
 ]
 
 

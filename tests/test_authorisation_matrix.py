@@ -227,6 +227,16 @@ TABLE: dict[str, Row] = {
     # outsourcing slice (issue 13): the nine-principles scorecard is public, page and JSON
     "scorecard.page": Row(get=EVERYONE),
     "scorecard.api": Row(get=EVERYONE),
+    # recall slice (issue 13): expiry review and recall petitions. The review-due list and
+    # the petitions are public; moderators start a review; residents of the contract's area
+    # sign; anyone signed in may withdraw their own signature (409 when they have none)
+    "contracts.review_due": Row(get=EVERYONE),
+    "contracts.start_review": Row(post=STAFF),
+    "contracts.recall": Row(get=EVERYONE),
+    "contracts.recall_progress": Row(get=EVERYONE),
+    "contracts.recall_sign": Row(post=RESIDENTS),
+    "contracts.recall_withdraw": Row(post=SIGNED_IN),
+    "contracts.recall_list": Row(get=EVERYONE),
 }
 
 # Answers known to differ from the table: reported, not failed. Empty now that every route

@@ -146,6 +146,15 @@ _ACTIONS: dict[str, Visibility] = {
     "contract_finance:record": NAMED,
     "standards_report:record": NAMED,
     "standards_report:overdue": NAMED,
+    # contracts: expiry review and recall (issue 13, recall slice). The tick marks a
+    # contract due (the system); a moderator starts its review; signing a recall petition
+    # and withdrawing are a resident's private acts, like votes; reaching the threshold is
+    # the system's act, logged after the batch of signatures it counted
+    "contract:review_due": NAMED,
+    "contract:review_start": NAMED,
+    "recall:sign": PRIVATE,
+    "recall:withdraw": PRIVATE,
+    "recall:threshold": NAMED,
     # the log itself: a witness's cosignature on a checkpoint (the actor is None; the
     # witness is named in the data, by its key's name and id)
     "audit:cosign": NAMED,

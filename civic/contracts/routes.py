@@ -5,5 +5,6 @@ from __future__ import annotations
 import civic.contracts.document_views
 import civic.contracts.inforequests.views
 import civic.contracts.performance.views
+import civic.contracts.recall.views
 import civic.contracts.scorecard_views
 import civic.contracts.views  # noqa: F401

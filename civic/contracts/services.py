@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, or_, select
 
 from civic import audit
@@ -490,27 +489,13 @@ def find_contracts(
     return RegisterPage(list(rows), total, number, per_page)
 
 
-def review_window_months() -> int:
-    """How far ahead a contract's end makes it "review due" (the expiry-review setting)."""
-    return int(current_app.config.get("CONTRACT_REVIEW_MONTHS", 12))
-
-
-def months_after(start: date, months: int) -> date:
-    month = start.month - 1 + months
-    year, month = start.year + month // 12, month % 12 + 1
-    for day_ in (start.day, 30, 29, 28):
-        try:
-            return date(year, month, day_)
-        except ValueError:
-            continue
-    raise AssertionError("every month has a 28th")
-
-
 def marker(contract: Contract, today: date) -> str:
     """ "ended", "review due" (ends within the review window) or "" for the list's tag."""
     if contract.has_ended(today):
         return "ended"
-    if contract.last_day <= months_after(today, review_window_months()):
+    from civic.contracts.review import window_end  # review builds on this module
+
+    if contract.last_day <= window_end(today):
         return "review due"
     return ""
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from civic import markdown
 from civic.accounts.models import Area
 from civic.clock import utcnow
-from civic.contracts import search_kind, sections, services, versions
+from civic.contracts import review, search_kind, sections, services, versions
 from civic.contracts.blueprint import bp
 from civic.contracts.forms import (
     NEW_PROVIDER,
@@ -103,7 +103,7 @@ def index() -> Any:
         provider_types=list(ProviderType),
         markers={c.id: services.marker(c, today) for c in found.contracts},
         page_url=page_url,
-        review_months=services.review_window_months(),
+        review_months=review.review_months(),
     )
 
 

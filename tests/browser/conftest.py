@@ -205,6 +205,8 @@ class LiveSite:
     proposals: dict[str, int] = field(default_factory=dict)
     # Seeded consultations: title -> consultation id
     consultations: dict[str, int] = field(default_factory=dict)
+    # Seeded contracts (recall slice): reference -> contract id
+    contracts: dict[str, int] = field(default_factory=dict)
 
     def take_code(self) -> str:
         """A code no other test has typed (each works once)."""
@@ -244,6 +246,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         _seed_group(moderator, area)
         proposals = _seed_proposals(moderator, area)
         seeded_consultations = _seed_consultations(moderator, area)
+        seeded_contracts = _seed_contracts(moderator, area)
         db.session.commit()
         db.session.remove()
 
@@ -259,6 +262,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
             comments=comments,
             proposals=proposals,
             consultations=seeded_consultations,
+            contracts=seeded_contracts,
         )
     finally:
         server.shutdown()
@@ -266,6 +270,37 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         thread.join(timeout=10)
         with app.app_context():
             db.engine.dispose()
+
+
+# A published contract in the first area (recall slice): VOTER signs its recall petition.
+RECALL_CONTRACT = "HP-2023-MEALS"
+RECALL_CONTRACT_TITLE = "School meals, Hyde Park primary schools"
+
+
+def _seed_contracts(moderator, area) -> dict[str, int]:
+    from datetime import date
+
+    from civic.contracts import services as contracts
+    from civic.contracts.models import ProviderType
+
+    provider = contracts.create_provider(moderator, "Hyde Park Catering Ltd", ProviderType.PRIVATE)
+    contract = contracts.create_contract(
+        moderator,
+        contracts.ContractInput(
+            reference=RECALL_CONTRACT,
+            title=RECALL_CONTRACT_TITLE,
+            service="School meals",
+            area=area,
+            provider=provider,
+            annual_value=1_250_000_00,
+            total_value=6_250_000_00,
+            start_date=date(2023, 9, 1),
+            end_date=date(2028, 8, 31),
+            summary="Hot lunches at the ward's four primary schools.",
+        ),
+    )
+    contracts.publish_contract(moderator, contract)
+    return {RECALL_CONTRACT: contract.id}
 
 
 def _seed_discussions(moderator, area, neighbour) -> dict[str, tuple[int, str]]:

@@ -1,0 +1,286 @@
+"""Signing and withdrawing from a recall petition, and the recall review its threshold
+triggers.
+
+One serialisation point (DESIGN §4a): every signature and withdrawal locks the petition's
+row (civic.database.lock_row) before it checks the petition's state, and counts the
+signatures under that lock, so however many residents sign at once exactly one of them
+crosses the threshold and creates exactly one recall review, in its own transaction.
+One signature per person is kept by the database: INSERT ... ON CONFLICT DO NOTHING on
+(petition, signer key), never a check followed by an insert.
+
+Signing is a private act, like a vote: the log records it under a pseudonym scoped to the
+petition, in shuffled hourly batches, and pages show the count only in bands of
+`CIVIC_MIN_ELECTORATE` (civic.privacy.turnout_band), so it never ticks up by one right
+after someone's named comment.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+
+from civic import audit, ballot_box, privacy
+from civic.accounts.models import User
+from civic.clock import day, utcnow
+from civic.contracts import review as reviews
+from civic.contracts.models import Contract, ContractState
+from civic.contracts.recall.models import PetitionState, RecallPetition, RecallSignature
+from civic.database import lock_row
+from civic.errors import Conflict, NotFound, PermissionDenied
+from civic.extensions import db
+from civic.permissions import require_signed_in
+
+
+def threshold_percent() -> Fraction:
+    """The configured share (checked at start-up: above 0, at most 100)."""
+    return Fraction(str(current_app.config.get("RECALL_THRESHOLD_PERCENT", "5")).strip())
+
+
+def threshold_for(eligible: int, percent: Fraction) -> int:
+    """Signatures needed: `percent` of `eligible`, rounded up, and at least one."""
+    return max(1, math.ceil(percent * eligible / 100))
+
+
+def percent_words(percent: Fraction) -> str:
+    """5 -> "5", 5/2 -> "2.5" (for pages and the log: no floats in audit data)."""
+    if percent.denominator == 1:
+        return str(percent.numerator)
+    return format(float(percent), "g")
+
+
+def petition_for(contract: Contract) -> RecallPetition | None:
+    return db.session.scalar(
+        select(RecallPetition).where(RecallPetition.contract_id == contract.id)
+    )
+
+
+def _signer_key(petition: RecallPetition, user: User) -> str:
+    return ballot_box.voter_key(f"recall:{petition.id}", user.id)
+
+
+def can_sign_reason(contract: Contract, user: User | None) -> str | None:
+    """Why `user` cannot sign now (None: they can), in words for the page."""
+    if not contract.is_public or contract.state is not ContractState.PUBLISHED:
+        return "This contract is not open to a recall petition."
+    if contract.has_ended(reviews.today()):
+        return (
+            f"This contract ended on {day(contract.last_day)}, so its recall petition "
+            "can no longer be signed."
+        )
+    if user is None or not user.is_authenticated:
+        return None  # the page offers to sign in
+    if not user.is_eligible_in(contract.area):
+        return (
+            f"Only residents of {contract.area.name} can sign this petition. To show you live "
+            "there, enter the code from your letter on the 'Your areas' page."
+        )
+    return None
+
+
+def require_signer(actor: User | None, contract: Contract) -> User:
+    """Who may sign against `contract`; the page calls it before reading the form."""
+    user = require_signed_in(actor)
+    if not user.is_eligible_in(contract.area):
+        raise PermissionDenied(can_sign_reason(contract, user) or "You cannot sign this.")
+    return user
+
+
+def _locked(petition_id: int) -> RecallPetition:
+    petition = lock_row(RecallPetition, petition_id)
+    if petition is None:  # pragma: no cover - petitions are never deleted
+        raise NotFound("No recall petition has that number.")
+    return petition
+
+
+def _count(petition: RecallPetition) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(RecallSignature)
+        .where(RecallSignature.petition_id == petition.id)
+    )
+
+
+def _already_reached(petition: RecallPetition) -> Conflict:
+    return Conflict(
+        "This recall petition reached its threshold on "
+        f"{day(petition.reached_at)} and a recall review has started; "
+        "its signatures are final."
+    )
+
+
+@dataclass(frozen=True)
+class Signed:
+    petition: RecallPetition
+    triggered: bool  # this signature crossed the threshold
+
+
+def sign(actor: User | None, contract: Contract) -> Signed:
+    """Add the resident's signature to the contract's recall petition (creating the
+    petition with the first signature). Crossing the threshold triggers the recall review
+    in this same transaction."""
+    user = require_signer(actor, contract)
+    if reason := can_sign_reason(contract, user):
+        raise Conflict(reason)
+    # the petition row: made by the first signature, once (unique on contract_id)
+    eligible = privacy.area_electorate(contract.area_id)
+    percent = threshold_percent()
+    ballot_box.insert_or_nothing(
+        RecallPetition.__table__,
+        ["contract_id"],
+        {
+            "contract_id": contract.id,
+            "state": PetitionState.OPEN.value,
+            "eligible_count": eligible,
+            "threshold_percent": percent_words(percent),
+            "threshold": threshold_for(eligible, percent),
+            "signature_count": 0,
+            "created_at": utcnow(),
+        },
+    )
+    found = petition_for(contract)
+    assert found is not None
+    petition = _locked(found.id)  # the one serialisation point; state checked after it
+    if petition.state is not PetitionState.OPEN:
+        raise _already_reached(petition)
+    added = ballot_box.insert_or_nothing(
+        RecallSignature.__table__,
+        ["petition_id", "signer_key"],
+        {
+            "petition_id": petition.id,
+            "signer_key": _signer_key(petition, user),
+            "signed_at": utcnow(),
+        },
+    )
+    if added is None:
+        raise Conflict("You have already signed this recall petition.")
+    petition.signature_count = _count(petition)
+    audit.record(user, "recall:sign", petition)  # private: scoped pseudonym, batched
+    triggered = petition.signature_count >= petition.threshold
+    if triggered:
+        _trigger_review(petition)
+    db.session.flush()
+    return Signed(petition, triggered)
+
+
+def _trigger_review(petition: RecallPetition) -> None:
+    """The threshold is met: freeze the petition and create the recall review (an
+    outsourcing proposal pre-filled from the contract, in-house by default)."""
+    contract = petition.contract
+    proposal = reviews.create_review_proposal(None, contract, reviews.RECALL)
+    petition.state = PetitionState.REACHED
+    petition.reached_at = utcnow()
+    petition.review_proposal_id = proposal.id
+    # every signature counted is in the log before the entry that counts them
+    audit.release_pending(petition)
+    audit.record(
+        None,
+        "recall:threshold",
+        petition,
+        {
+            "contract": contract.id,
+            "reference": contract.reference,
+            "signatures": petition.signature_count,
+            "threshold": petition.threshold,
+            "threshold_percent": petition.threshold_percent,
+            "eligible": petition.eligible_count,
+            "proposal": proposal.id,
+            "default_option": reviews.DEFAULT_OPTION.value,
+        },
+    )
+
+
+def withdraw(actor: User | None, contract: Contract) -> RecallPetition:
+    """Take back the resident's signature, while the threshold has not been reached."""
+    user = require_signed_in(actor)
+    found = petition_for(contract)
+    if found is None:
+        raise Conflict("You have not signed this recall petition.")
+    petition = _locked(found.id)
+    if petition.state is not PetitionState.OPEN:
+        raise _already_reached(petition)
+    removed = db.session.execute(
+        delete(RecallSignature).where(
+            RecallSignature.petition_id == petition.id,
+            RecallSignature.signer_key == _signer_key(petition, user),
+        )
+    ).rowcount
+    if not removed:
+        raise Conflict("You have not signed this recall petition.")
+    petition.signature_count = _count(petition)
+    audit.record(user, "recall:withdraw", petition)
+    db.session.flush()
+    return petition
+
+
+def has_signed(petition: RecallPetition | None, user: User | None) -> bool:
+    if petition is None or user is None or not user.is_authenticated:
+        return False
+    return (
+        db.session.scalar(
+            select(RecallSignature.id).where(
+                RecallSignature.petition_id == petition.id,
+                RecallSignature.signer_key == _signer_key(petition, user),
+            )
+        )
+        is not None
+    )
+
+
+def public_progress(contract: Contract, petition: RecallPetition | None) -> dict[str, Any]:
+    """What anyone may know of a petition's progress.
+
+    Before the threshold the count is shown in bands (`privacy.turnout_band`), so it does
+    not move by one right after a named act; once reached, the count is exact (it is the
+    threshold's, and the petition no longer changes). Before the first signature the
+    target is worked out from today's electorate, as the first signature would fix it."""
+    if petition is None:
+        eligible = privacy.area_electorate(contract.area_id)
+        percent = threshold_percent()
+        threshold = threshold_for(eligible, percent)
+        count, percent_text = 0, percent_words(percent)
+    else:
+        eligible, threshold = petition.eligible_count, petition.threshold
+        count, percent_text = petition.signature_count, petition.threshold_percent
+    reached = petition is not None and petition.state is PetitionState.REACHED
+    if reached:
+        floor, words, rough = count, str(count), False
+    else:
+        floor, words = privacy.turnout_band(count)
+        rough = privacy.min_electorate() > 1
+        if floor == 0 and rough and privacy.min_electorate() > threshold:
+            # below the first band, and the band is wider than the target: all that may be
+            # said is that the target is not reached yet
+            words = "none" if threshold == 1 else f"fewer than {threshold}"
+    shown = min(floor, threshold)
+    return {
+        "reached": reached,
+        "words": words,
+        "at_least": floor,
+        "rough": rough,
+        "threshold": threshold,
+        "eligible": eligible,
+        "percent": percent_text,
+        "progress_percent": (shown * 100) // threshold if threshold else 0,
+        "ended": contract.has_ended(reviews.today()),
+    }
+
+
+def listed_petitions() -> list[RecallPetition]:
+    """Petitions the public list shows: reached, or with at least one band of signatures
+    (a petition with a handful would tell when its first few people signed)."""
+    step = max(1, privacy.min_electorate())
+    return list(
+        db.session.scalars(
+            select(RecallPetition)
+            .where(
+                (RecallPetition.state == PetitionState.REACHED)
+                | (RecallPetition.signature_count >= step)
+            )
+            .order_by(RecallPetition.created_at.desc(), RecallPetition.id.desc())
+        )
+    )

@@ -91,7 +91,7 @@ def test_the_missed_list_and_its_json(client) -> None:
     }
 
 
-def test_the_contract_json_has_kpis_finance_and_standards_reports(client) -> None:
+def test_the_contract_json_has_kpis_finance_and_standards_reports(app, client) -> None:
     contract, _ = _meals_contract()
     db.session.add(
         ContractFinance(
@@ -106,7 +106,8 @@ def test_the_contract_json_has_kpis_finance_and_standards_reports(client) -> Non
     db.session.commit()
     from civic.contracts import sections
 
-    parts = sections.json_parts(contract)
+    with app.test_request_context():  # every part's links are built as in the API
+        parts = sections.json_parts(contract)
     (kpi_json,) = parts["kpis"]
     assert kpi_json["target"] == "95.0" and kpi_json["direction"] == "higher"
     assert [(p["value"], p["outcome"], p["on_time"]) for p in kpi_json["periods"]] == [

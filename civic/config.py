@@ -74,6 +74,9 @@ def _base() -> dict[str, Any]:
         # the smallest electorate a secret vote, round or consultation may open with, and
         # the fewest ballots (or responses) whose ballot-level data may be published
         "MIN_ELECTORATE": max(1, int(os.environ.get("CIVIC_MIN_ELECTORATE", 10))),
+        # the OCDS export: the ocid prefix of contracts made in Civic, and who publishes
+        "OCDS_PREFIX": os.environ.get("CIVIC_OCDS_PREFIX", "ocds-civic0"),
+        "OCDS_PUBLISHER": os.environ.get("CIVIC_OCDS_PUBLISHER", "The council (Civic)"),
     }
 
 

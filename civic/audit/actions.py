@@ -122,6 +122,9 @@ _ACTIONS: dict[str, Visibility] = {
     "consultation:respond": PRIVATE,
     "consultation:response_save": PRIVATE,
     "consultation:response_change": PRIVATE,
+    # contracts, OCDS slice: a contract registered and published from an OCDS release
+    # package (by a moderator, or the command line with no actor)
+    "contract:import": NAMED,
     # the log itself: a witness's cosignature on a checkpoint (the actor is None; the
     # witness is named in the data, by its key's name and id)
     "audit:cosign": NAMED,

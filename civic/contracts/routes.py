@@ -2,4 +2,5 @@
 
 from __future__ import annotations
 
+import civic.contracts.api_views  # noqa: F401  (OCDS slice: API, CSV, OCDS export)
 from civic.contracts import views  # noqa: F401

@@ -15,9 +15,8 @@ Validation happens in two layers, and every error names its release (index and o
    each ocid once.
 
 Mapping (stated in the README too):
-- reference = the ocid, or `ocid/contract-id` when a release holds several contracts; a
-  release whose ocid starts with this site's own prefix (its export) keeps the reference
-  that follows the prefix.
+- reference = `civicReference` when given (Civic's own export), else the ocid, or
+  `ocid/contract-id` when a release holds several contracts.
 - title = contract title, else the award's, else the tender's; service = `civicService`,
   else the tender title, else the contract title; summary = contract description.
 - provider = the award's one supplier, found in `parties` by id: name, identifier as
@@ -96,7 +95,7 @@ ACCEPTED_EXTENSIONS: tuple[Extension, ...] = (
                         "sme": {"type": ["boolean", "null"]},
                         "vcse": {"type": ["boolean", "null"]},
                     },
-                }
+                },
             },
         },
     ),
@@ -115,6 +114,7 @@ ACCEPTED_EXTENSIONS: tuple[Extension, ...] = (
         {
             "Organization.details": {"civicProviderType": {"type": "string"}},
             "Contract": {
+                "civicReference": {"type": "string"},
                 "civicService": {"type": "string"},
                 "civicArea": {"type": "string"},
                 "civicAnnualValue": _VALUE,
@@ -252,12 +252,16 @@ def _where(path: Iterable[Any]) -> str:
 
 
 def _describe(error: jsonschema.ValidationError) -> str:
-    """A schema error in words a council officer can act on."""
+    """A schema error in words a council officer can act on, after the field's path
+    (nothing before the message when the error is about the release or package itself)."""
+    text = _describe_at(error)
+    return text[2:] if text.startswith(": ") else text
+
+
+def _describe_at(error: jsonschema.ValidationError) -> str:
     path = list(error.absolute_path)
     in_release = path[:1] == ["releases"] and len(path) > 1
-    at = _where(path[2:] if in_release else path) or (
-        "the release" if in_release else "the package"
-    )
+    at = _where(path[2:] if in_release else path)
     if error.validator == "additionalProperties":
         extra = sorted(
             set(error.instance) - set(error.schema.get("properties", {}))
@@ -326,7 +330,6 @@ def read_package(
     *,
     area_slug: str | None = None,
     currencies: Collection[str] = ("GBP",),
-    own_prefix: str = "",
     provider_types: Collection[str] | None = None,
 ) -> ReadPackage:
     """Validate `raw` (a release package's bytes) and map each contract to a record.
@@ -372,7 +375,7 @@ def read_package(
             )
             continue
         seen[ocid] = index
-        mapper = _Release(index, release, area_slug, currencies, own_prefix, provider_types)
+        mapper = _Release(index, release, area_slug, currencies, provider_types)
         result.records.extend(mapper.records())
         result.errors.extend(mapper.errors)
     references: dict[str, ContractRecord] = {}
@@ -419,7 +422,6 @@ class _Release:
         release: dict[str, Any],
         area_slug: str | None,
         currencies: Collection[str],
-        own_prefix: str,
         provider_types: Collection[str] | None,
     ) -> None:
         self.index = index
@@ -427,7 +429,6 @@ class _Release:
         self.ocid: str = release["ocid"]
         self.area_slug = area_slug
         self.currencies = currencies
-        self.own_prefix = own_prefix
         self.provider_types = provider_types
         self.errors: list[str] = []
         self.parties = {
@@ -453,11 +454,10 @@ class _Release:
                 made.append(record)
         return made
 
-    def _reference(self, contract_id: str, several: bool) -> str:
-        base = self.ocid
-        if self.own_prefix and base.startswith(self.own_prefix + "-"):
-            base = base[len(self.own_prefix) + 1 :]
-        return f"{base}/{contract_id}" if several else base
+    def _reference(self, contract: dict[str, Any], several: bool) -> str:
+        if given := _text(contract.get("civicReference")):
+            return given
+        return f"{self.ocid}/{contract['id']}" if several else self.ocid
 
     def _contract(
         self, n: int, contract: dict[str, Any], *, several: bool
@@ -482,7 +482,7 @@ class _Release:
         for name, value in (("title", title), ("service", service)):
             if len(value) > MAX_TITLE:
                 self.fail(at, f"{name} is longer than {MAX_TITLE} characters")
-        reference = self._reference(contract["id"], several)
+        reference = self._reference(contract, several)
         if len(reference) > MAX_REFERENCE:
             self.fail(at, f"the reference {reference!r} is longer than {MAX_REFERENCE} characters")
         start, end = self._period(at, contract.get("period"))
@@ -747,6 +747,7 @@ def build_package(
                     "endDate": _moment(c.end_date, end=True),
                 },
                 "value": value,
+                "civicReference": c.reference,
                 "civicService": c.service,
                 "civicArea": c.area_slug,
                 "civicAnnualValue": {"amount": _amount(c.annual_value), "currency": c.currency},

@@ -71,7 +71,6 @@ def import_package(
         raw,
         area_slug=area_slug,
         currencies=currencies,
-        own_prefix=current_app.config["OCDS_PREFIX"],
         provider_types=[t.value for t in ProviderType],
     )
     errors = list(read.errors)

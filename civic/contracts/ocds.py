@@ -349,6 +349,7 @@ def read_package(
     result.uri = package.get("uri") if isinstance(package.get("uri"), str) else ""
     releases = package.get("releases") if isinstance(package.get("releases"), list) else []
     bad: set[int] = set()
+    found: list[tuple[int, str]] = []  # (release index, -1 for the package; message)
     for error in schema_errors(package):
         path = list(error.absolute_path)
         if path[:1] == ["releases"] and len(path) > 1 and isinstance(path[1], int):
@@ -356,36 +357,37 @@ def read_package(
             release = releases[index] if index < len(releases) else {}
             ocid = release.get("ocid") if isinstance(release, dict) else None
             bad.add(index)
-            result.errors.append(f"{release_label(index, ocid)}: {_describe(error)}")
+            found.append((index, f"{release_label(index, ocid)}: {_describe(error)}"))
         else:
-            result.errors.append(f"package: {_describe(error)}")
+            found.append((-1, f"package: {_describe(error)}"))
     if package.get("version") not in (None, OCDS_VERSION) and isinstance(
         package.get("version"), str
     ):
-        result.errors.append(f"package: version {package['version']!r}: Civic reads OCDS 1.1")
+        found.append((-1, f"package: version {package['version']!r}: Civic reads OCDS 1.1"))
     seen: dict[str, int] = {}
     for index, release in enumerate(releases):
         if index in bad or not isinstance(release, dict):
             continue
         ocid = release["ocid"]
         if ocid in seen:
-            result.errors.append(
-                f"{release_label(index, ocid)}: the same ocid as release {seen[ocid] + 1}: "
-                "give each contracting process once"
+            message = (
+                f"the same ocid as release {seen[ocid] + 1}: give each contracting process once"
             )
+            found.append((index, f"{release_label(index, ocid)}: {message}"))
             continue
         seen[ocid] = index
         mapper = _Release(index, release, area_slug, currencies, provider_types)
         result.records.extend(mapper.records())
-        result.errors.extend(mapper.errors)
+        found.extend((index, message) for message in mapper.errors)
     references: dict[str, ContractRecord] = {}
     for record in result.records:
         if record.reference in references:
-            result.errors.append(
-                f"{record.where()}: reference {record.reference!r} is also made by "
-                f"{references[record.reference].where()}"
-            )
+            message = f"reference {record.reference!r} is also made by "
+            message += references[record.reference].where()
+            found.append((record.release_index, f"{record.where()}: {message}"))
         references[record.reference] = record
+    # in file order, the package's own first; within a release, as found (stable sort)
+    result.errors = [message for _, message in sorted(found, key=lambda pair: pair[0])]
     return result
 
 

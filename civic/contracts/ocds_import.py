@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from civic import audit
 from civic.accounts.models import Area, User
-from civic.clock import utcnow
+from civic.clock import aware, utcnow
 from civic.contracts import ocds
 from civic.contracts.models import (
     Contract,
@@ -147,7 +147,7 @@ def _registered(references: set[str]) -> dict[str, int]:
     rows = db.session.execute(
         select(Contract.reference, Contract.id).where(Contract.reference.in_(references))
     )
-    return dict(rows.tuples())
+    return {reference: id_ for reference, id_ in rows}
 
 
 def _provider(record: ocds.ProviderRecord, made: dict[str, Provider]) -> tuple[Provider, int]:
@@ -242,7 +242,7 @@ def export_record(contract: Contract) -> ocds.ExportContract:
         terminated=contract.state is ContractState.TERMINATED,
         ended_on=contract.ended_on,
         version=contract.version,
-        published=contract.published_at or contract.created_at,
+        published=aware(contract.published_at or contract.created_at),
         terms=tuple((t.standard.value, t.answer, t.note) for t in contract.terms),
     )
 
@@ -250,7 +250,7 @@ def export_record(contract: Contract) -> ocds.ExportContract:
 def export_package(uri: str) -> dict:
     """The public register as an OCDS 1.1 release package (read only: nothing recorded)."""
     contracts = public_contracts_for_export()
-    newest = max((c.updated_at for c in contracts), default=None)
+    newest = max((aware(c.updated_at) for c in contracts), default=None)
     return ocds.build_package(
         (export_record(c) for c in contracts),
         prefix=current_app.config["OCDS_PREFIX"],

@@ -1103,6 +1103,156 @@ def _group_invitations() -> bool:
     return True
 
 
+# The demo's contract register (issue 13). Other steps find these by reference.
+DEMO_CONTRACTS = (
+    # reference, title, service, area, provider, provider type, £ a year, years, start,
+    # break clause, summary, terms that are not "yes"
+    (
+        "NG-2020-WASTE",
+        "Household waste and recycling collection, Northgate",
+        "Household waste and recycling collection",
+        "northgate",
+        "Greenline Environmental Ltd",
+        "private",
+        2_350_000,
+        None,  # ends about six months from today: its review is due
+        None,
+        "Either side may end the contract on 12 months' notice after its third year.",
+        "Weekly collection of household waste, fortnightly recycling and garden waste, "
+        "and the Northgate recycling centre. Crews transferred from the council in 2020 "
+        "under TUPE.",
+        {"union_recognition": ("no", "Recognition was not a term when the contract was let.")},
+    ),
+    (
+        "RIV-2022-MEALS",
+        "School meals, Riverside primary schools",
+        "School meals",
+        "riverside",
+        "Riverside Catering Services Ltd",
+        "private",
+        1_180_000,
+        6,
+        "2022-09-01",
+        "The council may end the contract on six months' notice if the provider misses "
+        "its nutrition targets in two quarters running.",
+        "Hot lunches for the nine primary schools in Riverside Ward, about 2,400 meals a "
+        "school day, cooked in each school's own kitchen.",
+        {},
+    ),
+    (
+        "MB-2023-REPAIRS",
+        "Millbrook estate responsive repairs",
+        "Housing repairs",
+        "millbrook",
+        "Millbrook Homes Co-operative",
+        "cooperative",
+        640_000,
+        5,
+        "2023-04-01",
+        "The tenants' association may call for a review at any annual meeting.",
+        "Emergency, urgent and routine repairs to the 412 homes on the Millbrook estate, "
+        "run by a co-operative of tenants and repair staff.",
+        {"time_limited": ("yes", "Five years, to 31 March 2028.")},
+    ),
+    (
+        "NG-2024-PARKS",
+        "Northgate Park grounds maintenance",
+        "Parks and green spaces",
+        "northgate",
+        "Northgate Community Gardens CIC",
+        "social_enterprise",
+        185_000,
+        4,
+        "2024-04-01",
+        "",
+        "Grass cutting, planting, the play area inspections and the community orchard in "
+        "Northgate Park, with volunteer days twice a month.",
+        {"break_clause": ("not_applicable", "A four-year term with no break.")},
+    ),
+    (
+        "RIV-2019-STREETS",
+        "Street cleaning, Riverside",
+        "Street cleaning",
+        "riverside",
+        "Council street scene team",
+        "in_house",
+        410_000,
+        10,
+        "2019-04-01",
+        "",
+        "Street cleaning and litter picking in Riverside Ward by the council's own street "
+        "scene team, under a service-level agreement reviewed each year.",
+        {"open_book": ("not_applicable", "In-house: the accounts are the council's own.")},
+    ),
+    (
+        "RIV-2021-PARKING",
+        "Parking enforcement, Riverside",
+        "Parking enforcement",
+        "riverside",
+        "Riverside Parking Services Ltd",
+        "council_company",
+        520_000,
+        7,
+        "2021-07-01",
+        "The council, as sole shareholder, may bring the service back in-house at any time.",
+        "On-street parking enforcement and the pay-and-display machines, run by a company "
+        "wholly owned by the council.",
+        {},
+    ),
+)
+
+
+def _contract_register() -> bool:
+    """Published contracts of every provider type, one ending in six months."""
+    from datetime import date, timedelta
+
+    from civic.accounts.models import Area
+    from civic.clock import utcnow
+    from civic.contracts import services as contracts
+    from civic.contracts.models import Contract, ProviderType
+    from civic.extensions import db
+    from civic.votes.models import Standard
+
+    if db.session.scalar(db.select(Contract.id).limit(1)) is not None:
+        return False
+    rosa = _user(MODERATOR[0])
+    today = utcnow().date()
+    for row in DEMO_CONTRACTS:
+        reference, title, service, area, provider_name, kind, a_year, years = row[:8]
+        start_text, break_clause, summary, exceptions = row[8:]
+        if start_text is None:  # the contract whose review is due
+            end = today + timedelta(days=182)
+            start = date(end.year - 7, end.month, 1)
+        else:
+            start = date.fromisoformat(start_text)
+            end = date(start.year + years, start.month, 1) - timedelta(days=1)
+        years_run = round((end - start).days / 365.25)
+        provider = contracts.find_provider(provider_name) or contracts.create_provider(
+            rosa, provider_name, ProviderType(kind)
+        )
+        terms = {s.value: ("yes", "") for s in Standard}
+        terms.update(exceptions)
+        contract = contracts.create_contract(
+            rosa,
+            contracts.ContractInput(
+                reference=reference,
+                title=title,
+                service=service,
+                area=db.session.scalar(db.select(Area).where(Area.slug == area)),
+                provider=provider,
+                annual_value=a_year * 100,
+                total_value=a_year * 100 * years_run,
+                start_date=start,
+                end_date=end,
+                break_clause=break_clause,
+                summary=summary,
+                terms=terms,
+            ),
+        )
+        contracts.publish_contract(rosa, contract)
+    return True
+
+
 def _imported_contracts() -> bool:
     """Two Riverside contracts imported from an OCDS file of contract notices, by the
     moderator, as the command `flask civic contracts import-ocds` would."""
@@ -1135,6 +1285,8 @@ STEPS = [
     ("a round moved on early", _round_moved_early),
     ("a withdrawn ballot", _withdrawn_ballot),
     ("group invitations", _group_invitations),
+    ("the contract register", _contract_register),
+    # after the register: that step adds its contracts only to an empty register
     ("contracts imported from OCDS", _imported_contracts),
 ]
 

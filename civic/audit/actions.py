@@ -122,6 +122,10 @@ _ACTIONS: dict[str, Visibility] = {
     "consultation:respond": PRIVATE,
     "consultation:response_save": PRIVATE,
     "consultation:response_change": PRIVATE,
+    # contracts (issue 13): the register is official and public
+    "provider:create": NAMED,
+    "contract:create": NAMED,
+    "contract:publish": NAMED,
     # contracts, OCDS slice: a contract registered and published from an OCDS release
     # package (by a moderator, or the command line with no actor)
     "contract:import": NAMED,

@@ -28,6 +28,7 @@ from civic.contracts.models import (
     Provider,
     ProviderType,
 )
+from civic.contracts.services import ContractInput, logged_body, validate
 from civic.errors import ValidationFailed
 from civic.extensions import db
 from civic.permissions import require_moderator
@@ -92,6 +93,8 @@ def import_package(
                     f"{record.where()}: civicTerms: answer {answer!r} is not one of "
                     + ", ".join(ANSWERS)
                 )
+    if not errors:
+        errors += _register_rules(read.records, areas)
     if not read.records and not errors:
         errors.append("package: no releases with contracts")
     if errors:
@@ -102,7 +105,7 @@ def import_package(
     providers: dict[str, Provider] = {}
     now = utcnow()
     for record in read.records:
-        provider, created = _provider(record.provider, providers)
+        provider, created = _provider(actor, record.provider, providers)
         result.providers_created += created
         contract = _contract(actor, record, areas[record.area_slug or ""], provider, now)
         result.contracts.append(contract)
@@ -116,20 +119,12 @@ def import_package(
                 "release_id": record.release_id,
                 "release_index": record.release_index,
                 "ocid": record.ocid,
-                "reference": record.reference,
-                "title": record.title,
-                "area": record.area_slug,
-                "provider_id": provider.id,
-                "provider": provider.name,
-                "provider_type": provider.kind.value,
-                "provider_created": bool(created),
                 "provider_type_from": record.provider.kind_source,
-                "currency": record.currency,
-                "total_value": record.total_value,
-                "annual_value": record.annual_value,
-                "start_date": record.start_date.isoformat(),
-                "end_date": record.end_date.isoformat(),
                 "state": contract.state.value,
+                "ended_on": contract.ended_on.isoformat() if contract.ended_on else None,
+                "version": contract.version,
+                # what was published, as contract:publish logs it (civic.contracts.services)
+                "contract": logged_body(contract),
             },
         )
     return result
@@ -150,8 +145,39 @@ def _registered(references: set[str]) -> dict[str, int]:
     return {reference: id_ for reference, id_ in rows}
 
 
-def _provider(record: ocds.ProviderRecord, made: dict[str, Provider]) -> tuple[Provider, int]:
-    """The register's provider of that name, or a new one (1 when made)."""
+def _register_rules(records: list[ocds.ContractRecord], areas: dict[str, Area]) -> list[str]:
+    """What the register's own form would refuse (civic.contracts.services.validate), so an
+    import obeys the same rules as a moderator; the checks above have already caught what
+    a package usually gets wrong, so this adds a line only for what they do not cover."""
+    errors = []
+    for record in records:
+        found = db.session.scalar(select(Provider).where(Provider.name == record.provider.name))
+        given = ContractInput(
+            reference=record.reference,
+            title=record.title,
+            service=record.service,
+            area=areas.get(record.area_slug or ""),
+            # a provider not yet registered is checked as it would be made (not added)
+            provider=found or Provider(name=record.provider.name, kind=record.provider.kind),
+            annual_value=record.annual_value,
+            total_value=record.total_value,
+            start_date=record.start_date,
+            end_date=record.end_date,
+            break_clause=record.break_clause,
+            summary=record.summary,
+            currency=record.currency,
+            terms={s: (answer, note) for s, answer, note in record.terms},
+        )
+        for name, message in validate(given).items():
+            errors.append(f"{record.where()}: {name}: {message}")
+    return errors
+
+
+def _provider(
+    actor: User | None, record: ocds.ProviderRecord, made: dict[str, Provider]
+) -> tuple[Provider, int]:
+    """The register's provider of that name, or a new one (1 when made), logged as
+    `provider:create` like one a moderator adds."""
     if record.name in made:
         return made[record.name], 0
     provider = db.session.scalar(select(Provider).where(Provider.name == record.name))
@@ -163,6 +189,12 @@ def _provider(record: ocds.ProviderRecord, made: dict[str, Provider]) -> tuple[P
         db.session.add(provider)
         db.session.flush()
         created = 1
+        audit.record(
+            actor,
+            "provider:create",
+            provider,
+            {"name": provider.name, "kind": provider.kind.value, "identifier": provider.identifier},
+        )
     made[record.name] = provider
     return provider, created
 

@@ -82,8 +82,14 @@ def test_a_package_is_registered_published_and_audited(app, riverside) -> None:
     digest = hashlib.sha256(raw).hexdigest()
     assert body["data"]["package_sha256"] == digest == result.sha256
     assert body["data"]["release_id"] == "6d2f0c1e-2b7a-4f61-9c3e-51a8d0e4f7a2-912044"
-    assert body["data"]["reference"] == OCID_1
-    assert body["data"]["total_value"] == 1_250_000_00
+    # what was published, as a moderator's contract:publish logs it
+    assert body["data"]["contract"]["reference"] == OCID_1
+    assert body["data"]["contract"]["total_value"] == 1_250_000_00
+    assert body["data"]["contract"]["provider"]["name"] == "Brightway Facilities Services Ltd"
+    made = db.session.scalars(
+        select(AuditEntry.subject_id).where(AuditEntry.action == "provider:create")
+    ).all()
+    assert sorted(made) == sorted(str(p.id) for p in db.session.scalars(select(Provider)))
     assert body["subject"] == {"type": "contract", "id": str(cleaning.id)}
     assert audit.verify().ok
 
@@ -139,6 +145,17 @@ def test_unknown_terms_are_refused(app, riverside) -> None:
         f"release 2 ({OCID_2}): civicTerms: unknown standard 'free_lunches'",
         f"release 2 ({OCID_2}): civicTerms: answer 'maybe' is not one of yes, no, not_applicable",
     ]
+
+
+def test_the_register_s_own_rules_apply_to_imports(app, riverside) -> None:
+    data = package()
+    data["releases"][1]["contracts"][0]["civicTerms"] = [
+        {"standard": "fair_wage", "answer": "no", "note": "x" * 1001}
+    ]
+    assert _refused(data) == [
+        f"release 2 ({OCID_2}): term_fair_wage: A note must be 1,000 characters or fewer"
+    ]
+    assert _count(Contract) == 0
 
 
 def test_dry_run_validates_and_writes_nothing(app, riverside) -> None:

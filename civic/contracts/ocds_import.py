@@ -10,8 +10,10 @@ can check which file a register entry came from.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -145,6 +147,19 @@ def _registered(references: set[str]) -> dict[str, int]:
     return {reference: id_ for reference, id_ in rows}
 
 
+# the fields a record and the register's form name alike (reference, title, values,
+# dates ...); the provider and terms they hold in different shapes
+_SHARED = sorted(
+    {f.name for f in dataclasses.fields(ocds.ContractRecord)}
+    & {f.name for f in dataclasses.fields(ContractInput)} - {"provider", "terms"}
+)
+
+
+def _fields(record: ocds.ContractRecord) -> dict[str, Any]:
+    """What a record says of a contract that the register's form says the same way."""
+    return {name: getattr(record, name) for name in _SHARED}
+
+
 def _register_rules(records: list[ocds.ContractRecord], areas: dict[str, Area]) -> list[str]:
     """What the register's own form would refuse (civic.contracts.services.validate), so an
     import obeys the same rules as a moderator; the checks above have already caught what
@@ -153,19 +168,10 @@ def _register_rules(records: list[ocds.ContractRecord], areas: dict[str, Area]) 
     for record in records:
         found = db.session.scalar(select(Provider).where(Provider.name == record.provider.name))
         given = ContractInput(
-            reference=record.reference,
-            title=record.title,
-            service=record.service,
+            **_fields(record),
             area=areas.get(record.area_slug or ""),
             # a provider not yet registered is checked as it would be made (not added)
             provider=found or Provider(name=record.provider.name, kind=record.provider.kind),
-            annual_value=record.annual_value,
-            total_value=record.total_value,
-            start_date=record.start_date,
-            end_date=record.end_date,
-            break_clause=record.break_clause,
-            summary=record.summary,
-            currency=record.currency,
             terms={s: (answer, note) for s, answer, note in record.terms},
         )
         for name, message in validate(given).items():
@@ -208,19 +214,10 @@ def _contract(
 ) -> Contract:
     terminated = record.ended_on is not None
     contract = Contract(
-        reference=record.reference,
-        title=record.title,
-        service=record.service,
+        **_fields(record),
         area_id=area.id,
         provider_id=provider.id,
         state=ContractState.TERMINATED if terminated else ContractState.PUBLISHED,
-        currency=record.currency,
-        annual_value=record.annual_value,
-        total_value=record.total_value,
-        start_date=record.start_date,
-        end_date=record.end_date,
-        break_clause=record.break_clause,
-        summary=record.summary,
         published_at=now,
         ended_on=record.ended_on,
         created_by_id=actor.id if actor is not None else None,

@@ -123,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     from civic.contracts import routes as contract_routes  # noqa: F401  (attaches the routes)
     from civic.contracts.blueprint import api as contracts_api
     from civic.contracts.blueprint import bp as contracts_bp
+    from civic.contracts.cli import contracts_cli
     from civic.discussions.views import bp as discussions_bp
     from civic.pages import bp as pages_bp
     from civic.receipts.views import bp as receipts_bp
@@ -149,4 +150,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_api)
     setup_search()
     civic_cli.add_command(search_cli)
+    civic_cli.add_command(contracts_cli)
     app.cli.add_command(civic_cli)

@@ -99,6 +99,9 @@ def _base() -> dict[str, Any]:
         # share of a contract area's eligible residents whose signatures trigger a recall
         # review; a string, so "2.5" is read exactly (civic.contracts.recall.services)
         "RECALL_THRESHOLD_PERCENT": os.environ.get("CIVIC_RECALL_THRESHOLD_PERCENT", "5"),
+        # the OCDS export: the ocid prefix of contracts made in Civic, and who publishes
+        "OCDS_PREFIX": os.environ.get("CIVIC_OCDS_PREFIX", "ocds-civic0"),
+        "OCDS_PUBLISHER": os.environ.get("CIVIC_OCDS_PUBLISHER", "The council (Civic)"),
     }
 
 

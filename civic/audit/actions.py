@@ -155,6 +155,9 @@ _ACTIONS: dict[str, Visibility] = {
     "recall:sign": PRIVATE,
     "recall:withdraw": PRIVATE,
     "recall:threshold": NAMED,
+    # contracts, OCDS slice: a contract registered and published from an OCDS release
+    # package (by a moderator, or the command line with no actor)
+    "contract:import": NAMED,
     # the log itself: a witness's cosignature on a checkpoint (the actor is None; the
     # witness is named in the data, by its key's name and id)
     "audit:cosign": NAMED,

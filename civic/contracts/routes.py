@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import civic.contracts.api_views
 import civic.contracts.document_views
 import civic.contracts.inforequests.views
 import civic.contracts.performance.views

@@ -93,6 +93,7 @@ def _init_extensions(app: Flask) -> None:
     from civic.accounts.session import init_login
     from civic.database import configure_engine
     from civic.extensions import csrf, db, htmx, limiter, migrate
+    from civic.notifications import outbox
 
     db.init_app(app)
     with app.app_context():
@@ -104,6 +105,7 @@ def _init_extensions(app: Flask) -> None:
     init_login(app)
     WTFormsHelpers(app)
     web.init_app(app)
+    outbox.init_app(app)  # Flask-Mailman, and sending what a request queued once it commits
     # Form macros are globals, not per-template imports: htmx renders single blocks
     # (jinja2-fragments), which never run a template's top-level imports.
     forms = app.jinja_env.get_template("_macros/forms.html").module
@@ -125,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from civic.contracts.blueprint import bp as contracts_bp
     from civic.contracts.cli import contracts_cli
     from civic.discussions.views import bp as discussions_bp
+    from civic.notifications.views import bp as notifications_bp
     from civic.pages import bp as pages_bp
     from civic.receipts.views import bp as receipts_bp
     from civic.search import setup as setup_search
@@ -146,6 +149,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(contracts_bp)
     app.register_blueprint(contracts_api)
     app.register_blueprint(receipts_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(search_api)
     setup_search()

@@ -362,8 +362,8 @@ def budgets_advance_command() -> None:
 def tick_command() -> None:
     """Every date-driven change at once (run from cron at least hourly, e.g. every 10
     minutes): budget phases move on, votes and consultations past their closing time
-    close, lapsed group invitations are marked expired, and queued private acts reach the
-    audit log in a shuffled batch."""
+    close, lapsed group invitations are marked expired, queued private acts reach the
+    audit log in a shuffled batch, and the mail outbox sends what is due (retries too)."""
     from civic.accounts.invitations import expire_due
     from civic.audit import make_checkpoint, release_due
     from civic.budgets.services import advance_due_rounds
@@ -371,6 +371,7 @@ def tick_command() -> None:
     from civic.contracts.inforequests.services import record_overdue
     from civic.contracts.performance.services import mark_overdue_reports
     from civic.contracts.review import mark_due_reviews
+    from civic.notifications.outbox import send_due as send_due_mail
     from civic.votes.services import close_due_votes
 
     # each part in its own transaction: a part that has appended to the audit log must not
@@ -390,6 +391,10 @@ def tick_command() -> None:
     released = run_service(release_due)
     if released:
         done.append(f"Released {released} private acts into the audit log.")
+    # mail the parts above queued, and whatever earlier sends could not (retries, backoff)
+    sent = send_due_mail()
+    if sent.sent or sent.retrying or sent.failed:
+        done.append(sent.summary())
     # last, in its own transaction: the checkpoint signs everything this run appended
     before = run_service(_latest_checkpoint_id)
     made = run_service(lambda: make_checkpoint("tick"))

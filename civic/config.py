@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import click
 
@@ -136,6 +137,80 @@ def rate_limits() -> dict[str, str]:
     }
 
 
+MAIL_FILE_BACKEND = "civic.notifications.eml.EmailBackend"
+SMTP_EXAMPLE = "smtp://user:password@mail.example.org:587?starttls=1"
+
+
+def _mail_number(name: str, default: str, *, least: float) -> float:
+    raw = os.environ.get(name, default).strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        value = least - 1
+    if value < least:
+        raise ConfigurationError(
+            f"Civic will not start: {name} is {raw!r}; set it to a number of at least {least:g}."
+        )
+    return value
+
+
+def smtp_settings(url: str) -> dict[str, Any]:
+    """Flask-Mailman's SMTP settings from one URL: `smtp://` (plain, or STARTTLS with
+    `?starttls=1`, port 587 then) or `smtps://` (TLS from the start, port 465), with the
+    user and password URL-encoded in it. One setting, so a secret store holds one value."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    query = {key.lower(): values[-1] for key, values in parse_qs(parts.query).items()}
+    starttls = query.get("starttls", "0").lower() in {"1", "true", "yes"}
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    problem = ""
+    if scheme not in {"smtp", "smtps"}:
+        problem = "it must start smtp:// or smtps://"
+    elif not parts.hostname:
+        problem = "it names no mail server"
+    elif port == -1:
+        problem = "its port is not a number from 1 to 65535"
+    elif scheme == "smtps" and starttls:
+        problem = "smtps:// is TLS already; drop ?starttls=1 or use smtp://"
+    if problem:
+        raise ConfigurationError(
+            f"Civic will not start: CIVIC_MAIL_URL is not usable ({problem}); "
+            f"for example {SMTP_EXAMPLE}"
+        )
+    return {
+        "MAIL_BACKEND": "smtp",
+        "MAIL_SERVER": parts.hostname,
+        "MAIL_PORT": port or (465 if scheme == "smtps" else 587 if starttls else 25),
+        "MAIL_USERNAME": unquote(parts.username) if parts.username else None,
+        "MAIL_PASSWORD": unquote(parts.password) if parts.password else None,
+        "MAIL_USE_TLS": starttls,
+        "MAIL_USE_SSL": scheme == "smtps",
+    }
+
+
+def mail_settings(instance_path: Path) -> dict[str, Any]:
+    """How mail leaves the outbox: SMTP when CIVIC_MAIL_URL is set, otherwise each message
+    is written as an .eml file under instance/mail/ (so `make run` needs no mail server)."""
+    url = os.environ.get("CIVIC_MAIL_URL", "").strip()
+    transport = (
+        smtp_settings(url)
+        if url
+        else {"MAIL_BACKEND": MAIL_FILE_BACKEND, "MAIL_FILE_PATH": str(instance_path / "mail")}
+    )
+    return transport | {
+        "MAIL_DEFAULT_SENDER": os.environ.get("CIVIC_MAIL_FROM", "Civic <civic@localhost>"),
+        # seconds an SMTP connection may take to answer before the attempt counts as failed
+        "MAIL_TIMEOUT": _mail_number("CIVIC_MAIL_TIMEOUT", "10", least=1),
+        # attempts before a message is marked failed (and shown to administrators)
+        "MAIL_MAX_ATTEMPTS": int(_mail_number("CIVIC_MAIL_MAX_ATTEMPTS", "6", least=1)),
+        # the wait after the first failed attempt; it doubles after each further failure
+        "MAIL_RETRY_SECONDS": int(_mail_number("CIVIC_MAIL_RETRY_SECONDS", "60", least=1)),
+    }
+
+
 def from_environment(instance_path: Path) -> dict[str, Any]:
     """Build the Flask config mapping from the process environment."""
     https = os.environ.get("CIVIC_HTTPS", "").lower() in {"1", "true", "yes"}
@@ -156,6 +231,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
             "AUDIT_SIGNING_KEY": os.environ.get("CIVIC_AUDIT_SIGNING_KEY", ""),
             "AUDIT_WITNESS_KEYS": os.environ.get("CIVIC_AUDIT_WITNESS_KEYS", ""),
         }
+        | mail_settings(instance_path)
         | https_settings(https)
     )
 
@@ -237,6 +313,12 @@ def defaults_for_tests() -> dict[str, Any]:
             "AUDIT_ORIGIN": "",
             "AUDIT_SIGNING_KEY": _test_signing_key(),
             "AUDIT_WITNESS_KEYS": "",
+            # messages stay in memory (flask_mailman's locmem); mail tests choose SMTP or files
+            "MAIL_BACKEND": "locmem",
+            "MAIL_DEFAULT_SENDER": "Civic <civic@localhost>",
+            "MAIL_TIMEOUT": 5.0,
+            "MAIL_MAX_ATTEMPTS": 3,
+            "MAIL_RETRY_SECONDS": 60,
         }
         | https_settings(False)
     )

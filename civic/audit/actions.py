@@ -164,6 +164,8 @@ _ACTIONS: dict[str, Visibility] = {
     # contract register (slice "register"): a moderator's change to a contract; after
     # publication it carries the new version's SHA-256 and the published reason
     "contract:update": NAMED,
+    # the mail outbox: an administrator retrying a message (its outbox id only, no address)
+    "mail:retry": NAMED,
 }
 
 ACTIONS: MappingProxyType[str, Visibility] = MappingProxyType(_ACTIONS)

@@ -242,6 +242,9 @@ TABLE: dict[str, Row] = {
     "contracts_api.api_detail": Row(get=EVERYONE),
     "contracts.register_csv": Row(get=EVERYONE),
     "contracts.ocds_json": Row(get=EVERYONE),
+    # mail slice (issue 14): the outbox page and "retry now" are for administrators only
+    "notifications.outbox": Row(get=ADMINS),
+    "notifications.retry": Row(post=ADMINS),
 }
 
 # Answers known to differ from the table: reported, not failed. Empty now that every route

@@ -34,6 +34,8 @@ from civic.contracts import documents as contract_documents
 from civic.contracts.inforequests import services as inforequests
 from civic.discussions import services as discussions
 from civic.extensions import db
+from civic.notifications import outbox
+from civic.notifications.models import MailState
 from civic.votes import services as votes
 from civic.votes.models import ProposalKind
 from tests.factories import (
@@ -229,6 +231,12 @@ def build_world() -> World:
         eligible, f"contract-{contract.id}", "How many streets are swept each week?", False
     )
     assert db.session.get(GroupMembership, membership.id) is not None
+    # mail slice (issue 14): a message the outbox gave up on, for the admins' retry
+    stuck_mail = outbox.queue(
+        to="matrix@example.org", subject="Matrix", text="Text", html="<p>HTML</p>", key="matrix"
+    )
+    stuck_mail.state = MailState.FAILED
+    db.session.flush()
 
     return World(
         users={
@@ -270,6 +278,7 @@ def build_world() -> World:
             "invitation_token": invitation_token,
             "subject_type": "area",
             "subject_id": area.slug,
+            "message_id": stuck_mail.id,  # mail slice: the outbox's failed message
         },
     )
 

@@ -19,6 +19,7 @@ time; after CIVIC_MAIL_MAX_ATTEMPTS the row is `failed` and an administrator see
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import smtplib
 from collections.abc import Iterable, Mapping
@@ -316,7 +317,6 @@ def _record_failure(message_id: int, attempts: int, exc: BaseException) -> bool:
 
 
 def _safely_close(connection: Any) -> None:
-    try:
+    # a connection already broken has nothing left to close
+    with contextlib.suppress(Exception):
         connection.close()
-    except Exception:  # noqa: S110  (a connection already broken has nothing left to close)
-        pass

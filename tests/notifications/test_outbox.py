@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from civic.clock import aware, utcnow
 from civic.cli import run_service
+from civic.clock import aware, utcnow
 from civic.errors import ValidationFailed
 from civic.extensions import db
 from civic.notifications import outbox
@@ -30,7 +30,10 @@ def _queue(key: str = "test:1", to: str = "resident@example.org") -> OutboxMessa
         to=to,
         subject="Your test message",
         key=key,
-        headers={"List-Unsubscribe": UNSUBSCRIBE, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        headers={
+            "List-Unsubscribe": UNSUBSCRIBE,
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
         to_address=to,
     )
 

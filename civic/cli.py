@@ -358,6 +358,27 @@ def budgets_advance_command() -> None:
     click.echo("\n".join(moved) if moved else "No round was due to move.")
 
 
+@civic_cli.command("mail-test")
+@click.option("--to", "address", required=True, help="The address to send the test message to.")
+def mail_test_command(address: str) -> None:
+    """Send a test message through the outbox now, to check the mail settings
+    (CIVIC_MAIL_URL); a refusal is kept in the outbox and retried like any message."""
+    from secrets import token_hex
+
+    from civic.notifications import outbox
+
+    run_service(
+        lambda: outbox.queue_template(
+            "test_message", to=address, subject="Civic test message", key=f"test:{token_hex(8)}"
+        )
+    )
+    report = outbox.send_due()
+    if not report.sent:
+        reason = report.errors[0] if report.errors else "it is queued for the next tick"
+        raise click.ClickException(f"The test message was not sent: {reason}")
+    click.echo(f"Sent a test message to {address}.")
+
+
 @civic_cli.command("tick")
 def tick_command() -> None:
     """Every date-driven change at once (run from cron at least hourly, e.g. every 10

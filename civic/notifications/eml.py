@@ -46,5 +46,6 @@ class EmailBackend(BaseEmailBackend):
         temporary = self.folder / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
         temporary.write_bytes(built.as_bytes(linesep="\r\n"))
         temporary.replace(path)
-        current_app.logger.info("mail written to %s (no CIVIC_MAIL_URL set)", path)
+        # a warning, so it shows with the default log level: nothing was delivered
+        current_app.logger.warning("mail not delivered (no CIVIC_MAIL_URL): written to %s", path)
         return path

@@ -120,8 +120,9 @@ def queue_template(
     **context: Any,
 ) -> OutboxMessage:
     """Queue a message rendered from `mail/<template>.txt` and `mail/<template>.html`
-    (the HTML one extends mail/base.html: language, title, semantic structure)."""
-    text, html = render_pair(template, subject=subject, **context)
+    (the HTML one extends mail/base.html: language, title, semantic structure); both see
+    `subject`, `to` and the given context."""
+    text, html = render_pair(template, subject=subject, to=to, **context)
     return queue(to=to, subject=subject, text=text, html=html, key=key, headers=headers)
 
 

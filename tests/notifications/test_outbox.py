@@ -34,7 +34,6 @@ def _queue(key: str = "test:1", to: str = "resident@example.org") -> OutboxMessa
             "List-Unsubscribe": UNSUBSCRIBE,
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
-        to_address=to,
     )
 
 
@@ -65,7 +64,8 @@ def test_a_queued_message_arrives_once_with_both_parts_and_its_headers(smtp):
     assert message.get_content_type() == "multipart/alternative"
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
-    assert "test message from Civic's outbox" in text.get_content()
+    assert "check that mail reaches resident@example.org." in text.get_content()
+    assert "check that mail reaches resident@example.org." in html.get_content()
     assert '<html lang="en">' in html.get_content()
     assert "<title>Your test message</title>" in html.get_content()
     assert "<h1" in html.get_content()
@@ -243,3 +243,23 @@ def test_bad_messages_are_refused_with_a_reason(field, values):
         outbox.queue(**message)
     assert field in refused.value.errors
     assert _count() == 0
+
+
+def test_the_mail_test_command_sends_through_the_outbox(app, smtp):
+    result = app.test_cli_runner().invoke(
+        args=["civic", "mail-test", "--to", "officer@council.example"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Sent a test message to officer@council.example." in result.output
+    assert smtp.recipients == [["officer@council.example"]]
+
+
+def test_the_mail_test_command_fails_in_one_line_when_the_server_refuses(app, monkeypatch):
+    use_smtp(monkeypatch, app, closed_port())
+    result = app.test_cli_runner().invoke(
+        args=["civic", "mail-test", "--to", "officer@council.example"]
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: The test message was not sent: ")
+    assert result.output.count("\n") == 1
+    assert _count() == 1  # kept, and retried by the next tick

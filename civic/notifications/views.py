@@ -41,5 +41,8 @@ def retry(message_id: int) -> Any:
     if not RetryForm().validate_on_submit():
         abort(400)
     services.retry_now(current_user, message_id)
-    flash(f"Message {message_id} was tried again now; if it failed, it is still listed below.", "success")
+    flash(
+        f"Message {message_id} was tried again now; if it failed, it is still listed below.",
+        "success",
+    )
     return redirect(url_for("notifications.outbox"))

@@ -164,6 +164,9 @@ _ACTIONS: dict[str, Visibility] = {
     # contract register (slice "register"): a moderator's change to a contract; after
     # publication it carries the new version's SHA-256 and the published reason
     "contract:update": NAMED,
+    # site pages (slice "legal"): an administrator publishes a new version of the privacy
+    # notice, accessibility statement or cookies page; the data carries the text's SHA-256
+    "site_page:update": NAMED,
 }
 
 ACTIONS: MappingProxyType[str, Visibility] = MappingProxyType(_ACTIONS)

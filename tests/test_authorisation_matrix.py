@@ -242,6 +242,12 @@ TABLE: dict[str, Row] = {
     "contracts_api.api_detail": Row(get=EVERYONE),
     "contracts.register_csv": Row(get=EVERYONE),
     "contracts.ocds_json": Row(get=EVERYONE),
+    # legal slice (issue 14): the privacy notice, accessibility statement and cookies page
+    # are public; only administrators edit them
+    "site_pages.privacy": Row(get=EVERYONE),
+    "site_pages.accessibility": Row(get=EVERYONE),
+    "site_pages.cookies": Row(get=EVERYONE),
+    "site_pages.edit": Row(get=ADMINS, post=ADMINS, values={"slug": "privacy"}),
 }
 
 # Answers known to differ from the table: reported, not failed. Empty now that every route

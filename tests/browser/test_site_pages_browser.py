@@ -1,0 +1,39 @@
+"""The privacy notice, accessibility statement and cookies page in a real browser: reached
+from the footer of every page, one h1 each, axe-clean, and readable with JavaScript off."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import LiveSite, PageProblems
+from tests.browser.test_foundation_browser import assert_accessible, assert_clean_console
+
+pytestmark = pytest.mark.browser
+
+PAGES = [
+    ("Privacy", "Privacy notice", "Your rights"),
+    ("Accessibility", "Accessibility statement", "Enforcement procedure"),
+    ("Cookies", "Cookies", "The cookies Civic sets"),
+]
+
+
+@pytest.mark.parametrize(("link", "title", "section"), PAGES)
+def test_each_page_from_the_footer_is_accessible(
+    page: Page, live_site: LiveSite, problems: PageProblems, link: str, title: str, section: str
+):
+    page.goto("/")
+    page.get_by_role("contentinfo").get_by_role("link", name=link, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.get_by_role("heading", level=2, name=section)).to_be_visible()
+    assert_accessible(page, title)
+    assert_clean_console(page, problems, title)
+
+
+def test_the_cookies_table_reads_without_javascript(page_without_js: Page, live_site: LiveSite):
+    page = page_without_js
+    page.goto("/cookies")
+    table = page.get_by_role("table")
+    expect(table.get_by_role("columnheader", name="Name")).to_be_visible()
+    expect(table.get_by_role("cell", name="civic_device", exact=True)).to_be_visible()
+    expect(table.get_by_role("cell", name="session", exact=True)).to_be_visible()

@@ -75,10 +75,11 @@ def render_page(source: str) -> str:
     return nh3.clean(
         html,
         tags=set(PAGE_TAGS),
-        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()}
-        | {"th": {"scope"}},
+        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
         url_schemes=set(URL_SCHEMES),
         link_rel="noopener",
-        set_tag_attribute_values={tag: {"class": cls} for tag, cls in PAGE_CLASSES.items()},
+        # a Markdown table's headers are its first row: each heads a column
+        set_tag_attribute_values={tag: {"class": cls} for tag, cls in PAGE_CLASSES.items()}
+        | {"th": {"class": PAGE_CLASSES["th"], "scope": "col"}},
         strip_comments=True,
     )

@@ -44,6 +44,8 @@ def test_the_cookies_page_names_the_cookies_civic_really_sets(client, app):
     html = client.get("/cookies").get_data(as_text=True)
     assert app.config.get("SESSION_COOKIE_NAME", "session") in html
     assert devices.COOKIE in html
+    assert f"{devices.MAX_AGE_DAYS} days" in html
+    assert "at most 12 hours" in html  # CIVIC_SESSION_MAX_HOURS
     user = UserFactory()
     login(client, user)
     names = {cookie.key for cookie in client._cookies.values()}

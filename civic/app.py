@@ -134,10 +134,12 @@ def _register_blueprints(app: Flask) -> None:
     from civic.search.cli import search_cli
     from civic.search.views import api as search_api
     from civic.search.views import bp as search_bp
+    from civic.site_pages.views import bp as site_pages_bp
     from civic.votes.views import api as votes_api
     from civic.votes.views import bp as votes_bp
 
     app.register_blueprint(pages_bp)
+    app.register_blueprint(site_pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(discussions_bp)

@@ -103,6 +103,14 @@ def _base() -> dict[str, Any]:
         # the OCDS export: the ocid prefix of contracts made in Civic, and who publishes
         "OCDS_PREFIX": os.environ.get("CIVIC_OCDS_PREFIX", "ocds-civic0"),
         "OCDS_PUBLISHER": os.environ.get("CIVIC_OCDS_PUBLISHER", "The council (Civic)"),
+        # the privacy notice's default text: who the data controller is, and whom residents
+        # contact about their data (an administrator can replace the whole text instead)
+        "DATA_CONTROLLER": os.environ.get(
+            "CIVIC_DATA_CONTROLLER", "The council that runs this site"
+        ),
+        "PRIVACY_CONTACT": os.environ.get(
+            "CIVIC_PRIVACY_CONTACT", "the council's data protection officer"
+        ),
     }
 
 

@@ -245,6 +245,12 @@ TABLE: dict[str, Row] = {
     # mail slice (issue 14): the outbox page and "retry now" are for administrators only
     "notifications.outbox": Row(get=ADMINS),
     "notifications.retry": Row(post=ADMINS),
+    # legal slice (issue 14): the privacy notice, accessibility statement and cookies page
+    # are public; only administrators edit them
+    "site_pages.privacy": Row(get=EVERYONE),
+    "site_pages.accessibility": Row(get=EVERYONE),
+    "site_pages.cookies": Row(get=EVERYONE),
+    "site_pages.edit": Row(get=ADMINS, post=ADMINS, values={"slug": "privacy"}),
 }
 
 # Answers known to differ from the table: reported, not failed. Empty now that every route

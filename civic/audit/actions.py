@@ -166,6 +166,9 @@ _ACTIONS: dict[str, Visibility] = {
     "contract:update": NAMED,
     # the mail outbox: an administrator retrying a message (its outbox id only, no address)
     "mail:retry": NAMED,
+    # site pages (slice "legal"): an administrator publishes a new version of the privacy
+    # notice, accessibility statement or cookies page; the data carries the text's SHA-256
+    "site_page:update": NAMED,
 }
 
 ACTIONS: MappingProxyType[str, Visibility] = MappingProxyType(_ACTIONS)

@@ -63,6 +63,7 @@ class Person:
 
 
 MODERATOR = Person("moderator@example.org", "Morgan Moderator")
+ADMIN = Person("admin@example.org", "Alex Administrator")  # edits the site pages (legal)
 NEIGHBOUR = Person("neighbour@example.org", "Nia Neighbour")  # eligible in both areas
 # Residents of the first area who sign in to the discussion tests (each at most once).
 POSTER = Person("poster@example.org", "Ada Poster")
@@ -227,6 +228,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         moderator = services.create_user(
             None, MODERATOR.email, MODERATOR.name, PASSWORD, Role.MODERATOR
         )
+        services.create_user(None, ADMIN.email, ADMIN.name, PASSWORD, Role.ADMIN)
         area = services.create_area(
             None,  # areas are the administrators' (here: the operator's) job
             name=AREA_NAME,

@@ -28,6 +28,7 @@ from civic.accounts.passwords import burn_time, hash_password, password_problem,
 from civic.clock import aware
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
+from civic.notifications import events
 from civic.permissions import require_admin, require_moderator, require_signed_in
 from civic.slugs import is_slug
 from civic.text import clean_text
@@ -515,6 +516,7 @@ def redeem_code(user: User, typed: str) -> Eligibility:
         _eligibility_subject(user, batch.area),
         {"area": batch.area.slug, "method": "code"},
     )
+    events.became_eligible(user, batch.area)
     return eligibility
 
 
@@ -555,6 +557,7 @@ def confirm_eligibility(actor: User, user: User, area: Area, note: str) -> Eligi
         _eligibility_subject(user, area),
         {"area": area.slug, "method": "moderator"},
     )
+    events.became_eligible(user, area)
     return eligibility
 
 

@@ -44,6 +44,7 @@ from civic.clock import aware, early_reason, spoken
 from civic.database import lock_row, lock_rows
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
+from civic.notifications import events
 from civic.permissions import require_signed_in
 from civic.receipts import codes as receipts
 from civic.slugs import is_slug
@@ -291,6 +292,8 @@ def create_round(
             "dates": [d.isoformat() for d in settings.dates],
         },
     )
+    db.session.flush()
+    events.round_ideas_opened(round_)
     return round_
 
 
@@ -392,6 +395,12 @@ def advance_phase(
     if to is Phase.RESULTS:
         compute_results(round_, user)
     db.session.flush()
+    # what residents act on (voting) or wait for (results); review and delivery are the
+    # council's work and have pages of their own, so they are not announced
+    if to is Phase.VOTING:
+        events.round_voting_opened(round_)
+    elif to is Phase.RESULTS:
+        events.round_results_published(round_)
 
 
 def open_contest_count(round_: BudgetRound) -> int:
@@ -486,6 +495,7 @@ def propose_project(
     audit.record(
         user, "budget_project:propose", project, {"round": round_.slug, "cost": project.cost}
     )
+    events.took_part(user, project, round_)
     return project
 
 
@@ -528,6 +538,7 @@ def review_project(
         data = {"decision": "rejected", "reason": project.rejection_reason}
     audit.record(user, "budget_project:review", project, data)
     db.session.flush()
+    events.project_reviewed(project, user)
 
 
 def update_delivery(
@@ -679,6 +690,8 @@ def cast_ballot(
     # a secret ballot: the log records that a ballot was cast, never what it says
     tag = "budget_ballot:change" if earlier is not None else "budget_ballot:cast"
     audit.record(actor, tag, round_, {"paper": paper})
+    if not paper:  # a paper ballot is the officer's act; its voter did not use Civic
+        events.took_part(person, round_)
     ballot = db.session.get(Ballot, ballot_id)
     db.session.refresh(ballot)  # the row as the upsert left it (its new receipt)
     ballot.replaced_receipt = earlier

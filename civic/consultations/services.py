@@ -35,6 +35,7 @@ from civic.database import lock_row, lock_rows
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.markdown import render
+from civic.notifications import events
 from civic.params import is_choice_index
 from civic.permissions import require_moderator, require_signed_in
 
@@ -297,6 +298,7 @@ def open_consultation(actor: User | None, consultation: Consultation) -> None:
         moderator, "consultation:open", consultation, {"questions": len(consultation.questions)}
     )
     db.session.flush()
+    events.consultation_opened(consultation)
 
 
 def electorate(consultation: Consultation) -> tuple[int, str]:
@@ -386,6 +388,7 @@ def close_consultation(
     )
     audit.make_checkpoint(f"consultation:close {consultation.id}")  # signs the close
     db.session.flush()
+    events.consultation_results_published(consultation)
 
 
 def close_due(now: datetime | None = None) -> list[str]:
@@ -420,6 +423,12 @@ def publish_reply(actor: User | None, consultation: Consultation, text: str) -> 
     consultation.state = ConsultationState.RESPONDED
     audit.record(moderator, "consultation:reply", consultation, {"length": len(text.strip())})
     db.session.flush()
+    respondents = db.session.scalars(
+        select(Response.respondent_id).where(
+            Response.consultation_id == consultation.id, Response.submitted_at.is_not(None)
+        )
+    ).all()
+    events.consultation_replied(consultation, list(respondents))
 
 
 # --- responding -------------------------------------------------------------------------
@@ -556,6 +565,7 @@ def save_response(
     )
     audit.record(user, action, consultation)
     db.session.flush()
+    events.took_part(user, consultation)
     return response
 
 

@@ -25,6 +25,7 @@ from civic.discussions.subjects import SubjectInfo, resolve
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.markdown import render
+from civic.notifications import events
 from civic.params import parse_id
 from civic.permissions import require_moderator, require_signed_in
 from civic.text import clean_text
@@ -180,6 +181,9 @@ def post_comment(
         comment,
         {"thread": thread.id, "subject": f"{subject_type}:{subject_id}", "parent": parent_id},
     )
+    events.took_part(author, f"{subject_type}:{subject_id}")
+    if parent is not None:
+        events.replied(comment, parent, subject.title)
     return comment
 
 
@@ -302,6 +306,12 @@ def flag_comment(actor: User | None, comment: Comment, reason: str, detail: str 
             comment.state = CommentState.PENDING
             audit.record(None, "comment:auto_hide", comment, {"flags": comment.flag_count})
     db.session.flush()
+    # one notice per comment while its reports stay open: the episode is named by its
+    # first open report, so reports after a moderator's decision start a new one
+    episode = db.session.scalar(
+        select(func.min(Flag.id)).where(Flag.comment_id == comment.id, Flag.resolution.is_(None))
+    )
+    events.reported(comment, episode or flag.id, user)
     return flag
 
 

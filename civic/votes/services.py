@@ -16,6 +16,7 @@ from civic.clock import aware, early_reason, spoken
 from civic.database import lock_row, lock_rows
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
+from civic.notifications import events
 from civic.permissions import require_moderator, require_signed_in
 from civic.receipts import codes as receipts
 from civic.receipts.codes import Receipt
@@ -349,6 +350,7 @@ def open_consultation(actor: User | None, proposal: Proposal, days: int) -> None
         {"days": days, "until": (now + timedelta(days=days)).date().isoformat()},
     )
     db.session.flush()
+    events.proposal_consultation_opened(proposal)
 
 
 def consultation_ends(proposal: Proposal) -> datetime | None:
@@ -400,6 +402,7 @@ def open_voting(actor: User | None, proposal: Proposal, closes_at: datetime) -> 
         },
     )
     db.session.flush()
+    events.proposal_voting_opened(proposal)
 
 
 def voting_open(proposal: Proposal, now: datetime | None = None) -> bool:
@@ -561,6 +564,7 @@ def cast_vote(actor: User | None, proposal: Proposal, choice: str) -> Receipt:
         receipts.retire(proposal.audit_subject, earlier)
     # secret ballot: the log records participation, never the choice
     audit.record(user, "proposal:vote_change" if earlier else "proposal:vote_cast", proposal)
+    events.took_part(user, proposal)
     return Receipt(code, earlier)
 
 
@@ -639,6 +643,7 @@ def close_vote(
     )
     audit.make_checkpoint(f"proposal:close {proposal.id}")  # signs the tree with the close
     db.session.flush()
+    events.proposal_vote_closed(proposal)
     return result
 
 
@@ -669,6 +674,7 @@ def record_decision(
         },
     )
     db.session.flush()
+    events.proposal_decided(proposal, rules.decision_headline(proposal.kind.value, decision))
 
 
 def close_due_votes(now: datetime | None = None) -> list[str]:

@@ -33,6 +33,7 @@ from civic.contracts.recall.models import PetitionState, RecallPetition, RecallS
 from civic.database import lock_row
 from civic.errors import Conflict, NotFound, PermissionDenied
 from civic.extensions import db
+from civic.notifications import events
 from civic.permissions import require_signed_in
 
 
@@ -160,6 +161,7 @@ def sign(actor: User | None, contract: Contract) -> Signed:
         raise Conflict("You have already signed this recall petition.")
     petition.signature_count = _count(petition)
     audit.record(user, "recall:sign", petition)  # private: scoped pseudonym, batched
+    events.took_part(user, contract)
     triggered = petition.signature_count >= petition.threshold
     if triggered:
         _trigger_review(petition)

@@ -383,8 +383,9 @@ def mail_test_command(address: str) -> None:
 def tick_command() -> None:
     """Every date-driven change at once (run from cron at least hourly, e.g. every 10
     minutes): budget phases move on, votes and consultations past their closing time
-    close, lapsed group invitations are marked expired, queued private acts reach the
-    audit log in a shuffled batch, and the mail outbox sends what is due (retries too)."""
+    close, lapsed group invitations are marked expired, followers hear what closes within
+    48 hours and moderators what is overdue, queued private acts reach the audit log in a
+    shuffled batch, and the mail outbox sends what is due (retries too)."""
     from civic.accounts.invitations import expire_due
     from civic.audit import make_checkpoint, release_due
     from civic.budgets.services import advance_due_rounds
@@ -393,6 +394,7 @@ def tick_command() -> None:
     from civic.contracts.performance.services import mark_overdue_reports
     from civic.contracts.review import mark_due_reviews
     from civic.notifications.outbox import send_due as send_due_mail
+    from civic.notifications.reminders import tell_closing, tell_overdue
     from civic.votes.services import close_due_votes
 
     # each part in its own transaction: a part that has appended to the audit log must not
@@ -409,6 +411,10 @@ def tick_command() -> None:
         done += run_service(part)
     # information requests past their due date unanswered: each logged overdue once
     done += run_service(record_overdue)
+    # notices: closing in 48 hours (to who has not taken part), moderators' overdue work;
+    # after the parts above, so what they closed or marked is seen as it now stands
+    done += run_service(tell_closing)
+    done += run_service(tell_overdue)
     released = run_service(release_due)
     if released:
         done.append(f"Released {released} private acts into the audit log.")

@@ -78,6 +78,8 @@ def _base() -> dict[str, Any]:
         "AUDIT_BATCH_MIN": int(os.environ.get("CIVIC_AUDIT_BATCH_MIN", 5)),
         "AUDIT_BATCH_MAX_HOURS": int(os.environ.get("CIVIC_AUDIT_BATCH_MAX_HOURS", 24)),
         "FLAGS_TO_HIDE": int(os.environ.get("CIVIC_FLAGS_TO_HIDE", 3)),
+        # reports open this long are listed in the moderators' daily "overdue" notice
+        "FLAG_OVERDUE_HOURS": max(1, int(os.environ.get("CIVIC_FLAG_OVERDUE_HOURS", 48))),
         "COMMENTS_PER_MINUTE": int(os.environ.get("CIVIC_COMMENTS_PER_MINUTE", 5)),
         "COMMENT_EDIT_MINUTES": 15,
         "MIN_CONSULTATION_DAYS": int(os.environ.get("CIVIC_MIN_CONSULTATION_DAYS", 28)),

@@ -1,0 +1,262 @@
+"""The date-driven notices `civic tick` sends: "closing in 48 hours" to followers who have
+not taken part, and the moderators' daily "overdue" list.
+
+Both run every tick (about every 10 minutes) and tell nobody twice: the event names the
+thing ("closing:proposal:12") or the thing and the day ("overdue:info-request:3:2026-05-01"),
+and `feed.announce` writes at most one row per person and event.
+
+Who took part in a secret vote is known only as an HMAC of their id (civic.ballot_box);
+to leave a voter out, the follower's key is computed here and looked up. Nothing new is
+stored that links a person to a ballot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from civic import ballot_box
+from civic.accounts.models import Eligibility, utcnow
+from civic.budgets.models import Ballot, BudgetRound, Phase, Project, ProjectStatus
+from civic.clock import aware
+from civic.consultations.models import Audience, Consultation, ConsultationState, Response
+from civic.contracts.inforequests.models import InfoRequest, RequestStatus
+from civic.contracts.performance import services as performance
+from civic.contracts.performance.models import ReportStatus
+from civic.contracts.performance.periods import Outcome
+from civic.contracts.review import due_contracts
+from civic.discussions.models import Flag
+from civic.extensions import db
+from civic.notifications import feed
+from civic.notifications.kinds import Kind
+from civic.notifications.paths import path_for
+from civic.votes.models import Proposal, ProposalState, VoteCast
+
+WINDOW = timedelta(hours=48)
+# how performance.failures words a report that never came (KPI values, standards reports)
+OVERDUE_LABELS = {Outcome.OVERDUE.label, ReportStatus.OVERDUE.label}
+
+
+# --- closing within 48 hours ----------------------------------------------------------
+
+
+def _eligible_in(area_id: int, user_ids: Iterable[int]) -> set[int]:
+    ids = list(user_ids)
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Eligibility.user_id).where(
+                Eligibility.area_id == area_id, Eligibility.user_id.in_(ids)
+            )
+        )
+    )
+
+
+def _closing(
+    kind_name: str, ident: int, title: str, url: str, closes: datetime, to: set[int]
+) -> int:
+    return feed.announce(
+        Kind.CLOSING,
+        event=f"closing:{kind_name}:{ident}",
+        title=f"Closing soon: {title}",
+        url=url,
+        text=f"It closes on {aware(closes):%d %B %Y at %H:%M} (UTC) and you have not taken part.",
+        to=to,
+    )
+
+
+def _proposals_closing(now: datetime) -> list[str]:
+    told = []
+    for proposal in db.session.scalars(
+        select(Proposal).where(
+            Proposal.state == ProposalState.VOTING,
+            Proposal.voting_until > now,
+            Proposal.voting_until <= now + WINDOW,
+        )
+    ):
+        who = _eligible_in(proposal.area_id, feed.followers([proposal.area, proposal]))
+        cast = set(
+            db.session.scalars(
+                select(VoteCast.voter_key).where(VoteCast.proposal_id == proposal.id)
+            )
+        )
+        subject = f"proposal:{proposal.id}"
+        who = {u for u in who if ballot_box.voter_key(subject, u) not in cast}
+        n = _closing(
+            "proposal",
+            proposal.id,
+            f"the vote on {proposal.title} in {proposal.area.name}",
+            path_for("votes.detail", proposal_id=proposal.id),
+            proposal.voting_until,
+            who,
+        )
+        if n:
+            told.append(f"Told {n} that the vote on proposal {proposal.id} closes soon.")
+    return told
+
+
+def _rounds_closing(now: datetime) -> list[str]:
+    told = []
+    for round_ in db.session.scalars(
+        select(BudgetRound).where(
+            BudgetRound.phase == Phase.VOTING,
+            BudgetRound.results_from > now,
+            BudgetRound.results_from <= now + WINDOW,
+        )
+    ):
+        followed = [round_.area, round_, *([round_.group] if round_.group else [])]
+        who = _eligible_in(round_.area_id, feed.followers(followed))
+        cast = set(db.session.scalars(select(Ballot.voter_key).where(Ballot.round_id == round_.id)))
+        who = {u for u in who if _budget_key(round_, u) not in cast}
+        n = _closing(
+            "budget-round",
+            round_.id,
+            f"voting in {round_.title} in {round_.area.name}",
+            path_for("budgets.round_detail", slug=round_.slug),
+            round_.results_from,
+            who,
+        )
+        if n:
+            told.append(f"Told {n} that voting in round {round_.slug} closes soon.")
+    return told
+
+
+def _budget_key(round_: BudgetRound, user_id: int) -> str:
+    return ballot_box.voter_key(f"budget:{round_.id}", user_id)
+
+
+def _consultations_closing(now: datetime) -> list[str]:
+    told = []
+    for consultation in db.session.scalars(
+        select(Consultation).where(
+            Consultation.state == ConsultationState.OPEN,
+            Consultation.opens_at <= now,
+            Consultation.closes_at > now,
+            Consultation.closes_at <= now + WINDOW,
+        )
+    ):
+        who = feed.followers([consultation.area, consultation])
+        if consultation.audience is Audience.RESIDENTS:
+            who = _eligible_in(consultation.area_id, who)
+        answered = set(
+            db.session.scalars(
+                select(Response.respondent_id).where(
+                    Response.consultation_id == consultation.id,
+                    Response.submitted_at.is_not(None),
+                )
+            )
+        )
+        n = _closing(
+            "consultation",
+            consultation.id,
+            f"the consultation on {consultation.title} in {consultation.area.name}",
+            path_for("consultations.detail", consultation_id=consultation.id),
+            consultation.closes_at,
+            who - answered,
+        )
+        if n:
+            told.append(f"Told {n} that consultation {consultation.id} closes soon.")
+    return told
+
+
+def tell_closing(now: datetime | None = None) -> list[str]:
+    """Votes, budget rounds in voting and consultations closing within 48 hours: tell
+    their followers who can take part and have not (run by `civic tick`)."""
+    now = now or utcnow()
+    return [*_proposals_closing(now), *_rounds_closing(now), *_consultations_closing(now)]
+
+
+# --- the moderators' overdue work -------------------------------------------------------
+
+
+def _overdue(key: str, day: date, title: str, url: str, text: str = "") -> int:
+    return feed.announce(
+        Kind.OVERDUE,
+        event=f"overdue:{key}:{day.isoformat()}",
+        title=title,
+        url=url,
+        text=text,
+        to=feed.moderator_ids(),
+    )
+
+
+def _overdue_items(now: datetime) -> Iterable[tuple[str, str, str, str]]:
+    """(key, title, path, text) for every piece of moderators' work past its time."""
+    day = now.date()
+    for request in db.session.scalars(
+        select(InfoRequest)
+        .where(InfoRequest.status == RequestStatus.RECEIVED, InfoRequest.due_on < day)
+        .order_by(InfoRequest.id)
+    ):
+        yield (
+            f"info-request:{request.id}",
+            f"Information request {request.reference} is overdue",
+            path_for("contracts.request_detail", reference=request.reference),
+            f"It was due on {request.due_on:%d %B %Y} and has not been answered.",
+        )
+    for failure in performance.failures(day):
+        if failure.outcome not in OVERDUE_LABELS:  # a missed target is not moderators' work
+            continue
+        yield (
+            f"report:{failure.contract.id}:{failure.what}:{failure.when.isoformat()}",
+            f"A report on contract {failure.contract.reference} is overdue: {failure.what}",
+            path_for("contracts.contract_detail", contract_id=failure.contract.id),
+            f"{failure.period}: {failure.detail}.",
+        )
+    for row in due_contracts(day):
+        if row.started:
+            continue
+        yield (
+            f"contract-review:{row.contract.id}",
+            f"Contract {row.contract.reference} is due for review",
+            path_for("contracts.review_due"),
+            f"It ends on {row.contract.last_day:%d %B %Y}; start its review before it is renewed.",
+        )
+    since = now - timedelta(hours=int(current_app.config.get("FLAG_OVERDUE_HOURS", 48)))
+    for comment_id in db.session.scalars(
+        select(Flag.comment_id)
+        .where(Flag.resolution.is_(None))
+        .group_by(Flag.comment_id)
+        .having(func.min(Flag.created_at) <= since)
+        .order_by(Flag.comment_id)
+    ):
+        yield (
+            f"reports:{comment_id}",
+            "Reports of a comment have waited too long",
+            path_for("discussions.moderate", comment_id=comment_id),
+            "Hide the comment or dismiss its reports.",
+        )
+    waiting = (
+        select(BudgetRound.id, BudgetRound.slug, BudgetRound.title, func.count(Project.id))
+        .join(Project, Project.round_id == BudgetRound.id)
+        .where(
+            BudgetRound.phase.in_((Phase.IDEAS, Phase.REVIEW)),
+            BudgetRound.voting_from <= now,
+            Project.status == ProjectStatus.SUBMITTED,
+        )
+        .group_by(BudgetRound.id, BudgetRound.slug, BudgetRound.title)
+        .order_by(BudgetRound.id)
+    )
+    for round_id, slug, title, count in db.session.execute(waiting):
+        yield (
+            f"project-review:{round_id}",
+            f"Projects in {title} are waiting for review",
+            path_for("budgets.round_detail", slug=slug),
+            f"The review phase has ended; {count} still wait, so voting cannot open.",
+        )
+
+
+def tell_overdue(now: datetime | None = None) -> list[str]:
+    """Tell the moderators, once a day per item, of work past its time (run by `civic
+    tick`): information requests past due, overdue contract reports, contracts due for
+    review, reports of comments open too long, budget projects still unreviewed when
+    voting should have opened."""
+    now = now or utcnow()
+    told = 0
+    for key, title, url, text in _overdue_items(now):
+        told += _overdue(key, now.date(), title, url, text)
+    return [f"Told moderators of overdue work ({told} notifications)."] if told else []

@@ -306,12 +306,15 @@ def flag_comment(actor: User | None, comment: Comment, reason: str, detail: str 
             comment.state = CommentState.PENDING
             audit.record(None, "comment:auto_hide", comment, {"flags": comment.flag_count})
     db.session.flush()
-    # one notice per comment while its reports stay open: the episode is named by its
-    # first open report, so reports after a moderator's decision start a new one
+    # one notice per comment while its reports stay open: the episode is named by how many
+    # reports moderators had already dealt with, which every report of it sees alike (a
+    # report's own id would not: concurrent reports each see only their own uncommitted row)
     episode = db.session.scalar(
-        select(func.min(Flag.id)).where(Flag.comment_id == comment.id, Flag.resolution.is_(None))
+        select(func.count())
+        .select_from(Flag)
+        .where(Flag.comment_id == comment.id, Flag.resolution.is_not(None))
     )
-    events.reported(comment, episode or flag.id, user)
+    events.reported(comment, episode, user)
     return flag
 
 

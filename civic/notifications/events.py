@@ -235,8 +235,8 @@ def replied(comment: Comment, parent: Comment, subject_title: str) -> int:
 
 
 def reported(comment: Comment, episode: int, reporter: User) -> int:
-    """Moderators hear once per comment and open-report episode (`episode` is the first
-    open report's id), not once per report. The reporter is never named."""
+    """Moderators hear once per comment and open-report episode (`episode` counts the
+    comment's reports already dealt with), not once per report. The reporter is never named."""
     return feed.announce(
         Kind.REPORTS,
         event=f"reports:{comment.id}:{episode}",

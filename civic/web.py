@@ -10,11 +10,9 @@ from flask import (
     abort,
     current_app,
     g,
-    has_request_context,
     jsonify,
     render_template,
     request,
-    url_for,
 )
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
@@ -180,9 +178,6 @@ def site_url(endpoint: str, **values: Any) -> str:
     request sent with a forged Host header must not mail the owner a link to the forger's
     site. Works outside a request too (`civic tick` sends digests from cron).
     """
-    if has_request_context():
-        path = url_for(endpoint, **values)
-    else:
-        with current_app.test_request_context():
-            path = url_for(endpoint, **values)
-    return current_app.config["SITE_URL"] + path
+    from civic.notifications.paths import path_for
+
+    return current_app.config["SITE_URL"] + path_for(endpoint, **values)

@@ -293,7 +293,7 @@ def create_round(
         },
     )
     db.session.flush()
-    events.round_ideas_opened(round_)
+    events.round_news(round_, "ideas")
     return round_
 
 
@@ -395,12 +395,8 @@ def advance_phase(
     if to is Phase.RESULTS:
         compute_results(round_, user)
     db.session.flush()
-    # what residents act on (voting) or wait for (results); review and delivery are the
-    # council's work and have pages of their own, so they are not announced
-    if to is Phase.VOTING:
-        events.round_voting_opened(round_)
-    elif to is Phase.RESULTS:
-        events.round_results_published(round_)
+    if to.value in events.ROUND_NEWS:  # voting and results (see ROUND_NEWS for why)
+        events.round_news(round_, to.value)
 
 
 def open_contest_count(round_: BudgetRound) -> int:

@@ -298,7 +298,7 @@ def open_consultation(actor: User | None, consultation: Consultation) -> None:
         moderator, "consultation:open", consultation, {"questions": len(consultation.questions)}
     )
     db.session.flush()
-    events.consultation_opened(consultation)
+    events.consultation_news(consultation, "open")
 
 
 def electorate(consultation: Consultation) -> tuple[int, str]:
@@ -388,7 +388,7 @@ def close_consultation(
     )
     audit.make_checkpoint(f"consultation:close {consultation.id}")  # signs the close
     db.session.flush()
-    events.consultation_results_published(consultation)
+    events.consultation_news(consultation, "results")
 
 
 def close_due(now: datetime | None = None) -> list[str]:

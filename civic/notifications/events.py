@@ -41,40 +41,27 @@ def became_eligible(user: User, area: Area) -> None:
     feed.follow(user, area, auto=True)
 
 
-# --- votes on proposals ---------------------------------------------------------------
+# --- news of a vote, a round or a consultation: to its followers ------------------------
 
-
-def _proposal_named(proposal: Proposal) -> str:
-    return f"{proposal.title} in {proposal.area.name}"
-
-
-def _proposal_path(proposal: Proposal) -> str:
-    return path_for("votes.detail", proposal_id=proposal.id)
-
-
-def proposal_consultation_opened(proposal: Proposal) -> int:
-    return feed.announce(
-        Kind.OPENED,
-        event=f"proposal-consultation:{proposal.id}",
-        title=f"Consultation has opened: {_proposal_named(proposal)}",
-        url=_proposal_path(proposal),
-        text="Read the case and have your say before the vote opens.",
-        followers_of=[proposal.area, proposal],
-    )
-
-
-def proposal_voting_opened(proposal: Proposal) -> int:
-    closes = proposal.voting_until
-    return feed.announce(
-        Kind.OPENED,
-        event=f"proposal-voting:{proposal.id}",
-        title=f"Voting has opened: {_proposal_named(proposal)}",
-        url=_proposal_path(proposal),
-        text=f"Voting closes on {closes:%d %B %Y at %H:%M} (UTC)." if closes else "",
-        followers_of=[proposal.area, proposal],
-    )
-
-
+# what happened -> (kind, event prefix, the title's opening words); the event is
+# "<prefix>:<id>" and the title names the thing and its area
+PROPOSAL_NEWS = {
+    "consultation": (Kind.OPENED, "proposal-consultation", "Consultation has opened"),
+    "voting": (Kind.OPENED, "proposal-voting", "Voting has opened"),
+    "closed": (Kind.RESULT, "proposal-result", "The vote has closed"),
+    "decided": (Kind.RESULT, "proposal-decision", "The council has decided"),
+}
+ROUND_NEWS = {
+    # the phases residents act on (ideas, voting) or wait for (results); review and
+    # delivery are the council's work, shown on the round's page, and not announced
+    "ideas": (Kind.OPENED, "budget-ideas", "Ideas are open"),
+    "voting": (Kind.OPENED, "budget-voting", "Voting has opened"),
+    "results": (Kind.RESULT, "budget-results", "Results are published"),
+}
+CONSULTATION_NEWS = {
+    "open": (Kind.OPENED, "consultation-open", "Consultation has opened"),
+    "results": (Kind.RESULT, "consultation-results", "Consultation results are published"),
+}
 OUTCOME_WORDS = {
     "passed": "The proposal passed.",
     "rejected": "The proposal was rejected.",
@@ -82,70 +69,74 @@ OUTCOME_WORDS = {
 }
 
 
-def proposal_vote_closed(proposal: Proposal) -> int:
+def _news(
+    what: tuple[Kind, str, str], ident: int, named: str, url: str, text: str, followed: list
+) -> int:
+    kind, prefix, heading = what
     return feed.announce(
-        Kind.RESULT,
-        event=f"proposal-result:{proposal.id}",
-        title=f"The vote has closed: {_proposal_named(proposal)}",
-        url=_proposal_path(proposal),
-        text=OUTCOME_WORDS.get(proposal.outcome or "", "See the result."),
-        followers_of=[proposal.area, proposal],
+        kind,
+        event=f"{prefix}:{ident}",
+        title=f"{heading}: {named}",
+        url=url,
+        text=text,
+        followers_of=followed,
     )
 
 
-def proposal_decided(proposal: Proposal, headline: str) -> int:
-    return feed.announce(
-        Kind.RESULT,
-        event=f"proposal-decision:{proposal.id}",
-        title=f"The council has decided: {_proposal_named(proposal)}",
-        url=_proposal_path(proposal),
-        text=headline,
-        followers_of=[proposal.area, proposal],
+def proposal_news(proposal: Proposal, what: str, text: str = "") -> int:
+    """`what` is a key of PROPOSAL_NEWS; followers of the proposal and of its area hear."""
+    if not text and what == "voting" and proposal.voting_until:
+        text = f"Voting closes on {proposal.voting_until:%d %B %Y at %H:%M} (UTC)."
+    elif not text and what == "closed":
+        text = OUTCOME_WORDS.get(proposal.outcome or "", "See the result.")
+    return _news(
+        PROPOSAL_NEWS[what],
+        proposal.id,
+        f"{proposal.title} in {proposal.area.name}",
+        path_for("votes.detail", proposal_id=proposal.id),
+        text,
+        [proposal.area, proposal],
     )
 
 
-# --- community budget rounds ----------------------------------------------------------
+def round_news(round_: BudgetRound, what: str) -> int:
+    """`what` is a key of ROUND_NEWS; followers of the round, its area and its group hear."""
+    texts = {
+        "ideas": "Propose a project for the community budget.",
+        "voting": f"Voting closes on {round_.results_from:%d %B %Y at %H:%M} (UTC).",
+        "results": "See which projects were chosen and why.",
+    }
+    endpoint = "budgets.results" if what == "results" else "budgets.round_detail"
+    return _news(
+        ROUND_NEWS[what],
+        round_.id,
+        f"{round_.title} in {round_.area.name}",
+        path_for(endpoint, slug=round_.slug),
+        texts[what],
+        round_followed(round_),
+    )
 
 
-def _round_followed(round_: BudgetRound) -> list[object]:
+def round_followed(round_: BudgetRound) -> list[object]:
     """Who hears about a round: its area's followers, its own, and its group's."""
     return [round_.area, round_, *([round_.group] if round_.group is not None else [])]
 
 
-def _round_path(round_: BudgetRound) -> str:
-    return path_for("budgets.round_detail", slug=round_.slug)
-
-
-def round_ideas_opened(round_: BudgetRound) -> int:
-    return feed.announce(
-        Kind.OPENED,
-        event=f"budget-ideas:{round_.id}",
-        title=f"Ideas are open: {round_.title} in {round_.area.name}",
-        url=_round_path(round_),
-        text="Propose a project for the community budget.",
-        followers_of=_round_followed(round_),
-    )
-
-
-def round_voting_opened(round_: BudgetRound) -> int:
-    return feed.announce(
-        Kind.OPENED,
-        event=f"budget-voting:{round_.id}",
-        title=f"Voting has opened: {round_.title} in {round_.area.name}",
-        url=_round_path(round_),
-        text=f"Voting closes on {round_.results_from:%d %B %Y at %H:%M} (UTC).",
-        followers_of=_round_followed(round_),
-    )
-
-
-def round_results_published(round_: BudgetRound) -> int:
-    return feed.announce(
-        Kind.RESULT,
-        event=f"budget-results:{round_.id}",
-        title=f"Results are published: {round_.title} in {round_.area.name}",
-        url=path_for("budgets.results", slug=round_.slug),
-        text="See which projects were chosen and why.",
-        followers_of=_round_followed(round_),
+def consultation_news(consultation: Consultation, what: str) -> int:
+    """`what` is a key of CONSULTATION_NEWS; followers of it and of its area hear."""
+    results = what == "results"
+    return _news(
+        CONSULTATION_NEWS[what],
+        consultation.id,
+        f"{consultation.title} in {consultation.area.name}",
+        path_for(
+            "consultations.analysis" if results else "consultations.detail",
+            consultation_id=consultation.id,
+        ),
+        "The consultation has closed; see what residents said."
+        if results
+        else f"It closes on {consultation.closes_at:%d %B %Y}.",
+        [consultation.area, consultation],
     )
 
 
@@ -171,37 +162,7 @@ def project_reviewed(project: Project, reviewer: User) -> int:
     )
 
 
-# --- consultations --------------------------------------------------------------------
-
-
-def _consultation_path(consultation: Consultation) -> str:
-    return path_for("consultations.detail", consultation_id=consultation.id)
-
-
-def _consultation_named(consultation: Consultation) -> str:
-    return f"{consultation.title} in {consultation.area.name}"
-
-
-def consultation_opened(consultation: Consultation) -> int:
-    return feed.announce(
-        Kind.OPENED,
-        event=f"consultation-open:{consultation.id}",
-        title=f"Consultation has opened: {_consultation_named(consultation)}",
-        url=_consultation_path(consultation),
-        text=f"It closes on {consultation.closes_at:%d %B %Y}.",
-        followers_of=[consultation.area, consultation],
-    )
-
-
-def consultation_results_published(consultation: Consultation) -> int:
-    return feed.announce(
-        Kind.RESULT,
-        event=f"consultation-results:{consultation.id}",
-        title=f"Consultation results are published: {_consultation_named(consultation)}",
-        url=path_for("consultations.analysis", consultation_id=consultation.id),
-        text="The consultation has closed; see what residents said.",
-        followers_of=[consultation.area, consultation],
-    )
+# --- people's own things ---------------------------------------------------------------
 
 
 def consultation_replied(consultation: Consultation, respondent_ids: list[int]) -> int:
@@ -209,8 +170,8 @@ def consultation_replied(consultation: Consultation, respondent_ids: list[int]) 
     return feed.announce(
         Kind.YOU_SAID,
         event=f"you-said:{consultation.id}",
-        title=f"You said, we did: {_consultation_named(consultation)}",
-        url=_consultation_path(consultation),
+        title=f"You said, we did: {consultation.title} in {consultation.area.name}",
+        url=path_for("consultations.detail", consultation_id=consultation.id),
         text="The council has published what it heard and what it will do.",
         to=respondent_ids,
     )

@@ -31,6 +31,7 @@ from civic.contracts.review import due_contracts
 from civic.discussions.models import Flag
 from civic.extensions import db
 from civic.notifications import feed
+from civic.notifications.events import round_followed
 from civic.notifications.kinds import Kind
 from civic.notifications.paths import path_for
 from civic.votes.models import Proposal, ProposalState, VoteCast
@@ -56,118 +57,91 @@ def _eligible_in(area_id: int, user_ids: Iterable[int]) -> set[int]:
     )
 
 
-def _closing(
-    kind_name: str, ident: int, title: str, url: str, closes: datetime, to: set[int]
-) -> int:
-    return feed.announce(
-        Kind.CLOSING,
-        event=f"closing:{kind_name}:{ident}",
-        title=f"Closing soon: {title}",
-        url=url,
-        text=f"It closes on {aware(closes):%d %B %Y at %H:%M} (UTC) and you have not taken part.",
-        to=to,
-    )
+def _not_cast(scope: str, area_id: int, followed: list, cast: Iterable[str]) -> set[int]:
+    """Followers eligible in the area whose voter key for `scope` is not among `cast`:
+    the key is computed for each follower and looked up, so no new link is stored."""
+    keys = set(cast)
+    who = _eligible_in(area_id, feed.followers(followed))
+    return {user_id for user_id in who if ballot_box.voter_key(scope, user_id) not in keys}
 
 
-def _proposals_closing(now: datetime) -> list[str]:
-    told = []
+def _closing_items(now: datetime) -> Iterable[tuple[str, str, str, datetime, set[int]]]:
+    """(event key, what closes, path, when, who to tell) for each thing closing soon."""
+    soon = now + WINDOW
     for proposal in db.session.scalars(
         select(Proposal).where(
             Proposal.state == ProposalState.VOTING,
             Proposal.voting_until > now,
-            Proposal.voting_until <= now + WINDOW,
+            Proposal.voting_until <= soon,
         )
     ):
-        who = _eligible_in(proposal.area_id, feed.followers([proposal.area, proposal]))
-        cast = set(
-            db.session.scalars(
-                select(VoteCast.voter_key).where(VoteCast.proposal_id == proposal.id)
-            )
+        cast = db.session.scalars(
+            select(VoteCast.voter_key).where(VoteCast.proposal_id == proposal.id)
         )
-        subject = f"proposal:{proposal.id}"
-        who = {u for u in who if ballot_box.voter_key(subject, u) not in cast}
-        n = _closing(
-            "proposal",
-            proposal.id,
+        yield (
+            f"proposal:{proposal.id}",
             f"the vote on {proposal.title} in {proposal.area.name}",
             path_for("votes.detail", proposal_id=proposal.id),
             proposal.voting_until,
-            who,
+            _not_cast(f"proposal:{proposal.id}", proposal.area_id, [proposal.area, proposal], cast),
         )
-        if n:
-            told.append(f"Told {n} that the vote on proposal {proposal.id} closes soon.")
-    return told
-
-
-def _rounds_closing(now: datetime) -> list[str]:
-    told = []
     for round_ in db.session.scalars(
         select(BudgetRound).where(
             BudgetRound.phase == Phase.VOTING,
             BudgetRound.results_from > now,
-            BudgetRound.results_from <= now + WINDOW,
+            BudgetRound.results_from <= soon,
         )
     ):
-        followed = [round_.area, round_, *([round_.group] if round_.group else [])]
-        who = _eligible_in(round_.area_id, feed.followers(followed))
-        cast = set(db.session.scalars(select(Ballot.voter_key).where(Ballot.round_id == round_.id)))
-        who = {u for u in who if _budget_key(round_, u) not in cast}
-        n = _closing(
-            "budget-round",
-            round_.id,
+        cast = db.session.scalars(select(Ballot.voter_key).where(Ballot.round_id == round_.id))
+        yield (
+            f"budget-round:{round_.id}",
             f"voting in {round_.title} in {round_.area.name}",
             path_for("budgets.round_detail", slug=round_.slug),
             round_.results_from,
-            who,
+            _not_cast(f"budget:{round_.id}", round_.area_id, round_followed(round_), cast),
         )
-        if n:
-            told.append(f"Told {n} that voting in round {round_.slug} closes soon.")
-    return told
-
-
-def _budget_key(round_: BudgetRound, user_id: int) -> str:
-    return ballot_box.voter_key(f"budget:{round_.id}", user_id)
-
-
-def _consultations_closing(now: datetime) -> list[str]:
-    told = []
     for consultation in db.session.scalars(
         select(Consultation).where(
             Consultation.state == ConsultationState.OPEN,
             Consultation.opens_at <= now,
             Consultation.closes_at > now,
-            Consultation.closes_at <= now + WINDOW,
+            Consultation.closes_at <= soon,
         )
     ):
         who = feed.followers([consultation.area, consultation])
         if consultation.audience is Audience.RESIDENTS:
             who = _eligible_in(consultation.area_id, who)
-        answered = set(
-            db.session.scalars(
-                select(Response.respondent_id).where(
-                    Response.consultation_id == consultation.id,
-                    Response.submitted_at.is_not(None),
-                )
+        answered = db.session.scalars(
+            select(Response.respondent_id).where(
+                Response.consultation_id == consultation.id,
+                Response.submitted_at.is_not(None),
             )
         )
-        n = _closing(
-            "consultation",
-            consultation.id,
+        yield (
+            f"consultation:{consultation.id}",
             f"the consultation on {consultation.title} in {consultation.area.name}",
             path_for("consultations.detail", consultation_id=consultation.id),
             consultation.closes_at,
-            who - answered,
+            who - set(answered),
         )
-        if n:
-            told.append(f"Told {n} that consultation {consultation.id} closes soon.")
-    return told
 
 
 def tell_closing(now: datetime | None = None) -> list[str]:
     """Votes, budget rounds in voting and consultations closing within 48 hours: tell
     their followers who can take part and have not (run by `civic tick`)."""
-    now = now or utcnow()
-    return [*_proposals_closing(now), *_rounds_closing(now), *_consultations_closing(now)]
+    told = []
+    for key, what, url, closes, who in _closing_items(now or utcnow()):
+        n = feed.announce(
+            Kind.CLOSING,
+            event=f"closing:{key}",
+            title=f"Closing soon: {what}",
+            url=url,
+            text=f"It closes on {aware(closes):%d %B %Y at %H:%M} (UTC); you have not taken part.",
+            to=who,
+        )
+        if n:
+            told.append(f"Told {n} that {what} closes soon ({key}).")
+    return told
 
 
 # --- the moderators' overdue work -------------------------------------------------------

@@ -350,7 +350,7 @@ def open_consultation(actor: User | None, proposal: Proposal, days: int) -> None
         {"days": days, "until": (now + timedelta(days=days)).date().isoformat()},
     )
     db.session.flush()
-    events.proposal_consultation_opened(proposal)
+    events.proposal_news(proposal, "consultation")
 
 
 def consultation_ends(proposal: Proposal) -> datetime | None:
@@ -402,7 +402,7 @@ def open_voting(actor: User | None, proposal: Proposal, closes_at: datetime) -> 
         },
     )
     db.session.flush()
-    events.proposal_voting_opened(proposal)
+    events.proposal_news(proposal, "voting")
 
 
 def voting_open(proposal: Proposal, now: datetime | None = None) -> bool:
@@ -643,7 +643,7 @@ def close_vote(
     )
     audit.make_checkpoint(f"proposal:close {proposal.id}")  # signs the tree with the close
     db.session.flush()
-    events.proposal_vote_closed(proposal)
+    events.proposal_news(proposal, "closed")
     return result
 
 
@@ -674,7 +674,9 @@ def record_decision(
         },
     )
     db.session.flush()
-    events.proposal_decided(proposal, rules.decision_headline(proposal.kind.value, decision))
+    events.proposal_news(
+        proposal, "decided", rules.decision_headline(proposal.kind.value, decision)
+    )
 
 
 def close_due_votes(now: datetime | None = None) -> list[str]:

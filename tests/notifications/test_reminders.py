@@ -158,5 +158,5 @@ def test_tick_runs_the_notices(app):
     db.session.flush()
     result = app.test_cli_runner().invoke(args=["civic", "tick"])
     assert result.exit_code == 0, result.output
-    assert f"that the vote on proposal {proposal.id} closes soon" in result.output
+    assert f"closes soon (proposal:{proposal.id})" in result.output
     assert told(f"closing:proposal:{proposal.id}") == {waiting.id}

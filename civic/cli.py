@@ -394,7 +394,7 @@ def tick_command() -> None:
     from civic.contracts.performance.services import mark_overdue_reports
     from civic.contracts.review import mark_due_reviews
     from civic.notifications.outbox import send_due as send_due_mail
-    from civic.notifications.reminders import tell_closing, tell_overdue
+    from civic.notifications.reminders import tell_closing, tell_opened, tell_overdue
     from civic.votes.services import close_due_votes
 
     # each part in its own transaction: a part that has appended to the audit log must not
@@ -411,8 +411,10 @@ def tick_command() -> None:
         done += run_service(part)
     # information requests past their due date unanswered: each logged overdue once
     done += run_service(record_overdue)
-    # notices: closing in 48 hours (to who has not taken part), moderators' overdue work;
+    # notices: consultations reaching their opening date, closing in 48 hours (to who has
+    # not taken part), moderators' overdue work;
     # after the parts above, so what they closed or marked is seen as it now stands
+    done += run_service(tell_opened)
     done += run_service(tell_closing)
     done += run_service(tell_overdue)
     released = run_service(release_due)

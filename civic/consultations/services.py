@@ -298,7 +298,8 @@ def open_consultation(actor: User | None, consultation: Consultation) -> None:
         moderator, "consultation:open", consultation, {"questions": len(consultation.questions)}
     )
     db.session.flush()
-    events.consultation_news(consultation, "open")
+    if aware(consultation.opens_at) <= utcnow():  # else `civic tick` tells, when it opens
+        events.consultation_news(consultation, "open")
 
 
 def electorate(consultation: Consultation) -> tuple[int, str]:

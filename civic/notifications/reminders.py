@@ -31,7 +31,7 @@ from civic.contracts.review import due_contracts
 from civic.discussions.models import Flag
 from civic.extensions import db
 from civic.notifications import feed
-from civic.notifications.events import round_followed
+from civic.notifications.events import consultation_news, round_followed
 from civic.notifications.kinds import Kind
 from civic.notifications.paths import path_for
 from civic.votes.models import Proposal, ProposalState, VoteCast
@@ -39,6 +39,26 @@ from civic.votes.models import Proposal, ProposalState, VoteCast
 WINDOW = timedelta(hours=48)
 # how performance.failures words a report that never came (KPI values, standards reports)
 OVERDUE_LABELS = {Outcome.OVERDUE.label, ReportStatus.OVERDUE.label}
+
+
+# --- consultations that open on a later date -------------------------------------------
+
+
+def tell_opened(now: datetime | None = None) -> list[str]:
+    """Consultations opened ahead of their opening date are announced here, once they
+    accept responses (run by `civic tick`; a day's grace covers a tick that did not run)."""
+    now = now or utcnow()
+    told = []
+    for consultation in db.session.scalars(
+        select(Consultation).where(
+            Consultation.state == ConsultationState.OPEN,
+            Consultation.opens_at <= now,
+            Consultation.opens_at > now - timedelta(days=1),
+        )
+    ):
+        if n := consultation_news(consultation, "open"):
+            told.append(f"Told {n} that consultation {consultation.id} has opened.")
+    return told
 
 
 # --- closing within 48 hours ----------------------------------------------------------

@@ -92,6 +92,23 @@ def test_a_consultation_closing_soon_leaves_out_those_who_submitted():
     assert told(f"closing:consultation:{consultation.id}") == {drafted.id}
 
 
+def test_a_consultation_opened_ahead_of_its_date_is_announced_when_it_opens():
+    consultation, moderator, _q = make_consultation(open_=False)
+    follower = UserFactory()
+    feed.follow(follower, consultation.area)
+    consultation.opens_at = utcnow() + timedelta(hours=3)
+    db.session.flush()
+    consultations.open_consultation(moderator, consultation)
+    event = f"consultation-open:{consultation.id}"
+    reminders.tell_opened()
+    assert told(event) == set(), "not open to responses yet"
+    reminders.tell_opened(utcnow() + timedelta(hours=4))
+    assert told(event) == {follower.id}
+    before = rows()
+    reminders.tell_opened(utcnow() + timedelta(hours=5))
+    assert rows() == before
+
+
 def test_overdue_work_reaches_moderators_once_a_day():
     moderator, resident = ModeratorFactory(), UserFactory()
     area = AreaFactory()

@@ -29,6 +29,15 @@ if TYPE_CHECKING:
     from civic.votes.models import Proposal
 
 
+TITLE_MAX = 300  # Notification.title; feed.announce refuses longer
+
+
+def clipped(title: str) -> str:
+    """A title that fits: names of things and areas can together pass the limit, and a
+    notification must never make the change that causes it fail."""
+    return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1].rstrip() + "…"
+
+
 def took_part(user: User, *things: object) -> None:
     """Follow what `user` just took part in (auto follows, one upsert each): they hear
     what happens next without having to ask."""
@@ -76,7 +85,7 @@ def _news(
     return feed.announce(
         kind,
         event=f"{prefix}:{ident}",
-        title=f"{heading}: {named}",
+        title=clipped(f"{heading}: {named}"),
         url=url,
         text=text,
         followers_of=followed,
@@ -148,11 +157,7 @@ def project_reviewed(project: Project, reviewer: User) -> int:
     return feed.announce(
         Kind.PROJECT_REVIEWED,
         event=f"project-review:{project.id}:{project.status.value}",
-        title=(
-            f"Your project is feasible: {project.title}"
-            if feasible
-            else f"Your project was not accepted: {project.title}"
-        ),
+        title=f"Your project is {'feasible' if feasible else 'not accepted'}: {project.title}",
         url=path_for("budgets.project_detail", slug=project.round.slug, project_id=project.id),
         text="It can go on the ballot when voting opens."
         if feasible
@@ -170,7 +175,7 @@ def consultation_replied(consultation: Consultation, respondent_ids: list[int]) 
     return feed.announce(
         Kind.YOU_SAID,
         event=f"you-said:{consultation.id}",
-        title=f"You said, we did: {consultation.title} in {consultation.area.name}",
+        title=clipped(f"You said, we did: {consultation.title} in {consultation.area.name}"),
         url=path_for("consultations.detail", consultation_id=consultation.id),
         text="The council has published what it heard and what it will do.",
         to=respondent_ids,
@@ -187,7 +192,7 @@ def replied(comment: Comment, parent: Comment, subject_title: str) -> int:
     return feed.announce(
         Kind.REPLY,
         event=f"reply:{comment.id}",
-        title=f"{comment.author.display_name} replied to your comment on {subject_title}",
+        title=clipped(f"{comment.author.display_name} replied to your comment on {subject_title}"),
         url=path_for("discussions.comment", comment_id=comment.root_id or comment.id)
         + f"#comment-{comment.id}",
         to=[parent.author_id],

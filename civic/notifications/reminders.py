@@ -31,7 +31,7 @@ from civic.contracts.review import due_contracts
 from civic.discussions.models import Flag
 from civic.extensions import db
 from civic.notifications import feed
-from civic.notifications.events import consultation_news, round_followed
+from civic.notifications.events import clipped, consultation_news, round_followed
 from civic.notifications.kinds import Kind
 from civic.notifications.paths import path_for
 from civic.votes.models import Proposal, ProposalState, VoteCast
@@ -154,7 +154,7 @@ def tell_closing(now: datetime | None = None) -> list[str]:
         n = feed.announce(
             Kind.CLOSING,
             event=f"closing:{key}",
-            title=f"Closing soon: {what}",
+            title=clipped(f"Closing soon: {what}"),
             url=url,
             text=f"It closes on {aware(closes):%d %B %Y at %H:%M} (UTC); you have not taken part.",
             to=who,
@@ -171,7 +171,7 @@ def _overdue(key: str, day: date, title: str, url: str, text: str = "") -> int:
     return feed.announce(
         Kind.OVERDUE,
         event=f"overdue:{key}:{day.isoformat()}",
-        title=title,
+        title=clipped(title),
         url=url,
         text=text,
         to=feed.moderator_ids(),

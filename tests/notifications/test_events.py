@@ -267,7 +267,8 @@ def test_a_review_tells_the_proposer_only_with_the_reason(feasible):
     if feasible:
         assert shown.title == "Your project is feasible: Benches"
     else:
-        assert "Not council land" in shown.text
+        assert shown.title == "Your project is not accepted: Benches"
+        assert shown.text == "The reason given: Not council land"
 
 
 # --- reports (moderators) -------------------------------------------------------------
@@ -316,3 +317,15 @@ def test_a_change_rolled_back_tells_nobody():
     assert told(f"proposal-voting:{proposal.id}") == {follower.id}
     savepoint.rollback()
     assert told(f"proposal-voting:{proposal.id}") == set()
+
+
+def test_long_names_are_clipped_so_the_change_still_happens():
+    proposal, moderator, area = make_proposal(ProposalState.VOTING)
+    area.name = "A" * 120
+    proposal.title = "T" * 200
+    follower = UserFactory()
+    feed.follow(follower, area)
+    votes.close_vote(moderator, proposal, reason="Early for the test")
+    shown = notice(f"proposal-result:{proposal.id}", follower)
+    assert len(shown.title) == 300 and shown.title.endswith("…")
+    assert proposal.state is ProposalState.CLOSED

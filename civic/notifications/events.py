@@ -149,6 +149,9 @@ def consultation_news(consultation: Consultation, what: str) -> int:
     )
 
 
+# --- people's own things ---------------------------------------------------------------
+
+
 def project_reviewed(project: Project, reviewer: User) -> int:
     """Tell the proposer (not the reviewer, if they reviewed their own) the decision."""
     if project.proposer_id is None:
@@ -165,9 +168,6 @@ def project_reviewed(project: Project, reviewer: User) -> int:
         to=[project.proposer_id],
         exclude=[reviewer.id],
     )
-
-
-# --- people's own things ---------------------------------------------------------------
 
 
 def consultation_replied(consultation: Consultation, respondent_ids: list[int]) -> int:

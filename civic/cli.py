@@ -384,7 +384,8 @@ def tick_command() -> None:
     """Every date-driven change at once (run from cron at least hourly, e.g. every 10
     minutes): budget phases move on, votes and consultations past their closing time
     close, lapsed group invitations are marked expired, queued private acts reach the
-    audit log in a shuffled batch, and the mail outbox sends what is due (retries too)."""
+    audit log in a shuffled batch, the day's notification digests are queued, and the mail
+    outbox sends what is due (retries too)."""
     from civic.accounts.invitations import expire_due
     from civic.audit import make_checkpoint, release_due
     from civic.budgets.services import advance_due_rounds
@@ -392,6 +393,7 @@ def tick_command() -> None:
     from civic.contracts.inforequests.services import record_overdue
     from civic.contracts.performance.services import mark_overdue_reports
     from civic.contracts.review import mark_due_reviews
+    from civic.notifications.mailing import send_digests
     from civic.notifications.outbox import send_due as send_due_mail
     from civic.votes.services import close_due_votes
 
@@ -412,6 +414,10 @@ def tick_command() -> None:
     released = run_service(release_due)
     if released:
         done.append(f"Released {released} private acts into the audit log.")
+    # today's notification digests (at most one a person a day, from CIVIC_DIGEST_HOUR)
+    digests = run_service(send_digests)
+    if digests:
+        done.append(f"Queued {counted(digests, 'notification digest')}.")
     # mail the parts above queued, and whatever earlier sends could not (retries, backoff)
     sent = send_due_mail()
     if sent.sent or sent.retrying or sent.failed:

@@ -61,6 +61,16 @@ def _database_url(instance_path: Path) -> str:
     return url
 
 
+def _digest_hour() -> int:
+    """CIVIC_DIGEST_HOUR: the hour (0-23, council time) from which daily digests go out."""
+    raw = os.environ.get("CIVIC_DIGEST_HOUR", "7").strip()
+    if not raw.isdigit() or not 0 <= int(raw) <= 23:
+        raise ConfigurationError(
+            f"CIVIC_DIGEST_HOUR must be a whole hour from 0 to 23 (council time), not {raw!r}."
+        )
+    return int(raw)
+
+
 def _base() -> dict[str, Any]:
     """Settings that are the same wherever Civic runs."""
     return {
@@ -85,6 +95,8 @@ def _base() -> dict[str, Any]:
         "BANK_HOLIDAYS_FILE": os.environ.get("CIVIC_BANK_HOLIDAYS_FILE", ""),
         # the scorecard's stated minimum social value weight in an options appraisal (%)
         "MIN_SOCIAL_VALUE_WEIGHT": int(os.environ.get("CIVIC_MIN_SOCIAL_VALUE_WEIGHT", 20)),
+        # daily notification digests go out at or after this hour, Europe/London time
+        "DIGEST_HOUR": _digest_hour(),
         "SESSION_MAX_HOURS": float(os.environ.get("CIVIC_SESSION_MAX_HOURS", 12)),
         "CIVIC_HTTPS": False,
         # the smallest electorate a secret vote, round or consultation may open with, and

@@ -251,6 +251,20 @@ TABLE: dict[str, Row] = {
     "site_pages.accessibility": Row(get=EVERYONE),
     "site_pages.cookies": Row(get=EVERYONE),
     "site_pages.edit": Row(get=ADMINS, post=ADMINS, values={"slug": "privacy"}),
+    # --- slice inbox ---
+    # issue 14: your own notifications, count, settings and follows, signed in (another
+    # person's notification is a 404); unsubscribe links are authorised by their signed
+    # token alone (RFC 8058 one-click), so anyone holding one may use it
+    "notifications.index": Row(get=SIGNED_IN),
+    "notifications.count": Row(get=SIGNED_IN),
+    "notifications.item": Row(get=SIGNED_IN),
+    "notifications.read_all": Row(post=SIGNED_IN),
+    "notifications.settings": Row(get=SIGNED_IN, post=SIGNED_IN),
+    "notifications.follow": Row(post=SIGNED_IN),
+    "notifications.unsubscribe": Row(
+        get=EVERYONE, post=EVERYONE, values={"token": "unsubscribe_token"}
+    ),
+    # --- end slice inbox ---
 }
 
 # Answers known to differ from the table: reported, not failed. Empty now that every route

@@ -2088,6 +2088,73 @@ def _imported_contracts() -> bool:
     return True
 
 
+def _notifications() -> bool:
+    """Sam (the demo resident) follows Riverside and the Northgate park round, hears of
+    results at once (one kind changed from its default), and has notifications: a reply
+    mailed at once, news gathered into today's digest, and one already read. `flask civic
+    seed` then sends the outbox, so instance/mail/ holds both emails as .eml files."""
+    from civic.accounts.models import Area
+    from civic.budgets.models import BudgetRound
+    from civic.clock import utcnow
+    from civic.extensions import db
+    from civic.notifications import feed, inbox, mailing
+    from civic.notifications.kinds import Delivery, Kind
+    from civic.notifications.models import Notification, NotificationPreference
+
+    sam = _user(RESIDENT[0])
+    if db.session.scalar(
+        db.select(NotificationPreference.id).where(NotificationPreference.user_id == sam.id)
+    ):
+        return False
+    choices = {kind.value: delivery.value for kind, delivery in feed.preferences(sam).items()}
+    inbox.save_preferences(sam, choices | {Kind.RESULT.value: Delivery.IMMEDIATE.value})
+    riverside = db.session.scalar(db.select(Area).where(Area.slug == "riverside"))
+    park = db.session.scalar(db.select(BudgetRound).where(BudgetRound.slug == PARK_ROUND))
+    inbox.set_following(sam, feed.target_of(riverside), True)
+    inbox.set_following(sam, feed.target_of(park), True)
+    news = [
+        (
+            Kind.OPENED,
+            "demo:riverside-open",
+            f"Open now in {riverside.name}",
+            f"/accounts/areas/{riverside.slug}",
+            "See what you can vote on and answer.",
+        ),
+        (
+            Kind.CLOSING,
+            "demo:park-closing",
+            f"{park.title}: voting closes soon",
+            f"/budgets/{park.slug}",
+            "You have not voted yet.",
+        ),
+        (
+            Kind.REPLY,
+            "demo:reply",
+            "Jamal replied to your comment",
+            f"/accounts/areas/{riverside.slug}",
+            "Agreed: the towpath lights need fixing first.",
+        ),
+        (
+            Kind.RESULT,
+            "demo:park-result",
+            f"Results published: {park.title}",
+            f"/budgets/{park.slug}",
+            "See which projects were funded and why.",
+        ),
+    ]
+    for kind, event, title, url, text in news:
+        feed.announce(kind, event=event, title=title, url=url, text=text, to=[sam.id])
+    first = db.session.scalar(
+        db.select(Notification).where(
+            Notification.user_id == sam.id, Notification.event == "demo:riverside-open"
+        )
+    )
+    inbox.open_notification(sam, first.id)  # one already read
+    now = utcnow()
+    mailing.send_digest(sam.id, mailing.council_day(now), now)
+    return True
+
+
 STEPS = [
     ("accounts and areas", _accounts_and_areas),
     ("discussions", _discussions),
@@ -2108,6 +2175,7 @@ STEPS = [
     ("consultation before outsourcing", _consultation_before_outsourcing),
     ("contract review and a recall petition", _contract_recall),
     ("contracts imported from OCDS", _imported_contracts),
+    ("notifications", _notifications),
 ]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import func, select, update
 
 from civic.accounts.models import User
@@ -154,19 +155,25 @@ def _thing(target: str) -> object | None:
 
 
 def describe(target: str, thing: object) -> tuple[str, str, str]:
-    """(kind label, name, path) of a followable thing."""
-    from flask import url_for
-
+    """(kind label, name, path) of a followable thing. Works outside a request too (the
+    demo seed follows things from the command line)."""
     kind = target.partition(":")[0]
     if kind == "area":
-        return TARGET_KINDS[kind], thing.name, url_for("accounts.area", slug=thing.slug)  # type: ignore[attr-defined]
+        return TARGET_KINDS[kind], thing.name, _path("accounts.area", slug=thing.slug)  # type: ignore[attr-defined]
     if kind == "budget_round":
-        path = url_for("budgets.round_detail", slug=thing.slug)  # type: ignore[attr-defined]
+        path = _path("budgets.round_detail", slug=thing.slug)  # type: ignore[attr-defined]
     elif kind == "proposal":
-        path = url_for("votes.detail", proposal_id=thing.id)  # type: ignore[attr-defined]
+        path = _path("votes.detail", proposal_id=thing.id)  # type: ignore[attr-defined]
     else:
-        path = url_for("consultations.detail", consultation_id=thing.id)  # type: ignore[attr-defined]
+        path = _path("consultations.detail", consultation_id=thing.id)  # type: ignore[attr-defined]
     return TARGET_KINDS[kind], thing.title, path  # type: ignore[attr-defined]
+
+
+def _path(endpoint: str, **values: object) -> str:
+    if has_request_context():
+        return url_for(endpoint, **values)
+    with current_app.test_request_context():
+        return url_for(endpoint, **values)
 
 
 def _visible(user: User, thing: object) -> bool:

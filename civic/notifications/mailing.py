@@ -162,10 +162,13 @@ def send_digests(now: datetime | None = None) -> int:
         .where(Notification.delivery == Delivery.DIGEST, Notification.mailed_at.is_(None))
         .distinct()
     ).all()
-    return sum(_send_digest(user_id, day, now) for user_id in sorted(waiting))
+    return sum(send_digest(user_id, day, now) for user_id in sorted(waiting))
 
 
-def _send_digest(user_id: int, day: date, now: datetime) -> bool:
+def send_digest(user_id: int, day: date, now: datetime) -> bool:
+    """Queue `user_id`'s digest for `day` with everything pending, unless one went that
+    day already; True if it was queued. (`send_digests` calls it for everyone at the hour;
+    the demo seed calls it at once.)"""
     from civic.notifications.feed import _insert_returning_ids
 
     user = db.session.get(User, user_id)

@@ -256,7 +256,7 @@ TABLE: dict[str, Row] = {
     # person's notification is a 404); unsubscribe links are authorised by their signed
     # token alone (RFC 8058 one-click), so anyone holding one may use it
     "notifications.index": Row(get=SIGNED_IN),
-    "notifications.count": Row(get=SIGNED_IN),
+    "notifications.count": Row(get=EVERYONE),  # empty for anyone not signed in
     "notifications.item": Row(get=SIGNED_IN),
     "notifications.read_all": Row(post=SIGNED_IN),
     "notifications.settings": Row(get=SIGNED_IN, post=SIGNED_IN),

@@ -83,9 +83,10 @@ def index() -> Any:
 
 
 @bp.get("/unread")
-@login_required
 def count() -> Any:
-    """The header's count alone, for htmx to refresh it."""
+    """The header's count alone, for htmx to refresh it. Not behind a sign-in redirect: a
+    page left open after its session ended gets an empty answer (the link goes) rather
+    than a redirect, which htmx would follow to the sign-in page."""
     return render_template("notifications/_count.html", refreshed=True)
 
 

@@ -249,6 +249,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         proposals = _seed_proposals(moderator, area)
         seeded_consultations = _seed_consultations(moderator, area)
         seeded_contracts = _seed_contracts(moderator, area)
+        _seed_notifications(neighbour)
         db.session.commit()
         db.session.remove()
 
@@ -272,6 +273,17 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         thread.join(timeout=10)
         with app.app_context():
             db.engine.dispose()
+
+
+def _seed_notifications(neighbour) -> None:
+    """Inbox slice (issue 14): three unread notifications for NEIGHBOUR's list and count."""
+    from civic.notifications import feed
+    from civic.notifications.kinds import Kind
+
+    for n, kind in enumerate((Kind.REPLY, Kind.OPENED, Kind.RESULT), start=1):
+        feed.announce(
+            kind, event=f"browser:{n}", title=f"Browser news {n}", url="/", to=[neighbour.id]
+        )
 
 
 # A published contract in the first area (recall slice): VOTER signs its recall petition.

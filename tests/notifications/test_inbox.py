@@ -335,6 +335,9 @@ def test_the_count_fragment_for_htmx(client):
 
 def test_anonymous_visitors_have_no_count_and_are_sent_to_sign_in(client):
     assert "notification-count" not in client.get("/").get_data(as_text=True)
-    for path in ("/notifications", "/notifications/unread", "/notifications/settings"):
+    # the count's fragment is empty (htmx then removes the link), never a redirect
+    fragment = client.get("/notifications/unread", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and fragment.get_data(as_text=True).strip() == ""
+    for path in ("/notifications", "/notifications/settings"):
         response = client.get(path)
         assert response.status_code == 302 and "/accounts/sign-in" in response.headers["Location"]

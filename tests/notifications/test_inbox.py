@@ -27,6 +27,14 @@ def _signed_in(client, user=None):
     return user
 
 
+def _saved(user, kind: Kind | None = None) -> int:
+    """How many preference rows `user` has (for `kind`, if given)."""
+    query = select(func.count()).where(NotificationPreference.user_id == user.id)
+    if kind is not None:
+        query = query.where(NotificationPreference.kind == kind)
+    return db.session.scalar(query)
+
+
 def _choices(**changed: str) -> dict[str, str]:
     values = {
         "opened": "digest",
@@ -71,15 +79,7 @@ def test_saving_settings_without_javascript(client):
     # saving again updates the same rows
     post_form(client, "/notifications/settings", _choices(reply="digest"))
     assert feed.preferences(user)[Kind.REPLY] is Delivery.DIGEST
-    assert (
-        db.session.scalar(
-            select(func.count()).where(
-                NotificationPreference.user_id == user.id,
-                NotificationPreference.kind == Kind.REPLY,
-            )
-        )
-        == 1
-    )
+    assert _saved(user, Kind.REPLY) == 1
 
 
 @pytest.mark.parametrize("bad", ["sometimes", "", "OFF"])
@@ -93,24 +93,13 @@ def test_bad_values_are_refused_by_the_field_and_nothing_is_saved(client, bad):
     assert 'href="#reply"' in body  # the summary links to the field
     # the other choices are kept as entered
     assert re.search(r'name="opened" type="radio" value="off" checked', body)
-    assert (
-        db.session.scalar(select(func.count()).where(NotificationPreference.user_id == user.id))
-        == 0
-    )
+    assert _saved(user) == 0
 
 
 def test_a_resident_cannot_set_moderators_kinds(client):
     user = _signed_in(client)
     post_form(client, "/notifications/settings", _choices(reports="immediate"))
-    assert (
-        db.session.scalar(
-            select(func.count()).where(
-                NotificationPreference.user_id == user.id,
-                NotificationPreference.kind == Kind.REPORTS,
-            )
-        )
-        == 0
-    )
+    assert _saved(user, Kind.REPORTS) == 0
 
 
 def test_settings_list_what_you_follow_and_unfollow_works(client):

@@ -6,7 +6,6 @@ person and kind it names."""
 from __future__ import annotations
 
 import re
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,7 +23,7 @@ from civic.notifications.models import (
 )
 from tests.conftest import on_postgres
 from tests.factories import AreaFactory, UserFactory
-from tests.notifications.conftest import use_smtp
+from tests.notifications.conftest import at_once, use_smtp
 from tests.notifications.smtp import smtp_server
 
 # 08:00 in London in winter (UTC+0) and summer (UTC+1): both after the default hour 7
@@ -295,27 +294,7 @@ def test_two_digest_runs_at_once_send_one_digest(app, monkeypatch):
     for n in range(1, 4):
         _opened(area, n)
     db.session.commit()
-    barrier = threading.Barrier(4)
-    counts: list[int] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                counts.append(mailing.send_digests(MORNING))
-                db.session.commit()
-            except BaseException as exc:  # reported below, not lost in the thread
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    counts = at_once(app, lambda: mailing.send_digests(MORNING))
     assert sum(counts) == 10
     db.session.expire_all()
     assert len(_digests()) == 10

@@ -55,6 +55,18 @@ def _set_delivery(user_id: int, kind: Kind, delivery: Delivery) -> None:
         .where(NotificationPreference.user_id == user_id, NotificationPreference.kind == kind)
         .values(delivery=delivery)
     )
+    if delivery is Delivery.OFF:
+        # what waits for a digest goes unmailed too: after "unsubscribe", no more email
+        db.session.execute(
+            update(Notification)
+            .where(
+                Notification.user_id == user_id,
+                Notification.kind == kind,
+                Notification.delivery == Delivery.DIGEST,
+                Notification.mailed_at.is_(None),
+            )
+            .values(delivery=Delivery.OFF)
+        )
 
 
 def save_preferences(actor: User | None, choices: Mapping[str, str]) -> dict[Kind, Delivery]:

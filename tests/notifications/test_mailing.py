@@ -319,3 +319,13 @@ def test_tick_queues_and_sends_the_digest(app: Flask, smtp, monkeypatch):
     again = app.test_cli_runner().invoke(args=["civic", "tick"])
     assert "notification digest" not in again.output
     assert len(smtp.received) == 1
+
+
+def test_after_unsubscribing_from_everything_no_digest_goes(client):
+    area, reader = AreaFactory(), UserFactory()
+    feed.follow(reader, area)
+    _opened(area, 1)  # waiting for today's digest
+    token = mailing.unsubscribe_token(reader.id, mailing.ALL)
+    assert client.post(f"/notifications/unsubscribe/{token}").status_code == 200
+    assert mailing.send_digests(MORNING) == 0
+    assert _digests() == []

@@ -12,8 +12,12 @@ from civic.extensions import db
 from civic.notifications import feed
 from civic.notifications.kinds import Delivery, Kind
 from civic.notifications.models import Notification, NotificationPreference
+from civic.votes.models import ProposalState
+from tests.budgets.rounds_helpers import make_round
 from tests.conftest import csrf_token, login, post_form
+from tests.consultations.helpers import make_consultation
 from tests.factories import AreaFactory, ModeratorFactory, UserFactory
+from tests.votes.helpers import make_proposal
 
 
 def _tell(user, n: int, kind: Kind = Kind.REPLY, url: str = "/accounts/areas") -> None:
@@ -330,3 +334,48 @@ def test_anonymous_visitors_have_no_count_and_are_sent_to_sign_in(client):
     for path in ("/notifications", "/notifications/settings"):
         response = client.get(path)
         assert response.status_code == 302 and "/accounts/sign-in" in response.headers["Location"]
+
+
+def _first(made):
+    return made[0] if isinstance(made, tuple) else made
+
+
+@pytest.mark.parametrize(
+    ("make", "page"),
+    [
+        (lambda: _first(make_proposal(ProposalState.VOTING)), "/votes/{id}"),
+        (lambda: _first(make_consultation()), "/consultations/{id}"),
+        (lambda: _first(make_round()), "/budgets/{slug}"),
+        (lambda: AreaFactory(), "/accounts/areas/{slug}"),
+    ],
+)
+def test_each_followable_page_has_a_working_follow_button(client, make, page):
+    user = _signed_in(client)
+    thing = make()
+    db.session.flush()
+    target = feed.target_of(thing)
+    path = page.format(id=getattr(thing, "id", ""), slug=getattr(thing, "slug", ""))
+    body = client.get(path).get_data(as_text=True)
+    assert f'name="target" value="{target}"' in body
+    response = post_form(
+        client,
+        "/notifications/follow",
+        {"target": target, "follow": "1", "next": path},
+        token_from=path,
+    )
+    assert response.status_code == 302 and response.headers["Location"] == path
+    assert feed.is_following(user, thing)
+    assert "Stop following" in client.get(path).get_data(as_text=True)
+
+
+def test_drafts_cannot_be_followed_by_residents(client):
+    _signed_in(client)
+    proposal = _first(make_proposal(ProposalState.DRAFT))
+    db.session.flush()
+    response = post_form(
+        client,
+        "/notifications/follow",
+        {"target": feed.target_of(proposal), "follow": "1"},
+        token_from="/",
+    )
+    assert response.status_code == 404

@@ -12,12 +12,14 @@ from civic.notifications.kinds import KINDS, Delivery, Kind
 
 
 class PreferencesForm(FlaskForm):
-    """One radio group per kind (fields named by the kind's value), added by `for_kinds`."""
+    """One radio group per kind (fields named by the kind's value), added by `preferences_form`."""
 
     submit = SubmitField("Save settings", widget=GovSubmitInput())
 
 
 def preferences_form(kinds: list[Kind], chosen: dict[Kind, Delivery]) -> PreferencesForm:
+    """The settings form for one person: a class per call, since the kinds (fields) differ
+    between residents and moderators; each starts at the person's current choice."""
     class Form(PreferencesForm):
         pass
 

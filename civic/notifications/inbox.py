@@ -116,6 +116,7 @@ def unsubscribe(token: str) -> tuple[User, str]:
 
 
 def scope_label(scope: str) -> str:
+    """What an unsubscribe link stops, in words for its page."""
     if scope == ALL:
         return "all notification emails"
     label = KINDS[Kind(scope)].label

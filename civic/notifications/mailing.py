@@ -141,6 +141,7 @@ class DigestGroup:
 
 
 def council_day(moment: datetime) -> date:
+    """The date in the council's time zone: "one digest a day" means a London day."""
     return aware(moment).astimezone(COUNCIL_TIME).date()
 
 

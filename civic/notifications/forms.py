@@ -20,6 +20,7 @@ class PreferencesForm(FlaskForm):
 def preferences_form(kinds: list[Kind], chosen: dict[Kind, Delivery]) -> PreferencesForm:
     """The settings form for one person: a class per call, since the kinds (fields) differ
     between residents and moderators; each starts at the person's current choice."""
+
     class Form(PreferencesForm):
         pass
 

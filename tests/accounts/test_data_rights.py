@@ -36,6 +36,7 @@ from civic.errors import Conflict, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.notifications import outbox
 from civic.notifications.models import OutboxMessage
+from civic.search.models import SearchDocument
 from tests.conftest import login, post_form
 from tests.factories import (
     PASSWORD,
@@ -328,6 +329,12 @@ def test_erasure_by_the_person_keeps_comments_as_chosen(app, client, choice, sho
         assert not db.session.scalars(
             select(CommentRevision).where(CommentRevision.comment_id == comment.id)
         ).all()
+        # nor does search find its words any more
+        assert not db.session.scalars(
+            select(SearchDocument).where(
+                SearchDocument.kind == "comment", SearchDocument.ref == str(comment.id)
+            )
+        ).all()
     assert "I agree" in page and db.session.get(Comment, reply.id).is_visible
     assert audit.verify().ok
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "user:erase")).one()
@@ -536,3 +543,16 @@ def test_role_check_is_unchanged_for_staff_rows(app):
     assert batch.created_by.display_name == data_rights.FORMER_RESIDENT
     assert db.session.get(User, moderator.id).role is Role.RESIDENT
     assert batch_rows and admin
+
+
+def test_the_demo_shows_former_residents_comments(app, client, monkeypatch, tmp_path):
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    result = app.test_cli_runner().invoke(args=["civic", "seed"])
+    assert result.exit_code == 0, result.output
+    page = client.get("/discussions/area/riverside").get_data(as_text=True)
+    assert "Removed at the author's request." in page
+    assert "Reported the lights too." in page  # the reply keeps its place
+    assert "the lights by the lock" not in page
+    assert "keep the car park" in page and "A former resident" in page
+    assert "Dev Marsh" not in page and "Olu Bakare" not in page
+    assert audit.verify().ok

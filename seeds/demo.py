@@ -2112,9 +2112,8 @@ def _former_residents() -> bool:
     removed ("Removed at the author's request"), the other kept it as from "A former
     resident". Sam's reply to the first stays in its place in the Riverside thread."""
     from civic.accounts import data_rights
-    from civic.discussions import services as talk
-
     from civic.audit.models import AuditEntry
+    from civic.discussions import services as talk
     from civic.extensions import db
 
     if db.session.scalar(db.select(AuditEntry.seq).where(AuditEntry.action == "user:erase")):

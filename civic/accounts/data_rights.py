@@ -145,23 +145,27 @@ def _where(rule: Rule, user: User, email: str | None = None) -> Any:
     return column == user.id
 
 
+def _dicts(query: Any) -> list[dict[str, Any]]:
+    """Run a select and give its rows as plain dicts (what the export is made of)."""
+    return [
+        {k: plain(v) for k, v in row._mapping.items()} for row in db.session.execute(query).all()
+    ]
+
+
 def rows_of(rule: Rule, user: User) -> list[dict[str, Any]]:
     """The person's rows of one declared table, as plain dicts."""
     if rule.rows is not None:
         return rule.rows(user)
     table = _table(rule.table)
     order = table.primary_key.columns.values()
-    query = select(*_columns(table, rule.fields)).where(_where(rule, user)).order_by(*order)
-    return [
-        {k: plain(v) for k, v in row._mapping.items()} for row in db.session.execute(query).all()
-    ]
+    return _dicts(select(*_columns(table, rule.fields)).where(_where(rule, user)).order_by(*order))
 
 
 def _comment_rows(user: User) -> list[dict[str, Any]]:
     """Comments with every earlier version (the history page shows them to anyone)."""
     comments, revisions = _table("comment"), _table("comment_revision")
     threads = _table("discussion_thread")
-    found = db.session.execute(
+    items = _dicts(
         select(
             comments.c.id,
             threads.c.subject_type,
@@ -176,18 +180,14 @@ def _comment_rows(user: User) -> list[dict[str, Any]]:
         .join(threads, threads.c.id == comments.c.thread_id)
         .where(comments.c.author_id == user.id)
         .order_by(comments.c.id)
-    ).all()
-    result = []
-    for row in found:
-        earlier = db.session.execute(
+    )
+    for item in items:
+        item["earlier_versions"] = _dicts(
             select(revisions.c.body_source, revisions.c.written_at)
-            .where(revisions.c.comment_id == row.id)
+            .where(revisions.c.comment_id == item["id"])
             .order_by(revisions.c.id)
-        ).all()
-        item = {k: plain(v) for k, v in row._mapping.items()}
-        item["earlier_versions"] = [{k: plain(v) for k, v in r._mapping.items()} for r in earlier]
-        result.append(item)
-    return result
+        )
+    return items
 
 
 def _response_rows(user: User) -> list[dict[str, Any]]:
@@ -195,7 +195,7 @@ def _response_rows(user: User) -> list[dict[str, Any]]:
     responses, answers = _table("consultation_response"), _table("consultation_answer")
     questions, choices = _table("consultation_question"), _table("consultation_choice")
     consultations = _table("consultation")
-    found = db.session.execute(
+    items = _dicts(
         select(
             responses.c.id,
             responses.c.consultation_id,
@@ -206,35 +206,25 @@ def _response_rows(user: User) -> list[dict[str, Any]]:
         .join(consultations, consultations.c.id == responses.c.consultation_id)
         .where(responses.c.respondent_id == user.id)
         .order_by(responses.c.id)
-    ).all()
-    result = []
-    for row in found:
-        given = db.session.execute(
+    )
+    for item in items:
+        item["answers"] = _dicts(
             select(
                 answers.c.id, questions.c.text.label("question"), answers.c.text, answers.c.scale
             )
             .join(questions, questions.c.id == answers.c.question_id)
-            .where(answers.c.response_id == row.id)
+            .where(answers.c.response_id == item["id"])
             .order_by(questions.c.position)
-        ).all()
-        item = {k: plain(v) for k, v in row._mapping.items()}
-        item["answers"] = []
-        for answer in given:
-            picked = db.session.scalars(
-                select(choices.c.option)
-                .where(choices.c.answer_id == answer.id)
-                .order_by(choices.c.rank, choices.c.id)
-            ).all()
-            item["answers"].append(
-                {
-                    "question": answer.question,
-                    "text": answer.text,
-                    "scale": answer.scale,
-                    "choices": list(picked),
-                }
+        )
+        for answer in item["answers"]:
+            answer["choices"] = list(
+                db.session.scalars(
+                    select(choices.c.option)
+                    .where(choices.c.answer_id == answer.pop("id"))
+                    .order_by(choices.c.rank, choices.c.id)
+                )
             )
-        result.append(item)
-    return result
+    return items
 
 
 # --- erasure helpers --------------------------------------------------------------------

@@ -190,6 +190,29 @@ def _comment_rows(user: User) -> list[dict[str, Any]]:
     return items
 
 
+def _eligibility_rows(user: User) -> list[dict[str, Any]]:
+    """Where the person can take part, how that was shown, and the evidence still held."""
+    eligibility, areas = _table("eligibility"), _table("area")
+    codes, users = _table("eligibility_code"), _table("user_account")
+    return _dicts(
+        select(
+            areas.c.name.label("area"),
+            eligibility.c.area_id,
+            eligibility.c.method,
+            eligibility.c.granted_at,
+            codes.c.batch_id.label("letter_batch"),
+            users.c.display_name.label("checked_by"),
+            eligibility.c.note,
+            eligibility.c.evidence_removed_at,
+        )
+        .join(areas, areas.c.id == eligibility.c.area_id)
+        .outerjoin(codes, codes.c.id == eligibility.c.code_id)
+        .outerjoin(users, users.c.id == eligibility.c.confirmed_by_id)
+        .where(eligibility.c.user_id == user.id)
+        .order_by(eligibility.c.id)
+    )
+
+
 def _response_rows(user: User) -> list[dict[str, Any]]:
     """Consultation responses with every answer as the person gave it."""
     responses, answers = _table("consultation_response"), _table("consultation_answer")
@@ -287,15 +310,7 @@ RULES: tuple[Rule, ...] = (
         "eligibility",
         "Where you can take part",
         DELETE,
-        fields=(
-            "area_id",
-            "method",
-            "granted_at",
-            "code_id",
-            "confirmed_by_id",
-            "note",
-            "evidence_removed_at",
-        ),
+        rows=_eligibility_rows,
     ),
     Rule("eligibility", "confirmed_by_id", "eligibility_checked", "Residence you checked"),
     Rule(

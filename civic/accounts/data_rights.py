@@ -512,6 +512,13 @@ RULES: tuple[Rule, ...] = (
         "Site page texts you saved",
         fields=("id", "slug", "version", "created_at"),
     ),
+    # notifications (issue 14): what the person follows and chose, and what they were told
+    Rule("follow", "user_id", "follows", "What you follow", DELETE),
+    Rule(
+        "notification_preference", "user_id", "notification_settings", "Your notice choices", DELETE
+    ),
+    Rule("notification", "user_id", "notifications", "Notifications to you", DELETE),
+    Rule("notification_digest", "user_id", "digests", "Daily digests sent to you", DELETE),
     Rule(
         "mail_outbox",
         "to_address",

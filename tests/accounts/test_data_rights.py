@@ -213,6 +213,24 @@ def test_the_export_holds_a_row_from_every_declared_table(app):
     assert other.email not in body
 
 
+def test_erasure_leaves_no_row_a_rule_deletes_or_unlinks(app):
+    """Whatever tables are declared, erasure does what each rule says."""
+    person, other = UserFactory(email="whole@example.org"), UserFactory()
+    _fill_every_table(person, other)
+    data_rights.erase_account(person, person, comments="remove", password=PASSWORD)
+    left = []
+    for rule in data_rights.RULES:
+        if rule.erase in (data_rights.DELETE, data_rights.CLEAR):
+            table = db.metadata.tables[rule.table]
+            where = data_rights._where(rule, person, "whole@example.org")
+            if db.session.scalar(select(sa.func.count()).select_from(table).where(where)):
+                left.append(rule.key)
+    assert not left, f"erasure left the person's rows in {left}"
+    db.session.expire_all()
+    assert db.session.get(User, person.id).email != "whole@example.org"
+    assert audit.verify().ok
+
+
 def test_the_export_holds_comments_with_revisions_and_responses_with_answers(app):
     person = UserFactory()
     area = AreaFactory()

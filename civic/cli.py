@@ -388,9 +388,11 @@ def mail_test_command(address: str) -> None:
 def tick_command() -> None:
     """Every date-driven change at once (run from cron at least hourly, e.g. every 10
     minutes): budget phases move on, votes and consultations past their closing time
-    close, lapsed group invitations are marked expired, queued private acts reach the
-    audit log in a shuffled batch, the day's notification digests are queued, and the mail
-    outbox sends what is due (retries too)."""
+    close, lapsed group invitations are marked expired, eligibility evidence past
+    CIVIC_ELIGIBILITY_EVIDENCE_DAYS is removed, queued private acts reach the audit log in
+    a shuffled batch, the day's notification digests are queued, and the mail outbox sends
+    what is due (retries too)."""
+    from civic.accounts.data_rights import purge_evidence
     from civic.accounts.invitations import expire_due
     from civic.audit import make_checkpoint, release_due
     from civic.budgets.services import advance_due_rounds
@@ -412,6 +414,7 @@ def tick_command() -> None:
         expire_due,
         mark_overdue_reports,
         mark_due_reviews,
+        purge_evidence,
     ):
         done += run_service(part)
     # information requests past their due date unanswered: each logged overdue once

@@ -102,6 +102,11 @@ def _base() -> dict[str, Any]:
         # the smallest electorate a secret vote, round or consultation may open with, and
         # the fewest ballots (or responses) whose ballot-level data may be published
         "MIN_ELECTORATE": max(1, int(os.environ.get("CIVIC_MIN_ELECTORATE", 10))),
+        # days a proof of residence keeps its evidence (letter code link, a moderator's
+        # check note and who checked); after that only the area, method and date remain
+        "ELIGIBILITY_EVIDENCE_DAYS": max(
+            1, int(os.environ.get("CIVIC_ELIGIBILITY_EVIDENCE_DAYS", 365))
+        ),
         # the largest document a moderator can attach to a contract (its upload page alone
         # accepts a request this large; MAX_CONTENT_LENGTH stays the limit everywhere else)
         "DOCUMENT_MAX_BYTES": int(os.environ.get("CIVIC_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)),

@@ -2155,6 +2155,48 @@ def _notifications() -> bool:
     return True
 
 
+FORMER_RESIDENTS = [
+    # (email, name, what they said, how they chose to leave their comments)
+    (
+        "dev.marsh@civic.example",
+        "Dev Marsh",
+        "I walk the towpath to the leisure centre every morning: the lights by the lock "
+        "have been out since September.",
+        "remove",
+    ),
+    (
+        "olu.bakare@civic.example",
+        "Olu Bakare",
+        "The Saturday market brings people to the riverside: please keep the car park "
+        "free on market days.",
+        "anonymise",
+    ),
+]
+
+
+def _former_residents() -> bool:
+    """Two residents who deleted their accounts (data rights): one had their comment
+    removed ("Removed at the author's request"), the other kept it as from "A former
+    resident". Sam's reply to the first stays in its place in the Riverside thread."""
+    from civic.accounts import data_rights
+    from civic.audit.models import AuditEntry
+    from civic.discussions import services as talk
+    from civic.extensions import db
+
+    if db.session.scalar(db.select(AuditEntry.seq).where(AuditEntry.action == "user:erase")):
+        return False
+    rosa, sam = _user(MODERATOR[0]), _user(RESIDENT[0])
+    riverside = _area("riverside")
+    for email, name, text, choice in FORMER_RESIDENTS:
+        person = services.register(email, name, NEIGHBOUR_PASSWORD)
+        services.confirm_eligibility(rosa, person, riverside, "Council tax bill seen")
+        comment = talk.post_comment(person, "area", "riverside", text)
+        if choice == "remove":
+            talk.post_comment(sam, "area", "riverside", "Reported the lights too.", comment.id)
+        data_rights.erase_account(person, person, comments=choice, password=NEIGHBOUR_PASSWORD)
+    return True
+
+
 STEPS = [
     ("accounts and areas", _accounts_and_areas),
     ("discussions", _discussions),
@@ -2176,6 +2218,7 @@ STEPS = [
     ("contract review and a recall petition", _contract_recall),
     ("contracts imported from OCDS", _imported_contracts),
     ("notifications", _notifications),
+    ("two former residents", _former_residents),
 ]
 
 

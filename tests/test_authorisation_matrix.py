@@ -265,6 +265,15 @@ TABLE: dict[str, Row] = {
         get=EVERYONE, post=EVERYONE, values={"token": "unsubscribe_token"}
     ),
     # --- end slice inbox ---
+    # --- slice data ---
+    # data rights (issue 14): everyone signed in sees, downloads and may delete their own
+    # account; administrators erase another account on a written request
+    "accounts.your_data": Row(get=SIGNED_IN),
+    "accounts.your_data_json": Row(get=SIGNED_IN),
+    "accounts.delete_account": Row(get=SIGNED_IN, post=SIGNED_IN),
+    "accounts.delete_account_confirm": Row(post=SIGNED_IN),
+    "accounts.erase_person": Row(get=ADMINS, post=ADMINS),
+    # --- end slice data ---
 }
 
 # Answers known to differ from the table: reported, not failed. Empty now that every route

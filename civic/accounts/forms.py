@@ -295,3 +295,46 @@ class RoleForm(FlaskForm):
         "Role", choices=[(r.value, r.value.capitalize()) for r in Role], widget=GovSelect()
     )
     submit = SubmitField("Change role", widget=GovSubmitInput())
+
+
+ERASE_COMMENT_CHOICES = [
+    ("remove", "Remove them: each shows \u201cRemoved at the author\u2019s request\u201d"),
+    ("anonymise", "Keep them, shown as from \u201cA former resident\u201d"),
+]
+
+
+class DeleteAccountForm(FlaskForm):
+    """The first step of deleting your own account: the choice for comments and the
+    password (a borrowed, signed-in computer cannot delete the account)."""
+
+    comments = RadioField(
+        "What should happen to your public comments?",
+        choices=ERASE_COMMENT_CHOICES,
+        widget=GovRadioInput(),
+        validators=[InputRequired("Choose what happens to your public comments")],
+    )
+    password = PasswordField(
+        "Your password",
+        widget=GovPasswordInput(),
+        validators=[DataRequired("Enter your password")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class ConfirmDeleteForm(FlaskForm):
+    """The second step: the signed confirmation from the first, and one button."""
+
+    confirmation = StringField(validators=[DataRequired("Start again")])
+    submit = SubmitField("Delete my account", widget=GovSubmitInput())
+
+
+class EraseAccountForm(FlaskForm):
+    """An administrator erasing an account on the person's written request."""
+
+    comments = RadioField(
+        "What should happen to their public comments?",
+        choices=ERASE_COMMENT_CHOICES,
+        widget=GovRadioInput(),
+        validators=[InputRequired("Choose what happens to their public comments")],
+    )
+    submit = SubmitField("Erase this account", widget=GovSubmitInput())

@@ -74,6 +74,10 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(
         String(64), nullable=False, default=new_session_token
     )
+    # Set when the person had their account erased (civic.accounts.data_rights): the row
+    # stays, since ballots and the audit log's pseudonyms point at its id, but holds no
+    # personal data any more.
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     eligibilities: Mapped[list[Eligibility]] = relationship(
         back_populates="user", foreign_keys="Eligibility.user_id"
@@ -284,7 +288,12 @@ class Eligibility(db.Model):
     __tablename__ = "eligibility"
     __table_args__ = (
         UniqueConstraint("user_id", "area_id"),
-        CheckConstraint("(method = 'code') = (code_id IS NOT NULL)", name="code_method_has_code"),
+        # a code-method proof names its code until the evidence is removed for retention
+        CheckConstraint(
+            "(code_id IS NULL OR method = 'code') "
+            "AND (method <> 'code' OR code_id IS NOT NULL OR evidence_removed_at IS NOT NULL)",
+            name="code_method_has_code",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -297,6 +306,9 @@ class Eligibility(db.Model):
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     note: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # when the evidence (code link, check note, who checked) was removed after the
+    # retention period (CIVIC_ELIGIBILITY_EVIDENCE_DAYS); the fact of eligibility stays
+    evidence_removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship(back_populates="eligibilities", foreign_keys=[user_id])
     area: Mapped[Area] = relationship()

@@ -10,6 +10,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -21,13 +22,16 @@ from sqlalchemy import select
 
 from civic import csv_safe
 from civic.accounts import codes as code_format
-from civic.accounts import devices, invitations, services
+from civic.accounts import data_rights, devices, invitations, services
 from civic.accounts import people as people_search
 from civic.accounts.forms import (
     AreaForm,
     ChangePasswordForm,
     CodeBatchForm,
+    ConfirmDeleteForm,
     ConfirmEligibilityForm,
+    DeleteAccountForm,
+    EraseAccountForm,
     GroupForm,
     MemberForm,
     RedeemCodeForm,
@@ -670,3 +674,102 @@ def change_active(user_id: int) -> Any:
         return _people_page(refusal.status, refused)
     flash("Account updated.", "success")
     return redirect(url_for("accounts.people"))
+
+
+# --- your data (export and erasure) --------------------------------------------------------
+
+
+@bp.get("/data")
+@login_required
+def your_data() -> Any:
+    """Everything Civic holds about the signed-in person, readable, with a JSON download."""
+    found = data_rights.export(current_user._get_current_object())
+    response = current_app.make_response(render_template("accounts/data.html", found=found))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/data.json")
+@login_required
+def your_data_json() -> Any:
+    """The same as /accounts/data, as one JSON file to keep or take elsewhere (art. 20)."""
+    found = data_rights.export(current_user._get_current_object())
+    response = jsonify(found.as_json())
+    response.headers["Content-Disposition"] = 'attachment; filename="civic-your-data.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_limit, methods=["POST"], key_func=_user_key)
+def delete_account() -> Any:
+    """Step one: the choice for comments and the password; step two confirms."""
+    user = current_user._get_current_object()
+    form = DeleteAccountForm()
+    blockers = data_rights.erasure_blockers(user)
+    if form.validate_on_submit():
+        try:
+            token = data_rights.prepare_erasure(
+                user, comments=form.comments.data, password=form.password.data
+            )
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        except Conflict as refusal:
+            blockers = [refusal.message]
+        else:
+            confirm = ConfirmDeleteForm(formdata=None, confirmation=token)
+            return render_template(
+                "accounts/delete_confirm.html", form=confirm, choice=form.comments.data
+            )
+    status = 422 if form.is_submitted() else (409 if blockers else 200)
+    return render_template("accounts/delete.html", form=form, blockers=blockers), status
+
+
+@bp.post("/delete/confirm")
+@login_required
+def delete_account_confirm() -> Any:
+    """Step two: erase, end this session, and say what happened."""
+    form = ConfirmDeleteForm()
+    try:
+        if not form.validate_on_submit():
+            raise Conflict("That confirmation is out of date. Nothing was deleted: start again.")
+        data_rights.erase_own_account(current_user._get_current_object(), form.confirmation.data)
+    except Conflict as refusal:
+        flash(refusal.message, "error")
+        return redirect(url_for("accounts.delete_account"))
+    end_session()
+    flash(
+        "Your account is deleted. Civic no longer holds your name, email address or "
+        "password; votes you cast stay counted.",
+        "success",
+    )
+    return redirect(url_for("pages.home"))
+
+
+@bp.route("/people/<int:user_id>/erase", methods=["GET", "POST"])
+@login_required
+def erase_person(user_id: int) -> Any:
+    """An administrator erases an account on the person's written request."""
+    require_admin(current_user)
+    person = services.get_or_404(User, id=user_id)
+    form = EraseAccountForm()
+    blockers = [] if person.erased_at else data_rights.erasure_blockers(person)
+    if person.id == current_user.id:
+        blockers = ["To delete your own account, use Your data, Delete my account."]
+    if form.validate_on_submit() and not blockers:
+        try:
+            data_rights.erase_account(current_user, person, comments=form.comments.data)
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        except Conflict as refusal:
+            blockers = [refusal.message]
+        else:
+            flash(f"Account {person.id} is erased.", "success")
+            return redirect(url_for("accounts.people"))
+    status = 200
+    if form.is_submitted():
+        status = 409 if blockers else 422
+    return render_template(
+        "accounts/erase_person.html", form=form, person=person, blockers=blockers
+    ), status

@@ -49,6 +49,10 @@ _ACTIONS: dict[str, Visibility] = {
     "account:role": NAMED,
     "account:activate": NAMED,
     "account:deactivate": NAMED,
+    # data rights: an erasure (by the person or an administrator) and the system's
+    # retention purge; neither names anyone beyond the account's public pseudonym
+    "user:erase": NAMED,
+    "eligibility:evidence_purge": NAMED,
     "area:create": NAMED,
     "area:update": NAMED,
     "group:create": NAMED,

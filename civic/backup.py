@@ -41,6 +41,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, func, select, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import SQLAlchemyError
 
 PG_MAGIC = b"PGDMP"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -100,19 +101,35 @@ def contents(connection: Connection) -> Contents:
     )
 
 
-def backup(engine: Engine, path: Path) -> Contents:
+@contextlib.contextmanager
+def _database_errors() -> Iterator[None]:
+    """A database that cannot be reached, or holds no Civic schema, in one line."""
+    try:
+        yield
+    except (SQLAlchemyError, sqlite3.Error) as exc:
+        cause = getattr(exc, "orig", None) or exc
+        said = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        raise BackupError(f"the database could not be read ({said})") from None
+
+
+def backup(engine: Engine, path: Path | str) -> Contents:
     """Write a consistent snapshot of the database behind `engine` to `path`."""
     path = Path(path)
-    if engine.dialect.name == "postgresql":
-        return _backup_postgresql(engine, path)
-    if engine.dialect.name == "sqlite":
-        return _backup_sqlite(engine.url, path)
+    with _database_errors():
+        if engine.dialect.name == "postgresql":
+            return _backup_postgresql(engine, path)
+        if engine.dialect.name == "sqlite":
+            return _backup_sqlite(engine.url, path)
     raise BackupError(f"cannot back up a {engine.dialect.name} database")
 
 
-def restore(engine: Engine, path: Path) -> Contents:
+def restore(engine: Engine, path: Path | str) -> Contents:
     """Restore the backup at `path` into the empty database behind `engine`."""
-    path = Path(path)
+    with _database_errors():
+        return _restore(engine, Path(path))
+
+
+def _restore(engine: Engine, path: Path) -> Contents:
     if not path.is_file():
         raise BackupError(f"{path}: no such file")
     with path.open("rb") as handle:
@@ -241,18 +258,20 @@ def _backup_postgresql(engine: Engine, path: Path) -> Contents:
         # pg_dump dumps exactly this transaction's snapshot, the one `contents` reads
         snapshot = connection.execute(text("SELECT pg_export_snapshot()")).scalar_one()
         held = contents(connection)
-        with temporary.open("wb") as out:
-            _run(
-                [
-                    pg_dump,
-                    "--format=custom",
-                    "--no-password",
-                    f"--snapshot={snapshot}",
-                    f"--dbname={conninfo}",
-                ],
-                env,
-                stdout=out,
-            )
+        # into the file itself, not through a pipe: only then does pg_dump go back and
+        # write each table's offset into the file's table of contents (pg_restore -j)
+        _run(
+            [
+                pg_dump,
+                "--format=custom",
+                "--no-password",
+                f"--snapshot={snapshot}",
+                f"--file={temporary}",
+                f"--dbname={conninfo}",
+            ],
+            env,
+            stdout=subprocess.DEVNULL,
+        )
     return held
 
 
@@ -348,8 +367,12 @@ def _restore_sqlite(url: URL, path: Path) -> None:
         try:
             check = source.execute("PRAGMA quick_check").fetchone()[0]
             tables = _tables(source)
+            pages = source.execute("PRAGMA page_count").fetchone()[0]
+            page_size = source.execute("PRAGMA page_size").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             raise BackupError(f"{path} is not a readable backup ({exc})") from None
+        if path.stat().st_size != pages * page_size:  # cut short: quick_check reads past it
+            check = f"{path.stat().st_size} bytes where its header says {pages * page_size}"
         if check != "ok":
             raise BackupError(f"{path} is damaged (SQLite quick_check: {check})")
         if missing := _missing(tables):

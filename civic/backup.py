@@ -102,20 +102,23 @@ def contents(connection: Connection) -> Contents:
 
 
 @contextlib.contextmanager
-def _database_errors() -> Iterator[None]:
-    """A database that cannot be reached, or holds no Civic schema, in one line."""
+def _one_line_errors() -> Iterator[None]:
+    """A database that cannot be reached or holds no Civic schema, or a file that cannot
+    be written, in one line rather than a traceback."""
     try:
         yield
     except (SQLAlchemyError, sqlite3.Error) as exc:
         cause = getattr(exc, "orig", None) or exc
         said = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
         raise BackupError(f"the database could not be read ({said})") from None
+    except OSError as exc:
+        raise BackupError(f"{exc.filename or 'a file'}: {exc.strerror or exc}") from None
 
 
 def backup(engine: Engine, path: Path | str) -> Contents:
     """Write a consistent snapshot of the database behind `engine` to `path`."""
     path = Path(path)
-    with _database_errors():
+    with _one_line_errors():
         if engine.dialect.name == "postgresql":
             return _backup_postgresql(engine, path)
         if engine.dialect.name == "sqlite":
@@ -125,7 +128,7 @@ def backup(engine: Engine, path: Path | str) -> Contents:
 
 def restore(engine: Engine, path: Path | str) -> Contents:
     """Restore the backup at `path` into the empty database behind `engine`."""
-    with _database_errors():
+    with _one_line_errors():
         return _restore(engine, Path(path))
 
 
@@ -340,7 +343,7 @@ def _backup_sqlite(url: URL, path: Path) -> Contents:
     database = _sqlite_file(url)
     if not database.is_file():
         raise BackupError(f"the database file {database} does not exist")
-    if path.absolute() in {database, Path(f"{database}-wal"), Path(f"{database}-journal")}:
+    if path.resolve() in {database.resolve(), Path(f"{database.resolve()}-wal")}:
         raise BackupError(f"{path} is the database itself: name another file")
     with _written_atomically(path) as temporary:
         source = sqlite3.connect(database, timeout=30)

@@ -384,3 +384,22 @@ def test_sqlite_backups_are_self_contained_files(source):
         pytest.skip("a PostgreSQL backup is pg_dump's custom format, tested above")
     with sqlite3.connect(source.file) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+def test_a_backup_where_no_file_can_be_written_says_so(source, tmp_path):
+    refused(invoke(source.app, "backup", str(tmp_path / "absent" / "x.backup")), "does not exist")
+    directory = invoke(source.app, "backup", str(tmp_path))  # click's usage error: exit 2
+    assert directory.exit_code == 2 and "is a directory" in directory.output
+
+
+def test_sqlite_refuses_to_back_up_onto_itself_or_from_memory(source):
+    if on_postgres():
+        pytest.skip("SQLite only: a PostgreSQL database is not a file")
+    with source.app.app_context():
+        live = db.engine.url.database
+    before = Path(live).read_bytes()
+    refused(invoke(source.app, "backup", live), "is the database itself")
+    assert Path(live).read_bytes() == before
+    memory = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    refused(invoke(memory, "backup", "anything.backup"), "in memory")
+    refused(invoke(memory, "restore", str(source.file)), "in memory")

@@ -404,3 +404,32 @@ def test_sqlite_refuses_to_back_up_onto_itself_or_from_memory(source):
     memory = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     refused(invoke(memory, "backup", "anything.backup"), "in memory")
     refused(invoke(memory, "restore", str(source.file)), "in memory")
+
+
+def test_pg_dump_gets_the_password_from_a_private_file(
+    postgres_only, source, tmp_path, monkeypatch
+):
+    """The real pg_dump, wrapped to record what it was given: the password is in the
+    temporary password file, never among its arguments, and the file is gone after."""
+    real = shutil.which("pg_dump")
+    _fake_program(
+        tmp_path,
+        "pg_dump",
+        f'echo "$@" > {tmp_path}/argv; echo "$PGPASSFILE" > {tmp_path}/passfile-path; '
+        f'cat "$PGPASSFILE" > {tmp_path}/passfile; exec {real} "$@"',
+    )
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    monkeypatch.setenv("PGPASSWORD", "from-the-environment")
+    with source.app.app_context():
+        url = db.engine.url.set(password="s3cret-pw")  # the test server trusts: any works
+    with_password = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False)}
+    )
+    result = invoke(with_password, "backup", str(tmp_path / "with-password.backup"))
+    with with_password.app_context():
+        db.engine.dispose()
+    assert result.exit_code == 0, result.output
+    assert "s3cret-pw" not in (tmp_path / "argv").read_text()
+    assert (tmp_path / "passfile").read_text() == "*:*:*:*:s3cret-pw\n"
+    assert not Path((tmp_path / "passfile-path").read_text().strip()).exists()
+    assert "s3cret-pw" not in result.output

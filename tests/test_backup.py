@@ -78,10 +78,15 @@ class Scratch:
         self.apps.append(made)
         return made
 
-    def close(self) -> None:
+    def release(self) -> None:
+        """Close every pooled connection (PostgreSQL's are shared by every suite on the
+        machine); an app used again simply connects anew."""
         for made in self.apps:
             with made.app_context():
                 db.engine.dispose()
+
+    def close(self) -> None:
+        self.release()
         if self.admin is not None:
             with self.admin.connect() as connection:
                 for name in self.made:
@@ -147,6 +152,12 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scratch]:
     made = Scratch(tmp_path_factory.mktemp("backup"))
     yield made
     made.close()
+
+
+@pytest.fixture(autouse=True)
+def _release_connections(scratch: Scratch) -> Iterator[None]:
+    yield
+    scratch.release()
 
 
 @pytest.fixture(scope="module")

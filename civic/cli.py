@@ -363,6 +363,44 @@ def budgets_advance_command() -> None:
     click.echo("\n".join(moved) if moved else "No round was due to move.")
 
 
+@civic_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_command(path: str) -> None:
+    """Write a consistent snapshot of the whole database to PATH (PostgreSQL: pg_dump's
+    custom format; SQLite: a database file), audit log and checkpoints included; keys and
+    instance/ files are not (README, "Operations: backup and restore")."""
+    from civic.backup import BackupError, backup
+
+    try:
+        held = backup(db.engine, path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Wrote {path}: {held.describe()}.")
+    click.echo(f"After a restore, check: flask civic audit verify {_trusted_head(held)}")
+
+
+@civic_cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+def restore_command(path: str) -> None:
+    """Restore a backup written by `civic backup` into this site's database, which must be
+    empty (a new database); anything else is refused and nothing is changed."""
+    from civic.backup import BackupError, restore
+
+    try:
+        held = restore(db.engine, path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Restored {path}: {held.describe()}.")
+    click.echo(
+        "Next: flask db upgrade (if this code is newer), then "
+        f"flask civic audit verify {_trusted_head(held)}"
+    )
+
+
+def _trusted_head(held) -> str:
+    return f"--size {held.entries} --root {held.root.hex()}"
+
+
 @civic_cli.command("mail-test")
 @click.option("--to", "address", required=True, help="The address to send the test message to.")
 def mail_test_command(address: str) -> None:

@@ -31,7 +31,7 @@ from wtforms.validators import (
 
 from civic.accounts.models import GroupRole, Role
 from civic.accounts.passwords import password_problem
-from civic.accounts.services import ACCOUNT_EXISTS, email_problem, find_user_by_email
+from civic.accounts.services import email_problem
 from civic.forms import WholeNumberField, max_length
 
 
@@ -81,8 +81,8 @@ class RegisterForm(FlaskForm):
             return
         if problem := email_problem(field.data):
             raise ValidationError(problem)
-        if find_user_by_email(field.data) is not None:  # the unique index still decides
-            raise ValidationError(ACCOUNT_EXISTS)
+        # Whether an account already uses the address is never said here: the service
+        # emails its owner instead, and the visitor sees the same page either way.
 
     def validate_password(self, field: PasswordField) -> None:
         """Say at once if the password is weak, alongside any other errors on the form."""
@@ -122,6 +122,61 @@ class ChangePasswordForm(FlaskForm):
             name=getattr(current_user, "display_name", ""),
         ):
             raise ValidationError(problem)
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        description="The address you use to sign in to Civic.",
+        validators=[
+            DataRequired("Enter your email address"),
+            max_length(254, "Your email address"),
+        ],
+    )
+    submit = SubmitField("Send the link", widget=GovSubmitInput())
+
+    def validate_email(self, field: StringField) -> None:
+        if field.data and (problem := email_problem(field.data)):
+            raise ValidationError(problem)
+
+
+class ResetPasswordForm(FlaskForm):
+    password = _new_password("New password", "Enter a new password")
+    confirm = _confirm_password(
+        "Confirm new password", "Enter the new password again", "The new passwords do not match"
+    )
+    submit = SubmitField("Set new password", widget=GovSubmitInput())
+
+
+class ChangeEmailForm(FlaskForm):
+    email = StringField(
+        "New email address",
+        widget=GovTextInput(),
+        description="We will send a link to this address. Your address changes only when "
+        "you follow it.",
+        validators=[
+            DataRequired("Enter your new email address"),
+            max_length(254, "Your new email address"),
+        ],
+    )
+    current_password = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[DataRequired("Enter your current password")],
+    )
+    submit = SubmitField("Send the link", widget=GovSubmitInput())
+
+
+class ConfirmLinkForm(FlaskForm):
+    """The button on a page an emailed link opens: following the link (a GET, which mail
+    scanners also do) changes nothing; pressing the button (a POST) does."""
+
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class ResendConfirmationForm(FlaskForm):
+    submit = SubmitField("Send the link again", widget=GovSubmitInput())
 
 
 class SignOutForm(FlaskForm):

@@ -21,17 +21,22 @@ from sqlalchemy import select
 
 from civic import csv_safe
 from civic.accounts import codes as code_format
-from civic.accounts import devices, invitations, services
+from civic.accounts import devices, invitations, services, tokens
 from civic.accounts import people as people_search
 from civic.accounts.forms import (
     AreaForm,
+    ChangeEmailForm,
     ChangePasswordForm,
     CodeBatchForm,
     ConfirmEligibilityForm,
+    ConfirmLinkForm,
+    ForgotPasswordForm,
     GroupForm,
     MemberForm,
     RedeemCodeForm,
     RegisterForm,
+    ResendConfirmationForm,
+    ResetPasswordForm,
     RoleForm,
     ShowNameForm,
     SignInForm,
@@ -45,6 +50,7 @@ from civic.accounts.models import (
     GroupRole,
     InvitationState,
     Role,
+    TokenPurpose,
     User,
 )
 from civic.accounts.session import end_session, start_session
@@ -52,6 +58,7 @@ from civic.clock import utcnow
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db, limiter
 from civic.forms import attach_errors
+from civic.notifications.outbox import send_after_response
 from civic.params import local_path
 from civic.permissions import require_admin, require_moderator
 from civic.web import render
@@ -96,22 +103,27 @@ def _register_limit() -> str:
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_register_limit, methods=["POST"])
 def register() -> Any:
+    """Create an account. The answer is the same page whether or not the address already
+    has an account (its owner is emailed instead), and nobody is signed in here: signing
+    in a new person, and not the owner of a taken address, would tell the two apart. The
+    new person confirms their address by the emailed link, then signs in."""
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register(form.email.data, form.display_name.data, form.password.data)
+            services.register(form.email.data, form.display_name.data, form.password.data)
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            db.session.flush()
-            start_session(user)
-            flash("Your account is ready. To vote, enter the code from your letter.", "success")
-            if invitations.waiting_count(user):
-                flash("A group has invited you to join: see Invitations.", "info")
-            return devices.remember_device(redirect(url_for("accounts.eligibility")), user.email)
+            return send_after_response(redirect(url_for("accounts.check_email")))
     if form.is_submitted():
         return _invalid("accounts/register.html", form)
     return _form_page("accounts/register.html", form)
+
+
+@bp.get("/register/check-email")
+def check_email() -> Any:
+    """Where every registration lands, whatever happened to the address."""
+    return render_template("accounts/check_email.html")
 
 
 def _login_limit() -> str:
@@ -192,6 +204,171 @@ def change_password() -> Any:
     return _form_page("accounts/password.html", form)
 
 
+# --- emailed links: confirm an address, forgotten password, change of address -----------
+
+
+def _account_mail_limit() -> str:
+    """Account mail asked for, per address typed or per account (CIVIC_ACCOUNT_MAIL_RATE_LIMIT)."""
+    return current_app.config["ACCOUNT_MAIL_RATE_LIMIT"]
+
+
+def _link_problem(problem: tokens.LinkProblem) -> Any:
+    """A link that is forged, expired or used: say which, and how to get a new one."""
+    return render_template(
+        "accounts/link_problem.html", problem=problem, purpose=problem.purpose
+    ), problem.status
+
+
+def _token_page(
+    template: str, purpose: TokenPurpose, token: str, form: Any, status: int = 200
+) -> Any:
+    """The page a link opens, if the link can still be used (checked, not spent)."""
+    try:
+        row = tokens.find(token, purpose)
+    except tokens.LinkProblem as problem:
+        return _link_problem(problem)
+    return _form_page(template, form, status=status, token=token, row=row)
+
+
+@bp.route("/confirm-email/<token>", methods=["GET", "POST"])
+def confirm_email(token: str) -> Any:
+    """Opening the link shows a button; pressing it confirms (mail scanners open links)."""
+    form = ConfirmLinkForm()
+    if form.validate_on_submit():
+        try:
+            user = tokens.confirm_email(token)
+        except tokens.LinkProblem as problem:
+            return _link_problem(problem)
+        flash("Your email address is confirmed.", "success")
+        if current_user.is_authenticated and current_user.id == user.id:
+            if invitations.waiting_count(user):
+                flash("A group has invited you to join: see Invitations.", "info")
+            return redirect(url_for("accounts.eligibility"))
+        flash("Sign in to carry on.", "info")
+        return redirect(url_for("accounts.sign_in"))
+    return _token_page("accounts/confirm_email.html", TokenPurpose.CONFIRM_EMAIL, token, form)
+
+
+@bp.post("/confirm-email/resend")
+@login_required
+@limiter.limit(_account_mail_limit, key_func=_user_key)
+def resend_confirmation() -> Any:
+    form = ResendConfirmationForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("accounts.eligibility"))
+    if tokens.resend_confirmation(current_user._get_current_object()):
+        flash(
+            f"We sent a new link to {current_user.email}. Earlier links no longer work.", "success"
+        )
+    else:
+        flash("Your email address is already confirmed.", "info")
+    return send_after_response(redirect(url_for("accounts.eligibility")))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(_login_address_limit, methods=["POST"], key_func=get_remote_address)
+@limiter.limit(_account_mail_limit, methods=["POST"], key_func=_email_key)
+def forgot_password() -> Any:
+    """Ask for a reset link. The answer, and the work done, are the same whether or not an
+    account uses the address; the mail goes out after the response (send_after_response),
+    so its sending does not show in the response time either."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        try:
+            tokens.request_password_reset(form.email.data)
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        else:
+            return send_after_response(redirect(url_for("accounts.reset_link_sent")))
+    if form.is_submitted():
+        return _invalid("accounts/forgot_password.html", form)
+    return _form_page("accounts/forgot_password.html", form)
+
+
+@bp.get("/forgot-password/sent")
+def reset_link_sent() -> Any:
+    return render_template(
+        "accounts/reset_link_sent.html",
+        minutes=int(tokens.lifetime(TokenPurpose.RESET_PASSWORD).total_seconds() // 60),
+    )
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Any:
+    """Set a new password from an emailed link; every session of the account ends."""
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            tokens.reset_password(token, form.password.data)
+        except tokens.LinkProblem as problem:
+            return _link_problem(problem)
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        else:
+            if current_user.is_authenticated:
+                end_session()
+            flash(
+                "Your password is changed, and you were signed out everywhere. "
+                "Sign in with your new password.",
+                "success",
+            )
+            return redirect(url_for("accounts.sign_in"))
+    status = 422 if form.is_submitted() else 200
+    return _token_page(
+        "accounts/reset_password.html", TokenPurpose.RESET_PASSWORD, token, form, status
+    )
+
+
+@bp.route("/email", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_limit, methods=["POST"], key_func=_user_key)
+@limiter.limit(_account_mail_limit, methods=["POST"], key_func=_user_key)
+def change_email() -> Any:
+    """Ask to move the account to a new address (the password first): a link goes there,
+    and a notice to the current address."""
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            row = tokens.request_email_change(
+                current_user._get_current_object(), form.current_password.data, form.email.data
+            )
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        else:
+            flash(
+                f"We sent a link to {row.new_email}. Your email address changes when you "
+                "follow it. We also told your current address.",
+                "success",
+            )
+            return send_after_response(redirect(url_for("accounts.eligibility")))
+    if form.is_submitted():
+        return _invalid("accounts/change_email.html", form)
+    return _form_page("accounts/change_email.html", form)
+
+
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+def change_email_confirm(token: str) -> Any:
+    """The link sent to the new address: pressing the button moves the account there and
+    ends every session (this browser stays signed in if it was the account's)."""
+    form = ConfirmLinkForm()
+    if form.validate_on_submit():
+        was_signed_in = current_user.is_authenticated
+        try:
+            user = tokens.change_email(token)
+        except tokens.LinkProblem as problem:
+            return _link_problem(problem)
+        if was_signed_in and current_user.id == user.id:
+            start_session(user)
+            flash(
+                f"Your email address is now {user.email}. You were signed out everywhere else.",
+                "success",
+            )
+            return redirect(url_for("accounts.eligibility"))
+        flash(f"Your email address is now {user.email}. Sign in with it.", "success")
+        return redirect(url_for("accounts.sign_in"))
+    return _token_page("accounts/change_email_confirm.html", TokenPurpose.CHANGE_EMAIL, token, form)
+
+
 # --- eligibility ------------------------------------------------------------------------
 
 
@@ -214,7 +391,9 @@ def eligibility() -> Any:
             flash(f"You can now take part in {granted.area.name}.", "success")
             return redirect(url_for("accounts.eligibility"))
     status = 422 if form.is_submitted() else 200
-    return _form_page("accounts/eligibility.html", form, status=status)
+    return _form_page(
+        "accounts/eligibility.html", form, status=status, resend_form=ResendConfirmationForm()
+    )
 
 
 @bp.route("/eligibility/confirm", methods=["GET", "POST"])

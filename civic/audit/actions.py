@@ -49,6 +49,11 @@ _ACTIONS: dict[str, Visibility] = {
     "account:role": NAMED,
     "account:activate": NAMED,
     "account:deactivate": NAMED,
+    # accounts and email (issue 14): a person's own acts about their account's security,
+    # under a pseudonym scoped to it and in shuffled batches, with no address in the data
+    "account:email_confirm": PRIVATE,
+    "account:password_reset": PRIVATE,
+    "account:email_change": PRIVATE,
     "area:create": NAMED,
     "area:update": NAMED,
     "group:create": NAMED,

@@ -52,11 +52,11 @@ def seed_command() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     report = run_service(module.load)
-    click.echo(report)
     # the mail the demo queued (a confirmation link) goes out now, as `civic tick` would
     from civic.notifications.outbox import send_due
 
-    click.echo(send_due().summary())
+    click.echo(f"Demo mail: {send_due().summary()}")
+    click.echo(report)
 
 
 audit_cli = click.Group("audit", help="Check the tamper-evident audit log.")

@@ -2081,8 +2081,10 @@ def _pending_email_confirmation() -> bool:
     email = _demo_email(PENDING_RESIDENT)
     if services.find_user_by_email(email) is not None:
         return False
+    from civic.accounts import tokens
+
     # the emailed link is to the demo's own address (a seed runs outside any request)
-    with current_app.test_request_context(base_url=site()):
+    with tokens.links_to(site()):
         services.register(email, PENDING_RESIDENT, NEIGHBOUR_PASSWORD)
     return True
 

@@ -21,7 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import select, update
@@ -170,14 +174,32 @@ def _account_subject(user: User) -> audit.Subject:
     return audit.Subject("account", audit.pseudonym(user.id, "account-security"))
 
 
+_outside_requests: ContextVar[str] = ContextVar("civic_account_links", default="http://localhost")
+
+
+@contextmanager
+def links_to(base_url: str) -> Iterator[None]:
+    """Build the links of mail queued outside a request (the demo seed) on `base_url`."""
+    token = _outside_requests.set(base_url.rstrip("/"))
+    try:
+        yield
+    finally:
+        _outside_requests.reset(token)
+
+
 def _url(endpoint: str, **values: str) -> str:
     """A full link for a message. Account mail is queued by requests (sign-up, forgotten
-    password, change of address), whose host the link takes; outside one (a test, the demo
-    seed, which sets its own) it is built as if for http://localhost."""
+    password, change of address), whose host the link takes; outside one (a test, or the
+    demo seed inside `links_to`) it is built on http://localhost. The URL map is bound by
+    hand: a pushed test request context would run the request teardown (which sends mail
+    and commits) in the middle of the caller's transaction."""
     if has_request_context():
         return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url="http://localhost"):
-        return url_for(endpoint, _external=True, **values)
+    base = urlsplit(_outside_requests.get())
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def _link(endpoint: str, secret: str) -> str:

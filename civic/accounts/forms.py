@@ -54,15 +54,26 @@ def _confirm_password(label: str, missing: str, mismatch: str) -> PasswordField:
     )
 
 
-class RegisterForm(FlaskForm):
-    email = StringField(
-        "Email address",
+def _well_formed_email(_form: FlaskForm, field: StringField) -> None:
+    """Check the address's shape in the form, with the other fields: left to the service
+    it was reported only once everything else was right, one problem at a time. Whether
+    an account uses the address is never said by a form (see services.register)."""
+    if field.data and (problem := email_problem(field.data)):
+        raise ValidationError(problem)
+
+
+def _email_field(label: str, missing: str, called: str, description: str = "") -> StringField:
+    """An email address field: required, at most 254 characters, checked for shape."""
+    return StringField(
+        label,
         widget=GovTextInput(),
-        validators=[
-            DataRequired("Enter your email address"),
-            max_length(254, "Your email address"),
-        ],
+        description=description,
+        validators=[DataRequired(missing), max_length(254, called), _well_formed_email],
     )
+
+
+class RegisterForm(FlaskForm):
+    email = _email_field("Email address", "Enter your email address", "Your email address")
     display_name = StringField(
         "Your name, as other residents will see it",
         widget=GovTextInput(),
@@ -73,16 +84,6 @@ class RegisterForm(FlaskForm):
         "Confirm password", "Enter the password again", "The passwords do not match"
     )
     submit = SubmitField("Create account", widget=GovSubmitInput())
-
-    def validate_email(self, field: StringField) -> None:
-        """Check the address's shape here, with the other fields: left to the service it
-        was reported only once everything else was right, one problem at a time."""
-        if not field.data:
-            return
-        if problem := email_problem(field.data):
-            raise ValidationError(problem)
-        # Whether an account already uses the address is never said here: the service
-        # emails its owner instead, and the visitor sees the same page either way.
 
     def validate_password(self, field: PasswordField) -> None:
         """Say at once if the password is weak, alongside any other errors on the form."""
@@ -125,20 +126,13 @@ class ChangePasswordForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = StringField(
+    email = _email_field(
         "Email address",
-        widget=GovTextInput(),
-        description="The address you use to sign in to Civic.",
-        validators=[
-            DataRequired("Enter your email address"),
-            max_length(254, "Your email address"),
-        ],
+        "Enter your email address",
+        "Your email address",
+        "The address you use to sign in to Civic.",
     )
     submit = SubmitField("Send the link", widget=GovSubmitInput())
-
-    def validate_email(self, field: StringField) -> None:
-        if field.data and (problem := email_problem(field.data)):
-            raise ValidationError(problem)
 
 
 class ResetPasswordForm(FlaskForm):
@@ -150,15 +144,11 @@ class ResetPasswordForm(FlaskForm):
 
 
 class ChangeEmailForm(FlaskForm):
-    email = StringField(
+    email = _email_field(
         "New email address",
-        widget=GovTextInput(),
-        description="We will send a link to this address. Your address changes only when "
-        "you follow it.",
-        validators=[
-            DataRequired("Enter your new email address"),
-            max_length(254, "Your new email address"),
-        ],
+        "Enter your new email address",
+        "Your new email address",
+        "We will send a link to this address. Your address changes only when you follow it.",
     )
     current_password = PasswordField(
         "Current password",

@@ -74,6 +74,11 @@ def lifetime(purpose: TokenPurpose) -> timedelta:
     return timedelta(hours=int(config.get("EMAIL_CONFIRM_HOURS", 72)))
 
 
+def minutes(purpose: TokenPurpose) -> int:
+    """A link's lifetime in whole minutes, as mail and pages state it."""
+    return int(lifetime(purpose).total_seconds() // 60)
+
+
 def _new_secret() -> str:
     return secrets.token_urlsafe(SECRET_BYTES)
 
@@ -223,7 +228,7 @@ def send_confirmation(user: User) -> AccountToken:
         key=f"confirm-email:{row.id}",
         name=user.display_name,
         link=_link("accounts.confirm_email", secret),
-        hours=int(lifetime(TokenPurpose.CONFIRM_EMAIL).total_seconds() // 3600),
+        hours=minutes(TokenPurpose.CONFIRM_EMAIL) // 60,
     )
     return row
 
@@ -275,11 +280,10 @@ def request_password_reset(email: str) -> None:
     address = normalise_email(email)
     user = find_user_by_email(address)
     secret = _new_secret()
-    minutes = int(lifetime(TokenPurpose.RESET_PASSWORD).total_seconds() // 60)
     subject = "Reset your Civic password"
     context = {
         "link": _link("accounts.reset_password", secret),
-        "minutes": minutes,
+        "minutes": minutes(TokenPurpose.RESET_PASSWORD),
         "forgot": _url("accounts.forgot_password"),
     }
     text, html = outbox.render_pair("password_reset", subject=subject, to=address, **context)
@@ -342,7 +346,7 @@ def request_email_change(user: User, current_password: str, new_email: str) -> A
     secret = _new_secret()
     row = _issue(user, TokenPurpose.CHANGE_EMAIL, secret, new_email=address)
     _retire(user, TokenPurpose.CHANGE_EMAIL, keep=row)
-    hours = int(lifetime(TokenPurpose.CHANGE_EMAIL).total_seconds() // 3600)
+    hours = minutes(TokenPurpose.CHANGE_EMAIL) // 60
     outbox.queue_template(
         "change_email_confirm",
         to=address,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -108,16 +109,28 @@ def register() -> Any:
     in a new person, and not the owner of a taken address, would tell the two apart. The
     new person confirms their address by the emailed link, then signs in."""
     form = RegisterForm()
+    return _mailing_form(
+        form,
+        "accounts/register.html",
+        lambda: services.register(form.email.data, form.display_name.data, form.password.data),
+        "accounts.check_email",
+    )
+
+
+def _mailing_form(form: Any, template: str, act: Callable[[], object], done: str) -> Any:
+    """A form whose success queues mail: `act` (a service call) then a redirect to `done`,
+    with the mail sent after the response has gone out (send_after_response), so how long
+    the answer takes does not tell whether a message was sent."""
     if form.validate_on_submit():
         try:
-            services.register(form.email.data, form.display_name.data, form.password.data)
+            act()
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            return send_after_response(redirect(url_for("accounts.check_email")))
+            return send_after_response(redirect(url_for(done)))
     if form.is_submitted():
-        return _invalid("accounts/register.html", form)
-    return _form_page("accounts/register.html", form)
+        return _invalid(template, form)
+    return _form_page(template, form)
 
 
 @bp.get("/register/check-email")
@@ -246,7 +259,7 @@ def confirm_email(token: str) -> Any:
             return redirect(url_for("accounts.eligibility"))
         flash("Sign in to carry on.", "info")
         return redirect(url_for("accounts.sign_in"))
-    return _token_page("accounts/confirm_email.html", TokenPurpose.CONFIRM_EMAIL, token, form)
+    return _token_page("accounts/confirm_link.html", TokenPurpose.CONFIRM_EMAIL, token, form)
 
 
 @bp.post("/confirm-email/resend")
@@ -273,23 +286,19 @@ def forgot_password() -> Any:
     account uses the address; the mail goes out after the response (send_after_response),
     so its sending does not show in the response time either."""
     form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        try:
-            tokens.request_password_reset(form.email.data)
-        except ValidationFailed as failure:
-            attach_errors(form, failure)
-        else:
-            return send_after_response(redirect(url_for("accounts.reset_link_sent")))
-    if form.is_submitted():
-        return _invalid("accounts/forgot_password.html", form)
-    return _form_page("accounts/forgot_password.html", form)
+    return _mailing_form(
+        form,
+        "accounts/forgot_password.html",
+        lambda: tokens.request_password_reset(form.email.data),
+        "accounts.reset_link_sent",
+    )
 
 
 @bp.get("/forgot-password/sent")
 def reset_link_sent() -> Any:
     return render_template(
         "accounts/reset_link_sent.html",
-        minutes=int(tokens.lifetime(TokenPurpose.RESET_PASSWORD).total_seconds() // 60),
+        minutes=tokens.minutes(TokenPurpose.RESET_PASSWORD),
     )
 
 
@@ -327,23 +336,18 @@ def change_email() -> Any:
     """Ask to move the account to a new address (the password first): a link goes there,
     and a notice to the current address."""
     form = ChangeEmailForm()
-    if form.validate_on_submit():
-        try:
-            row = tokens.request_email_change(
-                current_user._get_current_object(), form.current_password.data, form.email.data
-            )
-        except ValidationFailed as failure:
-            attach_errors(form, failure)
-        else:
-            flash(
-                f"We sent a link to {row.new_email}. Your email address changes when you "
-                "follow it. We also told your current address.",
-                "success",
-            )
-            return send_after_response(redirect(url_for("accounts.eligibility")))
-    if form.is_submitted():
-        return _invalid("accounts/change_email.html", form)
-    return _form_page("accounts/change_email.html", form)
+
+    def ask() -> None:
+        row = tokens.request_email_change(
+            current_user._get_current_object(), form.current_password.data, form.email.data
+        )
+        flash(
+            f"We sent a link to {row.new_email}. Your email address changes when you "
+            "follow it. We also told your current address.",
+            "success",
+        )
+
+    return _mailing_form(form, "accounts/change_email.html", ask, "accounts.eligibility")
 
 
 @bp.route("/email/confirm/<token>", methods=["GET", "POST"])
@@ -366,7 +370,7 @@ def change_email_confirm(token: str) -> Any:
             return redirect(url_for("accounts.eligibility"))
         flash(f"Your email address is now {user.email}. Sign in with it.", "success")
         return redirect(url_for("accounts.sign_in"))
-    return _token_page("accounts/change_email_confirm.html", TokenPurpose.CHANGE_EMAIL, token, form)
+    return _token_page("accounts/confirm_link.html", TokenPurpose.CHANGE_EMAIL, token, form)
 
 
 # --- eligibility ------------------------------------------------------------------------

@@ -246,7 +246,7 @@ class MemberForm(FlaskForm):
         "Their email address",
         widget=GovTextInput(),
         description="They will see the invitation when they sign in to Civic, or when they "
-        "create an account with this address.",
+        "create an account with this address and confirm it.",
         validators=[
             DataRequired("Enter the email address of the person to invite"),
             max_length(254, "The email address"),

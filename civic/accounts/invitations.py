@@ -48,7 +48,7 @@ INVITATION_DAYS = 30
 INVITATION_SENT = (
     "Invitation made. If that address belongs to a Civic account, they will see the "
     "invitation when they sign in; if not, they will see it when they create an account "
-    "with that address. They join the group only if they accept."
+    "with that address and confirm it. They join the group only if they accept."
 )
 ALREADY_WAITING = "An invitation to this address is already waiting for an answer"
 

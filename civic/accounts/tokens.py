@@ -211,6 +211,15 @@ def _link(endpoint: str, secret: str) -> str:
     return _url(endpoint, token=secret)
 
 
+def _mail(
+    user: User, template: str, subject: str, key: str, *, to: str = "", **context: object
+) -> None:
+    """Queue account mail to `user` (at `to`, if another address), greeting them by name."""
+    outbox.queue_template(
+        template, to=to or user.email, subject=subject, key=key, name=user.display_name, **context
+    )
+
+
 # --- confirming an address ----------------------------------------------------------------
 
 
@@ -221,12 +230,11 @@ def send_confirmation(user: User) -> AccountToken:
     secret = _new_secret()
     row = _issue(user, TokenPurpose.CONFIRM_EMAIL, secret)
     _retire(user, TokenPurpose.CONFIRM_EMAIL, keep=row)
-    outbox.queue_template(
+    _mail(
+        user,
         "confirm_email",
-        to=user.email,
-        subject="Confirm your email address for Civic",
-        key=f"confirm-email:{row.id}",
-        name=user.display_name,
+        "Confirm your email address for Civic",
+        f"confirm-email:{row.id}",
         link=_link("accounts.confirm_email", secret),
         hours=minutes(TokenPurpose.CONFIRM_EMAIL) // 60,
     )
@@ -260,12 +268,11 @@ def tell_owner_of_registration(user: User) -> None:
     """Someone tried to register with `user`'s address: tell its owner, not the visitor.
 
     At most one such note a day per account, so repeated attempts cannot flood the inbox."""
-    outbox.queue_template(
+    _mail(
+        user,
         "registration_attempt",
-        to=user.email,
-        subject="Someone tried to create a Civic account with your email address",
-        key=f"registration-attempt:{user.id}:{utcnow():%Y-%m-%d}",
-        name=user.display_name,
+        "Someone tried to create a Civic account with your email address",
+        f"registration-attempt:{user.id}:{utcnow():%Y-%m-%d}",
         sign_in=_url("accounts.sign_in"),
         reset=_url("accounts.forgot_password"),
     )
@@ -347,21 +354,20 @@ def request_email_change(user: User, current_password: str, new_email: str) -> A
     row = _issue(user, TokenPurpose.CHANGE_EMAIL, secret, new_email=address)
     _retire(user, TokenPurpose.CHANGE_EMAIL, keep=row)
     hours = minutes(TokenPurpose.CHANGE_EMAIL) // 60
-    outbox.queue_template(
+    _mail(
+        user,
         "change_email_confirm",
+        "Confirm your new email address for Civic",
+        f"change-email:{row.id}",
         to=address,
-        subject="Confirm your new email address for Civic",
-        key=f"change-email:{row.id}",
-        name=user.display_name,
         link=_link("accounts.change_email_confirm", secret),
         hours=hours,
     )
-    outbox.queue_template(
+    _mail(
+        user,
         "change_email_notice",
-        to=user.email,
-        subject="Your Civic email address is being changed",
-        key=f"change-email-notice:{row.id}",
-        name=user.display_name,
+        "Your Civic email address is being changed",
+        f"change-email-notice:{row.id}",
         hours=hours,
         reset=_url("accounts.forgot_password"),
         privacy=_url("site_pages.privacy"),

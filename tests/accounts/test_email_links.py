@@ -462,3 +462,11 @@ def test_two_uses_of_one_link_at_once_use_it_once(app):
     number = winners[0].split()[1]
     assert verify_password(stored.password_hash, f"quarry-lantern-velvet-{number}-pelican")
     assert len(_pending("account:password_reset")) == 1
+
+
+def test_asking_to_change_address_is_rate_limited(client):
+    person = UserFactory(email="old@example.org")
+    login(client, person)
+    statuses = [_ask_to_move(client, f"new{n}@example.org").status_code for n in range(4)]
+    assert statuses == [302, 302, 302, 429]
+    assert messages_to("new3@example.org") == []

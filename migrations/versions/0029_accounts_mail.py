@@ -54,9 +54,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_account_token_token_hash")),
     )
     with op.batch_alter_table("account_token", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_account_token_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_account_token_user_id"), ["user_id"], unique=False)
 
 
 def downgrade() -> None:

@@ -23,14 +23,14 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed
 	$(BIN)/flask db upgrade
-	CIVIC_DEMO_URL=$(SITE) $(BIN)/flask civic seed
+	CIVIC_DEMO_URL=$(SITE) CIVIC_SITE_URL=$${CIVIC_SITE_URL:-$(SITE)} $(BIN)/flask civic seed
 	@echo ""
 	@echo "The audit log's verifier key (also at $(SITE)/audit/key):"
 	@$(BIN)/flask civic audit key
 	@echo ""
 	@echo "Civic is running at $(SITE)  (press Ctrl-C to stop)"
 	@echo ""
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	CIVIC_SITE_URL=$${CIVIC_SITE_URL:-$(SITE)} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -115,6 +115,9 @@ def _base() -> dict[str, Any]:
         "PRIVACY_CONTACT": os.environ.get(
             "CIVIC_PRIVACY_CONTACT", "the council's data protection officer"
         ),
+        # the site's public address, which links in emails start with (never the request's
+        # Host header, which a forger controls: see civic.web.site_url)
+        "SITE_URL": os.environ.get("CIVIC_SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
     }
 
 

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, abort, current_app, g, jsonify, render_template, request
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    has_request_context,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
@@ -160,3 +171,18 @@ def init_app(app: Flask) -> None:
     app.after_request(_finish)
     app.teardown_request(_rollback_on_error)
     wording.init_app(app)
+
+
+def site_url(endpoint: str, **values: Any) -> str:
+    """An absolute address on this site, for links in emails.
+
+    It starts with CIVIC_SITE_URL, never with the request's own host: a password-reset
+    request sent with a forged Host header must not mail the owner a link to the forger's
+    site. Works outside a request too (`civic tick` sends digests from cron).
+    """
+    if has_request_context():
+        path = url_for(endpoint, **values)
+    else:
+        with current_app.test_request_context():
+            path = url_for(endpoint, **values)
+    return current_app.config["SITE_URL"] + path

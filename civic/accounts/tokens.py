@@ -21,13 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import timedelta
-from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -40,6 +36,7 @@ from civic.errors import Conflict, ServiceError, ValidationFailed
 from civic.extensions import db
 from civic.notifications import outbox
 from civic.permissions import require_signed_in
+from civic.web import site_url
 
 SECRET_BYTES = 32
 MAX_SECRET_LENGTH = 100  # token_urlsafe(32) is 43 characters; anything much longer is junk
@@ -179,36 +176,10 @@ def _account_subject(user: User) -> audit.Subject:
     return audit.Subject("account", audit.pseudonym(user.id, "account-security"))
 
 
-_outside_requests: ContextVar[str] = ContextVar("civic_account_links", default="http://localhost")
-
-
-@contextmanager
-def links_to(base_url: str) -> Iterator[None]:
-    """Build the links of mail queued outside a request (the demo seed) on `base_url`."""
-    token = _outside_requests.set(base_url.rstrip("/"))
-    try:
-        yield
-    finally:
-        _outside_requests.reset(token)
-
-
-def _url(endpoint: str, **values: str) -> str:
-    """A full link for a message. Account mail is queued by requests (sign-up, forgotten
-    password, change of address), whose host the link takes; outside one (a test, or the
-    demo seed inside `links_to`) it is built on http://localhost. The URL map is bound by
-    hand: a pushed test request context would run the request teardown (which sends mail
-    and commits) in the middle of the caller's transaction."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    base = urlsplit(_outside_requests.get())
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
-    )
-    return adapter.build(endpoint, values, force_external=True)
-
-
 def _link(endpoint: str, secret: str) -> str:
-    return _url(endpoint, token=secret)
+    """A link carrying `secret`, on CIVIC_SITE_URL: never on the Host header a request
+    claims, or a forged one would mail the owner a reset link to the forger's site."""
+    return site_url(endpoint, token=secret)
 
 
 def _mail(
@@ -273,8 +244,8 @@ def tell_owner_of_registration(user: User) -> None:
         "registration_attempt",
         "Someone tried to create a Civic account with your email address",
         f"registration-attempt:{user.id}:{utcnow():%Y-%m-%d}",
-        sign_in=_url("accounts.sign_in"),
-        reset=_url("accounts.forgot_password"),
+        sign_in=site_url("accounts.sign_in"),
+        reset=site_url("accounts.forgot_password"),
     )
 
 
@@ -291,7 +262,7 @@ def request_password_reset(email: str) -> None:
     context = {
         "link": _link("accounts.reset_password", secret),
         "minutes": minutes(TokenPurpose.RESET_PASSWORD),
-        "forgot": _url("accounts.forgot_password"),
+        "forgot": site_url("accounts.forgot_password"),
     }
     text, html = outbox.render_pair("password_reset", subject=subject, to=address, **context)
     if user is None or not user.active:
@@ -369,8 +340,8 @@ def request_email_change(user: User, current_password: str, new_email: str) -> A
         "Your Civic email address is being changed",
         f"change-email-notice:{row.id}",
         hours=hours,
-        reset=_url("accounts.forgot_password"),
-        privacy=_url("site_pages.privacy"),
+        reset=site_url("accounts.forgot_password"),
+        privacy=site_url("site_pages.privacy"),
     )
     return row
 

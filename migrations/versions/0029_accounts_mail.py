@@ -9,7 +9,7 @@ but eligibility they already hold stays.
 password, change the address); `used_at` makes each one single-use.
 
 Revision ID: 0029_accounts_mail
-Revises: 0027_legal
+Revises: 0028_notify
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0029_accounts_mail"
-down_revision = "0027_legal"
+down_revision = "0028_notify"
 branch_labels = None
 depends_on = None
 

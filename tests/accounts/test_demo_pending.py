@@ -16,7 +16,7 @@ def test_the_demo_has_a_pending_confirmation_with_its_mail_in_the_folder(
     monkeypatch.setattr(app, "instance_path", str(tmp_path))
     monkeypatch.setitem(app.config, "MAIL_BACKEND", "civic.notifications.eml.EmailBackend")
     monkeypatch.setitem(app.config, "MAIL_FILE_PATH", str(tmp_path / "mail"))
-    monkeypatch.setenv("CIVIC_DEMO_URL", "http://127.0.0.1:8000")
+    monkeypatch.setitem(app.config, "SITE_URL", "http://127.0.0.1:8000")
     result = app.test_cli_runner().invoke(args=["civic", "seed"])
     assert result.exit_code == 0, result.output
     assert "priya.pending@civic.example" in result.output

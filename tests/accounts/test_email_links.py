@@ -470,3 +470,13 @@ def test_asking_to_change_address_is_rate_limited(client):
     statuses = [_ask_to_move(client, f"new{n}@example.org").status_code for n in range(4)]
     assert statuses == [302, 302, 302, 429]
     assert messages_to("new3@example.org") == []
+
+
+def test_links_start_with_the_site_url_whatever_host_the_request_claims(app, monkeypatch):
+    monkeypatch.setitem(app.config, "SITE_URL", "https://haveyoursay.example.gov.uk")
+    UserFactory(email="ruth@example.org")
+    with app.test_request_context(base_url="http://forger.example"):
+        tokens.request_password_reset("ruth@example.org")
+    (message,) = messages_to("ruth@example.org")
+    assert "https://haveyoursay.example.gov.uk/accounts/reset-password/" in message.text_body
+    assert "forger.example" not in message.text_body + message.html_body

@@ -52,6 +52,10 @@ def seed_command() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     report = run_service(module.load)
+    # the mail the demo queued (a confirmation link) goes out now, as `civic tick` would
+    from civic.notifications.outbox import send_due
+
+    click.echo(f"Demo mail: {send_due().summary()}")
     click.echo(report)
     # the demo's mail goes out as any other would after its commit (instance/mail/ by default)
     from civic.notifications.outbox import send_due

@@ -98,6 +98,10 @@ def _base() -> dict[str, Any]:
         # daily notification digests go out at or after this hour, Europe/London time
         "DIGEST_HOUR": _digest_hour(),
         "SESSION_MAX_HOURS": float(os.environ.get("CIVIC_SESSION_MAX_HOURS", 12)),
+        # how long an emailed password-reset link works, and a link confirming an address
+        # (a new account's, or the new address of an email change)
+        "PASSWORD_RESET_MINUTES": max(1, int(os.environ.get("CIVIC_PASSWORD_RESET_MINUTES", 60))),
+        "EMAIL_CONFIRM_HOURS": max(1, int(os.environ.get("CIVIC_EMAIL_CONFIRM_HOURS", 72))),
         "CIVIC_HTTPS": False,
         # the smallest electorate a secret vote, round or consultation may open with, and
         # the fewest ballots (or responses) whose ballot-level data may be published
@@ -162,6 +166,11 @@ def rate_limits() -> dict[str, str]:
         "REGISTER_RATE_LIMIT": os.environ.get("CIVIC_REGISTER_RATE_LIMIT", "20 per hour"),
         # letter codes tried per account
         "CODE_RATE_LIMIT": os.environ.get("CIVIC_CODE_RATE_LIMIT", "10 per hour"),
+        # account mail asked for (password resets per address typed, confirmation links
+        # sent again per account), so nobody can fill a resident's inbox from the site
+        "ACCOUNT_MAIL_RATE_LIMIT": os.environ.get(
+            "CIVIC_ACCOUNT_MAIL_RATE_LIMIT", "3 per hour;10 per day"
+        ),
     }
 
 
@@ -331,6 +340,7 @@ def defaults_for_tests() -> dict[str, Any]:
             "LOGIN_ADDRESS_RATE_LIMIT": "5 per minute",
             "REGISTER_RATE_LIMIT": "20 per hour",
             "CODE_RATE_LIMIT": "10 per hour",
+            "ACCOUNT_MAIL_RATE_LIMIT": "3 per hour",
             "MAX_CONTENT_LENGTH": 1024 * 1024,
             "PROXY_HOPS": 0,
             "ARGON2_PROFILE": "CHEAPEST",

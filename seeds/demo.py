@@ -96,7 +96,9 @@ ACCOUNTS_TEXT = """Demo accounts (sign in at {site}/accounts/sign-in):
   neighbour   jamal.hussain@civic.example neighbour-demo-password (a paper ballot was entered
               for him in Riverside 2027: he sees it on the ballot page and can contest it)
   neighbour   grace.adeyemi@civic.example neighbour-demo-password (voted in the counted
-              Northgate Park round and the closed library vote: her receipts are on their pages)"""
+              Northgate Park round and the closed library vote: her receipts are on their pages)
+  pending     priya.pending@civic.example neighbour-demo-password (has not confirmed her email
+              address: the link is in the mail folder, instance/mail/)"""
 
 
 def _codes_file():
@@ -146,7 +148,7 @@ def _accounts_and_areas() -> bool:
     for email, name, password, role in (MODERATOR, RESIDENT, ORGANISER):
         people[email] = services.create_user(admin, email, name, password, role)
     for email, name in NEIGHBOURS:
-        people[email] = services.register(email, name, NEIGHBOUR_PASSWORD)
+        people[email] = services.register(email, name, NEIGHBOUR_PASSWORD, confirmed=True)
     moderator = people[MODERATOR[0]]
 
     areas = {spec["slug"]: services.create_area(admin, **spec) for spec in AREAS}
@@ -185,7 +187,7 @@ def _accounts_and_areas() -> bool:
         (NORTHGATE_RESIDENTS, northgate_codes[3:]),
     ):
         for name, code in zip(names, codes, strict=False):
-            person = services.register(_demo_email(name), name, NEIGHBOUR_PASSWORD)
+            person = services.register(_demo_email(name), name, NEIGHBOUR_PASSWORD, confirmed=True)
             services.redeem_code(person, code)
     services.confirm_eligibility(
         moderator, people[NEIGHBOURS[3][0]], areas["northgate"], "Tenancy agreement seen at library"
@@ -966,7 +968,7 @@ def _millbrook_residents() -> bool:
     rosa = _user(MODERATOR[0])
     millbrook = _area("millbrook")
     for name in MILLBROOK_RESIDENTS:
-        person = services.register(_demo_email(name), name, NEIGHBOUR_PASSWORD)
+        person = services.register(_demo_email(name), name, NEIGHBOUR_PASSWORD, confirmed=True)
         services.confirm_eligibility(rosa, person, millbrook, "On the TRA's tenancy list")
     return True
 
@@ -2034,7 +2036,7 @@ def _contract_recall() -> bool:
     parents = []
     for name in RIVERSIDE_PARENTS:
         person = services.find_user_by_email(_demo_email(name)) or services.register(
-            _demo_email(name), name, NEIGHBOUR_PASSWORD
+            _demo_email(name), name, NEIGHBOUR_PASSWORD, confirmed=True
         )
         if not person.is_eligible_in(riverside):
             services.confirm_eligibility(rosa, person, riverside, "On the school's parent list")
@@ -2066,6 +2068,22 @@ def _recall_text() -> str:
         f"{'signature' if needed == 1 else 'signatures'} needed to start a recall review; "
         f"sign it as the demo resident at {site()}/contracts/{meals.id}/recall"
     )
+
+
+PENDING_RESIDENT = "Priya Pending"
+
+
+def _pending_email_confirmation() -> bool:
+    """A resident who signed up and has not yet followed the link confirming her address
+    (accounts slice): her "Your areas" page asks her to confirm before she can use a letter
+    code, and the confirmation email is in instance/mail/ once sent (the seed command
+    sends queued mail at the end). Every other demo person was created confirmed."""
+    email = _demo_email(PENDING_RESIDENT)
+    if services.find_user_by_email(email) is not None:
+        return False
+    # the emailed link starts with CIVIC_SITE_URL, which `make run` sets to the demo's address
+    services.register(email, PENDING_RESIDENT, NEIGHBOUR_PASSWORD)
+    return True
 
 
 def _imported_contracts() -> bool:
@@ -2188,7 +2206,7 @@ def _former_residents() -> bool:
     rosa, sam = _user(MODERATOR[0]), _user(RESIDENT[0])
     riverside = _area("riverside")
     for email, name, text, choice in FORMER_RESIDENTS:
-        person = services.register(email, name, NEIGHBOUR_PASSWORD)
+        person = services.register(email, name, NEIGHBOUR_PASSWORD, confirmed=True)
         services.confirm_eligibility(rosa, person, riverside, "Council tax bill seen")
         comment = talk.post_comment(person, "area", "riverside", text)
         if choice == "remove":
@@ -2219,6 +2237,7 @@ STEPS = [
     ("contracts imported from OCDS", _imported_contracts),
     ("notifications", _notifications),
     ("two former residents", _former_residents),
+    ("an email address waiting to be confirmed", _pending_email_confirmation),
 ]
 
 

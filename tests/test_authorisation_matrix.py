@@ -274,6 +274,18 @@ TABLE: dict[str, Row] = {
     "accounts.delete_account_confirm": Row(post=SIGNED_IN),
     "accounts.erase_person": Row(get=ADMINS, post=ADMINS),
     # --- end slice data ---
+    # --- slice accounts ---
+    # issue 14: emailed links are for whoever holds them (signed in or not); the walk
+    # uses a link nobody was sent, so every answer is the clear 404 page, never a refusal
+    "accounts.check_email": Row(get=EVERYONE),
+    "accounts.confirm_email": Row(get=EVERYONE, post=EVERYONE, values={"token": "no-such"}),
+    "accounts.resend_confirmation": Row(post=SIGNED_IN),
+    "accounts.forgot_password": Row(get=EVERYONE, post=EVERYONE),
+    "accounts.reset_link_sent": Row(get=EVERYONE),
+    "accounts.reset_password": Row(get=EVERYONE, post=EVERYONE, values={"token": "no-such"}),
+    "accounts.change_email": Row(get=SIGNED_IN, post=SIGNED_IN),
+    "accounts.change_email_confirm": Row(get=EVERYONE, post=EVERYONE, values={"token": "no-such"}),
+    # --- end slice accounts ---
 }
 
 # Answers known to differ from the table: reported, not failed. Empty now that every route

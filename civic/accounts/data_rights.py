@@ -519,6 +519,15 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("notification", "user_id", "notifications", "Notifications to you", DELETE),
     Rule("notification_digest", "user_id", "digests", "Daily digests sent to you", DELETE),
+    # emailed account links (confirm an address, reset a password, change of address)
+    Rule(
+        "account_token",
+        "user_id",
+        "account_links",
+        "Account links emailed to you",
+        DELETE,
+        fields=("id", "purpose", "new_email", "created_at", "expires_at", "used_at"),
+    ),
     Rule(
         "mail_outbox",
         "to_address",

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from flask import current_app, has_request_context, url_for
 from sqlalchemy import func, select, update
 
 from civic.accounts.models import User
@@ -25,6 +24,7 @@ from civic.notifications.models import Notification, NotificationPreference
 from civic.paging import PageWindow
 from civic.params import parse_int
 from civic.permissions import require_signed_in
+from civic.web import path_for
 
 PER_PAGE = 20
 DELIVERY_LABELS = {
@@ -183,10 +183,7 @@ def describe(target: str, thing: object) -> tuple[str, str, str]:
 
 
 def _path(endpoint: str, **values: object) -> str:
-    if has_request_context():
-        return url_for(endpoint, **values)
-    with current_app.test_request_context():
-        return url_for(endpoint, **values)
+    return path_for(endpoint, **values)
 
 
 def _visible(user: User, thing: object) -> bool:

@@ -8,7 +8,7 @@ after CIVIC_ELIGIBILITY_EVIDENCE_DAYS; the check that a code-method eligibility 
 code then allows a code-method row with its evidence removed.
 
 Revision ID: 0030_data_rights
-Revises: 0028_notify
+Revises: 0029_accounts_mail
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0030_data_rights"
-down_revision = "0028_notify"
+down_revision = "0029_accounts_mail"
 branch_labels = None
 depends_on = None
 

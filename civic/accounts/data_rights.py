@@ -529,6 +529,15 @@ RULES: tuple[Rule, ...] = (
         fields=("id", "purpose", "new_email", "created_at", "expires_at", "used_at"),
     ),
     Rule(
+        "account_token",
+        "new_email",
+        "account_links_to_address",
+        "Account links that named your address as the new one",
+        DELETE,
+        fields=("id", "purpose", "created_at", "expires_at", "used_at"),
+        by_email=True,
+    ),
+    Rule(
         "mail_outbox",
         "to_address",
         "mail",

@@ -12,6 +12,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import chain, pairwise, repeat
 
 import numpy as np
 
@@ -59,24 +60,39 @@ class _MesProblem:
         self.base_share = (
             Fraction(instance.budget, self.num_voters) if self.num_voters else Fraction(0)
         )
-        groups: Counter[tuple[tuple[int, int], ...]] = Counter()
+        # a group: (project indices ascending, their weights, or None when every weight is 1)
+        groups: Counter[tuple[tuple[int, ...], tuple[int, ...] | None]] = Counter()
+        position = index.__getitem__
         for (projects, points), count in profile.ballots.items():
-            weights = points if points is not None else (1,) * len(projects)
-            pairs = zip((index[p] for p in projects), weights, strict=True)
-            groups[tuple(sorted((j, w) for j, w in pairs if w > 0))] += count
-        members: list[list[int]] = [[] for _ in self.ids]
-        weights_of: list[list[int]] = [[] for _ in self.ids]
-        counts = []
-        for g, (pairs, count) in enumerate(groups.items()):
-            counts.append(count)
-            for j, w in pairs:
-                members[j].append(g)
-                weights_of[j].append(w)
-        self.num_groups = len(counts)
-        self.count = np.array(counts, dtype=np.int64)
+            if points is None:  # approval, choose-1, ordinal: each named project weighs 1
+                groups[tuple(sorted(map(position, projects))), None] += count
+                continue
+            pairs = sorted((position(p), w) for p, w in zip(projects, points, strict=True) if w > 0)
+            weights = tuple(w for _, w in pairs)
+            unit = weights.count(1) == len(weights)
+            groups[tuple(j for j, _ in pairs), None if unit else weights] += count
+        self.num_groups = len(groups)
+        self.count = np.fromiter(groups.values(), dtype=np.int64, count=self.num_groups)
         self.count_f = self.count.astype(np.float64)
-        self.members = [np.array(m, dtype=np.int64) for m in members]
-        self.weight = [np.array(w, dtype=np.int64) for w in weights_of]
+        # project j's supporting groups (ascending) and their weights, cut from one sort of
+        # every (group, project) pair: no Python loop over memberships
+        sizes = np.fromiter((len(js) for js, _ in groups), dtype=np.int64, count=self.num_groups)
+        total = int(sizes.sum())
+        flat_project = np.fromiter(
+            chain.from_iterable(js for js, _ in groups), dtype=np.int64, count=total
+        )
+        flat_weight = np.fromiter(
+            chain.from_iterable(ws or repeat(1, len(js)) for js, ws in groups),
+            dtype=np.int64,
+            count=total,
+        )
+        flat_group = np.repeat(np.arange(self.num_groups, dtype=np.int64), sizes)
+        order = np.argsort(flat_project, kind="stable")  # stable: groups stay ascending
+        flat_group, flat_weight = flat_group[order], flat_weight[order]
+        cuts = np.searchsorted(flat_project[order], np.arange(len(self.ids) + 1)).tolist()
+        spans = list(pairwise(cuts))
+        self.members = [flat_group[a:b] for a, b in spans]
+        self.weight = [flat_weight[a:b] for a, b in spans]
         self.weight_f = [w.astype(np.float64) for w in self.weight]
         self.unit = [bool((w == 1).all()) for w in self.weight]
         self.count_weight = [

@@ -21,8 +21,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-import rfc8785
-
 from civic.budgets.ballots import MINOR_PER_UNIT, money
 
 RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1")
@@ -79,11 +77,26 @@ class Profile:
         """Group ballots given as ``(projects, points or None)``. Identical ballots merge; a
         project repeated within one ballot counts once (ordinal: at its first place;
         cumulative/scoring: its points add up)."""
+        cast = Counter(
+            (tuple(projects), None if points is None else tuple(points))
+            for projects, points in votes
+        )
+        return cls.from_counts(vote_type, cast)
+
+    @classmethod
+    def from_counts(
+        cls, vote_type: str, cast: Mapping[tuple[tuple[str, ...], tuple[int, ...] | None], int]
+    ) -> Profile:
+        """:meth:`from_votes` for ballots already counted as cast (``(projects, points or
+        None)`` -> voters, e.g. a ``Counter`` of a file's ballots): each distinct ballot is
+        then normalised once, not once per voter, which is what makes a city's file quick
+        (Łódź 2022: 90,494 ballots, 23,571 distinct). The grouped ballots come out in
+        the order :meth:`from_votes` gives them (first appearance)."""
         if vote_type not in VOTE_TYPES:
             raise ValueError(f"unknown vote type {vote_type!r}")
         counts: Counter[Ballot] = Counter()
-        for projects, points in votes:
-            counts[_normalise(vote_type, projects, points)] += 1
+        for (projects, points), count in cast.items():
+            counts[_normalise(vote_type, projects, points)] += count
         return cls(vote_type, dict(counts))
 
     @property
@@ -197,6 +210,8 @@ def input_digest(instance: Instance, profile: Profile) -> str:
     """SHA-256 of the rule's exact input in canonical JSON (RFC 8785): anyone holding the
     anonymised ballots can recompute it and then the winners. The results page and the
     verifier's ``input_fingerprint`` spell the recipe out for outsiders."""
+    import rfc8785  # here, not at the top: a tally from the command line does not need it
+
     body = {
         "budget": instance.budget,
         "costs": [[pid, cost] for pid, cost in instance.costs.items()],

@@ -192,8 +192,8 @@ def _section_title(row: list[str]) -> str | None:
     return None
 
 
-def _section(rows: _Rows, name: str) -> tuple[list[str], list[list[str]], list[int], int]:
-    """Read section ``name``: returns (header, rows, their line numbers, title line)."""
+def _title_and_header(rows: _Rows, name: str) -> tuple[list[str], int]:
+    """Read section ``name``'s title and header rows: returns (header, title line)."""
     first = rows.next()
     if first is None or _section_title(first[0]) != name:
         line = first[1] if first else rows.last_line + 1
@@ -210,6 +210,12 @@ def _section(rows: _Rows, name: str) -> tuple[list[str], list[list[str]], list[i
     for column in _REQUIRED_COLUMNS.get(name, ()):
         if column not in seen:
             raise PabulibError(f"{name} header lacks the required column {column}", header_row[1])
+    return header, first[1]
+
+
+def _section(rows: _Rows, name: str) -> tuple[list[str], list[list[str]], list[int], int]:
+    """Read section ``name``: returns (header, rows, their line numbers, title line)."""
+    header, title = _title_and_header(rows, name)
     start, end = rows.position, rows.body()
     body, lines = rows.rows[start:end], rows.lines[start:end]
     rows.position = end
@@ -219,7 +225,7 @@ def _section(rows: _Rows, name: str) -> tuple[list[str], list[list[str]], list[i
             raise PabulibError(f"{name} row has {len(row)} fields, header has {width}", line)
     if end == len(rows.rows):
         rows.peek()  # a CSV error right after the body is reported here, as before
-    return header, body, lines, first[1]
+    return header, body, lines, title
 
 
 def parse(text: str) -> PbFile:
@@ -252,11 +258,24 @@ def paused_cycle_collection() -> Iterator[None]:
 
 def _parse(text: str) -> PbFile:
     rows = _Rows(text)
-    meta_header, meta_rows, meta_lines, meta_line = _section(rows, "META")
-    if len(meta_header) != 2:
-        raise PabulibError("META header must have two columns (key;value)", meta_line + 1)
+    meta = _meta(*_section(rows, "META"))
+    project_header, project_rows, project_lines, _ = _section(rows, "PROJECTS")
+    projects = _projects(project_header, project_rows, project_lines)
+    known = {project.project_id for project in projects}
+    vote_header, vote_rows, vote_lines, _ = _section(rows, "VOTES")
+    votes = _votes(vote_header, vote_rows, vote_lines, known)
+    trailing = rows.next()
+    if trailing is not None:
+        raise PabulibError("unexpected row after the VOTES section", trailing[1])
+    return PbFile(meta, projects, votes, tuple(project_header), tuple(vote_header))
+
+
+def _meta(header: list[str], rows: list[list[str]], lines: list[int], title: int) -> dict:
+    """The META rows as a dict, ``title`` being the line of the section's title."""
+    if len(header) != 2:
+        raise PabulibError("META header must have two columns (key;value)", title + 1)
     meta: dict[str, str] = {}
-    for (key, value), line in zip(meta_rows, meta_lines, strict=True):
+    for (key, value), line in zip(rows, lines, strict=True):
         key = key.strip()
         if key in meta:
             raise PabulibError(f"META key {key!r} appears twice", line)
@@ -267,13 +286,16 @@ def _parse(text: str) -> PbFile:
                 raise PabulibError(str(error), line) from None
         meta[key] = value.strip()
     if "budget" not in meta:
-        raise PabulibError("META has no budget", meta_line)
+        raise PabulibError("META has no budget", title)
+    return meta
 
-    project_header, project_rows, project_lines, _ = _section(rows, "PROJECTS")
+
+def _projects(header: list[str], rows: list[list[str]], lines: list[int]) -> list[PbProject]:
+    """The PROJECTS rows, each id once, each cost a whole number."""
     projects: list[PbProject] = []
     known: set[str] = set()
-    for row, line in zip(project_rows, project_lines, strict=True):
-        values = dict(zip(project_header, row, strict=True))
+    for row, line in zip(rows, lines, strict=True):
+        values = dict(zip(header, row, strict=True))
         project_id = values.pop("project_id").strip()
         if not project_id:
             raise PabulibError("empty project_id", line)
@@ -282,14 +304,7 @@ def _parse(text: str) -> PbFile:
         known.add(project_id)
         cost = _whole_number(values.pop("cost"), f"cost of project {project_id!r}", line)
         projects.append(PbProject(project_id, cost, values))
-
-    vote_header, vote_rows, vote_lines, _ = _section(rows, "VOTES")
-    votes = _votes(vote_header, vote_rows, vote_lines, known)
-
-    trailing = rows.next()
-    if trailing is not None:
-        raise PabulibError("unexpected row after the VOTES section", trailing[1])
-    return PbFile(meta, projects, votes, tuple(project_header), tuple(vote_header))
+    return projects
 
 
 def _votes(

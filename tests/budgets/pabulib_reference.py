@@ -1,23 +1,25 @@
 """The Pabulib reader as it was before it was made fast: plain, row by row, obviously the
 format's rules. Kept here (not in civic/) only as the reference that
 ``test_pabulib_fast_reader.py`` holds :func:`civic.budgets.pabulib.parse` to: the same
-:class:`PbFile` for every good file, the same message and line for every bad one."""
+:class:`PbFile` for every good file, the same message and line for every bad one. Its
+META and PROJECTS checks are the fast reader's own (they were not changed)."""
 
 from __future__ import annotations
 
 import csv
 import io
 
+from civic.budgets import pabulib
 from civic.budgets.pabulib import (
-    _REQUIRED_COLUMNS,
-    SECTIONS,
     PabulibError,
     PbFile,
-    PbProject,
     PbVote,
-    _budget_units,
     _whole_number,
 )
+
+
+def _unzip(rows: list[tuple[list[str], int]]) -> tuple[list[list[str]], list[int]]:
+    return [row for row, _ in rows], [line for _, line in rows]
 
 
 def _split_list(text: str) -> tuple[str, ...]:
@@ -53,74 +55,28 @@ class _Rows:
         return row
 
 
-def _section_title(row: list[str]) -> str | None:
-    if len(row) == 1 or all(not cell.strip() for cell in row[1:]):
-        title = row[0].strip().upper()
-        if title in SECTIONS:
-            return title
-    return None
-
-
 def _section(rows: _Rows, name: str) -> tuple[list[str], list[tuple[list[str], int]], int]:
     """Read section ``name``: returns (header, [(row, line)], title line)."""
-    first = rows.next()
-    if first is None or _section_title(first[0]) != name:
-        line = first[1] if first else rows.last_line + 1
-        raise PabulibError(f"missing section {name}", line)
-    header_row = rows.next()
-    if header_row is None or _section_title(header_row[0]) is not None:
-        raise PabulibError(f"section {name} has no header row", first[1] + 1)
-    header = [cell.strip() for cell in header_row[0]]
-    seen: set[str] = set()
-    for column in header:
-        if not column or column in seen:
-            raise PabulibError(f"{name} header has an empty or repeated column", header_row[1])
-        seen.add(column)
-    for column in _REQUIRED_COLUMNS.get(name, ()):
-        if column not in seen:
-            raise PabulibError(f"{name} header lacks the required column {column}", header_row[1])
+    header, title = pabulib._title_and_header(rows, name)  # type: ignore[arg-type]
     body = []
-    while (peeked := rows.peek()) is not None and _section_title(peeked[0]) is None:
+    while (peeked := rows.peek()) is not None and pabulib._section_title(peeked[0]) is None:
         row, line = rows.next()  # type: ignore[misc]
         if len(row) != len(header):
             raise PabulibError(f"{name} row has {len(row)} fields, header has {len(header)}", line)
         body.append((row, line))
-    return header, body, first[1]
+    return header, body, title
 
 
 def parse(text: str) -> PbFile:
     """Parse the text of a ``.pb`` file; raise :class:`PabulibError` if it is malformed."""
     rows = _Rows(text)
+    # META and PROJECTS are read by the same functions as the fast reader's: only the row
+    # reading, the sections' bounds and the VOTES loop were rewritten for speed
     meta_header, meta_rows, meta_line = _section(rows, "META")
-    if len(meta_header) != 2:
-        raise PabulibError("META header must have two columns (key;value)", meta_line + 1)
-    meta: dict[str, str] = {}
-    for (key, value), line in meta_rows:
-        key = key.strip()
-        if key in meta:
-            raise PabulibError(f"META key {key!r} appears twice", line)
-        if key == "budget":
-            try:
-                _budget_units(value)
-            except ValueError as error:
-                raise PabulibError(str(error), line) from None
-        meta[key] = value.strip()
-    if "budget" not in meta:
-        raise PabulibError("META has no budget", meta_line)
-
+    meta = pabulib._meta(meta_header, *_unzip(meta_rows), meta_line)
     project_header, project_rows, _ = _section(rows, "PROJECTS")
-    projects: list[PbProject] = []
-    known: set[str] = set()
-    for row, line in project_rows:
-        values = dict(zip(project_header, row, strict=True))
-        project_id = values.pop("project_id").strip()
-        if not project_id:
-            raise PabulibError("empty project_id", line)
-        if project_id in known:
-            raise PabulibError(f"duplicate project id {project_id!r}", line)
-        known.add(project_id)
-        cost = _whole_number(values.pop("cost"), f"cost of project {project_id!r}", line)
-        projects.append(PbProject(project_id, cost, values))
+    projects = pabulib._projects(project_header, *_unzip(project_rows))
+    known = {project.project_id for project in projects}
 
     vote_header, vote_rows, _ = _section(rows, "VOTES")
     has_points = "points" in vote_header

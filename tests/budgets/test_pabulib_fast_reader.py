@@ -15,24 +15,11 @@ from civic.budgets.pabulib import PabulibError, parse
 
 from . import pabulib_reference
 from .conftest import pb_files
+from .test_pabulib_format import GOOD
 
 BASES = [
-    # cumulative, quoting, an extra column, an empty ballot
-    """META
-key;value
-description;"Budget; with a ""quoted"" word"
-budget;1000.0
-vote_type;cumulative
-PROJECTS
-project_id;cost;name
-p1;600;"Park; benches"
-p2;400.0;Lights
-VOTES
-voter_id;vote;points;age
-v1;p2,p1;2,1;30
-v2;;;41
-v3;p1, p2 ;1, 3;52
-""",
+    # cumulative, quoting, an extra column, an empty ballot, spaces around the items
+    GOOD + "v3;p1, p2 ;1, 3;52\n",
     # approval with CRLF, blank lines, a field running over two lines, repeated ballots
     "\ufeffMETA\r\nkey;value\r\nbudget;10\r\n\r\nPROJECTS\r\nproject_id;cost;name\r\n"
     'a;5;"two\r\nlines"\r\nb;7;x\r\n;;\r\nVOTES\r\nvoter_id;vote;sex\r\n'

@@ -231,7 +231,7 @@ def _section(rows: _Rows, name: str) -> tuple[list[str], list[list[str]], list[i
 def parse(text: str) -> PbFile:
     """Parse the text of a ``.pb`` file; raise :class:`PabulibError` if it is malformed.
 
-    Fast enough for the largest real files (Łódź 2022, 90,494 voters, in about 0.15 s): the
+    Fast enough for the largest real files (Łódź 2022, 90,494 voters, in about 0.2 s): the
     C ``csv`` reader splits the text and the VOTES loop does as little per ballot as it can.
     ``tests/budgets/pabulib_reference.py`` keeps the plain row-by-row reader this replaced,
     and a test holds the two to the same results and the same errors."""

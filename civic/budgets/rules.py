@@ -77,6 +77,8 @@ class Profile:
         """Group ballots given as ``(projects, points or None)``. Identical ballots merge; a
         project repeated within one ballot counts once (ordinal: at its first place;
         cumulative/scoring: its points add up)."""
+        if vote_type not in VOTE_TYPES:
+            raise ValueError(f"unknown vote type {vote_type!r}")
         cast = Counter(
             (tuple(projects), None if points is None else tuple(points))
             for projects, points in votes

@@ -269,89 +269,22 @@ def pabulib_export_command(round_slug: str, output: str | None) -> None:
 def tally_command(source: str, rule: str | None, as_json: bool) -> None:
     """Compute a file's winners with RULE without touching the database; or, given a round's
     address (http/https), count its published ballots.pb by the published rule and compare
-    with its published winners (exit 1 on a difference)."""
-    import json
-
-    from civic.budgets.tally import compute_for_file
-
-    if source.startswith(("http://", "https://")):
-        if rule:
-            raise click.UsageError("a round's address brings its own rule: leave out --rule")
-        _tally_published(source, as_json)
-        return
-    if not rule:
-        raise click.UsageError("give --rule to tally a file")
-    path = source
-    pb = _parse_or_exit(path)
-    import time
-
-    start = time.perf_counter()
-    try:
-        outcome = compute_for_file(pb, rule)
-    except ValueError as exc:
-        click.echo(f"{path}: {exc}", err=True)
-        raise SystemExit(2) from None
-    seconds = time.perf_counter() - start
-    if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "selected": list(outcome.selected),
-                    "cost": outcome.cost,
-                    "rule": rule,
-                    "seconds": round(seconds, 6),
-                }
-            )
-        )
-        return
-    click.echo(
-        f"{rule}: {counted(len(outcome.selected), 'project')}, cost {outcome.cost:,} "
-        f"of {outcome.budget:,} ({seconds:.3f} s)"
-    )
-    for project_id in outcome.selected:
-        click.echo(f"  {project_id}")
-
-
-def _tally_published(url: str, as_json: bool) -> None:
-    """`civic tally URL`: one readable line and exit 2 if the files cannot be had, exit 1 if
-    Civic's count of the published ballots disagrees with the published winners."""
-    import json
-
-    from civic.audit.verifier import FetchError, RecountError
-    from civic.budgets.pabulib import PabulibError
-    from civic.budgets.tally import tally_published
+    with its published winners (exit 1 on a difference). `python -m civic.budgets.tally`
+    is the same command without Flask, and starts faster."""
+    from civic.budgets import tally
 
     try:
-        tally = tally_published(url)
-    except (FetchError, RecountError, PabulibError) as exc:
-        click.echo(f"could not tally {url}: {exc}", err=True)
-        raise SystemExit(2) from None
-    outcome = tally.outcome
-    if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "selected": list(outcome.selected),
-                    "cost": outcome.cost,
-                    "rule": tally.rule,
-                    "input_digest": tally.digest,
-                    "agrees": tally.difference is None,
-                    "difference": tally.difference,
-                }
-            )
+        code = tally.run(
+            source,
+            rule,
+            as_json=as_json,
+            out=click.echo,
+            err=lambda line: click.echo(line, err=True),
         )
-    else:
-        click.echo(
-            f"{tally.title}, {tally.rule}: {counted(len(outcome.selected), 'project')}, "
-            f"cost {outcome.cost:,} of {outcome.budget:,}"
-        )
-        for project_id in outcome.selected:
-            click.echo(f"  {project_id}")
-    if tally.difference:
-        click.echo(f"Differs from the published results: {tally.difference}", err=True)
-        raise SystemExit(1)
-    if not as_json:
-        click.echo("Agrees with the published results.")
+    except tally.UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    if code:
+        raise SystemExit(code)
 
 
 budgets_cli = click.Group("budgets", help="Community budget rounds.")

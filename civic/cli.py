@@ -52,7 +52,16 @@ def seed_command() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     report = run_service(module.load)
+    # the mail the demo queued (a confirmation link) goes out now, as `civic tick` would
+    from civic.notifications.outbox import send_due
+
+    click.echo(f"Demo mail: {send_due().summary()}")
     click.echo(report)
+    # the demo's mail goes out as any other would after its commit (instance/mail/ by default)
+    from civic.notifications.outbox import send_due
+
+    while (sent := send_due()).sent:
+        click.echo(sent.summary())
 
 
 audit_cli = click.Group("audit", help="Check the tamper-evident audit log.")
@@ -260,89 +269,22 @@ def pabulib_export_command(round_slug: str, output: str | None) -> None:
 def tally_command(source: str, rule: str | None, as_json: bool) -> None:
     """Compute a file's winners with RULE without touching the database; or, given a round's
     address (http/https), count its published ballots.pb by the published rule and compare
-    with its published winners (exit 1 on a difference)."""
-    import json
-
-    from civic.budgets.tally import compute_for_file
-
-    if source.startswith(("http://", "https://")):
-        if rule:
-            raise click.UsageError("a round's address brings its own rule: leave out --rule")
-        _tally_published(source, as_json)
-        return
-    if not rule:
-        raise click.UsageError("give --rule to tally a file")
-    path = source
-    pb = _parse_or_exit(path)
-    import time
-
-    start = time.perf_counter()
-    try:
-        outcome = compute_for_file(pb, rule)
-    except ValueError as exc:
-        click.echo(f"{path}: {exc}", err=True)
-        raise SystemExit(2) from None
-    seconds = time.perf_counter() - start
-    if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "selected": list(outcome.selected),
-                    "cost": outcome.cost,
-                    "rule": rule,
-                    "seconds": round(seconds, 6),
-                }
-            )
-        )
-        return
-    click.echo(
-        f"{rule}: {counted(len(outcome.selected), 'project')}, cost {outcome.cost:,} "
-        f"of {outcome.budget:,} ({seconds:.3f} s)"
-    )
-    for project_id in outcome.selected:
-        click.echo(f"  {project_id}")
-
-
-def _tally_published(url: str, as_json: bool) -> None:
-    """`civic tally URL`: one readable line and exit 2 if the files cannot be had, exit 1 if
-    Civic's count of the published ballots disagrees with the published winners."""
-    import json
-
-    from civic.audit.verifier import FetchError, RecountError
-    from civic.budgets.pabulib import PabulibError
-    from civic.budgets.tally import tally_published
+    with its published winners (exit 1 on a difference). `python -m civic.budgets.tally`
+    is the same command without Flask, and starts faster."""
+    from civic.budgets import tally
 
     try:
-        tally = tally_published(url)
-    except (FetchError, RecountError, PabulibError) as exc:
-        click.echo(f"could not tally {url}: {exc}", err=True)
-        raise SystemExit(2) from None
-    outcome = tally.outcome
-    if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "selected": list(outcome.selected),
-                    "cost": outcome.cost,
-                    "rule": tally.rule,
-                    "input_digest": tally.digest,
-                    "agrees": tally.difference is None,
-                    "difference": tally.difference,
-                }
-            )
+        code = tally.run(
+            source,
+            rule,
+            as_json=as_json,
+            out=click.echo,
+            err=lambda line: click.echo(line, err=True),
         )
-    else:
-        click.echo(
-            f"{tally.title}, {tally.rule}: {counted(len(outcome.selected), 'project')}, "
-            f"cost {outcome.cost:,} of {outcome.budget:,}"
-        )
-        for project_id in outcome.selected:
-            click.echo(f"  {project_id}")
-    if tally.difference:
-        click.echo(f"Differs from the published results: {tally.difference}", err=True)
-        raise SystemExit(1)
-    if not as_json:
-        click.echo("Agrees with the published results.")
+    except tally.UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    if code:
+        raise SystemExit(code)
 
 
 budgets_cli = click.Group("budgets", help="Community budget rounds.")
@@ -356,6 +298,44 @@ def budgets_advance_command() -> None:
 
     moved = run_service(advance_due_rounds)
     click.echo("\n".join(moved) if moved else "No round was due to move.")
+
+
+@civic_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_command(path: str) -> None:
+    """Write a consistent snapshot of the whole database to PATH (PostgreSQL: pg_dump's
+    custom format; SQLite: a database file), audit log and checkpoints included; keys and
+    instance/ files are not (README, "Operations: backup and restore")."""
+    from civic.backup import BackupError, backup
+
+    try:
+        held = backup(db.engine, path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Wrote {path}: {held.describe()}.")
+    click.echo(f"After a restore, check: flask civic audit verify {_trusted_head(held)}")
+
+
+@civic_cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+def restore_command(path: str) -> None:
+    """Restore a backup written by `civic backup` into this site's database, which must be
+    empty (a new database); anything else is refused and nothing is changed."""
+    from civic.backup import BackupError, restore
+
+    try:
+        held = restore(db.engine, path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Restored {path}: {held.describe()}.")
+    click.echo(
+        "Next: flask db upgrade (if this code is newer), then "
+        f"flask civic audit verify {_trusted_head(held)}"
+    )
+
+
+def _trusted_head(held) -> str:
+    return f"--size {held.entries} --root {held.root.hex()}"
 
 
 @civic_cli.command("mail-test")
@@ -383,9 +363,12 @@ def mail_test_command(address: str) -> None:
 def tick_command() -> None:
     """Every date-driven change at once (run from cron at least hourly, e.g. every 10
     minutes): budget phases move on, votes and consultations past their closing time
-    close, lapsed group invitations are marked expired, followers hear what closes within
-    48 hours and moderators what is overdue, queued private acts reach the audit log in a
-    shuffled batch, and the mail outbox sends what is due (retries too)."""
+    close, lapsed group invitations are marked expired, eligibility evidence past
+    CIVIC_ELIGIBILITY_EVIDENCE_DAYS is removed, followers hear what closes within 48 hours
+    and moderators what is overdue, queued private acts reach the audit log in a shuffled
+    batch, the day's notification digests are queued, and the mail outbox sends what is
+    due (retries too)."""
+    from civic.accounts.data_rights import purge_evidence
     from civic.accounts.invitations import expire_due
     from civic.audit import make_checkpoint, release_due
     from civic.budgets.services import advance_due_rounds
@@ -393,6 +376,7 @@ def tick_command() -> None:
     from civic.contracts.inforequests.services import record_overdue
     from civic.contracts.performance.services import mark_overdue_reports
     from civic.contracts.review import mark_due_reviews
+    from civic.notifications.mailing import send_digests
     from civic.notifications.outbox import send_due as send_due_mail
     from civic.notifications.reminders import tell_closing, tell_opened, tell_overdue
     from civic.votes.services import close_due_votes
@@ -407,6 +391,7 @@ def tick_command() -> None:
         expire_due,
         mark_overdue_reports,
         mark_due_reviews,
+        purge_evidence,
     ):
         done += run_service(part)
     # information requests past their due date unanswered: each logged overdue once
@@ -420,6 +405,10 @@ def tick_command() -> None:
     released = run_service(release_due)
     if released:
         done.append(f"Released {released} private acts into the audit log.")
+    # today's notification digests (at most one a person a day, from CIVIC_DIGEST_HOUR)
+    digests = run_service(send_digests)
+    if digests:
+        done.append(f"Queued {counted(digests, 'notification digest')}.")
     # mail the parts above queued, and whatever earlier sends could not (retries, backoff)
     sent = send_due_mail()
     if sent.sent or sent.retrying or sent.failed:

@@ -61,6 +61,16 @@ def _database_url(instance_path: Path) -> str:
     return url
 
 
+def _digest_hour() -> int:
+    """CIVIC_DIGEST_HOUR: the hour (0-23, council time) from which daily digests go out."""
+    raw = os.environ.get("CIVIC_DIGEST_HOUR", "7").strip()
+    if not raw.isdigit() or not 0 <= int(raw) <= 23:
+        raise ConfigurationError(
+            f"CIVIC_DIGEST_HOUR must be a whole hour from 0 to 23 (council time), not {raw!r}."
+        )
+    return int(raw)
+
+
 def _base() -> dict[str, Any]:
     """Settings that are the same wherever Civic runs."""
     return {
@@ -87,11 +97,22 @@ def _base() -> dict[str, Any]:
         "BANK_HOLIDAYS_FILE": os.environ.get("CIVIC_BANK_HOLIDAYS_FILE", ""),
         # the scorecard's stated minimum social value weight in an options appraisal (%)
         "MIN_SOCIAL_VALUE_WEIGHT": int(os.environ.get("CIVIC_MIN_SOCIAL_VALUE_WEIGHT", 20)),
+        # daily notification digests go out at or after this hour, Europe/London time
+        "DIGEST_HOUR": _digest_hour(),
         "SESSION_MAX_HOURS": float(os.environ.get("CIVIC_SESSION_MAX_HOURS", 12)),
+        # how long an emailed password-reset link works, and a link confirming an address
+        # (a new account's, or the new address of an email change)
+        "PASSWORD_RESET_MINUTES": max(1, int(os.environ.get("CIVIC_PASSWORD_RESET_MINUTES", 60))),
+        "EMAIL_CONFIRM_HOURS": max(1, int(os.environ.get("CIVIC_EMAIL_CONFIRM_HOURS", 72))),
         "CIVIC_HTTPS": False,
         # the smallest electorate a secret vote, round or consultation may open with, and
         # the fewest ballots (or responses) whose ballot-level data may be published
         "MIN_ELECTORATE": max(1, int(os.environ.get("CIVIC_MIN_ELECTORATE", 10))),
+        # days a proof of residence keeps its evidence (letter code link, a moderator's
+        # check note and who checked); after that only the area, method and date remain
+        "ELIGIBILITY_EVIDENCE_DAYS": max(
+            1, int(os.environ.get("CIVIC_ELIGIBILITY_EVIDENCE_DAYS", 365))
+        ),
         # the largest document a moderator can attach to a contract (its upload page alone
         # accepts a request this large; MAX_CONTENT_LENGTH stays the limit everywhere else)
         "DOCUMENT_MAX_BYTES": int(os.environ.get("CIVIC_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)),
@@ -147,6 +168,11 @@ def rate_limits() -> dict[str, str]:
         "REGISTER_RATE_LIMIT": os.environ.get("CIVIC_REGISTER_RATE_LIMIT", "20 per hour"),
         # letter codes tried per account
         "CODE_RATE_LIMIT": os.environ.get("CIVIC_CODE_RATE_LIMIT", "10 per hour"),
+        # account mail asked for (password resets per address typed, confirmation links
+        # sent again per account), so nobody can fill a resident's inbox from the site
+        "ACCOUNT_MAIL_RATE_LIMIT": os.environ.get(
+            "CIVIC_ACCOUNT_MAIL_RATE_LIMIT", "3 per hour;10 per day"
+        ),
     }
 
 
@@ -316,6 +342,7 @@ def defaults_for_tests() -> dict[str, Any]:
             "LOGIN_ADDRESS_RATE_LIMIT": "5 per minute",
             "REGISTER_RATE_LIMIT": "20 per hour",
             "CODE_RATE_LIMIT": "10 per hour",
+            "ACCOUNT_MAIL_RATE_LIMIT": "3 per hour",
             "MAX_CONTENT_LENGTH": 1024 * 1024,
             "PROXY_HOPS": 0,
             "ARGON2_PROFILE": "CHEAPEST",

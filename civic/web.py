@@ -10,9 +10,11 @@ from flask import (
     abort,
     current_app,
     g,
+    has_request_context,
     jsonify,
     render_template,
     request,
+    url_for,
 )
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
@@ -171,13 +173,22 @@ def init_app(app: Flask) -> None:
     wording.init_app(app)
 
 
+def path_for(endpoint: str, **values: Any) -> str:
+    """`url_for`'s path, inside a request or not (`civic tick` builds links from cron).
+
+    Outside a request it binds the URL map directly: pushing a test request context would
+    run the request teardown on leaving it, which sends queued mail and commits mid-way.
+    """
+    if has_request_context():
+        return url_for(endpoint, **values)
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
 def site_url(endpoint: str, **values: Any) -> str:
     """An absolute address on this site, for links in emails.
 
     It starts with CIVIC_SITE_URL, never with the request's own host: a password-reset
     request sent with a forged Host header must not mail the owner a link to the forger's
-    site. Works outside a request too (`civic tick` sends digests from cron).
+    site.
     """
-    from civic.notifications.paths import path_for
-
     return current_app.config["SITE_URL"] + path_for(endpoint, **values)

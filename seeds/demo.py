@@ -96,7 +96,9 @@ ACCOUNTS_TEXT = """Demo accounts (sign in at {site}/accounts/sign-in):
   neighbour   jamal.hussain@civic.example neighbour-demo-password (a paper ballot was entered
               for him in Riverside 2027: he sees it on the ballot page and can contest it)
   neighbour   grace.adeyemi@civic.example neighbour-demo-password (voted in the counted
-              Northgate Park round and the closed library vote: her receipts are on their pages)"""
+              Northgate Park round and the closed library vote: her receipts are on their pages)
+  pending     priya.pending@civic.example neighbour-demo-password (has not confirmed her email
+              address: the link is in the mail folder, instance/mail/)"""
 
 
 def _codes_file():
@@ -146,7 +148,7 @@ def _accounts_and_areas() -> bool:
     for email, name, password, role in (MODERATOR, RESIDENT, ORGANISER):
         people[email] = services.create_user(admin, email, name, password, role)
     for email, name in NEIGHBOURS:
-        people[email] = services.register(email, name, NEIGHBOUR_PASSWORD)
+        people[email] = services.register(email, name, NEIGHBOUR_PASSWORD, confirmed=True)
     moderator = people[MODERATOR[0]]
 
     areas = {spec["slug"]: services.create_area(admin, **spec) for spec in AREAS}
@@ -185,7 +187,7 @@ def _accounts_and_areas() -> bool:
         (NORTHGATE_RESIDENTS, northgate_codes[3:]),
     ):
         for name, code in zip(names, codes, strict=False):
-            person = services.register(_demo_email(name), name, NEIGHBOUR_PASSWORD)
+            person = services.register(_demo_email(name), name, NEIGHBOUR_PASSWORD, confirmed=True)
             services.redeem_code(person, code)
     services.confirm_eligibility(
         moderator, people[NEIGHBOURS[3][0]], areas["northgate"], "Tenancy agreement seen at library"
@@ -966,7 +968,7 @@ def _millbrook_residents() -> bool:
     rosa = _user(MODERATOR[0])
     millbrook = _area("millbrook")
     for name in MILLBROOK_RESIDENTS:
-        person = services.register(_demo_email(name), name, NEIGHBOUR_PASSWORD)
+        person = services.register(_demo_email(name), name, NEIGHBOUR_PASSWORD, confirmed=True)
         services.confirm_eligibility(rosa, person, millbrook, "On the TRA's tenancy list")
     return True
 
@@ -2034,7 +2036,7 @@ def _contract_recall() -> bool:
     parents = []
     for name in RIVERSIDE_PARENTS:
         person = services.find_user_by_email(_demo_email(name)) or services.register(
-            _demo_email(name), name, NEIGHBOUR_PASSWORD
+            _demo_email(name), name, NEIGHBOUR_PASSWORD, confirmed=True
         )
         if not person.is_eligible_in(riverside):
             services.confirm_eligibility(rosa, person, riverside, "On the school's parent list")
@@ -2068,6 +2070,22 @@ def _recall_text() -> str:
     )
 
 
+PENDING_RESIDENT = "Priya Pending"
+
+
+def _pending_email_confirmation() -> bool:
+    """A resident who signed up and has not yet followed the link confirming her address
+    (accounts slice): her "Your areas" page asks her to confirm before she can use a letter
+    code, and the confirmation email is in instance/mail/ once sent (the seed command
+    sends queued mail at the end). Every other demo person was created confirmed."""
+    email = _demo_email(PENDING_RESIDENT)
+    if services.find_user_by_email(email) is not None:
+        return False
+    # the emailed link starts with CIVIC_SITE_URL, which `make run` sets to the demo's address
+    services.register(email, PENDING_RESIDENT, NEIGHBOUR_PASSWORD)
+    return True
+
+
 def _imported_contracts() -> bool:
     """Two Riverside contracts imported from an OCDS file of contract notices, by the
     moderator, as the command `flask civic contracts import-ocds` would."""
@@ -2085,6 +2103,84 @@ def _imported_contracts() -> bool:
     notices = Path(__file__).parent / "data" / "riverside-contract-notices.json"
     with clock.ago(timedelta(days=300)):
         import_package(_user(MODERATOR[0]), notices.read_bytes(), area_slug="riverside")
+    return True
+
+
+def _notifications() -> bool:
+    """Sam (the demo resident) hears of results at once (one kind changed from its
+    default), follows Riverside and the Northgate park round, and has read one of the
+    notifications the earlier steps' real events made (a reply, project reviews, openings,
+    results, "you said, we did"). His pending items go out as today's digest; `flask civic
+    seed` then sends the outbox, so instance/mail/ holds the reply mailed at once and the
+    digest as .eml files."""
+    from civic.budgets.models import BudgetRound
+    from civic.clock import utcnow
+    from civic.extensions import db
+    from civic.notifications import feed, inbox, mailing
+    from civic.notifications.kinds import Delivery, Kind
+    from civic.notifications.models import Notification, NotificationPreference
+
+    sam = _user(RESIDENT[0])
+    if db.session.scalar(
+        db.select(NotificationPreference.id).where(NotificationPreference.user_id == sam.id)
+    ):
+        return False
+    choices = {kind.value: delivery.value for kind, delivery in feed.preferences(sam).items()}
+    inbox.save_preferences(sam, choices | {Kind.RESULT.value: Delivery.IMMEDIATE.value})
+    park = db.session.scalar(db.select(BudgetRound).where(BudgetRound.slug == PARK_ROUND))
+    inbox.set_following(sam, feed.target_of(_area("riverside")), True)
+    inbox.set_following(sam, feed.target_of(park), True)
+    first = db.session.scalar(
+        db.select(Notification)
+        .where(Notification.user_id == sam.id)
+        .order_by(Notification.created_at, Notification.id)
+    )
+    if first is not None:
+        inbox.open_notification(sam, first.id)  # one already read
+    now = utcnow()
+    mailing.send_digest(sam.id, mailing.council_day(now), now)
+    return True
+
+
+FORMER_RESIDENTS = [
+    # (email, name, what they said, how they chose to leave their comments)
+    (
+        "dev.marsh@civic.example",
+        "Dev Marsh",
+        "I walk the towpath to the leisure centre every morning: the lights by the lock "
+        "have been out since September.",
+        "remove",
+    ),
+    (
+        "olu.bakare@civic.example",
+        "Olu Bakare",
+        "The Saturday market brings people to the riverside: please keep the car park "
+        "free on market days.",
+        "anonymise",
+    ),
+]
+
+
+def _former_residents() -> bool:
+    """Two residents who deleted their accounts (data rights): one had their comment
+    removed ("Removed at the author's request"), the other kept it as from "A former
+    resident". Sam's reply to the first stays in its place in the Riverside thread."""
+    from civic.accounts import data_rights
+    from civic.audit.models import AuditEntry
+    from civic.discussions import services as talk
+    from civic.extensions import db
+
+    if db.session.scalar(db.select(AuditEntry.seq).where(AuditEntry.action == "user:erase")):
+        return False
+    rosa, sam = _user(MODERATOR[0]), _user(RESIDENT[0])
+    riverside = _area("riverside")
+    for email, name, text, choice in FORMER_RESIDENTS:
+        person = services.register(email, name, NEIGHBOUR_PASSWORD, confirmed=True)
+        services.confirm_eligibility(rosa, person, riverside, "Council tax bill seen")
+        comment = talk.post_comment(person, "area", "riverside", text)
+        if choice == "remove":
+            talk.post_comment(sam, "area", "riverside", "Reported the lights too.", comment.id)
+        data_rights.erase_account(person, person, comments=choice, password=NEIGHBOUR_PASSWORD)
     return True
 
 
@@ -2108,6 +2204,9 @@ STEPS = [
     ("consultation before outsourcing", _consultation_before_outsourcing),
     ("contract review and a recall petition", _contract_recall),
     ("contracts imported from OCDS", _imported_contracts),
+    ("notifications", _notifications),
+    ("two former residents", _former_residents),
+    ("an email address waiting to be confirmed", _pending_email_confirmation),
 ]
 
 

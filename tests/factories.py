@@ -32,6 +32,9 @@ class UserFactory(_Base):
     password_hash = factory.LazyFunction(lambda: hash_password(PASSWORD))
     role = Role.RESIDENT
     active = True
+    # confirmed, as an administrator-made account is: most tests are about something else
+    # (tests/accounts/test_email_links.py starts from unconfirmed people)
+    email_confirmed_at = factory.LazyFunction(utcnow)
 
 
 class ModeratorFactory(UserFactory):

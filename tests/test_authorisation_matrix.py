@@ -251,6 +251,41 @@ TABLE: dict[str, Row] = {
     "site_pages.accessibility": Row(get=EVERYONE),
     "site_pages.cookies": Row(get=EVERYONE),
     "site_pages.edit": Row(get=ADMINS, post=ADMINS, values={"slug": "privacy"}),
+    # --- slice inbox ---
+    # issue 14: your own notifications, count, settings and follows, signed in (another
+    # person's notification is a 404); unsubscribe links are authorised by their signed
+    # token alone (RFC 8058 one-click), so anyone holding one may use it
+    "notifications.index": Row(get=SIGNED_IN),
+    "notifications.count": Row(get=EVERYONE),  # empty for anyone not signed in
+    "notifications.item": Row(get=SIGNED_IN),
+    "notifications.read_all": Row(post=SIGNED_IN),
+    "notifications.settings": Row(get=SIGNED_IN, post=SIGNED_IN),
+    "notifications.follow": Row(post=SIGNED_IN),
+    "notifications.unsubscribe": Row(
+        get=EVERYONE, post=EVERYONE, values={"token": "unsubscribe_token"}
+    ),
+    # --- end slice inbox ---
+    # --- slice data ---
+    # data rights (issue 14): everyone signed in sees, downloads and may delete their own
+    # account; administrators erase another account on a written request
+    "accounts.your_data": Row(get=SIGNED_IN),
+    "accounts.your_data_json": Row(get=SIGNED_IN),
+    "accounts.delete_account": Row(get=SIGNED_IN, post=SIGNED_IN),
+    "accounts.delete_account_confirm": Row(post=SIGNED_IN),
+    "accounts.erase_person": Row(get=ADMINS, post=ADMINS),
+    # --- end slice data ---
+    # --- slice accounts ---
+    # issue 14: emailed links are for whoever holds them (signed in or not); the walk
+    # uses a link nobody was sent, so every answer is the clear 404 page, never a refusal
+    "accounts.check_email": Row(get=EVERYONE),
+    "accounts.confirm_email": Row(get=EVERYONE, post=EVERYONE, values={"token": "no-such"}),
+    "accounts.resend_confirmation": Row(post=SIGNED_IN),
+    "accounts.forgot_password": Row(get=EVERYONE, post=EVERYONE),
+    "accounts.reset_link_sent": Row(get=EVERYONE),
+    "accounts.reset_password": Row(get=EVERYONE, post=EVERYONE, values={"token": "no-such"}),
+    "accounts.change_email": Row(get=SIGNED_IN, post=SIGNED_IN),
+    "accounts.change_email_confirm": Row(get=EVERYONE, post=EVERYONE, values={"token": "no-such"}),
+    # --- end slice accounts ---
 }
 
 # Answers known to differ from the table: reported, not failed. Empty now that every route

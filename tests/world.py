@@ -34,8 +34,9 @@ from civic.contracts import documents as contract_documents
 from civic.contracts.inforequests import services as inforequests
 from civic.discussions import services as discussions
 from civic.extensions import db
-from civic.notifications import outbox
-from civic.notifications.models import MailState
+from civic.notifications import feed, mailing, outbox
+from civic.notifications.kinds import Kind
+from civic.notifications.models import MailState, Notification
 from civic.votes import services as votes
 from civic.votes.models import ProposalKind
 from tests.factories import (
@@ -237,6 +238,9 @@ def build_world() -> World:
     )
     stuck_mail.state = MailState.FAILED
     db.session.flush()
+    # inbox slice (issue 14): a notification for the eligible resident (others get a 404)
+    feed.announce(Kind.REPLY, event="matrix:1", title="Matrix", url="/", to=[eligible.id])
+    notification = db.session.scalar(select(Notification).where(Notification.event == "matrix:1"))
 
     return World(
         users={
@@ -279,6 +283,9 @@ def build_world() -> World:
             "subject_type": "area",
             "subject_id": area.slug,
             "message_id": stuck_mail.id,  # mail slice: the outbox's failed message
+            # inbox slice: the eligible resident's notification and unsubscribe link
+            "notification_id": notification.id,
+            "unsubscribe_token": mailing.unsubscribe_token(eligible.id, Kind.REPLY),
         },
     )
 

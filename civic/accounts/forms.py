@@ -31,7 +31,7 @@ from wtforms.validators import (
 
 from civic.accounts.models import GroupRole, Role
 from civic.accounts.passwords import password_problem
-from civic.accounts.services import ACCOUNT_EXISTS, email_problem, find_user_by_email
+from civic.accounts.services import email_problem
 from civic.forms import WholeNumberField, max_length
 
 
@@ -54,15 +54,26 @@ def _confirm_password(label: str, missing: str, mismatch: str) -> PasswordField:
     )
 
 
-class RegisterForm(FlaskForm):
-    email = StringField(
-        "Email address",
+def _well_formed_email(_form: FlaskForm, field: StringField) -> None:
+    """Check the address's shape in the form, with the other fields: left to the service
+    it was reported only once everything else was right, one problem at a time. Whether
+    an account uses the address is never said by a form (see services.register)."""
+    if field.data and (problem := email_problem(field.data)):
+        raise ValidationError(problem)
+
+
+def _email_field(label: str, missing: str, called: str, description: str = "") -> StringField:
+    """An email address field: required, at most 254 characters, checked for shape."""
+    return StringField(
+        label,
         widget=GovTextInput(),
-        validators=[
-            DataRequired("Enter your email address"),
-            max_length(254, "Your email address"),
-        ],
+        description=description,
+        validators=[DataRequired(missing), max_length(254, called), _well_formed_email],
     )
+
+
+class RegisterForm(FlaskForm):
+    email = _email_field("Email address", "Enter your email address", "Your email address")
     display_name = StringField(
         "Your name, as other residents will see it",
         widget=GovTextInput(),
@@ -73,16 +84,6 @@ class RegisterForm(FlaskForm):
         "Confirm password", "Enter the password again", "The passwords do not match"
     )
     submit = SubmitField("Create account", widget=GovSubmitInput())
-
-    def validate_email(self, field: StringField) -> None:
-        """Check the address's shape here, with the other fields: left to the service it
-        was reported only once everything else was right, one problem at a time."""
-        if not field.data:
-            return
-        if problem := email_problem(field.data):
-            raise ValidationError(problem)
-        if find_user_by_email(field.data) is not None:  # the unique index still decides
-            raise ValidationError(ACCOUNT_EXISTS)
 
     def validate_password(self, field: PasswordField) -> None:
         """Say at once if the password is weak, alongside any other errors on the form."""
@@ -122,6 +123,50 @@ class ChangePasswordForm(FlaskForm):
             name=getattr(current_user, "display_name", ""),
         ):
             raise ValidationError(problem)
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = _email_field(
+        "Email address",
+        "Enter your email address",
+        "Your email address",
+        "The address you use to sign in to Civic.",
+    )
+    submit = SubmitField("Send the link", widget=GovSubmitInput())
+
+
+class ResetPasswordForm(FlaskForm):
+    password = _new_password("New password", "Enter a new password")
+    confirm = _confirm_password(
+        "Confirm new password", "Enter the new password again", "The new passwords do not match"
+    )
+    submit = SubmitField("Set new password", widget=GovSubmitInput())
+
+
+class ChangeEmailForm(FlaskForm):
+    email = _email_field(
+        "New email address",
+        "Enter your new email address",
+        "Your new email address",
+        "We will send a link to this address. Your address changes only when you follow it.",
+    )
+    current_password = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[DataRequired("Enter your current password")],
+    )
+    submit = SubmitField("Send the link", widget=GovSubmitInput())
+
+
+class ConfirmLinkForm(FlaskForm):
+    """The button on a page an emailed link opens: following the link (a GET, which mail
+    scanners also do) changes nothing; pressing the button (a POST) does."""
+
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class ResendConfirmationForm(FlaskForm):
+    submit = SubmitField("Send the link again", widget=GovSubmitInput())
 
 
 class SignOutForm(FlaskForm):
@@ -201,7 +246,7 @@ class MemberForm(FlaskForm):
         "Their email address",
         widget=GovTextInput(),
         description="They will see the invitation when they sign in to Civic, or when they "
-        "create an account with this address.",
+        "create an account with this address and confirm it.",
         validators=[
             DataRequired("Enter the email address of the person to invite"),
             max_length(254, "The email address"),
@@ -295,3 +340,46 @@ class RoleForm(FlaskForm):
         "Role", choices=[(r.value, r.value.capitalize()) for r in Role], widget=GovSelect()
     )
     submit = SubmitField("Change role", widget=GovSubmitInput())
+
+
+ERASE_COMMENT_CHOICES = [
+    ("remove", "Remove them: each shows \u201cRemoved at the author\u2019s request\u201d"),
+    ("anonymise", "Keep them, shown as from \u201cA former resident\u201d"),
+]
+
+
+class DeleteAccountForm(FlaskForm):
+    """The first step of deleting your own account: the choice for comments and the
+    password (a borrowed, signed-in computer cannot delete the account)."""
+
+    comments = RadioField(
+        "What should happen to your public comments?",
+        choices=ERASE_COMMENT_CHOICES,
+        widget=GovRadioInput(),
+        validators=[InputRequired("Choose what happens to your public comments")],
+    )
+    password = PasswordField(
+        "Your password",
+        widget=GovPasswordInput(),
+        validators=[DataRequired("Enter your password")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class ConfirmDeleteForm(FlaskForm):
+    """The second step: the signed confirmation from the first, and one button."""
+
+    confirmation = StringField(validators=[DataRequired("Start again")])
+    submit = SubmitField("Delete my account", widget=GovSubmitInput())
+
+
+class EraseAccountForm(FlaskForm):
+    """An administrator erasing an account on the person's written request."""
+
+    comments = RadioField(
+        "What should happen to their public comments?",
+        choices=ERASE_COMMENT_CHOICES,
+        widget=GovRadioInput(),
+        validators=[InputRequired("Choose what happens to their public comments")],
+    )
+    submit = SubmitField("Erase this account", widget=GovSubmitInput())

@@ -5,7 +5,8 @@ membership: the person joins only by accepting it, so nobody is listed in a grou
 not choose. The organiser is told the same thing whether or not the address has an
 account (`INVITATION_SENT`), so the form cannot be used to find out who uses Civic.
 There is no mail yet: a signed-in person sees the invitations sent to their address on
-their invitations page, including those sent before they registered.
+their invitations page, including those sent before they registered, once they have
+confirmed that address (anyone can register with any address).
 
 The token is what a future emailed link will carry; only its SHA-256 is stored, so a
 leaked database accepts nothing, and an answered invitation's token opens nothing.
@@ -18,6 +19,8 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import false as sql_false
+from sqlalchemy import true as sql_true
 from sqlalchemy.exc import IntegrityError
 
 from civic import audit
@@ -45,7 +48,7 @@ INVITATION_DAYS = 30
 INVITATION_SENT = (
     "Invitation made. If that address belongs to a Civic account, they will see the "
     "invitation when they sign in; if not, they will see it when they create an account "
-    "with that address. They join the group only if they accept."
+    "with that address and confirm it. They join the group only if they accept."
 )
 ALREADY_WAITING = "An invitation to this address is already waiting for an answer"
 
@@ -170,10 +173,12 @@ def waiting_count(user: User | None) -> int:
 
 
 def _waiting_for(user: User) -> tuple[ColumnElement[bool], ...]:
-    """What makes an invitation one waiting for `user`: sent to their address, unanswered
-    and not lapsed (a lapsed one counts as expired before `civic tick` writes it down)."""
+    """What makes an invitation one waiting for `user`: sent to their confirmed address,
+    unanswered and not lapsed (a lapsed one counts as expired before `civic tick` writes it
+    down). Until the address is confirmed none is: see `addressed_to`."""
     return (
         GroupInvitation.email == user.email,
+        sql_true() if user.email_confirmed else sql_false(),
         GroupInvitation.state == InvitationState.PENDING,
         GroupInvitation.expires_at > utcnow(),
     )
@@ -201,7 +206,11 @@ def find_by_token(token: str) -> GroupInvitation | None:
 
 
 def addressed_to(user: User | None, invitation: GroupInvitation) -> bool:
-    return bool(user and user.is_authenticated and user.email == invitation.email)
+    """Sent to `user`'s address, and `user` has shown they receive mail there: anyone can
+    register with any address, so an unconfirmed one finds nobody's invitations."""
+    return bool(
+        user and user.is_authenticated and user.email_confirmed and user.email == invitation.email
+    )
 
 
 def get_for(user: User | None, invitation_id: int) -> GroupInvitation:

@@ -52,6 +52,14 @@ class EligibilityMethod(enum.StrEnum):
     MODERATOR = "moderator"
 
 
+class TokenPurpose(enum.StrEnum):
+    """What an emailed account link does (civic.accounts.tokens)."""
+
+    CONFIRM_EMAIL = "confirm_email"
+    RESET_PASSWORD = "reset_password"  # noqa: S105 (a purpose, not a password)
+    CHANGE_EMAIL = "change_email"
+
+
 def new_session_token() -> str:
     """A fresh random token: every session cookie names it, so replacing it ends them all."""
     return secrets.token_urlsafe(24)
@@ -74,6 +82,13 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(
         String(64), nullable=False, default=new_session_token
     )
+    # Set when the person had their account erased (civic.accounts.data_rights): the row
+    # stays, since ballots and the audit log's pseudonyms point at its id, but holds no
+    # personal data any more.
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the person showed they receive mail at `email` (by following the link sent
+    # there); None until then, and a person cannot become eligible to vote before it.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     eligibilities: Mapped[list[Eligibility]] = relationship(
         back_populates="user", foreign_keys="Eligibility.user_id"
@@ -93,6 +108,10 @@ class User(UserMixin, db.Model):
         """Make every session cookie issued so far useless (the caller signs in again
         afterwards if the current browser should stay signed in)."""
         self.session_token = new_session_token()
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     @property
     def is_moderator(self) -> bool:
@@ -284,7 +303,12 @@ class Eligibility(db.Model):
     __tablename__ = "eligibility"
     __table_args__ = (
         UniqueConstraint("user_id", "area_id"),
-        CheckConstraint("(method = 'code') = (code_id IS NOT NULL)", name="code_method_has_code"),
+        # a code-method proof names its code until the evidence is removed for retention
+        CheckConstraint(
+            "(code_id IS NULL OR method = 'code') "
+            "AND (method <> 'code' OR code_id IS NOT NULL OR evidence_removed_at IS NOT NULL)",
+            name="code_method_has_code",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -297,7 +321,35 @@ class Eligibility(db.Model):
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     note: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # when the evidence (code link, check note, who checked) was removed after the
+    # retention period (CIVIC_ELIGIBILITY_EVIDENCE_DAYS); the fact of eligibility stays
+    evidence_removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship(back_populates="eligibilities", foreign_keys=[user_id])
     area: Mapped[Area] = relationship()
     confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
+
+
+class AccountToken(db.Model):
+    """A secret sent by email in a link: confirm an address, reset a password, or move the
+    account to a new address (`new_email`).
+
+    Only the SHA-256 of the secret is stored, so a leaked database opens nothing. A token
+    works once: using it is an `UPDATE ... WHERE used_at IS NULL` whose row count decides,
+    so two clicks at once use it once (civic.accounts.tokens).
+    """
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False, index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(
+        string_enum(TokenPurpose, "token_purpose"), nullable=False
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    new_email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()

@@ -7,8 +7,6 @@ from functools import cache
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from zxcvbn import zxcvbn
-from zxcvbn.matching import RANKED_DICTIONARIES
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128  # Argon2 accepts more, but a megabyte "password" is an attack, not a password
@@ -42,6 +40,11 @@ def burn_time(password: str) -> None:
 
 def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
     """Why this password would be easy to guess, in words a resident can act on, or None."""
+    # imported on first use: zxcvbn builds its ranked word lists when imported (about 50 ms),
+    # which every `flask` command and app start would otherwise pay
+    from zxcvbn import zxcvbn
+    from zxcvbn.matching import RANKED_DICTIONARIES
+
     if len(password) < MIN_LENGTH:
         return f"Password must be at least {MIN_LENGTH} characters"
     if len(password) > MAX_LENGTH:

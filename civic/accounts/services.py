@@ -62,7 +62,27 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
-def _insert_user(email: str, display_name: str, password: str, role: Role) -> User:
+class AddressTaken(ValidationFailed):
+    """Another account already uses the address (the unique index said so)."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__({"email": ACCOUNT_EXISTS})
+        self.email = email
+
+
+def email_confirm_problem(user: User) -> str | None:
+    """Why `user` cannot become eligible yet (their address is not confirmed), or None."""
+    if user.email_confirmed:
+        return None
+    return (
+        f"Confirm your email address first: we sent a link to {user.email}. "
+        "If you cannot find it, send it again from this page"
+    )
+
+
+def _insert_user(
+    email: str, display_name: str, password: str, role: Role, *, confirmed: bool
+) -> User:
     """Check every field before refusing, so the form reports all its problems at once
     (a bad address used to stop the checks before the name and password were looked at)."""
     errors: dict[str, str] = {}
@@ -81,30 +101,59 @@ def _insert_user(email: str, display_name: str, password: str, role: Role) -> Us
     if errors:
         raise ValidationFailed(errors)
     user = User(
-        email=email, display_name=display_name, password_hash=hash_password(password), role=role
+        email=email,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        role=role,
+        email_confirmed_at=utcnow() if confirmed else None,
     )
     try:
         # The unique index decides, not a lookup first: two sign-ups racing get one account.
         with db.session.begin_nested():
             db.session.add(user)
     except IntegrityError:
-        raise ValidationFailed({"email": ACCOUNT_EXISTS}) from None
+        raise AddressTaken(email) from None
     return user
 
 
-def register(email: str, display_name: str, password: str) -> User:
-    user = _insert_user(email, display_name, password, Role.RESIDENT)
+def register(
+    email: str, display_name: str, password: str, *, confirmed: bool = False
+) -> User | None:
+    """A resident signs up: the new account, or None when the address is taken.
+
+    The visitor is told the same thing either way ("check your email"), so the form cannot
+    be used to find out who has an account: a new account gets a link confirming its
+    address (it cannot become eligible before that), and the owner of an address already
+    in use gets a note saying someone tried (the password is hashed either way, so both
+    take about as long). `confirmed=True` is for the demo seeds only: their people have
+    example.org addresses nobody reads, and a demo resident must be able to vote.
+    """
+    from civic.accounts import tokens
+
+    try:
+        user = _insert_user(email, display_name, password, Role.RESIDENT, confirmed=confirmed)
+    except AddressTaken as taken:
+        owner = find_user_by_email(taken.email)
+        if owner is not None and owner.active:
+            tokens.tell_owner_of_registration(owner)
+        return None
     audit.record(user, "account:register", user, {"role": user.role.value})
+    if not confirmed:
+        tokens.send_confirmation(user)
     return user
 
 
 def create_user(
     actor: User | None, email: str, display_name: str, password: str, role: Role
 ) -> User:
-    """Accounts made by an administrator, or by `flask civic create-user` (actor None)."""
+    """Accounts made by an administrator, or by `flask civic create-user` (actor None).
+
+    Their address counts as confirmed: whoever made the account vouches for it (staff
+    create accounts for residents at a drop-in, or for themselves on the server), and no
+    link is sent, since the person may not have been told about the account yet."""
     if actor is not None:
         require_admin(actor)
-    user = _insert_user(email, display_name, password, role)
+    user = _insert_user(email, display_name, password, role, confirmed=True)
     audit.record(actor, "account:create", user, {"role": role.value})
     return user
 
@@ -139,6 +188,9 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         raise ValidationFailed(errors)
     user.password_hash = hash_password(new_password)
     user.end_sessions()
+    from civic.accounts import tokens
+
+    tokens.retire_after_password_change(user)
     db.session.flush()
 
 
@@ -474,6 +526,8 @@ def generate_codes(
 def redeem_code(user: User, typed: str) -> Eligibility:
     """Make `user` eligible in the code's area. Each code works once, whoever races for it."""
     require_signed_in(user)
+    if problem := email_confirm_problem(user):
+        raise ValidationFailed({"code": problem})
     code = code_format.normalise(typed)
     if not code:
         raise ValidationFailed({"code": "Enter the code from your letter"})
@@ -544,6 +598,12 @@ def confirm_eligibility(actor: User, user: User, area: Area, note: str) -> Eligi
     errors: dict[str, str] = {}
     if user.is_eligible_in(area):
         errors["email"] = f"{user.display_name} can already take part in {area.name}"
+    elif not user.email_confirmed:
+        errors["email"] = (
+            f"{user.display_name} has not confirmed their email address yet: ask them to "
+            "follow the link we sent them (they can send it again from Your areas), then "
+            "confirm them"
+        )
     if not note.strip():
         errors["note"] = "Say how residence was checked (kept in the record)"
     if errors:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -10,6 +11,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -21,17 +23,25 @@ from sqlalchemy import select
 
 from civic import csv_safe
 from civic.accounts import codes as code_format
-from civic.accounts import devices, invitations, services
+from civic.accounts import data_rights, devices, invitations, services, tokens
 from civic.accounts import people as people_search
 from civic.accounts.forms import (
     AreaForm,
+    ChangeEmailForm,
     ChangePasswordForm,
     CodeBatchForm,
+    ConfirmDeleteForm,
     ConfirmEligibilityForm,
+    ConfirmLinkForm,
+    DeleteAccountForm,
+    EraseAccountForm,
+    ForgotPasswordForm,
     GroupForm,
     MemberForm,
     RedeemCodeForm,
     RegisterForm,
+    ResendConfirmationForm,
+    ResetPasswordForm,
     RoleForm,
     ShowNameForm,
     SignInForm,
@@ -45,6 +55,7 @@ from civic.accounts.models import (
     GroupRole,
     InvitationState,
     Role,
+    TokenPurpose,
     User,
 )
 from civic.accounts.session import end_session, start_session
@@ -52,6 +63,7 @@ from civic.clock import utcnow
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db, limiter
 from civic.forms import attach_errors
+from civic.notifications.outbox import send_after_response
 from civic.params import local_path
 from civic.permissions import require_admin, require_moderator
 from civic.web import render
@@ -96,22 +108,39 @@ def _register_limit() -> str:
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_register_limit, methods=["POST"])
 def register() -> Any:
+    """Create an account. The answer is the same page whether or not the address already
+    has an account (its owner is emailed instead), and nobody is signed in here: signing
+    in a new person, and not the owner of a taken address, would tell the two apart. The
+    new person confirms their address by the emailed link, then signs in."""
     form = RegisterForm()
+    return _mailing_form(
+        form,
+        "accounts/register.html",
+        lambda: services.register(form.email.data, form.display_name.data, form.password.data),
+        "accounts.check_email",
+    )
+
+
+def _mailing_form(form: Any, template: str, act: Callable[[], object], done: str) -> Any:
+    """A form whose success queues mail: `act` (a service call) then a redirect to `done`,
+    with the mail sent after the response has gone out (send_after_response), so how long
+    the answer takes does not tell whether a message was sent."""
     if form.validate_on_submit():
         try:
-            user = services.register(form.email.data, form.display_name.data, form.password.data)
+            act()
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            db.session.flush()
-            start_session(user)
-            flash("Your account is ready. To vote, enter the code from your letter.", "success")
-            if invitations.waiting_count(user):
-                flash("A group has invited you to join: see Invitations.", "info")
-            return devices.remember_device(redirect(url_for("accounts.eligibility")), user.email)
+            return send_after_response(redirect(url_for(done)))
     if form.is_submitted():
-        return _invalid("accounts/register.html", form)
-    return _form_page("accounts/register.html", form)
+        return _invalid(template, form)
+    return _form_page(template, form)
+
+
+@bp.get("/register/check-email")
+def check_email() -> Any:
+    """Where every registration lands, whatever happened to the address."""
+    return render_template("accounts/check_email.html")
 
 
 def _login_limit() -> str:
@@ -192,6 +221,162 @@ def change_password() -> Any:
     return _form_page("accounts/password.html", form)
 
 
+# --- emailed links: confirm an address, forgotten password, change of address -----------
+
+
+def _account_mail_limit() -> str:
+    """Account mail asked for, per address typed or per account (CIVIC_ACCOUNT_MAIL_RATE_LIMIT)."""
+    return current_app.config["ACCOUNT_MAIL_RATE_LIMIT"]
+
+
+def _link_problem(problem: tokens.LinkProblem) -> Any:
+    """A link that is forged, expired or used: say which, and how to get a new one."""
+    return render_template(
+        "accounts/link_problem.html", problem=problem, purpose=problem.purpose
+    ), problem.status
+
+
+def _token_page(
+    template: str, purpose: TokenPurpose, token: str, form: Any, status: int = 200
+) -> Any:
+    """The page a link opens, if the link can still be used (checked, not spent)."""
+    try:
+        row = tokens.find(token, purpose)
+    except tokens.LinkProblem as problem:
+        return _link_problem(problem)
+    return _form_page(template, form, status=status, token=token, row=row)
+
+
+@bp.route("/confirm-email/<token>", methods=["GET", "POST"])
+def confirm_email(token: str) -> Any:
+    """Opening the link shows a button; pressing it confirms (mail scanners open links)."""
+    form = ConfirmLinkForm()
+    if form.validate_on_submit():
+        try:
+            user = tokens.confirm_email(token)
+        except tokens.LinkProblem as problem:
+            return _link_problem(problem)
+        flash("Your email address is confirmed.", "success")
+        if current_user.is_authenticated and current_user.id == user.id:
+            if invitations.waiting_count(user):
+                flash("A group has invited you to join: see Invitations.", "info")
+            return redirect(url_for("accounts.eligibility"))
+        flash("Sign in to carry on.", "info")
+        return redirect(url_for("accounts.sign_in"))
+    return _token_page("accounts/confirm_link.html", TokenPurpose.CONFIRM_EMAIL, token, form)
+
+
+@bp.post("/confirm-email/resend")
+@login_required
+@limiter.limit(_account_mail_limit, key_func=_user_key)
+def resend_confirmation() -> Any:
+    form = ResendConfirmationForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("accounts.eligibility"))
+    if tokens.resend_confirmation(current_user._get_current_object()):
+        flash(
+            f"We sent a new link to {current_user.email}. Earlier links no longer work.", "success"
+        )
+    else:
+        flash("Your email address is already confirmed.", "info")
+    return send_after_response(redirect(url_for("accounts.eligibility")))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(_login_address_limit, methods=["POST"], key_func=get_remote_address)
+@limiter.limit(_account_mail_limit, methods=["POST"], key_func=_email_key)
+def forgot_password() -> Any:
+    """Ask for a reset link. The answer, and the work done, are the same whether or not an
+    account uses the address; the mail goes out after the response (send_after_response),
+    so its sending does not show in the response time either."""
+    form = ForgotPasswordForm()
+    return _mailing_form(
+        form,
+        "accounts/forgot_password.html",
+        lambda: tokens.request_password_reset(form.email.data),
+        "accounts.reset_link_sent",
+    )
+
+
+@bp.get("/forgot-password/sent")
+def reset_link_sent() -> Any:
+    return render_template(
+        "accounts/reset_link_sent.html",
+        minutes=tokens.minutes(TokenPurpose.RESET_PASSWORD),
+    )
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Any:
+    """Set a new password from an emailed link; every session of the account ends."""
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            tokens.reset_password(token, form.password.data)
+        except tokens.LinkProblem as problem:
+            return _link_problem(problem)
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        else:
+            if current_user.is_authenticated:
+                end_session()
+            flash(
+                "Your password is changed, and you were signed out everywhere. "
+                "Sign in with your new password.",
+                "success",
+            )
+            return redirect(url_for("accounts.sign_in"))
+    status = 422 if form.is_submitted() else 200
+    return _token_page(
+        "accounts/reset_password.html", TokenPurpose.RESET_PASSWORD, token, form, status
+    )
+
+
+@bp.route("/email", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_limit, methods=["POST"], key_func=_user_key)
+@limiter.limit(_account_mail_limit, methods=["POST"], key_func=_user_key)
+def change_email() -> Any:
+    """Ask to move the account to a new address (the password first): a link goes there,
+    and a notice to the current address."""
+    form = ChangeEmailForm()
+
+    def ask() -> None:
+        row = tokens.request_email_change(
+            current_user._get_current_object(), form.current_password.data, form.email.data
+        )
+        flash(
+            f"We sent a link to {row.new_email}. Your email address changes when you "
+            "follow it. We also told your current address.",
+            "success",
+        )
+
+    return _mailing_form(form, "accounts/change_email.html", ask, "accounts.eligibility")
+
+
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+def change_email_confirm(token: str) -> Any:
+    """The link sent to the new address: pressing the button moves the account there and
+    ends every session (this browser stays signed in if it was the account's)."""
+    form = ConfirmLinkForm()
+    if form.validate_on_submit():
+        was_signed_in = current_user.is_authenticated
+        try:
+            user = tokens.change_email(token)
+        except tokens.LinkProblem as problem:
+            return _link_problem(problem)
+        if was_signed_in and current_user.id == user.id:
+            start_session(user)
+            flash(
+                f"Your email address is now {user.email}. You were signed out everywhere else.",
+                "success",
+            )
+            return redirect(url_for("accounts.eligibility"))
+        flash(f"Your email address is now {user.email}. Sign in with it.", "success")
+        return redirect(url_for("accounts.sign_in"))
+    return _token_page("accounts/confirm_link.html", TokenPurpose.CHANGE_EMAIL, token, form)
+
+
 # --- eligibility ------------------------------------------------------------------------
 
 
@@ -214,7 +399,9 @@ def eligibility() -> Any:
             flash(f"You can now take part in {granted.area.name}.", "success")
             return redirect(url_for("accounts.eligibility"))
     status = 422 if form.is_submitted() else 200
-    return _form_page("accounts/eligibility.html", form, status=status)
+    return _form_page(
+        "accounts/eligibility.html", form, status=status, resend_form=ResendConfirmationForm()
+    )
 
 
 @bp.route("/eligibility/confirm", methods=["GET", "POST"])
@@ -670,3 +857,102 @@ def change_active(user_id: int) -> Any:
         return _people_page(refusal.status, refused)
     flash("Account updated.", "success")
     return redirect(url_for("accounts.people"))
+
+
+# --- your data (export and erasure) --------------------------------------------------------
+
+
+@bp.get("/data")
+@login_required
+def your_data() -> Any:
+    """Everything Civic holds about the signed-in person, readable, with a JSON download."""
+    found = data_rights.export(current_user._get_current_object())
+    response = current_app.make_response(render_template("accounts/data.html", found=found))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/data.json")
+@login_required
+def your_data_json() -> Any:
+    """The same as /accounts/data, as one JSON file to keep or take elsewhere (art. 20)."""
+    found = data_rights.export(current_user._get_current_object())
+    response = jsonify(found.as_json())
+    response.headers["Content-Disposition"] = 'attachment; filename="civic-your-data.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_limit, methods=["POST"], key_func=_user_key)
+def delete_account() -> Any:
+    """Step one: the choice for comments and the password; step two confirms."""
+    user = current_user._get_current_object()
+    form = DeleteAccountForm()
+    blockers = data_rights.erasure_blockers(user)
+    if form.validate_on_submit():
+        try:
+            token = data_rights.prepare_erasure(
+                user, comments=form.comments.data, password=form.password.data
+            )
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        except Conflict as refusal:
+            blockers = [refusal.message]
+        else:
+            confirm = ConfirmDeleteForm(formdata=None, confirmation=token)
+            return render_template(
+                "accounts/delete_confirm.html", form=confirm, choice=form.comments.data
+            )
+    status = 422 if form.is_submitted() else (409 if blockers else 200)
+    return render_template("accounts/delete.html", form=form, blockers=blockers), status
+
+
+@bp.post("/delete/confirm")
+@login_required
+def delete_account_confirm() -> Any:
+    """Step two: erase, end this session, and say what happened."""
+    form = ConfirmDeleteForm()
+    try:
+        if not form.validate_on_submit():
+            raise Conflict("That confirmation is out of date. Nothing was deleted: start again.")
+        data_rights.erase_own_account(current_user._get_current_object(), form.confirmation.data)
+    except Conflict as refusal:
+        flash(refusal.message, "error")
+        return redirect(url_for("accounts.delete_account"))
+    end_session()
+    flash(
+        "Your account is deleted. Civic no longer holds your name, email address or "
+        "password; votes you cast stay counted.",
+        "success",
+    )
+    return redirect(url_for("pages.home"))
+
+
+@bp.route("/people/<int:user_id>/erase", methods=["GET", "POST"])
+@login_required
+def erase_person(user_id: int) -> Any:
+    """An administrator erases an account on the person's written request."""
+    require_admin(current_user)
+    person = services.get_or_404(User, id=user_id)
+    form = EraseAccountForm()
+    blockers = [] if person.erased_at else data_rights.erasure_blockers(person)
+    if person.id == current_user.id:
+        blockers = ["To delete your own account, use Your data, Delete my account."]
+    if form.validate_on_submit() and not blockers:
+        try:
+            data_rights.erase_account(current_user, person, comments=form.comments.data)
+        except ValidationFailed as failure:
+            attach_errors(form, failure)
+        except Conflict as refusal:
+            blockers = [refusal.message]
+        else:
+            flash(f"Account {person.id} is erased.", "success")
+            return redirect(url_for("accounts.people"))
+    status = 200
+    if form.is_submitted():
+        status = 409 if blockers else 422
+    return render_template(
+        "accounts/erase_person.html", form=form, person=person, blockers=blockers
+    ), status

@@ -49,6 +49,15 @@ _ACTIONS: dict[str, Visibility] = {
     "account:role": NAMED,
     "account:activate": NAMED,
     "account:deactivate": NAMED,
+    # data rights: an erasure (by the person or an administrator) and the system's
+    # retention purge; neither names anyone beyond the account's public pseudonym
+    "user:erase": NAMED,
+    "eligibility:evidence_purge": NAMED,
+    # accounts and email (issue 14): a person's own acts about their account's security,
+    # under a pseudonym scoped to it and in shuffled batches, with no address in the data
+    "account:email_confirm": PRIVATE,
+    "account:password_reset": PRIVATE,
+    "account:email_change": PRIVATE,
     "area:create": NAMED,
     "area:update": NAMED,
     "group:create": NAMED,

@@ -27,6 +27,7 @@ class CommentState(enum.StrEnum):
     VISIBLE = "visible"
     PENDING = "pending"  # hidden automatically after enough flags, until a moderator decides
     HIDDEN = "hidden"  # hidden by a moderator, with a public reason
+    REMOVED = "removed"  # its author erased their account and asked for it to go
 
 
 class FlagReason(enum.StrEnum):

@@ -336,9 +336,17 @@ def _public_reason(reason: str) -> str:
     return text
 
 
+def _refuse_removed(comment: Comment) -> None:
+    """A comment its author had removed when erasing their account has no text left to
+    hide or restore."""
+    if comment.state is CommentState.REMOVED:
+        raise Conflict("This comment was removed at its author's request; it has no text.")
+
+
 def hide_comment(actor: User | None, comment: Comment, reason: str) -> None:
     moderator = require_moderator(actor)
     text = _public_reason(reason)
+    _refuse_removed(comment)
     if comment.state is CommentState.HIDDEN:
         raise Conflict("This comment is already hidden.")
     comment.state = CommentState.HIDDEN
@@ -351,6 +359,7 @@ def hide_comment(actor: User | None, comment: Comment, reason: str) -> None:
 def restore_comment(actor: User | None, comment: Comment, reason: str) -> None:
     moderator = require_moderator(actor)
     text = _public_reason(reason)
+    _refuse_removed(comment)
     was_visible = comment.state is CommentState.VISIBLE
     if was_visible and not _open_flags(comment):
         raise Conflict("This comment is visible and has no open reports.")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from civic.notifications import feed
 from civic.notifications.kinds import Kind
-from civic.notifications.paths import path_for
+from civic.web import path_for
 
 if TYPE_CHECKING:
     from civic.accounts.models import Area, User

@@ -3,9 +3,9 @@ from their service functions when something worth hearing about happens.
 
 `announce` writes one Notification row per person who should hear, in the caller's
 transaction: a change that rolls back tells nobody, and (user, event) being unique means
-a job run twice, or two runs at once, tell nobody twice. It does not send mail itself;
-rows made with `Delivery.IMMEDIATE` are mailed at once and `Delivery.DIGEST` rows wait for
-the day's digest (see the mailing module).
+a job run twice, or two runs at once, tell nobody twice. Rows made with
+`Delivery.IMMEDIATE` are queued in the mail outbox in the same transaction (see
+civic.notifications.mailing); `Delivery.DIGEST` rows wait for the day's digest.
 
 Follows and preferences are a person's own settings, not civic acts: they are not written
 to the public audit log (a log of who follows what would itself be personal data).
@@ -176,7 +176,12 @@ def announce(
         for user_id, delivery in sorted(deliveries(wanted, kind).items())
         if delivery is not Delivery.OFF
     ]
-    return _insert_ignoring_duplicates(Notification, ["user_id", "event"], rows)
+    made = _insert_returning_ids(Notification, ["user_id", "event"], rows)
+    # only rows this call made: a repeat of the event mails nobody a second time
+    from civic.notifications.mailing import mail_immediately
+
+    mail_immediately(made)
+    return len(made)
 
 
 def _active(user_ids: set[int], *, moderators_only: bool) -> set[int]:
@@ -194,12 +199,19 @@ def _insert_ignoring_duplicates(
     model: Any, unique: list[str], rows: list[Mapping[str, Any]]
 ) -> int:
     """INSERT … ON CONFLICT DO NOTHING in chunks; the number of rows actually inserted."""
+    return len(_insert_returning_ids(model, unique, rows))
+
+
+def _insert_returning_ids(
+    model: Any, unique: list[str], rows: list[Mapping[str, Any]]
+) -> list[int]:
+    """INSERT … ON CONFLICT DO NOTHING in chunks; the ids of the rows actually inserted."""
     if not rows:
-        return 0
+        return []
     dialect = db.session.get_bind().dialect.name
     builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = model.__table__
-    inserted = 0
+    inserted: list[int] = []
     for start in range(0, len(rows), CHUNK):
         statement = (
             builder(table)
@@ -207,5 +219,5 @@ def _insert_ignoring_duplicates(
             .on_conflict_do_nothing(index_elements=unique)
             .returning(table.c.id)
         )
-        inserted += len(db.session.execute(statement).all())
+        inserted += db.session.scalars(statement).all()
     return inserted

@@ -142,6 +142,31 @@ def remember(key: str) -> None:
             keys.append(key)
 
 
+def send_after_response(response: Any) -> Any:
+    """Send what this request queued only once its response has gone out, not at teardown
+    (which runs before the body is written).
+
+    For pages whose answer must not depend on whether a message was queued (forgot
+    password, registration): sent at teardown, the mail server's round trip would show in
+    the response time and tell an observer that the address has an account. Whatever
+    fails here is retried by `civic tick`, as with the teardown hook.
+    """
+    keys = g.pop(_QUEUED_HERE, None)
+    if keys:
+        app = current_app._get_current_object()
+
+        def _send() -> None:
+            with app.app_context():
+                try:
+                    send_due(keys=keys)
+                except Exception:
+                    db.session.rollback()
+                    app.logger.exception("sending mail after the response failed; tick retries")
+
+        response.call_on_close(_send)
+    return response
+
+
 def _by_key(key: str) -> OutboxMessage | None:
     return db.session.scalar(select(OutboxMessage).where(OutboxMessage.message_key == key))
 

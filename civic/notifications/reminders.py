@@ -33,8 +33,8 @@ from civic.extensions import db
 from civic.notifications import feed
 from civic.notifications.events import clipped, consultation_news, round_followed
 from civic.notifications.kinds import Kind
-from civic.notifications.paths import path_for
 from civic.votes.models import Proposal, ProposalState, VoteCast
+from civic.web import path_for
 
 WINDOW = timedelta(hours=48)
 # how performance.failures words a report that never came (KPI values, standards reports)

@@ -88,6 +88,8 @@ def _project(project: Project) -> Document:
 
 
 def _comment(comment: Comment) -> Document | None:
+    if comment.state is CommentState.REMOVED:
+        return None  # its author erased their account and had its text removed
     thread = comment.thread
     try:
         subject = resolve(thread.subject_type, thread.subject_id)

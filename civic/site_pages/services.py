@@ -73,13 +73,15 @@ def kind(slug: str) -> PageKind:
 def default_text(slug: str) -> str:
     """The built-in text, with the council's name and contact from the settings
     (`CIVIC_DATA_CONTROLLER`, `CIVIC_PRIVACY_CONTACT`) and the sign-in's lifetime
-    (`CIVIC_SESSION_MAX_HOURS`), so the defaults never disagree with the settings."""
+    (`CIVIC_SESSION_MAX_HOURS`) and how long eligibility evidence is kept
+    (`CIVIC_ELIGIBILITY_EVIDENCE_DAYS`), so the defaults never disagree with the settings."""
     kind(slug)
     text = (DEFAULTS / f"{slug}.md").read_text(encoding="utf-8")
     return Template(text).safe_substitute(
         controller=current_app.config["DATA_CONTROLLER"],
         contact=current_app.config["PRIVACY_CONTACT"],
         session_hours=f"{float(current_app.config['SESSION_MAX_HOURS']):g}",
+        evidence_days=str(current_app.config.get("ELIGIBILITY_EVIDENCE_DAYS", 365)),
     )
 
 

@@ -21,6 +21,7 @@ from civic.accounts.models import (
 from civic.audit.models import AuditEntry
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
+from tests.accounts.mail_links import confirm, latest_link
 from tests.conftest import csrf_token, login, post_form
 from tests.factories import GroupFactory, MembershipFactory, ModeratorFactory, UserFactory
 
@@ -94,6 +95,10 @@ def test_the_log_never_holds_the_address_nor_says_whether_it_has_an_account(grou
 def test_invitation_to_an_address_without_an_account_waits_for_registration(group, organiser):
     invitation, _ = invitations.invite_member(organiser, group, "later@example.org")
     newcomer = services.register("Later@example.org", "Lee Later", "velvet-tractor-harbour")
+    # anyone can register with any address: only a confirmed one finds its invitations
+    assert invitations.invitations_for(newcomer) == []
+    assert invitations.waiting_count(newcomer) == 0
+    confirm("later@example.org")
     assert invitations.invitations_for(newcomer) == [invitation]
     invitations.accept(newcomer, invitation)
     assert newcomer.id in _members(group)
@@ -281,7 +286,15 @@ def test_registering_with_an_invited_address_shows_the_invitation(client, group,
         },
     )
     assert registered.status_code == 302
-    landing = client.get(registered.headers["Location"]).get_data(as_text=True)
+    assert registered.headers["Location"].endswith("/accounts/register/check-email")
+    person = services.find_user_by_email("fresh@example.org")
+    login(client, person, "velvet-tractor-harbour")
+    # signed in but unconfirmed: the invitation is not shown yet
+    assert "Park Friends" not in client.get("/accounts/invitations").get_data(as_text=True)
+    link = latest_link("fresh@example.org", "confirm-email")
+    confirmed = post_form(client, link, {})
+    assert confirmed.status_code == 302
+    landing = client.get(confirmed.headers["Location"]).get_data(as_text=True)
     assert "A group has invited you to join" in landing
     assert "Park Friends" in client.get("/accounts/invitations").get_data(as_text=True)
 

@@ -23,6 +23,7 @@ from civic.accounts.models import (
 from civic.audit.models import AuditEntry
 from civic.errors import Conflict, PermissionDenied, ValidationFailed
 from civic.extensions import db
+from tests.accounts.mail_links import messages_to
 from tests.factories import (
     AdminFactory,
     AreaFactory,
@@ -75,13 +76,27 @@ def test_password_containing_the_email_is_weak():
     assert "password" in failure.value.errors
 
 
-def test_duplicate_email_is_refused_by_the_unique_index():
+def test_a_duplicate_email_makes_no_account_and_tells_its_owner():
+    """The unique index refuses the second account; the visitor is not told (register
+    returns None, the page is the same), the owner is emailed instead."""
     services.register("dup@example.org", "First", "velvet-tractor-harbour")
-    with pytest.raises(ValidationFailed) as failure:
-        services.register("DUP@example.org", "Second", "another-fine-passphrase")
-    assert "already exists" in failure.value.errors["email"]
+    assert services.register("DUP@example.org", "Second", "another-fine-passphrase") is None
     assert _count(User) == 1
     assert _actions() == ["account:register"]
+    subjects = [m.subject for m in messages_to("dup@example.org")]
+    assert subjects == [
+        "Confirm your email address for Civic",
+        "Someone tried to create a Civic account with your email address",
+    ]
+
+
+def test_admin_made_accounts_are_confirmed_and_registered_ones_are_not():
+    made = services.create_user(
+        None, "made@example.org", "Made", "velvet-tractor-harbour", Role.RESIDENT
+    )
+    signed_up = services.register("self@example.org", "Self", "velvet-tractor-harbour")
+    assert made.email_confirmed and not signed_up.email_confirmed
+    assert messages_to("made@example.org") == []  # nobody asked for a link
 
 
 def test_invalid_email_is_refused():

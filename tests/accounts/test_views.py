@@ -12,6 +12,7 @@ from civic.accounts.codes import display
 from civic.accounts.models import Area, Eligibility, Group, User
 from civic.audit.models import AuditEntry
 from civic.extensions import db
+from tests.accounts.mail_links import messages_to
 from tests.conftest import csrf_token, login, post_form
 from tests.factories import (
     AdminFactory,
@@ -35,13 +36,14 @@ REGISTER = {
 }
 
 
-def test_register_signs_in_and_sends_to_eligibility(client):
+def test_register_does_not_sign_in_and_asks_to_check_email(client):
     response = post_form(client, "/accounts/register", REGISTER)
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/accounts/eligibility")
-    page = client.get("/accounts/eligibility").get_data(as_text=True)
-    assert "Nadia New" in page and "You cannot vote in any area yet" in page
+    assert response.headers["Location"].endswith("/accounts/register/check-email")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Check your email" in page and "Nadia New" not in page  # nobody signed in
     assert _count(User) == 1 and _count(AuditEntry) == 1
+    assert not services.find_user_by_email("new@example.org").email_confirmed
 
 
 def test_register_errors_keep_input_and_write_nothing(client):
@@ -58,12 +60,27 @@ def test_register_errors_keep_input_and_write_nothing(client):
     assert _count(User) == 0 and _count(AuditEntry) == 0
 
 
-def test_duplicate_email_message_next_to_field(client):
+def test_a_registered_address_gets_the_same_answer_and_its_owner_an_email(client):
     UserFactory(email="taken@example.org")
-    response = post_form(client, "/accounts/register", REGISTER | {"email": "taken@example.org"})
-    assert response.status_code == 422
-    assert "already exists" in response.get_data(as_text=True)
-    assert _count(User) == 1
+    taken = post_form(client, "/accounts/register", REGISTER | {"email": "taken@example.org"})
+    fresh = post_form(client, "/accounts/register", REGISTER)
+    assert (taken.status_code, taken.headers["Location"]) == (
+        fresh.status_code,
+        fresh.headers["Location"],
+    )
+    assert (
+        client.get(taken.headers["Location"]).get_data()
+        == client.get(fresh.headers["Location"]).get_data()
+    )
+    assert _count(User) == 2  # the factory's and the new one: no second taken@ account
+    note = messages_to("taken@example.org")
+    assert [m.subject for m in note] == [
+        "Someone tried to create a Civic account with your email address"
+    ]
+    assert "/accounts/forgot-password" in note[0].text_body
+    assert [m.subject for m in messages_to("new@example.org")] == [
+        "Confirm your email address for Civic"
+    ]
 
 
 def test_missing_csrf_token_is_refused_and_writes_nothing(client):

@@ -22,6 +22,7 @@ from civic.discussions import services as talk
 from civic.extensions import db
 from civic.votes import services as votes
 from civic.votes.models import ProposalState
+from tests.accounts.mail_links import confirm
 from tests.budgets.rounds_helpers import make_round, resident_of
 from tests.consultations.helpers import make_consultation
 from tests.factories import ModeratorFactory
@@ -105,6 +106,7 @@ def test_the_register_grant_ballot_attack_no_longer_places_the_ballot(monkeypatc
         budgets.cast_ballot(other, round_, [(project.id, 1)])
     newcomer = accounts.register("new@example.org", "Nia Newcomer", "a-Strong-test-passw0rd")
     clock.tick(seconds=1)
+    confirm("new@example.org")  # the emailed link: a private act too (accounts slice)
     accounts.redeem_code(newcomer, codes[0])
     clock.tick(seconds=1)
     budgets.cast_ballot(newcomer, round_, [(project.id, 1)])
@@ -120,7 +122,9 @@ def test_the_register_grant_ballot_attack_no_longer_places_the_ballot(monkeypatc
     # the grant and the ballot are not in the log at all yet
     assert _entries("eligibility:grant") == [] and _entries("budget_ballot:cast") == []
     clock.tick(minutes=30)  # 15:12:17
-    assert audit.release_pending() == 6
+    assert audit.release_pending() == 7
+    (confirmed,) = _entries("account:email_confirm")
+    assert _body(confirmed)["time"] == "2026-11-29T15:00:00Z" and confirmed.actor != public
     grant = _entries("eligibility:grant")
     ballots = _entries("budget_ballot:cast")
     assert len(grant) == 1 and len(ballots) == 5

@@ -63,10 +63,26 @@ def fill_registration(page: Page, email: str, name: str, password: str, confirm:
     page.get_by_role("button", name="Create account").click()
 
 
-def register(page: Page, name: str = "Rowan Resident") -> None:
+def confirm_and_sign_in(page: Page, live_site: LiveSite, email: str) -> None:
+    """After registering: follow the link mailed to `email`, confirm, and sign in."""
+    expect(page).to_have_url(re.compile(r"/accounts/register/check-email$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    page.goto(live_site.mail_link(email, "confirm-email"))
+    page.get_by_role("button", name="Confirm my email address").click()
+    expect(page.get_by_text("Your email address is confirmed.")).to_be_visible()
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def register(page: Page, live_site: LiveSite, name: str = "Rowan Resident") -> None:
+    """A new resident signs up, confirms their address and signs in; on Your areas."""
+    email = new_email()
     page.goto("/accounts/register")
-    fill_registration(page, new_email(), name, PASSWORD, PASSWORD)
-    expect(page).to_have_url(re.compile(r"/accounts/eligibility$"))
+    fill_registration(page, email, name, PASSWORD, PASSWORD)
+    confirm_and_sign_in(page, live_site, email)
+    page.goto("/accounts/eligibility")
 
 
 def error_summary_targets(page: Page) -> dict[str, str]:
@@ -96,10 +112,27 @@ def test_resident_registers_uses_a_code_and_signs_out(
     expect(page.get_by_role("heading", level=1)).to_have_text("Create an account")
     assert_accessible(page, "the register page")
 
-    fill_registration(page, new_email(), "Rowan Resident", PASSWORD, PASSWORD)
+    email = new_email()
+    fill_registration(page, email, "Rowan Resident", PASSWORD, PASSWORD)
+    expect(page).to_have_url(re.compile(r"/accounts/register/check-email$"))
+    assert_accessible(page, "the check-your-email page")
+    link = live_site.mail_link(email, "confirm-email")
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your email address")
+    assert_accessible(page, "the confirm-email page")
+    page.goto("/accounts/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/accounts/eligibility")
+    # signed in, but not yet confirmed: asked to confirm first
+    expect(page.get_by_role("heading", name="Confirm your email address first")).to_be_visible()
+    assert_accessible(page, "the eligibility page before confirming")
+    page.goto(link)
+    page.get_by_role("button", name="Confirm my email address").click()
     expect(page).to_have_url(re.compile(r"/accounts/eligibility$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Your areas")
-    expect(page.get_by_text("Your account is ready")).to_be_visible()
+    expect(page.get_by_text("Your email address is confirmed.")).to_be_visible()
     expect(page.get_by_text("You cannot vote in any area yet.")).to_be_visible()
     assert_accessible(page, "the eligibility page before a code")
 
@@ -151,7 +184,8 @@ def test_errors_are_listed_linked_and_kept_next_to_fields(
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Confirm password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
-    expect(page).to_have_url(re.compile(r"/accounts/eligibility$"))
+    confirm_and_sign_in(page, live_site, email)
+    page.goto("/accounts/eligibility")
     page.get_by_label("Code from your letter").fill(live_site.used_code)
     page.get_by_role("button", name="Use code").click()
     expect(page).to_have_title(re.compile(r"^Error: "))
@@ -165,7 +199,7 @@ def test_errors_are_listed_linked_and_kept_next_to_fields(
 def test_resident_changes_their_password(
     page: Page, live_site: LiveSite, problems: PageProblems
 ) -> None:
-    register(page, "Parveen Password")
+    register(page, live_site, "Parveen Password")
     page.get_by_role("link", name="Change your password").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Change your password")
     assert_accessible(page, "the change-password page")
@@ -268,7 +302,7 @@ def test_pages_have_no_console_errors_or_csp_violations(
         assert_clean_console(page, problems, path)
         assert_accessible(page, path)
 
-    register(page, "Casey Console")
+    register(page, live_site, "Casey Console")
     assert_clean_console(page, problems, "/accounts/eligibility")
     page.get_by_label("Code from your letter").fill(live_site.take_code())
     page.get_by_role("button", name="Use code").click()

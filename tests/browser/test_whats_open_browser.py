@@ -62,7 +62,7 @@ def open_item(page: Page, title: str) -> Locator:
 def test_resident_finds_an_open_vote_from_home_and_votes(
     page: Page, live_site: LiveSite, problems: PageProblems
 ) -> None:
-    register(page, "Olu Opennow")
+    register(page, live_site, "Olu Opennow")
     page.get_by_label("Code from your letter").fill(live_site.take_code())
     page.get_by_role("button", name="Use code").click()
     expect(page.get_by_text(f"You can now take part in {AREA_NAME}.")).to_be_visible()

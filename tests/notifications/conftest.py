@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
 
+from civic.extensions import db
 from tests.notifications.smtp import Handler, smtp_server
 
 
@@ -32,3 +35,31 @@ def smtp(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Handler]:
     with smtp_server() as (handler, port):
         use_smtp(monkeypatch, app, port)
         yield handler
+
+
+def at_once(app: Flask, action: Callable[[], Any], runs: int = 4) -> list[Any]:
+    """Run `action` in `runs` threads released together, each in its own app context and
+    database session, committing what it did; the results. An error in any thread fails
+    the test here rather than being lost in the thread."""
+    barrier = threading.Barrier(runs)
+    results: list[Any] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                results.append(action())
+                db.session.commit()
+            except BaseException as exc:
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(runs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    return results

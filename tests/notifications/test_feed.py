@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
@@ -14,6 +12,7 @@ from civic.notifications.kinds import KINDS, Delivery, Kind, kinds_for
 from civic.notifications.models import Follow, Notification, NotificationPreference
 from tests.conftest import on_postgres
 from tests.factories import AreaFactory, ModeratorFactory, UserFactory
+from tests.notifications.conftest import at_once
 
 
 def _told(event: str) -> dict[int, Notification]:
@@ -171,31 +170,12 @@ def test_two_announcements_of_one_event_at_once_tell_each_person_once(app):
         feed.follow(user, area)
     target = feed.target_of(area)
     db.session.commit()
-    barrier = threading.Barrier(4)
-    counts: list[int] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                counts.append(
-                    feed.announce(
-                        Kind.OPENED, event="race:1", title="T", url="/x", followers_of=[target]
-                    )
-                )
-                db.session.commit()
-            except BaseException as exc:  # reported below, not lost in the thread
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    counts = at_once(
+        app,
+        lambda: feed.announce(
+            Kind.OPENED, event="race:1", title="T", url="/x", followers_of=[target]
+        ),
+    )
     assert sum(counts) == 30
     assert len(_told("race:1")) == 30
     assert db.session.scalar(select(func.count()).select_from(Follow)) == 30

@@ -54,11 +54,11 @@ def _delete(page: Page, problems: PageProblems, *, check: bool) -> None:
 def test_a_resident_reads_their_data_and_deletes_their_account(
     page: Page, live_site: LiveSite, problems: PageProblems
 ):
-    register(page, "Della Departing")
+    register(page, live_site, "Della Departing")
     _delete(page, problems, check=True)
     assert_clean_console(page, problems, "deleting an account", error_statuses=(422,))
 
 
 def test_deleting_works_without_javascript(page_without_js: Page, live_site: LiveSite, problems):
-    register(page_without_js, "Nell Nojs")
+    register(page_without_js, live_site, "Nell Nojs")
     _delete(page_without_js, problems, check=False)

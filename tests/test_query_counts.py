@@ -23,7 +23,7 @@ from tests.discussions.bulk import make_thread
 from tests.factories import ContractFactory
 from tests.queries import count_queries
 from tests.votes.helpers import make_proposal
-from tests.world import ANONYMOUS, ELIGIBLE, World, _eligible, _user, build_world
+from tests.world import ANONYMOUS, ELIGIBLE, MODERATOR, World, _eligible, _user, build_world
 
 PAGES = {
     "home": "/",
@@ -72,7 +72,7 @@ def _counts(client: FlaskClient, world: World) -> dict[str, int]:
     return {name: count_queries(client, url.format(**world.values)) for name, url in PAGES.items()}
 
 
-@pytest.mark.parametrize("viewer", [ANONYMOUS, ELIGIBLE])
+@pytest.mark.parametrize("viewer", [ANONYMOUS, ELIGIBLE, MODERATOR])
 def test_main_pages_send_as_many_statements_with_more_data(client, viewer):
     world = build_world()
     if world.users[viewer] is not None:

@@ -4,6 +4,8 @@ ballot, a voided paper ballot, an import, and many casts at once on PostgreSQL."
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from civic.accounts.models import User
@@ -14,7 +16,9 @@ from civic.budgets.pabulib_io import import_round
 from civic.extensions import db
 from tests.budgets.conftest import DATA
 from tests.budgets.rounds_helpers import make_round, resident_of
+from tests.conftest import login
 from tests.factories import AreaFactory, ModeratorFactory
+from tests.queries import statements
 from tests.races import all_at_once, many_residents, skip_without_postgres
 
 
@@ -85,3 +89,15 @@ def test_simultaneous_casts_and_withdrawals_keep_the_count_exact(app):
     round_ = db.session.get(BudgetRound, round_id)
     kept, real = _kept_and_real(round_)
     assert kept == real == (40, 0)
+
+
+def test_the_round_page_does_not_count_the_ballots(client):
+    round_, officer, (a, *_rest) = make_round()
+    services.cast_ballot(resident_of(round_.area), round_, [(a.id, 1)])
+    login(client, officer)  # managers see the exact counts too
+    with statements() as seen:
+        page = client.get(f"/budgets/{round_.slug}")
+    assert page.status_code == 200
+    ballots = re.compile(r"count\(.*from budget_ballot\b", re.IGNORECASE | re.DOTALL)
+    counting = [s for s in seen if ballots.search(s)]
+    assert counting == []

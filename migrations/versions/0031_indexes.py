@@ -22,6 +22,14 @@ down_revision = "0030_data_rights"
 branch_labels = None
 depends_on = None
 
+# existing rounds: their counts from their ballots (a test runs this on a populated round)
+BACKFILL = (
+    "UPDATE budget_round SET "
+    "ballots_cast = (SELECT count(*) FROM budget_ballot b WHERE b.round_id = budget_round.id), "
+    "paper_ballots_cast = (SELECT count(*) FROM budget_ballot b "
+    "WHERE b.round_id = budget_round.id AND b.paper)"
+)
+
 
 def upgrade() -> None:
     with op.batch_alter_table("budget_round", schema=None) as batch_op:
@@ -40,12 +48,7 @@ def upgrade() -> None:
             sqlite_where=sa.text("root_id IS NULL"),
             postgresql_where=sa.text("root_id IS NULL"),
         )
-    op.execute(
-        "UPDATE budget_round SET "
-        "ballots_cast = (SELECT count(*) FROM budget_ballot b WHERE b.round_id = budget_round.id), "
-        "paper_ballots_cast = (SELECT count(*) FROM budget_ballot b "
-        "WHERE b.round_id = budget_round.id AND b.paper)"
-    )
+    op.execute(BACKFILL)
 
 
 def downgrade() -> None:

@@ -4,9 +4,12 @@ ballot, a voided paper ballot, an import, and many casts at once on PostgreSQL."
 
 from __future__ import annotations
 
+import importlib.util
 import re
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text, update
 
 from civic.accounts.models import User
 from civic.budgets import contests, services
@@ -20,6 +23,8 @@ from tests.conftest import login
 from tests.factories import AreaFactory, ModeratorFactory
 from tests.queries import statements
 from tests.races import all_at_once, many_residents, skip_without_postgres
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _kept_and_real(round_: BudgetRound) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -101,3 +106,22 @@ def test_the_round_page_does_not_count_the_ballots(client):
     ballots = re.compile(r"count\(.*from budget_ballot\b", re.IGNORECASE | re.DOTALL)
     counting = [s for s in seen if ballots.search(s)]
     assert counting == []
+
+
+def _migration():
+    (path,) = (ROOT / "migrations" / "versions").glob("*_indexes.py")
+    spec = importlib.util.spec_from_file_location("indexes_migration", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_migration_counts_the_ballots_of_existing_rounds():
+    round_, officer, (a, *_rest) = make_round()
+    for _ in range(3):
+        services.cast_ballot(resident_of(round_.area), round_, [(a.id, 1)])
+    services.cast_ballot(officer, round_, [(a.id, 1)], voter=resident_of(round_.area))
+    db.session.execute(update(BudgetRound).values(ballots_cast=0, paper_ballots_cast=0))
+    db.session.execute(text(_migration().BACKFILL))
+    kept, real = _kept_and_real(round_)
+    assert kept == real == (4, 1)

@@ -8,13 +8,9 @@ query per row would show.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from civic import whats_open
 from civic.accounts.models import (
@@ -36,6 +32,7 @@ from tests.budgets.rounds_helpers import make_round, resident_of
 from tests.conftest import login
 from tests.consultations.helpers import make_consultation
 from tests.factories import GroupFactory, UserFactory
+from tests.queries import statements
 from tests.votes.helpers import make_proposal
 
 REASON = "Closed early for the test, as agreed"
@@ -361,21 +358,6 @@ def test_closes_in_words(left: timedelta, words: str) -> None:
 # --- a bounded number of queries ---------------------------------------------------------
 
 
-@contextmanager
-def _statements() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            seen.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(Engine, "before_cursor_execute", count)
-
-
 def _add_areas(resident, n: int) -> list:
     """`n` areas, each with an open vote, a round in voting, an open consultation and a
     closed vote, and `n` quiet areas with only a closed vote (nothing open there loads their
@@ -406,7 +388,7 @@ def _add_areas(resident, n: int) -> list:
 
 
 def _queries(client, path: str) -> int:
-    with _statements() as seen:
+    with statements() as seen:
         response = client.get(path)
     assert response.status_code == 200
     return len(seen)

@@ -27,7 +27,7 @@ from civic.budgets.models import (
     ContestState,
     RoundResult,
 )
-from civic.budgets.services import voter_key
+from civic.budgets.services import count_ballots, voter_key
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.permissions import require_moderator, require_signed_in
@@ -222,7 +222,9 @@ def resolve_contest(
             # its receipt now says "voided"; the log's resolution (outcome "voided") is
             # what takes the ballot out of the participation count
             receipts.retire(round_.audit_subject, contest.ballot.receipt, receipts.VOIDED)
+            paper = contest.ballot.paper
             db.session.delete(contest.ballot)
+            count_ballots(round_.id, -1, paper=paper)
         contest.ballot_id = None
     contest.state = state
     contest.response = text

@@ -131,6 +131,16 @@ class BudgetRound(db.Model):
     # phases entered by hand before their published date: {phase: {reason, at, scheduled}}
     early_moves: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # the round's ballots (all, and the paper ones among them), kept rather than counted on
+    # every view of the round page (issue 16): each cast of a new ballot, withdrawal,
+    # voiding and import changes them by `UPDATE ... SET n = n + k` in its own transaction
+    # (civic.budgets.services.count_ballots)
+    ballots_cast: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
+    paper_ballots_cast: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
 
     area: Mapped[Area] = relationship()
     group: Mapped[Group | None] = relationship()

@@ -224,6 +224,7 @@ def _import_votes(round_: BudgetRound, votes: list[PbVote], ids: dict[str, int])
     ]
     for start in range(0, len(ballots), 5000):
         db.session.execute(insert(Ballot), ballots[start : start + 5000])
+    services.count_ballots(round_.id, len(ballots))
     by_key = dict(
         db.session.execute(
             select(Ballot.voter_key, Ballot.id).where(Ballot.round_id == round_.id)

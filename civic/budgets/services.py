@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from civic import audit, ballot_box, privacy
@@ -683,6 +683,8 @@ def cast_ballot(
     )
     if earlier is not None:
         receipts.retire(round_.audit_subject, earlier)
+    else:  # a new ballot, not a change
+        count_ballots(round_.id, 1, paper=paper)
     # a secret ballot: the log records that a ballot was cast, never what it says
     tag = "budget_ballot:change" if earlier is not None else "budget_ballot:cast"
     audit.record(actor, tag, round_, {"paper": paper})
@@ -723,6 +725,7 @@ def withdraw_ballot(actor: User | None, round_: BudgetRound) -> str:
         )
     code = ballot.receipt
     db.session.delete(ballot)  # its entries go with it (delete-orphan)
+    count_ballots(round_.id, -1)
     receipts.retire(round_.audit_subject, code, receipts.WITHDRAWN)
     audit.record(actor, "budget_ballot:withdraw", round_, {"paper": False})
     db.session.flush()
@@ -766,8 +769,34 @@ def current_choice(round_: BudgetRound, user: User) -> list[tuple[int, int]]:
     return [(e.project_id, e.points) for e in ballot.entries]
 
 
+def count_ballots(round_id: int, change: int, *, paper: bool = False) -> None:
+    """Keep the round's ballot counts (`BudgetRound.ballots_cast`) in step with a ballot
+    added (change > 0) or removed (< 0), in the caller's transaction. The database adds to
+    the stored value (`SET n = n + change`), so simultaneous casts never lose one."""
+    db.session.execute(
+        update(BudgetRound)
+        .where(BudgetRound.id == round_id)
+        .values(
+            ballots_cast=BudgetRound.ballots_cast + change,
+            paper_ballots_cast=BudgetRound.paper_ballots_cast + (change if paper else 0),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    round_ = db.session.get(BudgetRound, round_id)
+    if round_ is not None:  # the object in the session reads the new values when next used
+        db.session.expire(round_, ["ballots_cast", "paper_ballots_cast"])
+
+
 def ballot_count(round_: BudgetRound) -> tuple[int, int]:
-    """(all ballots, paper ballots) cast in the round."""
+    """(all ballots, paper ballots) cast in the round, as kept on the round: the round page
+    shows them on every view, and counting 60,000 ballots each time is what it must not
+    do."""
+    return round_.ballots_cast, round_.paper_ballots_cast
+
+
+def counted_ballots(round_: BudgetRound) -> tuple[int, int]:
+    """(all ballots, paper ballots) counted from the ballots themselves: the frozen
+    results state these, once."""
     rows = db.session.execute(
         select(Ballot.paper, func.count())
         .where(Ballot.round_id == round_.id)
@@ -938,7 +967,7 @@ def compute_results(round_: BudgetRound, actor: User | None) -> RoundResult:
                 "supporters_money": _fraction_text(result.supporters_money),
             }
         )
-    total, paper = ballot_count(round_)
+    total, paper = counted_ballots(round_)
     digest = input_digest(instance, profile)
     cost = sum(p.cost for p in projects if p.external_id in selected)
     entry = audit.record(

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from civic import csv_safe
 from civic.accounts.models import Area, Group, utcnow
@@ -86,7 +87,12 @@ def _project(round_: BudgetRound, project_id: int) -> Project:
 
 @bp.get("")
 def index() -> Any:
-    rounds = db.session.scalars(select(BudgetRound).order_by(BudgetRound.voting_from.desc())).all()
+    # each row shows its area and group: loaded with the rounds, not one query per row
+    rounds = db.session.scalars(
+        select(BudgetRound)
+        .options(selectinload(BudgetRound.area), selectinload(BudgetRound.group))
+        .order_by(BudgetRound.voting_from.desc())
+    ).all()
     return render_template("budgets/index.html", rounds=rounds)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from civic.accounts.models import Area, utcnow
 from civic.clock import aware
@@ -70,7 +71,11 @@ def _question(consultation: Consultation, question_id: int) -> Question:
 
 @bp.get("")
 def index() -> Any:
-    rows = db.session.scalars(select(Consultation).order_by(Consultation.closes_at.desc())).all()
+    rows = db.session.scalars(  # each row shows its area: loaded with the list
+        select(Consultation)
+        .options(selectinload(Consultation.area))
+        .order_by(Consultation.closes_at.desc())
+    ).all()
     rows = [c for c in rows if services.can_see(current_user, c)]
     return render("consultations/index.html", consultations=rows, services=services)
 

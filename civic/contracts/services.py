@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from civic import audit
 from civic.accounts.models import Area, User
@@ -481,6 +482,7 @@ def find_contracts(
     total = db.session.scalar(select(func.count(Contract.id)).where(*conditions)) or 0
     rows = db.session.scalars(
         select(Contract)
+        .options(selectinload(Contract.area), selectinload(Contract.provider))  # on each row
         .where(*conditions)
         .order_by(Contract.end_date, Contract.reference)
         .limit(per_page)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -76,8 +77,17 @@ class Thread(db.Model):
 class Comment(db.Model):
     __tablename__ = "comment"
     __table_args__ = (
-        # first page: a thread's top-level comments, newest first (root_id IS NULL)
-        Index("ix_comment_thread_root_created", "thread_id", "root_id", "created_at", "id"),
+        # the thread page: a thread's top-level comments, newest first, a page at a time.
+        # Partial (top-level rows only), so the scan reads one page in order; an index with
+        # root_id as a column made PostgreSQL read every top-level comment and sort them
+        Index(
+            "ix_comment_top_level",
+            "thread_id",
+            "created_at",
+            "id",
+            sqlite_where=text("root_id IS NULL"),
+            postgresql_where=text("root_id IS NULL"),
+        ),
         Index("ix_comment_author_created", "author_id", "created_at"),
     )
 

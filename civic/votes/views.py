@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, flash, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from civic.accounts.models import Area
 from civic.audit import queries as audit_queries
@@ -77,7 +78,10 @@ def _pounds(value: int | None) -> int | None:
 
 
 def _filtered(area_slug: str, state: str) -> list[Proposal]:
-    stmt = select(Proposal).order_by(Proposal.created_at.desc())
+    # the list and the API show each proposal's area: loaded with them, not row by row
+    stmt = (
+        select(Proposal).options(selectinload(Proposal.area)).order_by(Proposal.created_at.desc())
+    )
     if area_slug:
         stmt = stmt.join(Area).where(Area.slug == area_slug)
     if state:

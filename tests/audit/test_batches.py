@@ -7,6 +7,7 @@ adjacent log entries one second apart, so anyone could tie the ballot to a named
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -69,6 +70,8 @@ def test_a_vote_is_queued_not_logged_and_no_page_shows_it(client):
         "/audit?action=proposal:vote_cast",
     ):
         page = client.get(path).get_data(as_text=True)
+        # the action filter offers every registered tag, logged or not: it tells nothing
+        page = re.sub(r'<select[^>]*id="action".*?</select>', "", page, flags=re.DOTALL)
         assert "vote_cast" not in page and pending.actor not in page, path
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from html.parser import HTMLParser
 
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 
 from civic.accounts.models import utcnow
 from civic.consultations import services
@@ -15,6 +15,7 @@ from tests.budgets.rounds_helpers import resident_of
 from tests.conftest import csrf_token, login
 from tests.consultations.helpers import make_consultation, post_new_consultation
 from tests.factories import UserFactory
+from tests.queries import count_queries
 
 
 def test_public_page_and_respond_with_errors_kept(client):
@@ -206,30 +207,14 @@ def _many_responses(consultation, q, n: int, batch: str) -> None:
     db.session.flush()
 
 
-def _count_queries(client, url: str) -> int:
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            seen.append(statement)
-
-    engine = db.engines[None].engine if hasattr(db.engines[None], "engine") else db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
-
-
 def test_analysis_query_count_is_constant_up_to_10000_responses(client):
     consultation, moderator, q = make_consultation()
     services.close_consultation(moderator, consultation, reason="Closed early in this test")
     url = f"/consultations/{consultation.id}/analysis"
     _many_responses(consultation, q, 20, "small")
-    small = _count_queries(client, url)
+    small = count_queries(client, url)
     _many_responses(consultation, q, 10_000, "large")
-    large = _count_queries(client, url)
+    large = count_queries(client, url)
     assert small == large, (small, large)
     assert "10,020 submitted responses" in client.get(url).get_data(as_text=True)
 

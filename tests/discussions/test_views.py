@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from civic.audit.models import AuditEntry
 from civic.discussions import services
@@ -16,6 +16,7 @@ from civic.extensions import db
 from tests.conftest import csrf_token, login
 from tests.discussions.bulk import make_thread
 from tests.factories import UserFactory
+from tests.queries import count_queries
 
 URL = "/discussions/area/riverside"
 
@@ -166,31 +167,15 @@ def test_residents_cannot_moderate(client, resident, neighbour):
     assert response.status_code == 403
 
 
-def _queries_for(client, url: str) -> int:
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
-
-    engine = db.engine if not hasattr(db.engines[None], "engine") else db.engines[None].engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
-
-
 @pytest.mark.parametrize("viewer", ["anonymous", "resident"])
 def test_first_page_query_count_is_constant(client, resident, viewer):
     if viewer == "resident":
         login(client, resident)
     authors = [resident.id] + [UserFactory().id for _ in range(9)]
     make_thread("area", "riverside", 50, authors)
-    small = _queries_for(client, URL)
+    small = count_queries(client, URL)
     make_thread("area", "riverside", 5000, authors)
-    large = _queries_for(client, URL)
+    large = count_queries(client, URL)
     assert small == large, (small, large)
     assert large <= 10
 

@@ -362,10 +362,7 @@ def test_results_downloads_link_each_project_to_its_page(app, client):
     # the site's own address (CIVIC_SITE_URL), not the Host header of whoever asked first:
     # the files are built once and served to everyone
     site = app.config["SITE_URL"]
-    pages = {
-        p.external_id: f"{site}/budgets/{round_.slug}/projects/{p.id}"
-        for p in (a, b, c, d)
-    }
+    pages = {p.external_id: f"{site}/budgets/{round_.slug}/projects/{p.id}" for p in (a, b, c, d)}
     data = client.get(f"/budgets/{round_.slug}/results.json").get_json()
     assert {p["id"]: p["url"] for p in data["projects"]} == pages
     assert {"title", "cost", "votes", "explanation"} <= set(data["projects"][0])

@@ -26,7 +26,8 @@ class FrozenDownload(db.Model):
     subject: Mapped[str] = mapped_column(String(80), nullable=False)
     name: Mapped[str] = mapped_column(String(40), nullable=False)
     content_type: Mapped[str] = mapped_column(String(80), nullable=False)
-    body: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    # loaded only when sent: a 304 needs just the digest, not megabytes of ballots
+    body: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow

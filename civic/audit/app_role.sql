@@ -23,6 +23,10 @@ GRANT SELECT, INSERT, DELETE ON audit_pending TO civic_app;
 REVOKE ALL ON retired_receipt FROM civic_app;
 GRANT SELECT, INSERT ON retired_receipt TO civic_app;
 
+-- frozen downloads (a frozen round's results and ballots files): stored once, served as stored
+REVOKE ALL ON frozen_download FROM civic_app;
+GRANT SELECT, INSERT ON frozen_download TO civic_app;
+
 -- the schema's version belongs to migrations
 REVOKE ALL ON alembic_version FROM civic_app;
 GRANT SELECT ON alembic_version TO civic_app;

@@ -1002,6 +1002,9 @@ def compute_results(round_: BudgetRound, actor: User | None) -> RoundResult:
     db.session.add(result)
     db.session.flush()
     audit.make_checkpoint(f"budget_round:results {round_.id}")  # signs the frozen results
+    from civic.budgets import downloads  # it builds on this module's queries
+
+    downloads.freeze(round_)  # built once now, never again per request
     return result
 
 

@@ -3,7 +3,6 @@ paper ballots, results with explanations, and delivery."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from datetime import UTC, datetime, time
@@ -15,10 +14,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from civic import csv_safe
+from civic import frozen
 from civic.accounts.models import Area, Group, utcnow
 from civic.accounts.services import find_user_by_email
-from civic.budgets import charts, contests, services
+from civic.budgets import charts, contests, downloads, services
 from civic.budgets.ballots import MINOR_PER_UNIT, money
 from civic.budgets.forms import DeliveryForm, ProjectForm, ReviewForm, RoundForm
 from civic.budgets.models import (
@@ -29,8 +28,6 @@ from civic.budgets.models import (
     Project,
     RoundResult,
 )
-from civic.budgets.pabulib import dump
-from civic.budgets.pabulib_io import published_file
 from civic.clock import aware
 from civic.discussions import subjects
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -673,82 +670,23 @@ def _share_figures(result: RoundResult) -> dict[str, int] | None:
     }
 
 
-def _project_urls(round_: BudgetRound) -> dict[str, str]:
-    """The site's page for each project, by the id the results use (the imported id)."""
-    return {
-        p.external_id: url_for(
-            "budgets.project_detail", slug=round_.slug, project_id=p.id, _external=True
-        )
-        for p in round_.projects
-    }
-
-
-def _download(body: str, mimetype: str, name: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+def _frozen(round_: BudgetRound, name: str, filename: str | None = None) -> Response:
+    """A download of the round's frozen results, served from its stored bytes."""
+    return frozen.serve(downloads.subject(round_), downloads.download(round_, name), filename)
 
 
 @bp.get("/<slug>/results.json")
 def results_json(slug: str) -> Any:
     round_ = services.get_round(slug)
-    result = _result(round_)
-    urls = _project_urls(round_)
-    body = {
-        "round": round_.slug,
-        "title": round_.title,
-        "budget": round_.amount,
-        "currency": round_.currency,
-        "rule": result.rule,
-        "tie_breaking": result.tie_breaking,
-        "input_digest": result.input_digest,
-        # with ballots.json and the projects' costs, all a recount needs (see rule_input)
-        "recount": services.recount_settings(round_),
-        # MES: each voter's final share ("n/d" whole units) and Add1's added units per voter
-        "equal_shares": result.detail or None,
-        "audit_entry": result.audit_seq,
-        "ballots": result.ballots,
-        "paper_ballots": result.paper_ballots,
-        "selected": result.selected,
-        "cost": result.cost,
-        "projects": [{**p, "url": urls.get(p["id"])} for p in result.projects],
-    }
-    return Response(json.dumps(body, indent=2, ensure_ascii=False), mimetype="application/json")
+    _result(round_)  # 404 until the results are frozen: nothing is built before
+    return _frozen(round_, "results.json")
 
 
 @bp.get("/<slug>/results.csv")
 def results_csv(slug: str) -> Any:
     round_ = services.get_round(slug)
-    result = _result(round_)
-    buffer = io.StringIO()
-    writer = csv_safe.writer(buffer)
-    writer.writerow(
-        [
-            "project_id",
-            "title",
-            "cost_minor_units",
-            "votes",
-            "score",
-            "selected",
-            "explanation",
-            "url",
-        ]
-    )
-    urls = _project_urls(round_)
-    for p in result.projects:
-        writer.writerow(
-            [
-                p["id"],
-                p["title"],
-                p["cost"],
-                p["votes"],
-                p["score"],
-                int(p["selected"]),
-                p["explanation"],
-                urls.get(p["id"], ""),
-            ]
-        )
-    return _download(buffer.getvalue(), "text/csv", f"{slug}-results.csv")
+    _result(round_)
+    return _frozen(round_, "results.csv", f"{slug}-results.csv")
 
 
 @bp.get("/<slug>/ballots.json")
@@ -758,8 +696,7 @@ def ballots_json(slug: str) -> Any:
     if reason := services.ballots_withheld(round_):
         body = json.dumps({"error": "Not published", "message": reason, "status": 404})
         return Response(body, status=404, mimetype="application/json")
-    body = json.dumps(services.anonymised_ballots(round_), indent=1)
-    return Response(body, mimetype="application/json")
+    return _frozen(round_, "ballots.json")
 
 
 @bp.get("/<slug>/ballots.csv")
@@ -767,19 +704,7 @@ def ballots_csv(slug: str) -> Any:
     round_ = services.get_round(slug)
     if reason := services.ballots_withheld(round_):
         raise NotFound(reason)
-    buffer = io.StringIO()
-    writer = csv_safe.writer(buffer)
-    writer.writerow(["ballot", "projects", "points", "paper"])
-    for n, b in enumerate(services.anonymised_ballots(round_), start=1):
-        writer.writerow(
-            [
-                n,
-                ",".join(b["projects"]),
-                ",".join(map(str, b["points"])),
-                "" if b["paper"] is None else int(b["paper"]),
-            ]
-        )
-    return _download(buffer.getvalue(), "text/csv", f"{slug}-ballots.csv")
+    return _frozen(round_, "ballots.csv", f"{slug}-ballots.csv")
 
 
 @bp.get("/<slug>/ballots.pb")
@@ -788,9 +713,7 @@ def ballots_pb(slug: str) -> Any:
     round_ = services.get_round(slug)
     if reason := services.ballots_withheld(round_):
         raise NotFound(reason)
-    response = _download(dump(published_file(round_)), "text/plain", f"{slug}.pb")
-    response.headers["Content-Type"] = "text/plain; charset=utf-8"
-    return response
+    return _frozen(round_, "ballots.pb", f"{slug}.pb")
 
 
 # --- for the group page (accounts cannot import budgets: these reach its template) --------

@@ -3,6 +3,7 @@ lifecycle; residents' votes with a live turnout; JSON for anyone."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -11,6 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from civic import frozen
 from civic.accounts.models import Area
 from civic.audit import queries as audit_queries
 from civic.budgets.ballots import MINOR_PER_UNIT
@@ -253,13 +255,20 @@ def ballots_json(proposal_id: int) -> Any:
         response = jsonify(error="Not published", message=reason, status=404)
         response.status_code = 404
         return response
-    return jsonify(
-        proposal=proposal.id,
-        title=proposal.title,
-        ballots=services.published_ballots(proposal),
-        totals={"for": proposal.votes_for or 0, "against": proposal.votes_against or 0},
-        replaced=receipt_codes.retired_codes(proposal.audit_subject),
-    )
+    # counted and closed: nothing in it can change, so it is built once and stored
+    download = ("ballots.json", "application/json", lambda: _ballots(proposal))
+    return frozen.serve(f"vote:{proposal.id}", download)
+
+
+def _ballots(proposal: Proposal) -> str:
+    body = {
+        "proposal": proposal.id,
+        "title": proposal.title,
+        "ballots": services.published_ballots(proposal),
+        "totals": {"for": proposal.votes_for or 0, "against": proposal.votes_against or 0},
+        "replaced": receipt_codes.retired_codes(proposal.audit_subject),
+    }
+    return json.dumps(body, indent=1)
 
 
 # --- moderators -------------------------------------------------------------------------

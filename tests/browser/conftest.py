@@ -256,6 +256,9 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
             "LOGIN_ADDRESS_RATE_LIMIT": "60 per minute",
         }
     )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    # links built once and stored (frozen downloads) start with the site's own address
+    app.config["SITE_URL"] = f"http://127.0.0.1:{server.server_port}"
     with app.app_context():
         upgrade()
         moderator = services.create_user(
@@ -286,7 +289,6 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         db.session.commit()
         db.session.remove()
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:

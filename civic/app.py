@@ -100,6 +100,9 @@ def _init_extensions(app: Flask) -> None:
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    from civic.forms import use_lazy_csrf_tokens
+
+    use_lazy_csrf_tokens()  # anonymous public pages set no session cookie
     htmx.init_app(app)
     limiter.init_app(app)
     init_login(app)

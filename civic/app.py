@@ -95,7 +95,7 @@ def _init_extensions(app: Flask) -> None:
     from civic import web
     from civic.accounts.session import init_login
     from civic.database import configure_engine
-    from civic.extensions import compress, csrf, db, htmx, limiter, migrate
+    from civic.extensions import csrf, db, htmx, limiter, migrate
     from civic.notifications import outbox
 
     _init_compression(app)  # first: its after_request then runs last, on the final body

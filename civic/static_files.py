@@ -59,6 +59,7 @@ def build(source: Path, target_root: Path, names: dict[str, str]) -> Path:
     key = hashlib.sha256("\n".join(f"{k} {v}" for k, v in names.items()).encode()).hexdigest()
     target = target_root / key[:16]
     if target.is_dir():
+        os.utime(target)  # in use again (a rollback, say): newest, so not pruned
         return target
     target_root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".building-", dir=target_root))
@@ -76,7 +77,23 @@ def build(source: Path, target_root: Path, names: dict[str, str]) -> Path:
             raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    _prune(target_root, keep=target)
     return target
+
+
+KEEP_BUILDS = 3  # the newest builds stay: workers of a release being replaced still read theirs
+
+
+def _prune(target_root: Path, keep: Path) -> None:
+    """Remove all but the newest few builds, so releases do not pile up under instance/."""
+    builds = sorted(
+        (p for p in target_root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in builds[KEEP_BUILDS:]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def init_app(app: Flask) -> None:

@@ -82,6 +82,11 @@ def test_a_new_content_is_a_new_name_and_a_new_build(tmp_path: Path):
     (source / "css/a.css").write_text("body { color: red; }\n" * 100)
     second = build(source, tmp_path / "out", manifest(source))
     assert second != first and manifest(source)["css/a.css"] != names["css/a.css"]
+    for n in range(5):  # more releases: only the newest few builds are kept
+        (source / "css/a.css").write_text(f"p {{ margin: {n}px; }}\n" * 100)
+        latest = build(source, tmp_path / "out", manifest(source))
+    kept = [p for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")]
+    assert latest in kept and len(kept) == 3
 
 
 def test_pages_are_compressed_for_clients_that_accept_it(client):

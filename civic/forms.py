@@ -8,19 +8,59 @@ from typing import Any
 
 from flask import request
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFError, validate_csrf
+from flask_wtf.csrf import CSRFError, _FlaskFormCSRF, validate_csrf
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput, GovTextArea
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     SubmitField,
     TextAreaField,
     ValidationError,
 )
+from wtforms.csrf.core import CSRFTokenField
 from wtforms.validators import DataRequired, Length, StopValidation
 
 from civic.errors import ValidationFailed
+
+
+class LazyCSRFTokenField(CSRFTokenField):
+    """A CSRF field that makes its token when the form is rendered, not when it is built.
+
+    WTForms makes the token as soon as a form is constructed, and Flask-WTF keeps it in the
+    session: a public page whose view builds a form it then does not show (a comment form
+    for someone not signed in) would set a session cookie, and no proxy could cache it.
+    """
+
+    def process(self, *args: Any, **kwargs: Any) -> None:
+        HiddenField.process(self, *args, **kwargs)  # no token yet: see current_token
+
+    @property  # type: ignore[override]
+    def current_token(self) -> str:
+        token = self.__dict__.get("_token")
+        if token is None:
+            token = self.__dict__["_token"] = self.csrf_impl.generate_csrf_token(self)
+        return token
+
+    @current_token.setter
+    def current_token(self, value: str) -> None:
+        self.__dict__["_token"] = value
+
+
+class LazyFlaskFormCSRF(_FlaskFormCSRF):
+    """Flask-WTF's form CSRF check, unchanged, with the token made on first render."""
+
+    field_class = LazyCSRFTokenField
+
+
+def use_lazy_csrf_tokens() -> None:
+    """Make every FlaskForm's token lazily (called once by the app factory).
+
+    Set on FlaskForm's Meta rather than on a Civic base class, so that every form in every
+    domain (and any added later) gets it without each importing something new.
+    """
+    FlaskForm.Meta.csrf_class = LazyFlaskFormCSRF
 
 
 def attach_errors(form: FlaskForm, failure: ValidationFailed) -> None:

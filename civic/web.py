@@ -128,17 +128,26 @@ def _finish(response: Response) -> Response:
         response.headers["HX-Redirect"] = response.headers.pop("Location")
         response.status_code = 200
         response.set_data(b"")
-    headers = response.headers
+    static_security_headers(response.headers, https=request.is_secure)
+    response.vary.add("HX-Request")
+    return response
+
+
+def static_security_headers(headers: Any, *, https: bool) -> None:
+    """The security headers every response carries, pages and static files alike.
+
+    Static files are answered by WhiteNoise before Flask runs, once per file, so `https`
+    there is the CIVIC_HTTPS setting rather than this request's scheme. `headers` is
+    werkzeug's Headers for a page and wsgiref's for a static file.
+    """
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
     headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
-    if request.is_secure:
+    if https:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    response.vary.add("HX-Request")
-    return response
 
 
 def _refuse_nul_bytes() -> None:

@@ -291,10 +291,15 @@ def build_world() -> World:
 
 
 TOKEN_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
+FORM_TOKEN_RE = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 
 
 def page_token(client: FlaskClient) -> str:
-    """The CSRF token every page carries (hx-headers on <body>), read after signing in."""
+    """The CSRF token a browser holds: a signed-in person's pages carry it (hx-headers on
+    <body>); an anonymous visitor's pages do not (so they set no cookie), and the token
+    comes from a form that posts, as the sign-in page's."""
     match = TOKEN_RE.search(client.get("/").get_data(as_text=True))
-    assert match, "no CSRF token on the home page"
+    if match is None:
+        match = FORM_TOKEN_RE.search(client.get("/accounts/sign-in").get_data(as_text=True))
+    assert match, "no CSRF token on the home page or the sign-in form"
     return match.group(1)

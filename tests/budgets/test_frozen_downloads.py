@@ -82,6 +82,20 @@ def test_a_client_holding_the_bytes_gets_304(client):
     assert other.status_code == 200 and other.get_data() == first.get_data()
 
 
+@pytest.mark.parametrize("coding", ["br", "gzip"])
+def test_a_client_holding_the_compressed_bytes_gets_304_too(client, coding):
+    """Compressed, the ETag carries its coding ("<sha256>:br"): sent back, it still names
+    the stored bytes, so the client is not sent megabytes of ballots again."""
+    round_, _, _ = _frozen_round()
+    path = f"/budgets/{round_.slug}/ballots.json"
+    first = client.get(path, headers={"Accept-Encoding": coding})
+    assert first.headers.get("Content-Encoding") == coding
+    again = client.get(
+        path, headers={"Accept-Encoding": coding, "If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304 and again.get_data() == b""
+
+
 def test_nothing_after_the_freeze_changes_the_bytes_or_the_etag(client):
     round_, moderator, projects = _frozen_round()
     before = {name: client.get(f"/budgets/{round_.slug}/{name}") for name in NAMES}

@@ -77,7 +77,8 @@ def serve(subject: str, download: Frozen, filename: str | None = None) -> Respon
 def _holds(digest: str) -> bool:
     """Whether If-None-Match names these bytes. Flask-Compress sends a compressed body with
     the tag suffixed by its coding ("<sha256>:br"), and a client sends that tag back: it
-    names the same bytes, so it counts as well as the bare digest."""
+    names the same bytes, so it counts as well as the bare digest. (Flask-Compress would
+    also answer 304 itself, but only after reading and compressing the whole body.)"""
     if request.if_none_match.star_tag:
         return True
     tags = request.if_none_match.as_set(include_weak=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -21,6 +22,9 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+if TYPE_CHECKING:
+    from civic.accounts.constituencies import Constituency
 
 from civic.audit import Subject, pseudonym
 from civic.clock import aware, utcnow
@@ -269,6 +273,9 @@ class CodeBatch(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), nullable=False, index=True)
+    # set when the letters prove membership of a constituency (the staff of a service...)
+    # rather than residence of the area (civic.accounts.constituencies)
+    constituency_id: Mapped[int | None] = mapped_column(ForeignKey("constituency.id"), index=True)
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     note: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
@@ -276,6 +283,7 @@ class CodeBatch(db.Model):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
     area: Mapped[Area] = relationship()
+    constituency: Mapped[Constituency | None] = relationship("Constituency")
     created_by: Mapped[User] = relationship()
 
     @property

@@ -11,6 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from civic import audit
 from civic.accounts import codes as code_format
+from civic.accounts import constituencies
+from civic.accounts.constituencies import Constituency, ConstituencyMembership
 from civic.accounts.models import (
     Area,
     CodeBatch,
@@ -489,10 +491,23 @@ def remove_member(actor: User, membership: GroupMembership) -> None:
 
 
 def generate_codes(
-    actor: User, area: Area, *, count: int, valid_days: int, note: str = ""
+    actor: User,
+    area: Area,
+    *,
+    count: int,
+    valid_days: int,
+    note: str = "",
+    constituency: Constituency | None = None,
 ) -> tuple[CodeBatch, list[str]]:
-    """Make a batch of letters' codes. The plain codes are returned once and never stored."""
+    """Make a batch of letters' codes. The plain codes are returned once and never stored.
+
+    With `constituency`, the letters prove membership of it (staff, users, tenants) instead
+    of residence of `area`: the same codes, hashes and redemption, another grant."""
     require_moderator(actor)
+    if constituency is not None and not constituency.kind.proved:
+        raise ValidationFailed(
+            {"count": f"Members of {constituency.name} need no letters: they are read live"}
+        )
     errors = {}
     if not 1 <= count <= MAX_CODES_PER_BATCH:
         errors["count"] = f"Number of codes must be between 1 and {MAX_CODES_PER_BATCH}"
@@ -502,6 +517,7 @@ def generate_codes(
         raise ValidationFailed(errors)
     batch = CodeBatch(
         area=area,
+        constituency=constituency,
         size=count,
         note=note.strip(),
         created_by=actor,
@@ -518,13 +534,22 @@ def generate_codes(
         actor,
         "eligibility:codes_generate",
         batch,
-        {"area": area.slug, "count": count, "expires": batch.expires_at.date().isoformat()},
+        {
+            "area": area.slug,
+            "count": count,
+            "expires": batch.expires_at.date().isoformat(),
+            **({"constituency": constituency.slug} if constituency is not None else {}),
+        },
     )
     return batch, plain
 
 
-def redeem_code(user: User, typed: str) -> Eligibility:
-    """Make `user` eligible in the code's area. Each code works once, whoever races for it."""
+def redeem_code(
+    user: User, typed: str, *, expected: Constituency | None = None
+) -> Eligibility | ConstituencyMembership:
+    """Make `user` eligible in the code's area, or a member of the code's constituency.
+    Each code works once, whoever races for it. With `expected` (a constituency's own
+    page), a code for anything else is refused and stays unused."""
     require_signed_in(user)
     if problem := email_confirm_problem(user):
         raise ValidationFailed({"code": problem})
@@ -548,11 +573,21 @@ def redeem_code(user: User, typed: str) -> Eligibility:
             {"code": f"This code was already used by {who} on {row.redeemed_at:%d %B %Y}"}
         )
     batch = row.batch
+    if expected is not None and batch.constituency_id != expected.id:
+        meant = batch.constituency.name if batch.constituency else f"residents of {batch.area.name}"
+        raise ValidationFailed(
+            {"code": f"This code is for {meant}, not {expected.name}: it was not used"}
+        )
     if aware(batch.expires_at) < utcnow():
         raise ValidationFailed(
             {"code": f"This code expired on {batch.expires_at:%d %B %Y}: ask for a new letter"}
         )
-    if user.is_eligible_in(batch.area):
+    if batch.constituency is not None:
+        if constituencies.is_member(user, batch.constituency):
+            raise ValidationFailed(
+                {"code": f"You already belong to {batch.constituency.name}; keep this code unused"}
+            )
+    elif user.is_eligible_in(batch.area):
         raise ValidationFailed(
             {"code": f"You can already take part in {batch.area.name}; keep this code unused"}
         )
@@ -563,6 +598,8 @@ def redeem_code(user: User, typed: str) -> Eligibility:
     )
     if claimed.rowcount != 1:
         raise Conflict("This code was used a moment ago by someone else.")
+    if batch.constituency is not None:
+        return constituencies.grant_by_code(user, batch.constituency, row.id)
     eligibility = _grant(user, batch.area, EligibilityMethod.CODE, code_id=row.id)
     audit.record(
         user,

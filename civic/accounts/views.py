@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from civic import csv_safe
 from civic.accounts import codes as code_format
-from civic.accounts import data_rights, devices, invitations, services, tokens
+from civic.accounts import constituencies, data_rights, devices, invitations, services, tokens
 from civic.accounts import people as people_search
 from civic.accounts.forms import (
     AreaForm,
@@ -396,11 +396,16 @@ def eligibility() -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash(f"You can now take part in {granted.area.name}.", "success")
+            where = getattr(granted, "constituency", None) or granted.area
+            flash(f"You can now take part in {where.name}.", "success")
             return redirect(url_for("accounts.eligibility"))
     status = 422 if form.is_submitted() else 200
     return _form_page(
-        "accounts/eligibility.html", form, status=status, resend_form=ResendConfirmationForm()
+        "accounts/eligibility.html",
+        form,
+        status=status,
+        resend_form=ResendConfirmationForm(),
+        constituencies=constituencies.constituencies_of(current_user),
     )
 
 
@@ -472,7 +477,9 @@ def new_area() -> Any:
 def area(slug: str) -> Any:
     found = services.get_or_404(Area, slug=slug)
     batches = db.session.scalars(
-        select(CodeBatch).where(CodeBatch.area_id == found.id).order_by(CodeBatch.id.desc())
+        select(CodeBatch)
+        .where(CodeBatch.area_id == found.id, CodeBatch.constituency_id.is_(None))
+        .order_by(CodeBatch.id.desc())
     ).all()
     stats = {b.id: services.code_batch_stats(b) for b in batches}
     # what is open and decided here leads the page; whats_open sits above the domains, so

@@ -178,6 +178,12 @@ _ACTIONS: dict[str, Visibility] = {
     # site pages (slice "legal"): an administrator publishes a new version of the privacy
     # notice, accessibility statement or cookies page; the data carries the text's SHA-256
     "site_page:update": NAMED,
+    # stakeholder constituencies (slice "stakeholders", issue 15): a moderator names a class
+    # of people and opens a vote, consultation or round to classes (official acts); a
+    # person's proof of membership (letter code or check) is private, like a residence grant
+    "constituency:create": NAMED,
+    "constituency:open_to": NAMED,
+    "constituency:grant": PRIVATE,
 }
 
 ACTIONS: MappingProxyType[str, Visibility] = MappingProxyType(_ACTIONS)

@@ -41,6 +41,7 @@ from civic.budgets.rules import (
     input_digest,
 )
 from civic.clock import aware, early_reason, spoken
+from civic.constituencies import services as constituencies
 from civic.database import lock_row, lock_rows
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
@@ -124,16 +125,13 @@ def require_reviewer(user: User | None, project: Project) -> User:
 
 
 def can_take_part(user: User | None, round_: BudgetRound) -> bool:
-    return bool(user and user.is_authenticated and user.is_eligible_in(round_.area))
+    return constituencies.may_take_part(user, round_)
 
 
 def _require_resident(user: User | None, round_: BudgetRound) -> User:
     user = require_signed_in(user)
     if not can_take_part(user, round_):
-        raise PermissionDenied(
-            f"Only residents of {round_.area.name} can take part. To show you live there, "
-            "enter the code from your letter on the 'Your areas' page."
-        )
+        raise PermissionDenied(constituencies.refusal(round_, "take part"))
     return user
 
 
@@ -360,9 +358,7 @@ def advance_phase(
     if to is Phase.VOTING:
         # who can vote in a round, a group's too, is every eligible resident of its area
         privacy.require_electorate(
-            privacy.area_electorate(round_.area_id),
-            "voting in this round",
-            f"residents of {round_.area.name}",
+            constituencies.electorate(round_), "voting in this round", constituencies.who(round_)
         )
     if to is Phase.RESULTS and (contested := open_contest_count(round_)):
         # every accepted ballot is counted: a contested paper ballot is decided first
@@ -674,6 +670,8 @@ def cast_ballot(
             f"This resident has already voted {how} in this round; nobody votes both ways."
         )
     db.session.execute(delete(BallotEntry).where(BallotEntry.ballot_id == ballot_id))
+    # the classes this ballot counts in (one ballot, however many classes)
+    constituencies.record_classes(round_, ballot_id, person)
     db.session.execute(
         insert(BallotEntry),
         [
@@ -724,6 +722,7 @@ def withdraw_ballot(actor: User | None, round_: BudgetRound) -> str:
             "wrong, contest it on your ballot page and a moderator will decide."
         )
     code = ballot.receipt
+    constituencies.forget_cast(round_, ballot.id)
     db.session.delete(ballot)  # its entries go with it (delete-orphan)
     count_ballots(round_.id, -1)
     receipts.retire(round_.audit_subject, code, receipts.WITHDRAWN)
@@ -818,6 +817,20 @@ def public_ballot_count(round_: BudgetRound) -> dict[str, object]:
         return {"exact": 0, "paper": 0, "words": "0"}
     total, _ = ballot_count(round_)
     return {"exact": None, "paper": None, "words": privacy.turnout_band(total)[1]}
+
+
+def class_figures(round_: BudgetRound) -> constituencies.ClassFigures | None:
+    """Ballots counted per class for a round open to constituencies (a voter in two classes
+    once in each), withheld until results and below the privacy minimum."""
+    final = round_.phase in (Phase.RESULTS, Phase.DELIVERY)
+    counts = (
+        constituencies.counts_by_class(
+            round_, select(Ballot.id).where(Ballot.round_id == round_.id)
+        )
+        if final
+        else {}
+    )
+    return constituencies.class_figures(round_, counts, final=final, noun="ballots")
 
 
 def ballots_withheld(round_: BudgetRound) -> str | None:

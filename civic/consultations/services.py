@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from civic import audit, csv_safe, privacy
 from civic.accounts.models import Area, User, utcnow
 from civic.clock import aware, early_reason, spoken
+from civic.constituencies import services as constituencies
 from civic.consultations.models import (
     Answer,
     AnswerChoice,
@@ -307,8 +308,7 @@ def electorate(consultation: Consultation) -> tuple[int, str]:
     everyone signed in for an 'anyone signed in' consultation."""
     if consultation.audience is Audience.SIGNED_IN:
         return privacy.signed_in_electorate(), "everyone with an account"
-    area = consultation.area
-    return privacy.area_electorate(area.id), f"residents of {area.name}"
+    return constituencies.electorate(consultation), constituencies.who(consultation)
 
 
 def is_closed(consultation: Consultation) -> bool:
@@ -438,7 +438,9 @@ def publish_reply(actor: User | None, consultation: Consultation, text: str) -> 
 def can_respond(user: User | None, consultation: Consultation) -> bool:
     if user is None or not user.is_authenticated:
         return False
-    return consultation.audience is Audience.SIGNED_IN or user.is_eligible_in(consultation.area)
+    if consultation.audience is Audience.SIGNED_IN:
+        return True
+    return constituencies.may_take_part(user, consultation)
 
 
 def _parse(question: Question, raw: Any) -> tuple[str, int | None, list[int], str | None]:
@@ -492,10 +494,7 @@ def save_response(
     """Save answers (a draft to come back to, or submitted); replace any earlier answers."""
     user = require_signed_in(actor)
     if not can_respond(user, consultation):
-        raise PermissionDenied(
-            f"Only residents of {consultation.area.name} can respond. To show you live there, "
-            "enter the code from your letter on the 'Your areas' page."
-        )
+        raise PermissionDenied(constituencies.refusal(consultation, "respond"))
     # lock before checking the state: a close waits for this response and counts
     # it, or has happened and this response is refused with a 409
     consultation = _locked(consultation)
@@ -534,6 +533,8 @@ def save_response(
             )
     was_submitted = response.submitted_at is not None
     response.updated_at = now
+    # the classes this response counts in, as the respondent stands now (one response)
+    constituencies.record_classes(consultation, response.id, user)
     if submit:
         response.submitted_at = now
     db.session.execute(delete(Answer).where(Answer.response_id == response.id))
@@ -717,6 +718,55 @@ def analyse(
         .order_by(func.count(AnswerTheme.id).desc(), Theme.name)
     ).all()
     return total, [results[q.id] for q in questions], [(t, n) for t, n in themes]
+
+
+def class_figures(consultation: Consultation) -> constituencies.ClassFigures | None:
+    """Submitted responses counted per class (a person in two classes once in each), for a
+    consultation open to constituencies; withheld until the close and below the minimum."""
+    submitted = select(Response.id).where(
+        Response.consultation_id == consultation.id, Response.submitted_at.is_not(None)
+    )
+    final = is_closed(consultation)
+    counts = constituencies.counts_by_class(consultation, submitted) if final else {}
+    return constituencies.class_figures(consultation, counts, final=final, noun="responses")
+
+
+def class_choice_counts(
+    consultation: Consultation, figures: constituencies.ClassFigures | None
+) -> dict[int, dict[int, list[int]]]:
+    """{question id: {constituency id: count per option}} for choice questions, only when
+    the per-class figures are published (same privacy rule as the class totals)."""
+    if figures is None or figures.withheld is not None:
+        return {}
+    from civic.constituencies.models import CastClass
+
+    ids = [q.id for q in consultation.questions if q.options]
+    found: dict[int, dict[int, list[int]]] = {}
+    sizes = {q.id: len(q.options) for q in consultation.questions if q.options}
+    rows = db.session.execute(
+        select(
+            AnswerChoice.question_id, CastClass.constituency_id, AnswerChoice.option, func.count()
+        )
+        .join(Answer, Answer.id == AnswerChoice.answer_id)
+        .join(Response, Response.id == Answer.response_id)
+        .join(
+            CastClass,
+            (CastClass.cast_id == Response.id) & (CastClass.subject_type == "consultation"),
+        )
+        .where(
+            AnswerChoice.question_id.in_(ids),
+            Response.consultation_id == consultation.id,
+            Response.submitted_at.is_not(None),
+        )
+        .group_by(AnswerChoice.question_id, CastClass.constituency_id, AnswerChoice.option)
+    )
+    for question_id, constituency_id, option, count in rows:
+        per = found.setdefault(question_id, {}).setdefault(
+            constituency_id, [0] * sizes[question_id]
+        )
+        if option < len(per):
+            per[option] += count
+    return found
 
 
 def can_see_analysis(user: User | None, consultation: Consultation) -> bool:

@@ -7,7 +7,7 @@ publish its reason for contradicting the vote."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -79,6 +79,29 @@ def vote_outcome(
     else:
         outcome = PASSED if cast and votes_for * 3 >= cast * 2 else REJECTED
     return VoteResult(outcome, eligible, votes_for, votes_against)
+
+
+def majority_reached(votes_for: int, votes_against: int, majority: str) -> bool:
+    """Whether `votes_for` is the `majority` of the votes cast (none cast: not reached)."""
+    if majority not in MAJORITIES:
+        raise ValueError(f"unknown majority rule {majority!r}")
+    cast = votes_for + votes_against
+    if majority == "simple":
+        return votes_for * 2 > cast
+    return bool(cast) and votes_for * 3 >= cast * 2
+
+
+def failed_classes(classes: Iterable[tuple[str, int, int]], majority: str) -> list[str]:
+    """The multi-stakeholder rule: the names, of (name, for, against) per class, of every
+    class whose own votes did not give the majority. A class where nobody voted fails: a
+    majority "in every class" cannot be claimed for a class that was silent."""
+    return [name for name, yes, no in classes if not majority_reached(yes, no, majority)]
+
+
+def class_outcome(result: VoteResult, failed: Sequence[str]) -> str:
+    """The outcome once every class must agree: a vote that passed overall is rejected
+    when any class failed; quorum and rejection stand as they were."""
+    return REJECTED if result.outcome == PASSED and failed else result.outcome
 
 
 def standards_met(answers: Mapping[str, str | None]) -> bool:

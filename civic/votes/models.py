@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     DateTime,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -123,6 +125,14 @@ class Proposal(db.Model):
     consultation_days: Mapped[int] = mapped_column(Integer, nullable=False, default=28)
     quorum_percent: Mapped[int | None] = mapped_column(Integer)
     majority: Mapped[str | None] = mapped_column(String(20))
+    # a multi-stakeholder rule: the majority must also be reached within every constituency
+    # the vote is open to (civic.constituencies), not only overall
+    majority_each_class: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    # frozen at the close: each class's eligible, for, against and whether its majority
+    # was reached (None for a vote open to residents only)
+    class_results: Mapped[list | None] = mapped_column(JSON)
     hide_tally: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     consultation_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     voting_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -13,8 +13,9 @@ from sqlalchemy import delete, func, select
 from civic import audit, ballot_box, privacy
 from civic.accounts.models import Area, User, utcnow
 from civic.clock import aware, early_reason, spoken
+from civic.constituencies import services as constituencies
 from civic.database import lock_row, lock_rows
-from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from civic.errors import Conflict, NotFound, ValidationFailed
 from civic.extensions import db
 from civic.notifications import events
 from civic.permissions import require_moderator, require_signed_in
@@ -298,6 +299,7 @@ def set_vote_rules(
     quorum_percent: int,
     majority: str,
     hide_tally: bool = True,
+    majority_each_class: bool = False,
 ) -> None:
     """Quorum and majority are fixed before voting opens and can never change after.
 
@@ -321,11 +323,17 @@ def set_vote_rules(
     proposal.quorum_percent = quorum_percent
     proposal.majority = majority
     proposal.hide_tally = True
+    proposal.majority_each_class = bool(majority_each_class)
     audit.record(
         moderator,
         "proposal:vote_rules",
         proposal,
-        {"quorum_percent": quorum_percent, "majority": majority, "hide_tally": True},
+        {
+            "quorum_percent": quorum_percent,
+            "majority": majority,
+            "hide_tally": True,
+            **({"majority_each_class": True} if majority_each_class else {}),
+        },
     )
     db.session.flush()
 
@@ -384,7 +392,15 @@ def open_voting(actor: User | None, proposal: Proposal, closes_at: datetime) -> 
     if aware(closes_at) <= now:
         raise ValidationFailed({"closes_at": "The vote must close in the future"})
     eligible = eligible_count(proposal)
-    privacy.require_electorate(eligible, "the vote", f"residents of {proposal.area.name}")
+    privacy.require_electorate(eligible, "the vote", constituencies.who(proposal))
+    if proposal.majority_each_class:
+        if not constituencies.linked(proposal):
+            raise Conflict(
+                "A majority in every class needs the vote to be open to constituencies: "
+                "choose who can take part first, or fix the rules without it."
+            )
+        # each class's own majority is published: too small a class would give votes away
+        constituencies.require_class_electorates(proposal, "the vote")
     proposal.state = ProposalState.VOTING
     proposal.voting_from = now
     proposal.voting_until = closes_at
@@ -415,8 +431,9 @@ def voting_open(proposal: Proposal, now: datetime | None = None) -> bool:
 
 
 def eligible_count(proposal: Proposal) -> int:
-    """Residents of the area with an active account: who can vote, so the quorum's base."""
-    return privacy.area_electorate(proposal.area_id)
+    """Who can vote (residents of the area, or everyone in the vote's constituencies, each
+    once), with an active account: the quorum's base."""
+    return constituencies.electorate(proposal)
 
 
 def is_counted(proposal: Proposal) -> bool:
@@ -498,12 +515,7 @@ def tally(proposal: Proposal) -> tuple[int, int]:
 def require_voter(actor: User | None, proposal: Proposal) -> User:
     """Who may vote on `proposal`; the vote page calls it before reading the form."""
     user = require_signed_in(actor)
-    if not user.is_eligible_in(proposal.area):
-        raise PermissionDenied(
-            f"Only residents of {proposal.area.name} can vote on this. To show you live there, "
-            "enter the code from your letter on the 'Your areas' page."
-        )
-    return user
+    return constituencies.require_member(user, proposal, "vote on this")
 
 
 def _locked(proposal: Proposal) -> Proposal:
@@ -548,7 +560,7 @@ def cast_vote(actor: User | None, proposal: Proposal, choice: str) -> Receipt:
         )
     )
     code = receipts.new_code(proposal.audit_subject, {"choice": choice})
-    ballot_box.upsert_returning_id(
+    cast_id = ballot_box.upsert_returning_id(
         VoteCast.__table__,
         ("proposal_id", "voter_key"),
         {
@@ -560,6 +572,8 @@ def cast_vote(actor: User | None, proposal: Proposal, choice: str) -> Receipt:
         },
         ("choice", "receipt", "updated_at"),
     )
+    # the classes this vote counts in (one row, however many classes: counted once in all)
+    constituencies.record_classes(proposal, cast_id, user)
     if earlier is not None:
         receipts.retire(proposal.audit_subject, earlier)
     # secret ballot: the log records participation, never the choice
@@ -622,6 +636,15 @@ def close_vote(
         votes_for,
         votes_against,
     )
+    proposal.class_results = _class_results(proposal)
+    if proposal.majority_each_class and proposal.class_results is not None:
+        failed = rules.failed_classes(
+            [(c["name"], c["for"], c["against"]) for c in proposal.class_results],
+            proposal.majority or "simple",
+        )
+        result = rules.VoteResult(
+            rules.class_outcome(result, failed), eligible, votes_for, votes_against
+        )
     proposal.outcome = result.outcome
     standards_ok = rules.standards_met(proposal.answers)
     audit.release_pending(proposal)  # every counted vote is in the log before the close
@@ -636,6 +659,7 @@ def close_vote(
             "quorum_percent": proposal.quorum_percent,
             "majority": proposal.majority,
             "outcome": result.outcome,
+            **({"classes": _logged_classes(proposal)} if proposal.class_results else {}),
             "standards_met": standards_ok,
             "default": rules.default_decision(result.outcome, standards_ok),
             **({"early_reason": why, "closes": aware(due).isoformat()} if why else {}),
@@ -645,6 +669,73 @@ def close_vote(
     db.session.flush()
     events.proposal_news(proposal, "closed")
     return result
+
+
+def _class_results(proposal: Proposal) -> list[dict[str, Any]] | None:
+    """Each class's electorate and votes, frozen at the close (None: residents only)."""
+    classes = constituencies.linked(proposal)
+    if not classes:
+        return None
+    counts = constituencies.counts_by_class(
+        proposal,
+        select(VoteCast.id).where(VoteCast.proposal_id == proposal.id),
+        by=(VoteCast, VoteCast.choice),
+    )
+    sizes = dict((c.id, n) for c, n in constituencies.class_electorates(proposal))
+    rows = []
+    for c in classes:
+        per = counts.get(c.id, {})
+        yes, no = per.get("for", 0), per.get("against", 0)
+        rows.append(
+            {
+                "constituency": c.slug,
+                "name": c.name,
+                "eligible": sizes[c.id],
+                "for": yes,
+                "against": no,
+                "majority": rules.majority_reached(yes, no, proposal.majority or "simple"),
+            }
+        )
+    return rows
+
+
+def _logged_classes(proposal: Proposal) -> list[dict[str, Any]]:
+    """What the close entry says per class: each class's own majority (whether it was
+    reached is the published rule's input), and counts only when every class is large
+    enough to publish them (civic.constituencies.services.class_figures)."""
+    rows = proposal.class_results or []
+    show = all(privacy.publishable(r["for"] + r["against"]) for r in rows)
+    return [
+        {
+            "constituency": r["constituency"],
+            "eligible": r["eligible"],
+            **({"for": r["for"], "against": r["against"]} if show else {}),
+            **({"majority": r["majority"]} if proposal.majority_each_class else {}),
+        }
+        for r in rows
+    ]
+
+
+def class_figures(proposal: Proposal) -> constituencies.ClassFigures | None:
+    """Per-class counts for the results page and JSON, with the privacy rules applied."""
+    if proposal.class_results is None:  # not counted yet, or open to residents only
+        return constituencies.class_figures(proposal, {}, final=False)
+    counts = {}
+    by_slug = {c.slug: c for c in constituencies.linked(proposal)}
+    sizes = {}
+    for r in proposal.class_results:
+        c = by_slug.get(r["constituency"])
+        if c is not None:
+            counts[c.id] = {"for": r["for"], "against": r["against"]}
+            sizes[c.id] = r["eligible"]
+    return constituencies.class_figures(proposal, counts, final=True, eligible=sizes)
+
+
+def failed_class_names(proposal: Proposal) -> list[str]:
+    """Under "a majority in every class", the classes that did not give it."""
+    if not proposal.majority_each_class or not proposal.class_results:
+        return []
+    return [r["name"] for r in proposal.class_results if not r["majority"]]
 
 
 def record_decision(

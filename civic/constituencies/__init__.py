@@ -1,0 +1,1 @@
+"""Votes, consultations and budget rounds open to constituencies other than residents."""

@@ -157,6 +157,7 @@ def _register_blueprints(app: Flask) -> None:
     from civic.audit.views import bp as audit_bp
     from civic.budgets.views import bp as budgets_bp
     from civic.cli import civic_cli
+    from civic.constituencies.views import bp as constituencies_bp
     from civic.consultations.views import api as consultations_api
     from civic.consultations.views import bp as consultations_bp
     from civic.contracts import routes as contract_routes  # noqa: F401  (attaches the routes)
@@ -191,6 +192,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(search_api)
+    app.register_blueprint(constituencies_bp)
     setup_search()
     civic_cli.add_command(search_cli)
     civic_cli.add_command(contracts_cli)

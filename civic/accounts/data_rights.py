@@ -546,6 +546,24 @@ RULES: tuple[Rule, ...] = (
         fields=("id", "subject", "text_body", "state", "created_at", "sent_at"),
         by_email=True,
     ),
+    # stakeholder constituencies (slice "stakeholders"): a person's proof of belonging to
+    # the staff, users or tenants of a service goes with them, as a residence proof does;
+    # the casts it let them make keep only their (unnamed) class rows
+    Rule(
+        "constituency_membership",
+        "user_id",
+        "constituencies",
+        "Constituencies you belong to",
+        DELETE,
+        fields=("id", "constituency_id", "method", "granted_at", "note"),
+    ),
+    Rule(
+        "constituency_membership",
+        "confirmed_by_id",
+        "constituency_checked",
+        "Constituency memberships you checked",
+    ),
+    Rule("constituency", "created_by_id", "constituencies_created", "Constituencies you named"),
 )
 
 # the kinds of column the schema walk insists are declared

@@ -1,0 +1,89 @@
+"""Forms for naming constituencies, proving membership and opening a subject to them."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired
+
+from civic.accounts.constituencies import KIND_LABELS
+from civic.forms import max_length
+
+
+class ConstituencyForm(FlaskForm):
+    name = StringField(
+        "Name",
+        widget=GovTextInput(),
+        description="Who they are, as residents would say it: “Leisure centre staff”",
+        validators=[DataRequired("Give the constituency a name"), max_length(120, "The name")],
+    )
+    slug = StringField(
+        "Short name for web addresses",
+        widget=GovTextInput(),
+        description="Lower-case letters, numbers and hyphens, like leisure-staff",
+        validators=[DataRequired("Give a short name"), max_length(64, "The short name")],
+    )
+    kind = RadioField(
+        "Who belongs",
+        choices=[(kind.value, label) for kind, label in KIND_LABELS.items()],
+        default="staff",
+        widget=GovRadioInput(),
+    )
+    area = SelectField("Area", widget=GovSelect(), coerce=int)
+    group = SelectField(
+        "Group (only for members of a group)", widget=GovSelect(), coerce=int, default=0
+    )
+    description = TextAreaField(
+        "Description",
+        widget=GovTextArea(),
+        description="Who counts as a member and how they can show it",
+        validators=[max_length(2000, "The description")],
+    )
+    submit = SubmitField("Create the constituency", widget=GovSubmitInput())
+
+
+class ConfirmMemberForm(FlaskForm):
+    email = StringField(
+        "Their email address",
+        widget=GovTextInput(),
+        validators=[
+            DataRequired("Enter the person's email address"),
+            max_length(254, "The email address"),
+        ],
+    )
+    note = StringField(
+        "How membership was checked",
+        widget=GovTextInput(),
+        description="For example: staff pass seen at the leisure centre",
+        validators=[
+            DataRequired("Say how membership was checked"),
+            max_length(200, "How membership was checked"),
+        ],
+    )
+    submit = SubmitField("Confirm membership", widget=GovSubmitInput())
+
+
+class OpenToForm(FlaskForm):
+    constituencies = SelectMultipleField(
+        "Who can take part",
+        widget=GovCheckboxesInput(),
+        coerce=int,
+        description="Tick none to keep it open to the residents of the area only. Tick "
+        "“Residents of the area” as well to mix residents with staff or users.",
+    )
+    submit = SubmitField("Save who can take part", widget=GovSubmitInput())

@@ -286,6 +286,22 @@ TABLE: dict[str, Row] = {
     "accounts.change_email": Row(get=SIGNED_IN, post=SIGNED_IN),
     "accounts.change_email_confirm": Row(get=EVERYONE, post=EVERYONE, values={"token": "no-such"}),
     # --- end slice accounts ---
+    # --- slice stakeholders ---
+    # issue 15: constituencies are public to read; moderators name them, confirm members,
+    # print letter codes and choose who can take part in a draft vote; anyone signed in
+    # redeems a code on a constituency's page (the world has none: a 404, not a refusal)
+    "constituencies.index": Row(get=EVERYONE),
+    "constituencies.new": Row(get=STAFF, post=STAFF),
+    "constituencies.detail": Row(get=EVERYONE, values={"slug": "no-such-constituency"}),
+    "constituencies.redeem": Row(post=SIGNED_IN, values={"slug": "no-such-constituency"}),
+    "constituencies.confirm": Row(post=STAFF, values={"slug": "no-such-constituency"}),
+    "constituencies.codes": Row(post=STAFF, values={"slug": "no-such-constituency"}),
+    "constituencies.open_to": Row(
+        get=STAFF,
+        post=STAFF,
+        values={"kind": "proposal", "subject_id": "draft_proposal_id"},
+    ),
+    # --- end slice stakeholders ---
 }
 
 # Answers known to differ from the table: reported, not failed. Empty now that every route

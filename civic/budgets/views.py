@@ -29,6 +29,7 @@ from civic.budgets.models import (
     RoundResult,
 )
 from civic.clock import aware
+from civic.constituencies import services as constituencies
 from civic.discussions import subjects
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
@@ -193,6 +194,8 @@ def _round_page(
         next_from=next_from,
         reason=request.form.get("reason", "") if request.method == "POST" else "",
         early_moves=_early_moves(round_),
+        who_takes_part=constituencies.who(round_),
+        class_figures=services.class_figures(round_),
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from civic.accounts.models import Area, utcnow
 from civic.clock import aware
+from civic.constituencies import services as constituencies
 from civic.consultations import services
 from civic.consultations.forms import (
     ConsultationForm,
@@ -144,6 +145,7 @@ def _builder(
         form=form,
         locked=services.questions_locked(consultation),
         submitted=services.response_count(consultation, submitted_only=True),
+        who_can_respond=constituencies.who(consultation),
         reply_form=extra.pop("reply_form", None)
         or ReplyForm(prefix="reply", data={"reply": consultation.reply_source}),
         **extra,
@@ -439,13 +441,17 @@ def _analysable(consultation_id: int) -> Consultation:
 def analysis(consultation_id: int) -> Any:
     consultation = _analysable(consultation_id)
     total, results, themes = services.analyse(consultation)
+    withheld = services.answers_withheld(consultation)
+    figures = services.class_figures(consultation)
     return render(
         "consultations/analysis.html",
         consultation=consultation,
         total=total,
         results=results,
         themes=themes,
-        withheld=services.answers_withheld(consultation),
+        withheld=withheld,
+        class_figures=figures,
+        class_choices={} if withheld else services.class_choice_counts(consultation, figures),
     )
 
 
@@ -537,6 +543,8 @@ def responses_csv(consultation_id: int) -> Any:
 def results_json(consultation_id: int) -> Any:
     consultation = _analysable(consultation_id)
     total, results, themes = services.analyse(consultation)
+    figures = services.class_figures(consultation)
+    by_class = figures.as_json() if figures else None
     if reason := services.answers_withheld(consultation):
         # too few responses to publish how they answered: the count and the reply only
         return jsonify(
@@ -544,6 +552,7 @@ def results_json(consultation_id: int) -> Any:
             title=consultation.title,
             state=consultation.state.value,
             responses=total,
+            by_class=by_class,
             withheld=reason,
             questions=None,
             themes=None,
@@ -585,6 +594,12 @@ def results_json(consultation_id: int) -> Any:
             for r in results
         ],
         themes=[{"name": t.name, "answers": n} for t, n in themes],
+        # responses per class, and per option within each class (privacy rules applied)
+        by_class=by_class,
+        options_by_class={
+            str(question_id): {str(c): counts for c, counts in per.items()}
+            for question_id, per in services.class_choice_counts(consultation, figures).items()
+        },
         free_text=url_for(
             "consultations.free_text", consultation_id=consultation.id, _external=True
         ),

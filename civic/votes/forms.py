@@ -222,6 +222,12 @@ class VoteRulesForm(FlaskForm):
         default="simple",
         widget=GovRadioInput(),
     )
+    majority_each_class = BooleanField(
+        "Also require that majority in every class (a multi-stakeholder vote)",
+        description="Only for a vote open to constituencies: it fails if any class "
+        "(the staff, the users ...) does not give the majority among its own votes.",
+        widget=GovCheckboxInput(),
+    )
     submit = SubmitField("Fix the vote rules", widget=GovSubmitInput())
 
 

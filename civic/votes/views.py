@@ -16,6 +16,7 @@ from civic import frozen
 from civic.accounts.models import Area
 from civic.audit import queries as audit_queries
 from civic.budgets.ballots import MINOR_PER_UNIT
+from civic.constituencies import services as constituencies
 from civic.discussions import subjects
 from civic.errors import Conflict, ValidationFailed
 from civic.extensions import db
@@ -175,6 +176,10 @@ def _detail_context(proposal: Proposal) -> dict[str, Any]:
         else None,
         "missing": services.missing_for_consultation(proposal),
         "linked": consulting.shown(proposal),
+        "class_figures": services.class_figures(proposal),
+        "class_noun": "votes",
+        "failed_classes": services.failed_class_names(proposal),
+        "who_can_vote": constituencies.who(proposal),
     }
 
 
@@ -464,6 +469,7 @@ def _save_rules(proposal: Proposal, forms: dict[str, Any]) -> Any:
         proposal,
         quorum_percent=form.quorum_percent.data,
         majority=form.majority.data,
+        majority_each_class=bool(form.majority_each_class.data),
     )
     return _done(proposal, "Quorum and majority rule saved.")
 
@@ -602,6 +608,11 @@ def _as_json(proposal: Proposal) -> dict[str, Any]:
             "for": context["votes_for"] if context["show_tally"] else None,
             "against": context["votes_against"] if context["show_tally"] else None,
             "outcome": proposal.outcome if closed else None,
+            "majority_each_class": proposal.majority_each_class,
+            "open_to": [c.slug for c in constituencies.linked(proposal)],
+            # per class, with the privacy rules applied (None: open to residents only)
+            "by_class": context["class_figures"].as_json() if context["class_figures"] else None,
+            "failed_classes": context["failed_classes"],
         },
         "decision": {
             "decision": proposal.decision,

@@ -18,8 +18,8 @@ from civic.extensions import db
 from civic.privacy import ElectorateTooSmall
 from civic.votes import services as votes
 from civic.votes.models import ProposalState
-from tests.consultations.helpers import make_consultation
 from tests.constituencies.helpers import make_constituency, member_of
+from tests.consultations.helpers import make_consultation
 from tests.votes.helpers import complete_case, make_proposal
 
 

@@ -124,6 +124,7 @@ def load() -> str:
         + _recall_text()
         + _receipts_text()
         + _unused_codes_text()
+        + _stakeholders_text()
     )
 
 
@@ -2184,6 +2185,146 @@ def _former_residents() -> bool:
     return True
 
 
+# --- stakeholders (slice "stakeholders", issue 15) ----------------------------------------
+
+LEISURE_CONSULTATION = "Riverside Leisure Centre: opening hours and keeping it in-house"
+LEISURE_STAFF = [
+    "Aysha Karim", "Tom Walsh", "Marta Nowak", "Dev Sharma", "Chloe Evans", "Kwame Boateng",
+    "Sian Griffiths", "Luca Romano", "Beth Carter", "Omar Farouk", "Jess Hughes", "Ryan Doyle",
+]  # fmt: skip
+LEISURE_USERS = [
+    "Pat Quinn", "Hannah Levy", "Joe Marsh", "Nadia Rahman", "Ellis Brook", "Fiona Kerr",
+    "Gareth Price", "Ines Costa", "Mo Ali", "Ruth Okafor", "Sam Bell", "Tariq Aziz",
+]  # fmt: skip
+# staff who also swim there: in both classes, counted once in the total
+LEISURE_BOTH = ["Aysha Karim", "Tom Walsh", "Marta Nowak"]
+
+
+def _staff_codes_file():
+    from pathlib import Path
+
+    return Path(current_app.instance_path) / "demo-staff-codes.txt"
+
+
+def _leisure_centre_stakeholders() -> bool:
+    """A staff-and-users consultation about the leisure centre: two constituencies (staff,
+    who showed it with letter codes; members, checked at the front desk), answers from both,
+    closed, with separate counts per class on its results page."""
+    from datetime import timedelta
+
+    from civic import clock
+    from civic.accounts.constituencies import ConstituencyKind, confirm_member, create_constituency
+    from civic.constituencies import services as open_to
+    from civic.consultations import services as consult
+    from civic.consultations.models import Audience, Consultation, QuestionKind
+    from civic.extensions import db
+
+    if db.session.scalar(
+        db.select(Consultation.id).where(Consultation.title == LEISURE_CONSULTATION)
+    ):
+        return False
+    rosa = _user(MODERATOR[0])
+    riverside = _area("riverside")
+    staff = create_constituency(
+        rosa,
+        name="Leisure centre staff",
+        slug="leisure-centre-staff",
+        kind=ConstituencyKind.STAFF,
+        area=riverside,
+        description="Everyone employed at Riverside Leisure Centre, full or part time. Staff "
+        "were given a letter code with their payslip.",
+    )
+    members = create_constituency(
+        rosa,
+        name="Leisure centre members and users",
+        slug="leisure-centre-users",
+        kind=ConstituencyKind.USERS,
+        area=riverside,
+        description="Anyone with a Riverside Leisure Centre membership card or a swim or gym "
+        "pass; the front desk checks the card.",
+    )
+    _, codes = services.generate_codes(
+        rosa,
+        riverside,
+        count=len(LEISURE_STAFF) + 3,
+        valid_days=90,
+        note="With April payslips",
+        constituency=staff,
+    )
+    people = {}
+    for name, code in zip(LEISURE_STAFF, codes, strict=False):
+        people[name] = services.register(
+            _demo_email(name), name, NEIGHBOUR_PASSWORD, confirmed=True
+        )
+        services.redeem_code(people[name], code)
+    _staff_codes_file().write_text("\n".join(codes[len(LEISURE_STAFF) :]) + "\n")
+    for name in LEISURE_USERS + LEISURE_BOTH:
+        if name not in people:
+            people[name] = services.register(
+                _demo_email(name), name, NEIGHBOUR_PASSWORD, confirmed=True
+            )
+        confirm_member(rosa, people[name], members, "Membership card seen at the front desk")
+    now = clock.utcnow()
+    consultation = consult.create_consultation(
+        rosa,
+        riverside,
+        title=LEISURE_CONSULTATION,
+        service="Leisure",
+        summary="The centre's hours and whether it stays run by the council are being "
+        "reviewed. The people who work there and the people who use it are asked, and "
+        "each group's answers are counted separately as well as together.",
+        documents="",
+        audience=Audience.RESIDENTS,
+        opens_at=now - timedelta(days=20),
+        closes_at=now + timedelta(days=2),
+    )
+    hours = consult.add_question(
+        rosa,
+        consultation,
+        kind=QuestionKind.SINGLE,
+        text="Which opening hours would you choose?",
+        options=["6am to 10pm every day", "7am to 9pm, later on Fridays", "Keep today's hours"],
+        required=True,
+    )
+    in_house = consult.add_question(
+        rosa,
+        consultation,
+        kind=QuestionKind.SINGLE,
+        text="Should the council keep running the centre itself?",
+        options=["Yes, keep it in-house", "No, hand it to a leisure trust", "Not sure"],
+        required=True,
+    )
+    open_to.set_constituencies(rosa, consultation, [staff, members], editable=True)
+    consult.open_consultation(rosa, consultation)
+    for n, (name, person) in enumerate(people.items()):
+        is_staff = name in LEISURE_STAFF
+        answers = {
+            hours.id: str(1 if is_staff else n % 2),
+            in_house.id: "0" if is_staff or n % 4 else "2",
+        }
+        consult.save_response(person, consultation, answers, submit=True)
+    consult.close_consultation(
+        rosa,
+        consultation,
+        reason="Every member of staff and every card holder asked has answered; the "
+        "council's leisure review meets this week",
+    )
+    return True
+
+
+def _stakeholders_text() -> str:
+    from civic.accounts.codes import display
+
+    path = _staff_codes_file()
+    if not path.exists():
+        return ""
+    return (
+        f"\nLeisure centre staff letter codes to try at {site()}/constituencies/"
+        "leisure-centre-staff (or Your areas):\n  "
+        + "  ".join(display(code) for code in path.read_text().split())
+    )
+
+
 STEPS = [
     ("accounts and areas", _accounts_and_areas),
     ("discussions", _discussions),
@@ -2207,6 +2348,7 @@ STEPS = [
     ("notifications", _notifications),
     ("two former residents", _former_residents),
     ("an email address waiting to be confirmed", _pending_email_confirmation),
+    ("a staff-and-users consultation about the leisure centre", _leisure_centre_stakeholders),
 ]
 
 

@@ -128,6 +128,7 @@ def detail(consultation_id: int) -> Any:
         show_analysis=services.can_see_analysis(current_user, consultation),
         # exact once closed; before that a band, so it does not tick up after a named act
         responses=services.public_response_count(consultation),
+        who_can_respond=constituencies.who(consultation),
     )
 
 

@@ -90,6 +90,7 @@ def test_a_staff_member_redeems_a_code_and_answers_the_consultation(
     page = open_page(STAFF_MEMBER)
     respond = f"/consultations/{staff_site['consultation_id']}/respond"
     page.goto(f"/consultations/{staff_site['consultation_id']}")
+    expect(page.get_by_text("Only Pool staff can respond.")).to_be_visible()
     assert_accessible(page, "the consultation before proving membership")
 
     page.goto("/accounts/eligibility")

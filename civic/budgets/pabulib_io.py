@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
-from civic import audit
+from civic import audit, bulk
 from civic.accounts.models import Area, User, utcnow
 from civic.budgets import services
 from civic.budgets.ballots import MINOR_PER_UNIT
@@ -222,31 +222,23 @@ def _import_votes(round_: BudgetRound, votes: list[PbVote], ids: dict[str, int])
         }
         for v, merged in zip(votes, merged_votes, strict=True)
     ]
-    for start in range(0, len(ballots), 5000):
-        db.session.execute(insert(Ballot), ballots[start : start + 5000])
+    columns = ("round_id", "voter_key", "paper", "extra", "receipt", "updated_at")
+    bulk.insert_rows(Ballot.__table__, columns, [[b[c] for c in columns] for b in ballots])
     services.count_ballots(round_.id, len(ballots))
     by_key = dict(
         db.session.execute(
             select(Ballot.voter_key, Ballot.id).where(Ballot.round_id == round_.id)
         ).all()
     )
-    entries = []
-    for merged, ballot in zip(merged_votes, ballots, strict=True):
-        ballot_id = by_key[ballot["voter_key"]]
-        for rank, (project_id, value) in enumerate(merged, start=1):
-            entries.append(
-                {
-                    "ballot_id": ballot_id,
-                    "project_id": ids[project_id],
-                    "rank": rank,
-                    "points": value,
-                }
-            )
-        if len(entries) >= 20000:
-            db.session.execute(insert(BallotEntry), entries)
-            entries = []
-    if entries:
-        db.session.execute(insert(BallotEntry), entries)
+    bulk.insert_rows(
+        BallotEntry.__table__,
+        ("ballot_id", "project_id", "rank", "points"),
+        (
+            (by_key[ballot["voter_key"]], ids[project_id], rank, value)
+            for merged, ballot in zip(merged_votes, ballots, strict=True)
+            for rank, (project_id, value) in enumerate(merged, start=1)
+        ),
+    )
 
 
 def _meta_and_projects(

@@ -10,6 +10,7 @@ import hashlib
 import brotli
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from civic import audit, frozen
 from civic.audit import merkle
@@ -229,3 +230,25 @@ def test_a_partial_tile_is_computed_not_stored(client):
         select(FrozenDownload.name).where(FrozenDownload.subject == "audit_log:tiles")
     ).all()
     assert names == []
+
+
+def test_a_get_refused_the_sqlite_write_lock_serves_the_bytes_unstored(client, monkeypatch):
+    """On SQLite a GET starts as a reader; when another writer committed meanwhile, its
+    INSERT is refused at once. The tile is then served as built, not stored: no 500."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL readers take the write lock when they write")
+    bodies = _log(256)
+
+    def locked(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(frozen, "store", locked)
+    response = client.get("/audit/log/tile/0/000")
+    assert response.status_code == 200
+    expected = b"".join(merkle.leaf_hash(b) for b in bodies)
+    assert response.get_data() == expected
+    assert response.headers["ETag"] == f'"{_sha(expected)}"'
+    monkeypatch.undo()
+    assert frozen.stored("audit_log:tiles", "0/000") is None  # a later request stores it
+    client.get("/audit/log/tile/0/000")
+    assert frozen.stored("audit_log:tiles", "0/000").body == expected

@@ -23,6 +23,7 @@ from collections.abc import Callable
 import brotli
 from flask import Response, current_app, request
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from civic.ballot_box import insert_or_nothing
 from civic.extensions import db
@@ -98,9 +99,39 @@ def store(subject: str, name: str, content_type: str, content: str | bytes) -> F
 
 
 def build_once(subject: str, download: Frozen) -> FrozenDownload:
-    """The stored download, building and storing it when it is not there yet."""
+    """The stored download, building and storing it when it is not there yet.
+
+    Storing is the one write a GET makes. On SQLite a GET's transaction starts as a reader
+    (civic.database), and when another writer committed since, its INSERT is refused
+    ("database is locked") however long it waits: then the bytes are served as built,
+    unstored, and a later request stores them. The answer is the same either way."""
     name, content_type, build = download
-    return stored(subject, name) or store(subject, name, content_type, build())
+    found = stored(subject, name)
+    if found is not None:
+        return found
+    content = build()
+    try:
+        with db.session.begin_nested():
+            return store(subject, name, content_type, content)
+    except OperationalError:
+        if db.session.get_bind().dialect.name != "sqlite":
+            raise
+        return _unstored(subject, name, content_type, content)
+
+
+def _unstored(subject: str, name: str, content_type: str, content: str | bytes) -> FrozenDownload:
+    """The download as `store` would have kept it, held only for this answer."""
+    body = content.encode() if isinstance(content, str) else content
+    copies = {c: compress(body, c) for c in CODINGS} if compressible(content_type) else {}
+    return FrozenDownload(
+        subject=subject,
+        name=name,
+        content_type=content_type,
+        body=body,
+        sha256=hashlib.sha256(body).hexdigest(),
+        body_br=copies.get("br"),
+        body_gzip=copies.get("gzip"),
+    )
 
 
 def serve(

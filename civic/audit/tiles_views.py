@@ -10,6 +10,11 @@ change once the tree holds it (every hash in it is the root of a complete subtre
 partial tile is a prefix of the full one), so both are served as immutable; a tile the
 tree does not hold yet is a 404 that no cache keeps. Errors are one plain line (tiles) or
 JSON with a reason (proofs), since their readers are programs.
+
+A full tile (256 hashes or entries) is built by its first request and stored
+(`civic.frozen`): later requests are one row read with a strong ETag and 304. A partial
+tile is computed per request, from at most 255 hashes or entries, so it stays bounded; it
+is not stored, since every new entry makes a new partial tile.
 """
 
 from __future__ import annotations
@@ -18,12 +23,16 @@ import base64
 
 from flask import Response, jsonify, request
 
+from civic import frozen
 from civic.audit import tiles
 from civic.audit.verifier import parse_tile_path
 from civic.audit.views import bp
 from civic.params import parse_int
 
-IMMUTABLE = "public, max-age=31536000, immutable"
+IMMUTABLE = frozen.CACHE_CONTROL
+TILE_TYPE = "application/octet-stream"
+TILES = "audit_log:tiles"  # the stored tiles' subject; each is named by its path
+NAME_LENGTH = 40  # FrozenDownload.name; a log would need 256**6 entries to pass it
 PROOF_CACHE = "public, max-age=3600"  # a proof between fixed sizes never changes either
 
 
@@ -44,7 +53,9 @@ def tile(path: str) -> Response:
     size = tiles.tree_size()
     if not found.exists_in(size):
         return _tile_error(404, f"the log of {size} entries does not hold this tile yet")
-    response = Response(found.content(), mimetype="application/octet-stream")
+    if width == tiles.TILE_WIDTH and len(path) <= NAME_LENGTH:  # full: final, so stored
+        return frozen.serve(TILES, (path, TILE_TYPE, found.content))
+    response = Response(found.content(), mimetype=TILE_TYPE)
     response.headers["Cache-Control"] = IMMUTABLE
     return response
 

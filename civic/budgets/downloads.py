@@ -19,6 +19,7 @@ from civic.budgets.models import BudgetRound, RoundResult
 from civic.budgets.pabulib import dump
 from civic.budgets.pabulib_io import published_file
 from civic.extensions import db
+from civic.receipts import codes as receipt_codes
 from civic.web import site_url
 
 JSON = "application/json"
@@ -127,11 +128,25 @@ def ballots_pb(round_: BudgetRound) -> str:
     return dump(published_file(round_))
 
 
+def replaced_json(round_: BudgetRound) -> str:
+    """Receipt codes no longer counted. Final with the results too: replacing and
+    withdrawing end with voting, and a paper ballot cannot be voided under frozen results."""
+    subject = round_.audit_subject
+    body = {
+        "round": round_.slug,
+        "replaced": receipt_codes.retired_codes(subject),
+        "voided": receipt_codes.retired_codes(subject, receipt_codes.VOIDED),
+        "withdrawn": receipt_codes.retired_codes(subject, receipt_codes.WITHDRAWN),
+    }
+    return json.dumps(body, indent=1)
+
+
 RESULTS = {"results.json": (JSON, results_json), "results.csv": (CSV, results_csv)}
 BALLOTS = {
     "ballots.json": (JSON, ballots_json),
     "ballots.csv": (CSV, ballots_csv),
     "ballots.pb": (PB, ballots_pb),
+    "replaced.json": (JSON, replaced_json),
 }
 
 

@@ -104,6 +104,10 @@ class DeliveryStatus(enum.StrEnum):
 class BudgetRound(db.Model):
     __tablename__ = "budget_round"
 
+    # set by a Pabulib import while it freezes the round (not stored): its ballots as
+    # `services.anonymised_ballots` gives them, built from the parsed file
+    imported_ballots = None
+
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
     title: Mapped[str] = mapped_column(String(200), nullable=False)

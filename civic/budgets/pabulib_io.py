@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
-from civic import audit
+from civic import audit, bulk, privacy
 from civic.accounts.models import Area, User, utcnow
 from civic.budgets import services
 from civic.budgets.ballots import MINOR_PER_UNIT
@@ -125,7 +125,7 @@ def import_round(
     db.session.add(round_)
     db.session.flush()
     ids = _import_projects(round_, pb.projects)
-    _import_votes(round_, pb.votes, ids)
+    votes = _import_votes(round_, pb.votes, ids)
     digest = hashlib.sha256(dump(pb).encode()).hexdigest()
     audit.record(
         actor,
@@ -134,7 +134,12 @@ def import_round(
         {"content_sha256": digest, "projects": len(pb.projects), "ballots": len(pb.votes)},
     )
     db.session.expire(round_, ["projects"])
-    services.compute_results(round_, actor)
+    # the results (and the stored downloads) come from the parsed file, not a read-back
+    round_.imported_ballots = _published(round_, votes)
+    try:
+        services.compute_results(round_, actor)
+    finally:
+        round_.imported_ballots = None
     return round_
 
 
@@ -202,7 +207,22 @@ def _ballot_extra(vote: PbVote, merged: list[tuple[str, int]]) -> dict:
     return extra
 
 
-def _import_votes(round_: BudgetRound, votes: list[PbVote], ids: dict[str, int]) -> None:
+def _published(round_: BudgetRound, ballots: list[dict]) -> list[dict]:
+    """The imported ballots as `services.anonymised_ballots` reads them back: sorted by
+    receipt code, projects in ballot order, "paper" False (or None when so few were cast
+    that even that is withheld)."""
+    paper = False if privacy.publishable(len(ballots)) else None
+    published = [
+        {"receipt": b["receipt"], "projects": projects, "points": points, "paper": paper}
+        for b, (projects, points) in ballots
+    ]
+    published.sort(key=lambda b: b["receipt"])
+    return published
+
+
+def _import_votes(
+    round_: BudgetRound, votes: list[PbVote], ids: dict[str, int]
+) -> list[tuple[dict, tuple[list[str], list[int]]]]:
     """Every ballot of the file, each with a receipt code like a ballot cast here, so the
     round is published by receipt too; the round's one `budget_round:import` entry states
     how many ballots it brought (civic.receipts.codes.participation_count)."""
@@ -222,31 +242,27 @@ def _import_votes(round_: BudgetRound, votes: list[PbVote], ids: dict[str, int])
         }
         for v, merged in zip(votes, merged_votes, strict=True)
     ]
-    for start in range(0, len(ballots), 5000):
-        db.session.execute(insert(Ballot), ballots[start : start + 5000])
+    columns = ("round_id", "voter_key", "paper", "extra", "receipt", "updated_at")
+    bulk.insert_rows(Ballot.__table__, columns, [[b[c] for c in columns] for b in ballots])
     services.count_ballots(round_.id, len(ballots))
     by_key = dict(
         db.session.execute(
             select(Ballot.voter_key, Ballot.id).where(Ballot.round_id == round_.id)
         ).all()
     )
-    entries = []
-    for merged, ballot in zip(merged_votes, ballots, strict=True):
-        ballot_id = by_key[ballot["voter_key"]]
-        for rank, (project_id, value) in enumerate(merged, start=1):
-            entries.append(
-                {
-                    "ballot_id": ballot_id,
-                    "project_id": ids[project_id],
-                    "rank": rank,
-                    "points": value,
-                }
-            )
-        if len(entries) >= 20000:
-            db.session.execute(insert(BallotEntry), entries)
-            entries = []
-    if entries:
-        db.session.execute(insert(BallotEntry), entries)
+    bulk.insert_rows(
+        BallotEntry.__table__,
+        ("ballot_id", "project_id", "rank", "points"),
+        (
+            (by_key[ballot["voter_key"]], ids[project_id], rank, value)
+            for merged, ballot in zip(merged_votes, ballots, strict=True)
+            for rank, (project_id, value) in enumerate(merged, start=1)
+        ),
+    )
+    return [
+        (ballot, ([p for p, _ in merged], [n for _, n in merged]))
+        for ballot, merged in zip(ballots, merged_votes, strict=True)
+    ]
 
 
 def _meta_and_projects(

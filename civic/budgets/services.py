@@ -850,7 +850,12 @@ def anonymised_ballots(round_: BudgetRound) -> list[dict]:
     """Every ballot's contents and receipt code, sorted by code: an order that says nothing
     about who or when (codes are random). A blank ballot (possible in imported and paper
     rounds) is kept: its voter still holds a share of the budget under the Method of Equal
-    Shares, as pabutools and the cities count it."""
+    Shares, as pabutools and the cities count it.
+
+    During a Pabulib import they are the ones just parsed (`imported_ballots`, the same
+    list this query would give), so freezing the round does not read 60,000 ballots back."""
+    if round_.imported_ballots is not None:
+        return round_.imported_ballots
     entries: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     paper: dict[int, bool] = {}
     codes: dict[int, str] = {}

@@ -36,7 +36,6 @@ from civic.extensions import db
 from civic.forms import attach_errors, check_csrf
 from civic.params import parse_id
 from civic.permissions import require_moderator, require_signed_in
-from civic.receipts import codes as receipt_codes
 from civic.receipts import views as receipt_views
 from civic.receipts.codes import Receipt, receipt_words
 from civic.web import render
@@ -405,14 +404,7 @@ def replaced_json(slug: str) -> Any:
     if reason := services.ballots_withheld(round_):
         body = json.dumps({"error": "Not published", "message": reason, "status": 404})
         return Response(body, status=404, mimetype="application/json")
-    subject = round_.audit_subject
-    body = {
-        "round": round_.slug,
-        "replaced": receipt_codes.retired_codes(subject),
-        "voided": receipt_codes.retired_codes(subject, receipt_codes.VOIDED),
-        "withdrawn": receipt_codes.retired_codes(subject, receipt_codes.WITHDRAWN),
-    }
-    return Response(json.dumps(body, indent=1), mimetype="application/json")
+    return _frozen(round_, "replaced.json")  # final with the results: built once
 
 
 @bp.route("/<slug>/ballot", methods=["GET", "POST"])

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from civic import audit, csv_safe, privacy
+from civic import audit, csv_safe, frozen, privacy
 from civic.accounts.models import Area, User, utcnow
 from civic.clock import aware, early_reason, spoken
 from civic.constituencies import services as constituencies
@@ -389,6 +389,8 @@ def close_consultation(
     )
     audit.make_checkpoint(f"consultation:close {consultation.id}")  # signs the close
     db.session.flush()
+    if answers_withheld(consultation) is None:
+        frozen.build_once(frozen_subject(consultation), responses_download(consultation))
     events.consultation_news(consultation, "results")
 
 
@@ -809,6 +811,19 @@ def tag_answer(actor: User | None, answer_id: int, theme_names: list[str]) -> No
         moderator, "consultation:tag", consultation, {"answer": answer.id, "themes": names}
     )
     db.session.flush()
+
+
+def frozen_subject(consultation: Consultation) -> str:
+    return f"consultation:{consultation.id}"
+
+
+def responses_download(consultation: Consultation) -> frozen.Frozen:
+    """responses.csv as `civic.frozen` builds and stores it. Final at the close: no response
+    is submitted after it, the questions are locked, and a person's erasure keeps their
+    (nameless) answers. The results JSON is not frozen: its themes and the published
+    reply may still change after the close, so it is computed per request (a fixed number
+    of GROUP BY queries, and a size set by the questions, not by the responses)."""
+    return ("responses.csv", "text/csv; charset=utf-8", lambda: responses_csv(consultation))
 
 
 def responses_csv(consultation: Consultation) -> str:

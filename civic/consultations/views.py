@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from typing import Any
 
-from flask import Blueprint, Response, flash, jsonify, redirect, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from civic import frozen
 from civic.accounts.models import Area, utcnow
 from civic.clock import aware
 from civic.constituencies import services as constituencies
@@ -533,11 +534,11 @@ def responses_csv(consultation_id: int) -> Any:
     consultation = _analysable(consultation_id)
     if reason := services.answers_withheld(consultation):
         raise NotFound(reason)
-    response = Response(services.responses_csv(consultation), mimetype="text/csv")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="consultation-{consultation.id}-responses.csv"'
+    return frozen.serve(  # built once, at the close or by the first request after
+        services.frozen_subject(consultation),
+        services.responses_download(consultation),
+        f"consultation-{consultation.id}-responses.csv",
     )
-    return response
 
 
 @api.get("/<int:consultation_id>/results")

@@ -17,7 +17,10 @@ class FrozenDownload(db.Model):
     a recount of tens of thousands of ballots costs seconds, a stored row costs a read.
 
     `subject` names what the download is of (`budget_round:<id>`: the id, since a slug can
-    be renamed), `name` which download (`results.json`); `sha256` is the strong ETag."""
+    be renamed), `name` which download (`results.json`); `sha256` is the strong ETag.
+    `body_br` and `body_gzip` are the same bytes compressed once, so a client accepting
+    compression is not served megabytes recompressed per request (NULL for a body not
+    worth compressing: small, or a type such as a hash tile that does not compress)."""
 
     __tablename__ = "frozen_download"
     __table_args__ = (UniqueConstraint("subject", "name"),)
@@ -32,3 +35,5 @@ class FrozenDownload(db.Model):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow
     )
+    body_br: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    body_gzip: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)

@@ -17,7 +17,14 @@ from civic.frozen import FrozenDownload
 from tests.budgets.rounds_helpers import make_round, resident_of
 from tests.races import all_at_once, skip_without_postgres
 
-NAMES = ["results.json", "results.csv", "ballots.json", "ballots.csv", "ballots.pb"]
+NAMES = [
+    "results.json",
+    "results.csv",
+    "ballots.json",
+    "ballots.csv",
+    "ballots.pb",
+    "replaced.json",
+]
 CHOICES = [(0, 1), (1, 2), (0, 2), (3,), (1, 3), (2, 3)]
 
 

@@ -81,7 +81,9 @@ class Visitor(FastHttpUser):
             raise StopUser()
         path = next(self.paths)
         name = PATHS[0] if len(PATHS) > 1 else path
-        with self.client.get(path, headers=self.headers, name=name, catch_response=True) as r:
+        with self.client.get(
+            path, headers=self.headers, name=name, allow_redirects=False, catch_response=True
+        ) as r:
             if r.status_code not in (200, 304):
                 r.failure(f"status {r.status_code}")
 

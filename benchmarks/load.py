@@ -495,7 +495,8 @@ def table(rows: list[Row], baseline: Row) -> list[str]:
 
 def report(args, info: dict, baseline: Row, rows: list[Row], cast: dict | None) -> str:
     out = [
-        f"Load benchmark, {info['when']} ({'quick' if args.quick else 'full'} run)",
+        f"Load benchmark, {info['when']}, commit {info['commit']} "
+        f"({'quick' if args.quick else 'full'} run)",
         "",
         f"Machine: {info['machine']['cpus']} CPUs ({info['machine']['cpu']}), Python "
         f"{info['machine']['python']}; load average {info['load_before']} before, "
@@ -654,8 +655,16 @@ def main() -> int:
         tracebacks = civic.log.read_text(errors="replace").count("Traceback")
         print(f"gunicorns stopped; Civic's log {civic.log} has {tracebacks} tracebacks")
 
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 (which code was measured)
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
     info = {
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": commit or "unknown",
         "machine": machine(),
         "load_before": load_before,
         "load_after": " ".join(f"{x:.1f}" for x in os.getloadavg()),

@@ -21,7 +21,7 @@ from tests.conftest import login
 from tests.consultations.helpers import make_consultation
 from tests.discussions.bulk import make_thread
 from tests.factories import ContractFactory
-from tests.queries import count_queries
+from tests.queries import count_queries, statements
 from tests.votes.helpers import make_proposal
 from tests.world import ANONYMOUS, ELIGIBLE, MODERATOR, World, _eligible, _user, build_world
 
@@ -83,3 +83,17 @@ def test_main_pages_send_as_many_statements_with_more_data(client, viewer):
     large = _counts(client, world)
     grew = {name: (small[name], large[name]) for name in PAGES if large[name] != small[name]}
     assert not grew, grew
+
+
+def test_proposal_page_counts_its_electorate_and_votes_once(client):
+    """The load benchmark (issue 16) found the proposal page counting the area's eligible
+    residents and the votes cast twice per view: the exact turnout and the public one."""
+
+    proposal, _, _ = make_proposal(ProposalState.VOTING)
+    with statements() as seen:
+        page = client.get(f"/votes/{proposal.id}")
+    assert page.status_code == 200
+    electorate = [s for s in seen if "count(" in s.lower() and "eligibility" in s]
+    votes_cast = [s for s in seen if "count(" in s.lower() and "vote_cast" in s]
+    assert len(electorate) == 1, electorate
+    assert len(votes_cast) == 1, votes_cast

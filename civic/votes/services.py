@@ -441,14 +441,17 @@ def is_counted(proposal: Proposal) -> bool:
     return proposal.state in (ProposalState.CLOSED, ProposalState.DECIDED)
 
 
-def public_turnout(proposal: Proposal) -> dict[str, Any]:
+def public_turnout(proposal: Proposal, counted: tuple[int, int] | None = None) -> dict[str, Any]:
     """What anyone may know of the turnout: exact once counted; before that only a band
     (`privacy.turnout_band`), so the figure does not tick up by one after a named act.
 
     {"cast": exact or None, "at_least": lower bound, "words": "at least 20", "eligible": n,
      "rough": whether the figure is a band}
+
+    `counted`: the (cast, eligible) pair `turnout` just gave, when the caller has it, so
+    a page does not count the votes and the electorate twice.
     """
-    cast, eligible = turnout(proposal)
+    cast, eligible = counted if counted is not None else turnout(proposal)
     if is_counted(proposal):
         exact = {"cast": cast, "at_least": cast, "words": str(cast), "rough": False}
         return exact | {"eligible": eligible}

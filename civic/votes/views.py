@@ -159,7 +159,9 @@ def _detail_context(proposal: Proposal) -> dict[str, Any]:
         "answers": ANSWERS,
         "cast": cast,  # exact: the result once counted, and moderators' manage page
         "eligible": eligible,
-        "public_turnout": services.public_turnout(proposal),
+        # from the counts just read: counting 10,000 eligible residents twice per view
+        # was most of this page's database time (issue 16's load benchmark)
+        "public_turnout": services.public_turnout(proposal, (cast, eligible)),
         "show_tally": show_tally,
         "votes_for": votes_for,
         "votes_against": votes_against,

@@ -606,10 +606,8 @@ def _rows_in_order(batch: int) -> Iterator[list[Any]]:
     """Every entry's columns in seq order, `batch` rows at a time, as plain rows (no ORM
     objects) from a server-side cursor on PostgreSQL: the whole log never sits in memory."""
     stmt = select(*_VERIFY_COLUMNS).order_by(AuditEntry.seq)
-    connection = db.session.connection()
-    result = connection.execution_options(stream_results=True, max_row_buffer=batch).execute(
-        stmt
-    )
+    # options of this statement only: set on the connection, they would outlive it
+    result = db.session.connection().execute(stmt, execution_options={"yield_per": batch})
     yield from result.partitions(batch)
 
 

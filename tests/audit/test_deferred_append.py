@@ -15,6 +15,7 @@ import threading
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from civic import audit
 from civic.accounts.models import Area
@@ -81,6 +82,18 @@ def test_a_rolled_back_savepoint_drops_only_its_own_entries():
     db.session.commit()
     assert _subjects() == ["before", "kept"]
     assert audit.verify().ok
+
+
+def test_a_savepoint_whose_flush_fails_keeps_the_entries_before_it():
+    """A failed flush rolls back its own inner transaction first: that is not the end
+    of the outer one (a duplicate sign-up must not lose the first sign-up's entry)."""
+    AreaFactory(slug="taken")
+    _record("first")
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        _record("inside")
+        db.session.add(Area(name="Again", slug="taken", kind="ward"))
+    db.session.commit()
+    assert _subjects() == ["first"]
 
 
 def test_entries_appended_inside_a_rolled_back_savepoint_are_appended_again():

@@ -34,9 +34,49 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from race_close import CHOICES, build_world, fresh_database, new_round  # noqa: E402
+from race_close import CHOICES, PASSWORD, World, fresh_database, new_round  # noqa: E402
 
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/civic_ballots_bench"
+
+
+def build_world(app, n: int) -> World:
+    """An area, a moderator and n eligible residents with confirmed addresses (race_close's
+    set-up; one password hash for all, since Argon2 is slow on purpose)."""
+    from civic.accounts import services as accounts
+    from civic.accounts.models import Role, User, utcnow
+    from civic.accounts.passwords import hash_password
+    from civic.extensions import db
+
+    with app.app_context():
+        admin = accounts.create_user(None, "admin@ballots.example", "Admin", PASSWORD, Role.ADMIN)
+        moderator = accounts.create_user(
+            admin, "moderator@ballots.example", "Moderator", PASSWORD, Role.MODERATOR
+        )
+        area = accounts.create_area(
+            admin,
+            name="Raceside",
+            slug="raceside",
+            kind="ward",
+            postcode_districts="LS6",
+            description="",
+        )
+        shared = hash_password(PASSWORD)
+        people = [
+            User(
+                email=f"resident{k:04d}@ballots.example",
+                display_name=f"Resident {k}",
+                password_hash=shared,
+                role=Role.RESIDENT,
+                email_confirmed_at=utcnow(),
+            )
+            for k in range(n)
+        ]
+        db.session.add_all(people)
+        db.session.flush()
+        for person in people:
+            accounts.confirm_eligibility(moderator, person, area, "Council tax bill seen")
+        db.session.commit()
+        return World(area.id, moderator.email, moderator.id, [(p.id, p.email) for p in people])
 
 
 def _percentile(samples: list[float], share: float) -> float:

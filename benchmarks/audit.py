@@ -11,6 +11,12 @@ end), migrates it, then prints:
    one process, as web servers deploy them), each with its own connection, each append a
    named entry in its own transaction through `audit.record` and a commit, as a real
    request does; afterwards the log is checked gap-free.
+1b. realistic audited writes/s with 16 writers (4 processes x 4 threads), p50 and p95:
+   each write is a resident posting a comment through `discussions.services.post_comment`
+   and a commit, as the request wrapper does (markdown, the pace checks, the thread's
+   counter, the audit entry, the follow, the commit), each writer in its own area's
+   thread so that only the audit log is shared. This is where a lock held from the
+   append to the commit shows: `--realistic-only` runs just this, for before/after runs.
 2. builds a log of --entries entries fast: realistic bodies, with their leaf hashes,
    roots, frontiers and tile hashes computed here and loaded with COPY (`audit verify`
    accepts the result, and the tiles are checked against it);
@@ -22,8 +28,10 @@ end), migrates it, then prints:
    fresh state against a signed checkpoint): once fetching through the app, once with
    every file already fetched.
 
-Goals on the 2-core development machine (issue 11): at least 1,000 appends/s with 16
-writers; verify 1,000,000 entries in under 10 s. Figures only: nothing here asserts time.
+Goals on the 2-core development machine (issues 11 and 16): at least 1,000 appends/s and
+1,000 realistic audited writes/s with 16 writers; verify 1,000,000 entries in under 10 s
+(see also benchmarks/audit_verify.py for the in-app `flask civic audit verify`). Figures
+only: nothing here asserts time.
 """
 
 from __future__ import annotations
@@ -164,6 +172,119 @@ def _check_gap_free(url: str) -> int:
     if count != newest + 1:
         raise SystemExit(f"the log has a gap: {count} entries, newest seq {newest}")
     return count
+
+
+# --- 1b. realistic audited writes --------------------------------------------------------
+
+REALISTIC_PROCESSES, REALISTIC_THREADS = 4, 4
+BENCH_PASSWORD = "a-Strong-bench-passw0rd"  # noqa: S105 (throwaway accounts, bench db)
+
+
+def realistic_world(url: str, writers: int) -> list[tuple[int, str]]:
+    """One area and one eligible resident per writer: (resident id, area slug)."""
+    from civic.accounts import services as accounts
+    from civic.accounts.models import Role
+    from civic.extensions import db
+
+    app = _app(url)
+    with app.app_context():
+        admin = accounts.create_user(
+            None, "admin@bench.example", "Bench Admin", BENCH_PASSWORD, Role.ADMIN
+        )
+        moderator = accounts.create_user(
+            admin, "moderator@bench.example", "Bench Moderator", BENCH_PASSWORD, Role.MODERATOR
+        )
+        world = []
+        for n in range(writers):
+            area = accounts.create_area(
+                admin,
+                name=f"Benchside {n}",
+                slug=f"benchside-{n}",
+                kind="ward",
+                postcode_districts=f"LS{n + 1}",
+                description="",
+            )
+            person = accounts.create_user(
+                admin, f"resident{n}@bench.example", f"Resident {n}", BENCH_PASSWORD, Role.RESIDENT
+            )
+            accounts.confirm_eligibility(moderator, person, area, "Seen a council tax bill")
+            world.append((person.id, area.slug))
+        db.session.commit()
+        db.session.remove()
+    return world
+
+
+def _realistic_writer(url, process, threads, count, world, barrier, done) -> None:
+    """One process of `threads` writers, each posting `count` comments in its own area."""
+    from civic.accounts.models import User
+    from civic.discussions import services
+    from civic.extensions import db
+
+    app = _app(url, pool_size=threads)
+    app.config["COMMENTS_PER_MINUTE"] = 10**9  # the pace limit is not what is measured
+    ready = threading.Barrier(threads + 1)
+    failures: list[BaseException] = []
+    samples: list[float] = []
+
+    def write(thread: int) -> None:
+        user_id, slug = world[process * threads + thread]
+        with app.app_context():
+            try:
+                db.session.execute(db.text("SELECT 1"))  # connect before the clock starts
+                db.session.commit()
+                ready.wait()
+                for i in range(count):
+                    began = time.perf_counter()
+                    author = db.session.get(User, user_id)
+                    body = f"Comment {i} from writer {process}.{thread}: **more** benches, please."
+                    services.post_comment(author, "area", slug, body)
+                    db.session.commit()
+                    samples.append(time.perf_counter() - began)
+                    db.session.close()
+            except BaseException as exc:  # reported by the parent
+                failures.append(exc)
+            finally:
+                db.session.remove()
+
+    pool = [threading.Thread(target=write, args=(t,)) for t in range(threads)]
+    for thread in pool:
+        thread.start()
+    ready.wait()
+    barrier.wait()
+    for thread in pool:
+        thread.join()
+    done.put((repr(failures[0]) if failures else "", samples))
+
+
+def realistic_rate(url: str, world: list[tuple[int, str]], total: int) -> str:
+    """Comment posts/s with 16 writers, and the p50/p95 time of one post and commit."""
+    processes, threads = REALISTIC_PROCESSES, REALISTIC_THREADS
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(processes + 1)
+    done = context.Queue()
+    each = total // (processes * threads)
+    workers = [
+        context.Process(
+            target=_realistic_writer, args=(url, p, threads, each, world, barrier, done)
+        )
+        for p in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    barrier.wait()
+    start = time.perf_counter()
+    answers = [done.get(timeout=600) for _ in workers]
+    elapsed = time.perf_counter() - start
+    for worker in workers:
+        worker.join()
+    failures = [failure for failure, _ in answers if failure]
+    if failures:
+        raise SystemExit(f"a writer failed: {failures[0]}")
+    samples = [sample for _, mine in answers for sample in mine]
+    return (
+        f"{len(samples) / elapsed:,.0f} audited writes/s ({len(samples):,} comment posts, "
+        f"{processes} processes x {threads} threads); per write {_percentiles(samples)}"
+    )
 
 
 # --- 2. a large log, fast --------------------------------------------------------------
@@ -403,6 +524,10 @@ def main() -> None:
     parser.add_argument("--appends", type=int, default=2_000, help="appends per writer count")
     parser.add_argument("--queries", type=int, default=200, help="proofs of each kind")
     parser.add_argument("--seconds", type=float, default=3.0, help="per tile kind")
+    parser.add_argument("--realistic", type=int, default=3_200, help="comment posts in 1b")
+    parser.add_argument(
+        "--realistic-only", action="store_true", help="run only 1b (before/after comparisons)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
     url = os.environ.get("CIVIC_BENCH_DATABASE_URL", DEFAULT_DB)
@@ -414,6 +539,12 @@ def main() -> None:
         with app.app_context():
             upgrade()
         print(f"database {_plain_url(url).rsplit('/', 1)[1]}, {os.cpu_count()} cores")
+        if args.realistic_only:
+            world = realistic_world(url, REALISTIC_PROCESSES * REALISTIC_THREADS)
+            print(f"1b. realistic audited writes: {realistic_rate(url, world, args.realistic)}")
+            print(f"  log gap-free after the run: {_check_gap_free(url):,} entries")
+            print(f"  load average now {os.getloadavg()[0]:.1f}")
+            return
         print("1. appends (each its own transaction and commit, like a request)")
         for label, processes, threads in (
             (" 1 writer", 1, 1),
@@ -423,6 +554,8 @@ def main() -> None:
         ):
             rate = append_rate(url, processes, threads, args.appends)
             print(f"  {label}: {rate:,.0f} appends/s")
+        world = realistic_world(url, REALISTIC_PROCESSES * REALISTIC_THREADS)
+        print(f"1b. realistic audited writes: {realistic_rate(url, world, args.realistic)}")
         print(f"  log gap-free after the runs: {_check_gap_free(url):,} entries")
 
         print(f"2. building a log of {args.entries:,} more entries with COPY")

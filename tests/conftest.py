@@ -17,7 +17,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 from sqlalchemy.pool import StaticPool
 
-from civic import create_app
+from civic import audit, create_app
 from civic.extensions import db, limiter
 
 PG_URL = os.environ.get("CIVIC_TEST_DATABASE_URL", "")
@@ -103,6 +103,9 @@ class RequestClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        # What the test itself recorded is in the log before the request reads it, as the
+        # test's rows are: a real request commits its entries on its way out.
+        audit.append_recorded()
         with self.application.app_context():
             response = super().open(*args, **kwargs)
         db.session.expire_all()
@@ -155,6 +158,7 @@ def drop_audit_guard() -> None:
 
 
 def tamper_audit_entry(seq: int, **values: object) -> None:
+    audit.append_recorded()  # the tamperer changes the log as committed
     drop_audit_guard()
     assignments = ", ".join(f"{column} = :{column}" for column in values)
     db.session.execute(

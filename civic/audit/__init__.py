@@ -11,6 +11,7 @@ from typing import Any
 
 _NAMES = {
     "UnknownAction": "civic.audit.actions",
+    "append_recorded": "civic.audit.log",
     "Visibility": "civic.audit.actions",
     "Subject": "civic.audit.log",
     "logged_text": "civic.audit.log",

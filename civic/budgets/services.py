@@ -1001,6 +1001,7 @@ def compute_results(round_: BudgetRound, actor: User | None) -> RoundResult:
             "paper_ballots": paper,
             "cost": cost,
         },
+        at_once=True,  # its seq is stored with the frozen results, which are signed below
     )
     result = RoundResult(
         round_id=round_.id,

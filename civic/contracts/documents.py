@@ -108,6 +108,7 @@ def add_document(
         "contract_document:add",
         contract,
         _logged(document),
+        at_once=True,  # its seq is stored with the document
     )
     document.audit_seq = entry.seq
     return document
@@ -137,6 +138,7 @@ def replace_document(
         "contract_document:replace",
         old.contract,
         {**_logged(new), "replaces": old.id, "replaces_sha256": old.sha256},
+        at_once=True,  # its seq is stored with the document
     )
     new.audit_seq = entry.seq
     db.session.flush()

@@ -4,7 +4,8 @@ then wait for it after the commit: what must hold for that to be safe."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
+from sqlalchemy.orm import Session
 
 from civic import audit
 from civic.audit.log import _FLUSH_AFTER_COMMIT, commit_synchronously
@@ -19,7 +20,8 @@ pytestmark = [
 
 
 def _record(n: int) -> None:
-    audit.record(None, "area:create", audit.Subject("area", f"a{n}"), {"n": n})
+    # appended now rather than at commit, so the test can look at the transaction after it
+    audit.record(None, "area:create", audit.Subject("area", f"a{n}"), {"n": n}, at_once=True)
 
 
 def _entries() -> int:
@@ -84,3 +86,25 @@ def test_a_closed_session_forgets_the_connection_it_would_have_flushed(app):
         assert _FLUSH_AFTER_COMMIT not in db.session.info
         assert _entries() == 0
         db.session.remove()
+
+
+def test_an_append_made_at_commit_commits_asynchronously_too(app):
+    with app.app_context():
+        audit.record(None, "area:create", audit.Subject("area", "late"))
+        assert _FLUSH_AFTER_COMMIT not in db.session.info  # nothing appended yet
+        flushed = []
+        listener = _remember_the_flush_connection(flushed)
+        db.session.commit()
+        event.remove(Session, "before_commit", listener)
+        assert flushed == [True]  # the append at commit set up the wait for the flush
+        assert _FLUSH_AFTER_COMMIT not in db.session.info  # and it was waited for
+        assert _entries() == 1
+        db.session.remove()
+
+
+def _remember_the_flush_connection(flushed: list[bool]):
+    def listener(session: Session) -> None:  # runs after the audit's own before_commit
+        flushed.append(session.info.get(_FLUSH_AFTER_COMMIT) is not None)
+
+    event.listen(Session, "before_commit", listener)
+    return listener

@@ -1,0 +1,230 @@
+"""Many residents casting budget ballots at once, through the real service, on PostgreSQL.
+
+    .venv/bin/python benchmarks/ballots.py [--ballots 500] [--writers 16]
+        [--database postgresql://postgres@127.0.0.1:5432/civic_ballots_bench]
+
+Builds a fresh database (its name must end in _bench: it is dropped first), migrates it,
+creates through the service functions an area, N eligible residents and a round in its
+voting phase (benchmarks/race_close.py's set-up), then hands all N casts at once to
+`--writers` threads (as gunicorn workers x threads would take them), each with its own
+connection. Every cast is `budgets.services.cast_ballot` and a commit, as the request
+wrapper does: the round's row lock (DESIGN §4a), the ballot upsert, the receipt, the
+private audit act, the follow, the commit.
+
+Prints ballots/s, per-cast service time (p50/p95, from a writer picking the cast up to
+its commit returning) and the time each resident waited (p50/p95, from the moment all
+N were handed over: what N simultaneous clicks would see with this many writers), then
+checks all N were counted (ballot rows, the round's counter, the queued audit acts, and
+after releasing them the log verifies). The issue's goal: >= 200 ballots/s, p95 < 1 s.
+Figures only: nothing here asserts time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from race_close import CHOICES, PASSWORD, World, fresh_database, new_round  # noqa: E402
+
+DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/civic_ballots_bench"
+
+
+def build_world(app, n: int) -> World:
+    """An area, a moderator and n eligible residents with confirmed addresses (race_close's
+    set-up; one password hash for all, since Argon2 is slow on purpose)."""
+    from civic.accounts import services as accounts
+    from civic.accounts.models import Role, User, utcnow
+    from civic.accounts.passwords import hash_password
+    from civic.extensions import db
+
+    with app.app_context():
+        admin = accounts.create_user(None, "admin@ballots.example", "Admin", PASSWORD, Role.ADMIN)
+        moderator = accounts.create_user(
+            admin, "moderator@ballots.example", "Moderator", PASSWORD, Role.MODERATOR
+        )
+        area = accounts.create_area(
+            admin,
+            name="Raceside",
+            slug="raceside",
+            kind="ward",
+            postcode_districts="LS6",
+            description="",
+        )
+        shared = hash_password(PASSWORD)
+        people = [
+            User(
+                email=f"resident{k:04d}@ballots.example",
+                display_name=f"Resident {k}",
+                password_hash=shared,
+                role=Role.RESIDENT,
+                email_confirmed_at=utcnow(),
+            )
+            for k in range(n)
+        ]
+        db.session.add_all(people)
+        db.session.flush()
+        for person in people:
+            accounts.confirm_eligibility(moderator, person, area, "Council tax bill seen")
+        db.session.commit()
+        return World(area.id, moderator.email, moderator.id, [(p.id, p.email) for p in people])
+
+
+def _percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def cast_all(app, world, round_id: int, project_ids: list[int], writers: int) -> dict:
+    """Cast one ballot per resident with `writers` threads; return the timings."""
+    from civic.accounts.models import User
+    from civic.budgets import services
+    from civic.budgets.models import BudgetRound
+    from civic.extensions import db
+
+    work: queue.Queue[tuple[int, int]] = queue.Queue()
+    for k, (user_id, _) in enumerate(world.residents):
+        work.put((k, user_id))
+    ready = threading.Barrier(writers + 1)
+    service: list[float] = []
+    waited: list[float] = []
+    errors: list[BaseException] = []
+    start = 0.0
+
+    def writer() -> None:
+        with app.app_context():
+            try:
+                db.session.execute(db.text("SELECT 1"))  # connect before the clock starts
+                db.session.commit()
+                ready.wait()
+                while True:
+                    try:
+                        k, user_id = work.get_nowait()
+                    except queue.Empty:
+                        return
+                    began = time.perf_counter()
+                    me = db.session.get(User, user_id)
+                    target = db.session.get(BudgetRound, round_id)
+                    choice = [(project_ids[i], 1) for i in CHOICES[k % len(CHOICES)]]
+                    services.cast_ballot(me, target, choice)
+                    db.session.commit()
+                    done = time.perf_counter()
+                    service.append(done - began)
+                    waited.append(done - start)
+                    db.session.close()
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=writer) for _ in range(writers)]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    if errors:
+        raise SystemExit(f"a cast failed: {errors[0]!r}")
+    return {"elapsed": elapsed, "service": service, "waited": waited}
+
+
+def check_counted(app, round_id: int, expected: int) -> str:
+    from sqlalchemy import func, select
+
+    from civic import audit
+    from civic.audit.models import AuditEntry
+    from civic.budgets import services
+    from civic.budgets.models import Ballot, BudgetRound
+    from civic.extensions import db
+
+    with app.app_context():
+        rows = db.session.scalar(
+            select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id)
+        )
+        round_ = db.session.get(BudgetRound, round_id)
+        counter = services.ballot_count(round_)[0]
+        queued = audit.pending_count(round_)
+        released = audit.release_pending(round_)
+        db.session.commit()
+        verified = audit.verify()
+        casts = db.session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "budget_ballot:cast")
+        )
+        db.session.remove()
+    ok = rows == counter == queued == released == casts == expected and verified.ok
+    return (
+        f"{'all counted' if ok else 'MISMATCH'}: {rows} ballot rows, round counter "
+        f"{counter}, {queued} queued audit acts, {casts} cast entries after release; "
+        f"log verifies: {verified.ok} ({verified.size} entries)"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default=DEFAULT_DB)
+    parser.add_argument("--ballots", type=int, default=500)
+    parser.add_argument("--writers", type=int, default=16)
+    args = parser.parse_args()
+    os.environ.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    fresh_database(args.database)
+    from flask_migrate import upgrade
+
+    from civic import create_app
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": args.database.replace(
+                "postgresql://", "postgresql+psycopg://", 1
+            ),
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": args.writers + 2},
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        upgrade()
+    t = time.perf_counter()
+    world = build_world(app, args.ballots)
+    slug, project_ids = new_round(app, world, 1)
+    with app.app_context():
+        from civic.budgets import services
+
+        round_id = services.get_round(slug).id
+    print(
+        f"set-up: {args.ballots} eligible residents and a round in voting in "
+        f"{time.perf_counter() - t:.1f} s; {args.writers} writer threads; "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    figures = cast_all(app, world, round_id, project_ids, args.writers)
+    service, waited = figures["service"], figures["waited"]
+    print(
+        f"{len(service)} ballots in {figures['elapsed']:.2f} s: "
+        f"{len(service) / figures['elapsed']:,.0f} ballots/s"
+    )
+    print(
+        f"  per cast (service + commit): p50 {statistics.median(service) * 1000:.1f} ms, "
+        f"p95 {_percentile(service, 0.95) * 1000:.1f} ms"
+    )
+    print(
+        f"  time to answer, all {len(waited)} handed over at once: p50 "
+        f"{statistics.median(waited) * 1000:.0f} ms, p95 {_percentile(waited, 0.95) * 1000:.0f} ms"
+    )
+    print("  " + check_counted(app, round_id, args.ballots))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import chain, pairwise, repeat
+from operator import itemgetter
 
 import numpy as np
 
@@ -60,32 +61,26 @@ class _MesProblem:
         self.base_share = (
             Fraction(instance.budget, self.num_voters) if self.num_voters else Fraction(0)
         )
-        # a group: (project indices ascending, their weights, or None when every weight is 1)
-        groups: Counter[tuple[tuple[int, ...], tuple[int, ...] | None]] = Counter()
-        position = index.__getitem__
-        for (projects, points), count in profile.ballots.items():
-            if points is None:  # approval, choose-1, ordinal: each named project weighs 1
-                groups[tuple(sorted(map(position, projects))), None] += count
-                continue
-            pairs = sorted((position(p), w) for p, w in zip(projects, points, strict=True) if w > 0)
-            weights = tuple(w for _, w in pairs)
-            unit = weights.count(1) == len(weights)
-            groups[tuple(j for j, _ in pairs), None if unit else weights] += count
-        self.num_groups = len(groups)
-        self.count = np.fromiter(groups.values(), dtype=np.int64, count=self.num_groups)
+        if profile.vote_type in ("approval", "choose-1"):
+            # each distinct ballot is a distinct set already (Profile normalised it): each is
+            # a group as it stands, flattened by C calls with no Python loop per ballot
+            ballots = list(map(itemgetter(0), profile.ballots))
+            self.num_groups = len(ballots)
+            count = profile.ballots.values()
+            sizes = np.fromiter(map(len, ballots), dtype=np.int64, count=self.num_groups)
+            total = int(sizes.sum())
+            flat_project = np.fromiter(
+                map(index.__getitem__, chain.from_iterable(ballots)), dtype=np.int64, count=total
+            )
+            flat_weight = np.ones(total, dtype=np.int64)
+        else:
+            count, sizes, flat_project, flat_weight = self._grouped(profile, index)
+            self.num_groups = len(count)
+            total = len(flat_project)
+        self.count = np.fromiter(count, dtype=np.int64, count=self.num_groups)
         self.count_f = self.count.astype(np.float64)
         # project j's supporting groups (ascending) and their weights, cut from one sort of
         # every (group, project) pair: no Python loop over memberships
-        sizes = np.fromiter((len(js) for js, _ in groups), dtype=np.int64, count=self.num_groups)
-        total = int(sizes.sum())
-        flat_project = np.fromiter(
-            chain.from_iterable(js for js, _ in groups), dtype=np.int64, count=total
-        )
-        flat_weight = np.fromiter(
-            chain.from_iterable(ws or repeat(1, len(js)) for js, ws in groups),
-            dtype=np.int64,
-            count=total,
-        )
         flat_group = np.repeat(np.arange(self.num_groups, dtype=np.int64), sizes)
         order = np.argsort(flat_project, kind="stable")  # stable: groups stay ascending
         flat_group, flat_weight = flat_group[order], flat_weight[order]
@@ -107,6 +102,34 @@ class _MesProblem:
         self.candidates = [j for j in supported if self.costs[j] > 0]
         tie_order = sorted(range(len(self.ids)), key=lambda j: (self.costs[j], -self.votes[j], j))
         self.tie_rank = {j: r for r, j in enumerate(tie_order)}
+
+    @staticmethod
+    def _grouped(profile: Profile, index: dict[str, int]):
+        """Groups of ballots that are the same to MES (ranked ballots in any order, points
+        ballots alike once zero weights are dropped): (voters per group, projects per group,
+        every group's project indices and their weights, flattened)."""
+        # a group: (project indices ascending, their weights, or None when every weight is 1)
+        groups: Counter[tuple[tuple[int, ...], tuple[int, ...] | None]] = Counter()
+        position = index.__getitem__
+        for (projects, points), count in profile.ballots.items():
+            if points is None:  # ordinal: each ranked project weighs 1
+                groups[tuple(sorted(map(position, projects))), None] += count
+                continue
+            pairs = sorted((position(p), w) for p, w in zip(projects, points, strict=True) if w > 0)
+            weights = tuple(w for _, w in pairs)
+            unit = weights.count(1) == len(weights)
+            groups[tuple(j for j, _ in pairs), None if unit else weights] += count
+        sizes = np.fromiter((len(js) for js, _ in groups), dtype=np.int64, count=len(groups))
+        total = int(sizes.sum())
+        flat_project = np.fromiter(
+            chain.from_iterable(js for js, _ in groups), dtype=np.int64, count=total
+        )
+        flat_weight = np.fromiter(
+            chain.from_iterable(ws or repeat(1, len(js)) for js, ws in groups),
+            dtype=np.int64,
+            count=total,
+        )
+        return list(groups.values()), sizes, flat_project, flat_weight
 
     def outcome(self, rule: str, run: _MesRun, increment: int | None) -> Outcome:
         """Turn an exact run into an :class:`Outcome` with a result for every project."""

@@ -23,16 +23,17 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from civic.budgets.pabulib import (
+    Cast,
     PabulibError,
+    PbCount,
     PbFile,
+    count_file,
     parse,
-    parse_file,
     paused_cycle_collection,
 )
 from civic.budgets.rules import RULES, Instance, Outcome, Profile, borda, compute, input_digest
@@ -44,14 +45,23 @@ if TYPE_CHECKING:
 POINTS_VOTE_TYPES = ("cumulative", "scoring")
 
 
-def instance_and_profile(pb: PbFile) -> tuple[Instance, Profile]:
-    """The rules' view of a parsed file: projects in file order, grouped ballots (identical
-    ballots counted at C speed first, then each distinct one normalised once)."""
-    instance = Instance({p.project_id: p.cost for p in pb.projects}, pb.budget)
-    votes = pb.votes
-    points = [v.points for v in votes] if pb.vote_type in POINTS_VOTE_TYPES else repeat(None)
-    cast = Counter(zip([v.vote for v in votes], points, strict=False))  # repeat() is endless
-    return instance, Profile.from_counts(pb.vote_type, cast)
+def instance_and_profile(pb: PbFile | PbCount) -> tuple[Instance, Profile]:
+    """The rules' view of a parsed (or counted) file: projects in file order, grouped ballots
+    (identical ballots counted at C speed first, then each distinct one normalised once)."""
+    if isinstance(pb, PbCount):
+        return _instance_and_profile(pb.head, pb.cast)
+    cast = Counter((v.vote, v.points) for v in pb.votes)
+    return _instance_and_profile(pb, cast)
+
+
+def _instance_and_profile(head: PbFile, cast: Cast) -> tuple[Instance, Profile]:
+    instance = Instance({p.project_id: p.cost for p in head.projects}, head.budget)
+    if head.vote_type not in POINTS_VOTE_TYPES and any(p is not None for _, p in cast):
+        merged: Counter = Counter()  # points mean nothing to these ballots: drop them
+        for (vote, _), voters in cast.items():
+            merged[vote, None] += voters
+        cast = merged
+    return instance, Profile.from_counts(head.vote_type, cast)
 
 
 def file_threshold(pb: PbFile) -> int | None:
@@ -60,14 +70,15 @@ def file_threshold(pb: PbFile) -> int | None:
     return int(float(value)) if value else None
 
 
-def compute_for_file(pb: PbFile, rule: str, *, threshold: int | None = None) -> Outcome:
+def compute_for_file(pb: PbFile | PbCount, rule: str, *, threshold: int | None = None) -> Outcome:
     """Run ``rule`` the way the file's city would: ranked ballots score Borda from META
     ``max_length`` (Kraków: 3-2-1), and ``greedy-threshold`` uses the file's threshold unless
     one is given."""
     instance, profile = instance_and_profile(pb)
+    head = pb.head if isinstance(pb, PbCount) else pb
     if rule == "greedy-threshold" and threshold is None:
-        threshold = file_threshold(pb)
-    max_length = pb.meta.get("max_length")
+        threshold = file_threshold(head)
+    max_length = head.meta.get("max_length")
     scoring = borda(int(max_length)) if max_length and max_length.isdigit() else None
     return compute(instance, profile, rule, threshold=threshold, ranked_scoring=scoring)
 
@@ -81,7 +92,7 @@ def tally_file(path: str | Path, rule: str) -> dict:
 
 
 def _timed_tally(path: str | Path, rule: str) -> tuple[Outcome, float]:
-    pb = parse_file(path)
+    pb = count_file(path)  # the ballots counted, not one object per voter
     start = time.perf_counter()
     outcome = compute_for_file(pb, rule)
     return outcome, time.perf_counter() - start

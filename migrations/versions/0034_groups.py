@@ -47,7 +47,7 @@ def upgrade() -> None:
             sa.Enum("members", "organisers", name="motion_proposers", native_enum=False),
             nullable=False,
         ),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["group_id"],
@@ -80,7 +80,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("reason", sa.Text(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("decided_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -126,7 +126,7 @@ def upgrade() -> None:
             sa.Enum("discussion", "voting", "closed", name="motion_state", native_enum=False),
             nullable=False,
         ),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("voting_planned", sa.DateTime(timezone=True), nullable=False),
         sa.Column("voting_from", sa.DateTime(timezone=True), nullable=True),
         sa.Column("voting_until", sa.DateTime(timezone=True), nullable=True),

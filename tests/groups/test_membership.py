@@ -25,7 +25,7 @@ def _members(group) -> int:
 
 
 def test_open_group_residents_join_at_once_others_are_refused():
-    group, organiser, _ = make_group(members=1, join_policy="open")
+    group, _organiser, _ = make_group(members=1, join_policy="open")
     neighbour = resident(group.area)
     made = membership.join(neighbour, group)
     assert isinstance(made, GroupMembership) and made.role is GroupRole.MEMBER
@@ -92,7 +92,7 @@ def test_by_request_refused_with_a_reason_the_person_sees():
     )
     assert membership.last_answer(asker, group).reason == "We only take members from Elm Court."
     assert membership_of(asker, group) is None
-    refuse = [d for _, a, d in log_of("group", group.slug) if a == "group:join_refuse"][0]
+    refuse = next(d for _, a, d in log_of("group", group.slug) if a == "group:join_refuse")
     assert "Elm Court" not in str(refuse)  # the reason is told to the person, not logged
     # they may ask again
     assert membership.join(asker, group).state is RequestState.PENDING
@@ -100,7 +100,7 @@ def test_by_request_refused_with_a_reason_the_person_sees():
 
 def test_requests_of_another_group_are_not_found():
     group, organiser, _ = make_group(members=1, join_policy="request")
-    other, other_organiser, _ = make_group(members=1, join_policy="request")
+    other, _other_organiser, _ = make_group(members=1, join_policy="request")
     request = membership.join(UserFactory(), other)
     from civic.errors import NotFound
 

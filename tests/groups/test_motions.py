@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from civic.audit.log import head as audit_head
 from civic.accounts import services as accounts
 from civic.accounts.models import GroupRole, utcnow
+from civic.audit.log import head as audit_head
 from civic.audit.models import AuditPending
 from civic.errors import Conflict, PermissionDenied, ValidationFailed
 from civic.extensions import db
@@ -107,7 +107,7 @@ def test_the_rules_that_opened_the_vote_decide_it():
 
 
 def test_one_vote_each():
-    group, organiser, people = make_group(members=2)
+    group, _organiser, people = make_group(members=2)
     motion = voting_motion(group, people[0])
     first = motions.cast(people[0], motion, "for")
     with pytest.raises(Conflict, match="already voted"):
@@ -118,7 +118,7 @@ def test_one_vote_each():
 
 
 def test_a_member_who_left_cannot_vote():
-    group, organiser, people = make_group(members=3)
+    group, _organiser, people = make_group(members=3)
     motion = voting_motion(group, people[0])
     membership.leave(people[1], group)
     with pytest.raises(PermissionDenied, match="not a member"):
@@ -129,7 +129,7 @@ def test_a_member_who_left_cannot_vote():
 
 
 def test_a_member_who_joined_after_voting_opened_does_not_vote():
-    group, organiser, people = make_group(members=2, join_policy="open")
+    group, _organiser, people = make_group(members=2, join_policy="open")
     motion = voting_motion(group, people[0])
     newcomer = resident(group.area)
     membership.join(newcomer, group)
@@ -139,7 +139,7 @@ def test_a_member_who_joined_after_voting_opened_does_not_vote():
 
 
 def test_non_members_cannot_propose_or_vote():
-    group, organiser, people = make_group(members=2)
+    group, _organiser, people = make_group(members=2)
     outsider = resident(group.area)
     with pytest.raises(PermissionDenied, match="Only members"):
         motions.propose(outsider, group, "Title", "Text")
@@ -159,7 +159,7 @@ def test_organisers_only_may_propose_when_the_rules_say_so():
 
 
 def test_bad_motion_and_bad_choice_are_refused():
-    group, organiser, people = make_group(members=2)
+    group, _organiser, people = make_group(members=2)
     with pytest.raises(ValidationFailed) as failure:
         motions.propose(people[0], group, "  ", "x" * 10_001)
     assert set(failure.value.errors) == {"title", "text"}
@@ -197,7 +197,7 @@ def test_bad_rules_are_refused_and_nothing_is_written(values, field):
 
 
 def test_members_cannot_change_the_rules_but_moderators_can():
-    group, organiser, people = make_group(members=1)
+    group, _organiser, people = make_group(members=1)
     with pytest.raises(PermissionDenied):
         group_rules.set_rules(people[0], group, **{**group_rules.DEFAULTS, "join_policy": "open"})
     moderator = ModeratorFactory()

@@ -14,7 +14,7 @@ from tests.groups.helpers import finish, make_group, voting_motion
 
 
 def test_group_page_shows_rules_and_motions_and_the_join_button(client):
-    group, organiser, people = make_group(members=1, join_policy="open")
+    group, _organiser, people = make_group(members=1, join_policy="open")
     voting_motion(group, people[0], "Fix the gate")
     db.session.commit()
     page = client.get(f"/accounts/groups/{group.slug}").get_data(as_text=True)
@@ -24,7 +24,7 @@ def test_group_page_shows_rules_and_motions_and_the_join_button(client):
 
 
 def test_a_member_proposes_and_votes_through_the_forms(client):
-    group, organiser, people = make_group(members=2)
+    group, _organiser, people = make_group(members=2)
     db.session.commit()
     login(client, people[0])
     bad = post_form(client, f"/groups/{group.slug}/motions/new", {"title": "", "text": "Keep me"})
@@ -55,7 +55,7 @@ def test_a_member_proposes_and_votes_through_the_forms(client):
 
 
 def test_outsiders_are_refused_before_the_form(client):
-    group, organiser, people = make_group(members=1)
+    group, _organiser, people = make_group(members=1)
     motion = voting_motion(group, people[0])
     outsider = UserFactory()
     db.session.commit()

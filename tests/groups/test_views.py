@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from civic.accounts.services import membership_of
 from civic.extensions import db
 from civic.groups import motions
-from civic.groups.models import Motion, MotionVote
+from civic.groups.models import JoinRequest, Motion, MotionVote
 from tests.conftest import login, post_form
 from tests.factories import UserFactory
 from tests.groups.helpers import finish, make_group, voting_motion
@@ -121,3 +122,46 @@ def test_json_of_a_group_and_a_motion(client):
     assert listed["minutes"] == "Passed. Ana to order the signs."
     assert client.get(f"/api/v1/groups/{group.slug}/motions/999999").status_code == 404
     assert client.get("/api/v1/groups/no-such-group").status_code == 404
+
+
+def test_asking_to_join_and_the_organiser_answering(client):
+    group, organiser, _ = make_group(members=1, join_policy="request")
+    asker = UserFactory(display_name="Rhiannon Asker")
+    db.session.commit()
+    login(client, asker)
+    group_page = f"/accounts/groups/{group.slug}"
+    body = client.get(group_page).get_data(as_text=True)
+    assert "Ask to join" in body and "Message to the organisers (optional)" in body
+    too_long = post_form(
+        client, f"/groups/{group.slug}/join", {"message": "x" * 1001}, token_from=group_page
+    )
+    assert too_long.status_code == 422
+    assert "The message must be 1,000 characters or fewer" in too_long.get_data(as_text=True)
+    asked = post_form(
+        client, f"/groups/{group.slug}/join", {"message": "I live at no. 4"}, token_from=group_page
+    )
+    assert asked.status_code == 302
+    assert "The organisers have not answered yet" in client.get(group_page).get_data(as_text=True)
+    assert client.get(f"/groups/{group.slug}/requests").status_code == 403
+
+    client.post("/accounts/sign-out", data={"csrf_token": _token(client)})
+    login(client, organiser)
+    page = f"/groups/{group.slug}/requests"
+    listing = client.get(page).get_data(as_text=True)
+    assert "Rhiannon Asker" in listing and "I live at no. 4" in listing
+    request_id = db.session.scalar(select(JoinRequest.id).where(JoinRequest.group_id == group.id))
+    refused = post_form(
+        client, f"{page}/{request_id}", {"decision": "refuse", "reason": "no"}, token_from=page
+    )
+    assert refused.status_code == 422
+    assert "Give the reason for refusing" in refused.get_data(as_text=True)
+    approved = post_form(client, f"{page}/{request_id}", {"decision": "approve"}, token_from=page)
+    assert approved.status_code == 302
+    db.session.expire_all()
+    assert membership_of(asker, db.session.get(type(group), group.id)) is not None
+
+
+def _token(client):
+    from tests.conftest import csrf_token
+
+    return csrf_token(client, "/accounts/change-password")

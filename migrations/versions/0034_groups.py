@@ -208,5 +208,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_group_join_request_group_id"), table_name="group_join_request")
     op.drop_table("group_join_request")
     op.drop_table("group_rules")
-    with op.batch_alter_table("neighbourhood_group") as batch:
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+), not batch mode's copy of the table: the
+    # copy drops neighbourhood_group, which memberships, rounds and invitations point at
+    with op.batch_alter_table("neighbourhood_group", recreate="never") as batch:
         batch.drop_column("join_policy")

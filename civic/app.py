@@ -165,6 +165,8 @@ def _register_blueprints(app: Flask) -> None:
     from civic.contracts.blueprint import bp as contracts_bp
     from civic.contracts.cli import contracts_cli
     from civic.discussions.views import bp as discussions_bp
+    from civic.groups.views import api as groups_api
+    from civic.groups.views import bp as groups_bp
     from civic.notifications.views import bp as notifications_bp
     from civic.pages import bp as pages_bp
     from civic.receipts.views import bp as receipts_bp
@@ -193,6 +195,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(search_api)
     app.register_blueprint(constituencies_bp)
+    app.register_blueprint(groups_bp)  # groups run by their members (issue 15)
+    app.register_blueprint(groups_api)
     setup_search()
     civic_cli.add_command(search_cli)
     civic_cli.add_command(contracts_cli)

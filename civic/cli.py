@@ -396,6 +396,12 @@ def tick_command() -> None:
         done += run_service(part)
     # information requests past their due date unanswered: each logged overdue once
     done += run_service(record_overdue)
+    # group motions (issue 15): voting opens when the discussion ends, closes on its date
+    from civic.groups.motions import close_due as close_due_motions
+    from civic.groups.motions import open_due as open_due_motions
+
+    done += run_service(open_due_motions)
+    done += run_service(close_due_motions)
     # notices: consultations reaching their opening date, closing in 48 hours (to who has
     # not taken part), moderators' overdue work;
     # after the parts above, so what they closed or marked is seen as it now stands

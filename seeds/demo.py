@@ -2325,6 +2325,67 @@ def _stakeholders_text() -> str:
     )
 
 
+def _group_motions() -> bool:
+    """Millbrook TRA runs itself (issue 15): it publishes its rules (open to Millbrook
+    residents, a quorum of half the members, a simple majority), three neighbours join,
+    and the members pass a motion about the lift, opened and closed at their general
+    meeting (both early, with the reasons published) and minuted by the organiser. A
+    second motion is still under discussion."""
+    from civic.extensions import db
+    from civic.groups import membership, motions
+    from civic.groups import rules as group_rules
+    from civic.groups.models import Motion
+
+    if db.session.scalar(db.select(Motion.id).limit(1)) is not None:
+        return False
+    tra = db.session.scalar(db.select(Group).where(Group.slug == "millbrook-tra"))
+    bridget = _user(ORGANISER[0])
+    group_rules.set_rules(
+        bridget,
+        tra,
+        join_policy="open",
+        proposers="members",
+        quorum_rule="share",
+        quorum_value=50,
+        majority_rule="simple",
+        discussion_days=7,
+        voting_days=7,
+    )
+    for name in MILLBROOK_RESIDENTS[:3]:
+        membership.join(_user(_demo_email(name)), tra)
+    jamal = _user(NEIGHBOURS[0][0])
+    lift = motions.propose(
+        jamal,
+        tra,
+        "Ask the council to replace the Millbrook House lift this year",
+        "The lift in Millbrook House has broken down eleven times since January, leaving "
+        "older tenants on the upper floors stuck at home.\n\nThe association asks the "
+        "council to bring forward the lift's replacement to this financial year, and to "
+        "publish the repair record every month until it is done.",
+    )
+    motions.open_voting(bridget, lift, "Discussed in full at the general meeting on Tuesday")
+    choices = ["for", "for", "for", "against", "for", "abstain"]
+    voters = [bridget, *(_user(email) for email, _ in NEIGHBOURS[:3])]
+    voters += [_user(_demo_email(name)) for name in MILLBROOK_RESIDENTS[:2]]
+    for voter, choice in zip(voters, choices, strict=True):
+        motions.cast(voter, lift, choice)
+    motions.close(bridget, lift, reason="Every member at the general meeting had voted")
+    motions.record_minutes(
+        bridget,
+        lift,
+        "Passed at the general meeting.\n\n- Bridget to send the motion to the housing "
+        "team and the ward councillors this week.\n- Jamal to keep the log of breakdowns "
+        "and share it at the next meeting.",
+    )
+    motions.propose(
+        _user(NEIGHBOURS[1][0]),
+        tra,
+        "Hold the summer fun day on the green, not the car park",
+        "The green is safer for children and needs no road closure.",
+    )
+    return True
+
+
 STEPS = [
     ("accounts and areas", _accounts_and_areas),
     ("discussions", _discussions),
@@ -2349,6 +2410,7 @@ STEPS = [
     ("two former residents", _former_residents),
     ("an email address waiting to be confirmed", _pending_email_confirmation),
     ("a staff-and-users consultation about the leisure centre", _leisure_centre_stakeholders),
+    ("a group that runs itself: rules, members joining and a passed motion", _group_motions),
 ]
 
 

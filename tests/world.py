@@ -241,6 +241,14 @@ def build_world() -> World:
     # inbox slice (issue 14): a notification for the eligible resident (others get a 404)
     feed.announce(Kind.REPLY, event="matrix:1", title="Matrix", url="/", to=[eligible.id])
     notification = db.session.scalar(select(Notification).where(Notification.event == "matrix:1"))
+    # groups slice (issue 15): a motion of the world's group, voting (no discussion days)
+    from civic.groups import motions as group_motions
+    from civic.groups import rules as group_rules
+
+    group_rules.set_rules(
+        organiser, group, **{**group_rules.DEFAULTS, "join_policy": "closed", "discussion_days": 0}
+    )
+    motion = group_motions.propose(organiser, group, "Matrix motion", "The group resolves.")
 
     return World(
         users={
@@ -286,6 +294,8 @@ def build_world() -> World:
             # inbox slice: the eligible resident's notification and unsubscribe link
             "notification_id": notification.id,
             "unsubscribe_token": mailing.unsubscribe_token(eligible.id, Kind.REPLY),
+            "motion_id": motion.id,  # groups slice: the world's group's motion, voting
+            "request_id": 999_999,  # groups slice: no such request (managers get a 404)
         },
     )
 

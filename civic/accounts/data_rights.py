@@ -537,6 +537,57 @@ RULES: tuple[Rule, ...] = (
         fields=("id", "purpose", "created_at", "expires_at", "used_at"),
         by_email=True,
     ),
+    # groups run by their members (issue 15): a request to join is the person's own and
+    # goes; motions stay the group's record (the proposer link is cleared); votes and the
+    # electorate snapshot hold only voter keys and stay counted; organisers' acts stay
+    Rule("group_join_request", "user_id", "group_join_requests", "Requests to join groups", DELETE),
+    Rule(
+        "group_join_request",
+        "decided_by_id",
+        "group_join_requests_answered",
+        "Requests to join you answered",
+        fields=("id", "group_id", "state", "decided_at"),
+    ),
+    Rule(
+        "group_rules",
+        "updated_by_id",
+        "group_rules_changed",
+        "Group rules you changed",
+        fields=("group_id", "updated_at"),
+    ),
+    Rule(
+        "group_motion",
+        "proposed_by_id",
+        "group_motions",
+        "Motions you proposed",
+        CLEAR,
+        fields=("id", "group_id", "title", "text", "state", "created_at"),
+    ),
+    Rule(
+        "group_motion",
+        "minutes_by_id",
+        "group_motion_minutes",
+        "Motion minutes you recorded",
+        fields=("id", "group_id", "title", "minutes_at"),
+    ),
+    Rule(
+        "group_motion_vote",
+        "voter_key",
+        "group_motion_votes",
+        "Votes you cast on group motions (your receipts)",
+        fields=("motion_id", "receipt", "cast_at"),
+        scope="group_motion:{}",
+        scope_column="motion_id",
+    ),
+    Rule(
+        "group_motion_elector",
+        "voter_key",
+        "group_motion_electorates",
+        "Group motions you could vote on",
+        fields=("motion_id",),
+        scope="group_motion:{}",
+        scope_column="motion_id",
+    ),
     Rule(
         "mail_outbox",
         "to_address",

@@ -43,6 +43,14 @@ class GroupRole(enum.StrEnum):
     ORGANISER = "organiser"
 
 
+class JoinPolicy(enum.StrEnum):
+    """How people become members of a group (civic.groups.membership)."""
+
+    OPEN = "open"  # residents of the group's area join at once
+    REQUEST = "request"  # anyone signed in asks; an organiser approves or refuses
+    CLOSED = "closed"  # by invitation only
+
+
 class InvitationState(enum.StrEnum):
     PENDING = "pending"
     ACCEPTED = "accepted"
@@ -168,6 +176,14 @@ class Group(db.Model):
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), nullable=False, index=True)
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # groups slice (issue 15): how people join; closed (invitation only) for every group
+    # made before members could join by themselves
+    join_policy: Mapped[JoinPolicy] = mapped_column(
+        string_enum(JoinPolicy, "join_policy"),
+        nullable=False,
+        default=JoinPolicy.CLOSED,
+        server_default=JoinPolicy.CLOSED.value,
+    )
 
     area: Mapped[Area] = relationship(back_populates="groups")
     memberships: Mapped[list[GroupMembership]] = relationship(

@@ -184,6 +184,25 @@ _ACTIONS: dict[str, Visibility] = {
     "constituency:create": NAMED,
     "constituency:open_to": NAMED,
     "constituency:grant": PRIVATE,
+    # groups run by their members (issue 15, slice groups). Joining, asking to join and
+    # leaving are the member's own acts, and the group page names a member only if they
+    # chose it: scoped, with the member in the data by the group's member pseudonym (as
+    # accepting an invitation). Organisers' answers and rule changes are official acts.
+    "group:join": SCOPED,
+    "group:join_request": SCOPED,
+    "group:leave": SCOPED,
+    "group:join_approve": NAMED,
+    "group:join_refuse": NAMED,  # never logs the reason: it is told to the person only
+    "group:rules": NAMED,
+    # motions: logged under the group (everything a group decides is in its trail). The
+    # proposer is not named on the pages (it would tell who belongs), so scoped; a vote is
+    # secret, under the motion's own subject, batched; opening and closing are the
+    # organiser's or the system's acts; minutes are the organiser's
+    "motion:propose": SCOPED,
+    "motion:open": NAMED,
+    "motion:vote_cast": PRIVATE,
+    "motion:close": NAMED,
+    "motion:minutes": NAMED,
 }
 
 ACTIONS: MappingProxyType[str, Visibility] = MappingProxyType(_ACTIONS)

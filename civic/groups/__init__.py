@@ -1,0 +1,1 @@
+"""Groups run by their members: joining, published rules, motions (issue 15)."""

@@ -1,0 +1,171 @@
+"""A group's published rules: how people join, and how its motions are proposed, voted
+on and decided. Organisers (and moderators) change them; every change is in the audit log
+under the group with the rules before and after. A motion already voting keeps the rules
+it opened under (copied onto the motion), so a change never moves a running vote's goalposts.
+
+Choice made here: organisers change the rules directly rather than only by a passed
+motion, so a new group can set itself up; members who disagree propose a motion, and the
+log shows who changed what, when.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from civic import audit
+from civic.accounts.models import Group, JoinPolicy, User, utcnow
+from civic.accounts.services import require_group_manager
+from civic.errors import ValidationFailed
+from civic.extensions import db
+from civic.groups import tally
+from civic.groups.models import GroupRules, MajorityRule, Proposers, QuorumRule
+
+MAX_DAYS = 60
+MAX_QUORUM_NUMBER = 100_000
+
+JOIN_WORDS = {
+    JoinPolicy.OPEN: (
+        "Open: anyone who has shown Civic they live in {area} joins at once. People from "
+        "elsewhere cannot join by themselves; the organisers can invite them."
+    ),
+    JoinPolicy.REQUEST: (
+        "By request: anyone with a Civic account may ask to join; an organiser approves "
+        "the request or refuses it with a reason."
+    ),
+    JoinPolicy.CLOSED: "Closed: people join only when the organisers invite them.",
+}
+PROPOSER_WORDS = {
+    Proposers.MEMBERS: "Any member may propose a motion.",
+    Proposers.ORGANISERS: "Only organisers may propose a motion; every member votes.",
+}
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rules as plain values (the row's, or the defaults for a group that never
+    changed them)."""
+
+    join_policy: str
+    quorum_rule: str
+    quorum_value: int
+    majority_rule: str
+    discussion_days: int
+    voting_days: int
+    proposers: str
+
+
+DEFAULTS = {
+    "quorum_rule": QuorumRule.SHARE.value,
+    "quorum_value": 25,
+    "majority_rule": MajorityRule.SIMPLE.value,
+    "discussion_days": 7,
+    "voting_days": 7,
+    "proposers": Proposers.MEMBERS.value,
+}
+
+
+def rules_of(group: Group) -> Rules:
+    row = db.session.get(GroupRules, group.id)
+    values = (
+        DEFAULTS
+        if row is None
+        else {
+            "quorum_rule": row.quorum_rule.value,
+            "quorum_value": row.quorum_value,
+            "majority_rule": row.majority_rule.value,
+            "discussion_days": row.discussion_days,
+            "voting_days": row.voting_days,
+            "proposers": row.proposers.value,
+        }
+    )
+    return Rules(join_policy=group.join_policy.value, **values)
+
+
+def check(values: dict[str, Any]) -> dict[str, str]:
+    """The problems with proposed rules, by form field (empty: fine)."""
+    errors: dict[str, str] = {}
+    if values.get("join_policy") not in {p.value for p in JoinPolicy}:
+        errors["join_policy"] = "Choose how people join"
+    quorum = values.get("quorum_rule")
+    amount = values.get("quorum_value")
+    if quorum not in tally.QUORUM_RULES:
+        errors["quorum_rule"] = "Choose a quorum rule"
+    elif quorum == "share" and (not isinstance(amount, int) or not 1 <= amount <= 100):
+        errors["quorum_value"] = "A quorum share must be a whole percentage from 1 to 100"
+    elif quorum == "number" and (
+        not isinstance(amount, int) or not 1 <= amount <= MAX_QUORUM_NUMBER
+    ):
+        errors["quorum_value"] = (
+            f"A quorum must be a whole number of members from 1 to {MAX_QUORUM_NUMBER:,}"
+        )
+    if values.get("majority_rule") not in tally.MAJORITY_RULES:
+        errors["majority_rule"] = "Choose a majority rule"
+    for name, low, words in (
+        ("discussion_days", 0, "Discussion"),
+        ("voting_days", 1, "Voting"),
+    ):
+        days = values.get(name)
+        if not isinstance(days, int) or not low <= days <= MAX_DAYS:
+            errors[name] = f"{words} must last from {low} to {MAX_DAYS} days"
+    if values.get("proposers") not in {p.value for p in Proposers}:
+        errors["proposers"] = "Choose who may propose motions"
+    return errors
+
+
+def set_rules(actor: User | None, group: Group, **values: Any) -> Rules:
+    """Change the group's rules (organisers and moderators). Refuses bad values, all at
+    once, before writing anything; logs the rules before and after."""
+    manager = require_group_manager(actor, group)
+    if values.get("quorum_rule") == "none":
+        values["quorum_value"] = 0
+    if errors := check(values):
+        raise ValidationFailed(errors)
+    before = rules_of(group)
+    row = db.session.get(GroupRules, group.id)
+    if row is None:
+        row = GroupRules(group_id=group.id)
+        db.session.add(row)
+    row.quorum_rule = QuorumRule(values["quorum_rule"])
+    row.quorum_value = values["quorum_value"]
+    row.majority_rule = MajorityRule(values["majority_rule"])
+    row.discussion_days = values["discussion_days"]
+    row.voting_days = values["voting_days"]
+    row.proposers = Proposers(values["proposers"])
+    row.updated_at = utcnow()
+    row.updated_by_id = manager.id
+    group.join_policy = JoinPolicy(values["join_policy"])
+    db.session.flush()
+    after = rules_of(group)
+    if after != before:
+        audit.record(
+            manager, "group:rules", group, {"before": asdict(before), "after": asdict(after)}
+        )
+    return after
+
+
+def published(group: Group) -> dict[str, Any]:
+    """The rules as the page and the JSON publish them: values and their meaning."""
+    rules = rules_of(group)
+    policy = JoinPolicy(rules.join_policy)
+    return {
+        **asdict(rules),
+        "residence_required_to_join": policy is JoinPolicy.OPEN,
+        "secret_ballot": True,
+        "words": {
+            "join": JOIN_WORDS[policy].format(area=group.area.name),
+            "proposers": PROPOSER_WORDS[Proposers(rules.proposers)],
+            "quorum": tally.quorum_words(rules.quorum_rule, rules.quorum_value),
+            "majority": tally.majority_words(rules.majority_rule),
+            "timing": (
+                f"A motion is discussed for {rules.discussion_days} "
+                f"day{'' if rules.discussion_days == 1 else 's'}, then members vote for "
+                f"{rules.voting_days} day{'' if rules.voting_days == 1 else 's'}."
+            ),
+            "ballot": (
+                "Votes are secret: for, against or abstain, one each. Only members when "
+                "voting opens vote, and only while still members. Counts are published "
+                "when voting closes, never before."
+            ),
+        },
+    }

@@ -242,6 +242,13 @@ def build_world() -> World:
     feed.announce(Kind.REPLY, event="matrix:1", title="Matrix", url="/", to=[eligible.id])
     notification = db.session.scalar(select(Notification).where(Notification.event == "matrix:1"))
 
+    # petitions slice (issue 15): an open petition in the world's area, started by the
+    # eligible resident and accepted by the moderator
+    from civic.petitions import services as petitions
+
+    petition = petitions.start(eligible, area, "Matrix petition", "Fix the lights", "Dark")
+    petitions.accept(moderator, petition)
+
     return World(
         users={
             ANONYMOUS: None,
@@ -286,6 +293,7 @@ def build_world() -> World:
             # inbox slice: the eligible resident's notification and unsubscribe link
             "notification_id": notification.id,
             "unsubscribe_token": mailing.unsubscribe_token(eligible.id, Kind.REPLY),
+            "petition_id": petition.id,  # petitions slice
         },
     )
 

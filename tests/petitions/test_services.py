@@ -138,7 +138,7 @@ def test_accepting_fixes_the_thresholds_from_todays_electorate() -> None:
     thresholds.set_thresholds(
         AdminFactory(), area, PetitionKind.GENERAL, "10%", "50%", FollowUp.CONSULTATION
     )
-    petition, people = open_petition(39, area)  # 40 eligible
+    petition, _ = open_petition(39, area)  # 40 eligible
     assert petition.state is PetitionState.OPEN
     assert (petition.eligible_count, petition.first_threshold, petition.second_threshold) == (
         40,

@@ -17,7 +17,7 @@ from civic.extensions import db
 from civic.forms import attach_errors
 from civic.markdown import render as markdown
 from civic.permissions import require_admin, require_moderator, require_signed_in
-from civic.petitions import services, thresholds
+from civic.petitions import search_kind, services, thresholds
 from civic.petitions.forms import (
     ModerateForm,
     RespondForm,
@@ -31,6 +31,7 @@ from civic.site_pages import services as site_pages
 from civic.web import render
 
 bp = Blueprint("petitions", __name__)
+search_kind.register_kind()  # petitions join site search
 
 STATE_LABELS = {
     PetitionState.OPEN: "Open",

@@ -212,3 +212,13 @@ def test_the_count_is_banded_before_the_threshold(client, app) -> None:
     finally:
         app.config["MIN_ELECTORATE"] = 0
     assert one["signatures"] == "at least 10" and one["signatures_at_least"] == 10
+
+
+def test_site_search_finds_a_petition_once_moderated(client) -> None:
+    petition, _ = pending()
+    db.session.commit()
+    assert "Keep the Riverside pool" not in client.get("/search?q=swimming").get_data(as_text=True)
+    services.accept(ModeratorFactory(), petition)
+    db.session.commit()
+    found = client.get("/search?q=swimming").get_data(as_text=True)
+    assert f"/petitions/{petition.id}" in found

@@ -36,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             app.config.from_mapping(config.https_settings(bool(test_config["CIVIC_HTTPS"])))
     config.check_production(app.config)
     config.check_contract_settings(app.config)
+    config.check_petition_settings(app.config)
     from civic.audit import signing
 
     signing.init_app(app)
@@ -169,6 +170,7 @@ def _register_blueprints(app: Flask) -> None:
     from civic.groups.views import bp as groups_bp
     from civic.notifications.views import bp as notifications_bp
     from civic.pages import bp as pages_bp
+    from civic.petitions.views import bp as petitions_bp
     from civic.receipts.views import bp as receipts_bp
     from civic.search import setup as setup_search
     from civic.search.cli import search_cli
@@ -197,6 +199,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(constituencies_bp)
     app.register_blueprint(groups_bp)  # groups run by their members (issue 15)
     app.register_blueprint(groups_api)
+    app.register_blueprint(petitions_bp)
     setup_search()
     civic_cli.add_command(search_cli)
     civic_cli.add_command(contracts_cli)

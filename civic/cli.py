@@ -363,11 +363,11 @@ def mail_test_command(address: str) -> None:
 def tick_command() -> None:
     """Every date-driven change at once (run from cron at least hourly, e.g. every 10
     minutes): budget phases move on, votes and consultations past their closing time
-    close, lapsed group invitations are marked expired, eligibility evidence past
-    CIVIC_ELIGIBILITY_EVIDENCE_DAYS is removed, followers hear what closes within 48 hours
-    and moderators what is overdue, queued private acts reach the audit log in a shuffled
-    batch, the day's notification digests are queued, and the mail outbox sends what is
-    due (retries too)."""
+    close, lapsed group invitations are marked expired, petitions past their closing
+    date close, eligibility evidence past CIVIC_ELIGIBILITY_EVIDENCE_DAYS is removed,
+    followers hear what closes within 48 hours and moderators what is overdue, queued
+    private acts reach the audit log in a shuffled batch, the day's notification digests
+    are queued, and the mail outbox sends what is due (retries too)."""
     from civic.accounts.data_rights import purge_evidence
     from civic.accounts.invitations import expire_due
     from civic.audit import make_checkpoint, release_due
@@ -379,6 +379,7 @@ def tick_command() -> None:
     from civic.notifications.mailing import send_digests
     from civic.notifications.outbox import send_due as send_due_mail
     from civic.notifications.reminders import tell_closing, tell_opened, tell_overdue
+    from civic.petitions.services import expire_due as close_due_petitions
     from civic.votes.services import close_due_votes
 
     # each part in its own transaction: a part that has appended to the audit log must not
@@ -392,6 +393,7 @@ def tick_command() -> None:
         mark_overdue_reports,
         mark_due_reviews,
         purge_evidence,
+        close_due_petitions,
     ):
         done += run_service(part)
     # information requests past their due date unanswered: each logged overdue once

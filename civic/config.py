@@ -123,6 +123,17 @@ def _base() -> dict[str, Any]:
         # share of a contract area's eligible residents whose signatures trigger a recall
         # review; a string, so "2.5" is read exactly (civic.contracts.recall.services)
         "RECALL_THRESHOLD_PERCENT": os.environ.get("CIVIC_RECALL_THRESHOLD_PERCENT", "5"),
+        # petitions (issue 15): days a moderator has to check a new petition against the
+        # published rules, days an accepted petition collects signatures, days the council
+        # has to publish its response once the first threshold is reached, and the default
+        # thresholds (a number of signatures, or a share of eligible residents like "2%")
+        "PETITION_MODERATION_DAYS": max(
+            1, int(os.environ.get("CIVIC_PETITION_MODERATION_DAYS", 10))
+        ),
+        "PETITION_OPEN_DAYS": max(1, int(os.environ.get("CIVIC_PETITION_OPEN_DAYS", 180))),
+        "PETITION_RESPONSE_DAYS": max(1, int(os.environ.get("CIVIC_PETITION_RESPONSE_DAYS", 30))),
+        "PETITION_THRESHOLD": os.environ.get("CIVIC_PETITION_THRESHOLD", "2%"),
+        "PETITION_HIGHER_THRESHOLD": os.environ.get("CIVIC_PETITION_HIGHER_THRESHOLD", "5%"),
         # the OCDS export: the ocid prefix of contracts made in Civic, and who publishes
         "OCDS_PREFIX": os.environ.get("CIVIC_OCDS_PREFIX", "ocds-civic0"),
         "OCDS_PUBLISHER": os.environ.get("CIVIC_OCDS_PUBLISHER", "The council (Civic)"),
@@ -319,6 +330,20 @@ def check_contract_settings(config: Mapping[str, Any]) -> None:
             f"Civic will not start: CIVIC_CONTRACT_REVIEW_MONTHS is {months!r}; set it to a "
             "whole number of months, at least 1 (12 by default)."
         )
+
+
+def check_petition_settings(config: Mapping[str, Any]) -> None:
+    """Refuse default petition thresholds of zero, a share above 100 %, or words."""
+    from civic.petitions.engine import Level, LevelError
+
+    for name in ("PETITION_THRESHOLD", "PETITION_HIGHER_THRESHOLD"):
+        raw = str(config.get(name, "")).strip()
+        try:
+            Level.parse(raw)
+        except LevelError as wrong:
+            raise ConfigurationError(
+                f"Civic will not start: CIVIC_{name} is {raw!r}. {wrong}."
+            ) from None
 
 
 @functools.cache

@@ -2386,6 +2386,98 @@ def _group_motions() -> bool:
     return True
 
 
+POOL_PETITION = "Keep Riverside Leisure Centre pool run by the council"
+TOILETS_PETITION = "Reopen the public toilets in Riverside Park"
+
+
+def _riverside_signers(count: int) -> list:
+    """Riverside residents other than the demo resident (Sam, who is left to sign)."""
+    from civic.accounts.models import Eligibility, User
+    from civic.extensions import db
+
+    riverside = _area("riverside")
+    sam = _user(RESIDENT[0])
+    people = db.session.scalars(
+        db.select(User)
+        .join(Eligibility, Eligibility.user_id == User.id)
+        .where(Eligibility.area_id == riverside.id, User.id != sam.id, User.active.is_(True))
+        .order_by(User.id)
+    ).all()
+    return list(people[:count])
+
+
+def _petitions() -> bool:
+    """Two Riverside petitions (issue 15): one to keep the leisure centre pool in-house,
+    open and a few signatures short of its first threshold (sign it as the demo resident
+    and it crosses: the council then owes a response), and one to reopen the park's
+    toilets that reached its threshold in the spring and was answered by the council."""
+    from datetime import timedelta
+
+    from civic import clock
+    from civic.extensions import db
+    from civic.petitions import services as petitions
+    from civic.petitions import thresholds
+    from civic.petitions.models import FollowUp, Petition, PetitionKind
+
+    if db.session.scalar(db.select(Petition.id).where(Petition.title == POOL_PETITION)):
+        return False
+    alex, rosa = _user(ADMIN[0]), _user(MODERATOR[0])
+    riverside = _area("riverside")
+    signers = _riverside_signers(14)
+    first = len(signers) - 1  # the demo resident's signature would be the one that crosses
+    thresholds.set_thresholds(
+        alex, riverside, PetitionKind.GENERAL, str(first), str(first + 8), FollowUp.CONSULTATION
+    )
+    # answered: started in March, accepted, signed past the threshold, council responded
+    with clock.ago(timedelta(days=70)):
+        toilets = petitions.start(
+            signers[0],
+            riverside,
+            TOILETS_PETITION,
+            "We ask the council to reopen the public toilets in Riverside Park, closed since "
+            "2023, at least from 8am to 6pm between April and October.",
+            "Families, older residents and people with medical conditions cannot spend more "
+            "than an hour in the park without a toilet. The splash pad and the Saturday "
+            "parkrun bring hundreds of people each week, and the café's toilet is for "
+            "customers only.",
+        )
+    with clock.ago(timedelta(days=66)):
+        petitions.accept(rosa, toilets)
+    with clock.ago(timedelta(days=40)):
+        for person in signers[:first]:
+            petitions.sign(person, toilets)
+    with clock.ago(timedelta(days=22)):
+        petitions.respond(
+            rosa,
+            toilets,
+            "Thank you to the residents who signed. The Cabinet Member for Environment "
+            "agreed on 14 May to reopen the Riverside Park toilets from 1 June, 8am to "
+            "6pm daily until 31 October, funded from the parks maintenance budget. The "
+            "building has been repaired and will be cleaned twice a day. We will report "
+            "on use and cost to the Environment Scrutiny Committee in November before "
+            "deciding on winter opening.",
+        )
+    # open, near its threshold: the demo resident can sign it
+    with clock.ago(timedelta(days=20)):
+        pool = petitions.start(
+            signers[1],
+            riverside,
+            POOL_PETITION,
+            "We ask the council not to outsource the management of Riverside Leisure "
+            "Centre's swimming pool, and to keep it run by council staff with the current "
+            "lesson programme and concession prices.",
+            "The pool's school swimming lessons, over-60s sessions and the disability swim "
+            "club depend on prices the council sets. Other boroughs that outsourced their "
+            "pools saw concession prices rise and lesson places cut. The pool covers most "
+            "of its running costs already.",
+        )
+    with clock.ago(timedelta(days=18)):
+        petitions.accept(rosa, pool)
+    for person in signers[: first - 1]:
+        petitions.sign(person, pool)
+    return True
+
+
 STEPS = [
     ("accounts and areas", _accounts_and_areas),
     ("discussions", _discussions),
@@ -2411,6 +2503,7 @@ STEPS = [
     ("an email address waiting to be confirmed", _pending_email_confirmation),
     ("a staff-and-users consultation about the leisure centre", _leisure_centre_stakeholders),
     ("a group that runs itself: rules, members joining and a passed motion", _group_motions),
+    ("two Riverside petitions, one answered by the council", _petitions),
 ]
 
 

@@ -322,6 +322,26 @@ TABLE: dict[str, Row] = {
     "groups_api.api_group": Row(get=EVERYONE, values=GROUP),
     "groups_api.api_motion": Row(get=EVERYONE, values=GROUP),
     # --- end slice groups ---
+    # --- slice petitions ---
+    # issue 15: petitions are public to read; starting needs a resident of some area (the
+    # form then offers only their areas), signing a resident of the petition's area (403
+    # with how to become one), withdrawing anyone signed in (409 if they had not signed);
+    # moderators check petitions and publish the council's response; administrators set
+    # the thresholds
+    "petitions.index": Row(get=EVERYONE),
+    "petitions.index_json": Row(get=EVERYONE),
+    "petitions.rules": Row(get=EVERYONE),
+    "petitions.new": Row(get=SIGNED_IN, post=RESIDENTS),
+    "petitions.detail": Row(get=EVERYONE, values={"petition_id": "petition_id"}),
+    "petitions.detail_json": Row(get=EVERYONE, values={"petition_id": "petition_id"}),
+    "petitions.progress": Row(get=EVERYONE, values={"petition_id": "petition_id"}),
+    "petitions.sign": Row(post=RESIDENTS, values={"petition_id": "petition_id"}),
+    "petitions.withdraw": Row(post=SIGNED_IN, values={"petition_id": "petition_id"}),
+    "petitions.moderation": Row(get=STAFF),
+    "petitions.moderate": Row(get=STAFF, post=STAFF, values={"petition_id": "petition_id"}),
+    "petitions.respond": Row(get=STAFF, post=STAFF, values={"petition_id": "petition_id"}),
+    "petitions.thresholds_page": Row(get=ADMINS, post=ADMINS),
+    # --- end slice petitions ---
 }
 
 # Answers known to differ from the table: reported, not failed. Empty now that every route

@@ -250,6 +250,13 @@ def build_world() -> World:
     )
     motion = group_motions.propose(organiser, group, "Matrix motion", "The group resolves.")
 
+    # petitions slice (issue 15): an open petition in the world's area, started by the
+    # eligible resident and accepted by the moderator
+    from civic.petitions import services as petitions
+
+    petition = petitions.start(eligible, area, "Matrix petition", "Fix the lights", "Dark")
+    petitions.accept(moderator, petition)
+
     return World(
         users={
             ANONYMOUS: None,
@@ -296,6 +303,7 @@ def build_world() -> World:
             "unsubscribe_token": mailing.unsubscribe_token(eligible.id, Kind.REPLY),
             "motion_id": motion.id,  # groups slice: the world's group's motion, voting
             "request_id": 999_999,  # groups slice: no such request (managers get a 404)
+            "petition_id": petition.id,  # petitions slice
         },
     )
 

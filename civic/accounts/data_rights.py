@@ -512,6 +512,45 @@ RULES: tuple[Rule, ...] = (
         "Site page texts you saved",
         fields=("id", "slug", "version", "created_at"),
     ),
+    # petitions (issue 15): a petition stays published after its starter is erased (it
+    # then shows no name); signatures stay counted, keyed by an HMAC nobody can trace back
+    Rule(
+        "petition",
+        "started_by_id",
+        "petitions_started",
+        "Petitions you started",
+        fields=("id", "title", "asks", "why", "state", "created_at"),
+    ),
+    Rule(
+        "petition",
+        "moderated_by_id",
+        "petitions_moderated",
+        "Petitions you checked",
+        fields=("id", "state", "moderated_at"),
+    ),
+    Rule(
+        "petition",
+        "responded_by_id",
+        "petitions_answered",
+        "Petition responses you published",
+        fields=("id", "responded_at"),
+    ),
+    Rule(
+        "petition_signature",
+        "signer_key",
+        "petition_signatures",
+        "Petitions you signed",
+        fields=("petition_id", "signed_at"),
+        scope="petition:{}",
+        scope_column="petition_id",
+    ),
+    Rule(
+        "petition_threshold",
+        "updated_by_id",
+        "petition_thresholds",
+        "Petition thresholds you set",
+        fields=("id", "area_id", "kind", "updated_at"),
+    ),
     # notifications (issue 14): what the person follows and chose, and what they were told
     Rule("follow", "user_id", "follows", "What you follow", DELETE),
     Rule(

@@ -203,6 +203,20 @@ _ACTIONS: dict[str, Visibility] = {
     "motion:vote_cast": PRIVATE,
     "motion:close": NAMED,
     "motion:minutes": NAMED,
+    # petitions (issue 15): a resident starts one under their name (the page shows it);
+    # moderators accept or refuse it and publish the council's response; signing and
+    # withdrawing are private acts like votes; the system logs each threshold reached
+    # (after the batch of signatures it counted), the thresholds an administrator sets,
+    # and the petition's closing when its time runs out
+    "petition:start": NAMED,
+    "petition:accept": NAMED,
+    "petition:refuse": NAMED,
+    "petition:sign": PRIVATE,
+    "petition:withdraw": PRIVATE,
+    "petition:threshold": NAMED,
+    "petition:respond": NAMED,
+    "petition:close": NAMED,
+    "petition_threshold:set": NAMED,
 }
 
 ACTIONS: MappingProxyType[str, Visibility] = MappingProxyType(_ACTIONS)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from civic.budgets.models import BudgetRound, Project
     from civic.consultations.models import Consultation
     from civic.discussions.models import Comment
+    from civic.petitions.models import Petition
     from civic.votes.models import Proposal
 
 
@@ -211,4 +212,26 @@ def reported(comment: Comment, episode: int, reporter: User) -> int:
         text="Look at the comment and its reports, then hide it or dismiss the reports.",
         to=feed.moderator_ids(),
         exclude=[reporter.id],
+    )
+
+
+# --- petitions (issue 15): to the petition's followers (its starter and signers) ----------
+
+PETITION_NEWS = {
+    "threshold": (Kind.RESULT, "petition-threshold", "A petition reached its threshold"),
+    "higher": (Kind.RESULT, "petition-higher", "A petition reached its higher threshold"),
+    "response": (Kind.RESULT, "petition-response", "The council has responded to a petition"),
+}
+
+
+def petition_news(petition: Petition, what: str, text: str) -> int:
+    """`what` is a key of PETITION_NEWS; the petition's followers hear (signing follows it),
+    never its area's followers: a petition's news is for its supporters."""
+    return _news(
+        PETITION_NEWS[what],
+        petition.id,
+        f"{petition.title} in {petition.area.name}",
+        path_for("petitions.detail", petition_id=petition.id),
+        text,
+        [petition],
     )

@@ -30,6 +30,7 @@ class PageKind:
     slug: str
     title: str
     name: str  # in a sentence: "Edit the cookies page"
+    endpoint: str = ""  # the page's own address, when not site_pages.<slug>
 
 
 PAGES: dict[str, PageKind] = {
@@ -38,6 +39,8 @@ PAGES: dict[str, PageKind] = {
         PageKind("privacy", "Privacy notice", "privacy notice"),
         PageKind("accessibility", "Accessibility statement", "accessibility statement"),
         PageKind("cookies", "Cookies", "cookies page"),
+        # petitions (issue 15): the rules moderators check a new petition against
+        PageKind("petition_rules", "Petition rules", "petition rules", "petitions.rules"),
     )
 }
 
@@ -82,6 +85,9 @@ def default_text(slug: str) -> str:
         contact=current_app.config["PRIVACY_CONTACT"],
         session_hours=f"{float(current_app.config['SESSION_MAX_HOURS']):g}",
         evidence_days=str(current_app.config.get("ELIGIBILITY_EVIDENCE_DAYS", 365)),
+        petition_moderation_days=str(current_app.config.get("PETITION_MODERATION_DAYS", 10)),
+        petition_open_days=str(current_app.config.get("PETITION_OPEN_DAYS", 180)),
+        petition_response_days=str(current_app.config.get("PETITION_RESPONSE_DAYS", 30)),
     )
 
 

@@ -58,7 +58,7 @@ def edit(slug: str) -> Any:
             attach_errors(form, failure)
         else:
             flash(f"{page.title} saved as a new version.", "success")
-            return redirect(url_for(f"site_pages.{slug}"))
+            return redirect(url_for(services.kind(slug).endpoint or f"site_pages.{slug}"))
     status = 422 if form.is_submitted() else 200
     return render(
         "site_pages/edit.html",
@@ -67,4 +67,5 @@ def edit(slug: str) -> Any:
         form=form,
         page=page,
         versions=services.versions(slug),
+        page_endpoint=services.kind(slug).endpoint,
     )

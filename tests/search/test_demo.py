@@ -26,6 +26,7 @@ def test_the_demo_is_searchable_after_seeding(app, client, monkeypatch, tmp_path
         "comment",
         "contract",  # the demo's contract register (issue 13)
         "info_request",  # slice requests (issue 13)
+        "petition",  # slice petitions (issue 15)
     }
     data = client.get("/api/v1/search?q=library").get_json()
     assert data["total"] >= 1

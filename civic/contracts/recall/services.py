@@ -12,20 +12,23 @@ Signing is a private act, like a vote: the log records it under a pseudonym scop
 petition, in shuffled hourly batches, and pages show the count only in bands of
 `CIVIC_MIN_ELECTORATE` (civic.privacy.turnout_band), so it never ticks up by one right
 after someone's named comment.
+
+The signing, counting and banding are the shared petition engine's (civic.petitions.engine),
+which resident petitions use too; recall keeps its own tables, since its petition is opened
+by the first signature against a contract rather than by a resident and a moderator.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 
 from civic import audit, ballot_box, privacy
-from civic.accounts.models import User
+from civic.accounts.models import Area, User
 from civic.clock import day, utcnow
 from civic.contracts import review as reviews
 from civic.contracts.models import Contract, ContractState
@@ -35,23 +38,22 @@ from civic.errors import Conflict, NotFound, PermissionDenied
 from civic.extensions import db
 from civic.notifications import events
 from civic.permissions import require_signed_in
+from civic.petitions import engine
+from civic.petitions.engine import percent_words, threshold_for
+
+__all__ = ["percent_words", "threshold_for"]  # the shared engine's, kept importable here
 
 
-def threshold_percent() -> Fraction:
-    """The configured share (checked at start-up: above 0, at most 100)."""
+def threshold_percent(area: Area | None = None) -> Fraction:
+    """The share for `area`: an administrator's recall threshold for the area (the
+    petitions' thresholds page, kind "recall"), else the configured one (checked at
+    start-up: above 0, at most 100)."""
+    if area is not None:
+        from civic.petitions import thresholds
+
+        if (percent := thresholds.recall_percent(area)) is not None:
+            return percent
     return Fraction(str(current_app.config.get("RECALL_THRESHOLD_PERCENT", "5")).strip())
-
-
-def threshold_for(eligible: int, percent: Fraction) -> int:
-    """Signatures needed: `percent` of `eligible`, rounded up, and at least one."""
-    return max(1, math.ceil(percent * eligible / 100))
-
-
-def percent_words(percent: Fraction) -> str:
-    """5 -> "5", 5/2 -> "2.5" (for pages and the log: no floats in audit data)."""
-    if percent.denominator == 1:
-        return str(percent.numerator)
-    return format(float(percent), "g")
 
 
 def petition_for(contract: Contract) -> RecallPetition | None:
@@ -61,7 +63,7 @@ def petition_for(contract: Contract) -> RecallPetition | None:
 
 
 def _signer_key(petition: RecallPetition, user: User) -> str:
-    return ballot_box.voter_key(f"recall:{petition.id}", user.id)
+    return engine.signer_key(f"recall:{petition.id}", user.id)
 
 
 def can_sign_reason(contract: Contract, user: User | None) -> str | None:
@@ -99,11 +101,7 @@ def _locked(petition_id: int) -> RecallPetition:
 
 
 def _count(petition: RecallPetition) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(RecallSignature)
-        .where(RecallSignature.petition_id == petition.id)
-    )
+    return engine.count_signatures(RecallSignature.__table__, petition.id)
 
 
 def _already_reached(petition: RecallPetition) -> Conflict:
@@ -129,7 +127,7 @@ def sign(actor: User | None, contract: Contract) -> Signed:
         raise Conflict(reason)
     # the petition row: made by the first signature, once (unique on contract_id)
     eligible = privacy.area_electorate(contract.area_id)
-    percent = threshold_percent()
+    percent = threshold_percent(contract.area)
     ballot_box.insert_or_nothing(
         RecallPetition.__table__,
         ["contract_id"],
@@ -148,16 +146,10 @@ def sign(actor: User | None, contract: Contract) -> Signed:
     petition = _locked(found.id)  # the one serialisation point; state checked after it
     if petition.state is not PetitionState.OPEN:
         raise _already_reached(petition)
-    added = ballot_box.insert_or_nothing(
-        RecallSignature.__table__,
-        ["petition_id", "signer_key"],
-        {
-            "petition_id": petition.id,
-            "signer_key": _signer_key(petition, user),
-            "signed_at": utcnow(),
-        },
+    added = engine.add_signature(
+        RecallSignature.__table__, petition.id, _signer_key(petition, user)
     )
-    if added is None:
+    if not added:
         raise Conflict("You have already signed this recall petition.")
     petition.signature_count = _count(petition)
     audit.record(user, "recall:sign", petition)  # private: scoped pseudonym, batched
@@ -205,12 +197,9 @@ def withdraw(actor: User | None, contract: Contract) -> RecallPetition:
     petition = _locked(found.id)
     if petition.state is not PetitionState.OPEN:
         raise _already_reached(petition)
-    removed = db.session.execute(
-        delete(RecallSignature).where(
-            RecallSignature.petition_id == petition.id,
-            RecallSignature.signer_key == _signer_key(petition, user),
-        )
-    ).rowcount
+    removed = engine.remove_signature(
+        RecallSignature.__table__, petition.id, _signer_key(petition, user)
+    )
     if not removed:
         raise Conflict("You have not signed this recall petition.")
     petition.signature_count = _count(petition)
@@ -222,15 +211,7 @@ def withdraw(actor: User | None, contract: Contract) -> RecallPetition:
 def has_signed(petition: RecallPetition | None, user: User | None) -> bool:
     if petition is None or user is None or not user.is_authenticated:
         return False
-    return (
-        db.session.scalar(
-            select(RecallSignature.id).where(
-                RecallSignature.petition_id == petition.id,
-                RecallSignature.signer_key == _signer_key(petition, user),
-            )
-        )
-        is not None
-    )
+    return engine.has_signature(RecallSignature.__table__, petition.id, _signer_key(petition, user))
 
 
 def public_progress(contract: Contract, petition: RecallPetition | None) -> dict[str, Any]:
@@ -242,32 +223,18 @@ def public_progress(contract: Contract, petition: RecallPetition | None) -> dict
     target is worked out from today's electorate, as the first signature would fix it."""
     if petition is None:
         eligible = privacy.area_electorate(contract.area_id)
-        percent = threshold_percent()
+        percent = threshold_percent(contract.area)
         threshold = threshold_for(eligible, percent)
         count, percent_text = 0, percent_words(percent)
     else:
         eligible, threshold = petition.eligible_count, petition.threshold
         count, percent_text = petition.signature_count, petition.threshold_percent
     reached = petition is not None and petition.state is PetitionState.REACHED
-    if reached:
-        floor, words, rough = count, str(count), False
-    else:
-        floor, words = privacy.turnout_band(count)
-        rough = privacy.min_electorate() > 1
-        if floor == 0 and rough and privacy.min_electorate() > threshold:
-            # below the first band, and the band is wider than the target: all that may be
-            # said is that the target is not reached yet
-            words = "none" if threshold == 1 else f"fewer than {threshold}"
-    shown = min(floor, threshold)
     return {
         "reached": reached,
-        "words": words,
-        "at_least": floor,
-        "rough": rough,
-        "threshold": threshold,
+        **engine.banded(count, threshold, exact=reached),
         "eligible": eligible,
         "percent": percent_text,
-        "progress_percent": (shown * 100) // threshold if threshold else 0,
         "ended": contract.has_ended(reviews.today()),
     }
 

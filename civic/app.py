@@ -164,6 +164,7 @@ def _register_blueprints(app: Flask) -> None:
     from civic.contracts.blueprint import bp as contracts_bp
     from civic.contracts.cli import contracts_cli
     from civic.discussions.views import bp as discussions_bp
+    from civic.groups.election_views import bp as group_elections_bp
     from civic.notifications.views import bp as notifications_bp
     from civic.pages import bp as pages_bp
     from civic.receipts.views import bp as receipts_bp
@@ -191,6 +192,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(search_api)
+    app.register_blueprint(group_elections_bp)
     setup_search()
     civic_cli.add_command(search_cli)
     civic_cli.add_command(contracts_cli)

@@ -242,6 +242,18 @@ def build_world() -> World:
     feed.announce(Kind.REPLY, event="matrix:1", title="Matrix", url="/", to=[eligible.id])
     notification = db.session.scalar(select(Notification).where(Notification.event == "matrix:1"))
 
+    # elections slice (issue 15): an election of the group's organisers, nominations open
+    from civic.groups import elections as group_elections
+
+    election = group_elections.call_election(
+        organiser,
+        group,
+        seats=1,
+        term_months=12,
+        opens_at=utcnow() + timedelta(days=7),
+        closes_at=utcnow() + timedelta(days=14),
+    )
+
     return World(
         users={
             ANONYMOUS: None,
@@ -286,6 +298,7 @@ def build_world() -> World:
             # inbox slice: the eligible resident's notification and unsubscribe link
             "notification_id": notification.id,
             "unsubscribe_token": mailing.unsubscribe_token(eligible.id, Kind.REPLY),
+            "election_id": election.id,  # elections slice
         },
     )
 

@@ -1,0 +1,1 @@
+"""Groups their members run: elections and recall of organisers (issue 15)."""

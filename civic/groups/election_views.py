@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from civic import privacy
 from civic.accounts.models import Group, GroupRole
 from civic.accounts.services import get_or_404
-from civic.errors import Conflict, ValidationFailed
+from civic.errors import Conflict, PermissionDenied, ValidationFailed
 from civic.forms import attach_errors
 from civic.groups import election_count
 from civic.groups import elections as services
@@ -107,8 +107,8 @@ def _voter_reason(election: GroupElection, viewer: Any) -> str | None:
         return None
     try:
         services.require_voter(viewer, election)
-    except Exception as refused:  # a PermissionDenied with its words
-        return str(refused)
+    except PermissionDenied as refused:
+        return refused.message
     return None
 
 

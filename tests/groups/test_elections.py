@@ -372,3 +372,16 @@ def test_the_json_result_names_candidates_and_hides_counts_until_the_count():
     ]
     assert body["ballots_by_receipt"] == [] and body["ballots"] is None
     json.dumps(body)
+
+
+def test_a_members_data_export_lists_their_candidacy_and_their_receipt_not_their_choice():
+    from civic.accounts import data_rights
+
+    _group, _organiser, people, election = _run()
+    a = elections.stand(people[0], election, "A")
+    open_voting(election)
+    code = elections.cast(people[0], election, [str(a.id)])
+    data = data_rights.export(people[0]).as_json()
+    assert data["group_candidacies"][0]["statement"] == "A"
+    assert data["group_election_ballots"] == [{"election_id": election.id, "receipt": code}]
+    assert data_rights.export(people[1]).as_json()["group_election_ballots"] == []

@@ -56,7 +56,7 @@ def _committed_election(members: int, closes_in: float) -> tuple[int, int, list[
 @pytest.mark.commits
 def test_ballots_racing_the_count_are_all_counted_or_refused(app):
     skip_without_postgres()
-    election_id, organiser_id, voter_ids, candidates = _committed_election(60, closes_in=2.0)
+    election_id, organiser_id, voter_ids, candidates = _committed_election(60, closes_in=4.0)
     closes = db.session.get(GroupElection, election_id).voting_closes_at
 
     def cast(user_id: int) -> str:
@@ -76,7 +76,7 @@ def test_ballots_racing_the_count_are_all_counted_or_refused(app):
         )
         db.session.commit()
 
-    outcome = race(app, voter_ids, cast, count, close_after=1, spread=4.0)
+    outcome = race(app, voter_ids, cast, count, close_after=1, spread=8.0)
     print(f"{len(outcome.accepted)} ballots accepted, {len(outcome.refused)} refused")
     assert outcome.errors == [] and outcome.close_error is None
     assert len(outcome.accepted) + len(outcome.refused) == 60

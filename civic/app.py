@@ -166,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
     from civic.contracts.blueprint import bp as contracts_bp
     from civic.contracts.cli import contracts_cli
     from civic.discussions.views import bp as discussions_bp
+    from civic.groups.election_views import bp as group_elections_bp
     from civic.groups.views import api as groups_api
     from civic.groups.views import bp as groups_bp
     from civic.notifications.views import bp as notifications_bp
@@ -200,6 +201,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(groups_bp)  # groups run by their members (issue 15)
     app.register_blueprint(groups_api)
     app.register_blueprint(petitions_bp)
+    app.register_blueprint(group_elections_bp)
     setup_search()
     civic_cli.add_command(search_cli)
     civic_cli.add_command(contracts_cli)

@@ -363,11 +363,12 @@ def mail_test_command(address: str) -> None:
 def tick_command() -> None:
     """Every date-driven change at once (run from cron at least hourly, e.g. every 10
     minutes): budget phases move on, votes and consultations past their closing time
-    close, lapsed group invitations are marked expired, petitions past their closing
-    date close, eligibility evidence past CIVIC_ELIGIBILITY_EVIDENCE_DAYS is removed,
-    followers hear what closes within 48 hours and moderators what is overdue, queued
-    private acts reach the audit log in a shuffled batch, the day's notification digests
-    are queued, and the mail outbox sends what is due (retries too)."""
+    close, lapsed group invitations are marked expired, group motions and elections open
+    and are counted, petitions past their closing date close, eligibility evidence past
+    CIVIC_ELIGIBILITY_EVIDENCE_DAYS is removed, followers hear what closes within 48 hours
+    and moderators what is overdue, queued private acts reach the audit log in a shuffled
+    batch, the day's notification digests are queued, and the mail outbox sends what is
+    due (retries too)."""
     from civic.accounts.data_rights import purge_evidence
     from civic.accounts.invitations import expire_due
     from civic.audit import make_checkpoint, release_due
@@ -376,6 +377,7 @@ def tick_command() -> None:
     from civic.contracts.inforequests.services import record_overdue
     from civic.contracts.performance.services import mark_overdue_reports
     from civic.contracts.review import mark_due_reviews
+    from civic.groups.elections import advance_due as advance_group_elections
     from civic.notifications.mailing import send_digests
     from civic.notifications.outbox import send_due as send_due_mail
     from civic.notifications.reminders import tell_closing, tell_opened, tell_overdue
@@ -394,6 +396,7 @@ def tick_command() -> None:
         mark_due_reviews,
         purge_evidence,
         close_due_petitions,
+        advance_group_elections,
     ):
         done += run_service(part)
     # information requests past their due date unanswered: each logged overdue once

@@ -2478,6 +2478,87 @@ def _petitions() -> bool:
     return True
 
 
+GARDEN = "millbrook-community-garden"
+
+
+def _group_elections() -> bool:
+    """Millbrook Community Garden elected its organiser a fortnight ago: eleven members,
+    Jamal and Eileen stood, eleven voted (enough for the counts to be published) and Jamal
+    won, taking over from Bridget, who had set the group up. The Millbrook TRA has called
+    its own election: nominations are open and Tomasz has stood.
+
+    Played through the services with the clock turned back (civic.clock.ago), so every
+    stored date agrees with its audit entry."""
+    from datetime import timedelta
+
+    from civic.clock import ago, utcnow
+    from civic.extensions import db
+    from civic.groups import elections
+    from civic.groups.election_models import GroupElection
+
+    if db.session.scalar(db.select(GroupElection.id).limit(1)) is not None:
+        return False
+    rosa = _user(MODERATOR[0])
+    bridget = _user(ORGANISER[0])
+    jamal, eileen, tomasz = (_user(email) for email, _ in NEIGHBOURS[:3])
+    with ago(timedelta(days=30)):
+        garden = services.create_group(
+            rosa,
+            area=_area("millbrook"),
+            name="Millbrook Community Garden",
+            slug=GARDEN,
+            description="Grows food on the old bowling green; its organiser is elected "
+            "by the members every year.",
+            organiser=bridget,
+        )
+        voters = [jamal, eileen, tomasz] + [
+            _user(_demo_email(name)) for name in MILLBROOK_RESIDENTS
+        ]
+        for person in voters:
+            services.add_member(rosa, garden, person, GroupRole.MEMBER)
+        now = utcnow()
+        election = elections.call_election(
+            bridget,
+            garden,
+            seats=1,
+            term_months=12,
+            opens_at=now + timedelta(days=7),
+            closes_at=now + timedelta(days=14),
+        )
+        first = elections.stand(
+            jamal,
+            election,
+            "I have run the seed swap for three years. I will keep the "
+            "shed open on Saturdays and publish the accounts every quarter.",
+        )
+        second = elections.stand(
+            eileen,
+            election,
+            "I would set up a rota so that everyone gets a fair share "
+            "of the watering, and ask the council for a water butt grant.",
+        )
+    with ago(timedelta(days=20)):  # voting is open
+        choices = [first] * 7 + [second] * 4
+        for person, choice in zip([bridget, *voters], choices, strict=False):
+            elections.cast(person, election, [str(choice.id)])
+    with ago(timedelta(days=15)):  # voting closed yesterday: the organiser counts
+        elections.close(bridget, election)
+    tra = db.session.scalar(db.select(Group).where(Group.slug == "millbrook-tra"))
+    now = utcnow()
+    upcoming = elections.call_election(
+        bridget,
+        tra,
+        seats=2,
+        term_months=12,
+        opens_at=now + timedelta(days=10),
+        closes_at=now + timedelta(days=17),
+    )
+    elections.stand(
+        tomasz, upcoming, "I can run the plant swap and the fun day's raffle next year."
+    )
+    return True
+
+
 STEPS = [
     ("accounts and areas", _accounts_and_areas),
     ("discussions", _discussions),
@@ -2504,6 +2585,7 @@ STEPS = [
     ("a staff-and-users consultation about the leisure centre", _leisure_centre_stakeholders),
     ("a group that runs itself: rules, members joining and a passed motion", _group_motions),
     ("two Riverside petitions, one answered by the council", _petitions),
+    ("a group with an elected organiser", _group_elections),
 ]
 
 

@@ -342,6 +342,23 @@ TABLE: dict[str, Row] = {
     "petitions.respond": Row(get=STAFF, post=STAFF, values={"petition_id": "petition_id"}),
     "petitions.thresholds_page": Row(get=ADMINS, post=ADMINS),
     # --- end slice petitions ---
+    # --- slice elections ---
+    # issue 15: elections and recall pages are public; calling an election and counting
+    # are for organisers and moderators; standing, withdrawing, voting, proposing and
+    # supporting a recall are for the group's members only (the world's organiser is its
+    # only member among the roles; everyone else is refused with a 403)
+    "group_elections.new": Row(get=MANAGERS, post=MANAGERS, values=GROUP),
+    "group_elections.detail": Row(get=EVERYONE, values=GROUP),
+    "group_elections.detail_json": Row(get=EVERYONE, values=GROUP),
+    "group_elections.stand": Row(post=frozenset({ORGANISER}), values=GROUP),
+    "group_elections.withdraw": Row(post=frozenset({ORGANISER}), values=GROUP),
+    "group_elections.vote": Row(post=frozenset({ORGANISER}), values=GROUP),
+    "group_elections.count": Row(post=MANAGERS, values=GROUP),
+    "group_elections.support": Row(post=frozenset({ORGANISER}), values=GROUP),
+    "group_elections.new_recall": Row(
+        get=frozenset({ORGANISER}), post=frozenset({ORGANISER}), values=GROUP
+    ),
+    # --- end slice elections ---
 }
 
 # Answers known to differ from the table: reported, not failed. Empty now that every route

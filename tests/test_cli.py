@@ -83,7 +83,7 @@ def test_seed_is_idempotent(app, monkeypatch, tmp_path):
     assert first.exit_code == 0, first.output
     assert "admin@civic.example" in first.output
     counts = [_count(m) for m in (User, Area, Group, Eligibility, AuditEntry)]
-    assert counts[0] >= 4 and counts[1] >= 3 and counts[2] == 2
+    assert counts[0] >= 4 and counts[1] >= 3 and counts[2] >= 2  # elections add a group
     second = runner.invoke(args=["civic", "seed"])
     assert second.exit_code == 0 and "already loaded" in second.output
     assert [_count(m) for m in (User, Area, Group, Eligibility, AuditEntry)] == counts

@@ -257,6 +257,18 @@ def build_world() -> World:
     petition = petitions.start(eligible, area, "Matrix petition", "Fix the lights", "Dark")
     petitions.accept(moderator, petition)
 
+    # elections slice (issue 15): an election of the group's organisers, nominations open
+    from civic.groups import elections as group_elections
+
+    election = group_elections.call_election(
+        organiser,
+        group,
+        seats=1,
+        term_months=12,
+        opens_at=utcnow() + timedelta(days=7),
+        closes_at=utcnow() + timedelta(days=14),
+    )
+
     return World(
         users={
             ANONYMOUS: None,
@@ -304,6 +316,7 @@ def build_world() -> World:
             "motion_id": motion.id,  # groups slice: the world's group's motion, voting
             "request_id": 999_999,  # groups slice: no such request (managers get a 404)
             "petition_id": petition.id,  # petitions slice
+            "election_id": election.id,  # elections slice
         },
     )
 

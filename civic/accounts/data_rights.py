@@ -434,6 +434,47 @@ RULES: tuple[Rule, ...] = (
         scope="recall:{}",
         scope_column="petition_id",
     ),
+    # organiser elections and recall (issue 15, slice elections): standing, calling and
+    # supporting a recall are public acts and stay, under the emptied account, like
+    # official acts (the log already records them); a ballot is kept (it was counted) and
+    # is found only through the HMAC voter key
+    Rule(
+        "group_election",
+        "called_by_id",
+        "group_elections_called",
+        "Group elections and recall votes you called or proposed",
+        fields=("id", "group_id", "kind", "state", "created_at"),
+    ),
+    Rule(
+        "group_election",
+        "target_user_id",
+        "group_recalls_of_you",
+        "Recall votes about you as an organiser",
+        fields=("id", "group_id", "state", "reason", "outcome"),
+    ),
+    Rule(
+        "group_election_candidate",
+        "user_id",
+        "group_candidacies",
+        "Group elections you stood in",
+        fields=("election_id", "statement", "stood_at", "votes", "elected", "term_ends_at"),
+    ),
+    Rule(
+        "group_recall_supporter",
+        "user_id",
+        "group_recalls_supported",
+        "Recall votes you supported",
+        fields=("election_id", "supported_at"),
+    ),
+    Rule(
+        "group_election_ballot",
+        "voter_key",
+        "group_election_ballots",
+        "Group election ballots you cast (your receipts)",
+        fields=("election_id", "receipt"),
+        scope="group_election:{}",
+        scope_column="election_id",
+    ),
     Rule(
         "info_request",
         "requester_id",

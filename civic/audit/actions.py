@@ -217,6 +217,20 @@ _ACTIONS: dict[str, Visibility] = {
     "petition:respond": NAMED,
     "petition:close": NAMED,
     "petition_threshold:set": NAMED,
+    # organiser elections and recall in member-run groups (issue 15, slice elections):
+    # calling, standing, withdrawing, proposing and supporting a recall are public acts of
+    # members and organisers, logged under the group; the opening, a lapse and the count
+    # (with its tie-break seed) are the system's or an organiser's. A ballot is private:
+    # scoped to the election and batched, never under the voter's public pseudonym
+    "group_election:call": NAMED,
+    "group_election:stand": NAMED,
+    "group_election:withdraw": NAMED,
+    "group_election:open": NAMED,
+    "group_election:cast": PRIVATE,
+    "group_election:close": NAMED,
+    "group_recall:start": NAMED,
+    "group_recall:support": NAMED,
+    "group_recall:lapse": NAMED,
 }
 
 ACTIONS: MappingProxyType[str, Visibility] = MappingProxyType(_ACTIONS)

@@ -1,1 +1,2 @@
-"""Groups run by their members: joining, published rules, motions (issue 15)."""
+"""Groups run by their members: joining, published rules, motions, elections and recall of
+organisers (issue 15)."""

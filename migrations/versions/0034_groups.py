@@ -6,7 +6,7 @@
 (`group_motion_vote`, one per voter key by a unique constraint).
 
 Revision ID: 0034_groups
-Revises: 0032_frozen
+Revises: 0033_petitions
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0034_groups"
-down_revision = "0032_frozen"
+down_revision = "0033_petitions"
 branch_labels = None
 depends_on = None
 

@@ -9,7 +9,7 @@ vote, one each) and `group_election_ballot` (one secret ballot per member and el
 by an HMAC voter key, unique, with its receipt code).
 
 Revision ID: 0035_elections
-Revises: 0032_frozen
+Revises: 0034_groups
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0035_elections"
-down_revision = "0032_frozen"
+down_revision = "0034_groups"
 branch_labels = None
 depends_on = None
 

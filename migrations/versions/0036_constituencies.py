@@ -9,7 +9,7 @@ belongs (letter code or moderator's check, one per person and class); `code_batc
 every class" rule and the per-class results frozen at the close.
 
 Revision ID: 0036_constituencies
-Revises: 0032_frozen
+Revises: 0035_elections
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0036_constituencies"
-down_revision = "0032_frozen"
+down_revision = "0035_elections"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """frozen downloads keep their compressed copies (brotli and gzip), built once with them
 
-Revision ID: 0038_frozen2
-Revises: 0032_frozen
+Revision ID: 0037_frozen2
+Revises: 0036_constituencies
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0038_frozen2"
-down_revision = "0032_frozen"
+revision = "0037_frozen2"
+down_revision = "0036_constituencies"
 branch_labels = None
 depends_on = None
 

@@ -160,25 +160,38 @@ def _redirect(election: GroupElection) -> Any:
     )
 
 
-@bp.post("/<slug>/elections/<int:election_id>/stand")
-@login_required
-def stand(slug: str, election_id: int) -> Any:
-    election = _election(slug, election_id)
-    services.require_member(current_user, election.group, "stand for election")
-    form = StandForm()
+def _submit(election: GroupElection, form: Any, key: str, act: Any, done: str) -> Any:
+    """One member's or organiser's act on an election from a one-button form: the
+    service's refusal (409) or field errors (422) come back on the page, under the form
+    that asked."""
     status = 422
     if form.validate_on_submit():
         try:
-            services.stand(current_user, election, form.statement.data or "")
+            act()
         except ValidationFailed as failure:
             attach_errors(form, failure)
         except Conflict as refused:
             form.form_errors.append(refused.message)
             status = 409
         else:
-            flash("You are standing for election. Members will see your statement.", "success")
+            flash(done, "success")
             return _redirect(election)
-    return _page(election, status, stand_form=form)
+    return _page(election, status, **{key: form})
+
+
+@bp.post("/<slug>/elections/<int:election_id>/stand")
+@login_required
+def stand(slug: str, election_id: int) -> Any:
+    election = _election(slug, election_id)
+    services.require_member(current_user, election.group, "stand for election")
+    form = StandForm()
+    return _submit(
+        election,
+        form,
+        "stand_form",
+        lambda: services.stand(current_user, election, form.statement.data or ""),
+        "You are standing for election. Members will see your statement.",
+    )
 
 
 @bp.post("/<slug>/elections/<int:election_id>/withdraw")
@@ -186,18 +199,13 @@ def stand(slug: str, election_id: int) -> Any:
 def withdraw(slug: str, election_id: int) -> Any:
     election = _election(slug, election_id)
     services.require_member(current_user, election.group, "withdraw from its elections")
-    form = WithdrawForm()
-    status = 422
-    if form.validate_on_submit():
-        try:
-            services.withdraw(current_user, election)
-        except Conflict as refused:
-            form.form_errors.append(refused.message)
-            status = 409
-        else:
-            flash("You withdrew your candidacy.", "success")
-            return _redirect(election)
-    return _page(election, status, withdraw_form=form)
+    return _submit(
+        election,
+        WithdrawForm(),
+        "withdraw_form",
+        lambda: services.withdraw(current_user, election),
+        "You withdrew your candidacy.",
+    )
 
 
 @bp.post("/<slug>/elections/<int:election_id>/vote")
@@ -234,18 +242,13 @@ def vote(slug: str, election_id: int) -> Any:
 def count(slug: str, election_id: int) -> Any:
     election = _election(slug, election_id)
     services.require_counter(current_user, election.group)
-    form = CountForm()
-    status = 422
-    if form.validate_on_submit():
-        try:
-            services.close(current_user, election)
-        except Conflict as refused:
-            form.form_errors.append(refused.message)
-            status = 409
-        else:
-            flash("The votes are counted and the result is published.", "success")
-            return _redirect(election)
-    return _page(election, status, count_form=form)
+    return _submit(
+        election,
+        CountForm(),
+        "count_form",
+        lambda: services.close(current_user, election),
+        "The votes are counted and the result is published.",
+    )
 
 
 @bp.post("/<slug>/elections/<int:election_id>/support")
@@ -253,18 +256,13 @@ def count(slug: str, election_id: int) -> Any:
 def support(slug: str, election_id: int) -> Any:
     election = _election(slug, election_id)
     services.require_member(current_user, election.group, "support a recall")
-    form = SupportForm()
-    status = 422
-    if form.validate_on_submit():
-        try:
-            services.support(current_user, election)
-        except Conflict as refused:
-            form.form_errors.append(refused.message)
-            status = 409
-        else:
-            flash("You support holding this recall vote.", "success")
-            return _redirect(election)
-    return _page(election, status, support_form=form)
+    return _submit(
+        election,
+        SupportForm(),
+        "support_form",
+        lambda: services.support(current_user, election),
+        "You support holding this recall vote.",
+    )
 
 
 @bp.route("/<slug>/recall/new", methods=["GET", "POST"])

@@ -14,6 +14,7 @@ _NAMES = {
     "append_recorded": "civic.audit.log",
     "Visibility": "civic.audit.actions",
     "Subject": "civic.audit.log",
+    "flush_after_commit": "civic.audit.log",
     "logged_text": "civic.audit.log",
     "make_checkpoint": "civic.audit.checkpoints",
     "pending_count": "civic.audit.log",

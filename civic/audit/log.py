@@ -161,6 +161,30 @@ def commit_synchronously() -> None:
         session.info[_FLUSH_AFTER_COMMIT] = _SYNCHRONOUS  # later appends keep it so
 
 
+def flush_after_commit() -> None:
+    """Let the current transaction commit without waiting for its WAL flush, and wait for
+    the flush after the commit instead, before the caller answers (PostgreSQL).
+
+    For a transaction that holds a decision's row lock (civic.database.lock_row), such as a
+    ballot: a lock is held until COMMIT, and a commit that waits for its own fsync inside
+    it serialises every cast of the subject on the disk (a few milliseconds each). With
+    this the lock is released as soon as the commit is in the WAL, in order (a crash can
+    only lose a suffix, and whatever later saw the ballot, a close included, commits
+    after it in the WAL, so it is lost with it), and `_wait_for_wal_flush` then waits for
+    the flush, grouped with concurrent writers' into one fsync: no one is told "done"
+    before their decision is on disk. The same mechanism as the audit appends use; a
+    transaction that asked for `commit_synchronously` keeps that. Does nothing on SQLite
+    or when the session's commit is not a real commit (the tests' rollback fixture).
+    """
+    session = db.session()
+    if _FLUSH_AFTER_COMMIT in session.info or session.get_bind().dialect.name != "postgresql":
+        return
+    if not _commits_itself(session):
+        return
+    session.execute(text("SET LOCAL synchronous_commit = off"))
+    session.info[_FLUSH_AFTER_COMMIT] = session.connection().connection.dbapi_connection
+
+
 @event.listens_for(Session, "after_commit")
 def _wait_for_wal_flush(session: Session) -> None:
     """Return only once the WAL holding the committed appends is flushed to disk.

@@ -318,6 +318,9 @@ def _locked(round_: BudgetRound) -> BudgetRound:
     locked = lock_row(BudgetRound, round_.id)
     if locked is None:
         raise NotFound("No community budget round has that address.")
+    # the lock is held until COMMIT: commit without waiting for the disk inside it, then
+    # wait for the flush before answering (issue 16: ballots serialised on the fsync)
+    audit.flush_after_commit()
     return locked
 
 

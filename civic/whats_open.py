@@ -289,8 +289,11 @@ def _decided_votes(limit: int, area_ids: Iterable[int] | None) -> list[Item]:
 
 
 def _counted_rounds(limit: int, area_ids: Iterable[int] | None) -> list[Item]:
+    # Only the three small columns the item shows: a city round's result row also holds
+    # its per-project figures and the rule's detail (JSON of hundreds of kilobytes), which
+    # the home page would otherwise decode on every view.
     query = (
-        select(BudgetRound, RoundResult)
+        select(BudgetRound, RoundResult.computed_at, RoundResult.ballots, RoundResult.selected)
         .join(RoundResult, RoundResult.round_id == BudgetRound.id)
         .options(joinedload(BudgetRound.area), joinedload(BudgetRound.group))
         .order_by(RoundResult.computed_at.desc(), BudgetRound.id.desc())
@@ -298,16 +301,16 @@ def _counted_rounds(limit: int, area_ids: Iterable[int] | None) -> list[Item]:
     )
     query = _within(query, BudgetRound.area_id, area_ids)
     items = []
-    for r, result in db.session.execute(query).unique():
+    for r, computed_at, ballots, selected in db.session.execute(query):
         item = _round_item(
             r,
             "Group budget results" if r.group_id else "Community budget results",
             "",
-            result.computed_at,
+            computed_at,
         )
         item.endpoint = "budgets.results"
-        chosen = len(result.selected or [])
-        item.outcome = f"{counted(chosen, 'project')} chosen by {counted(result.ballots, 'ballot')}"
+        chosen = len(selected or [])
+        item.outcome = f"{counted(chosen, 'project')} chosen by {counted(ballots, 'ballot')}"
         items.append(item)
     return items
 

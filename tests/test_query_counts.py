@@ -97,3 +97,19 @@ def test_proposal_page_counts_its_electorate_and_votes_once(client):
     votes_cast = [s for s in seen if "count(" in s.lower() and "vote_cast" in s]
     assert len(electorate) == 1, electorate
     assert len(votes_cast) == 1, votes_cast
+
+
+@pytest.mark.parametrize("page", ["home", "round in results"])
+def test_pages_do_not_read_the_result_rows_large_columns(client, page):
+    """A city round's result row holds its per-project figures and the rule's detail (JSON
+    of hundreds of kilobytes): the home page and the round page show only its counts, and
+    decoding the rest on every view was most of their CPU in the load benchmark (issue 16).
+    """
+    world = build_world()
+    with statements() as seen:
+        response = client.get(PAGES[page].format(**world.values))
+    assert response.status_code == 200
+    reads = [s for s in seen if "budget_result" in s and s.lstrip().upper().startswith("SELECT")]
+    assert reads, "the page shows a result's counts, so it reads budget_result"
+    heavy = [s for s in reads if "budget_result.projects" in s or "budget_result.detail" in s]
+    assert not heavy, heavy

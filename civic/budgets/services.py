@@ -812,10 +812,16 @@ def public_ballot_count(round_: BudgetRound) -> dict[str, object]:
     """What anyone may know of how many ballots were cast: exact once the results are
     frozen, before that a band (`privacy.turnout_band`), so the count does not tick up by
     one right after a named act. {"exact": n or None, "paper": n or None, "words": str}."""
-    result = db.session.get(RoundResult, round_.id)
-    if result is not None:
-        exact = result.ballots
-        return {"exact": exact, "paper": result.paper_ballots, "words": str(exact)}
+    # the two counts only: the result row's per-project figures and rule detail are large
+    # JSON for a city round, and the round page asks this on every view
+    counts = db.session.execute(
+        select(RoundResult.ballots, RoundResult.paper_ballots).where(
+            RoundResult.round_id == round_.id
+        )
+    ).first()
+    if counts is not None:
+        exact, paper = counts
+        return {"exact": exact, "paper": paper, "words": str(exact)}
     if round_.phase in (Phase.IDEAS, Phase.REVIEW):  # nobody can have voted yet
         return {"exact": 0, "paper": 0, "words": "0"}
     total, _ = ballot_count(round_)

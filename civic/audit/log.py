@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import rfc8785
 from flask import current_app
@@ -631,11 +631,44 @@ _VERIFY_COLUMNS = (
 
 def _rows_in_order(batch: int) -> Iterator[list[Any]]:
     """Every entry's columns in seq order, `batch` rows at a time, as plain rows (no ORM
-    objects) from a server-side cursor on PostgreSQL: the whole log never sits in memory."""
+    objects): the whole log never sits in memory.
+
+    On PostgreSQL a server-side cursor in binary, fetched `batch` rows a round trip
+    (psycopg builds the rows in C), in the session's own transaction so it sees what
+    this transaction appended. Elsewhere SQLAlchemy's cursor with `yield_per`.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        yield from _fetched_rows(connection.connection.dbapi_connection, batch)
+        return
     stmt = select(*_VERIFY_COLUMNS).order_by(AuditEntry.seq)
     # options of this statement only: set on the connection, they would outlive it
-    result = db.session.connection().execute(stmt, execution_options={"yield_per": batch})
+    result = connection.execute(stmt, execution_options={"yield_per": batch})
     yield from result.partitions(batch)
+
+
+def _fetched_rows(raw: Any, batch: int) -> Iterator[list[Any]]:
+    """The rows of `_VERIFY_COLUMNS` from a psycopg connection, `batch` per FETCH."""
+    names = ", ".join(column.key for column in _VERIFY_COLUMNS)
+    with raw.cursor(name="civic_audit_verify", binary=True) as cursor:
+        cursor.execute(f"SELECT {names} FROM audit_entry ORDER BY seq")  # noqa: S608
+        while rows := cursor.fetchmany(batch):
+            yield rows
+
+
+class _Row(NamedTuple):
+    """One row of `_VERIFY_COLUMNS` by name, for the entry-by-entry check."""
+
+    seq: int
+    body: Any
+    leaf_hash: Any
+    root_after: Any
+    frontier: Any
+    recorded_at: Any
+    action: Any
+    subject_type: Any
+    subject_id: Any
+    actor: Any
 
 
 def _stored_bytes(value: object) -> bytes:
@@ -699,11 +732,15 @@ def verify(trusted: tuple[int, bytes] | None = None, *, batch: int = 4096) -> Ve
     """
     append_recorded()  # the rows are read below the ORM: this transaction's entries first
     state = _TreeState([], 0, trusted is None or trusted[0] == 0)
-    for rows in _rows_in_order(batch):
-        if not _batch_ok(rows, state, trusted):
-            failed = _check_slowly(rows, state, trusted)
-            if failed is not None:
-                return failed
+    batches = _rows_in_order(batch)
+    try:
+        for rows in batches:
+            if not _batch_ok(rows, state, trusted):
+                failed = _check_slowly([_Row(*row) for row in rows], state, trusted)
+                if failed is not None:
+                    return failed
+    finally:
+        batches.close()  # a COPY left half read is ended before the connection is reused
     root = merkle.frontier_root(state.frontier)
     if not state.trusted_ok:
         return Verification(

@@ -7,7 +7,7 @@ export FLASK_APP := civic
 PORT ?= 5000
 SITE := http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,3 +47,15 @@ format: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Languages (civic/translations, README "Languages"): pull every translatable string out of
+# the code and templates into messages.pot, merge it into each language's .po, and compile
+# the .mo files the app reads. The suite fails when messages.pot is out of date.
+PYBABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
+translations: $(VENV)/.installed-dev
+	$(BIN)/pybabel extract -F babel.cfg $(PYBABEL_KEYWORDS) --sort-output --no-wrap \
+	  --project Civic --copyright-holder "Civic contributors" \
+	  -o civic/translations/messages.pot . >/dev/null
+	$(BIN)/pybabel update -i civic/translations/messages.pot -d civic/translations \
+	  --no-wrap --ignore-obsolete >/dev/null
+	$(BIN)/pybabel compile -d civic/translations --statistics

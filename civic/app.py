@@ -113,6 +113,9 @@ def _init_extensions(app: Flask) -> None:
     init_login(app)
     WTFormsHelpers(app)
     web.init_app(app)
+    from civic import i18n
+
+    i18n.init_app(app)  # after web: its `day` and `money` filters format for the language
     outbox.init_app(app)  # Flask-Mailman, and sending what a request queued once it commits
     # Form macros are globals, not per-template imports: htmx renders single blocks
     # (jinja2-fragments), which never run a template's top-level imports.
@@ -184,6 +187,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     app.register_blueprint(site_pages_bp)
     app.register_blueprint(accounts_bp)
+    from civic.accounts.language import bp as language_bp
+
+    app.register_blueprint(language_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(discussions_bp)
     app.register_blueprint(budgets_bp)

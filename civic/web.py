@@ -130,6 +130,10 @@ def _finish(response: Response) -> Response:
         response.set_data(b"")
     static_security_headers(response.headers, https=request.is_secure)
     response.vary.add("HX-Request")
+    if response.mimetype == "text/html":
+        # a page's language comes from Accept-Language or the civic_lang cookie (civic.i18n)
+        response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
     return response
 
 

@@ -67,6 +67,8 @@ TABLE: dict[str, Row] = {
     "accounts.register": Row(get=EVERYONE, post=EVERYONE),
     "accounts.sign_in": Row(get=EVERYONE, post=EVERYONE),
     "accounts.sign_out": Row(post=EVERYONE),
+    # the language switch: a cookie for anyone, saved on the account when signed in
+    "language.switch": Row(get=EVERYONE, post=EVERYONE, values={"code": "cy"}),
     "accounts.eligibility": Row(get=SIGNED_IN, post=SIGNED_IN),
     "accounts.confirm_eligibility": Row(get=STAFF, post=STAFF),
     "accounts.areas": Row(get=EVERYONE),

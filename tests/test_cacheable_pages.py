@@ -15,6 +15,8 @@ from tests.world import TOKEN_RE, build_world
 
 # Pages whose whole point is a form that posts: they may set the session (its CSRF token).
 FORM_PAGES = {"accounts.sign_in", "accounts.register", "accounts.forgot_password"}
+# The language switch's whole point is its cookie (civic_lang; never the session).
+FORM_PAGES |= {"language.switch"}
 
 
 def test_no_public_page_sets_a_cookie_for_an_anonymous_visitor(app, client):

@@ -101,6 +101,9 @@ class User(UserMixin, db.Model):
     # When the person showed they receive mail at `email` (by following the link sent
     # there); None until then, and a person cannot become eligible to vote before it.
     email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The language the person chose for pages and mail ("en", "cy"; civic.i18n); None
+    # until they choose, when the browser's language decides.
+    locale: Mapped[str | None] = mapped_column(String(8))
 
     eligibilities: Mapped[list[Eligibility]] = relationship(
         back_populates="user", foreign_keys="Eligibility.user_id"

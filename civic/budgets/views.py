@@ -18,7 +18,7 @@ from civic import frozen
 from civic.accounts.models import Area, Group, utcnow
 from civic.accounts.services import find_user_by_email
 from civic.budgets import charts, contests, downloads, services
-from civic.budgets.ballots import MINOR_PER_UNIT, money
+from civic.budgets.ballots import MINOR_PER_UNIT
 from civic.budgets.forms import DeliveryForm, ProjectForm, ReviewForm, RoundForm
 from civic.budgets.models import (
     BallotKind,
@@ -41,11 +41,6 @@ from civic.receipts.codes import Receipt, receipt_words
 from civic.web import render
 
 bp = Blueprint("budgets", __name__, url_prefix="/budgets")
-
-
-@bp.app_template_filter("money")
-def _money_filter(minor: int, currency: str = "GBP") -> str:
-    return money(minor, currency)
 
 
 def _round_subject(slug: str) -> subjects.SubjectInfo | None:

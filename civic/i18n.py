@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 from flask_babel import Babel, force_locale, get_locale, gettext, lazy_gettext, ngettext
 
 from civic.clock import aware
@@ -111,16 +111,22 @@ def _format_locale() -> str:
 
 
 def format_money(minor: int, currency: str = "GBP") -> str:
-    """An amount in minor units (pence) as this language writes it: "£1,250", "£12.50".
+    """An amount in minor units (pence) as pages write it: "£1,250", "£12.50", "125,000 PLN".
 
-    Whole amounts drop the ".00", as council papers do; the grouping and the symbol's
-    place follow the locale (Babel's CLDR data).
+    Whole amounts drop the ".00", as council papers do. The symbols and their place are the
+    ones Civic has always used (so a round in złoty reads the same in every language); the
+    digits are grouped as the language groups them (Babel's CLDR data).
     """
-    amount = Decimal(minor) / 100
-    pattern = None if minor % 100 else "¤#,##0"
-    return format_currency(
-        amount, currency, format=pattern, currency_digits=pattern is None, locale=_format_locale()
-    )
+    symbol = _SYMBOLS.get(currency)
+    units, pence = divmod(abs(minor), 100)
+    text = format_decimal(units, locale=_format_locale())
+    if pence:
+        text += f".{pence:02d}"
+    sign = "-" if minor < 0 else ""
+    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
+
+
+_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 
 
 def format_number(n: int | float | Decimal) -> str:

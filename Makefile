@@ -58,4 +58,5 @@ translations: $(VENV)/.installed-dev
 	  -o civic/translations/messages.pot . >/dev/null
 	$(BIN)/pybabel update -i civic/translations/messages.pot -d civic/translations \
 	  --no-wrap --ignore-obsolete >/dev/null
+	$(BIN)/python -m civic.i18n_tools slices cy
 	$(BIN)/pybabel compile -d civic/translations --statistics

@@ -6,6 +6,8 @@
         catalogue ids from those files with no Welsh yet (or marked fuzzy)
     python -m civic.i18n_tools fill cy FILE.json
         put translations into the .po: {"msgid": "msgstr"}, or a list of plural forms
+    python -m civic.i18n_tools slices cy
+        put every civic/translations/cy/slices/*.json into the .po (`make translations`)
 
 The template check reads Jinja's syntax tree: text between tags, the attributes people
 read (aria-label, title, alt, placeholder, value of buttons), and the strings handed to the
@@ -217,7 +219,20 @@ def fill(language: str, translations: dict[str, str | list[str]]) -> int:
     return done
 
 
+def slices(language: str) -> tuple[int, int]:
+    """Fill the .po from each part's own file (civic/translations/<language>/slices)."""
+    wanted: dict[str, str | list[str]] = {}
+    for path in sorted((TRANSLATIONS / language / "slices").glob("*.json")):
+        with open(path, encoding="utf-8") as handle:
+            wanted.update(json.load(handle))
+    return fill(language, wanted), len(wanted)
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["slices"] and len(argv) == 2:
+        done, given = slices(argv[1])
+        print(f"{done} of {given} translations from the slice files are in use")
+        return 0
     if not argv or argv[0] not in ("untranslated", "missing", "fill"):
         print(__doc__, file=sys.stderr)
         return 2

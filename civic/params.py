@@ -36,6 +36,14 @@ def parse_int(raw: object, *, minimum: int = 0, maximum: int = MAX_BIGINT) -> in
     return value if minimum <= value <= maximum else None
 
 
+def parse_page(raw: object) -> int | None:
+    """A `page` query parameter: absent means 1; otherwise 1 to 100,000 in ASCII digits,
+    else None (the caller answers 400)."""
+    if raw is None or raw == "":
+        return 1
+    return parse_int(raw, minimum=1, maximum=100_000)
+
+
 def parse_id(raw: object) -> int | None:
     """A database id from a form or query string: 1 to 2^31-1 in ASCII digits, else None."""
     return parse_int(raw, minimum=1, maximum=MAX_ID)

@@ -25,9 +25,9 @@ from civic.accounts.models import Area
 from civic.contracts import ocds, sections
 from civic.contracts.blueprint import api, bp
 from civic.contracts.models import Contract, ContractState, Provider, ProviderType
-from civic.contracts.ocds_import import export_package
+from civic.contracts.ocds_import import export_page
 from civic.extensions import db
-from civic.params import parse_int
+from civic.params import parse_int, parse_page
 from civic.votes.models import ANSWERS
 from civic.web import error_response
 
@@ -269,5 +269,17 @@ bp.record_once(
 
 @bp.get("/ocds.json")
 def ocds_json() -> Any:
-    package = export_package(url_for("contracts.ocds_json", _external=True))
+    """The public register as OCDS, a page of releases at a time (`links.next`)."""
+    page = parse_page(request.args.get("page"))
+    if page is None:
+        return error_response(400, "page must be a whole number from 1", reason="Invalid page")
+
+    def uri_of(number: int) -> str:
+        if number == 1:
+            return url_for("contracts.ocds_json", _external=True)
+        return url_for("contracts.ocds_json", page=number, _external=True)
+
+    package = export_page(page, uri_of)
+    if package is None:
+        return error_response(404, "There is no such page of the register", reason="No page")
     return Response(ocds.dumps(package), mimetype="application/json")

@@ -11,12 +11,13 @@ can check which file a register entry came from.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from civic import audit
@@ -235,20 +236,22 @@ def _contract(
 # export
 
 
-def public_contracts_for_export() -> list[Contract]:
-    """Every contract the public may see (drafts never), oldest reference first."""
-    return list(
-        db.session.scalars(
-            select(Contract)
-            .where(Contract.state != ContractState.DRAFT)
-            .options(
-                selectinload(Contract.provider),
-                selectinload(Contract.area),
-                selectinload(Contract.terms),
-            )
-            .order_by(Contract.reference)
+def public_contracts_for_export(references: list[str] | None = None) -> list[Contract]:
+    """Every contract the public may see (drafts never), oldest reference first; only those
+    with the given references when given."""
+    query = (
+        select(Contract)
+        .where(Contract.state != ContractState.DRAFT)
+        .options(
+            selectinload(Contract.provider),
+            selectinload(Contract.area),
+            selectinload(Contract.terms),
         )
+        .order_by(Contract.reference)
     )
+    if references is not None:
+        query = query.where(Contract.reference.in_(references))
+    return list(db.session.scalars(query))
 
 
 def export_record(contract: Contract) -> ocds.ExportContract:
@@ -274,6 +277,50 @@ def export_record(contract: Contract) -> ocds.ExportContract:
         published=aware(contract.published_at or contract.created_at),
         terms=tuple((t.standard.value, t.answer, t.note) for t in contract.terms),
     )
+
+
+# releases (ocids) per page of the public package: a page costs about what a page of the
+# register does, however long the register grows
+OCDS_PER_PAGE = 100
+
+
+def export_page(page: int, uri_of: Callable[[int], str]) -> dict | None:
+    """One page of the public register as an OCDS release package, with `links.next` and
+    `links.prev` (the standard's paging), or None past the last page.
+
+    Pages are cut between ocids, never inside one, so each release is whole. Only the
+    references are read for the whole register; the page's contracts are loaded alone.
+    """
+    prefix = current_app.config["OCDS_PREFIX"]
+    public = Contract.state != ContractState.DRAFT
+    by_ocid: dict[str, list[str]] = {}
+    for reference in db.session.scalars(
+        select(Contract.reference).where(public).order_by(Contract.reference)
+    ):
+        by_ocid.setdefault(ocds.ocid_for(reference, prefix)[0], []).append(reference)
+    groups = list(by_ocid.values())
+    pages = max(1, -(-len(groups) // OCDS_PER_PAGE))
+    if page < 1 or page > pages:
+        return None
+    chosen = [
+        ref for group in groups[(page - 1) * OCDS_PER_PAGE : page * OCDS_PER_PAGE] for ref in group
+    ]
+    newest = db.session.scalar(select(func.max(Contract.updated_at)).where(public))
+    package = ocds.build_package(
+        (export_record(c) for c in public_contracts_for_export(chosen)),
+        prefix=prefix,
+        publisher=current_app.config["OCDS_PUBLISHER"],
+        uri=uri_of(page),
+        published=aware(newest) if newest else utcnow(),
+    )
+    links = {}
+    if page < pages:
+        links["next"] = uri_of(page + 1)
+    if page > 1:
+        links["prev"] = uri_of(page - 1)
+    if links:
+        package["links"] = links
+    return package
 
 
 def export_package(uri: str) -> dict:

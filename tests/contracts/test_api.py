@@ -274,3 +274,26 @@ def test_ocds_json_is_the_public_register_and_valid(client, register) -> None:
     ]
     streets = package["releases"][2]["contracts"][0]
     assert (streets["status"], streets["civicEndedOn"]) == ("terminated", "2025-01-31")
+
+
+def test_ocds_json_is_paged_between_ocids_with_links(client, register, monkeypatch) -> None:
+    from civic.contracts import ocds_import
+
+    monkeypatch.setattr(ocds_import, "OCDS_PER_PAGE", 3)
+    first = client.get("/contracts/ocds.json").get_json()
+    assert [r["ocid"] for r in first["releases"]] == [
+        "ocds-civic0-MB-2023-REPAIRS",
+        "ocds-civic0-NG-2020-WASTE",
+        "ocds-civic0-RIV-2019-STREETS",
+    ]
+    assert first["links"] == {"next": "http://localhost/contracts/ocds.json?page=2"}
+    second = client.get("/contracts/ocds.json?page=2").get_json()
+    assert [r["ocid"] for r in second["releases"]] == ["ocds-civic0-RIV-2022-MEALS"]
+    assert second["links"] == {"prev": "http://localhost/contracts/ocds.json"}
+    assert second["uri"].endswith("/contracts/ocds.json?page=2")
+    for package in (first, second):
+        assert ocds.schema_errors(package, strict=False) == []
+    assert client.get("/contracts/ocds.json?page=3").status_code == 404
+    for bad in ("0", "x", "-1", "99999999999"):
+        response = client.get(f"/contracts/ocds.json?page={bad}")
+        assert response.status_code == 400, bad

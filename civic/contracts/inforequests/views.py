@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import flash, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import func, select
 
 from civic.clock import day
 from civic.contracts import scorecard, sections
@@ -19,9 +20,10 @@ from civic.contracts.models import Contract
 from civic.errors import ValidationFailed
 from civic.extensions import db
 from civic.forms import attach_errors
+from civic.params import parse_page
 from civic.permissions import require_moderator
 from civic.search import registry as search_registry
-from civic.web import render
+from civic.web import error_response, render
 
 
 def _status_arg() -> ShownStatus | None:
@@ -183,10 +185,31 @@ def as_json(found: InfoRequest) -> dict[str, Any]:
     }
 
 
+# requests per page of the public API: one request costs about a page, however many there are
+API_PER_PAGE = 100
+
+
 @api.get("/requests")
 def api_requests() -> Any:
-    found = db.session.scalars(services.filtered(_status_arg()))
-    return jsonify(information_requests=[as_json(r) for r in found])
+    page = parse_page(request.args.get("page"))
+    if page is None:
+        return error_response(400, "page must be a whole number from 1", reason="Invalid page")
+    status = _status_arg()
+    query = services.filtered(status)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(1, -(-(total or 0) // API_PER_PAGE))
+    found = db.session.scalars(query.limit(API_PER_PAGE).offset((page - 1) * API_PER_PAGE))
+    args = {"status": request.args["status"]} if status is not None else {}
+    return jsonify(
+        information_requests=[as_json(r) for r in found],
+        total=total,
+        page=page,
+        pages=pages,
+        per_page=API_PER_PAGE,
+        next=url_for("contracts_api.api_requests", page=page + 1, **args, _external=True)
+        if page < pages
+        else None,
+    )
 
 
 @api.get("/requests/<reference>")

@@ -237,3 +237,24 @@ def test_the_proposal_page_links_to_ask_about_the_decision(client):
     login(client, UserFactory())
     form = client.get(f"/contracts/requests/new?proposal={proposal.id}").get_data(as_text=True)
     assert f'value="proposal-{proposal.id}" selected' in form
+
+
+def test_the_requests_api_is_paged(client, monkeypatch):
+    from civic.contracts.inforequests import views
+
+    monkeypatch.setattr(views, "API_PER_PAGE", 2)
+    made = [_received(days_ago=n) for n in (1, 2, 3)]
+    first = client.get("/api/v1/contracts/requests").json
+    assert [r["reference"] for r in first["information_requests"]] == [
+        made[0].reference,
+        made[1].reference,
+    ]
+    assert (first["total"], first["pages"], first["page"]) == (3, 2, 1)
+    assert first["next"] == "http://localhost/api/v1/contracts/requests?page=2"
+    second = client.get(first["next"]).json
+    assert [r["reference"] for r in second["information_requests"]] == [made[2].reference]
+    assert second["next"] is None
+    overdue = client.get("/api/v1/contracts/requests?status=received&page=1").json
+    assert overdue["total"] == 3
+    for bad in ("0", "two", "-3"):
+        assert client.get(f"/api/v1/contracts/requests?page={bad}").status_code == 400

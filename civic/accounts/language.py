@@ -10,6 +10,7 @@ devices follow it.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
@@ -37,12 +38,21 @@ def set_language(user: User, code: str) -> str:
     return chosen
 
 
+def _back_to(path: str) -> str:
+    """`path`, with the query it had when the Referer is that same page of this site (the
+    link carries only the path, so no query a page was asked with is written into it)."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path == path and referrer.query:
+        return local_path(f"{path}?{referrer.query}") or path
+    return path
+
+
 @bp.route("/<code>", methods=["GET", "POST"])
 def switch(code: str) -> Any:
     chosen = supported(code)
     if chosen is None or chosen != code:
         abort(404)
-    target = local_path(request.values.get("next")) or url_for("pages.home")
+    target = _back_to(local_path(request.values.get("next")) or url_for("pages.home"))
     if request.method == "POST":
         check_csrf()
         if current_user.is_authenticated:

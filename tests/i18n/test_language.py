@@ -50,6 +50,20 @@ def test_the_switch_is_a_link_for_visitors_that_sets_a_cookie_and_goes_back(app)
     assert 'lang="en-GB"' in english and 'href="/language/cy?next=/"' in english
 
 
+def test_the_switch_keeps_the_query_of_the_page_it_came_from(app):
+    visitor = app.test_client()
+    page = visitor.get("/search?q=pool").get_data(as_text=True)
+    assert 'href="/language/cy?next=/search"' in page  # the query is not written into pages
+    back = visitor.get(
+        "/language/cy?next=/search", headers={"Referer": "http://localhost/search?q=pool"}
+    )
+    assert back.headers["Location"].endswith("/search?q=pool")
+    elsewhere = visitor.get(
+        "/language/cy?next=/search", headers={"Referer": "https://evil.example/search?q=x"}
+    )
+    assert elsewhere.headers["Location"].endswith("/search")
+
+
 def test_the_switch_refuses_other_sites_and_unknown_languages(app):
     visitor = app.test_client()
     away = visitor.get("/language/cy?next=https://evil.example/")

@@ -216,7 +216,7 @@ def _input(form: ContractForm) -> tuple[services.ContractInput, services.NewProv
 
 
 def _field_errors(form: ContractForm) -> dict[str, str]:
-    return {name: errs[0] for name, errs in form.errors.items()}
+    return {name: str(errs[0]) for name, errs in form.errors.items()}
 
 
 def _form_page(

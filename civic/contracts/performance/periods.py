@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from babel.dates import format_date
 
 from civic.i18n import _, current_language, ngettext
+from civic.i18n import lazy_gettext as _l
 
 
 class Period(enum.StrEnum):
@@ -229,12 +230,12 @@ class Unit:
 UNITS: dict[str, Unit] = {
     u.key: u
     for u in (
-        Unit("percent", "Percentage (%)", 1, suffix="%"),
-        Unit("days", "Days", 1, suffix=" days"),
-        Unit("hours", "Hours", 1, suffix=" hours"),
-        Unit("count", "A count", 0),
-        Unit("pounds", "Pounds (£)", 2, prefix="£"),
-        Unit("kg", "Kilograms (kg)", 2, suffix=" kg"),
+        Unit("percent", _l("Percentage (%)"), 1, suffix="%"),
+        Unit("days", _l("Days"), 1, suffix=" days"),  # with_unit words these in the language
+        Unit("hours", _l("Hours"), 1, suffix=" hours"),
+        Unit("count", _l("A count"), 0),
+        Unit("pounds", _l("Pounds (£)"), 2, prefix="£"),
+        Unit("kg", _l("Kilograms (kg)"), 2, suffix=" kg"),
     )
 }
 
@@ -245,6 +246,10 @@ def with_unit(scaled: int, decimals: int, unit: str) -> str:
     text = format_amount(scaled, decimals)
     if known is None:
         return f"{text} {unit}".strip()
+    if unit == "days":
+        return _("%(amount)s days", amount=text)
+    if unit == "hours":
+        return _("%(amount)s hours", amount=text)
     if text.startswith("-") and known.prefix:
         return f"-{known.prefix}{text[1:]}{known.suffix}"
     return f"{known.prefix}{text}{known.suffix}"

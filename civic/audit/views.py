@@ -12,6 +12,7 @@ from civic.audit import queries, verifier
 from civic.audit.actions import ACTIONS, MODERATION_DECISIONS, Visibility
 from civic.audit.models import AuditEntry
 from civic.extensions import db
+from civic.i18n import _
 from civic.params import MAX_BIGINT, parse_int
 from civic.web import render
 
@@ -24,13 +25,13 @@ def _int_arg(name: str) -> int | None:
         return None
     value = parse_int(raw, maximum=MAX_BIGINT)
     if value is None:
-        abort(400, f"{name} must be a whole number")
+        abort(400, _("%(name)s must be a whole number", name=name))
     return value
 
 
 def _filters() -> dict[str, str]:
     subject = request.args.get("subject", "").strip()[:120]
-    subject_type, _, subject_id = subject.partition(":")
+    subject_type, _colon, subject_id = subject.partition(":")
     return {
         "action": request.args.get("action", "").strip()[:64],
         "subject_type": subject_type,
@@ -81,7 +82,7 @@ def _words(tag: str) -> str:
 @bp.app_template_filter("audit_action")
 def audit_action(action: str) -> str:
     """`proposal:vote_cast` as residents read it: "Proposal: vote cast"."""
-    subject, _, verb = action.partition(":")
+    subject, _colon, verb = action.partition(":")
     return f"{_words(subject).capitalize()}: {_words(verb)}" if verb else _words(action)
 
 

@@ -24,7 +24,13 @@ from civic import csv_safe
 from civic.accounts.models import Area
 from civic.contracts import ocds, sections
 from civic.contracts.blueprint import api, bp
-from civic.contracts.models import Contract, ContractState, Provider, ProviderType
+from civic.contracts.models import (
+    PROVIDER_TYPE_LABELS,
+    Contract,
+    ContractState,
+    Provider,
+    ProviderType,
+)
 from civic.contracts.ocds_import import export_page
 from civic.extensions import db
 from civic.params import parse_int, parse_page
@@ -122,7 +128,7 @@ def _summary(contract: Contract) -> dict[str, Any]:
         "provider": {
             "name": contract.provider.name,
             "type": contract.provider.kind.value,
-            "type_label": contract.provider.kind.label,
+            "type_label": PROVIDER_TYPE_LABELS[contract.provider.kind],
             "in_public_hands": contract.provider.kind.in_public_hands,
         },
         "currency": contract.currency,

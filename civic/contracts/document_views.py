@@ -32,6 +32,8 @@ from civic.contracts.sections import json_part, section
 from civic.errors import ValidationFailed
 from civic.extensions import db
 from civic.forms import attach_errors
+from civic.i18n import _
+from civic.i18n import lazy_gettext as _l
 from civic.permissions import require_moderator
 from civic.web import render
 
@@ -42,21 +44,21 @@ UPLOAD_ENDPOINTS = {"contracts.add_document", "contracts.replace_document"}
 
 class DocumentForm(FlaskForm):
     title = StringField(
-        "Title",
+        _l("Title"),
         widget=GovTextInput(),
-        description="What the document is, for example: Signed contract, or KPI figures 2025",
+        description=_l("What the document is, for example: Signed contract, or KPI figures 2025"),
     )
-    file = FileField("File", widget=GovFileInput())
-    submit = SubmitField("Upload", widget=GovSubmitInput())
+    file = FileField(_l("File"), widget=GovFileInput())
+    submit = SubmitField(_l("Upload"), widget=GovSubmitInput())
 
 
 class WithdrawForm(FlaskForm):
     reason = TextAreaField(
-        "Why is it withdrawn?",
+        _l("Why is it withdrawn?"),
         widget=GovTextArea(),
-        description="Shown on the contract page beside the document.",
+        description=_l("Shown on the contract page beside the document."),
     )
-    submit = SubmitField("Withdraw the document", widget=GovSubmitInput())
+    submit = SubmitField(_l("Withdraw the document"), widget=GovSubmitInput())
 
 
 @bp.url_value_preprocessor
@@ -67,9 +69,10 @@ def _allow_large_uploads(endpoint: str | None, values: dict[str, Any] | None) ->
     the limit for documents."""
     if endpoint in UPLOAD_ENDPOINTS:
         request.max_content_length = services.max_bytes() + FORM_OVERHEAD
-        g.too_large_message = (
-            f"Documents can be at most {services.size_words(services.max_bytes())}. "
-            "Nothing was saved: go back and choose a smaller file."
+        g.too_large_message = _(
+            "Documents can be at most %(limit)s. Nothing was saved: go back and choose a "
+            "smaller file.",
+            limit=services.size_words(services.max_bytes()),
         )
 
 
@@ -98,8 +101,8 @@ def add_document(contract_id: int) -> Any:
         contract,
         DocumentForm(),
         lambda title, upload: services.add_document(current_user, contract, title, upload),
-        done="“{}” was added. Its SHA-256 is in the audit log.",
-        heading="Add a document",
+        done=_("“%(title)s” was added. Its SHA-256 is in the audit log."),
+        heading=_("Add a document"),
         replacing=None,
     )
 
@@ -110,13 +113,13 @@ def replace_document(contract_id: int, document_id: int) -> Any:
     contract = _contract(contract_id)
     old = services.get_document(contract, document_id)
     form = DocumentForm(data=None if request.method == "POST" else {"title": old.title})
-    form.submit.label.text = "Upload the new version"
+    form.submit.label.text = _("Upload the new version")
     return _upload_page(
         contract,
         form,
         lambda title, upload: services.replace_document(current_user, old, title, upload),
-        done="The new version of “{}” was added; the earlier one stays listed.",
-        heading="Replace a document",
+        done=_("The new version of “%(title)s” was added; the earlier one stays listed."),
+        heading=_("Replace a document"),
         replacing=old,
     )
 
@@ -138,7 +141,7 @@ def _upload_page(
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash(done.format(document.title), "success")
+            flash(done % {"title": document.title}, "success")
             return redirect(_on_page(contract))
     return render(
         "contracts/document_form.html",
@@ -164,7 +167,7 @@ def withdraw_document(contract_id: int, document_id: int) -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash(f"“{document.title}” was withdrawn.", "success")
+            flash(_("“%(title)s” was withdrawn.", title=document.title), "success")
             return redirect(_on_page(contract))
     return render(
         "contracts/document_withdraw.html",

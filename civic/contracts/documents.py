@@ -27,6 +27,7 @@ from civic.contracts.models import Contract
 from civic.database import lock_row
 from civic.errors import Conflict, NotFound, ValidationFailed
 from civic.extensions import db
+from civic.i18n import _, ngettext
 from civic.permissions import require_moderator
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -54,7 +55,7 @@ def size_words(size: int) -> str:
     elif size >= 1024:
         value, unit = size / 1024, "KB"
     else:
-        return f"{size} byte" if size == 1 else f"{size} bytes"
+        return ngettext("%(num)s byte", "%(num)s bytes", size)
     text = f"{value:.1f}".removesuffix(".0")
     return f"{text} {unit}"
 
@@ -75,7 +76,7 @@ def safe_filename(name: str, extension: str) -> str:
 def get_document(contract: Contract, document_id: int) -> ContractDocument:
     document = db.session.get(ContractDocument, document_id)
     if document is None or document.contract_id != contract.id:
-        raise NotFound("There is no such document on this contract.")
+        raise NotFound(_("There is no such document on this contract."))
     return document
 
 
@@ -124,7 +125,7 @@ def replace_document(
     title, kind = _checked(title, upload)
     old = lock_row(ContractDocument, document.id)
     if old is None:
-        raise NotFound("There is no such document.")
+        raise NotFound(_("There is no such document."))
     if old.state is not DocumentState.CURRENT:
         raise Conflict(
             f"“{old.title}” is already {old.state.value}: replace the current version instead."
@@ -158,7 +159,7 @@ def withdraw_document(
         raise ValidationFailed({"reason": f"The reason must be {MAX_REASON} characters or fewer"})
     locked = lock_row(ContractDocument, document.id)
     if locked is None:
-        raise NotFound("There is no such document.")
+        raise NotFound(_("There is no such document."))
     if locked.state is DocumentState.WITHDRAWN:
         raise Conflict(f"“{locked.title}” is already withdrawn.")
     locked.state = DocumentState.WITHDRAWN

@@ -22,30 +22,32 @@ import io
 import zipfile
 from dataclasses import dataclass
 
+from civic.i18n import lazy_gettext as _l
+
 
 @dataclass(frozen=True)
 class FileType:
     extension: str  # without the dot, lower case: what the file's name must end in
     media_type: str  # what it is served as
-    label: str  # how a page names it
+    label: str  # how a page names it (a lazy string: in the reader's language)
 
 
 PDF = FileType("pdf", "application/pdf", "PDF")
-ODT = FileType("odt", "application/vnd.oasis.opendocument.text", "OpenDocument text (ODT)")
+ODT = FileType("odt", "application/vnd.oasis.opendocument.text", _l("OpenDocument text (ODT)"))
 ODS = FileType(
-    "ods", "application/vnd.oasis.opendocument.spreadsheet", "OpenDocument spreadsheet (ODS)"
+    "ods", "application/vnd.oasis.opendocument.spreadsheet", _l("OpenDocument spreadsheet (ODS)")
 )
 ODP = FileType(
     "odp",
     "application/vnd.oasis.opendocument.presentation",
-    "OpenDocument presentation (ODP)",
+    _l("OpenDocument presentation (ODP)"),
 )
 DOCX = FileType(
     "docx",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "Word document (DOCX)",
+    _l("Word document (DOCX)"),
 )
-CSV = FileType("csv", "text/csv", "CSV spreadsheet")  # served with charset=utf-8
+CSV = FileType("csv", "text/csv", _l("CSV spreadsheet"))  # served with charset=utf-8
 
 ACCEPTED: tuple[FileType, ...] = (PDF, ODT, ODS, ODP, DOCX, CSV)
 BY_MEDIA_TYPE = {t.media_type: t for t in ACCEPTED}

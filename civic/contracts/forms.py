@@ -26,10 +26,11 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Optional, StopValidation
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
 from civic.contracts.models import ProviderType
-from civic.forms import DayMonthYearField, max_length
+from civic.forms import DayMonthYearField
+from civic.i18n import lazy_gettext as _l
 from civic.params import MAX_BIGINT
 from civic.votes.models import ANSWERS, Standard
 
@@ -80,107 +81,131 @@ class MoneyField(DecimalField):
             raise StopValidation()
 
 
-def _money(label: str, words: str) -> MoneyField:
+def _money(label: str, invalid: str, missing: str) -> MoneyField:
     return MoneyField(
         label,
         widget=GovTextInput(),
-        invalid_message=f"Enter {words} in pounds, like 250,000 or 250,000.50",
-        validators=[InputRequired(f"Enter {words} in pounds")],
+        invalid_message=invalid,
+        validators=[InputRequired(missing)],
     )
 
 
-def _day(label: str, verb: str) -> DayMonthYearField:
+def _day(label: str, error_name: str, missing: str) -> DayMonthYearField:
     """A required date in day, month and year boxes ("The start date must be a real date")."""
     return DayMonthYearField(
         label,
         widget=GovDateInput(),
         format="%d %m %Y",
-        error_name=f"The {label.lower()}",
-        validators=[InputRequired(f"Give the date the contract {verb}")],
+        error_name=error_name,
+        validators=[InputRequired(missing)],
     )
+
+
+def _max(limit: int, message: str) -> Length:
+    """A length cap whose message is already written out ("... 200 characters or fewer")."""
+    return Length(max=limit, message=message)
 
 
 class ContractForm(FlaskForm):
     """Every field of a contract; the terms are generated rows read by `read_terms`."""
 
     reference = StringField(
-        "Reference",
+        _l("Reference"),
         widget=GovTextInput(),
-        description="The council's own reference, for example RIV-2025-LEISURE",
+        description=_l("The council's own reference, for example RIV-2025-LEISURE"),
         validators=[
-            DataRequired("Give the contract's reference"),
-            max_length(120, "The reference"),
+            DataRequired(_l("Give the contract's reference")),
+            _max(120, _l("The reference must be 120 characters or fewer")),
         ],
     )
     title = StringField(
-        "Title",
+        _l("Title"),
         widget=GovTextInput(),
-        validators=[DataRequired("Give the contract a title"), max_length(200, "The title")],
+        validators=[
+            DataRequired(_l("Give the contract a title")),
+            _max(200, _l("The title must be 200 characters or fewer")),
+        ],
     )
     service = StringField(
-        "Service or asset",
+        _l("Service or asset"),
         widget=GovTextInput(),
-        validators=[DataRequired("Name the service or asset"), max_length(200, "The service")],
+        validators=[
+            DataRequired(_l("Name the service or asset")),
+            _max(200, _l("The service must be 200 characters or fewer")),
+        ],
     )
-    area = SelectField("Area it serves", widget=GovSelect(), validate_choice=False)
+    area = SelectField(_l("Area it serves"), widget=GovSelect(), validate_choice=False)
     provider = SelectField(
-        "Provider",
+        _l("Provider"),
         widget=GovSelect(),
         validate_choice=False,
-        description="Choose a provider on the register, or add a new one below",
+        description=_l("Choose a provider on the register, or add a new one below"),
     )
     provider_name = StringField(
-        "New provider's name",
+        _l("New provider's name"),
         widget=GovTextInput(),
-        validators=[max_length(200, "The provider's name")],
+        validators=[_max(200, _l("The provider's name must be 200 characters or fewer"))],
     )
     provider_kind = RadioField(
-        "New provider's type",
-        choices=[(kind.value, kind.label) for kind in ProviderType],
+        _l("New provider's type"),
+        choices=[(kind.value, kind.shown) for kind in ProviderType],
         widget=GovRadioInput(),
         validators=[Optional()],
         validate_choice=False,
     )
     provider_identifier = StringField(
-        "New provider's Companies House or charity number (optional)",
+        _l("New provider's Companies House or charity number (optional)"),
         widget=GovTextInput(),
-        validators=[max_length(100, "The identifier")],
+        validators=[_max(100, _l("The identifier must be 100 characters or fewer"))],
     )
-    annual_value = _money("Value per year, in pounds", "the value per year")
-    total_value = _money("Total value over the whole contract, in pounds", "the total value")
-    start_date = _day("Start date", "starts")
-    end_date = _day("End date", "ends")
+    annual_value = _money(
+        _l("Value per year, in pounds"),
+        _l("Enter the value per year in pounds, like 250,000 or 250,000.50"),
+        _l("Enter the value per year in pounds"),
+    )
+    total_value = _money(
+        _l("Total value over the whole contract, in pounds"),
+        _l("Enter the total value in pounds, like 250,000 or 250,000.50"),
+        _l("Enter the total value in pounds"),
+    )
+    start_date = _day(
+        _l("Start date"), _l("The start date"), _l("Give the date the contract starts")
+    )
+    end_date = _day(_l("End date"), _l("The end date"), _l("Give the date the contract ends"))
     break_clause = TextAreaField(
-        "Break clause",
+        _l("Break clause"),
         widget=GovTextArea(),
-        description="When and how the council can end the contract early",
-        validators=[max_length(5000, "The break clause")],
+        description=_l("When and how the council can end the contract early"),
+        validators=[_max(5000, _l("The break clause must be 5,000 characters or fewer"))],
     )
     summary = TextAreaField(
-        "Summary",
+        _l("Summary"),
         widget=GovTextArea(),
-        description="What the contract buys, in plain words. You can use Markdown.",
-        validators=[max_length(20000, "The summary")],
+        description=_l("What the contract buys, in plain words. You can use Markdown."),
+        validators=[_max(20000, _l("The summary must be 20,000 characters or fewer"))],
     )
     proposal = SelectField(
-        "Approved by a public vote",
+        _l("Approved by a public vote"),
         widget=GovSelect(),
         validate_choice=False,
-        description="The decided outsourcing proposal whose vote approved this contract, if any",
+        description=_l(
+            "The decided outsourcing proposal whose vote approved this contract, if any"
+        ),
     )
     reason = TextAreaField(
-        "Why the published contract changes (published)",
+        _l("Why the published contract changes (published)"),
         widget=GovTextArea(),
-        description="Shown in the contract's version history beside what changed. "
-        "At least 10 characters.",
-        validators=[max_length(2000, "The reason")],
+        description=_l(
+            "Shown in the contract's version history beside what changed. At least 10 characters."
+        ),
+        validators=[_max(2000, _l("The reason must be 2,000 characters or fewer"))],
     )
     version = HiddenField()
-    submit = SubmitField("Save the contract", widget=GovSubmitInput())
+    submit = SubmitField(_l("Save the contract"), widget=GovSubmitInput())
 
 
 class PublishForm(FlaskForm):
-    submit = SubmitField("Publish on the register", widget=GovSubmitInput())
+    submit = SubmitField(_l("Publish on the register"), widget=GovSubmitInput())
 
 
 def read_terms(form: Mapping[str, str]) -> dict[str, tuple[str, str]]:

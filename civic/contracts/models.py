@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -22,11 +23,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+if TYPE_CHECKING:
+    from flask_babel.speaklater import LazyString
+
 from civic.accounts.models import Area, User
 from civic.audit import Subject
 from civic.clock import utcnow
 from civic.database import string_enum
 from civic.extensions import db
+from civic.i18n import lazy_gettext as _l
 from civic.votes.models import Proposal, Standard
 
 
@@ -41,7 +46,13 @@ class ProviderType(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return PROVIDER_TYPE_LABELS[self]
+        """As the pages show it, in the reader's language."""
+        return str(PROVIDER_TYPE_SHOWN[self])
+
+    @property
+    def shown(self) -> LazyString:
+        """The label as a lazy string, for form choices made at import."""
+        return PROVIDER_TYPE_SHOWN[self]
 
     @property
     def in_public_hands(self) -> bool:
@@ -54,6 +65,15 @@ PROVIDER_TYPE_LABELS = {
     ProviderType.COOPERATIVE: "Co-operative or mutual",
     ProviderType.SOCIAL_ENTERPRISE: "Social enterprise",
     ProviderType.PRIVATE: "Private company",
+}
+"""In English always: stored text (review proposals), the JSON API and data files."""
+
+PROVIDER_TYPE_SHOWN = {
+    ProviderType.IN_HOUSE: _l("In-house (the council)"),
+    ProviderType.COUNCIL_COMPANY: _l("Council-owned company"),
+    ProviderType.COOPERATIVE: _l("Co-operative or mutual"),
+    ProviderType.SOCIAL_ENTERPRISE: _l("Social enterprise"),
+    ProviderType.PRIVATE: _l("Private company"),
 }
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from civic import audit, ballot_box
 from civic.accounts.models import User
 from civic.clock import utcnow
-from civic.contracts.models import Contract, ContractState
+from civic.contracts.models import PROVIDER_TYPE_LABELS, Contract, ContractState
 from civic.database import lock_row, lock_rows
 from civic.errors import Conflict
 from civic.extensions import db
@@ -211,7 +211,8 @@ def mark_due_reviews(on: date | None = None) -> list[str]:
 def current_provision(contract: Contract) -> str:
     """The contract as the review proposal's "current provision" text."""
     lines = [
-        f"{contract.provider.name} ({contract.provider.kind.label}) provides {contract.service} "
+        f"{contract.provider.name} ({PROVIDER_TYPE_LABELS[contract.provider.kind]}) provides "
+        f"{contract.service} "
         f"under contract {contract.reference}, from {contract.start_date:%d %B %Y} to "
         f"{contract.last_day:%d %B %Y}.",
     ]

@@ -12,24 +12,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from civic.i18n import lazy_gettext as _l
+
 
 @dataclass(frozen=True)
 class Principle:
     number: int
-    title: str
+    title: str  # a lazy string: in the reader's language when shown
 
 
 # Our Services Our Say's principles, in the order the scorecard shows them.
 PRINCIPLES: tuple[Principle, ...] = (
-    Principle(1, "Contracts are public"),
-    Principle(2, "Performance and finances are public"),
-    Principle(3, "Information rights over providers"),
-    Principle(4, "Consultation before outsourcing"),
-    Principle(5, "A public vote before outsourcing"),
-    Principle(6, "A right to recall"),
-    Principle(7, "In-house is the default"),
-    Principle(8, "Services in public hands"),
-    Principle(9, "Social value counts"),
+    Principle(1, _l("Contracts are public")),
+    Principle(2, _l("Performance and finances are public")),
+    Principle(3, _l("Information rights over providers")),
+    Principle(4, _l("Consultation before outsourcing")),
+    Principle(5, _l("A public vote before outsourcing")),
+    Principle(6, _l("A right to recall")),
+    Principle(7, _l("In-house is the default")),
+    Principle(8, _l("Services in public hands")),
+    Principle(9, _l("Social value counts")),
 )
 
 

@@ -22,6 +22,7 @@ from civic.consultations.models import ConsultationState
 from civic.contracts.models import Contract, ContractState
 from civic.contracts.scorecard import Figure, figure
 from civic.extensions import db
+from civic.i18n import _, format_day
 from civic.votes.models import Proposal, ProposalKind, ProposalState
 
 # where the records behind a figure are listed: the register and the proposals. Paths,
@@ -88,13 +89,15 @@ def contracts_full_terms() -> Figure:
     contracts = _public_contracts()
     full = [c for c in contracts if all(a is not None for a in c.answers.values())]
     return Figure(
-        "Contracts published with every minimum standard stated as a term",
+        _("Contracts published with every minimum standard stated as a term"),
         len(full),
         len(contracts),
         REGISTER,
-        "Of all published contracts in the register, those that state every one of the "
-        "minimum standards (fair wage, union recognition, open book and the rest) as a term, "
-        "answered yes, no or not applicable.",
+        _(
+            "Of all published contracts in the register, those that state every one of the "
+            "minimum standards (fair wage, union recognition, open book and the rest) as a "
+            "term, answered yes, no or not applicable."
+        ),
     )
 
 
@@ -118,12 +121,14 @@ def consulted_before_the_vote() -> Figure:
     voted = [p for p in _proposals(kind=ProposalKind.OUTSOURCING) if p.voting_from is not None]
     consulted = [p for p in voted if consulted_before_vote(p)]
     return Figure(
-        "Outsourcing proposals consulted on before the vote",
+        _("Outsourcing proposals consulted on before the vote"),
         len(consulted),
         len(voted),
         PROPOSALS,
-        "Of the outsourcing proposals that reached a public vote, those with a linked Civic "
-        "consultation that had closed before voting opened.",
+        _(
+            "Of the outsourcing proposals that reached a public vote, those with a linked "
+            "Civic consultation that had closed before voting opened."
+        ),
     )
 
 
@@ -140,16 +145,19 @@ def outsourcing_put_to_vote() -> Figure:
         and (c.proposal_id is not None or (began is not None and c.start_date >= began))
     ]
     voted = [c for c in awarded if c.proposal is not None and c.proposal.voting_from is not None]
-    since = clock.day(began) if began else "the day Civic began"
+    since = format_day(began) if began else _("the day Civic began")
     return Figure(
-        "Contracts with outside providers decided by a public vote",
+        _("Contracts with outside providers decided by a public vote"),
         len(voted),
         len(awarded),
         REGISTER,
-        "Contracts with a co-operative, social enterprise or private company that began on "
-        f"or after {since} (the first entry in Civic's audit log) or came through a Civic "
-        "proposal; counted when that proposal went to a public vote. Contracts from before "
-        "Civic are not counted.",
+        _(
+            "Contracts with a co-operative, social enterprise or private company that began "
+            "on or after %(since)s (the first entry in Civic's audit log) or came through a "
+            "Civic proposal; counted when that proposal went to a public vote. Contracts from "
+            "before Civic are not counted.",
+            since=since,
+        ),
     )
 
 
@@ -161,12 +169,14 @@ def inhouse_bids() -> Figure:
     proposals = _proposals(kind=ProposalKind.OUTSOURCING)
     bid = [p for p in proposals if p.inhouse_bid]
     return Figure(
-        "Outsourcing proposals with an in-house bid",
+        _("Outsourcing proposals with an in-house bid"),
         len(bid),
         len(proposals),
         PROPOSALS,
-        "Of the outsourcing proposals put to residents (past draft), those where the "
-        "council's own team made a bid.",
+        _(
+            "Of the outsourcing proposals put to residents (past draft), those where the "
+            "council's own team made a bid."
+        ),
     )
 
 
@@ -183,11 +193,11 @@ def _live_and_public() -> tuple[list[Contract], list[Contract]]:
 def services_in_public_hands() -> Figure:
     live, public = _live_and_public()
     return Figure(
-        "Services in public hands",
+        _("Services in public hands"),
         len(public),
         len(live),
         REGISTER,
-        "Of the contracts running today, those provided in-house or by a council-owned company.",
+        _("Of the contracts running today, those provided in-house or by a council-owned company."),
     )
 
 
@@ -195,12 +205,14 @@ def services_in_public_hands() -> Figure:
 def value_in_public_hands() -> Figure:
     live, public = _live_and_public()
     return Figure(
-        "Annual contract value in public hands",
+        _("Annual contract value in public hands"),
         sum(c.annual_value for c in public),
         sum(c.annual_value for c in live),
         REGISTER,
-        "The yearly value of the contracts running today that are provided in-house or by "
-        "a council-owned company, of the yearly value of all contracts running today.",
+        _(
+            "The yearly value of the contracts running today that are provided in-house or "
+            "by a council-owned company, of the yearly value of all contracts running today."
+        ),
         money=True,
     )
 
@@ -214,15 +226,21 @@ def social_value_weight() -> Figure:
     proposals = _proposals()
     weights = [p.weight_social for p in proposals]
     met = [w for w in weights if w >= minimum]
-    note = (
-        f"Of the proposals put to residents (past draft), those whose options appraisal "
-        f"gave social value a weight of at least {minimum}%."
+    note = _(
+        "Of the proposals put to residents (past draft), those whose options appraisal "
+        "gave social value a weight of at least %(minimum)s%%.",
+        minimum=minimum,
     )
     if weights:
         average = whole(Fraction(sum(weights), len(weights)))
-        note += f" Average weight {average}%, lowest {min(weights)}%, highest {max(weights)}%."
+        note += " " + _(
+            "Average weight %(average)s%%, lowest %(lowest)s%%, highest %(highest)s%%.",
+            average=average,
+            lowest=min(weights),
+            highest=max(weights),
+        )
     return Figure(
-        f"Proposals weighting social value at {minimum}% or more",
+        _("Proposals weighting social value at %(minimum)s%% or more", minimum=minimum),
         len(met),
         len(weights),
         PROPOSALS,

@@ -19,6 +19,7 @@ from civic.contracts import scorecard_figures  # noqa: F401  (registers this par
 from civic.contracts.blueprint import bp as contracts_bp
 from civic.contracts.scorecard import PRINCIPLES, Figure, Principle, registered
 from civic.contracts.scorecard_figures import percent
+from civic.i18n import in_language
 from civic.web import render
 
 bp = Blueprint("scorecard", __name__)
@@ -59,27 +60,31 @@ def page() -> Any:
 @bp.get("/api/v1/scorecard")
 def api() -> Any:
     base = request.host_url.rstrip("/")
-    return jsonify(
-        principles=[
-            {
-                "number": principle.number,
-                "title": principle.title,
-                "figures": [
-                    {
-                        "key": shown.key,
-                        "label": shown.figure.label,
-                        "numerator": shown.figure.numerator,
-                        "denominator": shown.figure.denominator,
-                        "percent": shown.percent,
-                        "unit": "pence" if shown.figure.money else "records",
-                        "note": shown.figure.note,
-                        "records": base + shown.figure.link
-                        if shown.figure.link.startswith("/")
-                        else shown.figure.link,
-                    }
-                    for shown in figures
-                ],
-            }
-            for principle, figures in scorecard()
-        ]
-    )
+    with in_language("en"):  # data for programs: labels and notes always in English
+        principles = scorecard()
+        return jsonify(principles=_principles_json(principles, base))
+
+
+def _principles_json(principles: list[tuple[Principle, list[Shown]]], base: str) -> list[Any]:
+    return [
+        {
+            "number": principle.number,
+            "title": str(principle.title),
+            "figures": [
+                {
+                    "key": shown.key,
+                    "label": str(shown.figure.label),
+                    "numerator": shown.figure.numerator,
+                    "denominator": shown.figure.denominator,
+                    "percent": shown.percent,
+                    "unit": "pence" if shown.figure.money else "records",
+                    "note": str(shown.figure.note),
+                    "records": base + shown.figure.link
+                    if shown.figure.link.startswith("/")
+                    else shown.figure.link,
+                }
+                for shown in figures
+            ],
+        }
+        for principle, figures in principles
+    ]

@@ -28,6 +28,7 @@ from civic.contracts.models import (
 from civic.database import lock_row
 from civic.errors import Conflict, NotFound, ValidationFailed
 from civic.extensions import db
+from civic.i18n import _, format_number
 from civic.paging import PageWindow
 from civic.params import MAX_ID, parse_int
 from civic.permissions import require_moderator
@@ -39,7 +40,7 @@ REFERENCE_MAX = 120
 def get_contract(contract_id: int) -> Contract:
     contract = db.session.get(Contract, contract_id)
     if contract is None:
-        raise NotFound("No contract has that number.")
+        raise NotFound(_("No contract has that number."))
     return contract
 
 
@@ -59,13 +60,15 @@ def create_provider(
     name = name.strip()
     errors = {}
     if not name:
-        errors["provider_name"] = "Give the provider's name"
+        errors["provider_name"] = _("Give the provider's name")
     elif len(name) > 200:
-        errors["provider_name"] = "The provider's name must be 200 characters or fewer"
+        errors["provider_name"] = _("The provider's name must be 200 characters or fewer")
     elif find_provider(name) is not None:
-        errors["provider_name"] = f"{name} is already on the register: choose it instead"
+        errors["provider_name"] = _(
+            "%(name)s is already on the register: choose it instead", name=name
+        )
     if len(identifier) > 100:
-        errors["provider_identifier"] = "The identifier must be 100 characters or fewer"
+        errors["provider_identifier"] = _("The identifier must be 100 characters or fewer")
     if errors:
         raise ValidationFailed(errors)
     provider = Provider(name=name, kind=kind, identifier=identifier.strip())
@@ -106,48 +109,56 @@ def validate(given: ContractInput, *, existing: Contract | None = None) -> dict[
     errors: dict[str, str] = {}
     reference = given.reference.strip()
     if not reference:
-        errors["reference"] = "Give the contract's reference"
+        errors["reference"] = _("Give the contract's reference")
     elif len(reference) > REFERENCE_MAX:
-        errors["reference"] = f"The reference must be {REFERENCE_MAX} characters or fewer"
+        errors["reference"] = _(
+            "The reference must be %(num)s characters or fewer", num=REFERENCE_MAX
+        )
     else:
         taken = db.session.scalar(select(Contract.id).where(Contract.reference == reference))
         if taken is not None and (existing is None or taken != existing.id):
-            errors["reference"] = f"Contract {taken} already has the reference {reference}"
+            errors["reference"] = _(
+                "Contract %(taken)s already has the reference %(reference)s",
+                taken=taken,
+                reference=reference,
+            )
     if not given.title.strip():
-        errors["title"] = "Give the contract a title"
+        errors["title"] = _("Give the contract a title")
     elif len(given.title.strip()) > 200:
-        errors["title"] = "The title must be 200 characters or fewer"
+        errors["title"] = _("The title must be 200 characters or fewer")
     if not given.service.strip():
-        errors["service"] = "Name the service or asset"
+        errors["service"] = _("Name the service or asset")
     elif len(given.service.strip()) > 200:
-        errors["service"] = "The service must be 200 characters or fewer"
+        errors["service"] = _("The service must be 200 characters or fewer")
     if given.area is None:
-        errors["area"] = "Choose the area the contract serves"
+        errors["area"] = _("Choose the area the contract serves")
     if given.provider is None:
-        errors["provider"] = "Choose the provider, or add a new one"
+        errors["provider"] = _("Choose the provider, or add a new one")
     for name, value in (("annual_value", given.annual_value), ("total_value", given.total_value)):
         if value is None:
-            errors[name] = "Give the value in pounds, for example 250000"
+            errors[name] = _("Give the value in pounds, for example 250000")
         elif value < 0:
-            errors[name] = "A contract's value cannot be negative"
+            errors[name] = _("A contract's value cannot be negative")
     if given.start_date is None:
-        errors["start_date"] = "Give the date the contract starts"
+        errors["start_date"] = _("Give the date the contract starts")
     if given.end_date is None:
-        errors["end_date"] = "Give the date the contract ends"
+        errors["end_date"] = _("Give the date the contract ends")
     if given.start_date and given.end_date and given.end_date < given.start_date:
-        errors["end_date"] = "The end date must be on or after the start date"
+        errors["end_date"] = _("The end date must be on or after the start date")
     if len(given.currency) != 3 or not given.currency.isalpha():
-        errors["currency"] = "Give the currency as a three-letter code, for example GBP"
+        errors["currency"] = _("Give the currency as a three-letter code, for example GBP")
     if given.proposal is not None and not _approved_outsourcing(given.proposal):
-        errors["proposal"] = "Only a decided outsourcing proposal can have approved a contract"
+        errors["proposal"] = _("Only a decided outsourcing proposal can have approved a contract")
     standards = {s.value for s in Standard}
     for standard, (answer, note) in given.terms.items():
         if standard not in standards:
-            errors["terms"] = f"{standard} is not one of the minimum standards"
+            errors["terms"] = _(
+                "%(standard)s is not one of the minimum standards", standard=standard
+            )
         elif answer not in ANSWERS:
-            errors[f"term_{standard}"] = "Answer yes, no or not applicable"
+            errors[f"term_{standard}"] = _("Answer yes, no or not applicable")
         elif len(note) > 1000:
-            errors[f"term_{standard}"] = "A note must be 1,000 characters or fewer"
+            errors[f"term_{standard}"] = _("A note must be 1,000 characters or fewer")
     return errors
 
 
@@ -231,7 +242,7 @@ def publish_contract(actor: User | None, contract: Contract) -> None:
     later silent change to the row shows against it."""
     moderator = require_moderator(actor)
     if contract.state is not ContractState.DRAFT:
-        raise Conflict("This contract is already published.")
+        raise Conflict(_("This contract is already published."))
     contract.state = ContractState.PUBLISHED
     contract.published_at = utcnow()
     db.session.flush()
@@ -270,12 +281,15 @@ def update_contract(
     moderator = require_moderator(actor)
     locked = lock_row(Contract, contract.id)  # one change at a time: versions stay gap-free
     if locked is None:
-        raise NotFound("No contract has that number.")
+        raise NotFound(_("No contract has that number."))
     contract = locked
     if expected_version is not None and expected_version != contract.version:
         raise Conflict(
-            f"Someone changed this contract while you were editing it (it is now at version "
-            f"{contract.version}). Open it again to see their change, then make yours."
+            _(
+                "Someone changed this contract while you were editing it (it is now at "
+                "version %(version)s). Open it again to see their change, then make yours.",
+                version=contract.version,
+            )
         )
     errors = validate(given, existing=contract)
     reason = reason.strip()
@@ -291,7 +305,7 @@ def update_contract(
     if not changed:
         if contract.is_public:
             raise ValidationFailed(
-                {"reason": "Nothing in the contract changed, so there is no new version"}
+                {"reason": _("Nothing in the contract changed, so there is no new version")}
             )
         return contract
     data: dict[str, object] = {"changed": changed, "contract": logged_body(contract)}
@@ -354,9 +368,9 @@ def contract_errors(
     probe = given
     if new_provider is not None:
         if new_provider.kind is None:
-            errors["provider_kind"] = "Choose the new provider's type"
+            errors["provider_kind"] = _("Choose the new provider's type")
         if not new_provider.name.strip():
-            errors["provider_name"] = "Give the new provider's name, or choose a provider"
+            errors["provider_name"] = _("Give the new provider's name, or choose a provider")
         probe = _with_any_provider(given)
     errors.update(validate(probe, existing=contract))
     if contract is not None and contract.is_public:
@@ -400,11 +414,18 @@ def reason_errors(reason: str) -> dict[str, str]:
     reason = reason.strip()
     if len(reason) < REASON_MIN:
         return {
-            "reason": "Say why the published contract changes, in at least "
-            f"{REASON_MIN} characters: the reason is shown in its version history"
+            "reason": _(
+                "Say why the published contract changes, in at least %(num)s characters: "
+                "the reason is shown in its version history",
+                num=REASON_MIN,
+            )
         }
     if len(reason) > REASON_MAX:
-        return {"reason": f"The reason must be {REASON_MAX:,} characters or fewer"}
+        return {
+            "reason": _(
+                "The reason must be %(num)s characters or fewer", num=format_number(REASON_MAX)
+            )
+        }
     return {}
 
 
@@ -445,18 +466,18 @@ def find_contracts(
     if area:
         area_id = db.session.scalar(select(Area.id).where(Area.slug == area))
         if area_id is None:
-            errors["area"] = "Choose an area from the list"
+            errors["area"] = _("Choose an area from the list")
         conditions.append(Contract.area_id == area_id)
     if provider_type:
         try:
             kind = ProviderType(provider_type)
         except ValueError:
-            errors["provider_type"] = "Choose a provider type from the list"
+            errors["provider_type"] = _("Choose a provider type from the list")
         else:
             conditions.append(Contract.provider.has(Provider.kind == kind))
     text = (query or "").strip()
     if len(text) > SEARCH_MAX:
-        errors["q"] = f"Search for at most {SEARCH_MAX} characters"
+        errors["q"] = _("Search for at most %(num)s characters", num=SEARCH_MAX)
     elif text:
         needle = text.lower()
         conditions.append(
@@ -470,12 +491,12 @@ def find_contracts(
         try:
             before = date.fromisoformat(ending_before.strip())
         except ValueError:
-            errors["ending_before"] = "Enter the date as year-month-day, like 2027-03-31"
+            errors["ending_before"] = _("Enter the date as year-month-day, like 2027-03-31")
         else:
             conditions.append(Contract.end_date < before)
     number = page if isinstance(page, int) else parse_int(page or "1", minimum=1, maximum=MAX_ID)
     if number is None or number < 1:
-        errors["page"] = "Page must be a whole number from 1"
+        errors["page"] = _("Page must be a whole number from 1")
     if errors:
         raise ValidationFailed(errors)
     assert number is not None
@@ -509,7 +530,7 @@ def provider_contracts(provider: Provider) -> list[Contract]:
 def get_provider(provider_id: int) -> Provider:
     provider = db.session.get(Provider, provider_id)
     if provider is None:
-        raise NotFound("No provider has that number.")
+        raise NotFound(_("No provider has that number."))
     return provider
 
 

@@ -21,11 +21,12 @@ from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import User
-from civic.budgets.ballots import money
-from civic.clock import day, utcnow
+from civic.clock import utcnow
 from civic.contracts.models import ProviderType
 from civic.contracts.sections import json_part
 from civic.extensions import db
+from civic.i18n import _, format_day, format_money
+from civic.i18n import lazy_gettext as _l
 from civic.votes.models import ANSWERS, Standard
 
 
@@ -94,20 +95,20 @@ def history(contract_id: int) -> list[ContractVersion]:
 # --- what changed -----------------------------------------------------------------------
 
 FIELD_LABELS = {
-    "reference": "Reference",
-    "title": "Title",
-    "service": "Service",
-    "area": "Area",
-    "provider": "Provider",
-    "provider_type": "Provider type",
-    "currency": "Currency",
-    "annual_value": "Value per year",
-    "total_value": "Total value",
-    "start_date": "Start date",
-    "end_date": "End date",
-    "break_clause": "Break clause",
-    "summary": "Summary",
-    "proposal": "Approved by proposal",
+    "reference": _l("Reference"),
+    "title": _l("Title"),
+    "service": _l("Service"),
+    "area": _l("Area"),
+    "provider": _l("Provider"),
+    "provider_type": _l("Provider type"),
+    "currency": _l("Currency"),
+    "annual_value": _l("Value per year"),
+    "total_value": _l("Total value"),
+    "start_date": _l("Start date"),
+    "end_date": _l("End date"),
+    "break_clause": _l("Break clause"),
+    "summary": _l("Summary"),
+    "proposal": _l("Approved by proposal"),
 }
 
 
@@ -124,13 +125,13 @@ def shown(key: str, value: Any, body: dict[str, Any]) -> str:
     if value is None or value == "":
         return "—"
     if key in ("annual_value", "total_value"):
-        return money(int(value), str(body.get("currency") or "GBP"))
+        return format_money(int(value), str(body.get("currency") or "GBP"))
     if key == "provider" and isinstance(value, dict):
         return str(value.get("name", ""))
     if key == "proposal":
-        return f"Proposal {value}"
+        return _("Proposal %(number)s", number=value)
     if key in ("start_date", "end_date"):
-        return day(date.fromisoformat(str(value)))
+        return format_day(date.fromisoformat(str(value)))
     if key == "provider_type":
         try:
             return ProviderType(value).label
@@ -145,9 +146,9 @@ def shown(key: str, value: Any, body: dict[str, Any]) -> str:
 
 def _term_label(standard: str) -> str:
     try:
-        return f"Term: {Standard(standard).label}"
+        return _("Term: %(standard)s", standard=Standard(standard).label)
     except ValueError:
-        return f"Term: {standard}"
+        return _("Term: %(standard)s", standard=standard)
 
 
 def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[Change]:
@@ -158,7 +159,9 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[Change
     for key, label in FIELD_LABELS.items():
         if key in after and (before is None or old.get(key) != after.get(key)):
             found.append(
-                Change(key, label, shown(key, old.get(key), old), shown(key, after[key], after))
+                Change(
+                    key, str(label), shown(key, old.get(key), old), shown(key, after[key], after)
+                )
             )
     old_terms, new_terms = old.get("terms") or {}, after.get("terms") or {}
     for standard in [s.value for s in Standard] + sorted(set(old_terms) | set(new_terms)):

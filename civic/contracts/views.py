@@ -26,6 +26,7 @@ from civic.contracts.models import Contract, Provider, ProviderType
 from civic.errors import ValidationFailed
 from civic.extensions import db
 from civic.forms import DayMonthYearField, attach_errors
+from civic.i18n import _
 from civic.params import parse_id
 from civic.permissions import require_moderator
 from civic.votes.models import Proposal, Standard
@@ -126,7 +127,7 @@ def _term_table(contract: Contract) -> list[tuple[Standard, str, str]]:
     return [
         (
             s,
-            TERM_ANSWERS.get(given[s].answer, given[s].answer) if s in given else "Not stated",
+            TERM_ANSWERS.get(given[s].answer, given[s].answer) if s in given else _("Not stated"),
             given[s].note if s in given else "",
         )
         for s in Standard
@@ -163,18 +164,18 @@ def history(contract_id: int) -> Any:
 
 
 def _choices(form: ContractForm) -> None:
-    form.area.choices = [("", "Choose an area")] + [
+    form.area.choices = [("", _("Choose an area"))] + [
         (str(a.id), a.name) for a in db.session.scalars(select(Area).order_by(Area.name))
     ]
     form.provider.choices = (
-        [("", "Choose a provider")]
+        [("", _("Choose a provider"))]
         + [
             (str(p.id), f"{p.name} ({p.kind.label})")
             for p in db.session.scalars(select(Provider).order_by(Provider.name))
         ]
-        + [(NEW_PROVIDER, "A new provider (give its name and type below)")]
+        + [(NEW_PROVIDER, _("A new provider (give its name and type below)"))]
     )
-    form.proposal.choices = [("", "None: it did not go to a Civic vote")] + [
+    form.proposal.choices = [("", _("None: it did not go to a Civic vote"))] + [
         (str(p.id), f"{p.title} ({p.area.name})") for p in services.approvable_proposals()
     ]
 
@@ -215,7 +216,7 @@ def _input(form: ContractForm) -> tuple[services.ContractInput, services.NewProv
 
 
 def _field_errors(form: ContractForm) -> dict[str, str]:
-    return {name: errs[0] for name, errs in form.errors.items()}
+    return {name: str(errs[0]) for name, errs in form.errors.items()}
 
 
 def _form_page(
@@ -290,7 +291,7 @@ def new() -> Any:
             return _form_page(
                 "contracts/new.html", form, contract=None, errors=failure.errors, status=422
             )
-        flash("Draft saved. Check it, then publish it on the register.", "success")
+        flash(_("Draft saved. Check it, then publish it on the register."), "success")
         return redirect(url_for("contracts.contract_detail", contract_id=contract.id))
     return _form_page("contracts/new.html", form, contract=None, errors={})
 
@@ -335,9 +336,9 @@ def edit(contract_id: int) -> Any:
                 "contracts/edit.html", form, contract=contract, errors=failure.errors, status=422
             )
         flash(
-            f"Saved as version {contract.version}."
+            _("Saved as version %(version)s.", version=contract.version)
             if contract.is_public
-            else "Draft saved. Publish it when it is ready.",
+            else _("Draft saved. Publish it when it is ready."),
             "success",
         )
         return redirect(url_for("contracts.contract_detail", contract_id=contract.id))
@@ -353,5 +354,5 @@ def publish(contract_id: int) -> Any:
     if not form.validate_on_submit():
         abort(400)
     services.publish_contract(current_user, contract)
-    flash("The contract is on the public register.", "success")
+    flash(_("The contract is on the public register."), "success")
     return redirect(url_for("contracts.contract_detail", contract_id=contract.id))

@@ -15,54 +15,57 @@ from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired
 
 from civic.contracts.inforequests.models import QUESTION_MAX
+from civic.i18n import lazy_gettext as _l
 
 
 class AskForm(FlaskForm):
     # the choices are every public contract, provider and decision (set by the view);
     # an unknown one is the service's to refuse, with the question kept
-    subject = SelectField("What is your question about?", widget=GovSelect(), validate_choice=False)
+    subject = SelectField(
+        _l("What is your question about?"), widget=GovSelect(), validate_choice=False
+    )
     question = TextAreaField(
-        "Your question",
+        _l("Your question"),
         widget=GovCharacterCount(),
-        description=(
+        description=_l(
             "Ask for the information you want, as plainly as you can. The question and the "
             "answer are published."
         ),
         render_kw={"maxlength": QUESTION_MAX},
     )
     publish_name = RadioField(
-        "Publish your name with the request?",
+        _l("Publish your name with the request?"),
         choices=[
-            ("yes", "Yes, show my name with the request"),
-            ("no", "No, publish the request without my name"),
+            ("yes", _l("Yes, show my name with the request")),
+            ("no", _l("No, publish the request without my name")),
         ],
         widget=GovRadioInput(),
-        description=(
+        description=_l(
             "Either way the question, its answer and its dates are public. Without your "
             "name, neither the page nor the audit log says who asked."
         ),
-        validators=[InputRequired("Choose whether to publish your name")],
+        validators=[InputRequired(_l("Choose whether to publish your name"))],
     )
-    submit = SubmitField("Send the request", widget=GovSubmitInput())
+    submit = SubmitField(_l("Send the request"), widget=GovSubmitInput())
 
 
 class AnswerForm(FlaskForm):
     answer = TextAreaField(
-        "The answer",
+        _l("The answer"),
         widget=GovTextArea(),
-        description=(
+        description=_l(
             "Published as it is. You can use Markdown: **bold**, [a link](https://...), lists."
         ),
     )
-    submit = SubmitField("Publish the answer", widget=GovSubmitInput())
+    submit = SubmitField(_l("Publish the answer"), widget=GovSubmitInput())
 
 
 class RefuseForm(FlaskForm):
     reason = TextAreaField(
-        "Why the information will not be given",
+        _l("Why the information will not be given"),
         widget=GovTextArea(),
-        description=(
+        description=_l(
             "The reason is published with the request, for example the exemption that applies."
         ),
     )
-    submit = SubmitField("Refuse the request", widget=GovSubmitInput())
+    submit = SubmitField(_l("Refuse the request"), widget=GovSubmitInput())

@@ -33,6 +33,7 @@ from civic.clock import utcnow
 from civic.contracts.models import Contract, Provider
 from civic.database import string_enum
 from civic.extensions import db
+from civic.i18n import _
 from civic.votes.models import Proposal
 
 QUESTION_MAX = 5000
@@ -59,10 +60,10 @@ class ShownStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            ShownStatus.RECEIVED: "Received, awaiting an answer",
-            ShownStatus.OVERDUE: "Overdue",
-            ShownStatus.ANSWERED: "Answered",
-            ShownStatus.REFUSED: "Refused",
+            ShownStatus.RECEIVED: _("Received, awaiting an answer"),
+            ShownStatus.OVERDUE: _("Overdue"),
+            ShownStatus.ANSWERED: _("Answered"),
+            ShownStatus.REFUSED: _("Refused"),
         }[self]
 
 
@@ -73,7 +74,9 @@ class SubjectKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"contract": "Contract", "provider": "Provider", "proposal": "Decision"}[self]
+        return {"contract": _("Contract"), "provider": _("Provider"), "proposal": _("Decision")}[
+            self
+        ]
 
 
 class InfoRequestCounter(db.Model):

@@ -32,6 +32,7 @@ from civic.contracts.models import Contract, Provider
 from civic.database import lock_row, lock_rows
 from civic.errors import Conflict, NotFound, ValidationFailed
 from civic.extensions import db
+from civic.i18n import _, format_number
 from civic.permissions import require_moderator, require_signed_in
 from civic.votes import services as votes
 from civic.votes.models import Proposal
@@ -55,8 +56,11 @@ def due_date(received: date) -> date:
         return workingdays.foi_due_date(received, holiday_table())
     except workingdays.BeyondHolidayTable as exc:
         raise Conflict(
-            f"Civic cannot set the request's due date: {exc} Nothing was saved; please "
-            "tell the council."
+            _(
+                "Civic cannot set the request's due date: %(problem)s Nothing was saved; "
+                "please tell the council.",
+                problem=exc,
+            )
         ) from None
 
 
@@ -103,9 +107,9 @@ def subject_choices() -> list[SubjectChoice]:
 def find_subject(key: str) -> Contract | Provider | Proposal:
     """The public subject named by a form's key ("contract-3"), or a ValidationFailed on
     the `subject` field: a draft contract or proposal is as unknown as a missing one."""
-    kind_text, _, ident_text = (key or "").partition("-")
+    kind_text, _dash, ident_text = (key or "").partition("-")
     unknown = ValidationFailed(
-        {"subject": "Choose the contract, provider or decision your question is about"}
+        {"subject": _("Choose the contract, provider or decision your question is about")}
     )
     try:
         kind, ident = SubjectKind(kind_text), int(ident_text)
@@ -167,12 +171,14 @@ def check_question(
     text = (question or "").strip()
     if len(text) < QUESTION_MIN:
         errors["question"] = (
-            f"Enter your question, in at least {QUESTION_MIN} characters"
+            _("Enter your question, in at least %(num)s characters", num=QUESTION_MIN)
             if text
-            else "Enter your question"
+            else _("Enter your question")
         )
     elif len(text) > QUESTION_MAX:
-        errors["question"] = f"Your question must be {QUESTION_MAX:,} characters or fewer"
+        errors["question"] = _(
+            "Your question must be %(num)s characters or fewer", num=format_number(QUESTION_MAX)
+        )
     return subject, text, errors
 
 
@@ -231,7 +237,7 @@ def get_by_reference(reference: str) -> InfoRequest:
         select(InfoRequest).where(InfoRequest.reference == (reference or "").upper())
     ).one_or_none()
     if found is None:
-        raise NotFound("No information request has that reference.")
+        raise NotFound(_("No information request has that reference."))
     return found
 
 
@@ -239,11 +245,13 @@ def _locked_open(request: InfoRequest, doing: str) -> InfoRequest:
     """Lock the request and check, after the lock, that nobody has answered it meanwhile."""
     locked = lock_row(InfoRequest, request.id)
     if locked is None:
-        raise NotFound("No information request has that reference.")
+        raise NotFound(_("No information request has that reference."))
     if locked.status is not RequestStatus.RECEIVED:
-        raise Conflict(
-            f"{locked.reference} has already been {locked.status.value}; you cannot {doing} it."
-        )
+        if locked.status is RequestStatus.ANSWERED:
+            said = _("%(reference)s has already been answered.", reference=locked.reference)
+        else:
+            said = _("%(reference)s has already been refused.", reference=locked.reference)
+        raise Conflict(said)
     return locked
 
 
@@ -263,9 +271,16 @@ def answer(actor: User | None, request: InfoRequest, source: str) -> InfoRequest
     moderator = require_moderator(actor)
     text = (source or "").strip()
     if not text:
-        raise ValidationFailed({"answer": "Enter the answer"})
+        raise ValidationFailed({"answer": _("Enter the answer")})
     if len(text) > ANSWER_MAX:
-        raise ValidationFailed({"answer": f"The answer must be {ANSWER_MAX:,} characters or fewer"})
+        raise ValidationFailed(
+            {
+                "answer": _(
+                    "The answer must be %(num)s characters or fewer",
+                    num=format_number(ANSWER_MAX),
+                )
+            }
+        )
     locked = _locked_open(request, "answer")
     locked.answer_source = text
     locked.answer_html = markdown.render(text)
@@ -292,12 +307,21 @@ def refuse(actor: User | None, request: InfoRequest, reason: str) -> InfoRequest
     if len(text) < REASON_MIN:
         raise ValidationFailed(
             {
-                "reason": f"Give the reason for refusing, in at least {REASON_MIN} characters; "
-                "it is published"
+                "reason": _(
+                    "Give the reason for refusing, in at least %(num)s characters; it is published",
+                    num=REASON_MIN,
+                )
             }
         )
     if len(text) > REASON_MAX:
-        raise ValidationFailed({"reason": f"The reason must be {REASON_MAX:,} characters or fewer"})
+        raise ValidationFailed(
+            {
+                "reason": _(
+                    "The reason must be %(num)s characters or fewer",
+                    num=format_number(REASON_MAX),
+                )
+            }
+        )
     locked = _locked_open(request, "refuse")
     locked.refusal_reason = text
     on = _responded(locked, moderator, RequestStatus.REFUSED)

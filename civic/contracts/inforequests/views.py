@@ -10,7 +10,6 @@ from flask import flash, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from civic.clock import day
 from civic.contracts import scorecard, sections
 from civic.contracts.blueprint import api, bp
 from civic.contracts.inforequests import services
@@ -20,6 +19,7 @@ from civic.contracts.models import Contract
 from civic.errors import ValidationFailed
 from civic.extensions import db
 from civic.forms import attach_errors
+from civic.i18n import _, format_day
 from civic.params import parse_page
 from civic.permissions import require_moderator
 from civic.search import registry as search_registry
@@ -64,7 +64,7 @@ def request_detail(reference: str) -> Any:
 
 def _ask_form() -> AskForm:
     form = AskForm()
-    form.subject.choices = [("", "Choose one")] + [
+    form.subject.choices = [("", _("Choose one"))] + [
         (c.key, c.label) for c in services.subject_choices()
     ]
     if not form.is_submitted():
@@ -87,14 +87,17 @@ def request_new() -> Any:
             attach_errors(form, failure)
         else:
             flash(
-                f"Your request {made.reference} was received. The answer is due by "
-                f"{day(made.due_on)}.",
+                _(
+                    "Your request %(reference)s was received. The answer is due by %(day)s.",
+                    reference=made.reference,
+                    day=format_day(made.due_on),
+                ),
                 "success",
             )
             return redirect(url_for("contracts.request_detail", reference=made.reference))
     elif form.is_submitted():
         # the service's checks too, so the summary lists every problem at once
-        _, _, errors = services.check_question(form.subject.data, form.question.data)
+        _subject, _text, errors = services.check_question(form.subject.data, form.question.data)
         if errors:
             attach_errors(form, ValidationFailed(errors))
     return render(
@@ -136,10 +139,12 @@ def _respond(reference: str, *, refusing: bool) -> Any:
         try:
             if refusing:
                 services.refuse(current_user, found, refuse_form.reason.data)
-                done = f"{found.reference} is refused; the reason is published."
+                done = _(
+                    "%(reference)s is refused; the reason is published.", reference=found.reference
+                )
             else:
                 services.answer(current_user, found, answer_form.answer.data)
-                done = f"The answer to {found.reference} is published."
+                done = _("The answer to %(reference)s is published.", reference=found.reference)
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
@@ -234,11 +239,11 @@ def _contract_section(contract: Contract, viewer: Any) -> dict[str, Any]:
 def _answered_in_time() -> scorecard.Figure:
     counted = services.timeliness()
     return scorecard.Figure(
-        label="Information requests answered in time",
+        label=_("Information requests answered in time"),
         numerator=counted.in_time,
         denominator=counted.counted,
         link=url_for("contracts.requests_index"),
-        note=(
+        note=_(
             "Answered on or before the due date (20 working days after receipt), of every "
             "request answered, refused or past its due date. A refusal counts as not answered."
         ),

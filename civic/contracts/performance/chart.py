@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
+from civic.i18n import _
+
 WIDTH = 640
 HEIGHT = 280
 LEFT, RIGHT, TOP, BOTTOM = 70, 20, 36, 64
@@ -103,7 +105,7 @@ def build_svg(
         if index % every == 0 or point.value is None:
             _text(svg, cx, TOP + plot_h + 18, point.label, anchor="middle")
         if point.value is None:
-            words = "not reported" if point.outcome == "overdue" else "not due"
+            words = _("not reported") if point.outcome == "overdue" else _("not due")
             _text(svg, cx, TOP + plot_h + 34, words, anchor="middle", size=11)
             continue
         cy = y(point.value)
@@ -164,8 +166,8 @@ def _legend(svg: ET.Element, target_text: str) -> None:
     ET.SubElement(
         svg, "circle", {"cx": str(LEFT + 6), "cy": str(y - 4), "r": "5", "fill": MET_COLOUR}
     )
-    _text(svg, LEFT + 16, y, "met (circle)")
+    _text(svg, LEFT + 16, y, _("met (circle)"))
     _cross(svg, LEFT + 125, y - 4, 5)
-    _text(svg, LEFT + 136, y, "missed (cross)")
+    _text(svg, LEFT + 136, y, _("missed (cross)"))
     _dashed(svg, LEFT + 250, LEFT + 274, y - 4)
-    _text(svg, LEFT + 280, y, f"target {target_text} (dashed line)")
+    _text(svg, LEFT + 280, y, _("target %(target)s (dashed line)", target=target_text))

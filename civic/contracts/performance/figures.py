@@ -11,6 +11,7 @@ from civic.contracts.performance import services
 from civic.contracts.performance.models import Kpi
 from civic.contracts.scorecard import Figure, figure
 from civic.extensions import db
+from civic.i18n import _
 
 
 def _public_contracts_with_kpis() -> list[Contract]:
@@ -29,14 +30,15 @@ def kpis_reported_on_time() -> Figure:
     contracts = _public_contracts_with_kpis()
     on_time = sum(1 for c in contracts if services.reported_on_time(c, on))
     return Figure(
-        label="Contracts with KPIs reported on time",
+        label=_("Contracts with KPIs reported on time"),
         numerator=on_time,
         denominator=len(contracts),
         link=url_for("contracts.performance_missed"),
-        note=(
+        note=_(
             "Of the contracts on the public register (published, or ended) that have at "
             "least one KPI: those where every KPI report already due arrived by its due date "
-            f"({services.report_days()} days after its period ended). A report still "
-            "missing, or recorded after its due date, counts against the contract."
+            "(%(num)s days after its period ended). A report still missing, or recorded after "
+            "its due date, counts against the contract.",
+            num=services.report_days(),
         ),
     )

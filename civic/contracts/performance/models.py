@@ -30,6 +30,8 @@ from civic.contracts.models import Contract
 from civic.contracts.performance.periods import Direction, Period
 from civic.database import string_enum
 from civic.extensions import db
+from civic.i18n import _
+from civic.i18n import lazy_gettext as _l
 from civic.votes.models import Standard
 
 # the standards whose terms call for a report every year (when the term's answer is "yes")
@@ -39,9 +41,9 @@ REPORTED_STANDARDS: tuple[Standard, ...] = (
     Standard.UNION_RECOGNITION,
 )
 REPORT_NAMES = {
-    Standard.GENDER_PAY_AUDIT: "Gender pay audit",
-    Standard.FAIR_WAGE: "Pay at the fair wage (at least the real Living Wage)",
-    Standard.UNION_RECOGNITION: "Trade-union recognition",
+    Standard.GENDER_PAY_AUDIT: _l("Gender pay audit"),
+    Standard.FAIR_WAGE: _l("Pay at the fair wage (at least the real Living Wage)"),
+    Standard.UNION_RECOGNITION: _l("Trade-union recognition"),
 }
 
 
@@ -128,7 +130,9 @@ class ReportStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"met": "Met", "missed": "Missed", "overdue": "Overdue (not received)"}[self.value]
+        return {"met": _("Met"), "missed": _("Missed"), "overdue": _("Overdue (not received)")}[
+            self.value
+        ]
 
 
 class StandardsReport(db.Model):

@@ -15,6 +15,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from babel.dates import format_date
+
+from civic.i18n import _, current_language, ngettext
+from civic.i18n import lazy_gettext as _l
+
 
 class Period(enum.StrEnum):
     MONTHLY = "monthly"
@@ -23,7 +28,9 @@ class Period(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"monthly": "Monthly", "quarterly": "Quarterly", "annual": "Yearly"}[self.value]
+        return {"monthly": _("Monthly"), "quarterly": _("Quarterly"), "annual": _("Yearly")}[
+            self.value
+        ]
 
     @property
     def months(self) -> int:
@@ -36,7 +43,7 @@ class Direction(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return "Higher is better" if self is Direction.HIGHER else "Lower is better"
+        return _("Higher is better") if self is Direction.HIGHER else _("Lower is better")
 
 
 class Outcome(enum.StrEnum):
@@ -50,10 +57,10 @@ class Outcome(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "met": "Target met",
-            "missed": "Target missed",
-            "overdue": "Not reported (overdue)",
-            "awaited": "Report not yet due",
+            "met": _("Target met"),
+            "missed": _("Target missed"),
+            "overdue": _("Not reported (overdue)"),
+            "awaited": _("Report not yet due"),
         }[self.value]
 
 
@@ -91,16 +98,27 @@ def _year_and_quarter(start: date) -> tuple[int, int]:
     return year, (start.month - FINANCIAL_YEAR_START_MONTH) % 12 // 3 + 1
 
 
+def _months(day: date, pattern: str) -> str:
+    """A month as the reader's language names it ("March 2025", "Mawrth 2025")."""
+    return format_date(day, pattern, locale="cy_GB" if current_language() == "cy" else "en_GB")
+
+
 def period_label(period: Period, start: date) -> str:
     """A period as pages show it: "March 2025", "Q1 2025-26 (April to June 2025)",
     "2025-26"."""
     if period is Period.MONTHLY:
-        return f"{start:%B %Y}"
+        return _months(start, "MMMM y")
     year, quarter = _year_and_quarter(start)
     years = f"{year}-{(year + 1) % 100:02d}"
     if period is Period.ANNUAL:
         return years
-    return f"Q{quarter} {years} ({start:%B} to {period_end(period, start):%B %Y})"
+    return _(
+        "Q%(quarter)s %(years)s (%(first)s to %(last)s)",
+        quarter=quarter,
+        years=years,
+        first=_months(start, "MMMM"),
+        last=_months(period_end(period, start), "MMMM y"),
+    )
 
 
 def period_short_label(period: Period, start: date) -> str:
@@ -173,13 +191,19 @@ def parse_amount(text: str, decimals: int) -> int:
     match = _AMOUNT.fullmatch(cleaned)
     if not match:
         example = "92" if decimals == 0 else "92." + "5" * decimals
-        raise AmountError(f"Enter a number, like {example}")
+        raise AmountError(_("Enter a number, like %(example)s", example=example))
     sign, whole, fraction = match.groups()
     fraction = (fraction or "").rstrip("0")
     if len(fraction) > decimals:
         if decimals == 0:
-            raise AmountError("Enter a whole number (this indicator has no decimal places)")
-        raise AmountError(f"Give at most {decimals} decimal place{'s' if decimals != 1 else ''}")
+            raise AmountError(_("Enter a whole number (this indicator has no decimal places)"))
+        raise AmountError(
+            ngettext(
+                "Give at most %(num)s decimal place",
+                "Give at most %(num)s decimal places",
+                decimals,
+            )
+        )
     scaled = int(whole) * 10**decimals + int(fraction.ljust(decimals, "0") or 0)
     return -scaled if sign == "-" else scaled
 
@@ -206,12 +230,12 @@ class Unit:
 UNITS: dict[str, Unit] = {
     u.key: u
     for u in (
-        Unit("percent", "Percentage (%)", 1, suffix="%"),
-        Unit("days", "Days", 1, suffix=" days"),
-        Unit("hours", "Hours", 1, suffix=" hours"),
-        Unit("count", "A count", 0),
-        Unit("pounds", "Pounds (£)", 2, prefix="£"),
-        Unit("kg", "Kilograms (kg)", 2, suffix=" kg"),
+        Unit("percent", _l("Percentage (%)"), 1, suffix="%"),
+        Unit("days", _l("Days"), 1, suffix=" days"),  # with_unit words these in the language
+        Unit("hours", _l("Hours"), 1, suffix=" hours"),
+        Unit("count", _l("A count"), 0),
+        Unit("pounds", _l("Pounds (£)"), 2, prefix="£"),
+        Unit("kg", _l("Kilograms (kg)"), 2, suffix=" kg"),
     )
 }
 
@@ -222,6 +246,10 @@ def with_unit(scaled: int, decimals: int, unit: str) -> str:
     text = format_amount(scaled, decimals)
     if known is None:
         return f"{text} {unit}".strip()
+    if unit == "days":
+        return _("%(amount)s days", amount=text)
+    if unit == "hours":
+        return _("%(amount)s hours", amount=text)
     if text.startswith("-") and known.prefix:
         return f"-{known.prefix}{text[1:]}{known.suffix}"
     return f"{known.prefix}{text}{known.suffix}"

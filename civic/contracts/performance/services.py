@@ -33,6 +33,7 @@ from civic.contracts.performance.models import (
 from civic.contracts.performance.periods import Direction, Outcome, Period
 from civic.errors import Conflict, NotFound, ValidationFailed
 from civic.extensions import db
+from civic.i18n import _, format_day
 from civic.permissions import require_moderator
 from civic.votes.models import Standard
 
@@ -471,19 +472,19 @@ class ReportRow:
 
     @property
     def name(self) -> str:
-        return REPORT_NAMES[self.standard]
+        return str(REPORT_NAMES[self.standard])
 
     @property
     def status_text(self) -> str:
         if self.status is None:
-            return f"Due {day(self.due_on)}"
+            return _("Due %(day)s", day=format_day(self.due_on))
         text = self.status.label
         if (
             self.report is not None
             and self.report.overdue_since
             and self.status is not (ReportStatus.OVERDUE)
         ):
-            text += " (reported late)"
+            text = _("%(status)s (reported late)", status=text)
         return text
 
 
@@ -705,9 +706,13 @@ def failures(on: date) -> list[Failure]:
         for kpi in contract_kpis(contract):
             for row in kpi_rows(kpi, on):
                 if row.outcome is Outcome.MISSED:
-                    detail = f"{row.value_text} against a target of {target_text(kpi)}"
+                    detail = _(
+                        "%(value)s against a target of %(target)s",
+                        value=row.value_text,
+                        target=target_text(kpi),
+                    )
                 elif row.outcome is Outcome.OVERDUE:
-                    detail = f"Due {day(row.due)}; nothing received"
+                    detail = _("Due %(day)s; nothing received", day=format_day(row.due))
                 else:
                     continue
                 found.append(
@@ -718,13 +723,13 @@ def failures(on: date) -> list[Failure]:
                 detail = (
                     report.report.evidence
                     if report.status is ReportStatus.MISSED and report.report
-                    else "Nothing received"
+                    else _("Nothing received")
                 )
                 found.append(
                     Failure(
                         contract,
                         report.name,
-                        f"Year to {day(report.due_on)}",
+                        _("Year to %(day)s", day=format_day(report.due_on)),
                         report.status_text,
                         detail,
                         report.due_on,

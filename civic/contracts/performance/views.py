@@ -28,6 +28,7 @@ from civic.contracts.sections import json_part, section
 from civic.errors import NotFound, ValidationFailed
 from civic.extensions import db
 from civic.forms import attach_errors
+from civic.i18n import _, ngettext
 from civic.permissions import require_moderator
 from civic.votes.models import Standard
 from civic.web import render
@@ -44,18 +45,37 @@ def _kpi_view(kpi: Kpi, on: date) -> dict[str, Any]:
             label=r.short_label,
             value=r.value.value if r.value else None,
             outcome=r.outcome.value,
-            text=f"{r.label}: {r.value_text or 'no value'}, {r.outcome.label.lower()}",
+            text=_(
+                "%(period)s: %(value)s, %(outcome)s",
+                period=r.label,
+                value=r.value_text or _("no value"),
+                outcome=r.outcome.label.lower(),
+            ),
         )
         for r in rows
     ]
-    description = (
-        f"{kpi.direction.label}; target {target}. "
-        f"Of {len(rows)} {'period' if len(rows) == 1 else 'periods'}: {counts[Outcome.MET]} met, "
-        f"{counts[Outcome.MISSED]} missed, {counts[Outcome.OVERDUE]} not reported (overdue)."
+    description = " ".join(
+        (
+            _("%(direction)s; target %(target)s.", direction=kpi.direction.label, target=target),
+            ngettext(
+                "Of %(num)s period: %(met)s met, %(missed)s missed, %(overdue)s not reported "
+                "(overdue).",
+                "Of %(num)s periods: %(met)s met, %(missed)s missed, %(overdue)s not reported "
+                "(overdue).",
+                len(rows),
+                met=counts[Outcome.MET],
+                missed=counts[Outcome.MISSED],
+                overdue=counts[Outcome.OVERDUE],
+            ),
+        )
     )
     svg = chart.build_svg(
         f"kpi-chart-{kpi.id}",
-        f"{kpi.name}: {kpi.period.label.lower()} values against the target",
+        _(
+            "%(name)s: %(period)s values against the target",
+            name=kpi.name,
+            period=kpi.period.label.lower(),
+        ),
         description,
         points,
         kpi.target,
@@ -340,7 +360,7 @@ def standards_report_new(contract_id: int) -> Any:
     ]
 
     def save() -> object:
-        standard, _, due = (form.report.data or "").partition(":")
+        standard, _colon, due = (form.report.data or "").partition(":")
         return services.record_standards_report(
             current_user,
             contract,

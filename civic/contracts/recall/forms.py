@@ -7,20 +7,24 @@ from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput
 from wtforms import BooleanField, SubmitField
 from wtforms.validators import DataRequired
 
+from civic.i18n import lazy_gettext as _l
+
 
 class SignForm(FlaskForm):
     confirm = BooleanField(
-        "I live in this area and I want the council to review this contract, with bringing "
-        "the service in-house as the default",
+        _l(
+            "I live in this area and I want the council to review this contract, with "
+            "bringing the service in-house as the default"
+        ),
         widget=GovCheckboxInput(),
-        validators=[DataRequired("Tick the box to confirm you want to sign the petition")],
+        validators=[DataRequired(_l("Tick the box to confirm you want to sign the petition"))],
     )
-    submit = SubmitField("Sign the recall petition", widget=GovSubmitInput())
+    submit = SubmitField(_l("Sign the recall petition"), widget=GovSubmitInput())
 
 
 class WithdrawForm(FlaskForm):
-    submit = SubmitField("Withdraw my signature", widget=GovSubmitInput())
+    submit = SubmitField(_l("Withdraw my signature"), widget=GovSubmitInput())
 
 
 class StartReviewForm(FlaskForm):
-    submit = SubmitField("Start the review", widget=GovSubmitInput())
+    submit = SubmitField(_l("Start the review"), widget=GovSubmitInput())

@@ -29,13 +29,14 @@ from sqlalchemy import select
 
 from civic import audit, ballot_box, privacy
 from civic.accounts.models import Area, User
-from civic.clock import day, utcnow
+from civic.clock import utcnow
 from civic.contracts import review as reviews
 from civic.contracts.models import Contract, ContractState
 from civic.contracts.recall.models import PetitionState, RecallPetition, RecallSignature
 from civic.database import lock_row
 from civic.errors import Conflict, NotFound, PermissionDenied
 from civic.extensions import db
+from civic.i18n import _, format_day
 from civic.notifications import events
 from civic.permissions import require_signed_in
 from civic.petitions import engine
@@ -69,18 +70,19 @@ def _signer_key(petition: RecallPetition, user: User) -> str:
 def can_sign_reason(contract: Contract, user: User | None) -> str | None:
     """Why `user` cannot sign now (None: they can), in words for the page."""
     if not contract.is_public or contract.state is not ContractState.PUBLISHED:
-        return "This contract is not open to a recall petition."
+        return _("This contract is not open to a recall petition.")
     if contract.has_ended(reviews.today()):
-        return (
-            f"This contract ended on {day(contract.last_day)}, so its recall petition "
-            "can no longer be signed."
+        return _(
+            "This contract ended on %(day)s, so its recall petition can no longer be signed.",
+            day=format_day(contract.last_day),
         )
     if user is None or not user.is_authenticated:
         return None  # the page offers to sign in
     if not user.is_eligible_in(contract.area):
-        return (
-            f"Only residents of {contract.area.name} can sign this petition. To show you live "
-            "there, enter the code from your letter on the 'Your areas' page."
+        return _(
+            "Only residents of %(area)s can sign this petition. To show you live there, "
+            "enter the code from your letter on the 'Your areas' page.",
+            area=contract.area.name,
         )
     return None
 
@@ -89,14 +91,14 @@ def require_signer(actor: User | None, contract: Contract) -> User:
     """Who may sign against `contract`; the page calls it before reading the form."""
     user = require_signed_in(actor)
     if not user.is_eligible_in(contract.area):
-        raise PermissionDenied(can_sign_reason(contract, user) or "You cannot sign this.")
+        raise PermissionDenied(can_sign_reason(contract, user) or _("You cannot sign this."))
     return user
 
 
 def _locked(petition_id: int) -> RecallPetition:
     petition = lock_row(RecallPetition, petition_id)
     if petition is None:  # pragma: no cover - petitions are never deleted
-        raise NotFound("No recall petition has that number.")
+        raise NotFound(_("No recall petition has that number."))
     return petition
 
 
@@ -106,9 +108,11 @@ def _count(petition: RecallPetition) -> int:
 
 def _already_reached(petition: RecallPetition) -> Conflict:
     return Conflict(
-        "This recall petition reached its threshold on "
-        f"{day(petition.reached_at)} and a recall review has started; "
-        "its signatures are final."
+        _(
+            "This recall petition reached its threshold on %(day)s and a recall review has "
+            "started; its signatures are final.",
+            day=format_day(petition.reached_at),
+        )
     )
 
 
@@ -150,7 +154,7 @@ def sign(actor: User | None, contract: Contract) -> Signed:
         RecallSignature.__table__, petition.id, _signer_key(petition, user)
     )
     if not added:
-        raise Conflict("You have already signed this recall petition.")
+        raise Conflict(_("You have already signed this recall petition."))
     petition.signature_count = _count(petition)
     audit.record(user, "recall:sign", petition)  # private: scoped pseudonym, batched
     events.took_part(user, contract)
@@ -193,7 +197,7 @@ def withdraw(actor: User | None, contract: Contract) -> RecallPetition:
     user = require_signed_in(actor)
     found = petition_for(contract)
     if found is None:
-        raise Conflict("You have not signed this recall petition.")
+        raise Conflict(_("You have not signed this recall petition."))
     petition = _locked(found.id)
     if petition.state is not PetitionState.OPEN:
         raise _already_reached(petition)
@@ -201,7 +205,7 @@ def withdraw(actor: User | None, contract: Contract) -> RecallPetition:
         RecallSignature.__table__, petition.id, _signer_key(petition, user)
     )
     if not removed:
-        raise Conflict("You have not signed this recall petition.")
+        raise Conflict(_("You have not signed this recall petition."))
     petition.signature_count = _count(petition)
     audit.record(user, "recall:withdraw", petition)
     db.session.flush()

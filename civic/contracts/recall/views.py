@@ -20,6 +20,7 @@ from civic.contracts.recall.forms import SignForm, StartReviewForm, WithdrawForm
 from civic.contracts.recall.models import PetitionState
 from civic.errors import Conflict
 from civic.extensions import db
+from civic.i18n import _
 from civic.permissions import require_moderator
 from civic.web import render
 
@@ -56,8 +57,10 @@ def start_review(contract_id: int) -> Any:
         abort(400)
     proposal = reviews.start_review(current_user, contract)
     flash(
-        "The review has started: complete the proposal (public-interest case, options "
-        "appraisal) before putting it to consultation. In-house is the default option.",
+        _(
+            "The review has started: complete the proposal (public-interest case, options "
+            "appraisal) before putting it to consultation. In-house is the default option."
+        ),
         "success",
     )
     return redirect(url_for("votes.manage", proposal_id=proposal.id))
@@ -117,11 +120,15 @@ def recall_sign(contract_id: int) -> Any:
             status = 409
         else:
             flash(
-                "You signed the recall petition. The threshold is reached: a recall review "
-                "has started."
+                _(
+                    "You signed the recall petition. The threshold is reached: a recall "
+                    "review has started."
+                )
                 if signed.triggered
-                else "You signed the recall petition. You can withdraw your signature until "
-                "the threshold is reached.",
+                else _(
+                    "You signed the recall petition. You can withdraw your signature until "
+                    "the threshold is reached."
+                ),
                 "success",
             )
             return redirect(url_for("contracts.recall", contract_id=contract.id))
@@ -146,7 +153,7 @@ def recall_withdraw(contract_id: int) -> Any:
             withdraw_form.form_errors.append(refused.message)
             status = 409
         else:
-            flash("Your signature was withdrawn.", "success")
+            flash(_("Your signature was withdrawn."), "success")
             return redirect(url_for("contracts.recall", contract_id=contract.id))
     else:
         status = 422
@@ -239,12 +246,14 @@ bp.add_app_template_global(_contract_review_of, "contract_review_of")
 def _petitions_opened() -> scorecard.Figure:
     listed = services.listed_petitions()
     return scorecard.Figure(
-        "Recall petitions residents have taken up",
+        _("Recall petitions residents have taken up"),
         len(listed),
         None,
         url_for("contracts.recall_list"),
-        "Counted once a petition has enough signatures to be listed without telling when "
-        "its first few people signed.",
+        _(
+            "Counted once a petition has enough signatures to be listed without telling "
+            "when its first few people signed."
+        ),
     )
 
 
@@ -253,7 +262,7 @@ def _petitions_reached() -> scorecard.Figure:
     listed = services.listed_petitions()
     reached = sum(1 for p in listed if p.state is PetitionState.REACHED)
     return scorecard.Figure(
-        "Recall petitions that reached their threshold and started a recall review",
+        _("Recall petitions that reached their threshold and started a recall review"),
         reached,
         len(listed),
         url_for("contracts.recall_list"),

@@ -32,6 +32,11 @@ KEYWORDS = {
 TRANSLATED_TEMPLATES = [
     "templates/base.html",
     "templates/_language_switch.html",
+    # slice vote
+    "templates/votes",
+    "templates/consultations",
+    "templates/discussions",
+    "templates/_macros/dates.html",
 ]
 # Files of the resident journeys (register, become eligible, vote, ballot, respond,
 # discuss, receipts, notifications and their mail): every string there has Welsh.
@@ -40,6 +45,28 @@ RESIDENT_JOURNEYS = [
     "templates/_language_switch.html",
     "civic/i18n.py",
     "civic/accounts/language.py",
+    # slice vote
+    "templates/votes/detail.html",
+    "templates/votes/vote.html",
+    "templates/votes/index.html",
+    "templates/votes/_case.html",
+    "templates/_macros/dates.html",
+    "templates/consultations/index.html",
+    "templates/consultations/detail.html",
+    "templates/consultations/respond.html",
+    "templates/consultations/mine.html",
+    "templates/consultations/analysis.html",
+    "templates/consultations/free_text.html",
+    "templates/discussions/",
+    "civic/votes/models.py",
+    "civic/votes/decision.py",
+    "civic/votes/wording.py",
+    "civic/votes/forms.py",
+    "civic/votes/services.py",
+    "civic/consultations/models.py",
+    "civic/consultations/services.py",
+    "civic/consultations/views.py",
+    "civic/discussions/",
 ]
 
 

@@ -180,3 +180,40 @@ def test_the_discussion_page_in_welsh(app, client):
     )
     assert refused.status_code == 422
     assert "Dywedwch beth sydd o\u2019i le ar y sylw hwn" in refused.get_data(as_text=True)
+
+
+def test_moderators_pages_render_in_welsh(app, client):
+    """Every moderator page of the slice renders in Welsh (a translation that broke a
+    placeholder would be a 500 here), with its headings in Welsh."""
+    from civic.consultations import services as consultations
+
+    draft, moderator, _ = make_proposal(ProposalState.DRAFT)
+    consulting, _, _ = make_proposal(ProposalState.CONSULTATION)
+    voting, _, _ = make_proposal(ProposalState.VOTING)
+    consultation, _, _ = make_consultation()
+    consultations.close_consultation(
+        moderator, consultation, reason="The council changed its plans for bins"
+    )
+    open_one, _, questions = make_consultation()
+    _welsh_speaker(moderator)
+    login(client, moderator)
+    pages = {
+        f"/votes/{draft.id}/manage": "Rheoli\u2019r cynnig",
+        f"/votes/{consulting.id}/manage": "Cworwm a mwyafrif",
+        f"/votes/{voting.id}/manage": "Y cam nesaf",
+        "/votes/new": "Cynnig newydd",
+        "/consultations/new": "Ymgynghoriad newydd",
+        f"/consultations/{consultation.id}/build": "Llunio ymgynghoriad",
+        f"/consultations/{open_one.id}/close": "Cau\u2019r ymgynghoriad",
+        f"/consultations/{consultation.id}/analysis": "Canlyniadau a dadansoddiad",
+        f"/consultations/{consultation.id}/free-text/review": "Adolygu atebion testun rhydd",
+        f"/consultations/{consultation.id}/free-text": "Beth ysgrifennodd pobl",
+        f"/consultations/{open_one.id}/questions/{questions['single'].id}/edit": "Golygu cwestiwn",
+        "/discussions/moderation": "Sylwadau i\u2019w hadolygu",
+    }
+    for url, heading in pages.items():
+        response = client.get(url)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, url
+        assert heading in page, url
+        assert "There is a problem" not in page and "See the public page" not in page, url

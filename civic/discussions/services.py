@@ -458,7 +458,7 @@ def _cursor(comment: Comment) -> str:
 def _parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     if not cursor:
         return None
-    moment, _, ident = cursor.rpartition("_")
+    moment, _sep, ident = cursor.rpartition("_")
     try:
         when, comment_id = datetime.fromisoformat(moment), parse_id(ident)
     except ValueError:

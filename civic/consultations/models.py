@@ -22,6 +22,7 @@ from civic.accounts.models import Area, User, utcnow
 from civic.audit import Subject
 from civic.database import string_enum
 from civic.extensions import db
+from civic.i18n import lazy_gettext as _l
 
 
 class ConsultationState(enum.StrEnum):
@@ -29,6 +30,18 @@ class ConsultationState(enum.StrEnum):
     OPEN = "open"
     CLOSED = "closed"
     RESPONDED = "responded"
+
+    @property
+    def label(self) -> str:
+        """The state as pages name it, in the reader's language."""
+        return str(
+            {
+                "draft": _l("Draft"),
+                "open": _l("Open"),
+                "closed": _l("Closed"),
+                "responded": _l("Response published"),
+            }[self.value]
+        )
 
 
 class Audience(enum.StrEnum):
@@ -46,11 +59,11 @@ class QuestionKind(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "free_text": "Free text",
-            "single": "Single choice",
-            "multiple": "Multiple choice",
-            "scale": "Scale from 1 to 5",
-            "ranking": "Ranking",
+            "free_text": _l("Free text"),
+            "single": _l("Single choice"),
+            "multiple": _l("Multiple choice"),
+            "scale": _l("Scale from 1 to 5"),
+            "ranking": _l("Ranking"),
         }[self.value]
 
     @property
@@ -192,9 +205,9 @@ class ReviewDecision(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "publish": "Publish as written",
-            "redact": "Publish with the changes below",
-            "withhold": "Do not publish",
+            "publish": _l("Publish as written"),
+            "redact": _l("Publish with the changes below"),
+            "withhold": _l("Do not publish"),
         }[self.value]
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from civic import audit, csv_safe, frozen, privacy
 from civic.accounts.models import Area, User, utcnow
-from civic.clock import aware, early_reason, spoken
+from civic.clock import aware, early_reason
 from civic.constituencies import services as constituencies
 from civic.consultations.models import (
     Answer,
@@ -35,10 +35,12 @@ from civic.consultations.models import (
 from civic.database import lock_row, lock_rows
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
+from civic.i18n import _, format_day, format_number
 from civic.markdown import render
 from civic.notifications import events
 from civic.params import is_choice_index
 from civic.permissions import require_moderator, require_signed_in
+from civic.votes import wording
 
 MAX_OPTIONS = 20
 MAX_TEXT = 5000
@@ -58,7 +60,7 @@ def can_see(user: User | None, consultation: Consultation) -> bool:
 def get_consultation(consultation_id: int) -> Consultation:
     found = db.session.get(Consultation, consultation_id)
     if found is None:
-        raise NotFound("No consultation has that number.")
+        raise NotFound(_("No consultation has that number."))
     return found
 
 
@@ -68,13 +70,13 @@ def get_consultation(consultation_id: int) -> Consultation:
 def _check_details(title: str, service: str, opens_at: datetime, closes_at: datetime) -> None:
     errors = {}
     if not title.strip():
-        errors["title"] = "Enter a title"
+        errors["title"] = _("Enter a title")
     if not service.strip():
-        errors["service"] = "Name the service"
+        errors["service"] = _("Name the service")
     if aware(closes_at) <= utcnow():
-        errors["closes_at"] = "The closing date must be in the future"
+        errors["closes_at"] = _("The closing date must be in the future")
     elif closes_at <= opens_at:
-        errors["closes_at"] = "The consultation must close after it opens"
+        errors["closes_at"] = _("The consultation must close after it opens")
     if errors:
         raise ValidationFailed(errors)
 
@@ -134,11 +136,14 @@ def questions_locked(consultation: Consultation) -> bool:
 
 def _require_unlocked(consultation: Consultation) -> None:
     if consultation.state in (ConsultationState.CLOSED, ConsultationState.RESPONDED):
-        raise Conflict("The consultation is closed; its questions cannot change.")
+        raise Conflict(_("The consultation is closed; its questions cannot change."))
     if questions_locked(consultation):
         raise Conflict(
-            "Questions are locked because residents have started responding: changing them "
-            "would change what people answered. You can add a clearly marked late question."
+            _(
+                "Questions are locked because residents have started responding: changing "
+                "them would change what people answered. You can add a clearly marked late "
+                "question."
+            )
         )
 
 
@@ -148,20 +153,22 @@ def _clean_question(
     errors = {}
     text = text.strip()
     if not text:
-        errors["text"] = "Write the question"
+        errors["text"] = _("Write the question")
     cleaned = [o.strip() for o in options if o.strip()]
     if kind.has_options:
         if len(cleaned) < 2:
-            errors["options"] = "Give at least two options, one per line"
+            errors["options"] = _("Give at least two options, one per line")
         elif len(cleaned) > MAX_OPTIONS:
-            errors["options"] = f"Give at most {MAX_OPTIONS} options"
+            errors["options"] = _("Give at most %(most)s options", most=MAX_OPTIONS)
         elif len(set(cleaned)) != len(cleaned):
-            errors["options"] = "Each option must be different"
+            errors["options"] = _("Each option must be different")
     else:
         cleaned = []
     if kind is QuestionKind.MULTIPLE:
         if max_choices is not None and not 1 <= max_choices <= max(len(cleaned), 1):
-            errors["max_choices"] = "The most choices must be between 1 and the number of options"
+            errors["max_choices"] = _(
+                "The most choices must be between 1 and the number of options"
+            )
     else:
         max_choices = None
     if errors:
@@ -182,7 +189,7 @@ def add_question(
 ) -> Question:
     moderator = require_moderator(actor)
     if consultation.state in (ConsultationState.CLOSED, ConsultationState.RESPONDED):
-        raise Conflict("The consultation is closed; no questions can be added.")
+        raise Conflict(_("The consultation is closed; no questions can be added."))
     late = questions_locked(consultation)
     text, cleaned, max_choices = _clean_question(kind, text, options or [], max_choices)
     position = (
@@ -256,7 +263,7 @@ def move_question(actor: User | None, question: Question, offset: int) -> None:
     index = ordered.index(question)
     target = index + offset
     if not 0 <= target < len(ordered):
-        raise Conflict("That question is already at the end.")
+        raise Conflict(_("That question is already at the end."))
     ordered[index], ordered[target] = ordered[target], ordered[index]
     for position, item in enumerate(ordered, start=1):
         item.position = position
@@ -283,14 +290,16 @@ def _renumber(consultation: Consultation) -> None:
 def open_consultation(actor: User | None, consultation: Consultation) -> None:
     moderator = require_moderator(actor)
     if consultation.state is not ConsultationState.DRAFT:
-        raise Conflict("Only a draft can be opened.")
+        raise Conflict(_("Only a draft can be opened."))
     if not consultation.questions:
-        raise Conflict("Add at least one question before opening the consultation.")
+        raise Conflict(_("Add at least one question before opening the consultation."))
     if aware(consultation.closes_at) <= utcnow():
         raise Conflict(
-            f"The closing date, {consultation.closes_at:%d %B %Y}, has passed, so the "
-            "consultation cannot open. Create a new consultation with a closing date in the "
-            "future."
+            _(
+                "The closing date, %(day)s, has passed, so the consultation cannot open. "
+                "Create a new consultation with a closing date in the future.",
+                day=format_day(consultation.closes_at),
+            )
         )
     eligible, who = electorate(consultation)
     privacy.require_electorate(eligible, "the consultation", who)
@@ -321,15 +330,21 @@ def public_response_count(consultation: Consultation) -> str:
     return str(count) if is_closed(consultation) else privacy.turnout_band(count)[1]
 
 
+def public_response_words(consultation: Consultation) -> str:
+    """`public_response_count` in the page's language (the JSON keeps the English)."""
+    count = response_count(consultation, submitted_only=True)
+    return format_number(count) if is_closed(consultation) else wording.band_words(count)
+
+
 def answers_withheld(consultation: Consultation) -> str | None:
     """Why answer-level figures (per-option counts, one row per response, free text) are
     not published, or None when they may be: after the close, from at least
     MIN_ELECTORATE submitted responses, so that no one's answers can be picked out."""
     if not is_closed(consultation):
-        return "Results are published when the consultation closes."
+        return _("Results are published when the consultation closes.")
     count = response_count(consultation, submitted_only=True)
     if not privacy.publishable(count):
-        return privacy.withheld_reason(count, "responses", "submitted")
+        return wording.responses_withheld(count)
     return None
 
 
@@ -345,7 +360,7 @@ def _locked(consultation: Consultation) -> Consultation:
     point where responses and the close serialise."""
     locked = lock_row(Consultation, consultation.id)
     if locked is None:
-        raise NotFound("No consultation has that number.")
+        raise NotFound(_("No consultation has that number."))
     return locked
 
 
@@ -362,7 +377,7 @@ def close_consultation(
     moderator = None if by_date else require_moderator(actor)
     consultation = _locked(consultation)
     if consultation.state is not ConsultationState.OPEN:
-        raise Conflict("Only an open consultation can be closed.")
+        raise Conflict(_("Only an open consultation can be closed."))
     now = utcnow()
     why = (
         ""
@@ -417,9 +432,9 @@ def publish_reply(actor: User | None, consultation: Consultation, text: str) -> 
     """ "What we heard, what we will do": the loop closed, in public."""
     moderator = require_moderator(actor)
     if consultation.state not in (ConsultationState.CLOSED, ConsultationState.RESPONDED):
-        raise Conflict("Publish the response after the consultation closes.")
+        raise Conflict(_("Publish the response after the consultation closes."))
     if not text.strip():
-        raise ValidationFailed({"reply": "Write what you heard and what you will do"})
+        raise ValidationFailed({"reply": _("Write what you heard and what you will do")})
     consultation.reply_source = text.strip()
     consultation.reply_html = render(text.strip())
     consultation.replied_at = utcnow()
@@ -453,29 +468,34 @@ def _parse(question: Question, raw: Any) -> tuple[str, int | None, list[int], st
     if kind is QuestionKind.FREE_TEXT:
         text = values[0] if values else ""
         if len(text) > MAX_TEXT:
-            return text, None, [], f"Answers can be at most {MAX_TEXT:,} characters"
+            return (
+                text,
+                None,
+                [],
+                _("Answers can be at most %(most)s characters", most=format_number(MAX_TEXT)),
+            )
         return text, None, [], None
     if kind is QuestionKind.SCALE:
         if not values:
             return "", None, [], None
         if values[0] not in {"1", "2", "3", "4", "5"}:
-            return "", None, [], "Choose a number from 1 to 5"
+            return "", None, [], _("Choose a number from 1 to 5")
         return "", int(values[0]), [], None
     chosen: list[int] = []
     for value in values:
         if not is_choice_index(value, len(question.options)):
-            return "", None, [], "Choose from the options given"
+            return "", None, [], _("Choose from the options given")
         chosen.append(int(value))
     if len(set(chosen)) != len(chosen):
-        return "", None, chosen, "Choose each option only once"
+        return "", None, chosen, _("Choose each option only once")
     if kind is QuestionKind.SINGLE and len(chosen) > 1:
-        return "", None, chosen, "Choose one option"
+        return "", None, chosen, _("Choose one option")
     if (
         kind is QuestionKind.MULTIPLE
         and question.max_choices
         and len(chosen) > question.max_choices
     ):
-        return "", None, chosen, f"Choose at most {question.max_choices} options"
+        return "", None, chosen, _("Choose at most %(most)s options", most=question.max_choices)
     return "", None, chosen, None
 
 
@@ -516,7 +536,7 @@ def save_response(
         if error:
             errors[question.field] = error
         elif complete and question.required and _is_empty(text, scale, chosen):
-            errors[question.field] = f"Answer “{question.text}”"
+            errors[question.field] = _("Answer “%(question)s”", question=question.text)
         parsed[question.id] = (text, scale, chosen)
     if errors:
         raise ValidationFailed(errors)
@@ -576,11 +596,14 @@ def save_response(
 def _too_late(consultation: Consultation) -> Conflict:
     """The refusal a response gets when the consultation is not open: never a silent loss."""
     if consultation.state is ConsultationState.DRAFT or utcnow() < aware(consultation.opens_at):
-        return Conflict("This consultation is not open yet; your answers were not saved.")
+        return Conflict(_("This consultation is not open yet; your answers were not saved."))
     ended = consultation.closed_at or consultation.closes_at
     return Conflict(
-        f"This consultation closed at {spoken(ended)} before your answers arrived; "
-        "they were not saved."
+        _(
+            "This consultation closed at %(when)s before your answers arrived; they were not "
+            "saved.",
+            when=wording.spoken(ended),
+        )
     )
 
 
@@ -782,7 +805,7 @@ def tag_answer(actor: User | None, answer_id: int, theme_names: list[str]) -> No
     moderator = require_moderator(actor)
     answer = db.session.get(Answer, answer_id)
     if answer is None:
-        raise NotFound("That answer does not exist.")
+        raise NotFound(_("That answer does not exist."))
     response = db.session.get(Response, answer.response_id)
     consultation_id = response.consultation_id
     unique: dict[str, str] = {}
@@ -927,7 +950,7 @@ def review_free_text(
     very thing withheld."""
     moderator = require_moderator(actor)
     if not is_closed(consultation):
-        raise Conflict("Free-text answers are reviewed once the consultation has closed.")
+        raise Conflict(_("Free-text answers are reviewed once the consultation has closed."))
     row = db.session.execute(
         select(Answer, Question)
         .join(Question, Question.id == Answer.question_id)
@@ -940,28 +963,35 @@ def review_free_text(
         )
     ).first()
     if row is None:
-        raise NotFound("That free-text answer is not part of this consultation.")
+        raise NotFound(_("That free-text answer is not part of this consultation."))
     answer, question = row
     field_name = f"answer-{answer_id}"
     try:
         chosen = ReviewDecision(decision)
     except ValueError:
         raise ValidationFailed(
-            {f"{field_name}-decision": "Choose whether to publish, redact or withhold it"}
+            {f"{field_name}-decision": _("Choose whether to publish, redact or withhold it")}
         ) from None
     redacted = redacted_text.strip()
     if chosen is ReviewDecision.REDACT:
         if not redacted:
-            raise ValidationFailed({f"{field_name}-text": "Write the text to publish"})
+            raise ValidationFailed({f"{field_name}-text": _("Write the text to publish")})
         if len(redacted) > MAX_TEXT:
             raise ValidationFailed(
-                {f"{field_name}-text": f"The text can be at most {MAX_TEXT:,} characters"}
+                {
+                    f"{field_name}-text": _(
+                        "The text can be at most %(most)s characters",
+                        most=format_number(MAX_TEXT),
+                    )
+                }
             )
         if redacted == answer.text.strip():
             raise ValidationFailed(
                 {
-                    f"{field_name}-text": "The text is unchanged: remove what could identify "
-                    "someone, or choose to publish it as written"
+                    f"{field_name}-text": _(
+                        "The text is unchanged: remove what could identify someone, or choose "
+                        "to publish it as written"
+                    )
                 }
             )
     else:

@@ -34,6 +34,8 @@ from civic.discussions import subjects
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.forms import CloseForm, attach_errors, check_csrf
+from civic.i18n import _
+from civic.i18n import lazy_gettext as _l
 from civic.markdown import render as markdown
 from civic.params import parse_id
 from civic.permissions import require_moderator
@@ -67,7 +69,7 @@ def _visible(consultation_id: int) -> Consultation:
 def _question(consultation: Consultation, question_id: int) -> Question:
     question = db.session.get(Question, question_id)
     if question is None or question.consultation_id != consultation.id:
-        raise NotFound("That question is not part of this consultation.")
+        raise NotFound(_("That question is not part of this consultation."))
     return question
 
 
@@ -108,7 +110,7 @@ def new() -> Any:
                 failure.errors["closes"] = failure.errors.pop("closes_at")
             attach_errors(form, failure)
         else:
-            flash("Consultation created. Add its questions, then open it.", "success")
+            flash(_("Consultation created. Add its questions, then open it."), "success")
             return redirect(url_for("consultations.build", consultation_id=created.id))
     return render("consultations/new.html", status=422 if form.is_submitted() else 200, form=form)
 
@@ -128,7 +130,7 @@ def detail(consultation_id: int) -> Any:
         else None,
         show_analysis=services.can_see_analysis(current_user, consultation),
         # exact once closed; before that a band, so it does not tick up after a named act
-        responses=services.public_response_count(consultation),
+        responses=services.public_response_words(consultation),
         who_can_respond=constituencies.who(consultation),
     )
 
@@ -190,7 +192,7 @@ def build(consultation_id: int) -> Any:
             form.form_errors.append(failure.message)
             return _builder(consultation, form, failure.status)
         else:
-            flash("Question added.", "success")
+            flash(_("Question added."), "success")
             return redirect(url_for("consultations.build", consultation_id=consultation.id))
     return _builder(consultation, form, 422 if form.is_submitted() else 200)
 
@@ -228,7 +230,7 @@ def remove(consultation_id: int, question_id: int) -> Any:
         services.remove_question(current_user, _question(consultation, question_id))
     except Conflict as failure:
         return _refused(consultation, failure, "questions")
-    flash("Question removed.", "success")
+    flash(_("Question removed."), "success")
     return redirect(url_for("consultations.build", consultation_id=consultation.id))
 
 
@@ -264,7 +266,7 @@ def edit_question(consultation_id: int, question_id: int) -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash("Question saved.", "success")
+            flash(_("Question saved."), "success")
             return redirect(url_for("consultations.build", consultation_id=consultation.id))
     return render(
         "consultations/edit_question.html",
@@ -287,12 +289,12 @@ def change_state(consultation_id: int) -> Any:
     try:
         if action == "open":
             services.open_consultation(current_user, consultation)
-            flash("The consultation is open.", "success")
+            flash(_("The consultation is open."), "success")
         elif action == "close":
             # closing is final and, early, needs a published reason: always confirmed first
             return redirect(url_for("consultations.close", consultation_id=consultation.id), 303)
         else:
-            raise ValidationFailed({"action": "Choose open or close"})
+            raise ValidationFailed({"action": _("Choose open or close")})
     except ValidationFailed as failure:
         return _refused(consultation, failure, "state")
     except Conflict as failure:
@@ -324,7 +326,7 @@ def close(consultation_id: int) -> Any:
             form.form_errors.append(failure.message)
             status = failure.status
         else:
-            flash("The consultation is closed.", "success")
+            flash(_("The consultation is closed."), "success")
             return redirect(url_for("consultations.detail", consultation_id=consultation.id))
     elif form.is_submitted():
         status = 422
@@ -353,7 +355,7 @@ def reply(consultation_id: int) -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash("Your response to residents is published.", "success")
+            flash(_("Your response to residents is published."), "success")
             return redirect(url_for("consultations.detail", consultation_id=consultation.id))
     return _builder(consultation, QuestionForm(formdata=None), 422, reply_form=form)
 
@@ -361,11 +363,11 @@ def reply(consultation_id: int) -> Any:
 # --- responding -------------------------------------------------------------------------
 
 
-SUBMITTED = (
+SUBMITTED = _l(
     "Thank you: your response is submitted. You can change it until the consultation closes."
 )
-SAVED = "Your answers are saved. Come back to finish them before the consultation closes."
-CHANGES_SAVED = (
+SAVED = _l("Your answers are saved. Come back to finish them before the consultation closes.")
+CHANGES_SAVED = _l(
     "Your changes are saved in your submitted response. You can change it until the "
     "consultation closes."
 )
@@ -393,8 +395,11 @@ def respond(consultation_id: int) -> Any:
     consultation = _visible(consultation_id)
     if not services.can_respond(current_user, consultation):
         raise PermissionDenied(
-            f"Only residents of {consultation.area.name} can respond. To show you live there, "
-            "enter the code from your letter on the 'Your areas' page."
+            _(
+                "Only residents of %(area)s can respond. To show you live there, enter the "
+                "code from your letter on the 'Your areas' page.",
+                area=consultation.area.name,
+            )
         )
     response, values = services.my_response(consultation, current_user)
     errors: dict[str, str] = {}
@@ -409,7 +414,7 @@ def respond(consultation_id: int) -> Any:
         else:
             # saving a submitted response changes it, still submitted (see save_response)
             message = SUBMITTED if submit else (CHANGES_SAVED if saved.submitted_at else SAVED)
-            flash(message, "success")
+            flash(str(message), "success")
             return redirect(url_for("consultations.respond", consultation_id=consultation.id))
     return render(
         "consultations/respond.html",
@@ -435,7 +440,7 @@ def mine() -> Any:
 def _analysable(consultation_id: int) -> Consultation:
     consultation = _visible(consultation_id)
     if not services.can_see_analysis(current_user, consultation):
-        raise PermissionDenied("What people answered is published when the consultation closes.")
+        raise PermissionDenied(_("What people answered is published when the consultation closes."))
     return consultation
 
 
@@ -493,7 +498,7 @@ def review(consultation_id: int) -> Any:
     require_moderator(current_user)
     consultation = services.get_consultation(consultation_id)
     if not services.is_closed(consultation):
-        raise Conflict("Free-text answers are reviewed once the consultation has closed.")
+        raise Conflict(_("Free-text answers are reviewed once the consultation has closed."))
     return _review_page(consultation)
 
 
@@ -510,7 +515,7 @@ def review_answer(consultation_id: int, answer_id: int) -> Any:
     except ValidationFailed as failure:
         typed = {answer_id: {"decision": decision, "text": text}}
         return _review_page(consultation, 422, errors=failure.errors, typed=typed)
-    flash("Review saved.", "success")
+    flash(_("Review saved."), "success")
     return redirect(
         url_for("consultations.review", consultation_id=consultation.id) + f"#answer-{answer_id}"
     )

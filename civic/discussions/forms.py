@@ -14,6 +14,7 @@ from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaF
 from wtforms.validators import Length, Optional, Regexp
 
 from civic.discussions.models import FLAG_LABELS
+from civic.i18n import lazy_gettext as _l
 
 
 def prefix_ids(form: FlaskForm, prefix: str) -> None:
@@ -30,40 +31,40 @@ def prefix_ids(form: FlaskForm, prefix: str) -> None:
 class CommentForm(FlaskForm):
     # Length is checked by the service (one message, and the text is kept); no validator here
     body = TextAreaField(
-        "Your comment",
+        _l("Your comment"),
         widget=GovCharacterCount(),
-        description="You can use Markdown: *italic*, **bold**, [a link](https://...), lists.",
+        description=_l("You can use Markdown: *italic*, **bold**, [a link](https://...), lists."),
     )
     parent_id = HiddenField(validators=[Optional(), Regexp(r"^\d{1,12}$")])
-    submit = SubmitField("Post comment", widget=GovSubmitInput())
+    submit = SubmitField(_l("Post comment"), widget=GovSubmitInput())
 
 
 class EditForm(FlaskForm):
-    body = TextAreaField("Edit your comment", widget=GovCharacterCount())
-    submit = SubmitField("Save changes", widget=GovSubmitInput())
+    body = TextAreaField(_l("Edit your comment"), widget=GovCharacterCount())
+    submit = SubmitField(_l("Save changes"), widget=GovSubmitInput())
 
 
 class FlagForm(FlaskForm):
     reason = RadioField(
-        "Why are you reporting this comment?",
+        _l("Why are you reporting this comment?"),
         choices=[(reason.value, label) for reason, label in FLAG_LABELS.items()],
         widget=GovRadioInput(),
         validate_choice=False,  # the service names the problem instead
     )
     detail = TextAreaField(
-        "Tell the moderators more (needed for 'Something else')",
+        _l("Tell the moderators more (needed for 'Something else')"),
         widget=GovTextArea(),
-        validators=[Length(max=500, message="Keep it to 500 characters")],
+        validators=[Length(max=500, message=_l("Keep it to 500 characters"))],
     )
-    submit = SubmitField("Send report", widget=GovSubmitInput())
+    submit = SubmitField(_l("Send report"), widget=GovSubmitInput())
 
 
 class ModerateForm(FlaskForm):
     reason = StringField(
-        "Reason, shown publicly in the thread and the audit log",
+        _l("Reason, shown publicly in the thread and the audit log"),
         widget=GovTextInput(),
-        validators=[Length(max=500, message="Keep the reason to 500 characters")],
+        validators=[Length(max=500, message=_l("Keep the reason to 500 characters"))],
     )
-    hide = SubmitField("Hide comment", widget=GovSubmitInput())
+    hide = SubmitField(_l("Hide comment"), widget=GovSubmitInput())
     # labelled "Dismiss the reports" by the template when the comment is still visible
-    restore = SubmitField("Restore comment", widget=GovSubmitInput())
+    restore = SubmitField(_l("Restore comment"), widget=GovSubmitInput())

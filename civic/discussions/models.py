@@ -22,6 +22,7 @@ from civic.accounts.models import User, utcnow
 from civic.audit import Subject
 from civic.database import string_enum
 from civic.extensions import db
+from civic.i18n import lazy_gettext as _l
 
 
 class CommentState(enum.StrEnum):
@@ -29,6 +30,18 @@ class CommentState(enum.StrEnum):
     PENDING = "pending"  # hidden automatically after enough flags, until a moderator decides
     HIDDEN = "hidden"  # hidden by a moderator, with a public reason
     REMOVED = "removed"  # its author erased their account and asked for it to go
+
+    @property
+    def label(self) -> str:
+        """The state as moderators' pages name it, in the reader's language."""
+        return str(
+            {
+                "visible": _l("visible"),
+                "pending": _l("pending"),
+                "hidden": _l("hidden"),
+                "removed": _l("removed"),
+            }[self.value]
+        )
 
 
 class FlagReason(enum.StrEnum):
@@ -40,15 +53,15 @@ class FlagReason(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return FLAG_LABELS[self]
+        return str(FLAG_LABELS[self])
 
 
 FLAG_LABELS = {
-    FlagReason.SPAM: "Spam or advertising",
-    FlagReason.ABUSE: "Abusive, threatening or discriminatory",
-    FlagReason.OFF_TOPIC: "Off-topic",
-    FlagReason.PERSONAL_DATA: "Shares someone's personal data",
-    FlagReason.OTHER: "Something else",
+    FlagReason.SPAM: _l("Spam or advertising"),
+    FlagReason.ABUSE: _l("Abusive, threatening or discriminatory"),
+    FlagReason.OFF_TOPIC: _l("Off-topic"),
+    FlagReason.PERSONAL_DATA: _l("Shares someone's personal data"),
+    FlagReason.OTHER: _l("Something else"),
 }
 
 

@@ -24,12 +24,12 @@ from civic.discussions.models import (
 from civic.discussions.subjects import SubjectInfo, resolve
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
+from civic.i18n import _, format_number, ngettext
 from civic.markdown import render
 from civic.notifications import events
 from civic.params import parse_id
 from civic.permissions import require_moderator, require_signed_in
 from civic.text import clean_text
-from civic.wording import counted
 
 MAX_LENGTH = 5000
 MAX_DEPTH = 3  # replies deeper than this are shown flat, "in reply to" their parent
@@ -87,8 +87,11 @@ def _require_poster(user: User | None, subject: SubjectInfo) -> User:
     if not can_post(user, subject):
         assert subject.area is not None
         raise PermissionDenied(
-            f"Only residents of {subject.area.name} can post here. To show you live there, "
-            "enter the code from your letter on the 'Your areas' page."
+            _(
+                "Only residents of %(area)s can post here. To show you live there, enter the "
+                "code from your letter on the 'Your areas' page.",
+                area=subject.area.name,
+            )
         )
     return user
 
@@ -96,10 +99,16 @@ def _require_poster(user: User | None, subject: SubjectInfo) -> User:
 def _clean_body(body: str) -> str:
     text = clean_text(body)
     if not text:
-        raise ValidationFailed({"body": "Write your comment before posting"})
+        raise ValidationFailed({"body": _("Write your comment before posting")})
     if len(text) > MAX_LENGTH:
         raise ValidationFailed(
-            {"body": f"Comments can be at most {MAX_LENGTH:,} characters; yours has {len(text):,}"}
+            {
+                "body": _(
+                    "Comments can be at most %(most)s characters; yours has %(length)s",
+                    most=format_number(MAX_LENGTH),
+                    length=format_number(len(text)),
+                )
+            }
         )
     return text
 
@@ -116,8 +125,14 @@ def _check_pace(author: User, thread: Thread, text: str) -> None:
     if recent >= limit:
         raise ValidationFailed(
             {
-                "body": f"You have posted {counted(recent, 'comment')} in the last minute. "
-                "Wait a minute, then post again: your text is kept below."
+                "body": ngettext(
+                    "You have posted %(count)s comment in the last minute. Wait a minute, then "
+                    "post again: your text is kept below.",
+                    "You have posted %(count)s comments in the last minute. Wait a minute, then "
+                    "post again: your text is kept below.",
+                    recent,
+                    count=format_number(recent),
+                )
             }
         )
     duplicate = db.session.scalar(
@@ -129,7 +144,7 @@ def _check_pace(author: User, thread: Thread, text: str) -> None:
         )
     )
     if duplicate is not None:
-        raise ValidationFailed({"body": "You posted this same comment a moment ago"})
+        raise ValidationFailed({"body": _("You posted this same comment a moment ago")})
 
 
 def post_comment(
@@ -147,9 +162,9 @@ def post_comment(
     if parent_id is not None:
         parent = db.session.get(Comment, parent_id)
         if parent is None or parent.thread_id != thread.id:
-            raise NotFound("The comment you are replying to is not in this discussion.")
+            raise NotFound(_("The comment you are replying to is not in this discussion."))
         if not parent.is_visible:
-            raise Conflict("You cannot reply to a hidden comment.")
+            raise Conflict(_("You cannot reply to a hidden comment."))
     _check_pace(author, thread, text)
     comment = Comment(
         thread_id=thread.id,
@@ -196,7 +211,13 @@ def edit_minutes() -> int:
 
 
 def edit_window_message() -> str:
-    return f"Comments can be edited for {counted(edit_minutes(), 'minute')} after posting."
+    minutes = edit_minutes()
+    return ngettext(
+        "Comments can be edited for %(count)s minute after posting.",
+        "Comments can be edited for %(count)s minutes after posting.",
+        minutes,
+        count=format_number(minutes),
+    )
 
 
 def can_edit(user: User | None, comment: Comment) -> bool:
@@ -212,7 +233,7 @@ def can_edit(user: User | None, comment: Comment) -> bool:
 def edit_comment(actor: User | None, comment: Comment, body: str) -> None:
     user = require_signed_in(actor)
     if comment.author_id != user.id:
-        raise PermissionDenied("Only the author can edit a comment.")
+        raise PermissionDenied(_("Only the author can edit a comment."))
     if not can_edit(user, comment):
         raise Conflict(edit_window_message())
     text = _clean_body(body)
@@ -256,7 +277,7 @@ def require_can_flag(actor: User | None, comment: Comment) -> User:
     of the comment (a hidden comment's text is for moderators only)."""
     user = require_signed_in(actor)
     if comment.author_id == user.id:
-        raise Conflict("You cannot report your own comment; you can edit it or ask a moderator.")
+        raise Conflict(_("You cannot report your own comment; you can edit it or ask a moderator."))
     return user
 
 
@@ -274,12 +295,12 @@ def flag_comment(actor: User | None, comment: Comment, reason: str, detail: str 
     try:
         category = FlagReason(reason)
     except ValueError:
-        raise ValidationFailed({"reason": "Choose why you are reporting this comment"}) from None
+        raise ValidationFailed({"reason": _("Choose why you are reporting this comment")}) from None
     detail = (detail or "").strip()
     if category is FlagReason.OTHER and not detail:
-        raise ValidationFailed({"detail": "Say what is wrong with this comment"})
+        raise ValidationFailed({"detail": _("Say what is wrong with this comment")})
     if len(detail) > 500:
-        raise ValidationFailed({"detail": "Keep the explanation to 500 characters"})
+        raise ValidationFailed({"detail": _("Keep the explanation to 500 characters")})
     subject = resolve(comment.thread.subject_type, comment.thread.subject_id)
     counts = report_counts(user, subject)
     flag = Flag(
@@ -290,7 +311,7 @@ def flag_comment(actor: User | None, comment: Comment, reason: str, detail: str 
             db.session.add(flag)
     except IntegrityError:
         raise Conflict(
-            "You have already reported this comment; a moderator will look at it."
+            _("You have already reported this comment; a moderator will look at it.")
         ) from None
     # the UPDATE locks the comment's row until commit, so concurrent reports are counted
     # one after another and the count below sees every one committed before it
@@ -330,9 +351,9 @@ def _resolve_flags(comment: Comment, resolution: FlagResolution) -> int:
 def _public_reason(reason: str) -> str:
     text = (reason or "").strip()
     if not text:
-        raise ValidationFailed({"reason": "Give the reason; it is shown in the thread"})
+        raise ValidationFailed({"reason": _("Give the reason; it is shown in the thread")})
     if len(text) > 500:
-        raise ValidationFailed({"reason": "Keep the reason to 500 characters"})
+        raise ValidationFailed({"reason": _("Keep the reason to 500 characters")})
     return text
 
 
@@ -340,7 +361,7 @@ def _refuse_removed(comment: Comment) -> None:
     """A comment its author had removed when erasing their account has no text left to
     hide or restore."""
     if comment.state is CommentState.REMOVED:
-        raise Conflict("This comment was removed at its author's request; it has no text.")
+        raise Conflict(_("This comment was removed at its author's request; it has no text."))
 
 
 def hide_comment(actor: User | None, comment: Comment, reason: str) -> None:
@@ -348,7 +369,7 @@ def hide_comment(actor: User | None, comment: Comment, reason: str) -> None:
     text = _public_reason(reason)
     _refuse_removed(comment)
     if comment.state is CommentState.HIDDEN:
-        raise Conflict("This comment is already hidden.")
+        raise Conflict(_("This comment is already hidden."))
     comment.state = CommentState.HIDDEN
     comment.hidden_reason = text
     upheld = _resolve_flags(comment, FlagResolution.UPHELD)
@@ -362,7 +383,7 @@ def restore_comment(actor: User | None, comment: Comment, reason: str) -> None:
     _refuse_removed(comment)
     was_visible = comment.state is CommentState.VISIBLE
     if was_visible and not _open_flags(comment):
-        raise Conflict("This comment is visible and has no open reports.")
+        raise Conflict(_("This comment is visible and has no open reports."))
     comment.state = CommentState.VISIBLE
     comment.hidden_reason = ""
     dismissed = _resolve_flags(comment, FlagResolution.DISMISSED)
@@ -437,13 +458,13 @@ def _cursor(comment: Comment) -> str:
 def _parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     if not cursor:
         return None
-    moment, _, ident = cursor.rpartition("_")
+    moment, _sep, ident = cursor.rpartition("_")
     try:
         when, comment_id = datetime.fromisoformat(moment), parse_id(ident)
     except ValueError:
         comment_id = None
     if comment_id is None:
-        raise ValidationFailed({"before": "That page of comments does not exist"})
+        raise ValidationFailed({"before": _("That page of comments does not exist")})
     return when, comment_id
 
 
@@ -522,7 +543,7 @@ def comment_with_replies(comment_id: int) -> tuple[Comment, list[Comment], dict[
     """A top-level comment and all its replies (the "show all replies" page)."""
     root = db.session.get(Comment, comment_id)
     if root is None:
-        raise NotFound("That comment does not exist.")
+        raise NotFound(_("That comment does not exist."))
     if root.root_id is not None:
         root = db.session.get(Comment, root.root_id)
     replies = list(

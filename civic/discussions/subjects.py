@@ -16,6 +16,7 @@ from sqlalchemy import select
 from civic.accounts.models import Area, Group
 from civic.errors import NotFound
 from civic.extensions import db
+from civic.i18n import _
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def resolve(subject_type: str, subject_id: str) -> SubjectInfo:
     resolver = _RESOLVERS.get(subject_type)
     info = resolver(subject_id) if resolver else None
     if info is None:
-        raise NotFound("There is no discussion at this address.")
+        raise NotFound(_("There is no discussion at this address."))
     return info
 
 

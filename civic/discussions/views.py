@@ -14,6 +14,7 @@ from civic.discussions.subjects import resolve
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db, limiter
 from civic.forms import attach_errors
+from civic.i18n import _
 from civic.params import parse_id
 from civic.permissions import require_moderator
 from civic.web import render, wants_fragment
@@ -24,7 +25,7 @@ bp = Blueprint("discussions", __name__, url_prefix="/discussions")
 def _comment_or_404(comment_id: int) -> Comment:
     comment = db.session.get(Comment, comment_id)
     if comment is None:
-        raise NotFound("That comment does not exist.")
+        raise NotFound(_("That comment does not exist."))
     return comment
 
 
@@ -80,7 +81,7 @@ def post(subject_type: str, subject_id: str) -> Any:
         else:
             if wants_fragment():
                 return _posted_fragment(comment, subject_type, subject_id)
-            flash("Your comment is posted.", "success")
+            flash(_("Your comment is posted."), "success")
             return redirect(_thread_url(comment.thread, comment))
     if parent_id is not None:
         parent = _comment_or_404(parent_id)
@@ -153,7 +154,7 @@ def edit(comment_id: int) -> Any:
     found = _comment_or_404(comment_id)
     if not services.can_edit(current_user, found):
         if found.author_id != current_user.id:
-            raise PermissionDenied("Only the author can edit a comment.")
+            raise PermissionDenied(_("Only the author can edit a comment."))
         raise Conflict(services.edit_window_message())
     form = EditForm(data={"body": found.body_source} if request.method == "GET" else None)
     form.body.id = f"edit-body-{found.id}"
@@ -166,7 +167,7 @@ def edit(comment_id: int) -> Any:
         else:
             if wants_fragment():
                 return _comment_fragment(found)
-            flash("Your comment is updated.", "success")
+            flash(_("Your comment is updated."), "success")
             return redirect(_thread_url(found.thread, found))
     status = 422 if form.is_submitted() else 200
     response = render(
@@ -217,7 +218,7 @@ def flag(comment_id: int) -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash("Thank you. A moderator will look at this comment.", "success")
+            flash(_("Thank you. A moderator will look at this comment."), "success")
             return redirect(_thread_url(found.thread, found))
     status = 422 if form.is_submitted() else 200
     return render("discussions/flag.html", status=status, comment=found, form=form)
@@ -244,12 +245,12 @@ def moderate(comment_id: int) -> Any:
                 was_visible = found.is_visible
                 services.restore_comment(current_user, found, form.reason.data or "")
                 if was_visible:
-                    flash("Reports dismissed; the comment stays visible.", "success")
+                    flash(_("Reports dismissed; the comment stays visible."), "success")
                 else:
-                    flash("Comment restored; its reports are dismissed.", "success")
+                    flash(_("Comment restored; its reports are dismissed."), "success")
             else:
                 services.hide_comment(current_user, found, form.reason.data or "")
-                flash("Comment hidden; the reason is shown in the thread.", "success")
+                flash(_("Comment hidden; the reason is shown in the thread."), "success")
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:

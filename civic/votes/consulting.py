@@ -20,6 +20,8 @@ from civic.consultations import services as consultations
 from civic.consultations.models import Audience, Consultation, QuestionKind
 from civic.errors import Conflict, ValidationFailed
 from civic.extensions import db
+from civic.i18n import _
+from civic.i18n import lazy_gettext as _l
 from civic.permissions import require_moderator
 from civic.votes import services
 from civic.votes.models import OptionKind, Proposal, ProposalState
@@ -107,8 +109,11 @@ def starter_summary(proposal: Proposal) -> str:
 def _require_linkable(proposal: Proposal) -> None:
     if proposal.state not in LINKABLE:
         raise Conflict(
-            "A consultation can be linked only before the vote, while the proposal is in "
-            f"draft or consultation; this one is in {proposal.state.value}."
+            _(
+                "A consultation can be linked only before the vote, while the proposal is in "
+                "draft or consultation; this one is in %(state)s.",
+                state=str(proposal.state.label).lower(),
+            )
         )
 
 
@@ -121,8 +126,10 @@ def create_for_proposal(actor: User | None, proposal: Proposal) -> Consultation:
     _require_linkable(proposal)
     if proposal.consultation_id is not None:
         raise Conflict(
-            "This proposal is already linked to a consultation; choose another one below "
-            "instead of creating a second."
+            _(
+                "This proposal is already linked to a consultation; choose another one below "
+                "instead of creating a second."
+            )
         )
     now = utcnow()
     ends = services.consultation_ends(proposal)
@@ -163,17 +170,21 @@ def link_consultation(actor: User | None, proposal: Proposal, consultation_id: i
     _require_linkable(proposal)
     consultation = db.session.get(Consultation, consultation_id) if consultation_id else None
     if consultation is None:
-        raise ValidationFailed({"consultation": "Choose a consultation"})
+        raise ValidationFailed({"consultation": _("Choose a consultation")})
     if consultation.area_id != proposal.area_id:
         raise ValidationFailed(
             {
-                "consultation": f"“{consultation.title}” is a consultation in "
-                f"{consultation.area.name}; this proposal is for {proposal.area.name}. "
-                "Choose a consultation in the same area"
+                "consultation": _(
+                    "“%(title)s” is a consultation in %(area)s; this proposal is for "
+                    "%(proposal_area)s. Choose a consultation in the same area",
+                    title=consultation.title,
+                    area=consultation.area.name,
+                    proposal_area=proposal.area.name,
+                )
             }
         )
     if consultation.id == proposal.consultation_id:
-        raise ValidationFailed({"consultation": "That consultation is already linked"})
+        raise ValidationFailed({"consultation": _("That consultation is already linked")})
     _link(moderator, proposal, consultation, created=False)
 
 
@@ -223,15 +234,16 @@ class Shown:
     consultation: Consultation
     public: bool  # a draft consultation is shown to moderators only
     state: str
-    responses: str  # exact once closed, a band before (civic.privacy)
+    responses: str  # exact once closed, a band before (civic.privacy); English, for JSON
+    responses_words: str  # the same in the page's language
     reply_html: str  # the published "you said, we did", or ""
 
 
 STATE_WORDS = {
-    "draft": "Being prepared",
-    "open": "Open",
-    "closed": "Closed",
-    "responded": "Closed, with the council's response",
+    "draft": _l("Being prepared"),
+    "open": _l("Open"),
+    "closed": _l("Closed"),
+    "responded": _l("Closed, with the council's response"),
 }
 
 
@@ -245,5 +257,6 @@ def shown(proposal: Proposal) -> Shown | None:
         public=public,
         state=STATE_WORDS[consultation.state.value],
         responses=consultations.public_response_count(consultation) if public else "",
+        responses_words=consultations.public_response_words(consultation) if public else "",
         reply_html=consultation.reply_html if consultation.replied_at else "",
     )

@@ -20,32 +20,42 @@ PROCEED = "proceed"
 OUTSOURCING = "outsourcing"
 DISPOSAL = "disposal"
 
+
+def _(message: str) -> str:
+    """Marks a sentence for the catalogue (`make translations` extracts `_("...")`) without
+    translating it here: this module stays pure. Pages translate what it returns with
+    gettext (civic.votes.views), and the audit log keeps the English."""
+    return message
+
+
 # What each decision means, in the words of the proposal's kind. A proposal either hands a
 # service to an outside provider or sells (disposes of) a public asset; "the service stays
 # in-house" is wrong for a library building, so every sentence about the default or the
 # decision is looked up here by kind, and a test walks every kind and outcome.
 _WORDS: dict[str, dict[str, str]] = {
     OUTSOURCING: {
-        "thing": "the service",
-        "decided_in_house": "The service stays in-house.",
-        "decided_proceed": "The council will outsource the service.",
-        "rule_in_house": "the service stays in-house",
-        "rule_proceed": "outsourcing may go ahead",
-        "choice_in_house": "Keep the service in-house",
-        "choice_proceed": "Outsource the service",
-        "vote_against": "Against: keep the service in-house",
-        "vote_for": "For: outsource the service",
+        "thing": _("the service"),
+        "decided_in_house": _("The service stays in-house."),
+        "decided_proceed": _("The council will outsource the service."),
+        "rule_in_house": _("the service stays in-house"),
+        "rule_proceed": _("outsourcing may go ahead"),
+        "standards": _("the service stays in-house whatever the vote"),
+        "choice_in_house": _("Keep the service in-house"),
+        "choice_proceed": _("Outsource the service"),
+        "vote_against": _("Against: keep the service in-house"),
+        "vote_for": _("For: outsource the service"),
     },
     DISPOSAL: {
-        "thing": "the asset",
-        "decided_in_house": "The asset stays in public hands.",
-        "decided_proceed": "The council will dispose of the asset.",
-        "rule_in_house": "the asset stays in public hands",
-        "rule_proceed": "the disposal may go ahead",
-        "choice_in_house": "Keep the asset in public hands",
-        "choice_proceed": "Dispose of the asset",
-        "vote_against": "Against: keep the asset in public hands",
-        "vote_for": "For: dispose of the asset",
+        "thing": _("the asset"),
+        "decided_in_house": _("The asset stays in public hands."),
+        "decided_proceed": _("The council will dispose of the asset."),
+        "rule_in_house": _("the asset stays in public hands"),
+        "rule_proceed": _("the disposal may go ahead"),
+        "standards": _("the asset stays in public hands whatever the vote"),
+        "choice_in_house": _("Keep the asset in public hands"),
+        "choice_proceed": _("Dispose of the asset"),
+        "vote_against": _("Against: keep the asset in public hands"),
+        "vote_for": _("For: dispose of the asset"),
     },
 }
 
@@ -134,7 +144,7 @@ def rule_wording(kind: str, default: str) -> str:
 def standards_wording(kind: str) -> str:
     """Why a missed standard settles the matter: "the service stays in-house whatever the
     vote", or the asset's equivalent."""
-    return f"{_words(kind)['rule_in_house']} whatever the vote"
+    return _words(kind)["standards"]
 
 
 def decision_choices(kind: str) -> list[tuple[str, str]]:
@@ -155,14 +165,21 @@ def decision_problems(
     """What is wrong with a council's recorded decision; empty when it can be published."""
     problems: dict[str, str] = {}
     if decision not in (IN_HOUSE, PROCEED):
-        problems["decision"] = "Choose the council's decision"
+        problems["decision"] = _("Choose the council's decision")
     if not reasons.strip():
-        problems["reasons"] = "Give the council's reasons; they are published"
+        problems["reasons"] = _("Give the council's reasons; they are published")
     contradicts = decision == PROCEED and default_decision(outcome, standards_ok) == IN_HOUSE
     if contradicts and not override_reason.strip():
-        why = "the vote did not pass" if outcome != PASSED else "not every standard is met"
         problems["override_reason"] = (
-            f"Going ahead although {why} needs a stated reason, which is published"
+            _(
+                "Going ahead although the vote did not pass needs a stated reason, "
+                "which is published"
+            )
+            if outcome != PASSED
+            else _(
+                "Going ahead although not every standard is met needs a stated reason, "
+                "which is published"
+            )
         )
     return problems
 

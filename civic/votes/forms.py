@@ -28,6 +28,8 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 
 from civic.budgets.ballots import MINOR_PER_UNIT
 from civic.forms import CloseWording, DayMonthYearField, WholeNumberField, max_length
+from civic.i18n import _
+from civic.i18n import lazy_gettext as _l
 from civic.params import MAX_BIGINT, MAX_ID, parse_int
 from civic.votes.models import OptionKind, ProposalKind
 from civic.votes.services import OPTION_SCORES, OptionInput
@@ -45,7 +47,9 @@ def read_options(form: Mapping[str, str]) -> tuple[list[OptionInput], dict[str, 
         raw = (form.get(name) or "").strip().replace(",", "").removeprefix("£")
         value = parse_int(raw, maximum=maximum)
         if value is None:
-            unreadable[name] = f"{words}: enter a whole number, like {example}"
+            unreadable[name] = _(
+                "%(field)s: enter a whole number, like %(example)s", field=words, example=example
+            )
             return 0
         return value
 
@@ -55,7 +59,7 @@ def read_options(form: Mapping[str, str]) -> tuple[list[OptionInput], dict[str, 
             continue
         cost = number(
             f"{prefix}-annual_cost",
-            f"{kind.label}: cost a year",
+            _("%(option)s: cost a year", option=kind.label),
             "250000",
             MAX_BIGINT // MINOR_PER_UNIT,
         )
@@ -75,16 +79,13 @@ def read_options(form: Mapping[str, str]) -> tuple[list[OptionInput], dict[str, 
     return options, unreadable
 
 
-def _pounds(label: str, name: str, example: str) -> WholeNumberField:
+def _pounds(label: str, invalid: str, out_of_range: str) -> WholeNumberField:
     """An optional amount in whole pounds; "£250,000" and "250000" both mean 250000."""
     return WholeNumberField(
         label,
         widget=GovTextInput(),
-        invalid_message=f"Enter {name} in whole pounds, like {example}",
-        validators=[
-            Optional(),
-            NumberRange(0, 10**11, f"{name.capitalize()} must be from £0 to £100,000,000,000"),
-        ],
+        invalid_message=invalid,
+        validators=[Optional(), NumberRange(0, 10**11, out_of_range)],
     )
 
 
@@ -92,143 +93,157 @@ def _weight(label: str, name: str, example: str) -> WholeNumberField:
     return WholeNumberField(
         label,
         widget=GovTextInput(),
-        invalid_message=f"Enter the weight of {name} as a whole number, like {example}",
+        invalid_message=_l(
+            "Enter the weight of %(name)s as a whole number, like %(example)s",
+            name=name,
+            example=example,
+        ),
         validators=[
-            InputRequired(f"Enter the weight of {name}"),
-            NumberRange(0, 100, f"The weight of {name} must be from 0 to 100"),
+            InputRequired(_l("Enter the weight of %(name)s", name=name)),
+            NumberRange(0, 100, _l("The weight of %(name)s must be from 0 to 100", name=name)),
         ],
     )
 
 
 class NewProposalForm(FlaskForm):
     kind = RadioField(
-        "What is proposed?",
+        _l("What is proposed?"),
         choices=[
-            (ProposalKind.OUTSOURCING.value, "Outsourcing a service"),
-            (ProposalKind.DISPOSAL.value, "Selling or transferring a public asset"),
+            (ProposalKind.OUTSOURCING.value, _l("Outsourcing a service")),
+            (ProposalKind.DISPOSAL.value, _l("Selling or transferring a public asset")),
         ],
         default=ProposalKind.OUTSOURCING.value,
         widget=GovRadioInput(),
     )
     title = StringField(
-        "Title",
+        _l("Title"),
         widget=GovTextInput(),
-        validators=[DataRequired("Enter a title"), max_length(200, "Title")],
+        validators=[DataRequired(_l("Enter a title")), max_length(200, _l("Title"))],
     )
     service = StringField(
-        "Service or asset",
+        _l("Service or asset"),
         widget=GovTextInput(),
-        description="For example: Riverside leisure centre management",
+        description=_l("For example: Riverside leisure centre management"),
         validators=[
-            DataRequired("Name the service or asset"),
-            max_length(200, "The service or asset"),
+            DataRequired(_l("Name the service or asset")),
+            max_length(200, _l("The service or asset")),
         ],
     )
-    area = SelectField("Area whose residents vote", widget=GovSelect(), coerce=int)
-    submit = SubmitField("Create draft", widget=GovSubmitInput())
+    area = SelectField(_l("Area whose residents vote"), widget=GovSelect(), coerce=int)
+    submit = SubmitField(_l("Create draft"), widget=GovSubmitInput())
 
 
 class CaseForm(FlaskForm):
     title = StringField(
-        "Title",
+        _l("Title"),
         widget=GovTextInput(),
-        validators=[DataRequired("Enter a title"), max_length(200, "Title")],
+        validators=[DataRequired(_l("Enter a title")), max_length(200, _l("Title"))],
     )
     service = StringField(
-        "Service or asset",
+        _l("Service or asset"),
         widget=GovTextInput(),
-        validators=[DataRequired("Name it"), max_length(200, "The service or asset")],
+        validators=[DataRequired(_l("Name it")), max_length(200, _l("The service or asset"))],
     )
     current_provision = TextAreaField(
-        "How it is provided now",
+        _l("How it is provided now"),
         widget=GovTextArea(),
-        validators=[max_length(10000, "How it is provided now")],
+        validators=[max_length(10000, _l("How it is provided now"))],
     )
-    current_cost = _pounds("What it costs now, per year, in pounds", "the current cost", "250000")
+    current_cost = _pounds(
+        _l("What it costs now, per year, in pounds"),
+        _l("Enter the current cost in whole pounds, like 250000"),
+        _l("The current cost must be from £0 to £100,000,000,000"),
+    )
     current_performance = TextAreaField(
-        "How well it performs now",
+        _l("How well it performs now"),
         widget=GovTextArea(),
-        validators=[max_length(10000, "How well it performs now")],
+        validators=[max_length(10000, _l("How well it performs now"))],
     )
     public_interest_case = TextAreaField(
-        "The public-interest case",
+        _l("The public-interest case"),
         widget=GovTextArea(),
-        description="Why the in-house default is not working, in plain words.",
-        validators=[max_length(20000, "The public-interest case")],
+        description=_l("Why the in-house default is not working, in plain words."),
+        validators=[max_length(20000, _l("The public-interest case"))],
     )
     inhouse_bid = RadioField(
-        "Was an in-house bid made?",
-        choices=[("yes", "Yes"), ("no", "No")],
+        _l("Was an in-house bid made?"),
+        choices=[("yes", _l("Yes")), ("no", _l("No"))],
         widget=GovRadioInput(),
         validators=[Optional()],
     )
     inhouse_bid_summary = TextAreaField(
-        "The in-house bid: cost, quality and social value",
+        _l("The in-house bid: cost, quality and social value"),
         widget=GovTextArea(),
-        validators=[max_length(10000, "The in-house bid")],
+        validators=[max_length(10000, _l("The in-house bid"))],
     )
     no_bid_reason = TextAreaField(
-        "Why no in-house bid was made",
+        _l("Why no in-house bid was made"),
         widget=GovTextArea(),
-        validators=[max_length(10000, "Why no in-house bid was made")],
+        validators=[max_length(10000, _l("Why no in-house bid was made"))],
     )
-    asset_value = _pounds("Asset's value in pounds (disposals)", "the asset's value", "500000")
+    asset_value = _pounds(
+        _l("Asset's value in pounds (disposals)"),
+        _l("Enter the asset's value in whole pounds, like 500000"),
+        _l("The asset's value must be from £0 to £100,000,000,000"),
+    )
     asset_new_owner = StringField(
-        "Who would own it (disposals)",
+        _l("Who would own it (disposals)"),
         widget=GovTextInput(),
-        validators=[max_length(300, "Who would own it")],
+        validators=[max_length(300, _l("Who would own it"))],
     )
-    weight_cost = _weight("Weight of cost (%)", "cost", "40")
-    weight_quality = _weight("Weight of quality (%)", "quality", "30")
-    weight_social = _weight("Weight of social value (%)", "social value", "30")
-    weight_carbon = _weight("Weight of carbon and decarbonisation (%)", "carbon", "15")
-    submit = SubmitField("Save the case", widget=GovSubmitInput())
+    weight_cost = _weight(_l("Weight of cost (%)"), _l("cost"), "40")
+    weight_quality = _weight(_l("Weight of quality (%)"), _l("quality"), "30")
+    weight_social = _weight(_l("Weight of social value (%)"), _l("social value"), "30")
+    weight_carbon = _weight(_l("Weight of carbon and decarbonisation (%)"), _l("carbon"), "15")
+    submit = SubmitField(_l("Save the case"), widget=GovSubmitInput())
 
 
 class DocumentForm(FlaskForm):
     title = StringField(
-        "Document title",
+        _l("Document title"),
         widget=GovTextInput(),
         validators=[
-            DataRequired("Give the document a title"),
-            max_length(200, "The document title"),
+            DataRequired(_l("Give the document a title")),
+            max_length(200, _l("The document title")),
         ],
     )
     url = StringField(
-        "Link (optional)", widget=GovTextInput(), validators=[max_length(500, "The link")]
+        _l("Link (optional)"), widget=GovTextInput(), validators=[max_length(500, _l("The link"))]
     )
     summary = TextAreaField(
-        "Summary", widget=GovTextArea(), validators=[max_length(20000, "The summary")]
+        _l("Summary"), widget=GovTextArea(), validators=[max_length(20000, _l("The summary"))]
     )
-    submit = SubmitField("Add document", widget=GovSubmitInput())
+    submit = SubmitField(_l("Add document"), widget=GovSubmitInput())
 
 
 class VoteRulesForm(FlaskForm):
     quorum_percent = WholeNumberField(
-        "Turnout quorum (% of eligible residents)",
+        _l("Turnout quorum (% of eligible residents)"),
         widget=GovTextInput(),
-        invalid_message="Enter the quorum as a whole number, like 20",
+        invalid_message=_l("Enter the quorum as a whole number, like 20"),
         validators=[
-            InputRequired("Enter the quorum"),
-            NumberRange(0, 100, "Enter a percentage from 0 to 100"),
+            InputRequired(_l("Enter the quorum")),
+            NumberRange(0, 100, _l("Enter a percentage from 0 to 100")),
         ],
     )
     majority = RadioField(
-        "Majority needed",
+        _l("Majority needed"),
         choices=[
-            ("simple", "More than half of votes cast"),
-            ("two_thirds", "At least two thirds of votes cast"),
+            ("simple", _l("More than half of votes cast")),
+            ("two_thirds", _l("At least two thirds of votes cast")),
         ],
         default="simple",
         widget=GovRadioInput(),
     )
     majority_each_class = BooleanField(
-        "Also require that majority in every class (a multi-stakeholder vote)",
-        description="Only for a vote open to constituencies: it fails if any class "
-        "(the staff, the users ...) does not give the majority among its own votes.",
+        _l("Also require that majority in every class (a multi-stakeholder vote)"),
+        description=_l(
+            "Only for a vote open to constituencies: it fails if any class "
+            "(the staff, the users ...) does not give the majority among its own votes."
+        ),
         widget=GovCheckboxInput(),
     )
-    submit = SubmitField("Fix the vote rules", widget=GovSubmitInput())
+    submit = SubmitField(_l("Fix the vote rules"), widget=GovSubmitInput())
 
 
 MAX_CONSULTATION_DAYS = 365
@@ -240,98 +255,109 @@ class ConsultationForm(FlaskForm):
     the service would then refuse."""
 
     days = WholeNumberField(
-        "Consultation length in days",
+        _l("Consultation length in days"),
         widget=GovTextInput(),
-        validators=[InputRequired("Enter the number of days")],
+        validators=[InputRequired(_l("Enter the number of days"))],
     )
-    submit = SubmitField("Open the consultation", widget=GovSubmitInput())
+    submit = SubmitField(_l("Open the consultation"), widget=GovSubmitInput())
 
     def __init__(self, *args: Any, minimum: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.days.description = (
-            f"At least {minimum} days, so residents have time to read the case and respond. "
-            "The vote can open once the consultation has ended."
+        self.days.description = _(
+            "At least %(minimum)s days, so residents have time to read the case and respond. "
+            "The vote can open once the consultation has ended.",
+            minimum=minimum,
         )
         if self.days.process_errors:  # parsed in super().__init__, before the minimum was known
             self.days.process_errors = [
-                f"Enter the number of days as a whole number, like {minimum}"
+                _("Enter the number of days as a whole number, like %(minimum)s", minimum=minimum)
             ]
         most = max(minimum, MAX_CONSULTATION_DAYS)
         self.days.validators = [
-            InputRequired("Enter the number of days"),
-            NumberRange(minimum, most, f"The consultation must last from {minimum} to {most} days"),
+            InputRequired(_l("Enter the number of days")),
+            NumberRange(
+                minimum,
+                most,
+                _(
+                    "The consultation must last from %(minimum)s to %(most)s days",
+                    minimum=minimum,
+                    most=most,
+                ),
+            ),
         ]
 
 
 class VotingForm(FlaskForm):
     closes = DayMonthYearField(
-        "Voting closes",
+        _l("Voting closes"),
         widget=GovDateInput(),
         format="%d %m %Y",
-        error_name="The closing date",
-        validators=[InputRequired("Enter the closing date")],
+        error_name=_l("The closing date"),
+        validators=[InputRequired(_l("Enter the closing date"))],
     )
-    submit = SubmitField("Open the vote", widget=GovSubmitInput())
+    submit = SubmitField(_l("Open the vote"), widget=GovSubmitInput())
 
 
 VOTE_CLOSE = CloseWording(
-    confirm="I understand the count is final: the vote cannot be reopened",
-    confirm_error="Confirm that you understand the count is final",
-    reason="Why close the vote before its published closing date (published)",
-    reason_hint="Residents were told when voting ends. Say why it ends early; the reason is "
-    "shown on the proposal's page and in the audit log. At least 10 characters.",
-    submit="Close the vote and count it",
+    confirm=_l("I understand the count is final: the vote cannot be reopened"),
+    confirm_error=_l("Confirm that you understand the count is final"),
+    reason=_l("Why close the vote before its published closing date (published)"),
+    reason_hint=_l(
+        "Residents were told when voting ends. Say why it ends early; the reason is "
+        "shown on the proposal's page and in the audit log. At least 10 characters."
+    ),
+    submit=_l("Close the vote and count it"),
 )
 
 
 class DecisionForm(FlaskForm):
     decision = RadioField(
-        "The council's decision",
+        _l("The council's decision"),
         choices=[],  # set by the view: the words depend on the proposal's kind
         widget=GovRadioInput(),
         validate_choice=False,
     )
     reasons = TextAreaField(
-        "The council's reasons (published)",
+        _l("The council's reasons (published)"),
         widget=GovTextArea(),
-        validators=[max_length(10000, "The council's reasons")],
+        validators=[max_length(10000, _l("The council's reasons"))],
     )
     override_reason = TextAreaField(
-        "If going ahead against the vote or the standards: why (published)",
+        _l("If going ahead against the vote or the standards: why (published)"),
         widget=GovTextArea(),
-        validators=[max_length(10000, "Why the council is going ahead")],
+        validators=[max_length(10000, _l("Why the council is going ahead"))],
     )
     confirm = BooleanField(
-        "I understand the decision is final: it is published and cannot be changed",
+        _l("I understand the decision is final: it is published and cannot be changed"),
         widget=GovCheckboxInput(),
-        validators=[DataRequired("Confirm that you understand the decision is final")],
+        validators=[DataRequired(_l("Confirm that you understand the decision is final"))],
     )
-    submit = SubmitField("Record the decision", widget=GovSubmitInput())
+    submit = SubmitField(_l("Record the decision"), widget=GovSubmitInput())
 
 
 class VoteForm(FlaskForm):
     choice = RadioField(
-        "Your vote",
+        _l("Your vote"),
         choices=[],  # set by the view: the words depend on the proposal's kind
         widget=GovRadioInput(),
         validate_choice=False,
     )
-    submit = SubmitField("Cast my vote", widget=GovSubmitInput())
+    submit = SubmitField(_l("Cast my vote"), widget=GovSubmitInput())
 
 
 class LinkConsultationForm(FlaskForm):
     """Choose an existing consultation of the proposal's area (choices set by the view)."""
 
     consultation = SelectField(
-        "Consultation about this proposal",
+        _l("Consultation about this proposal"),
         widget=GovSelect(),
         # a number, or 0 for none or anything unreadable: the service then asks for a choice
         coerce=lambda value: parse_int(str(value), maximum=MAX_ID) or 0,
         validate_choice=False,  # the service says why a choice is refused (another area)
-        description="Only consultations in the proposal's area can be linked.",
+        description=_l("Only consultations in the proposal's area can be linked."),
     )
-    submit = SubmitField("Link this consultation", widget=GovSubmitInput())
+    submit = SubmitField(_l("Link this consultation"), widget=GovSubmitInput())
 
 
 class CreateConsultationForm(FlaskForm):
-    submit = SubmitField("Create a consultation from this proposal", widget=GovSubmitInput())
+    submit = SubmitField(_l("Create a consultation from this proposal"), widget=GovSubmitInput())

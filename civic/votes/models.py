@@ -24,6 +24,7 @@ from civic.accounts.models import Area, User, utcnow
 from civic.audit import Subject
 from civic.database import string_enum
 from civic.extensions import db
+from civic.i18n import lazy_gettext as _l
 
 if TYPE_CHECKING:
     from civic.consultations.models import Consultation
@@ -41,6 +42,20 @@ class ProposalState(enum.StrEnum):
     CLOSED = "closed"
     DECIDED = "decided"
 
+    @property
+    def label(self) -> str:
+        """The stage as pages name it, in the reader's language."""
+        return str(STATE_LABELS[self])
+
+
+STATE_LABELS = {
+    ProposalState.DRAFT: _l("Draft"),
+    ProposalState.CONSULTATION: _l("Consultation"),
+    ProposalState.VOTING: _l("Voting"),
+    ProposalState.CLOSED: _l("Closed"),
+    ProposalState.DECIDED: _l("Decided"),
+}
+
 
 class OptionKind(enum.StrEnum):
     IN_HOUSE = "in_house"
@@ -50,14 +65,14 @@ class OptionKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return OPTION_LABELS[self]
+        return str(OPTION_LABELS[self])
 
 
 OPTION_LABELS = {
-    OptionKind.IN_HOUSE: "In-house (the council)",
-    OptionKind.COOPERATIVE: "Co-operative or mutual",
-    OptionKind.SOCIAL_ENTERPRISE: "Social enterprise",
-    OptionKind.PRIVATE: "Private company",
+    OptionKind.IN_HOUSE: _l("In-house (the council)"),
+    OptionKind.COOPERATIVE: _l("Co-operative or mutual"),
+    OptionKind.SOCIAL_ENTERPRISE: _l("Social enterprise"),
+    OptionKind.PRIVATE: _l("Private company"),
 }
 
 
@@ -74,21 +89,21 @@ class Standard(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return STANDARD_LABELS[self]
+        return str(STANDARD_LABELS[self])
 
 
 STANDARD_LABELS = {
-    Standard.FAIR_WAGE: "Fair wage clause (at least the real Living Wage)",
-    Standard.UNION_RECOGNITION: "Trade-union recognition",
-    Standard.LOCAL_LABOUR: "Local labour and local supply chains",
-    Standard.GENDER_PAY_AUDIT: "Annual gender pay audit",
-    Standard.TIME_LIMITED: "Time-limited term, with an end date",
-    Standard.BREAK_CLAUSE: "Break clause so residents can recall the contract",
-    Standard.FREEDOM_OF_INFORMATION: "Freedom of Information applies to the provider",
-    Standard.OPEN_BOOK: "Open-book accounting",
-    Standard.PUBLISHED_KPIS: "Published performance indicators (KPIs)",
+    Standard.FAIR_WAGE: _l("Fair wage clause (at least the real Living Wage)"),
+    Standard.UNION_RECOGNITION: _l("Trade-union recognition"),
+    Standard.LOCAL_LABOUR: _l("Local labour and local supply chains"),
+    Standard.GENDER_PAY_AUDIT: _l("Annual gender pay audit"),
+    Standard.TIME_LIMITED: _l("Time-limited term, with an end date"),
+    Standard.BREAK_CLAUSE: _l("Break clause so residents can recall the contract"),
+    Standard.FREEDOM_OF_INFORMATION: _l("Freedom of Information applies to the provider"),
+    Standard.OPEN_BOOK: _l("Open-book accounting"),
+    Standard.PUBLISHED_KPIS: _l("Published performance indicators (KPIs)"),
 }
-ANSWERS = {"yes": "Yes", "no": "No", "not_applicable": "Not applicable"}
+ANSWERS = {"yes": _l("Yes"), "no": _l("No"), "not_applicable": _l("Not applicable")}
 
 
 class Proposal(db.Model):

@@ -12,16 +12,19 @@ from sqlalchemy import delete, func, select
 
 from civic import audit, ballot_box, privacy
 from civic.accounts.models import Area, User, utcnow
-from civic.clock import aware, early_reason, spoken
+from civic.clock import aware, early_reason
 from civic.constituencies import services as constituencies
 from civic.database import lock_row, lock_rows
 from civic.errors import Conflict, NotFound, ValidationFailed
 from civic.extensions import db
+from civic.i18n import _, format_day
+from civic.i18n import lazy_gettext as _l
 from civic.notifications import events
 from civic.permissions import require_moderator, require_signed_in
 from civic.receipts import codes as receipts
 from civic.receipts.codes import Receipt
 from civic.votes import decision as rules
+from civic.votes import wording
 from civic.votes.models import (
     ANSWERS,
     OptionKind,
@@ -63,7 +66,7 @@ def min_consultation_days() -> int:
 def get_proposal(proposal_id: int) -> Proposal:
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None:
-        raise NotFound("No proposal has that number.")
+        raise NotFound(_("No proposal has that number."))
     return proposal
 
 
@@ -79,10 +82,15 @@ def can_see(user: User | None, proposal: Proposal) -> bool:
 
 def _require_state(proposal: Proposal, *states: ProposalState, doing: str) -> None:
     if proposal.state not in states:
-        allowed = " or ".join(s.value for s in states)
+        either = _("or")
+        allowed = f" {either} ".join(str(s.label).lower() for s in states)
         raise Conflict(
-            f"You can {doing} only while the proposal is in {allowed}; "
-            f"it is in {proposal.state.value}."
+            _(
+                "You can %(doing)s only while the proposal is in %(allowed)s; it is in %(state)s.",
+                doing=doing,
+                allowed=allowed,
+                state=str(proposal.state.label).lower(),
+            )
         )
 
 
@@ -95,9 +103,9 @@ def create_proposal(
     moderator = require_moderator(actor)
     errors = {}
     if not title.strip():
-        errors["title"] = "Give the proposal a title"
+        errors["title"] = _("Give the proposal a title")
     if not service.strip():
-        errors["service"] = "Name the service or asset"
+        errors["service"] = _("Name the service or asset")
     if errors:
         raise ValidationFailed(errors)
     proposal = Proposal(
@@ -125,14 +133,15 @@ def update_case(actor: User | None, proposal: Proposal, **fields: Any) -> None:
     errors: dict[str, str] = {}
     weights = [fields.get(k, getattr(proposal, k)) for k in WEIGHTS]
     if any(w is None or w < 0 for w in weights) or sum(w or 0 for w in weights) != 100:
-        errors["weight_cost"] = (
+        errors["weight_cost"] = _(
             "The four weights (cost, quality, social value and carbon) must be whole numbers "
-            f"adding up to 100; they add up to {sum(w or 0 for w in weights)}"
+            "adding up to 100; they add up to %(total)s",
+            total=sum(w or 0 for w in weights),
         )
     for money_field in ("current_cost", "asset_value"):
         value = fields.get(money_field)
         if value is not None and value < 0:
-            errors[money_field] = "Amounts cannot be negative"
+            errors[money_field] = _("Amounts cannot be negative")
     if errors:
         raise ValidationFailed(errors)
     for name, value in fields.items():
@@ -155,10 +164,10 @@ class OptionInput:
 
 # the appraisal's scores, each 0 to 100, with the words a message uses for them
 OPTION_SCORES = {
-    "cost_score": "cost score",
-    "quality_score": "quality score",
-    "social_value_score": "social value score",
-    "carbon_score": "carbon score",
+    "cost_score": _l("cost score"),
+    "quality_score": _l("quality score"),
+    "social_value_score": _l("social value score"),
+    "carbon_score": _l("carbon score"),
 }
 
 
@@ -167,15 +176,17 @@ def option_errors(options: list[OptionInput]) -> dict[str, str]:
     errors: dict[str, str] = {}
     kinds = [o.kind for o in options]
     if len(set(kinds)) != len(kinds):
-        errors["options"] = "List each kind of provider once"
+        errors["options"] = _("List each kind of provider once")
     for option in options:
         label = option.kind.label
         if option.annual_cost < 0:
-            errors[f"{option.kind.value}-annual_cost"] = f"{label}: cost cannot be negative"
+            errors[f"{option.kind.value}-annual_cost"] = _(
+                "%(option)s: cost cannot be negative", option=label
+            )
         for name, words in OPTION_SCORES.items():
             if not 0 <= getattr(option, name) <= 100:
-                errors[f"{option.kind.value}-{name}"] = (
-                    f"{label}: the {words} must be between 0 and 100"
+                errors[f"{option.kind.value}-{name}"] = _(
+                    "%(option)s: the %(score)s must be between 0 and 100", option=label, score=words
                 )
     return errors
 
@@ -221,9 +232,14 @@ def answer_standards(
         if key not in {s.value for s in Standard}:
             raise ValidationFailed({"standards": f"Unknown standard {key!r}"})
         if answer not in ANSWERS:
-            errors[key] = f"{Standard(key).label}: answer yes, no or not applicable"
+            errors[key] = _(
+                "%(standard)s: answer yes, no or not applicable", standard=Standard(key).label
+            )
         elif answer in ("no", "not_applicable") and not note.strip():
-            errors[key] = f"{Standard(key).label}: explain a 'no' or 'not applicable' in the note"
+            errors[key] = _(
+                "%(standard)s: explain a 'no' or 'not applicable' in the note",
+                standard=Standard(key).label,
+            )
     if errors:
         raise ValidationFailed(errors)
     db.session.execute(
@@ -251,11 +267,11 @@ def add_document(
     _require_state(proposal, ProposalState.DRAFT, ProposalState.CONSULTATION, doing="add documents")
     errors = {}
     if not title.strip():
-        errors["title"] = "Give the document a title"
+        errors["title"] = _("Give the document a title")
     if url.strip() and not url.strip().startswith(("https://", "http://")):
-        errors["url"] = "Links must start with https:// or http://"
+        errors["url"] = _("Links must start with https:// or http://")
     if not url.strip() and not summary.strip():
-        errors["summary"] = "Give a link or a summary"
+        errors["summary"] = _("Give a link or a summary")
     if errors:
         raise ValidationFailed(errors)
     db.session.add(
@@ -272,20 +288,25 @@ def missing_for_consultation(proposal: Proposal) -> list[str]:
     """What must be filled in before residents are consulted."""
     missing = []
     if not proposal.public_interest_case.strip():
-        missing.append("the public-interest case (why the in-house default is not working)")
+        missing.append(_("the public-interest case (why the in-house default is not working)"))
     if proposal.inhouse_bid is None:
-        missing.append("whether an in-house bid was made")
+        missing.append(_("whether an in-house bid was made"))
     elif proposal.inhouse_bid and not proposal.inhouse_bid_summary.strip():
-        missing.append("the in-house bid")
+        missing.append(_("the in-house bid"))
     elif not proposal.inhouse_bid and not proposal.no_bid_reason.strip():
-        missing.append("the reason no in-house bid was made")
+        missing.append(_("the reason no in-house bid was made"))
     unanswered = [Standard(k).label for k, a in proposal.answers.items() if a is None]
     if unanswered:
-        missing.append("answers to every minimum standard (" + "; ".join(unanswered) + ")")
+        missing.append(
+            _(
+                "answers to every minimum standard (%(standards)s)",
+                standards="; ".join(unanswered),
+            )
+        )
     if proposal.kind is ProposalKind.DISPOSAL and (
         proposal.asset_value is None or not proposal.asset_new_owner.strip()
     ):
-        missing.append("the asset's value and who would own it")
+        missing.append(_("the asset's value and who would own it"))
     return missing
 
 
@@ -309,15 +330,17 @@ def set_vote_rules(
     moderator = require_moderator(actor)
     if proposal.state not in (ProposalState.DRAFT, ProposalState.CONSULTATION):
         raise Conflict(
-            "The quorum and majority rule were fixed when voting opened and cannot be changed."
+            _("The quorum and majority rule were fixed when voting opened and cannot be changed.")
         )
     errors = {}
     if not 0 <= quorum_percent <= 100:
-        errors["quorum_percent"] = "The quorum is a percentage between 0 and 100"
+        errors["quorum_percent"] = _("The quorum is a percentage between 0 and 100")
     if majority not in rules.MAJORITIES:
-        errors["majority"] = "Choose simple or two-thirds majority"
+        errors["majority"] = _("Choose simple or two-thirds majority")
     if not hide_tally:
-        errors["hide_tally"] = "The running tally of a secret vote is never shown before it closes"
+        errors["hide_tally"] = _(
+            "The running tally of a secret vote is never shown before it closes"
+        )
     if errors:
         raise ValidationFailed(errors)
     proposal.quorum_percent = quorum_percent
@@ -342,10 +365,12 @@ def open_consultation(actor: User | None, proposal: Proposal, days: int) -> None
     moderator = require_moderator(actor)
     _require_state(proposal, ProposalState.DRAFT, doing="open the consultation")
     if missing := missing_for_consultation(proposal):
-        raise Conflict("Before consulting residents, add " + ", ".join(missing) + ".")
+        raise Conflict(
+            _("Before consulting residents, add %(missing)s.", missing=", ".join(missing))
+        )
     if days < min_consultation_days():
         raise ValidationFailed(
-            {"days": f"A consultation lasts at least {min_consultation_days()} days"}
+            {"days": _("A consultation lasts at least %(days)s days", days=min_consultation_days())}
         )
     now = utcnow()
     proposal.state = ProposalState.CONSULTATION
@@ -384,13 +409,17 @@ def open_voting(actor: User | None, proposal: Proposal, closes_at: datetime) -> 
     ends = consultation_ends(proposal)
     if ends is not None and now < ends:
         raise Conflict(
-            f"The consultation runs until {ends:%d %B %Y at %H:%M} (UTC); "
-            "the vote can open after that."
+            _(
+                "The consultation runs until %(day)s at %(time)s (UTC); "
+                "the vote can open after that.",
+                day=format_day(ends),
+                time=aware(ends).strftime("%H:%M"),
+            )
         )
     if proposal.quorum_percent is None or proposal.majority is None:
-        raise Conflict("Set the quorum and the majority rule before voting opens.")
+        raise Conflict(_("Set the quorum and the majority rule before voting opens."))
     if aware(closes_at) <= now:
-        raise ValidationFailed({"closes_at": "The vote must close in the future"})
+        raise ValidationFailed({"closes_at": _("The vote must close in the future")})
     eligible = eligible_count(proposal)
     privacy.require_electorate(eligible, "the vote", constituencies.who(proposal))
     if proposal.majority_each_class:
@@ -460,7 +489,8 @@ def public_turnout(proposal: Proposal, counted: tuple[int, int] | None = None) -
     # public figure is the electorate when voting opened
     if proposal.eligible_count is not None:
         eligible = proposal.eligible_count
-    floor, words = privacy.turnout_band(cast)
+    floor, _words = privacy.turnout_band(cast)
+    words = wording.band_words(cast)
     rough = privacy.min_electorate() > 1
     return {"cast": None, "at_least": floor, "words": words, "eligible": eligible, "rough": rough}
 
@@ -484,10 +514,10 @@ def ballots_withheld(proposal: Proposal) -> str | None:
     As for budget rounds (`budgets.services.ballots_withheld`): only once counted, and only
     when at least the privacy minimum voted, so no one's choice can be picked out."""
     if not is_counted(proposal):
-        return "Ballots are published by receipt code when the vote closes."
+        return _("Ballots are published by receipt code when the vote closes.")
     cast = (proposal.votes_for or 0) + (proposal.votes_against or 0)
     if not privacy.publishable(cast):
-        return privacy.withheld_reason(cast, "votes")
+        return wording.votes_withheld(cast)
     return None
 
 
@@ -526,7 +556,7 @@ def _locked(proposal: Proposal) -> Proposal:
     where casts and the close serialise."""
     locked = lock_row(Proposal, proposal.id)
     if locked is None:
-        raise NotFound("No proposal has that number.")
+        raise NotFound(_("No proposal has that number."))
     return locked
 
 
@@ -535,9 +565,12 @@ def _too_late(proposal: Proposal) -> Conflict:
     loss: every vote answered with success is in the count)."""
     ended = proposal.closed_at or proposal.voting_until
     if proposal.state in (ProposalState.DRAFT, ProposalState.CONSULTATION) or ended is None:
-        return Conflict("Voting on this proposal has not opened; your vote was not counted.")
+        return Conflict(_("Voting on this proposal has not opened; your vote was not counted."))
     return Conflict(
-        f"Voting closed at {spoken(ended)} before your vote arrived; it was not counted."
+        _(
+            "Voting closed at %(when)s before your vote arrived; it was not counted.",
+            when=wording.spoken(ended),
+        )
     )
 
 
@@ -551,7 +584,7 @@ def cast_vote(actor: User | None, proposal: Proposal, choice: str) -> Receipt:
     """
     user = require_voter(actor, proposal)
     if choice not in ("for", "against"):
-        raise ValidationFailed({"choice": "Choose for or against"})
+        raise ValidationFailed({"choice": _("Choose for or against")})
     proposal = _locked(proposal)
     if not voting_open(proposal):
         raise _too_late(proposal)
@@ -750,7 +783,7 @@ def record_decision(
     if problems := rules.decision_problems(
         decision, proposal.outcome or "", standards_ok, reasons, override_reason
     ):
-        raise ValidationFailed(problems)
+        raise ValidationFailed({field: _(words) for field, words in problems.items()})
     proposal.state = ProposalState.DECIDED
     proposal.decision = decision
     proposal.decision_reasons = reasons.strip()

@@ -21,6 +21,7 @@ from civic.discussions import subjects
 from civic.errors import Conflict, ValidationFailed
 from civic.extensions import db
 from civic.forms import CloseForm, DayMonthYearField, attach_errors, check_csrf
+from civic.i18n import _, format_day
 from civic.params import parse_id
 from civic.permissions import require_moderator
 from civic.receipts import codes as receipt_codes
@@ -55,9 +56,28 @@ from civic.web import render
 bp = Blueprint("votes", __name__, url_prefix="/votes")
 api = Blueprint("votes_api", __name__, url_prefix="/api/v1/proposals")
 # the decision's words depend on the proposal's kind (a service, or an asset)
-bp.add_app_template_global(rules.decision_headline)
-bp.add_app_template_global(rules.rule_wording)
-bp.add_app_template_global(rules.standards_wording)
+# (civic.votes.decision is pure and marks its English for the catalogue; pages translate)
+
+
+@bp.app_template_global()
+def decision_headline(kind: str, decision: str) -> str:
+    return _(rules.decision_headline(kind, decision))
+
+
+@bp.app_template_global()
+def rule_wording(kind: str, default: str) -> str:
+    return _(rules.rule_wording(kind, default))
+
+
+@bp.app_template_global()
+def standards_wording(kind: str) -> str:
+    return _(rules.standards_wording(kind))
+
+
+def _translated(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(value, _(words)) for value, words in choices]
+
+
 # the consultation page links back to the proposals it was held for (consultations do not
 # import votes, so the page asks through this global)
 bp.add_app_template_global(consulting.proposals_for, "proposals_for_consultation")
@@ -91,7 +111,7 @@ def _filtered(area_slug: str, state: str) -> list[Proposal]:
         try:
             stmt = stmt.where(Proposal.state == ProposalState(state))
         except ValueError:
-            raise ValidationFailed({"state": f"Unknown state {state!r}"}) from None
+            raise ValidationFailed({"state": _("Unknown state %(state)r", state=state)}) from None
     return list(db.session.scalars(stmt))
 
 
@@ -136,7 +156,7 @@ def new() -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash("Draft created. Fill in the case before consulting residents.", "success")
+            flash(_("Draft created. Fill in the case before consulting residents."), "success")
             return redirect(url_for("votes.manage", proposal_id=proposal.id))
     return render("votes/new.html", status=422 if form.is_submitted() else 200, form=form)
 
@@ -214,7 +234,7 @@ def vote(proposal_id: int) -> Any:
     if request.method == "POST":
         services.require_voter(current_user, proposal)  # before the form is read
     form = VoteForm()
-    form.choice.choices = rules.vote_choices(proposal.kind.value)
+    form.choice.choices = _translated(rules.vote_choices(proposal.kind.value))
     if form.validate_on_submit():
         try:
             receipt = services.cast_vote(current_user, proposal, form.choice.data or "")
@@ -293,10 +313,19 @@ def _forms(proposal: Proposal) -> dict[str, Any]:
         )
     rules_form = VoteRulesForm(prefix="rules", obj=proposal)
     decision = DecisionForm(prefix="decision")
-    decision.decision.choices = rules.decision_choices(proposal.kind.value)
+    decision.decision.choices = _translated(rules.decision_choices(proposal.kind.value))
     link = LinkConsultationForm(prefix="link")
-    link.consultation.choices = [(0, "Choose a consultation")] + [
-        (c.id, f"{c.title} ({c.state.value}, {c.opens_at:%d %B %Y} to {c.closes_at:%d %B %Y})")
+    link.consultation.choices = [(0, _("Choose a consultation"))] + [
+        (
+            c.id,
+            _(
+                "%(title)s (%(state)s, %(start)s to %(end)s)",
+                title=c.title,
+                state=str(c.state.label).lower(),
+                start=format_day(c.opens_at),
+                end=format_day(c.closes_at),
+            ),
+        )
         for c in consulting.linkable_consultations(proposal)
     ]
     if request.method == "GET":
@@ -361,7 +390,7 @@ def act(proposal_id: int, action: str) -> Any:
     }
     handler = handlers.get(action)
     if handler is None:
-        raise ValidationFailed({"action": "Unknown action"})
+        raise ValidationFailed({"action": _("Unknown action")})
     try:
         return handler(proposal, forms)
     except ValidationFailed as failure:
@@ -405,7 +434,7 @@ class _Refused(ValidationFailed):
 
 def _valid(form: Any) -> None:
     if not form.validate_on_submit():
-        raise ValidationFailed({name: errs[0] for name, errs in form.errors.items()})
+        raise ValidationFailed({name: str(errs[0]) for name, errs in form.errors.items()})
 
 
 def _save_case(proposal: Proposal, forms: dict[str, Any]) -> Any:
@@ -430,14 +459,14 @@ def _save_case(proposal: Proposal, forms: dict[str, Any]) -> Any:
         weight_social=form.weight_social.data,
         weight_carbon=form.weight_carbon.data,
     )
-    return _done(proposal, "The case is saved.")
+    return _done(proposal, _("The case is saved."))
 
 
 def _save_options(proposal: Proposal, forms: dict[str, Any]) -> Any:
     check_csrf()
     options, unreadable = read_options(request.form)
     services.set_options(current_user, proposal, options, unreadable)
-    return _done(proposal, "The options appraisal is saved.")
+    return _done(proposal, _("The options appraisal is saved."))
 
 
 def _save_standards(proposal: Proposal, forms: dict[str, Any]) -> Any:
@@ -451,7 +480,7 @@ def _save_standards(proposal: Proposal, forms: dict[str, Any]) -> Any:
         if request.form.get(f"{s.value}-answer")
     }
     services.answer_standards(current_user, proposal, answers)
-    return _done(proposal, "The standards are saved.")
+    return _done(proposal, _("The standards are saved."))
 
 
 def _save_document(proposal: Proposal, forms: dict[str, Any]) -> Any:
@@ -460,7 +489,7 @@ def _save_document(proposal: Proposal, forms: dict[str, Any]) -> Any:
     services.add_document(
         current_user, proposal, form.title.data, form.url.data or "", form.summary.data or ""
     )
-    return _done(proposal, "Document added.")
+    return _done(proposal, _("Document added."))
 
 
 def _save_rules(proposal: Proposal, forms: dict[str, Any]) -> Any:
@@ -473,14 +502,14 @@ def _save_rules(proposal: Proposal, forms: dict[str, Any]) -> Any:
         majority=form.majority.data,
         majority_each_class=bool(form.majority_each_class.data),
     )
-    return _done(proposal, "Quorum and majority rule saved.")
+    return _done(proposal, _("Quorum and majority rule saved."))
 
 
 def _open_consultation(proposal: Proposal, forms: dict[str, Any]) -> Any:
     form = forms["consultation"]
     _valid(form)
     services.open_consultation(current_user, proposal, form.days.data)
-    return _done(proposal, "The consultation is open.")
+    return _done(proposal, _("The consultation is open."))
 
 
 def _open_voting(proposal: Proposal, forms: dict[str, Any]) -> Any:
@@ -496,14 +525,17 @@ def _open_voting(proposal: Proposal, forms: dict[str, Any]) -> Any:
     except Conflict as refused:
         # e.g. the consultation is still running: say so by the date, keeping the input
         raise _Refused({"closes": refused.message}) from None
-    return _done(proposal, "The vote is open.")
+    return _done(proposal, _("The vote is open."))
 
 
 def _close(proposal: Proposal, forms: dict[str, Any]) -> Any:
     form = forms["close_form"]
     _valid(form)  # the count is final: the moderator must confirm it
     result = services.close_vote(current_user, proposal, reason=form.reason.data or "")
-    return _done(proposal, f"The vote is closed: {result.outcome.replace('_', ' ')}.")
+    outcome = {"passed": _("passed"), "rejected": _("rejected")}.get(
+        result.outcome, _("quorum not met")
+    )
+    return _done(proposal, _("The vote is closed: %(outcome)s.", outcome=outcome))
 
 
 def _decide(proposal: Proposal, forms: dict[str, Any]) -> Any:
@@ -516,7 +548,7 @@ def _decide(proposal: Proposal, forms: dict[str, Any]) -> Any:
         form.reasons.data or "",
         form.override_reason.data or "",
     )
-    return _done(proposal, "The council's decision is recorded and published.")
+    return _done(proposal, _("The council's decision is recorded and published."))
 
 
 def _link_consultation(proposal: Proposal, forms: dict[str, Any]) -> Any:
@@ -526,7 +558,7 @@ def _link_consultation(proposal: Proposal, forms: dict[str, Any]) -> Any:
         consulting.link_consultation(current_user, proposal, form.consultation.data)
     except Conflict as refused:
         raise _Refused({"consultation": refused.message}) from None
-    return _done(proposal, "The consultation is linked to this proposal.")
+    return _done(proposal, _("The consultation is linked to this proposal."))
 
 
 def _create_consultation(proposal: Proposal, forms: dict[str, Any]) -> Any:
@@ -536,8 +568,10 @@ def _create_consultation(proposal: Proposal, forms: dict[str, Any]) -> Any:
     except Conflict as refused:
         raise _Refused({"submit": refused.message}) from None
     flash(
-        "A draft consultation is created from the proposal and linked to it. Check its "
-        "questions, then open it.",
+        _(
+            "A draft consultation is created from the proposal and linked to it. Check its "
+            "questions, then open it."
+        ),
         "success",
     )
     return redirect(url_for("consultations.build", consultation_id=created.id))

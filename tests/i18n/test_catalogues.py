@@ -35,6 +35,11 @@ TRANSLATED_TEMPLATES = [
     # slice contracts
     "templates/contracts",
     "templates/audit",
+    # slice vote
+    "templates/votes",
+    "templates/consultations",
+    "templates/discussions",
+    "templates/_macros/dates.html",
 ]
 # Files of the resident journeys (register, become eligible, vote, ballot, respond,
 # discuss, receipts, notifications and their mail): every string there has Welsh.
@@ -71,6 +76,28 @@ RESIDENT_JOURNEYS = [
     "civic/contracts/performance/models.py",
     "civic/contracts/performance/figures.py",
     "civic/audit/views.py",
+    # slice vote
+    "templates/votes/detail.html",
+    "templates/votes/vote.html",
+    "templates/votes/index.html",
+    "templates/votes/_case.html",
+    "templates/_macros/dates.html",
+    "templates/consultations/index.html",
+    "templates/consultations/detail.html",
+    "templates/consultations/respond.html",
+    "templates/consultations/mine.html",
+    "templates/consultations/analysis.html",
+    "templates/consultations/free_text.html",
+    "templates/discussions/",
+    "civic/votes/models.py",
+    "civic/votes/decision.py",
+    "civic/votes/wording.py",
+    "civic/votes/forms.py",
+    "civic/votes/services.py",
+    "civic/consultations/models.py",
+    "civic/consultations/services.py",
+    "civic/consultations/views.py",
+    "civic/discussions/",
 ]
 
 
@@ -90,8 +117,8 @@ def _ids_in(catalogue) -> set[tuple[str | None, str]]:
     return {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in catalogue if m.id}
 
 
-def _forms(string: str | tuple[str, ...]) -> tuple[str, ...]:
-    return string if isinstance(string, tuple) else (string,)
+def _forms(string: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    return tuple(string) if isinstance(string, tuple | list) else (string,)
 
 
 def _po(language: str):
@@ -122,17 +149,13 @@ def test_every_language_catalogue_has_every_id_and_its_mo_is_compiled():
         with open(language_dir / "LC_MESSAGES" / "messages.mo", "rb") as handle:
             compiled = read_mo(handle)
         wanted = {
-            (m.id if isinstance(m.id, str) else m.id[0]): m.string
+            (m.id if isinstance(m.id, str) else m.id[0]): _forms(m.string)
             for m in catalogue
             if m.id and not m.fuzzy and all(_forms(m.string))
         }
-        # plural forms: a tuple from the .po, a list from the .mo
+        # plural forms: a tuple from the .po, a list from the .mo; _forms makes both tuples
         got = {
-            (m.id if isinstance(m.id, str) else m.id[0]): (
-                tuple(m.string) if isinstance(m.string, list) else m.string
-            )
-            for m in compiled
-            if m.id
+            (m.id if isinstance(m.id, str) else m.id[0]): _forms(m.string) for m in compiled if m.id
         }
         assert got == wanted, f"{language}: messages.mo is older than its .po: make translations"
 

@@ -130,7 +130,14 @@ def test_every_language_catalogue_has_every_id_and_its_mo_is_compiled():
             for m in catalogue
             if m.id and not m.fuzzy and all(_forms(m.string))
         }
-        got = {(m.id if isinstance(m.id, str) else m.id[0]): m.string for m in compiled if m.id}
+        # plural forms: a tuple in the .po, a list in the .mo
+        got = {
+            (m.id if isinstance(m.id, str) else m.id[0]): (
+                tuple(m.string) if isinstance(m.string, list) else m.string
+            )
+            for m in compiled
+            if m.id
+        }
         assert got == wanted, f"{language}: messages.mo is older than its .po: make translations"
 
 

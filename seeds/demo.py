@@ -98,7 +98,9 @@ ACCOUNTS_TEXT = """Demo accounts (sign in at {site}/accounts/sign-in):
   neighbour   grace.adeyemi@civic.example neighbour-demo-password (voted in the counted
               Northgate Park round and the closed library vote: her receipts are on their pages)
   pending     priya.pending@civic.example neighbour-demo-password (has not confirmed her email
-              address: the link is in the mail folder, instance/mail/)"""
+              address: the link is in the mail folder, instance/mail/)
+  cymraeg     gwen.morgan@civic.example neighbour-demo-password (reads Civic in Welsh: her
+              notifications and their mail, in instance/mail/, are in Welsh)"""
 
 
 def _codes_file():
@@ -2559,6 +2561,58 @@ def _group_elections() -> bool:
     return True
 
 
+WELSH_RESIDENT = ("gwen.morgan@civic.example", "Gwen Morgan")
+
+
+def _welsh_notifications() -> bool:
+    """Gwen Morgan reads Civic in Welsh (her saved language) and follows Riverside and the
+    Northgate park round. The news already announced there is announced again: each
+    announcement tells only people not yet told, so she alone hears, and her notifications,
+    the result mailed at once and her digest (instance/mail/) are in Welsh, while Sam's
+    for the same events are in English."""
+    from civic.accounts.language import set_language
+    from civic.budgets.models import BudgetRound
+    from civic.clock import utcnow
+    from civic.consultations.models import Consultation, ConsultationState
+    from civic.extensions import db
+    from civic.notifications import events, feed, inbox, mailing
+    from civic.notifications.kinds import Delivery, Kind
+    from civic.votes.models import Proposal, ProposalState
+
+    email, name = WELSH_RESIDENT
+    if services.find_user_by_email(email) is not None:
+        return False
+    gwen = services.register(email, name, NEIGHBOUR_PASSWORD, confirmed=True)
+    set_language(gwen, "cy")
+    choices = {kind.value: delivery.value for kind, delivery in feed.preferences(gwen).items()}
+    inbox.save_preferences(gwen, choices | {Kind.RESULT.value: Delivery.IMMEDIATE.value})
+    riverside = _area("riverside")
+    park = db.session.scalar(db.select(BudgetRound).where(BudgetRound.slug == PARK_ROUND))
+    inbox.set_following(gwen, feed.target_of(riverside), True)
+    if park is not None:
+        inbox.set_following(gwen, feed.target_of(park), True)
+        if park.phase.value in events.ROUND_NEWS:
+            events.round_news(park, park.phase.value)
+    for proposal in db.session.scalars(
+        db.select(Proposal).where(
+            Proposal.area_id == riverside.id,
+            Proposal.state.in_((ProposalState.VOTING, ProposalState.CONSULTATION)),
+        )
+    ):
+        state = "voting" if proposal.state is ProposalState.VOTING else "consultation"
+        events.proposal_news(proposal, state)
+    for consultation in db.session.scalars(
+        db.select(Consultation).where(
+            Consultation.area_id == riverside.id,
+            Consultation.state == ConsultationState.OPEN,
+        )
+    ):
+        events.consultation_news(consultation, "open")
+    now = utcnow()
+    mailing.send_digest(gwen.id, mailing.council_day(now), now)
+    return True
+
+
 STEPS = [
     ("accounts and areas", _accounts_and_areas),
     ("discussions", _discussions),
@@ -2586,6 +2640,7 @@ STEPS = [
     ("a group that runs itself: rules, members joining and a passed motion", _group_motions),
     ("two Riverside petitions, one answered by the council", _petitions),
     ("a group with an elected organiser", _group_elections),
+    ("a Welsh-speaking resident's notifications", _welsh_notifications),
 ]
 
 

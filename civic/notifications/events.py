@@ -8,6 +8,10 @@ titles read alike everywhere and each domain's service stays a line longer, not 
 Event names are stable and unique per happening ("proposal-voting:12"): `feed.announce`
 tells each person once per event, however often it is called.
 
+Titles and texts are lazy strings (see civic.notifications.wording): `feed.announce`
+renders them in each recipient's language. A domain may also pass a plain str (then every
+recipient reads it as given).
+
 Nothing here names anyone but the thing itself, except a reply, which names the replier
 as the thread shows them. Private acts (votes, ballots, responses, reports, signatures)
 never appear in what others are told.
@@ -17,8 +21,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from civic.i18n import lazy_gettext as _l
 from civic.notifications import feed
 from civic.notifications.kinds import Kind
+from civic.notifications.wording import TITLE_MAX, Later, clip, day, day_and_time, rendered
 from civic.web import path_for
 
 if TYPE_CHECKING:
@@ -30,13 +36,25 @@ if TYPE_CHECKING:
     from civic.votes.models import Proposal
 
 
-TITLE_MAX = 300  # Notification.title; feed.announce refuses longer
+__all__ = ["TITLE_MAX", "clipped"]
 
 
-def clipped(title: str) -> str:
-    """A title that fits: names of things and areas can together pass the limit, and a
-    notification must never make the change that causes it fail."""
-    return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1].rstrip() + "…"
+def clipped(title: object) -> object:
+    """A title that fits (clipped when rendered, in whatever language): names of things
+    and areas can together pass the limit, and a notification must never make the change
+    that causes it fail."""
+    if isinstance(title, str):
+        return clip(title)
+    return Later(lambda: clip(rendered(title)))
+
+
+def _in_area(title: str, area: str) -> object:
+    """ "<thing> in <area>", worded in the language it is rendered in."""
+    return _l("%(title)s in %(area)s", title=title, area=area)
+
+
+def _headed(heading: object, named: object) -> Later:
+    return Later(lambda: f"{heading}: {named}")
 
 
 def took_part(user: User, *things: object) -> None:
@@ -56,53 +74,60 @@ def became_eligible(user: User, area: Area) -> None:
 # what happened -> (kind, event prefix, the title's opening words); the event is
 # "<prefix>:<id>" and the title names the thing and its area
 PROPOSAL_NEWS = {
-    "consultation": (Kind.OPENED, "proposal-consultation", "Consultation has opened"),
-    "voting": (Kind.OPENED, "proposal-voting", "Voting has opened"),
-    "closed": (Kind.RESULT, "proposal-result", "The vote has closed"),
-    "decided": (Kind.RESULT, "proposal-decision", "The council has decided"),
+    "consultation": (Kind.OPENED, "proposal-consultation", _l("Consultation has opened")),
+    "voting": (Kind.OPENED, "proposal-voting", _l("Voting has opened")),
+    "closed": (Kind.RESULT, "proposal-result", _l("The vote has closed")),
+    "decided": (Kind.RESULT, "proposal-decision", _l("The council has decided")),
 }
 ROUND_NEWS = {
     # the phases residents act on (ideas, voting) or wait for (results); review and
     # delivery are the council's work, shown on the round's page, and not announced
-    "ideas": (Kind.OPENED, "budget-ideas", "Ideas are open"),
-    "voting": (Kind.OPENED, "budget-voting", "Voting has opened"),
-    "results": (Kind.RESULT, "budget-results", "Results are published"),
+    "ideas": (Kind.OPENED, "budget-ideas", _l("Ideas are open")),
+    "voting": (Kind.OPENED, "budget-voting", _l("Voting has opened")),
+    "results": (Kind.RESULT, "budget-results", _l("Results are published")),
 }
 CONSULTATION_NEWS = {
-    "open": (Kind.OPENED, "consultation-open", "Consultation has opened"),
-    "results": (Kind.RESULT, "consultation-results", "Consultation results are published"),
+    "open": (Kind.OPENED, "consultation-open", _l("Consultation has opened")),
+    "results": (Kind.RESULT, "consultation-results", _l("Consultation results are published")),
 }
 OUTCOME_WORDS = {
-    "passed": "The proposal passed.",
-    "rejected": "The proposal was rejected.",
-    "quorum_not_met": "Too few residents voted for the result to count (the quorum was not met).",
+    "passed": _l("The proposal passed."),
+    "rejected": _l("The proposal was rejected."),
+    "quorum_not_met": _l(
+        "Too few residents voted for the result to count (the quorum was not met)."
+    ),
 }
 
 
 def _news(
-    what: tuple[Kind, str, str], ident: int, named: str, url: str, text: str, followed: list
+    what: tuple[Kind, str, object],
+    ident: int,
+    named: object,
+    url: str,
+    text: object,
+    followed: list,
 ) -> int:
     kind, prefix, heading = what
     return feed.announce(
         kind,
         event=f"{prefix}:{ident}",
-        title=clipped(f"{heading}: {named}"),
+        title=clipped(_headed(heading, named)),
         url=url,
         text=text,
         followers_of=followed,
     )
 
 
-def proposal_news(proposal: Proposal, what: str, text: str = "") -> int:
+def proposal_news(proposal: Proposal, what: str, text: object = "") -> int:
     """`what` is a key of PROPOSAL_NEWS; followers of the proposal and of its area hear."""
     if not text and what == "voting" and proposal.voting_until:
-        text = f"Voting closes on {proposal.voting_until:%d %B %Y at %H:%M} (UTC)."
+        text = _l("Voting closes on %(when)s.", when=day_and_time(proposal.voting_until))
     elif not text and what == "closed":
-        text = OUTCOME_WORDS.get(proposal.outcome or "", "See the result.")
+        text = OUTCOME_WORDS.get(proposal.outcome or "", _l("See the result."))
     return _news(
         PROPOSAL_NEWS[what],
         proposal.id,
-        f"{proposal.title} in {proposal.area.name}",
+        _in_area(proposal.title, proposal.area.name),
         path_for("votes.detail", proposal_id=proposal.id),
         text,
         [proposal.area, proposal],
@@ -112,15 +137,15 @@ def proposal_news(proposal: Proposal, what: str, text: str = "") -> int:
 def round_news(round_: BudgetRound, what: str) -> int:
     """`what` is a key of ROUND_NEWS; followers of the round, its area and its group hear."""
     texts = {
-        "ideas": "Propose a project for the community budget.",
-        "voting": f"Voting closes on {round_.results_from:%d %B %Y at %H:%M} (UTC).",
-        "results": "See which projects were chosen and why.",
+        "ideas": _l("Propose a project for the community budget."),
+        "voting": _l("Voting closes on %(when)s.", when=day_and_time(round_.results_from)),
+        "results": _l("See which projects were chosen and why."),
     }
     endpoint = "budgets.results" if what == "results" else "budgets.round_detail"
     return _news(
         ROUND_NEWS[what],
         round_.id,
-        f"{round_.title} in {round_.area.name}",
+        _in_area(round_.title, round_.area.name),
         path_for(endpoint, slug=round_.slug),
         texts[what],
         round_followed(round_),
@@ -138,14 +163,14 @@ def consultation_news(consultation: Consultation, what: str) -> int:
     return _news(
         CONSULTATION_NEWS[what],
         consultation.id,
-        f"{consultation.title} in {consultation.area.name}",
+        _in_area(consultation.title, consultation.area.name),
         path_for(
             "consultations.analysis" if results else "consultations.detail",
             consultation_id=consultation.id,
         ),
-        "The consultation has closed; see what residents said."
+        _l("The consultation has closed; see what residents said.")
         if results
-        else f"It closes on {consultation.closes_at:%d %B %Y}.",
+        else _l("It closes on %(day)s.", day=day(consultation.closes_at)),
         [consultation.area, consultation],
     )
 
@@ -161,11 +186,15 @@ def project_reviewed(project: Project, reviewer: User) -> int:
     return feed.announce(
         Kind.PROJECT_REVIEWED,
         event=f"project-review:{project.id}:{project.status.value}",
-        title=f"Your project is {'feasible' if feasible else 'not accepted'}: {project.title}",
+        title=clipped(
+            _l("Your project is feasible: %(title)s", title=project.title)
+            if feasible
+            else _l("Your project is not accepted: %(title)s", title=project.title)
+        ),
         url=path_for("budgets.project_detail", slug=project.round.slug, project_id=project.id),
-        text="It can go on the ballot when voting opens."
+        text=_l("It can go on the ballot when voting opens.")
         if feasible
-        else f"The reason given: {project.rejection_reason}",
+        else _l("The reason given: %(reason)s", reason=project.rejection_reason),
         to=[project.proposer_id],
         exclude=[reviewer.id],
     )
@@ -176,9 +205,11 @@ def consultation_replied(consultation: Consultation, respondent_ids: list[int]) 
     return feed.announce(
         Kind.YOU_SAID,
         event=f"you-said:{consultation.id}",
-        title=clipped(f"You said, we did: {consultation.title} in {consultation.area.name}"),
+        title=clipped(
+            _headed(_l("You said, we did"), _in_area(consultation.title, consultation.area.name))
+        ),
         url=path_for("consultations.detail", consultation_id=consultation.id),
-        text="The council has published what it heard and what it will do.",
+        text=_l("The council has published what it heard and what it will do."),
         to=respondent_ids,
     )
 
@@ -193,7 +224,13 @@ def replied(comment: Comment, parent: Comment, subject_title: str) -> int:
     return feed.announce(
         Kind.REPLY,
         event=f"reply:{comment.id}",
-        title=clipped(f"{comment.author.display_name} replied to your comment on {subject_title}"),
+        title=clipped(
+            _l(
+                "%(name)s replied to your comment on %(subject)s",
+                name=comment.author.display_name,
+                subject=subject_title,
+            )
+        ),
         url=path_for("discussions.comment", comment_id=comment.root_id or comment.id)
         + f"#comment-{comment.id}",
         to=[parent.author_id],
@@ -207,9 +244,9 @@ def reported(comment: Comment, episode: int, reporter: User) -> int:
     return feed.announce(
         Kind.REPORTS,
         event=f"reports:{comment.id}:{episode}",
-        title="A comment was reported",
+        title=_l("A comment was reported"),
         url=path_for("discussions.moderate", comment_id=comment.id),
-        text="Look at the comment and its reports, then hide it or dismiss the reports.",
+        text=_l("Look at the comment and its reports, then hide it or dismiss the reports."),
         to=feed.moderator_ids(),
         exclude=[reporter.id],
     )
@@ -218,19 +255,23 @@ def reported(comment: Comment, episode: int, reporter: User) -> int:
 # --- petitions (issue 15): to the petition's followers (its starter and signers) ----------
 
 PETITION_NEWS = {
-    "threshold": (Kind.RESULT, "petition-threshold", "A petition reached its threshold"),
-    "higher": (Kind.RESULT, "petition-higher", "A petition reached its higher threshold"),
-    "response": (Kind.RESULT, "petition-response", "The council has responded to a petition"),
+    "threshold": (Kind.RESULT, "petition-threshold", _l("A petition reached its threshold")),
+    "higher": (Kind.RESULT, "petition-higher", _l("A petition reached its higher threshold")),
+    "response": (
+        Kind.RESULT,
+        "petition-response",
+        _l("The council has responded to a petition"),
+    ),
 }
 
 
-def petition_news(petition: Petition, what: str, text: str) -> int:
+def petition_news(petition: Petition, what: str, text: object) -> int:
     """`what` is a key of PETITION_NEWS; the petition's followers hear (signing follows it),
     never its area's followers: a petition's news is for its supporters."""
     return _news(
         PETITION_NEWS[what],
         petition.id,
-        f"{petition.title} in {petition.area.name}",
+        _in_area(petition.title, petition.area.name),
         path_for("petitions.detail", petition_id=petition.id),
         text,
         [petition],

@@ -24,8 +24,10 @@ from civic.audit.log import HasAuditSubject, Subject
 from civic.clock import utcnow
 from civic.errors import ValidationFailed
 from civic.extensions import db
+from civic.i18n import DEFAULT_LANGUAGE, in_language, supported
 from civic.notifications.kinds import KINDS, Delivery, Kind
 from civic.notifications.models import Follow, Notification, NotificationPreference
+from civic.notifications.wording import rendered
 
 Followable = HasAuditSubject | Subject | str
 CHUNK = 500  # rows per INSERT, well under SQLite's bound-parameter limit
@@ -132,9 +134,9 @@ def announce(
     kind: Kind,
     *,
     event: str,
-    title: str,
+    title: object,
     url: str,
-    text: str = "",
+    text: object = "",
     followers_of: Iterable[Followable] = (),
     to: Iterable[int] = (),
     exclude: Iterable[int] = (),
@@ -147,11 +149,17 @@ def announce(
     their own act (the author of a reply). People who chose `off` for the kind, inactive
     accounts, and non-moderators for the moderators' kinds are left out. `url` is a path
     on this site ("/votes/12"); mail adds the site's address.
+
+    `title` and `text` may be lazy strings (see civic.notifications.wording): each row is
+    then stored in its recipient's language (User.locale; English when unset), rendered
+    once per language among the recipients.
     """
     problems: dict[str, str] = {}
+    with in_language(DEFAULT_LANGUAGE):
+        english = (rendered(title), rendered(text))
     if not event.strip() or len(event) > 200:
         problems["event"] = "Name the event in 1 to 200 characters"
-    if not title.strip() or len(title) > 300:
+    if not english[0].strip() or len(english[0]) > 300:
         problems["title"] = "Give a title of 1 to 300 characters"
     if not url.startswith("/") or url.startswith("//") or len(url) > 500:
         problems["url"] = "Give a path on this site, starting with one /"
@@ -160,20 +168,24 @@ def announce(
     wanted = (followers(followers_of) | set(to)) - set(exclude)
     if not wanted:
         return 0
-    wanted = _active(wanted, moderators_only=KINDS[kind].moderators_only)
+    languages = _active(wanted, moderators_only=KINDS[kind].moderators_only)
+    worded = {DEFAULT_LANGUAGE: english}
+    for language in set(languages.values()) - set(worded):
+        with in_language(language):
+            worded[language] = (rendered(title), rendered(text))
     now = utcnow()
     rows = [
         {
             "user_id": user_id,
             "kind": kind.value,
             "event": event,
-            "title": title,
+            "title": worded[languages[user_id]][0],
             "url": url,
-            "text": text,
+            "text": worded[languages[user_id]][1],
             "delivery": delivery.value,
             "created_at": now,
         }
-        for user_id, delivery in sorted(deliveries(wanted, kind).items())
+        for user_id, delivery in sorted(deliveries(languages, kind).items())
         if delivery is not Delivery.OFF
     ]
     made = _insert_returning_ids(Notification, ["user_id", "event"], rows)
@@ -184,14 +196,18 @@ def announce(
     return len(made)
 
 
-def _active(user_ids: set[int], *, moderators_only: bool) -> set[int]:
+def _active(user_ids: set[int], *, moderators_only: bool) -> dict[int, str]:
+    """The active accounts among `user_ids`, each with the language they read ("en", "cy")."""
     ids = list(user_ids)
-    found: set[int] = set()
+    found: dict[int, str] = {}
     for start in range(0, len(ids), CHUNK):
-        query = select(User.id).where(User.id.in_(ids[start : start + CHUNK]), User.active)
+        query = select(User.id, User.locale).where(
+            User.id.in_(ids[start : start + CHUNK]), User.active
+        )
         if moderators_only:
             query = query.where(User.role.in_((Role.MODERATOR, Role.ADMIN)))
-        found.update(db.session.scalars(query))
+        for user_id, locale in db.session.execute(query):
+            found[user_id] = supported(locale) or DEFAULT_LANGUAGE
     return found
 
 

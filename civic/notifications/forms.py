@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput
 from wtforms import RadioField, SubmitField
 
+from civic.i18n import lazy_gettext as _l
 from civic.notifications.inbox import DELIVERY_LABELS
 from civic.notifications.kinds import KINDS, Delivery, Kind
 
@@ -14,7 +15,7 @@ from civic.notifications.kinds import KINDS, Delivery, Kind
 class PreferencesForm(FlaskForm):
     """One radio group per kind (fields named by the kind's value), added by `preferences_form`."""
 
-    submit = SubmitField("Save settings", widget=GovSubmitInput())
+    submit = SubmitField(_l("Save settings"), widget=GovSubmitInput())
 
 
 def preferences_form(kinds: list[Kind], chosen: dict[Kind, Delivery]) -> PreferencesForm:

@@ -17,8 +17,10 @@ from civic.accounts.models import User
 from civic.clock import utcnow
 from civic.errors import NotFound, ServiceError, ValidationFailed
 from civic.extensions import db
+from civic.i18n import _
+from civic.i18n import lazy_gettext as _l
 from civic.notifications import feed
-from civic.notifications.kinds import KINDS, Delivery, Kind, kinds_for
+from civic.notifications.kinds import Delivery, Kind, kinds_for, label_in_sentence
 from civic.notifications.mailing import ALL, read_unsubscribe_token
 from civic.notifications.models import Notification, NotificationPreference
 from civic.paging import PageWindow
@@ -28,9 +30,9 @@ from civic.web import path_for
 
 PER_PAGE = 20
 DELIVERY_LABELS = {
-    Delivery.IMMEDIATE: "Immediately, by email",
-    Delivery.DIGEST: "In a daily digest email (at most one a day)",
-    Delivery.OFF: "Off: not by email and not in your notifications list",
+    Delivery.IMMEDIATE: _l("Immediately, by email"),
+    Delivery.DIGEST: _l("In a daily digest email (at most one a day)"),
+    Delivery.OFF: _l("Off: not by email and not in your notifications list"),
 }
 
 
@@ -80,8 +82,9 @@ def save_preferences(actor: User | None, choices: Mapping[str, str]) -> dict[Kin
         try:
             wanted[kind] = Delivery(raw)
         except ValueError:
-            label = KINDS[kind].label
-            problems[kind.value] = f"Choose how you hear when: {label[0].lower()}{label[1:]}"
+            problems[kind.value] = _(
+                "Choose how you hear when: %(what)s", what=label_in_sentence(kind)
+            )
     if problems:
         raise ValidationFailed(problems)
     for kind, delivery in wanted.items():
@@ -96,8 +99,10 @@ def token_owner(token: str) -> tuple[User, str]:
     user = db.session.get(User, found[0]) if found else None
     if found is None or user is None:
         raise BadToken(
-            "This unsubscribe link is not one Civic sent, or it was changed on the way. "
-            "Nothing was changed. Sign in to change your notification settings."
+            _(
+                "This unsubscribe link is not one Civic sent, or it was changed on the way. "
+                "Nothing was changed. Sign in to change your notification settings."
+            )
         )
     return user, found[1]
 
@@ -118,20 +123,19 @@ def unsubscribe(token: str) -> tuple[User, str]:
 def scope_label(scope: str) -> str:
     """What an unsubscribe link stops, in words for its page."""
     if scope == ALL:
-        return "all notification emails"
-    label = KINDS[Kind(scope)].label
-    return f"notifications when: {label[0].lower()}{label[1:]}"
+        return _("all notification emails")
+    return _("notifications when: %(what)s", what=label_in_sentence(Kind(scope)))
 
 
 # --- what a person follows ---------------------------------------------------------------
 
 TARGET_KINDS = {
-    "area": "Area",
-    "proposal": "Public vote",
-    "budget_round": "Budget round",
-    "consultation": "Consultation",
+    "area": _l("Area"),
+    "proposal": _l("Public vote"),
+    "budget_round": _l("Budget round"),
+    "consultation": _l("Consultation"),
 }
-NOT_FOLLOWABLE = (
+NOT_FOLLOWABLE = _l(
     "You can follow an area, a public vote, a budget round or a consultation: "
     "that is not one of them."
 )
@@ -140,7 +144,7 @@ NOT_FOLLOWABLE = (
 @dataclass(frozen=True)
 class Followed:
     target: str
-    kind: str  # "Area", "Public vote"…
+    kind: object  # "Area", "Public vote"… (a lazy string)
     name: str
     url: str | None
     auto: bool = False
@@ -156,7 +160,7 @@ def _thing(target: str) -> object | None:
 
     kind, _, key = (target or "").partition(":")
     if kind not in TARGET_KINDS or not key or len(target) > 200:
-        raise ValidationFailed({"target": NOT_FOLLOWABLE})
+        raise ValidationFailed({"target": str(NOT_FOLLOWABLE)})
     if kind == "area":
         return db.session.scalar(select(Area).where(Area.slug == key))
     if kind == "budget_round":
@@ -167,7 +171,7 @@ def _thing(target: str) -> object | None:
     return db.session.get(Proposal if kind == "proposal" else Consultation, number)
 
 
-def describe(target: str, thing: object) -> tuple[str, str, str]:
+def describe(target: str, thing: object) -> tuple[object, str, str]:
     """(kind label, name, path) of a followable thing. Works outside a request too (the
     demo seed follows things from the command line)."""
     kind = target.partition(":")[0]
@@ -210,7 +214,7 @@ def set_following(actor: User | None, target: str, following: bool) -> Followed:
         return _described(target)
     thing = _thing(target)
     if thing is None or not _visible(user, thing):
-        raise NotFound("There is nothing to follow at that address.")
+        raise NotFound(_("There is nothing to follow at that address."))
     if following:
         feed.follow(user, target)
         db.session.flush()
@@ -224,7 +228,7 @@ def _described(target: str, auto: bool = False) -> Followed:
     except ValidationFailed:
         thing = None
     if thing is None:
-        return Followed(target, "Other", target, None, auto)
+        return Followed(target, _l("Other"), target, None, auto)
     kind, name, path = describe(target, thing)
     return Followed(target, kind, name, path, auto)
 
@@ -269,7 +273,7 @@ def page_of(actor: User | None, page: str | int | None = 1) -> NotificationPage:
     user = require_signed_in(actor)
     number = page if isinstance(page, int) else parse_int(page or "1", minimum=1)
     if number is None or number < 1:
-        raise ValidationFailed({"page": "Page must be a whole number from 1"})
+        raise ValidationFailed({"page": _("Page must be a whole number from 1")})
     mine = Notification.user_id == user.id
     total = db.session.scalar(select(func.count(Notification.id)).where(mine)) or 0
     items = list(
@@ -290,7 +294,7 @@ def open_notification(actor: User | None, notification_id: int) -> Notification:
     user = require_signed_in(actor)
     found = db.session.get(Notification, notification_id)
     if found is None or found.user_id != user.id:
-        raise NotFound("You have no notification at that address.")
+        raise NotFound(_("You have no notification at that address."))
     if found.read_at is None:
         found.read_at = utcnow()
         db.session.flush()

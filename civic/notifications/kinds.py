@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from civic.i18n import lazy_gettext as _l
+
 
 class Kind(enum.StrEnum):
     OPENED = "opened"  # a vote, a round's phase or a consultation opens where I follow
@@ -30,25 +32,32 @@ class Delivery(enum.StrEnum):
 
 @dataclass(frozen=True)
 class KindInfo:
-    label: str  # as a resident reads it on the settings page
+    label: object  # as a resident reads it on the settings page (a lazy string)
     default: Delivery
     moderators_only: bool = False
 
 
 KINDS: dict[Kind, KindInfo] = {
-    Kind.OPENED: KindInfo("A vote, budget phase or consultation opens", Delivery.DIGEST),
+    Kind.OPENED: KindInfo(_l("A vote, budget phase or consultation opens"), Delivery.DIGEST),
     Kind.CLOSING: KindInfo(
-        "Something closes in 48 hours and you have not taken part", Delivery.DIGEST
+        _l("Something closes in 48 hours and you have not taken part"), Delivery.DIGEST
     ),
-    Kind.RESULT: KindInfo("A result or decision is published", Delivery.DIGEST),
+    Kind.RESULT: KindInfo(_l("A result or decision is published"), Delivery.DIGEST),
     Kind.YOU_SAID: KindInfo(
-        'A consultation you answered publishes "you said, we did"', Delivery.IMMEDIATE
+        _l('A consultation you answered publishes "you said, we did"'), Delivery.IMMEDIATE
     ),
-    Kind.REPLY: KindInfo("Someone replies to your comment", Delivery.IMMEDIATE),
-    Kind.PROJECT_REVIEWED: KindInfo("Your budget project is reviewed", Delivery.IMMEDIATE),
-    Kind.REPORTS: KindInfo("Comments are reported", Delivery.DIGEST, moderators_only=True),
-    Kind.OVERDUE: KindInfo("Work is overdue", Delivery.DIGEST, moderators_only=True),
+    Kind.REPLY: KindInfo(_l("Someone replies to your comment"), Delivery.IMMEDIATE),
+    Kind.PROJECT_REVIEWED: KindInfo(_l("Your budget project is reviewed"), Delivery.IMMEDIATE),
+    Kind.REPORTS: KindInfo(_l("Comments are reported"), Delivery.DIGEST, moderators_only=True),
+    Kind.OVERDUE: KindInfo(_l("Work is overdue"), Delivery.DIGEST, moderators_only=True),
 }
+
+
+def label_in_sentence(kind: Kind) -> str:
+    """The kind's label to follow "when:" in a sentence, in the language now ("someone
+    replies to your comment")."""
+    label = str(KINDS[kind].label)
+    return label[:1].lower() + label[1:]
 
 
 def kinds_for(is_moderator: bool) -> list[Kind]:

@@ -1,6 +1,10 @@
 """Mail for notifications: one email per immediate notification, one digest a day for the
 rest, and the signed one-click unsubscribe links both carry (RFC 8058).
 
+Each message is written in its recipient's language (User.locale; English when unset),
+whoever caused it: rendering happens inside `in_language(user.locale)`, in a request or in
+`civic tick` alike.
+
 Everything here writes to the outbox in the caller's transaction, so a notification and its
 email exist together or not at all, and the outbox sends each message once.
 
@@ -24,9 +28,11 @@ from sqlalchemy import delete, select, update
 from civic.accounts.models import User
 from civic.clock import aware, utcnow
 from civic.extensions import db
+from civic.i18n import gettext, in_language, ngettext
 from civic.notifications import outbox
-from civic.notifications.kinds import KINDS, Delivery, Kind
+from civic.notifications.kinds import KINDS, Delivery, Kind, label_in_sentence
 from civic.notifications.models import DigestSent, Notification
+from civic.notifications.wording import weekday_and_day
 
 # the council's clock: "a day" and the digest hour are read in it, not in UTC
 COUNCIL_TIME = ZoneInfo("Europe/London")
@@ -115,17 +121,19 @@ def mail_immediately(notification_ids: Iterable[int]) -> int:
     ).all()
     now = utcnow()
     for notification, user in rows:
-        outbox.queue_template(
-            "notification",
-            to=user.email,
-            subject=notification.title,
-            key=f"notify:{notification.id}",
-            headers=unsubscribe_headers(user.id, notification.kind),
-            notification=notification,
-            kind_label=KINDS[notification.kind].label,
-            link=absolute(notification.url),
-            **_links(user.id, notification.kind),
-        )
+        # the title and text were stored in this person's language (feed.announce)
+        with in_language(user.locale):
+            outbox.queue_template(
+                "notification",
+                to=user.email,
+                subject=notification.title,
+                key=f"notify:{notification.id}",
+                headers=unsubscribe_headers(user.id, notification.kind),
+                notification=notification,
+                kind_when=label_in_sentence(notification.kind),
+                link=absolute(notification.url),
+                **_links(user.id, notification.kind),
+            )
         notification.mailed_at = now
     db.session.flush()
     return len(rows)
@@ -136,7 +144,7 @@ def mail_immediately(notification_ids: Iterable[int]) -> int:
 
 @dataclass(frozen=True)
 class DigestGroup:
-    label: str
+    label: object
     items: list[Notification]
 
 
@@ -200,17 +208,18 @@ def send_digest(user_id: int, day: date, now: datetime) -> bool:
         update(DigestSent).where(DigestSent.id == claimed[0]).values(items=len(pending))
     )
     shown = pending[:DIGEST_SHOWN]
-    outbox.queue_template(
-        "digest",
-        to=user.email,
-        subject=_digest_subject(day, len(pending)),
-        key=f"digest:{user_id}:{day.isoformat()}",
-        headers=unsubscribe_headers(user_id, ALL),
-        groups=group_by_kind(shown),
-        more=len(pending) - len(shown),
-        link=absolute,
-        **_links(user_id, ALL),
-    )
+    with in_language(user.locale):
+        outbox.queue_template(
+            "digest",
+            to=user.email,
+            subject=_digest_subject(day, len(pending)),
+            key=f"digest:{user_id}:{day.isoformat()}",
+            headers=unsubscribe_headers(user_id, ALL),
+            groups=group_by_kind(shown),
+            more=len(pending) - len(shown),
+            link=absolute,
+            **_links(user_id, ALL),
+        )
     db.session.execute(
         update(Notification)
         .where(Notification.id.in_([item.id for item in pending]))
@@ -231,5 +240,8 @@ def group_by_kind(items: list[Notification]) -> list[DigestGroup]:
 
 
 def _digest_subject(day: date, count: int) -> str:
-    things = "1 update" if count == 1 else f"{count} updates"
-    return f"Your Civic digest for {day.strftime('%A')} {day.day} {day.strftime('%B %Y')}: {things}"
+    """ "Your Civic digest for Monday 30 November 2026: 3 updates", in the language now."""
+    updates = ngettext("%(num)s update", "%(num)s updates", count)
+    return gettext(
+        "Your Civic digest for %(day)s: %(updates)s", day=weekday_and_day(day), updates=updates
+    )

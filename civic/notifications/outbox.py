@@ -36,9 +36,11 @@ from sqlalchemy.exc import IntegrityError
 from civic.clock import utcnow
 from civic.errors import ValidationFailed
 from civic.extensions import db
+from civic.i18n import in_language
 from civic.notifications.models import MailState, OutboxMessage
 
 mail = Mail()
+_NOW = object()  # queue_template's default language: the one in force now
 
 _QUEUED_HERE = "_civic_mail_keys"
 MAX_BACKOFF = timedelta(hours=12)
@@ -114,15 +116,23 @@ def queue_template(
     template: str,
     *,
     to: str,
-    subject: str,
+    subject: object,
     key: str,
     headers: Mapping[str, str] | None = None,
+    language: str | object | None = _NOW,
     **context: Any,
 ) -> OutboxMessage:
     """Queue a message rendered from `mail/<template>.txt` and `mail/<template>.html`
     (the HTML one extends mail/base.html: language, title, semantic structure); both see
-    `subject`, `to` and the given context."""
-    text, html = render_pair(template, subject=subject, to=to, **context)
+    `subject`, `to` and the given context.
+
+    Mail is written in its recipient's language: pass `language` (their User.locale; None
+    is English) with a lazy `subject`, or call this inside `civic.i18n.in_language(...)`.
+    Without `language`, the language in force now is used."""
+    chosen = language is not _NOW
+    with in_language(language) if chosen else contextlib.nullcontext():  # type: ignore[arg-type]
+        subject = str(subject)
+        text, html = render_pair(template, subject=subject, to=to, **context)
     return queue(to=to, subject=subject, text=text, html=html, key=key, headers=headers)
 
 

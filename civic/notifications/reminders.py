@@ -16,12 +16,12 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, select
 
 from civic import ballot_box
 from civic.accounts.models import Eligibility, utcnow
 from civic.budgets.models import Ballot, BudgetRound, Phase, Project, ProjectStatus
-from civic.clock import aware
 from civic.consultations.models import Audience, Consultation, ConsultationState, Response
 from civic.contracts.inforequests.models import InfoRequest, RequestStatus
 from civic.contracts.performance import services as performance
@@ -30,9 +30,11 @@ from civic.contracts.performance.periods import Outcome
 from civic.contracts.review import due_contracts
 from civic.discussions.models import Flag
 from civic.extensions import db
+from civic.i18n import lazy_gettext as _l
 from civic.notifications import feed
 from civic.notifications.events import clipped, consultation_news, round_followed
 from civic.notifications.kinds import Kind
+from civic.notifications.wording import day, day_and_time
 from civic.votes.models import Proposal, ProposalState, VoteCast
 from civic.web import path_for
 
@@ -85,7 +87,7 @@ def _not_cast(scope: str, area_id: int, followed: list, cast: Iterable[str]) -> 
     return {user_id for user_id in who if ballot_box.voter_key(scope, user_id) not in keys}
 
 
-def _closing_items(now: datetime) -> Iterable[tuple[str, str, str, datetime, set[int]]]:
+def _closing_items(now: datetime) -> Iterable[tuple[str, object, str, datetime, set[int]]]:
     """(event key, what closes, path, when, who to tell) for each thing closing soon."""
     soon = now + WINDOW
     for proposal in db.session.scalars(
@@ -100,7 +102,11 @@ def _closing_items(now: datetime) -> Iterable[tuple[str, str, str, datetime, set
         )
         yield (
             f"proposal:{proposal.id}",
-            f"the vote on {proposal.title} in {proposal.area.name}",
+            _l(
+                "the vote on %(title)s in %(area)s",
+                title=proposal.title,
+                area=proposal.area.name,
+            ),
             path_for("votes.detail", proposal_id=proposal.id),
             proposal.voting_until,
             _not_cast(f"proposal:{proposal.id}", proposal.area_id, [proposal.area, proposal], cast),
@@ -115,7 +121,7 @@ def _closing_items(now: datetime) -> Iterable[tuple[str, str, str, datetime, set
         cast = db.session.scalars(select(Ballot.voter_key).where(Ballot.round_id == round_.id))
         yield (
             f"budget-round:{round_.id}",
-            f"voting in {round_.title} in {round_.area.name}",
+            _l("voting in %(title)s in %(area)s", title=round_.title, area=round_.area.name),
             path_for("budgets.round_detail", slug=round_.slug),
             round_.results_from,
             _not_cast(f"budget:{round_.id}", round_.area_id, round_followed(round_), cast),
@@ -139,7 +145,11 @@ def _closing_items(now: datetime) -> Iterable[tuple[str, str, str, datetime, set
         )
         yield (
             f"consultation:{consultation.id}",
-            f"the consultation on {consultation.title} in {consultation.area.name}",
+            _l(
+                "the consultation on %(title)s in %(area)s",
+                title=consultation.title,
+                area=consultation.area.name,
+            ),
             path_for("consultations.detail", consultation_id=consultation.id),
             consultation.closes_at,
             who - set(answered),
@@ -154,9 +164,9 @@ def tell_closing(now: datetime | None = None) -> list[str]:
         n = feed.announce(
             Kind.CLOSING,
             event=f"closing:{key}",
-            title=clipped(f"Closing soon: {what}"),
+            title=clipped(_l("Closing soon: %(what)s", what=what)),
             url=url,
-            text=f"It closes on {aware(closes):%d %B %Y at %H:%M} (UTC); you have not taken part.",
+            text=_l("It closes on %(when)s; you have not taken part.", when=day_and_time(closes)),
             to=who,
         )
         if n:
@@ -167,10 +177,10 @@ def tell_closing(now: datetime | None = None) -> list[str]:
 # --- the moderators' overdue work -------------------------------------------------------
 
 
-def _overdue(key: str, day: date, title: str, url: str, text: str = "") -> int:
+def _overdue(key: str, on: date, title: object, url: str, text: object = "") -> int:
     return feed.announce(
         Kind.OVERDUE,
-        event=f"overdue:{key}:{day.isoformat()}",
+        event=f"overdue:{key}:{on.isoformat()}",
         title=clipped(title),
         url=url,
         text=text,
@@ -178,37 +188,47 @@ def _overdue(key: str, day: date, title: str, url: str, text: str = "") -> int:
     )
 
 
-def _overdue_items(now: datetime) -> Iterable[tuple[str, str, str, str]]:
+def _overdue_items(now: datetime) -> Iterable[tuple[str, object, str, object]]:
     """(key, title, path, text) for every piece of moderators' work past its time."""
-    day = now.date()
+    today = now.date()
     for request in db.session.scalars(
         select(InfoRequest)
-        .where(InfoRequest.status == RequestStatus.RECEIVED, InfoRequest.due_on < day)
+        .where(InfoRequest.status == RequestStatus.RECEIVED, InfoRequest.due_on < today)
         .order_by(InfoRequest.id)
     ):
         yield (
             f"info-request:{request.id}",
-            f"Information request {request.reference} is overdue",
+            _l("Information request %(reference)s is overdue", reference=request.reference),
             path_for("contracts.request_detail", reference=request.reference),
-            f"It was due on {request.due_on:%d %B %Y} and has not been answered.",
+            _l(
+                "It was due on %(day)s and has not been answered.",
+                day=day(request.due_on),
+            ),
         )
-    for failure in performance.failures(day):
+    for failure in performance.failures(today):
         if failure.outcome not in OVERDUE_LABELS:  # a missed target is not moderators' work
             continue
         yield (
             f"report:{failure.contract.id}:{failure.what}:{failure.when.isoformat()}",
-            f"A report on contract {failure.contract.reference} is overdue: {failure.what}",
+            _l(
+                "A report on contract %(reference)s is overdue: %(what)s",
+                reference=failure.contract.reference,
+                what=failure.what,
+            ),
             path_for("contracts.contract_detail", contract_id=failure.contract.id),
             f"{failure.period}: {failure.detail}.",
         )
-    for row in due_contracts(day):
+    for row in due_contracts(today):
         if row.started:
             continue
         yield (
             f"contract-review:{row.contract.id}",
-            f"Contract {row.contract.reference} is due for review",
+            _l("Contract %(reference)s is due for review", reference=row.contract.reference),
             path_for("contracts.review_due"),
-            f"It ends on {row.contract.last_day:%d %B %Y}; start its review before it is renewed.",
+            _l(
+                "It ends on %(day)s; start its review before it is renewed.",
+                day=day(row.contract.last_day),
+            ),
         )
     since = now - timedelta(hours=int(current_app.config.get("FLAG_OVERDUE_HOURS", 48)))
     for comment_id in db.session.scalars(
@@ -220,9 +240,9 @@ def _overdue_items(now: datetime) -> Iterable[tuple[str, str, str, str]]:
     ):
         yield (
             f"reports:{comment_id}",
-            "Reports of a comment have waited too long",
+            _l("Reports of a comment have waited too long"),
             path_for("discussions.moderate", comment_id=comment_id),
-            "Hide the comment or dismiss its reports.",
+            _l("Hide the comment or dismiss its reports."),
         )
     waiting = (
         select(BudgetRound.id, BudgetRound.slug, BudgetRound.title, func.count(Project.id))
@@ -238,9 +258,13 @@ def _overdue_items(now: datetime) -> Iterable[tuple[str, str, str, str]]:
     for round_id, slug, title, count in db.session.execute(waiting):
         yield (
             f"project-review:{round_id}",
-            f"Projects in {title} are waiting for review",
+            _l("Projects in %(title)s are waiting for review", title=title),
             path_for("budgets.round_detail", slug=slug),
-            f"The review phase has ended; {count} still wait, so voting cannot open.",
+            lazy_ngettext(
+                "The review phase has ended; %(num)s still waits, so voting cannot open.",
+                "The review phase has ended; %(num)s still wait, so voting cannot open.",
+                count,
+            ),
         )
 
 

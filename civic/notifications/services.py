@@ -10,11 +10,20 @@ from civic.clock import aware, utcnow
 from civic.database import lock_row
 from civic.errors import Conflict, NotFound
 from civic.extensions import db
+from civic.i18n import _
+from civic.i18n import lazy_gettext as _l
 from civic.notifications import outbox
 from civic.notifications.models import MailState, OutboxMessage
 from civic.permissions import require_admin
 
 WAITING = (MailState.FAILED, MailState.QUEUED, MailState.SENDING)
+# a message's state as the outbox page shows it
+STATE_LABELS = {
+    MailState.QUEUED: _l("Queued"),
+    MailState.SENDING: _l("Sending"),
+    MailState.SENT: _l("Sent"),
+    MailState.FAILED: _l("Failed"),
+}
 
 
 def waiting_messages(actor: User | None, limit: int = 200) -> list[OutboxMessage]:
@@ -47,11 +56,11 @@ def retry_now(actor: User | None, message_id: int) -> OutboxMessage:
     admin = require_admin(actor)
     row = lock_row(OutboxMessage, message_id)
     if row is None:
-        raise NotFound("There is no such message in the outbox.")
+        raise NotFound(_("There is no such message in the outbox."))
     if row.state is MailState.SENT:
-        raise Conflict("This message has been sent already; there is nothing to retry.")
+        raise Conflict(_("This message has been sent already; there is nothing to retry."))
     if row.state is MailState.SENDING and aware(row.next_attempt_at) > utcnow():
-        raise Conflict("This message is being sent right now; look again in a minute.")
+        raise Conflict(_("This message is being sent right now; look again in a minute."))
     was = row.state
     row.state = MailState.QUEUED
     row.next_attempt_at = utcnow()

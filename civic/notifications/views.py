@@ -9,14 +9,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from civic.clock import spoken
 from civic.errors import ValidationFailed
 from civic.extensions import csrf
 from civic.forms import attach_errors
+from civic.i18n import _
 from civic.notifications import feed, inbox, services
 from civic.notifications.forms import PlainForm, preferences_form
 from civic.notifications.kinds import KINDS, kinds_for
 from civic.notifications.models import MailState
+from civic.notifications.wording import spoken
 from civic.params import local_path
 from civic.permissions import require_admin
 from civic.web import render, wants_fragment
@@ -38,6 +39,7 @@ def outbox() -> Any:
         messages=services.waiting_messages(current_user),
         counts=services.counts(current_user),
         MailState=MailState,
+        STATE_LABELS=services.STATE_LABELS,
         spoken=spoken,
         form=RetryForm(),
     )
@@ -51,7 +53,10 @@ def retry(message_id: int) -> Any:
         abort(400)
     services.retry_now(current_user, message_id)
     flash(
-        f"Message {message_id} was tried again now; if it failed, it is still listed below.",
+        _(
+            "Message %(id)s was tried again now; if it failed, it is still listed below.",
+            id=message_id,
+        ),
         "success",
     )
     return redirect(url_for("notifications.outbox"))
@@ -108,7 +113,7 @@ def read_all() -> Any:
         response = index()
         return (*response, {"HX-Trigger": READ_EVENT})
     flash(
-        "All your notifications are marked as read." if marked else "Nothing was unread.",
+        _("All your notifications are marked as read.") if marked else _("Nothing was unread."),
         "success",
     )
     return redirect(url_for("notifications.index"))
@@ -149,7 +154,7 @@ def settings() -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash("Your notification settings are saved.", "success")
+            flash(_("Your notification settings are saved."), "success")
             return redirect(url_for("notifications.settings"))
     if form.is_submitted():
         return _settings_page(form, 422)
@@ -165,7 +170,7 @@ def follow() -> Any:
         abort(400)
     wanted = request.form.get("follow", "")
     if wanted not in ("0", "1"):
-        raise ValidationFailed({"follow": "Choose to follow or to stop following"})
+        raise ValidationFailed({"follow": _("Choose to follow or to stop following")})
     done = inbox.set_following(current_user, request.form.get("target", ""), wanted == "1")
     if wants_fragment():
         return render_template(
@@ -176,9 +181,9 @@ def follow() -> Any:
             next=request.form.get("next"),
         )
     if wanted == "1":
-        flash(f"You are following {done.name}.", "success")
+        flash(_("You are following %(name)s.", name=done.name), "success")
     else:
-        flash(f"You no longer follow {done.name}.", "success")
+        flash(_("You no longer follow %(name)s.", name=done.name), "success")
     return redirect(local_path(request.form.get("next")) or done.url or url_for("pages.home"))
 
 

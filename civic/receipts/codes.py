@@ -16,6 +16,7 @@ from civic.audit import Subject
 from civic.audit.models import AuditEntry
 from civic.audit.verifier import receipt_code
 from civic.extensions import db
+from civic.i18n import _
 from civic.receipts.models import RetiredReceipt
 
 REPLACED = "replaced"
@@ -37,15 +38,16 @@ class Receipt:
 def receipt_words(receipt: Receipt, noun: str = "ballot") -> str:
     """The confirmation after a cast: the new code, and the old one if this replaced it."""
     if noun == "vote":
-        done = "Your vote is recorded. You can change it until the vote closes."
+        done = _("Your vote is recorded. You can change it until the vote closes.")
     else:
-        done = "Your ballot is saved. You can change it until voting closes."
+        done = _("Your ballot is saved. You can change it until voting closes.")
     if receipt.replaced:
-        return (
-            f"{done} Your new receipt is {receipt.code}; your earlier receipt "
-            f"{receipt.replaced} is now marked replaced."
+        return f"{done} " + _(
+            "Your new receipt is %(code)s; your earlier receipt %(old)s is now marked replaced.",
+            code=receipt.code,
+            old=receipt.replaced,
         )
-    return f"{done} Your receipt is {receipt.code}."
+    return f"{done} " + _("Your receipt is %(code)s.", code=receipt.code)
 
 
 def new_code(subject: Subject, ballot: Mapping[str, Any]) -> str:

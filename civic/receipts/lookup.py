@@ -18,6 +18,8 @@ from civic.budgets import contests
 from civic.budgets import services as budgets
 from civic.budgets.models import Ballot, BudgetRound
 from civic.extensions import db
+from civic.i18n import _, format_day, in_language
+from civic.i18n import lazy_gettext as _l
 from civic.receipts import codes
 from civic.receipts.models import RetiredReceipt
 from civic.votes import services as votes
@@ -36,7 +38,7 @@ class Found:
     status: str  # counted | replaced | voided | withdrawn | not_published | withheld
     kind: str  # proposal | budget_round
     subject_id: str
-    title: str
+    title: object  # a lazy string: "the vote on “…”", in the language it is shown in
     page_url: str
     ballots_url: str
     replaced_url: str
@@ -83,7 +85,7 @@ def _proposal(
         status=status,
         kind="proposal",
         subject_id=str(proposal.id),
-        title=f"the vote on “{proposal.title}”",
+        title=_l("the vote on “%(title)s”", title=proposal.title),
         page_url=url_for("votes.detail", proposal_id=proposal.id),
         ballots_url=url_for("votes.ballots_json", proposal_id=proposal.id),
         replaced_url=url_for("votes.ballots_json", proposal_id=proposal.id),
@@ -107,7 +109,7 @@ def _round(
         status=status,
         kind="budget_round",
         subject_id=round_.slug,
-        title=f"the community budget round “{round_.title}”",
+        title=_l("the community budget round “%(title)s”", title=round_.title),
         page_url=url_for("budgets.round_detail", slug=round_.slug),
         ballots_url=url_for("budgets.ballots_json", slug=round_.slug),
         replaced_url=url_for("budgets.replaced_json", slug=round_.slug),
@@ -128,14 +130,17 @@ def _round(
 
 def as_json(found: Found) -> dict[str, Any]:
     """The public answer for `/receipts/<code>.json`; `ballots_url` only once published,
-    so the verifier checks the code against the published list itself."""
+    so the verifier checks the code against the published list itself. In English whatever
+    the asker's language: scripts read it, and its values do not change with a header."""
+    with in_language("en"):
+        title, message = str(found.title), describe(found)
     body: dict[str, Any] = {
         "receipt": found.code,
         "status": found.status,
         "subject": {"type": found.kind, "id": found.subject_id},
-        "title": found.title,
+        "title": title,
         "url": request.host_url.rstrip("/") + found.page_url,
-        "message": describe(found),
+        "message": message,
     }
     if found.status in (COUNTED, codes.REPLACED, codes.VOIDED, codes.WITHDRAWN):
         body["ballots_url"] = found.ballots_url
@@ -154,28 +159,40 @@ def as_json(found: Found) -> dict[str, Any]:
 
 
 def describe(found: Found) -> str:
-    """One sentence on the code's state, for the page, the JSON and the downloaded file."""
+    """One sentence on the code's state, for the page, the JSON and the downloaded file
+    (in the language in force)."""
+    title = found.title
     if found.status == COUNTED:
-        return f"This ballot is counted in {found.title}, as shown."
+        return _("This ballot is counted in %(title)s, as shown.", title=title)
     if found.status == codes.REPLACED:
-        return (
-            f"This receipt was replaced by a later ballot from the same voter in {found.title}; "
-            "only the later ballot is counted."
+        return _(
+            "This receipt was replaced by a later ballot from the same voter in %(title)s; "
+            "only the later ballot is counted.",
+            title=title,
         )
     if found.status == codes.VOIDED:
-        return (
-            f"This paper ballot in {found.title} was struck out by a moderator after its voter "
-            "contested it; it is not counted."
+        return _(
+            "This paper ballot in %(title)s was struck out by a moderator after its voter "
+            "contested it; it is not counted.",
+            title=title,
         )
     if found.status == codes.WITHDRAWN:
-        return (
-            f"This ballot in {found.title} was withdrawn by its voter before voting closed; "
-            "it is not counted."
+        return _(
+            "This ballot in %(title)s was withdrawn by its voter before voting closed; "
+            "it is not counted.",
+            title=title,
         )
     if found.status == WITHHELD:
-        return f"This receipt belongs to {found.title}. {found.message}"
-    when = f" when it closes on {found.closes:%d %B %Y}" if found.closes else " when it closes"
-    return (
-        f"This receipt belongs to {found.title}, which is still open. Ballots are published "
-        f"by receipt{when}; check again then."
+        return _("This receipt belongs to %(title)s.", title=title) + f" {found.message}"
+    if found.closes:
+        return _(
+            "This receipt belongs to %(title)s, which is still open. Ballots are published "
+            "by receipt when it closes on %(day)s; check again then.",
+            title=title,
+            day=format_day(found.closes),
+        )
+    return _(
+        "This receipt belongs to %(title)s, which is still open. Ballots are published "
+        "by receipt when it closes; check again then.",
+        title=title,
     )

@@ -40,6 +40,35 @@ TRANSLATED_TEMPLATES = [
     "templates/consultations",
     "templates/discussions",
     "templates/_macros/dates.html",
+    # slice mail
+    "templates/mail/base.html",
+    "templates/mail/base.txt",
+    "templates/mail/change_email_confirm.html",
+    "templates/mail/change_email_confirm.txt",
+    "templates/mail/change_email_notice.html",
+    "templates/mail/change_email_notice.txt",
+    "templates/mail/confirm_email.html",
+    "templates/mail/confirm_email.txt",
+    "templates/mail/digest.html",
+    "templates/mail/digest.txt",
+    "templates/mail/notification.html",
+    "templates/mail/notification.txt",
+    "templates/mail/password_reset.html",
+    "templates/mail/password_reset.txt",
+    "templates/mail/registration_attempt.html",
+    "templates/mail/registration_attempt.txt",
+    "templates/mail/test_message.html",
+    "templates/mail/test_message.txt",
+    "templates/notifications/_count.html",
+    "templates/notifications/_follow.html",
+    "templates/notifications/_follow_fragment.html",
+    "templates/notifications/index.html",
+    "templates/notifications/outbox.html",
+    "templates/notifications/settings.html",
+    "templates/notifications/unsubscribe.html",
+    "templates/receipts/_panel.html",
+    "templates/receipts/index.html",
+    "templates/receipts/receipt.txt",
 ]
 # Files of the resident journeys (register, become eligible, vote, ballot, respond,
 # discuss, receipts, notifications and their mail): every string there has Welsh.
@@ -98,6 +127,12 @@ RESIDENT_JOURNEYS = [
     "civic/consultations/services.py",
     "civic/consultations/views.py",
     "civic/discussions/",
+    # slice mail
+    "templates/mail/",
+    "templates/notifications/",
+    "templates/receipts/",
+    "civic/notifications/",
+    "civic/receipts/",
 ]
 
 

@@ -31,7 +31,7 @@ def test_the_seed_mails_a_notification_and_a_digest(app, monkeypatch, tmp_path):
     assert (
         db.session.scalar(select(func.count()).where(mine, Notification.read_at.is_not(None))) == 1
     )
-    assert db.session.scalar(select(func.count()).select_from(DigestSent)) == 1
+    assert db.session.scalar(select(func.count()).where(DigestSent.user_id == sam.id)) == 1
     messages = [
         message_from_bytes(path.read_bytes(), policy=policy.default)
         for path in sorted((tmp_path / "mail").glob("*.eml"))
@@ -40,6 +40,18 @@ def test_the_seed_mails_a_notification_and_a_digest(app, monkeypatch, tmp_path):
     assert any(" replied to your comment on " in s for s in subjects)
     assert any(s.startswith("Your Civic digest for ") for s in subjects)
     assert all(m["List-Unsubscribe-Post"] for m in messages if m["To"] == sam.email)
+    # Gwen reads Civic in Welsh: the same news reaches her, and her mail, in Welsh
+    gwen = services.find_user_by_email("gwen.morgan@civic.example")
+    assert gwen.locale == "cy"
+    hers = list(
+        db.session.scalars(select(Notification.title).where(Notification.user_id == gwen.id))
+    )
+    english = ("Voting has opened", "Consultation has opened", "Results are published")
+    assert hers and not any(title.startswith(english) for title in hers)
+    assert any(title.startswith("Mae\u2019r ymgynghoriad wedi agor: ") for title in hers)
+    assert all(" yn ardal " in title for title in hers)
+    welsh = {m["Subject"] for m in messages if m["To"] == gwen.email}
+    assert any(s.startswith("Eich crynodeb Civic ar gyfer ") for s in welsh)
     again = app.test_cli_runner().invoke(args=["civic", "seed"])
     assert again.exit_code == 0 and "already loaded" in again.output
     assert db.session.scalar(select(func.count()).where(mine)) == told

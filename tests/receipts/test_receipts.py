@@ -17,6 +17,7 @@ from civic.budgets.models import Phase, RoundResult
 from civic.budgets.pabulib import parse_file
 from civic.budgets.pabulib_io import import_round
 from civic.extensions import db
+from civic.i18n import format_day
 from civic.receipts import codes
 from civic.votes import services as votes
 from civic.votes.models import ProposalState
@@ -207,7 +208,7 @@ def test_before_the_close_a_code_says_only_where_it_belongs(client):
     for code in (first, current):  # replaced or not: the same answer until the close
         page = client.get(f"/receipts?code={code}").get_data(as_text=True)
         assert "Not published yet" in page and "still open" in page
-        assert proposal.voting_until.strftime("%d %B %Y") in page
+        assert format_day(proposal.voting_until) in page  # "7 December 2026", as pages write
         assert "Against" not in page and "Replaced" not in page
         answer = client.get(f"/receipts/{code}.json").get_json()
         assert answer["status"] == "not_published" and "ballot" not in answer

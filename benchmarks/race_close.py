@@ -160,7 +160,7 @@ class World:
 
 def build_world(app, n: int) -> World:
     from civic.accounts import services as accounts
-    from civic.accounts.models import Role, User
+    from civic.accounts.models import Role, User, utcnow
     from civic.accounts.passwords import hash_password
     from civic.extensions import db
 
@@ -186,6 +186,9 @@ def build_world(app, n: int) -> World:
                 display_name=f"Resident {k}",
                 password_hash=shared,
                 role=Role.RESIDENT,
+                # confirmed, as an account made by staff is (accounts.create_user): an
+                # unconfirmed address may not vote, so every cast would be refused
+                email_confirmed_at=utcnow(),
             )
             for k in range(n)
         ]

@@ -199,8 +199,13 @@ def _wait_for_wal_flush(session: Session) -> None:
     raw = session.info.pop(_FLUSH_AFTER_COMMIT, None)
     if raw is None or raw is _SYNCHRONOUS:
         return
-    raw.execute("SELECT pg_logical_emit_message(true, 'civic_audit', 'flush')")
-    raw.commit()
+    # one round trip (not BEGIN, the statement, COMMIT): in autocommit the statement is
+    # its own transaction, committed synchronously, as the session's default says
+    previous, raw.autocommit = raw.autocommit, True
+    try:
+        raw.execute("SELECT pg_logical_emit_message(true, 'civic_audit', 'flush')")
+    finally:
+        raw.autocommit = previous
 
 
 @event.listens_for(Session, "after_transaction_end")

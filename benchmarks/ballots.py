@@ -79,15 +79,6 @@ def build_world(app, n: int) -> World:
         return World(area.id, moderator.email, moderator.id, [(p.id, p.email) for p in people])
 
 
-def _cpu_seconds() -> float:
-    """CPU of this process and its finished children (the casting processes)."""
-    import resource
-
-    me = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
-
-
 def _percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
@@ -144,13 +135,13 @@ def cast_all(app, world, round_id: int, project_ids: list[int], writers: int, ba
     if barrier is not None:
         barrier.wait()
     ready.wait()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     if errors:
         raise SystemExit(f"a cast failed: {errors[0]!r}")
-    return {"elapsed": elapsed, "service": service, "waited": waited, "ends": ends}
+    return {"elapsed": elapsed, "service": service, "waited": waited, "ends": ends, "cpu": cpu}
 
 
 def _app(database: str, pool_size: int):
@@ -176,9 +167,9 @@ def _caster_process(database, world, round_id, project_ids, threads, share, barr
         mine = World(world.area_id, world.moderator_email, world.moderator_id, share)
         figures = cast_all(app, mine, round_id, project_ids, threads, barrier=barrier)
         ends = figures["ends"]
-        out.put(("", figures["service"], ends))
+        out.put(("", figures["service"], ends, figures["cpu"]))
     except BaseException as exc:  # reported by the parent
-        out.put((repr(exc), [], ends))
+        out.put((repr(exc), [], ends, 0.0))
 
 
 def cast_in_processes(database, world, round_id, project_ids, writers, processes) -> dict:
@@ -212,15 +203,16 @@ def cast_in_processes(database, world, round_id, project_ids, writers, processes
     answers = [out.get(timeout=900) for _ in children]
     for child in children:
         child.join()
-    failures = [error for error, _, _ in answers if error]
+    failures = [error for error, *_ in answers if error]
     if failures:
         raise SystemExit(f"a cast failed: {failures[0]}")
-    service = [t for _, mine, _ in answers for t in mine]
-    ends = [t for _, _, mine in answers for t in mine]
+    service = [t for _, mine, _, _ in answers for t in mine]
+    ends = [t for _, _, mine, _ in answers for t in mine]
     return {
         "elapsed": max(ends) - start,
         "service": service,
         "waited": [end - start for end in ends],
+        "cpu": sum(cpu for *_, cpu in answers),
     }
 
 
@@ -290,14 +282,13 @@ def main() -> int:
         f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
-    cpu = _cpu_seconds()
     if args.processes > 1:
         figures = cast_in_processes(
             args.database, world, round_id, project_ids, args.writers, args.processes
         )
     else:
         figures = cast_all(app, world, round_id, project_ids, args.writers)
-    cpu = _cpu_seconds() - cpu
+    cpu = figures["cpu"]  # from the start signal to the last answer: no start-up
     service, waited = figures["service"], figures["waited"]
     print(
         f"{len(service)} ballots in {figures['elapsed']:.2f} s: "

@@ -614,6 +614,9 @@ def main() -> int:
     parser.add_argument("--close-min", type=float, default=0.3)
     parser.add_argument("--close-max", type=float, default=1.5)
     parser.add_argument("--timeout", type=float, default=60.0, help="per request, seconds")
+    parser.add_argument(
+        "--start-limit", type=float, default=60.0, help="seconds gunicorn may take to serve"
+    )
     parser.add_argument("--overall", type=float, default=1800.0, help="whole run, seconds")
     args = parser.parse_args()
     _check_target(args.database)
@@ -668,7 +671,7 @@ def main() -> int:
     server = start_server(env, args.port, args.workers, log)
     outcomes: list[Outcome] = []
     try:
-        wait_until_serving(base, server, log, 60)
+        wait_until_serving(base, server, log, args.start_limit)
         for trial in range(1, args.trials + 1):
             on_time(f"trial {trial}")
             proposal_id = new_proposal(app, world, trial)

@@ -99,8 +99,11 @@ def verify_in_parallel(
     ]
     url = _libpq_url(session)
     jobs = [(url, snapshot, r, trusted, batch) for r in ranges]
-    with multiprocessing.get_context("fork").Pool(count) as pool:
-        outcomes = pool.starmap(_check_range, jobs)
+    try:
+        with multiprocessing.get_context("fork").Pool(count) as pool:
+            outcomes = pool.starmap(_check_range, jobs)
+    except OSError:  # no processes to be had: check serially
+        return None
     return combine(ranges, outcomes, trusted)
 
 
@@ -147,7 +150,21 @@ def _check_range(
     trusted: tuple[int, bytes] | None,
     batch: int,
 ) -> _Passed | _Failed | _Unknown:
-    """In a worker process: check one range from the stored frontier before it."""
+    """In a worker process: check one range from the stored frontier before it. Any error
+    (the connection refused, say) leaves the whole log to the serial check."""
+    try:
+        return _checked_range(url, snapshot, piece, trusted, batch)
+    except Exception as exc:  # the serial check answers instead, and says what is wrong
+        return _Unknown(f"{type(exc).__name__}: {exc}")
+
+
+def _checked_range(
+    url: str,
+    snapshot: str,
+    piece: _Range,
+    trusted: tuple[int, bytes] | None,
+    batch: int,
+) -> _Passed | _Failed | _Unknown:
     import psycopg
     from psycopg import sql
 

@@ -157,6 +157,17 @@ def test_a_trusted_head_is_checked_in_whichever_range_holds_it(committed_log):
     assert split == serial
 
 
+@pytest.mark.commits
+def test_workers_that_cannot_connect_leave_it_to_the_serial_check(committed_log, monkeypatch):
+    monkeypatch.setattr(
+        verify_ranges, "_libpq_url", lambda session: "postgresql://nobody@127.0.0.1:1/none"
+    )
+    assert verify_ranges.verify_in_parallel(None, batch=4, workers=WORKERS) is None
+    db.session.commit()
+    serial, split = _both()
+    assert serial.ok and split == serial
+
+
 def test_a_transaction_that_wrote_is_checked_serially(monkeypatch):
     """Other processes could not see this transaction's own entries."""
     monkeypatch.setattr(verify_ranges, "MIN_RANGE", 1)

@@ -58,7 +58,7 @@ def test_a_first_cast_only_writes_under_the_lock(voting):
     under = _after_the_lock(_statements_of(lambda: services.cast_ballot(voter, round_, choice)))
     text = "\n".join(under)
     # the projects, the classes and the asynchronous commit were seen to before the lock
-    assert not re.search(r"FROM project\b", text), text
+    assert not re.search(r"FROM budget_project\b", text), text
     assert "constituenc" not in text.lower(), text
     assert "synchronous_commit" not in text, text
     # a new ballot has no entries or classes to delete

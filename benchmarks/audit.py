@@ -138,13 +138,15 @@ def _writer(url: str, process: int, threads: int, count: int, barrier, done) -> 
         thread.start()
     ready.wait()
     barrier.wait()
+    cpu = time.process_time()  # the appends' CPU, not the app's start-up
     for thread in pool:
         thread.join()
-    done.put(repr(failures[0]) if failures else "")
+    done.put((repr(failures[0]) if failures else "", time.process_time() - cpu))
 
 
-def append_rate(url: str, processes: int, threads: int, total: int) -> float:
-    """Appends per second with processes x threads writers appending `total` in all."""
+def append_rate(url: str, processes: int, threads: int, total: int) -> tuple[float, float]:
+    """Appends per second with processes x threads writers appending `total` in all, and
+    the writers' CPU seconds per append (from the start signal to the last append)."""
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(processes + 1)
     done = context.Queue()
@@ -157,13 +159,15 @@ def append_rate(url: str, processes: int, threads: int, total: int) -> float:
         worker.start()
     barrier.wait()
     start = time.perf_counter()
-    failures = [done.get(timeout=600) for _ in workers]
+    answers = [done.get(timeout=600) for _ in workers]
     elapsed = time.perf_counter() - start
     for worker in workers:
         worker.join()
-    if any(failures):
-        raise SystemExit(f"a writer failed: {next(f for f in failures if f)}")
-    return each * processes * threads / elapsed
+    failures = [failure for failure, _ in answers if failure]
+    if failures:
+        raise SystemExit(f"a writer failed: {failures[0]}")
+    appended = each * processes * threads
+    return appended / elapsed, sum(cpu for _, cpu in answers) / appended
 
 
 def _check_gap_free(url: str) -> int:
@@ -528,6 +532,9 @@ def main() -> None:
     parser.add_argument(
         "--realistic-only", action="store_true", help="run only 1b (before/after comparisons)"
     )
+    parser.add_argument(
+        "--appends-only", action="store_true", help="run only 1 (raw audited appends)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
     url = os.environ.get("CIVIC_BENCH_DATABASE_URL", DEFAULT_DB)
@@ -552,8 +559,15 @@ def main() -> None:
             ("16 writers, 4 processes x 4 threads", 4, 4),
             ("16 writers, threads of 1 process", 1, 16),
         ):
-            rate = append_rate(url, processes, threads, args.appends)
-            print(f"  {label}: {rate:,.0f} appends/s")
+            rate, cpu = append_rate(url, processes, threads, args.appends)
+            print(
+                f"  {label}: {rate:,.0f} appends/s (writers' CPU {cpu * 1e3:.2f} ms "
+                f"per append; load average {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
+        print(f"  log gap-free after the runs: {_check_gap_free(url):,} entries")
+        if args.appends_only:
+            return
         world = realistic_world(url, REALISTIC_PROCESSES * REALISTIC_THREADS)
         print(f"1b. realistic audited writes: {realistic_rate(url, world, args.realistic)}")
         print(f"  log gap-free after the runs: {_check_gap_free(url):,} entries")

@@ -84,8 +84,9 @@ def _percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
-def cast_all(app, world, round_id: int, project_ids: list[int], writers: int) -> dict:
-    """Cast one ballot per resident with `writers` threads; return the timings."""
+def cast_all(app, world, round_id: int, project_ids: list[int], writers: int, barrier=None) -> dict:
+    """Cast one ballot per resident with `writers` threads; return the timings. `barrier`,
+    if given, is passed by all the casting processes before any starts."""
     from civic.accounts.models import User
     from civic.budgets import services
     from civic.budgets.models import BudgetRound
@@ -97,6 +98,7 @@ def cast_all(app, world, round_id: int, project_ids: list[int], writers: int) ->
     ready = threading.Barrier(writers + 1)
     service: list[float] = []
     waited: list[float] = []
+    ends: list[float] = []
     errors: list[BaseException] = []
     start = 0.0
 
@@ -120,6 +122,7 @@ def cast_all(app, world, round_id: int, project_ids: list[int], writers: int) ->
                     done = time.perf_counter()
                     service.append(done - began)
                     waited.append(done - start)
+                    ends.append(time.time())
                     db.session.close()
             except BaseException as exc:  # reported below
                 errors.append(exc)
@@ -129,14 +132,88 @@ def cast_all(app, world, round_id: int, project_ids: list[int], writers: int) ->
     threads = [threading.Thread(target=writer) for _ in range(writers)]
     for thread in threads:
         thread.start()
+    if barrier is not None:
+        barrier.wait()
     ready.wait()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     if errors:
         raise SystemExit(f"a cast failed: {errors[0]!r}")
-    return {"elapsed": elapsed, "service": service, "waited": waited}
+    return {"elapsed": elapsed, "service": service, "waited": waited, "ends": ends, "cpu": cpu}
+
+
+def _app(database: str, pool_size: int):
+    from civic import create_app
+
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database.replace(
+                "postgresql://", "postgresql+psycopg://", 1
+            ),
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": pool_size},
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+
+
+def _caster_process(database, world, round_id, project_ids, threads, share, barrier, out):
+    """One app process (as one gunicorn worker) casting its share with `threads` threads;
+    sends back (error, service times, wall-clock end times)."""
+    app = _app(database, threads + 2)
+    ends: list[float] = []
+    try:
+        mine = World(world.area_id, world.moderator_email, world.moderator_id, share)
+        figures = cast_all(app, mine, round_id, project_ids, threads, barrier=barrier)
+        ends = figures["ends"]
+        out.put(("", figures["service"], ends, figures["cpu"]))
+    except BaseException as exc:  # reported by the parent
+        out.put((repr(exc), [], ends, 0.0))
+
+
+def cast_in_processes(database, world, round_id, project_ids, writers, processes) -> dict:
+    """`processes` processes of writers/processes threads each take an equal share."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(processes + 1)
+    out = context.Queue()
+    shares = [world.residents[k::processes] for k in range(processes)]
+    children = [
+        context.Process(
+            target=_caster_process,
+            args=(
+                database,
+                world,
+                round_id,
+                project_ids,
+                writers // processes,
+                share,
+                barrier,
+                out,
+            ),
+        )
+        for share in shares
+    ]
+    for child in children:
+        child.start()
+    barrier.wait()
+    start = time.time()
+    answers = [out.get(timeout=900) for _ in children]
+    for child in children:
+        child.join()
+    failures = [error for error, *_ in answers if error]
+    if failures:
+        raise SystemExit(f"a cast failed: {failures[0]}")
+    service = [t for _, mine, _, _ in answers for t in mine]
+    ends = [t for _, _, mine, _ in answers for t in mine]
+    return {
+        "elapsed": max(ends) - start,
+        "service": service,
+        "waited": [end - start for end in ends],
+        "cpu": sum(cpu for *_, cpu in answers),
+    }
 
 
 def check_counted(app, round_id: int, expected: int) -> str:
@@ -177,22 +254,18 @@ def main() -> int:
     parser.add_argument("--database", default=DEFAULT_DB)
     parser.add_argument("--ballots", type=int, default=500)
     parser.add_argument("--writers", type=int, default=16)
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="app processes the writers are spread over (as gunicorn workers; default 1)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     fresh_database(args.database)
     from flask_migrate import upgrade
 
-    from civic import create_app
-
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": args.database.replace(
-                "postgresql://", "postgresql+psycopg://", 1
-            ),
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": args.writers + 2},
-            "RATELIMIT_ENABLED": False,
-        }
-    )
+    app = _app(args.database, args.writers + 2)
     with app.app_context():
         upgrade()
     t = time.perf_counter()
@@ -204,13 +277,18 @@ def main() -> int:
         round_id = services.get_round(slug).id
     print(
         f"set-up: {args.ballots} eligible residents and a round in voting in "
-        f"{time.perf_counter() - t:.1f} s; {args.writers} writer threads; "
+        f"{time.perf_counter() - t:.1f} s; {args.writers} writer threads in "
+        f"{args.processes} process{'es' if args.processes > 1 else ''}; "
         f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
-    cpu = time.process_time()
-    figures = cast_all(app, world, round_id, project_ids, args.writers)
-    cpu = time.process_time() - cpu
+    if args.processes > 1:
+        figures = cast_in_processes(
+            args.database, world, round_id, project_ids, args.writers, args.processes
+        )
+    else:
+        figures = cast_all(app, world, round_id, project_ids, args.writers)
+    cpu = figures["cpu"]  # from the start signal to the last answer: no start-up
     service, waited = figures["service"], figures["waited"]
     print(
         f"{len(service)} ballots in {figures['elapsed']:.2f} s: "
@@ -225,10 +303,11 @@ def main() -> int:
         f"{statistics.median(waited) * 1000:.0f} ms, p95 {_percentile(waited, 0.95) * 1000:.0f} ms"
     )
     print(
-        f"  CPU of this process (the app's side of the casts, all threads): "
+        f"  CPU of the casting processes (the app's side of the casts, all threads): "
         f"{cpu * 1000 / len(service):.1f} ms per ballot"
     )
     print("  " + check_counted(app, round_id, args.ballots))
+    print(f"  load average now {os.getloadavg()[0]:.1f}")
     return 0
 
 

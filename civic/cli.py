@@ -71,12 +71,20 @@ civic_cli.add_command(audit_cli)
 @audit_cli.command("verify")
 @click.option("--size", type=click.IntRange(min=0), help="Size of a tree head seen before.")
 @click.option("--root", "root_hex", help="Root (hex) of that tree head: the log must extend it.")
-def audit_verify_command(size: int | None, root_hex: str | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=64),
+    default=None,
+    help="Processes checking ranges of the log at once (PostgreSQL; default: one per core).",
+)
+def audit_verify_command(size: int | None, root_hex: str | None, workers: int | None) -> None:
     """Recompute the Merkle tree from the stored entries; exit 1 naming the first bad one.
 
     On its own the log can only show it is consistent with itself; give a tree head saved
     earlier (--size and --root, e.g. from a published checkpoint) to catch a log cut short.
     """
+    import os
+
     from civic.audit import verify
 
     if (size is None) != (root_hex is None):
@@ -90,7 +98,7 @@ def audit_verify_command(size: int | None, root_hex: str | None) -> None:
         if len(root) != 32:
             raise click.UsageError("--root must be 64 hexadecimal digits (SHA-256)")
         trusted = (size, root)
-    result = verify(trusted)
+    result = verify(trusted, workers=workers or min(os.cpu_count() or 1, 8))
     if result.ok:
         click.echo(f"OK: {result.size} entries, root {result.root.hex()}")
         return

@@ -315,12 +315,13 @@ def voting_open(round_: BudgetRound, now: datetime | None = None) -> bool:
 def _locked(round_: BudgetRound) -> BudgetRound:
     """The round re-read under its row lock (civic.database.lock_row): the one point where
     ballots and the move to results serialise."""
+    # the lock is held until COMMIT: commit without waiting for the disk inside it, then
+    # wait for the flush before answering (issue 16: ballots serialised on the fsync).
+    # Asked for before the lock, so its statement is not one more under it.
+    audit.flush_after_commit()
     locked = lock_row(BudgetRound, round_.id)
     if locked is None:
         raise NotFound("No community budget round has that address.")
-    # the lock is held until COMMIT: commit without waiting for the disk inside it, then
-    # wait for the flush before answering (issue 16: ballots serialised on the fsync)
-    audit.flush_after_commit()
     return locked
 
 
@@ -652,29 +653,43 @@ def cast_ballot(
         person = voter
     else:
         person = _require_resident(actor, round_)
+    # Every cast of the round queues on the round's lock, so what does not need it is done
+    # first: the voter key, the classes the person counts in, and, once voting is open
+    # (from then on the projects and the ballot rules cannot change), the ballot's check
+    # and its receipt code. Under the lock: the phase check and the writes (issue 16).
+    key = voter_key(round_, person)
+    classes = constituencies.eligible_for(person, round_)
+    checked = code = None
+    if round_.phase is Phase.VOTING:
+        checked = check_ballot(round_, choice)
+        if checked.ok:
+            code = receipts.new_code(round_.audit_subject, receipt_ballot(round_, checked.chosen))
     # lock before checking the phase: the move to results waits for this ballot
     # and counts it, or has happened and this ballot is refused with a 409
     round_ = _locked(round_)
     if not voting_open(round_):
         raise _too_late(round_)
-    checked = check_ballot(round_, choice)
+    if checked is None:  # voting opened while this cast waited for the lock
+        checked = check_ballot(round_, choice)
     if not checked.ok:
         raise ValidationFailed(ballot_errors(checked))
-    key = voter_key(round_, person)
+    if code is None:
+        code = receipts.new_code(round_.audit_subject, receipt_ballot(round_, checked.chosen))
     # read under the round's lock: no other ballot of this round is written meanwhile
     earlier = db.session.scalar(
         select(Ballot.receipt).where(Ballot.round_id == round_.id, Ballot.voter_key == key)
     )
-    code = receipts.new_code(round_.audit_subject, receipt_ballot(round_, checked.chosen))
     ballot_id = _upsert_ballot(round_, key, paper, code, officer)
     if ballot_id is None:
         how = "online" if paper else "on paper"
         raise Conflict(
             f"This resident has already voted {how} in this round; nobody votes both ways."
         )
-    db.session.execute(delete(BallotEntry).where(BallotEntry.ballot_id == ballot_id))
+    new = earlier is None  # a new ballot row: nothing of an earlier one to replace
+    if not new:
+        db.session.execute(delete(BallotEntry).where(BallotEntry.ballot_id == ballot_id))
     # the classes this ballot counts in (one ballot, however many classes)
-    constituencies.record_classes(round_, ballot_id, person)
+    constituencies.record_classes(round_, ballot_id, person, classes=classes, new=new)
     db.session.execute(
         insert(BallotEntry),
         [
@@ -691,8 +706,8 @@ def cast_ballot(
     audit.record(actor, tag, round_, {"paper": paper})
     if not paper:  # a paper ballot is the officer's act; its voter did not use Civic
         events.took_part(person, round_)
-    ballot = db.session.get(Ballot, ballot_id)
-    db.session.refresh(ballot)  # the row as the upsert left it (its new receipt)
+    # the row as the upsert left it (its new receipt), in one read
+    ballot = db.session.get(Ballot, ballot_id, populate_existing=True)
     ballot.replaced_receipt = earlier
     return ballot
 

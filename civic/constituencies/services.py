@@ -158,14 +158,26 @@ def set_constituencies(
 # --- counting per class -------------------------------------------------------------------
 
 
-def record_classes(subject: Any, cast_id: int, user: User) -> list[Constituency]:
+def record_classes(
+    subject: Any,
+    cast_id: int,
+    user: User,
+    *,
+    classes: list[Constituency] | None = None,
+    new: bool = False,
+) -> list[Constituency]:
     """Write the classes `user` counts in for the cast row `cast_id` (replacing what an
-    earlier cast of theirs recorded). Callers hold the subject's row lock, as for the cast."""
+    earlier cast of theirs recorded). Callers hold the subject's row lock, as for the cast.
+
+    `classes`, if given, is `eligible_for(user, subject)` worked out before the lock; `new`
+    says the cast row was just inserted, so it has no classes to replace."""
     kind = subject_type(subject)
-    classes = eligible_for(user, subject)
-    db.session.execute(
-        delete(CastClass).where(CastClass.subject_type == kind, CastClass.cast_id == cast_id)
-    )
+    if classes is None:
+        classes = eligible_for(user, subject)
+    if not new:
+        db.session.execute(
+            delete(CastClass).where(CastClass.subject_type == kind, CastClass.cast_id == cast_id)
+        )
     if classes:
         db.session.execute(
             insert(CastClass),

@@ -46,11 +46,18 @@ class _WatchedFlush:
             self.seen.append(f"{ballots} ballot committed")
             other.rollback()
         self.seen.append(f"flush: {sql}")
-        return self.raw.execute(sql, *args)
-
-    def commit(self) -> None:
-        self.raw.commit()
+        assert self.raw.autocommit  # the statement is its own, synchronously committed
+        result = self.raw.execute(sql, *args)
         self.seen.append("flushed")
+        return result
+
+    @property
+    def autocommit(self) -> bool:
+        return self.raw.autocommit
+
+    @autocommit.setter
+    def autocommit(self, value: bool) -> None:
+        self.raw.autocommit = value
 
 
 def test_a_cast_releases_the_round_lock_before_waiting_for_its_flush(app):

@@ -54,6 +54,7 @@ clean:
 PYBABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
 translations: $(VENV)/.installed-dev
 	$(BIN)/pybabel extract -F babel.cfg $(PYBABEL_KEYWORDS) --sort-output --no-wrap \
+	  --ignore-dirs ".* __pycache__" \
 	  --project Civic --copyright-holder "Civic contributors" \
 	  -o civic/translations/messages.pot . >/dev/null
 	$(BIN)/pybabel update -i civic/translations/messages.pot -d civic/translations \

@@ -23,6 +23,8 @@ from wtforms.csrf.core import CSRFTokenField
 from wtforms.validators import DataRequired, Length, StopValidation
 
 from civic.errors import ValidationFailed
+from civic.i18n import _
+from civic.i18n import lazy_gettext as _l
 
 
 class LazyCSRFTokenField(CSRFTokenField):
@@ -86,6 +88,9 @@ def check_csrf() -> None:
         raise CSRFError("The form had expired") from None
 
 
+_PART_NAMES = {"day": _l("day"), "month": _l("month"), "year": _l("year")}
+
+
 class DayMonthYearField(DateField):
     """A date typed as day, month and year boxes; a short or missing part is a field error
     (the GOV.UK widget expects exactly three values and would otherwise fail)."""
@@ -104,15 +109,20 @@ class DayMonthYearField(DateField):
         if not any(parts):
             super().process_formdata([])
             return
-        name = self.error_name or self.label.text
+        name = str(self.error_name or self.label.text)
         missing = [part for part, value in zip(self.PARTS, parts, strict=True) if not value.strip()]
         if missing and len(missing) < len(self.PARTS):
             self.data = None
-            raise ValueError(f"{name} must include a {' and '.join(missing)}")
+            words = [str(_PART_NAMES[part]) for part in missing]
+            if len(words) == 2:
+                what = _("%(first)s and %(second)s", first=words[0], second=words[1])
+            else:
+                what = words[0]
+            raise ValueError(_("%(name)s must include a %(parts)s", name=name, parts=what))
         try:
             super().process_formdata([" ".join(p.strip() for p in parts)])
         except ValueError:  # WTForms would say "Not a valid date value."
-            raise ValueError(f"{name} must be a real date") from None
+            raise ValueError(_("%(name)s must be a real date", name=name)) from None
 
 
 _WHOLE_NUMBER = re.compile(r"[+-]?\d+")
@@ -124,11 +134,9 @@ class WholeNumberField(IntegerField):
     Anything else fails with `invalid_message` (WTForms would say "Not a valid integer value.").
     """
 
-    def __init__(
-        self, *args: Any, invalid_message: str = "Enter a whole number, like 1200", **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, invalid_message: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.invalid_message = invalid_message
+        self.invalid_message = invalid_message or _l("Enter a whole number, like 1200")
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist:
@@ -139,7 +147,7 @@ class WholeNumberField(IntegerField):
             return
         if not _WHOLE_NUMBER.fullmatch(cleaned):
             self.data = None
-            raise ValueError(self.invalid_message)
+            raise ValueError(str(self.invalid_message))
         self.data = int(cleaned)
 
     def pre_validate(self, form: Any) -> None:
@@ -148,8 +156,15 @@ class WholeNumberField(IntegerField):
 
 
 def max_length(limit: int, name: str) -> Length:
-    """A Length validator that says "Title must be 200 characters or fewer"."""
-    return Length(max=limit, message=f"{name} must be {limit:,} characters or fewer")
+    """A Length validator that says "Title must be 200 characters or fewer".
+
+    `name` may be a lazy string (`_l("The title")`): the message is made in the language
+    of the request that shows it, not when the form class is defined.
+    """
+    return Length(
+        max=limit,
+        message=_l("%(name)s must be %(limit)s characters or fewer", name=name, limit=f"{limit:,}"),
+    )
 
 
 @dataclass(frozen=True)

@@ -31,12 +31,15 @@ from civic import audit
 from civic.accounts.models import AccountToken, TokenPurpose, User, utcnow
 from civic.accounts.passwords import burn_time, hash_password, password_problem, verify_password
 from civic.accounts.services import find_user_by_email, normalise_email
-from civic.clock import aware, spoken
+from civic.clock import aware
 from civic.errors import Conflict, ServiceError, ValidationFailed
 from civic.extensions import db
+from civic.i18n import _
+from civic.i18n import lazy_gettext as _l
 from civic.notifications import outbox
 from civic.permissions import require_signed_in
 from civic.web import site_url
+from civic.wording import spoken
 
 SECRET_BYTES = 32
 MAX_SECRET_LENGTH = 100  # token_urlsafe(32) is 43 characters; anything much longer is junk
@@ -53,10 +56,11 @@ class LinkProblem(ServiceError):
         self.status = status
 
 
+# after "This link to ...": translators write the form that follows their word for "to"
 _WHAT = {
-    TokenPurpose.CONFIRM_EMAIL: "confirm your email address",
-    TokenPurpose.RESET_PASSWORD: "reset your password",
-    TokenPurpose.CHANGE_EMAIL: "change your email address",
+    TokenPurpose.CONFIRM_EMAIL: _l("confirm your email address"),
+    TokenPurpose.RESET_PASSWORD: _l("reset your password"),
+    TokenPurpose.CHANGE_EMAIL: _l("change your email address"),
 }
 
 
@@ -125,8 +129,11 @@ def find(secret: str, purpose: TokenPurpose) -> AccountToken:
         raise LinkProblem(
             "forged",
             purpose,
-            f"We do not recognise this link to {_WHAT[purpose]}. Check you copied all of it "
-            "from the email, or ask for a new one.",
+            _(
+                "We do not recognise this link to %(what)s. Check you copied all of it "
+                "from the email, or ask for a new one.",
+                what=_WHAT[purpose],
+            ),
             404,
         )
     if row.used_at is not None:
@@ -135,8 +142,12 @@ def find(secret: str, purpose: TokenPurpose) -> AccountToken:
         raise LinkProblem(
             "expired",
             purpose,
-            f"This link to {_WHAT[purpose]} expired at {spoken(row.expires_at)}. "
-            "Ask for a new one: nothing was changed.",
+            _(
+                "This link to %(what)s expired at %(when)s. Ask for a new one: nothing was "
+                "changed.",
+                what=_WHAT[purpose],
+                when=spoken(row.expires_at),
+            ),
             410,
         )
     return row
@@ -146,8 +157,11 @@ def _used(purpose: TokenPurpose) -> LinkProblem:
     return LinkProblem(
         "used",
         purpose,
-        f"This link to {_WHAT[purpose]} has already been used, or a newer link replaced it. "
-        "Each link works once: ask for a new one if you still need it.",
+        _(
+            "This link to %(what)s has already been used, or a newer link replaced it. "
+            "Each link works once: ask for a new one if you still need it.",
+            what=_WHAT[purpose],
+        ),
         410,
     )
 
@@ -311,7 +325,7 @@ def request_email_change(user: User, current_password: str, new_email: str) -> A
     require_signed_in(user)
     errors: dict[str, str] = {}
     if not verify_password(user.password_hash, current_password or ""):
-        errors["current_password"] = "Your current password is not right"  # noqa: S105
+        errors["current_password"] = _("Your current password is not right")
     try:
         address = normalise_email(new_email or "")
     except ValidationFailed as failure:
@@ -360,8 +374,10 @@ def change_email(secret: str) -> User:
             db.session.flush()
     except IntegrityError:
         raise Conflict(
-            "Another Civic account already uses this email address, so this account was not "
-            "moved to it. Sign in to that account, or reset its password if you forgot it."
+            _(
+                "Another Civic account already uses this email address, so this account was not "
+                "moved to it. Sign in to that account, or reset its password if you forgot it."
+            )
         ) from None
     user.end_sessions()
     _retire(

@@ -65,6 +65,31 @@ def use_lazy_csrf_tokens() -> None:
     FlaskForm.Meta.csrf_class = LazyFlaskFormCSRF
 
 
+def translate_widget_errors() -> None:
+    """Give every GOV.UK form widget's error message its hidden "Error:" in the page's
+    language (called once by civic.web.init_app).
+
+    govuk-frontend-wtf hands the GOV.UK error-message macro only the text, and the macro
+    falls back to the English "Error" for what screen readers hear first; this adds
+    `visuallyHiddenText`, made per render, to the params the widgets build.
+    """
+    from govuk_frontend_wtf.gov_form_base import GovFormBase, GovIterableBase
+
+    for widget in (GovFormBase, GovIterableBase):
+        original = widget.__dict__["map_gov_params"]
+        if getattr(original, "civic_translated", False):
+            continue
+
+        def map_gov_params(self: Any, field: Any, _original: Any = original, **kwargs: Any) -> Any:
+            params = _original(self, field, **kwargs)
+            if params.get("errorMessage"):
+                params["errorMessage"].setdefault("visuallyHiddenText", _("Error"))
+            return params
+
+        map_gov_params.civic_translated = True  # type: ignore[attr-defined]
+        widget.map_gov_params = map_gov_params
+
+
 def attach_errors(form: FlaskForm, failure: ValidationFailed) -> None:
     """Show a service's validation messages next to the fields they are about.
 
@@ -161,9 +186,10 @@ def max_length(limit: int, name: str) -> Length:
     `name` may be a lazy string (`_l("The title")`): the message is made in the language
     of the request that shows it, not when the form class is defined.
     """
+    grouped = f"{limit:,}"
     return Length(
         max=limit,
-        message=_l("%(name)s must be %(limit)s characters or fewer", name=name, limit=f"{limit:,}"),
+        message=_l("%(name)s must be %(limit)s characters or fewer", name=name, limit=grouped),
     )
 
 

@@ -218,6 +218,9 @@ def init_app(app: Flask) -> None:
     app.after_request(_finish)
     app.teardown_request(_rollback_on_error)
     wording.init_app(app)
+    from civic.forms import translate_widget_errors
+
+    translate_widget_errors()
 
 
 def path_for(endpoint: str, **values: Any) -> str:

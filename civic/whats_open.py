@@ -321,15 +321,16 @@ def _counted_rounds(limit: int, area_ids: Iterable[int] | None) -> list[Item]:
         )
         item.endpoint = "budgets.results"
         chosen = len(selected or [])
+        chosen_words, ballot_words = f"{chosen:,}", f"{ballots or 0:,}"
         projects = ngettext(
-            "%(number)s project chosen", "%(number)s projects chosen", chosen, number=f"{chosen:,}"
+            "%(number)s project chosen", "%(number)s projects chosen", chosen, number=chosen_words
         )
         item.outcome = ngettext(
             "%(projects)s by %(number)s ballot",
             "%(projects)s by %(number)s ballots",
             ballots or 0,
             projects=projects,
-            number=f"{ballots or 0:,}",
+            number=ballot_words,
         )
         items.append(item)
     return items

@@ -32,7 +32,8 @@ def spoken(moment: Any) -> str:
 
     moment = aware(moment)
     on = format_date(moment, format="dd MMMM y", locale=_DATE_LOCALE[current_language()])
-    return _("%(time)s on %(day)s (UTC)", time=f"{moment:%H:%M}", day=on)
+    at = f"{moment:%H:%M}"
+    return _("%(time)s on %(day)s (UTC)", time=at, day=on)
 
 
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
+from flask import has_request_context
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -30,7 +31,7 @@ from civic.accounts.passwords import burn_time, hash_password, password_problem,
 from civic.clock import aware
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
-from civic.i18n import _, format_day
+from civic.i18n import _, current_language, format_day
 from civic.i18n import lazy_gettext as _l
 from civic.notifications import events
 from civic.permissions import require_admin, require_moderator, require_signed_in
@@ -144,6 +145,9 @@ def register(
         if owner is not None and owner.active:
             tokens.tell_owner_of_registration(owner)
         return None
+    if has_request_context():
+        # the language the visitor signed up in: their mail (the link below first) uses it
+        user.locale = current_language()
     audit.record(user, "account:register", user, {"role": user.role.value})
     if not confirmed:
         tokens.send_confirmation(user)

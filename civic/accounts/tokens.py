@@ -34,7 +34,7 @@ from civic.accounts.services import find_user_by_email, normalise_email
 from civic.clock import aware
 from civic.errors import Conflict, ServiceError, ValidationFailed
 from civic.extensions import db
-from civic.i18n import _
+from civic.i18n import _, current_language, in_language
 from civic.i18n import lazy_gettext as _l
 from civic.notifications import outbox
 from civic.permissions import require_signed_in
@@ -199,10 +199,17 @@ def _link(endpoint: str, secret: str) -> str:
 def _mail(
     user: User, template: str, subject: str, key: str, *, to: str = "", **context: object
 ) -> None:
-    """Queue account mail to `user` (at `to`, if another address), greeting them by name."""
-    outbox.queue_template(
-        template, to=to or user.email, subject=subject, key=key, name=user.display_name, **context
-    )
+    """Queue account mail to `user` (at `to`, if another address), greeting them by name,
+    in their language (`subject` is a lazy string: it is made in that language too)."""
+    with in_language(user.locale or current_language()):
+        outbox.queue_template(
+            template,
+            to=to or user.email,
+            subject=str(subject),
+            key=key,
+            name=user.display_name,
+            **context,
+        )
 
 
 # --- confirming an address ----------------------------------------------------------------
@@ -218,7 +225,7 @@ def send_confirmation(user: User) -> AccountToken:
     _mail(
         user,
         "confirm_email",
-        "Confirm your email address for Civic",
+        _l("Confirm your email address for Civic"),
         f"confirm-email:{row.id}",
         link=_link("accounts.confirm_email", secret),
         hours=minutes(TokenPurpose.CONFIRM_EMAIL) // 60,
@@ -256,7 +263,7 @@ def tell_owner_of_registration(user: User) -> None:
     _mail(
         user,
         "registration_attempt",
-        "Someone tried to create a Civic account with your email address",
+        _l("Someone tried to create a Civic account with your email address"),
         f"registration-attempt:{user.id}:{utcnow():%Y-%m-%d}",
         sign_in=site_url("accounts.sign_in"),
         reset=site_url("accounts.forgot_password"),
@@ -272,13 +279,15 @@ def request_password_reset(email: str) -> None:
     address = normalise_email(email)
     user = find_user_by_email(address)
     secret = _new_secret()
-    subject = "Reset your Civic password"
     context = {
         "link": _link("accounts.reset_password", secret),
         "minutes": minutes(TokenPurpose.RESET_PASSWORD),
         "forgot": site_url("accounts.forgot_password"),
     }
-    text, html = outbox.render_pair("password_reset", subject=subject, to=address, **context)
+    # in the account's language; for an unknown address, the page's (the same work either way)
+    with in_language((user.locale if user is not None else None) or current_language()):
+        subject = _("Reset your Civic password")
+        text, html = outbox.render_pair("password_reset", subject=subject, to=address, **context)
     if user is None or not user.active:
         digest(secret)
         return
@@ -342,7 +351,7 @@ def request_email_change(user: User, current_password: str, new_email: str) -> A
     _mail(
         user,
         "change_email_confirm",
-        "Confirm your new email address for Civic",
+        _l("Confirm your new email address for Civic"),
         f"change-email:{row.id}",
         to=address,
         link=_link("accounts.change_email_confirm", secret),
@@ -351,7 +360,7 @@ def request_email_change(user: User, current_password: str, new_email: str) -> A
     _mail(
         user,
         "change_email_notice",
-        "Your Civic email address is being changed",
+        _l("Your Civic email address is being changed"),
         f"change-email-notice:{row.id}",
         hours=hours,
         reset=site_url("accounts.forgot_password"),

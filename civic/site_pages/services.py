@@ -141,8 +141,9 @@ def save_page(
     if not body:
         raise ValidationFailed({"body": _("Enter the text of the page")})
     if len(body) > MAX_CHARS:
+        limit = f"{MAX_CHARS:,}"
         raise ValidationFailed(
-            {"body": _("The text must be %(limit)s characters or fewer", limit=f"{MAX_CHARS:,}")}
+            {"body": _("The text must be %(limit)s characters or fewer", limit=limit)}
         )
     current = (
         db.session.scalar(

@@ -151,9 +151,7 @@ def test_every_language_catalogue_has_every_id_and_its_mo_is_compiled():
             if m.id and not m.fuzzy and all(_forms(m.string))
         }
         got = {
-            (m.id if isinstance(m.id, str) else m.id[0]): _forms(m.string)
-            for m in compiled
-            if m.id
+            (m.id if isinstance(m.id, str) else m.id[0]): _forms(m.string) for m in compiled if m.id
         }
         assert got == wanted, f"{language}: messages.mo is older than its .po: make translations"
 

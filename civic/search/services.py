@@ -232,12 +232,12 @@ def _hit(row: Any, area_names: dict[int, str]) -> Hit:
         heading = marked(link.get("heading", ""))
     return Hit(
         kind=row.kind,
-        kind_label=kind.label if kind else row.kind,
+        kind_label=str(kind.label) if kind else row.kind,
         title=heading,
         snippet=marked(row.snippet),
         link=link,
         area=area_names.get(row.area_id),
         state=row.state,
-        state_label=(kind.states.get(row.state, row.state) if kind else row.state),
+        state_label=(str(kind.states.get(row.state, row.state)) if kind else row.state),
         rank=float(row.rank or 0),
     )

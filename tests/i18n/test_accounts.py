@@ -201,6 +201,8 @@ def test_home_your_areas_and_the_language_setting_in_welsh(client):
 def test_search_and_error_pages_in_welsh(client):
     search = _text(client.get("/search?q=llyfrgell", headers=WELSH))
     assert "Geiriau i chwilio amdanynt" in search and "Words to search for" not in search
+    assert "Dim canlyniadau ar gyfer “llyfrgell”" in search  # the status line, in Welsh
+    assert "Pleidleisiau cyhoeddus" in search  # the kinds in the filter
     too_long = client.get("/search?q=" + "a" * 500, headers=WELSH)
     assert too_long.status_code in (200, 422)
     assert "Chwiliwch am ddim mwy na" in _text(too_long)

@@ -54,9 +54,10 @@ clean:
 PYBABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
 translations: $(VENV)/.installed-dev
 	$(BIN)/pybabel extract -F babel.cfg $(PYBABEL_KEYWORDS) --sort-output --no-wrap \
+	  --ignore-dirs ".* __pycache__" \
 	  --project Civic --copyright-holder "Civic contributors" \
 	  -o civic/translations/messages.pot . >/dev/null
 	$(BIN)/pybabel update -i civic/translations/messages.pot -d civic/translations \
-	  --no-wrap --ignore-obsolete >/dev/null
+	  --no-wrap --ignore-obsolete --no-fuzzy-matching >/dev/null
 	$(BIN)/python -m civic.i18n_tools slices cy
 	$(BIN)/pybabel compile -d civic/translations --statistics

@@ -9,12 +9,21 @@ class ServiceError(Exception):
     status = 400
 
     def __init__(self, message: str) -> None:
+        # str(): a lazy translation (civic.i18n) becomes text in the language of the request
+        message = str(message)
         super().__init__(message)
         self.message = message
 
 
 class PermissionDenied(ServiceError):
     status = 403
+
+
+class NotEligible(PermissionDenied):
+    """Refused because the person has not shown they live in the area (or belong to the
+    constituency): the error page then points them to Your areas and the letter code.
+
+    Raise this rather than checking a message's words: the page is read in Welsh too."""
 
 
 class NotFound(ServiceError):
@@ -33,5 +42,6 @@ class ValidationFailed(ServiceError):
     status = 422
 
     def __init__(self, errors: Mapping[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = dict(errors)
+        texts = {name: str(message) for name, message in errors.items()}
+        super().__init__("; ".join(texts.values()))
+        self.errors = texts

@@ -23,6 +23,8 @@ from wtforms.csrf.core import CSRFTokenField
 from wtforms.validators import DataRequired, Length, StopValidation
 
 from civic.errors import ValidationFailed
+from civic.i18n import _
+from civic.i18n import lazy_gettext as _l
 
 
 class LazyCSRFTokenField(CSRFTokenField):
@@ -63,6 +65,31 @@ def use_lazy_csrf_tokens() -> None:
     FlaskForm.Meta.csrf_class = LazyFlaskFormCSRF
 
 
+def translate_widget_errors() -> None:
+    """Give every GOV.UK form widget's error message its hidden "Error:" in the page's
+    language (called once by civic.web.init_app).
+
+    govuk-frontend-wtf hands the GOV.UK error-message macro only the text, and the macro
+    falls back to the English "Error" for what screen readers hear first; this adds
+    `visuallyHiddenText`, made per render, to the params the widgets build.
+    """
+    from govuk_frontend_wtf.gov_form_base import GovFormBase, GovIterableBase
+
+    for widget in (GovFormBase, GovIterableBase):
+        original = widget.__dict__["map_gov_params"]
+        if getattr(original, "civic_translated", False):
+            continue
+
+        def map_gov_params(self: Any, field: Any, _original: Any = original, **kwargs: Any) -> Any:
+            params = _original(self, field, **kwargs)
+            if params.get("errorMessage"):
+                params["errorMessage"].setdefault("visuallyHiddenText", _("Error"))
+            return params
+
+        map_gov_params.civic_translated = True  # type: ignore[attr-defined]
+        widget.map_gov_params = map_gov_params
+
+
 def attach_errors(form: FlaskForm, failure: ValidationFailed) -> None:
     """Show a service's validation messages next to the fields they are about.
 
@@ -86,6 +113,9 @@ def check_csrf() -> None:
         raise CSRFError("The form had expired") from None
 
 
+_PART_NAMES = {"day": _l("day"), "month": _l("month"), "year": _l("year")}
+
+
 class DayMonthYearField(DateField):
     """A date typed as day, month and year boxes; a short or missing part is a field error
     (the GOV.UK widget expects exactly three values and would otherwise fail)."""
@@ -104,15 +134,20 @@ class DayMonthYearField(DateField):
         if not any(parts):
             super().process_formdata([])
             return
-        name = self.error_name or self.label.text
+        name = str(self.error_name or self.label.text)
         missing = [part for part, value in zip(self.PARTS, parts, strict=True) if not value.strip()]
         if missing and len(missing) < len(self.PARTS):
             self.data = None
-            raise ValueError(f"{name} must include a {' and '.join(missing)}")
+            words = [str(_PART_NAMES[part]) for part in missing]
+            if len(words) == 2:
+                what = _("%(first)s and %(second)s", first=words[0], second=words[1])
+            else:
+                what = words[0]
+            raise ValueError(_("%(name)s must include a %(parts)s", name=name, parts=what))
         try:
             super().process_formdata([" ".join(p.strip() for p in parts)])
         except ValueError:  # WTForms would say "Not a valid date value."
-            raise ValueError(f"{name} must be a real date") from None
+            raise ValueError(_("%(name)s must be a real date", name=name)) from None
 
 
 _WHOLE_NUMBER = re.compile(r"[+-]?\d+")
@@ -124,11 +159,9 @@ class WholeNumberField(IntegerField):
     Anything else fails with `invalid_message` (WTForms would say "Not a valid integer value.").
     """
 
-    def __init__(
-        self, *args: Any, invalid_message: str = "Enter a whole number, like 1200", **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, invalid_message: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.invalid_message = invalid_message
+        self.invalid_message = invalid_message or _l("Enter a whole number, like 1200")
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist:
@@ -139,7 +172,7 @@ class WholeNumberField(IntegerField):
             return
         if not _WHOLE_NUMBER.fullmatch(cleaned):
             self.data = None
-            raise ValueError(self.invalid_message)
+            raise ValueError(str(self.invalid_message))
         self.data = int(cleaned)
 
     def pre_validate(self, form: Any) -> None:
@@ -148,8 +181,16 @@ class WholeNumberField(IntegerField):
 
 
 def max_length(limit: int, name: str) -> Length:
-    """A Length validator that says "Title must be 200 characters or fewer"."""
-    return Length(max=limit, message=f"{name} must be {limit:,} characters or fewer")
+    """A Length validator that says "Title must be 200 characters or fewer".
+
+    `name` may be a lazy string (`_l("The title")`): the message is made in the language
+    of the request that shows it, not when the form class is defined.
+    """
+    grouped = f"{limit:,}"
+    return Length(
+        max=limit,
+        message=_l("%(name)s must be %(limit)s characters or fewer", name=name, limit=grouped),
+    )
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,8 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from civic import whats_open
+from civic import whats_open, wording
 from civic.accounts.models import Area, Group
-from civic.clock import spoken
 from civic.extensions import db
 
 bp = Blueprint("pages", __name__)
@@ -53,4 +52,4 @@ def closes_in(moment: Any) -> str:
 
 @bp.app_template_filter("spoken")
 def spoken_filter(moment: Any) -> str:
-    return spoken(moment)
+    return wording.spoken(moment)

@@ -21,8 +21,10 @@ from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
 
 from civic import wording
-from civic.errors import ServiceError
+from civic.errors import NotEligible, ServiceError
 from civic.extensions import db, htmx
+from civic.i18n import _
+from civic.i18n import lazy_gettext as _l
 from civic.params import IdConverter
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -41,6 +43,18 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 ERROR_TITLES = {
+    400: _l("Sorry, there is a problem with that request"),
+    403: _l("You do not have permission to do this"),
+    404: _l("Page not found"),
+    405: _l("That action is not possible here"),
+    409: _l("That cannot be done now"),
+    413: _l("What you sent is too large"),
+    422: _l("There is a problem with what you entered"),
+    429: _l("Too many attempts"),
+    500: _l("Sorry, there is a problem with the service"),
+}
+# the English reason JSON answers give under /api/ (scripts read it; not translated)
+_API_REASONS = {
     400: "Sorry, there is a problem with that request",
     403: "You do not have permission to do this",
     404: "Page not found",
@@ -65,14 +79,27 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     return render_template(template, **context), status
 
 
-def error_response(status: int, message: str, *, reason: str | None = None) -> Response:
-    """The site's error page, or JSON under /api/ (so scripts get a reason, not HTML)."""
-    title = ERROR_TITLES.get(status, "Something went wrong")
+def error_response(
+    status: int, message: str, *, reason: str | None = None, needs_eligibility: bool = False
+) -> Response:
+    """The site's error page, or JSON under /api/ (so scripts get a reason, not HTML).
+
+    `needs_eligibility`: the refusal is for someone not (yet) eligible, so the page points
+    to Your areas (older messages still say so in words, which only works in English)."""
     if request.path.startswith("/api/"):
-        response = jsonify(error=reason or title, message=message, status=status)
+        reason = reason or _API_REASONS.get(status, "Something went wrong")
+        response = jsonify(error=reason, message=str(message), status=status)
     else:
+        title = str(ERROR_TITLES.get(status, _l("Something went wrong")))
+        needs_eligibility = needs_eligibility or "'Your areas' page" in str(message)
         response = current_app.make_response(
-            render_template("errors/error.html", status=status, title=title, message=message)
+            render_template(
+                "errors/error.html",
+                status=status,
+                title=title,
+                message=message,
+                needs_eligibility=needs_eligibility,
+            )
         )
     response.status_code = status
     return response
@@ -80,18 +107,23 @@ def error_response(status: int, message: str, *, reason: str | None = None) -> R
 
 def _http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
-    message = exc.description or ERROR_TITLES.get(status, "")
+    message = exc.description or str(ERROR_TITLES.get(status, ""))
     if status == 404:
-        message = "If you typed the web address, check it is correct."
+        message = _("If you typed the web address, check it is correct.")
     elif status == 405:
-        message = "This page does not accept that kind of request."
+        message = _("This page does not accept that kind of request.")
     elif status == 413:
         limit = current_app.config["MAX_CONTENT_LENGTH"] // 1024
-        message = f"Requests to Civic can be at most {limit} KB. Send less and try again."
+        message = _(
+            "Requests to Civic can be at most %(limit)s KB. Send less and try again.", limit=limit
+        )
         # a page that accepts more (a document upload) says its own limit
         message = g.get("too_large_message", message)
     elif status == 429:
-        message = f"You have tried this too often ({exc.description}). Wait and try again."
+        message = _(
+            "You have tried this too often (%(limit)s). Wait and try again.",
+            limit=exc.description,
+        )
     response = error_response(status, message, reason=exc.name)
     if status == 405 and getattr(exc, "valid_methods", None):
         response.headers["Allow"] = ", ".join(exc.valid_methods)
@@ -101,19 +133,21 @@ def _http_error(exc: HTTPException) -> Response:
 def _csrf_error(exc: CSRFError) -> Response:
     return error_response(
         400,
-        "The form had expired or was not sent from a Civic page. "
-        "Go back, reload the page and try again: nothing was saved.",
+        _(
+            "The form had expired or was not sent from a Civic page. "
+            "Go back, reload the page and try again: nothing was saved."
+        ),
         reason="CSRF token missing or invalid",
     )
 
 
 def _service_error(exc: ServiceError) -> Response:
-    return error_response(exc.status, exc.message)
+    return error_response(exc.status, exc.message, needs_eligibility=isinstance(exc, NotEligible))
 
 
 def _server_error(exc: Exception) -> Response:
     current_app.logger.exception("unhandled error", exc_info=exc)
-    return error_response(500, "Try again later. Nothing you sent was saved.")
+    return error_response(500, _("Try again later. Nothing you sent was saved."))
 
 
 def _finish(response: Response) -> Response:
@@ -165,7 +199,7 @@ def _refuse_nul_bytes() -> None:
         pairs += request.form.items(multi=True)
     values = [request.path, *(part for pair in pairs for part in pair)]
     if any("\x00" in value for value in values):
-        abort(400, "The request contained a NUL character, which no Civic page accepts.")
+        abort(400, _("The request contained a NUL character, which no Civic page accepts."))
 
 
 def _rollback_on_error(exc: BaseException | None) -> None:
@@ -184,6 +218,9 @@ def init_app(app: Flask) -> None:
     app.after_request(_finish)
     app.teardown_request(_rollback_on_error)
     wording.init_app(app)
+    from civic.forms import translate_widget_errors
+
+    translate_widget_errors()
 
 
 def path_for(endpoint: str, **values: Any) -> str:

@@ -30,8 +30,9 @@ from civic.budgets.models import Ballot, BudgetRound, Phase, Project, RoundResul
 from civic.clock import aware, utcnow
 from civic.consultations.models import Audience, Consultation, ConsultationState, Response
 from civic.extensions import db
+from civic.i18n import _, ngettext
+from civic.i18n import lazy_gettext as _l
 from civic.votes.models import Proposal, ProposalKind, ProposalState, VoteCast
-from civic.wording import counted
 
 VOTE = "vote"
 ROUND = "round"
@@ -43,13 +44,13 @@ RECENT_LIMIT = 10
 PAST_LIMIT = 50
 
 _VOTE_WHAT = {
-    ProposalKind.OUTSOURCING: "Public vote on outsourcing a service",
-    ProposalKind.DISPOSAL: "Public vote on selling an asset",
+    ProposalKind.OUTSOURCING: _l("Public vote on outsourcing a service"),
+    ProposalKind.DISPOSAL: _l("Public vote on selling an asset"),
 }
 _VOTE_OUTCOMES = {
-    "passed": "the vote passed",
-    "rejected": "the vote was rejected",
-    "quorum_not_met": "too few residents voted (quorum not met)",
+    "passed": _l("the vote passed"),
+    "rejected": _l("the vote was rejected"),
+    "quorum_not_met": _l("too few residents voted (quorum not met)"),
 }
 
 
@@ -123,12 +124,14 @@ def closes_in(moment: datetime, now: datetime | None = None) -> str:
     "within the hour" (whole days and hours, rounded down, so never more than is left)."""
     seconds = (aware(moment) - (now or utcnow())).total_seconds()
     if seconds <= 0:
-        return "already"
+        return _("already")
     if seconds < 3600:
-        return "within the hour"
+        return _("within the hour")
     if seconds < 86400:
-        return "in " + counted(math.floor(seconds / 3600), "hour")
-    return "in " + counted(math.floor(seconds / 86400), "day")
+        hours = math.floor(seconds / 3600)
+        return ngettext("in %(num)s hour", "in %(num)s hours", hours)
+    days = math.floor(seconds / 86400)
+    return ngettext("in %(num)s day", "in %(num)s days", days)
 
 
 # --- open now ---------------------------------------------------------------------------
@@ -178,7 +181,12 @@ def _open_votes(now: datetime, area_ids: list[int] | None) -> list[Item]:
     )
     return [
         _item(
-            VOTE, p, _VOTE_WHAT[p.kind], p.voting_until, action="Vote", not_yet="You have not voted"
+            VOTE,
+            p,
+            str(_VOTE_WHAT[p.kind]),
+            p.voting_until,
+            action=_("Vote"),
+            not_yet=_("You have not voted"),
         )
         for p in _rows(query, Proposal, area_ids)
     ]
@@ -205,14 +213,19 @@ def _open_rounds(now: datetime, area_ids: list[int] | None) -> list[Item]:
     query = _within(query, BudgetRound.area_id, area_ids)
     items = []
     for r in db.session.scalars(query).unique():
-        budget = "Group budget" if r.group_id else "Community budget"
         if r.phase is Phase.VOTING:
-            item = _round_item(r, f"{budget}: voting", "Cast your ballot", r.results_from)
-            item.not_yet = "You have not cast a ballot"
+            what = _("Group budget: voting") if r.group_id else _("Community budget: voting")
+            item = _round_item(r, what, _("Cast your ballot"), r.results_from)
+            item.not_yet = _("You have not cast a ballot")
             item.ballot_only = True
         else:
-            item = _round_item(r, f"{budget}: ideas wanted", "Propose an idea", r.review_from)
-            item.not_yet = "You have not proposed an idea"
+            what = (
+                _("Group budget: ideas wanted")
+                if r.group_id
+                else _("Community budget: ideas wanted")
+            )
+            item = _round_item(r, what, _("Propose an idea"), r.review_from)
+            item.not_yet = _("You have not proposed an idea")
         items.append(item)
     return items
 
@@ -232,12 +245,13 @@ def _open_consultations(now: datetime, area_ids: list[int] | None) -> list[Item]
         _item(
             CONSULTATION,
             c,
-            "Consultation"
-            + (" open to everyone with an account" if c.audience is Audience.SIGNED_IN else ""),
+            _("Consultation open to everyone with an account")
+            if c.audience is Audience.SIGNED_IN
+            else _("Consultation"),
             c.closes_at,
-            action="Respond",
+            action=_("Respond"),
             open_to_all=c.audience is Audience.SIGNED_IN,
-            not_yet="You have not responded",
+            not_yet=_("You have not responded"),
         )
         for c in found
     ]
@@ -270,21 +284,18 @@ def _decided_votes(limit: int, area_ids: Iterable[int] | None) -> list[Item]:
     found = _rows(query, Proposal, area_ids)
     items = []
     for p in found:
-        said = _VOTE_OUTCOMES.get(p.outcome or "", "the vote closed")
+        said = str(_VOTE_OUTCOMES.get(p.outcome or "", _l("the vote closed")))
         if p.state is ProposalState.DECIDED:
-            if p.decision == "in_house":
-                kept = (
-                    "the service stays in-house"
-                    if p.kind is ProposalKind.OUTSOURCING
-                    else "the asset is kept"
-                )
-                outcome = f"Decided: {kept} ({said})"
+            if p.decision == "in_house" and p.kind is ProposalKind.OUTSOURCING:
+                outcome = _("Decided: the service stays in-house (%(said)s)", said=said)
+            elif p.decision == "in_house":
+                outcome = _("Decided: the asset is kept (%(said)s)", said=said)
             else:
-                outcome = f"Decided: the council will go ahead ({said})"
+                outcome = _("Decided: the council will go ahead (%(said)s)", said=said)
         else:
-            outcome = f"Closed: {said}; the council's decision is to follow"
+            outcome = _("Closed: %(said)s; the council's decision is to follow", said=said)
         when = p.decided_at or p.closed_at or p.voting_until
-        items.append(_item(VOTE, p, "Public vote", when, action="", outcome=outcome))
+        items.append(_item(VOTE, p, _("Public vote"), when, action="", outcome=outcome))
     return items
 
 
@@ -304,13 +315,23 @@ def _counted_rounds(limit: int, area_ids: Iterable[int] | None) -> list[Item]:
     for r, computed_at, ballots, selected in db.session.execute(query):
         item = _round_item(
             r,
-            "Group budget results" if r.group_id else "Community budget results",
+            _("Group budget results") if r.group_id else _("Community budget results"),
             "",
             computed_at,
         )
         item.endpoint = "budgets.results"
         chosen = len(selected or [])
-        item.outcome = f"{counted(chosen, 'project')} chosen by {counted(ballots, 'ballot')}"
+        chosen_words, ballot_words = f"{chosen:,}", f"{ballots or 0:,}"
+        projects = ngettext(
+            "%(number)s project chosen", "%(number)s projects chosen", chosen, number=chosen_words
+        )
+        item.outcome = ngettext(
+            "%(projects)s by %(number)s ballot",
+            "%(projects)s by %(number)s ballots",
+            ballots or 0,
+            projects=projects,
+            number=ballot_words,
+        )
         items.append(item)
     return items
 
@@ -327,10 +348,10 @@ def _answered_consultations(limit: int, area_ids: Iterable[int] | None) -> list[
         _item(
             CONSULTATION,
             c,
-            "Consultation",
+            _("Consultation"),
             c.replied_at or c.closes_at,
             action="",
-            outcome="Published what we heard and what we will do",
+            outcome=_("Published what we heard and what we will do"),
         )
         for c in found
     ]
@@ -371,8 +392,15 @@ def _mark(viewer: Viewer, items: list[Item]) -> None:
         proposed = ideas.get(item.ident, 0) if item.kind == ROUND else 0
         if proposed and (said or not item.ballot_only):
             # ideas count as taking part until the ballot opens; from then on, the ballot
-            ideas_words = "proposed " + counted(proposed, "idea")
-            said = f"{said}, and you {ideas_words}" if said else f"You {ideas_words}"
+            if said:
+                said = ngettext(
+                    "%(said)s, and you proposed %(num)s idea",
+                    "%(said)s, and you proposed %(num)s ideas",
+                    proposed,
+                    said=said,
+                )
+            else:
+                said = ngettext("You proposed %(num)s idea", "You proposed %(num)s ideas", proposed)
         item.participation = said
 
 
@@ -395,7 +423,7 @@ def _participation(
         )
         for pid, key in rows:
             if keys.get(key) == pid:
-                done[(VOTE, pid)] = "You have voted"
+                done[(VOTE, pid)] = _("You have voted")
     if ids[ROUND]:
         keys = {ballot_box.voter_key(f"budget:{rid}", user.id): rid for rid in ids[ROUND]}
         rows = db.session.execute(
@@ -406,7 +434,9 @@ def _participation(
         for rid, key, paper in rows:
             if keys.get(key) == rid:
                 done[(ROUND, rid)] = (
-                    "A paper ballot was entered for you" if paper else "You have cast a ballot"
+                    _("A paper ballot was entered for you")
+                    if paper
+                    else _("You have cast a ballot")
                 )
         proposed = db.session.execute(
             select(Project.round_id, func.count())
@@ -422,7 +452,9 @@ def _participation(
         )
         for cid, submitted in rows:
             done[(CONSULTATION, cid)] = (
-                "You have responded" if submitted else "You saved a draft response, not yet sent"
+                _("You have responded")
+                if submitted
+                else _("You saved a draft response, not yet sent")
             )
     return done, ideas
 
@@ -456,12 +488,12 @@ def _closed_consultations(limit: int, area_ids: list[int]) -> list[Item]:
             _item(
                 CONSULTATION,
                 c,
-                "Consultation",
+                _("Consultation"),
                 (c.replied_at if answered else None) or c.closed_at or c.closes_at,
                 action="",
-                outcome="Published what we heard and what we will do"
+                outcome=_("Published what we heard and what we will do")
                 if answered
-                else "Closed; the council's response is to follow",
+                else _("Closed; the council's response is to follow"),
             )
         )
     return items

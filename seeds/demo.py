@@ -100,7 +100,9 @@ ACCOUNTS_TEXT = """Demo accounts (sign in at {site}/accounts/sign-in):
   pending     priya.pending@civic.example neighbour-demo-password (has not confirmed her email
               address: the link is in the mail folder, instance/mail/)
   cymraeg     gwen.morgan@civic.example neighbour-demo-password (reads Civic in Welsh: her
-              notifications and their mail, in instance/mail/, are in Welsh)"""
+              notifications and their mail, in instance/mail/, are in Welsh)
+  in Welsh    nia.pritchard@civic.example neighbour-demo-password (chose Cymraeg: every page
+              she opens, and her mail, is in Welsh; try a letter code below as her)"""
 
 
 def _codes_file():
@@ -2089,6 +2091,24 @@ def _pending_email_confirmation() -> bool:
     return True
 
 
+WELSH_RESIDENT = "Nia Pritchard"
+
+
+def _welsh_speaking_resident() -> bool:
+    """A resident who reads Civic in Welsh (issue 17): her saved language choice gives her
+    Welsh pages and mail on any device, whatever her browser asks for. She has not shown
+    where she lives yet, so one of the unused Riverside letter codes the seed prints tries
+    the letter-code journey in Welsh (left unused here: counts elsewhere stay as they are)."""
+    from civic.accounts.language import set_language
+
+    email = _demo_email(WELSH_RESIDENT)
+    if services.find_user_by_email(email) is not None:
+        return False
+    nia = services.register(email, WELSH_RESIDENT, NEIGHBOUR_PASSWORD, confirmed=True)
+    set_language(nia, "cy")
+    return True
+
+
 def _imported_contracts() -> bool:
     """Two Riverside contracts imported from an OCDS file of contract notices, by the
     moderator, as the command `flask civic contracts import-ocds` would."""
@@ -2636,6 +2656,7 @@ STEPS = [
     ("notifications", _notifications),
     ("two former residents", _former_residents),
     ("an email address waiting to be confirmed", _pending_email_confirmation),
+    ("a resident who reads Civic in Welsh", _welsh_speaking_resident),
     ("a staff-and-users consultation about the leisure centre", _leisure_centre_stakeholders),
     ("a group that runs itself: rules, members joining and a passed motion", _group_motions),
     ("two Riverside petitions, one answered by the council", _petitions),

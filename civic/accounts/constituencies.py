@@ -46,6 +46,8 @@ from civic.clock import utcnow
 from civic.database import string_enum
 from civic.errors import Conflict, ValidationFailed
 from civic.extensions import db
+from civic.i18n import _
+from civic.i18n import lazy_gettext as _l
 from civic.permissions import require_moderator
 from civic.slugs import is_slug
 
@@ -59,7 +61,7 @@ class ConstituencyKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return KIND_LABELS[self]
+        return str(KIND_LABELS[self])
 
     @property
     def proved(self) -> bool:
@@ -69,11 +71,11 @@ class ConstituencyKind(enum.StrEnum):
 
 
 KIND_LABELS = {
-    ConstituencyKind.STAFF: "Staff of a service",
-    ConstituencyKind.USERS: "Users of a service",
-    ConstituencyKind.TENANTS: "Tenants of an estate",
-    ConstituencyKind.GROUP_MEMBERS: "Members of a group",
-    ConstituencyKind.RESIDENTS: "Residents of the area",
+    ConstituencyKind.STAFF: _l("Staff of a service"),
+    ConstituencyKind.USERS: _l("Users of a service"),
+    ConstituencyKind.TENANTS: _l("Tenants of an estate"),
+    ConstituencyKind.GROUP_MEMBERS: _l("Members of a group"),
+    ConstituencyKind.RESIDENTS: _l("Residents of the area"),
 }
 
 
@@ -208,19 +210,19 @@ def create_constituency(
     errors: dict[str, str] = {}
     name, slug = (name or "").strip(), (slug or "").strip()
     if not name:
-        errors["name"] = "Give the constituency a name, like “Leisure centre staff”"
+        errors["name"] = _("Give the constituency a name, like “Leisure centre staff”")
     elif len(name) > 120:
-        errors["name"] = "The name must be 120 characters or fewer"
+        errors["name"] = _("The name must be 120 characters or fewer")
     if not is_slug(slug):
-        errors["slug"] = "Use lower-case letters, numbers and hyphens for the short name"
+        errors["slug"] = _("Use lower-case letters, numbers and hyphens for the short name")
     elif db.session.scalar(select(Constituency.id).where(Constituency.slug == slug)):
-        errors["slug"] = "Another constituency already uses this short name"
+        errors["slug"] = _("Another constituency already uses this short name")
     if kind is ConstituencyKind.GROUP_MEMBERS and group is None:
-        errors["group"] = "Choose the group whose members make up this constituency"
+        errors["group"] = _("Choose the group whose members make up this constituency")
     if kind is not ConstituencyKind.GROUP_MEMBERS:
         group = None
     if group is not None and group.area_id != area.id:
-        errors["group"] = f"{group.name} is not in {area.name}"
+        errors["group"] = _("%(group)s is not in %(area)s", group=group.name, area=area.name)
     if errors:
         raise ValidationFailed(errors)
     constituency = Constituency(
@@ -258,12 +260,15 @@ def membership_subject(user: User, constituency: Constituency) -> Subject:
 
 def already_member_problem(user: User, constituency: Constituency) -> str | None:
     if not constituency.kind.proved:
-        return (
-            f"{constituency.name} is made up of {constituency.kind.label.lower()}: "
-            "membership is not proved by code or check"
+        return _(
+            "%(group)s is made up of %(kind)s: membership is not proved by code or check",
+            group=constituency.name,
+            kind=constituency.kind.label.lower(),
         )
     if is_member(user, constituency):
-        return f"{user.display_name} already belongs to {constituency.name}"
+        return _(
+            "%(name)s already belongs to %(group)s", name=user.display_name, group=constituency.name
+        )
     return None
 
 
@@ -277,12 +282,13 @@ def confirm_member(
     if problem := already_member_problem(user, constituency):
         errors["email"] = problem
     elif not user.email_confirmed:
-        errors["email"] = (
-            f"{user.display_name} has not confirmed their email address yet: ask them to "
-            "follow the link we sent them, then confirm them"
+        errors["email"] = _(
+            "%(name)s has not confirmed their email address yet: ask them to "
+            "follow the link we sent them, then confirm them",
+            name=user.display_name,
         )
     if not (note or "").strip():
-        errors["note"] = "Say how membership was checked (kept in the record)"
+        errors["note"] = _("Say how membership was checked (kept in the record)")
     if errors:
         raise ValidationFailed(errors)
     membership = ConstituencyMembership(
@@ -296,7 +302,13 @@ def confirm_member(
         with db.session.begin_nested():
             db.session.add(membership)
     except IntegrityError:
-        raise Conflict(f"{user.display_name} already belongs to {constituency.name}.") from None
+        raise Conflict(
+            _(
+                "%(name)s already belongs to %(group)s.",
+                name=user.display_name,
+                group=constituency.name,
+            )
+        ) from None
     audit.record(
         moderator,
         "constituency:grant",
@@ -319,7 +331,7 @@ def grant_by_code(user: User, constituency: Constituency, code_id: int) -> Const
         with db.session.begin_nested():
             db.session.add(membership)
     except IntegrityError:
-        raise Conflict(f"You already belong to {constituency.name}.") from None
+        raise Conflict(_("You already belong to %(group)s.", group=constituency.name)) from None
     audit.record(
         user,
         "constituency:grant",
@@ -335,14 +347,16 @@ def constituencies_of(user: User) -> list[tuple[Constituency, str]]:
     found: list[tuple[Constituency, str]] = [
         (
             proof.constituency,
-            "letter code" if proof.method is EligibilityMethod.CODE else "confirmed by a moderator",
+            _("letter code")
+            if proof.method is EligibilityMethod.CODE
+            else _("confirmed by a moderator"),
         )
         for proof in proofs_of(user)
     ]
     group_ids = [m.group_id for m in user.memberships]
     if group_ids:
         found += [
-            (c, "group membership")
+            (c, _("group membership"))
             for c in db.session.scalars(
                 select(Constituency)
                 .where(Constituency.group_id.in_(group_ids))

@@ -44,6 +44,8 @@ from civic.accounts.passwords import verify_password
 from civic.clock import utcnow
 from civic.errors import Conflict, ValidationFailed
 from civic.extensions import db
+from civic.i18n import _
+from civic.i18n import lazy_gettext as _l
 from civic.permissions import require_admin, require_signed_in
 
 FORMER_RESIDENT = "A former resident"
@@ -299,7 +301,7 @@ RULES: tuple[Rule, ...] = (
         "user_account",
         "email",
         "account",
-        "Your account",
+        _l("Your account"),
         KEEP,  # emptied by erase_account itself, last
         fields=("id", "email", "display_name", "role", "active", "created_at", "erased_at"),
         by_email=True,
@@ -308,26 +310,26 @@ RULES: tuple[Rule, ...] = (
         "eligibility",
         "user_id",
         "eligibility",
-        "Where you can take part",
+        _l("Where you can take part"),
         DELETE,
         rows=_eligibility_rows,
     ),
-    Rule("eligibility", "confirmed_by_id", "eligibility_checked", "Residence you checked"),
+    Rule("eligibility", "confirmed_by_id", "eligibility_checked", _l("Residence you checked")),
     Rule(
         "eligibility_code",
         "redeemed_by_id",
         "letter_codes",
-        "Letter codes you used",
+        _l("Letter codes you used"),
         CLEAR,
         fields=("id", "batch_id", "redeemed_at"),
     ),
-    Rule("code_batch", "created_by_id", "code_batches", "Letter batches you made"),
-    Rule("group_membership", "user_id", "groups", "Groups you belong to", DELETE),
+    Rule("code_batch", "created_by_id", "code_batches", _l("Letter batches you made")),
+    Rule("group_membership", "user_id", "groups", _l("Groups you belong to"), DELETE),
     Rule(
         "group_invitation",
         "email",
         "invitations_received",
-        "Group invitations sent to you",
+        _l("Group invitations sent to you"),
         _erase_invitations,
         fields=("id", "group_id", "role", "state", "created_at", "expires_at", "answered_at"),
         by_email=True,
@@ -336,51 +338,53 @@ RULES: tuple[Rule, ...] = (
         "group_invitation",
         "invited_by_id",
         "invitations_sent",
-        "Group invitations you sent",
+        _l("Group invitations you sent"),
         fields=("id", "group_id", "role", "state", "created_at", "expires_at"),
     ),
     Rule(
         "group_invitation",
         "answered_by_id",
         "invitations_answered",
-        "Group invitations you answered or cancelled",
+        _l("Group invitations you answered or cancelled"),
         fields=("id", "group_id", "state", "answered_at"),
     ),
-    Rule("comment", "author_id", "comments", "Your comments", _erase_comments, rows=_comment_rows),
-    Rule("comment_flag", "user_id", "reports", "Comments you reported"),
+    Rule(
+        "comment", "author_id", "comments", _l("Your comments"), _erase_comments, rows=_comment_rows
+    ),
+    Rule("comment_flag", "user_id", "reports", _l("Comments you reported")),
     Rule(
         "consultation_response",
         "respondent_id",
         "responses",
-        "Your consultation responses",
+        _l("Your consultation responses"),
         rows=_response_rows,
     ),
     Rule(
         "consultation",
         "created_by_id",
         "consultations_made",
-        "Consultations you set up",
+        _l("Consultations you set up"),
         fields=("id", "title", "state", "created_at"),
     ),
     Rule(
         "consultation_text_review",
         "reviewed_by_id",
         "text_reviews",
-        "Free-text answers you reviewed",
+        _l("Free-text answers you reviewed"),
         fields=("id", "consultation_id", "decision", "reviewed_at"),
     ),
     Rule(
         "budget_project",
         "proposer_id",
         "projects",
-        "Projects you proposed",
+        _l("Projects you proposed"),
         fields=("id", "round_id", "title", "description", "cost", "status", "created_at"),
     ),
     Rule(
         "budget_ballot",
         "voter_key",
         "budget_ballots",
-        "Budget rounds you voted in (your receipts)",
+        _l("Budget rounds you voted in (your receipts)"),
         fields=("round_id", "receipt", "paper", "updated_at"),
         scope="budget:{}",
         scope_column="round_id",
@@ -389,14 +393,14 @@ RULES: tuple[Rule, ...] = (
         "budget_ballot",
         "entered_by_id",
         "paper_ballots_entered",
-        "Paper ballots you entered",
+        _l("Paper ballots you entered"),
         fields=("id", "round_id", "updated_at"),
     ),
     Rule(
         "budget_ballot_contest",
         "voter_key",
         "ballot_contests",
-        "Ballots you contested",
+        _l("Ballots you contested"),
         fields=("round_id", "reason", "state", "created_at", "resolved_at", "response"),
         scope="budget:{}",
         scope_column="round_id",
@@ -405,15 +409,15 @@ RULES: tuple[Rule, ...] = (
         "budget_ballot_contest",
         "resolver_id",
         "ballot_contests_resolved",
-        "Ballot contests you resolved",
+        _l("Ballot contests you resolved"),
         fields=("id", "round_id", "state", "resolved_at"),
     ),
-    Rule("budget_progress_note", "author_id", "progress_notes", "Delivery notes you wrote"),
+    Rule("budget_progress_note", "author_id", "progress_notes", _l("Delivery notes you wrote")),
     Rule(
         "vote_cast",
         "voter_key",
         "votes",
-        "Votes you cast (your receipts)",
+        _l("Votes you cast (your receipts)"),
         fields=("proposal_id", "receipt", "updated_at"),
         scope="proposal:{}",
         scope_column="proposal_id",
@@ -422,14 +426,14 @@ RULES: tuple[Rule, ...] = (
         "proposal",
         "created_by_id",
         "proposals_made",
-        "Proposals you drew up",
+        _l("Proposals you drew up"),
         fields=("id", "kind", "title", "state", "created_at"),
     ),
     Rule(
         "recall_signature",
         "signer_key",
         "recall_signatures",
-        "Recall petitions you signed",
+        _l("Recall petitions you signed"),
         fields=("petition_id", "signed_at"),
         scope="recall:{}",
         scope_column="petition_id",
@@ -442,35 +446,35 @@ RULES: tuple[Rule, ...] = (
         "group_election",
         "called_by_id",
         "group_elections_called",
-        "Group elections and recall votes you called or proposed",
+        _l("Group elections and recall votes you called or proposed"),
         fields=("id", "group_id", "kind", "state", "created_at"),
     ),
     Rule(
         "group_election",
         "target_user_id",
         "group_recalls_of_you",
-        "Recall votes about you as an organiser",
+        _l("Recall votes about you as an organiser"),
         fields=("id", "group_id", "state", "reason", "outcome"),
     ),
     Rule(
         "group_election_candidate",
         "user_id",
         "group_candidacies",
-        "Group elections you stood in",
+        _l("Group elections you stood in"),
         fields=("election_id", "statement", "stood_at", "votes", "elected", "term_ends_at"),
     ),
     Rule(
         "group_recall_supporter",
         "user_id",
         "group_recalls_supported",
-        "Recall votes you supported",
+        _l("Recall votes you supported"),
         fields=("election_id", "supported_at"),
     ),
     Rule(
         "group_election_ballot",
         "voter_key",
         "group_election_ballots",
-        "Group election ballots you cast (your receipts)",
+        _l("Group election ballots you cast (your receipts)"),
         fields=("election_id", "receipt"),
         scope="group_election:{}",
         scope_column="election_id",
@@ -479,7 +483,7 @@ RULES: tuple[Rule, ...] = (
         "info_request",
         "requester_id",
         "information_requests",
-        "Information requests you made",
+        _l("Information requests you made"),
         _erase_info_requests,
         fields=("reference", "question", "publish_name", "received_on", "status", "responded_on"),
     ),
@@ -487,70 +491,70 @@ RULES: tuple[Rule, ...] = (
         "info_request",
         "responded_by_id",
         "information_requests_answered",
-        "Information requests you answered",
+        _l("Information requests you answered"),
         fields=("reference", "status", "responded_on"),
     ),
     Rule(
         "contract",
         "created_by_id",
         "contracts_made",
-        "Contracts you recorded",
+        _l("Contracts you recorded"),
         fields=("id", "reference", "title", "created_at"),
     ),
     Rule(
         "contract_document",
         "uploaded_by_id",
         "contract_documents",
-        "Contract documents you uploaded",
+        _l("Contract documents you uploaded"),
         fields=("id", "contract_id", "title", "filename", "uploaded_at"),
     ),
     Rule(
         "contract_finance",
         "recorded_by_id",
         "contract_finances",
-        "Contract finances you recorded",
+        _l("Contract finances you recorded"),
         fields=("id", "contract_id", "year", "created_at"),
     ),
     Rule(
         "contract_kpi",
         "created_by_id",
         "contract_kpis",
-        "Contract measures you set up",
+        _l("Contract measures you set up"),
         fields=("id", "contract_id", "name", "created_at"),
     ),
     Rule(
         "contract_kpi_value",
         "recorded_by_id",
         "contract_kpi_values",
-        "Contract figures you recorded",
+        _l("Contract figures you recorded"),
         fields=("id", "kpi_id", "period_start", "value", "created_at"),
     ),
     Rule(
         "contract_review",
         "started_by_id",
         "contract_reviews",
-        "Contract reviews you started",
+        _l("Contract reviews you started"),
         fields=("id", "contract_id", "started_at"),
     ),
     Rule(
         "contract_standards_report",
         "recorded_by_id",
         "contract_standards",
-        "Standards reports you recorded",
+        _l("Standards reports you recorded"),
         fields=("id", "contract_id", "standard", "status", "updated_at"),
     ),
     Rule(
         "contract_version",
         "changed_by_id",
         "contract_versions",
-        "Contract changes you made",
+        _l("Contract changes you made"),
         fields=("id", "contract_id", "version", "reason", "changed_at"),
     ),
     Rule(
         "site_page_version",
         "created_by_id",
         "site_pages",
-        "Site page texts you saved",
+        _l("Site page texts you saved"),
         fields=("id", "slug", "version", "created_at"),
     ),
     # petitions (issue 15): a petition stays published after its starter is erased (it
@@ -559,28 +563,28 @@ RULES: tuple[Rule, ...] = (
         "petition",
         "started_by_id",
         "petitions_started",
-        "Petitions you started",
+        _l("Petitions you started"),
         fields=("id", "title", "asks", "why", "state", "created_at"),
     ),
     Rule(
         "petition",
         "moderated_by_id",
         "petitions_moderated",
-        "Petitions you checked",
+        _l("Petitions you checked"),
         fields=("id", "state", "moderated_at"),
     ),
     Rule(
         "petition",
         "responded_by_id",
         "petitions_answered",
-        "Petition responses you published",
+        _l("Petition responses you published"),
         fields=("id", "responded_at"),
     ),
     Rule(
         "petition_signature",
         "signer_key",
         "petition_signatures",
-        "Petitions you signed",
+        _l("Petitions you signed"),
         fields=("petition_id", "signed_at"),
         scope="petition:{}",
         scope_column="petition_id",
@@ -589,22 +593,26 @@ RULES: tuple[Rule, ...] = (
         "petition_threshold",
         "updated_by_id",
         "petition_thresholds",
-        "Petition thresholds you set",
+        _l("Petition thresholds you set"),
         fields=("id", "area_id", "kind", "updated_at"),
     ),
     # notifications (issue 14): what the person follows and chose, and what they were told
-    Rule("follow", "user_id", "follows", "What you follow", DELETE),
+    Rule("follow", "user_id", "follows", _l("What you follow"), DELETE),
     Rule(
-        "notification_preference", "user_id", "notification_settings", "Your notice choices", DELETE
+        "notification_preference",
+        "user_id",
+        "notification_settings",
+        _l("Your notice choices"),
+        DELETE,
     ),
-    Rule("notification", "user_id", "notifications", "Notifications to you", DELETE),
-    Rule("notification_digest", "user_id", "digests", "Daily digests sent to you", DELETE),
+    Rule("notification", "user_id", "notifications", _l("Notifications to you"), DELETE),
+    Rule("notification_digest", "user_id", "digests", _l("Daily digests sent to you"), DELETE),
     # emailed account links (confirm an address, reset a password, change of address)
     Rule(
         "account_token",
         "user_id",
         "account_links",
-        "Account links emailed to you",
+        _l("Account links emailed to you"),
         DELETE,
         fields=("id", "purpose", "new_email", "created_at", "expires_at", "used_at"),
     ),
@@ -612,7 +620,7 @@ RULES: tuple[Rule, ...] = (
         "account_token",
         "new_email",
         "account_links_to_address",
-        "Account links that named your address as the new one",
+        _l("Account links that named your address as the new one"),
         DELETE,
         fields=("id", "purpose", "created_at", "expires_at", "used_at"),
         by_email=True,
@@ -620,26 +628,32 @@ RULES: tuple[Rule, ...] = (
     # groups run by their members (issue 15): a request to join is the person's own and
     # goes; motions stay the group's record (the proposer link is cleared); votes and the
     # electorate snapshot hold only voter keys and stay counted; organisers' acts stay
-    Rule("group_join_request", "user_id", "group_join_requests", "Requests to join groups", DELETE),
+    Rule(
+        "group_join_request",
+        "user_id",
+        "group_join_requests",
+        _l("Requests to join groups"),
+        DELETE,
+    ),
     Rule(
         "group_join_request",
         "decided_by_id",
         "group_join_requests_answered",
-        "Requests to join you answered",
+        _l("Requests to join you answered"),
         fields=("id", "group_id", "state", "decided_at"),
     ),
     Rule(
         "group_rules",
         "updated_by_id",
         "group_rules_changed",
-        "Group rules you changed",
+        _l("Group rules you changed"),
         fields=("group_id", "updated_at"),
     ),
     Rule(
         "group_motion",
         "proposed_by_id",
         "group_motions",
-        "Motions you proposed",
+        _l("Motions you proposed"),
         CLEAR,
         fields=("id", "group_id", "title", "text", "state", "created_at"),
     ),
@@ -647,14 +661,14 @@ RULES: tuple[Rule, ...] = (
         "group_motion",
         "minutes_by_id",
         "group_motion_minutes",
-        "Motion minutes you recorded",
+        _l("Motion minutes you recorded"),
         fields=("id", "group_id", "title", "minutes_at"),
     ),
     Rule(
         "group_motion_vote",
         "voter_key",
         "group_motion_votes",
-        "Votes you cast on group motions (your receipts)",
+        _l("Votes you cast on group motions (your receipts)"),
         fields=("motion_id", "receipt", "cast_at"),
         scope="group_motion:{}",
         scope_column="motion_id",
@@ -663,7 +677,7 @@ RULES: tuple[Rule, ...] = (
         "group_motion_elector",
         "voter_key",
         "group_motion_electorates",
-        "Group motions you could vote on",
+        _l("Group motions you could vote on"),
         fields=("motion_id",),
         scope="group_motion:{}",
         scope_column="motion_id",
@@ -672,7 +686,7 @@ RULES: tuple[Rule, ...] = (
         "mail_outbox",
         "to_address",
         "mail",
-        "Email sent to you",
+        _l("Email sent to you"),
         DELETE,
         fields=("id", "subject", "text_body", "state", "created_at", "sent_at"),
         by_email=True,
@@ -684,7 +698,7 @@ RULES: tuple[Rule, ...] = (
         "constituency_membership",
         "user_id",
         "constituencies",
-        "Constituencies you belong to",
+        _l("Constituencies you belong to"),
         DELETE,
         fields=("id", "constituency_id", "method", "granted_at", "note"),
     ),
@@ -692,9 +706,9 @@ RULES: tuple[Rule, ...] = (
         "constituency_membership",
         "confirmed_by_id",
         "constituency_checked",
-        "Constituency memberships you checked",
+        _l("Constituency memberships you checked"),
     ),
-    Rule("constituency", "created_by_id", "constituencies_created", "Constituencies you named"),
+    Rule("constituency", "created_by_id", "constituencies_created", _l("Constituencies you named")),
 )
 
 # the kinds of column the schema walk insists are declared
@@ -749,8 +763,10 @@ def erasure_blockers(user: User) -> list[str]:
         )
         if not others:
             reasons.append(
-                "This is the only administrator account: make another person an "
-                "administrator first, so someone can still run Civic."
+                _(
+                    "This is the only administrator account: make another person an "
+                    "administrator first, so someone can still run Civic."
+                )
             )
     for membership in user.memberships:
         if membership.role is not GroupRole.ORGANISER:
@@ -758,8 +774,11 @@ def erasure_blockers(user: User) -> list[str]:
         organisers = [m for m in membership.group.memberships if m.role is GroupRole.ORGANISER]
         if len(organisers) == 1:
             reasons.append(
-                f"You are the only organiser of {membership.group.name}: make another "
-                "member an organiser first, so the group is not left without one."
+                _(
+                    "You are the only organiser of %(group)s: make another "
+                    "member an organiser first, so the group is not left without one.",
+                    group=membership.group.name,
+                )
             )
     return reasons
 
@@ -797,7 +816,7 @@ def erase_own_account(user: User, confirmation: str) -> str:
         or data.get("c") not in COMMENT_CHOICES
     ):
         raise Conflict(
-            "That confirmation is out of date or not yours. Nothing was deleted: start again."
+            _("That confirmation is out of date or not yours. Nothing was deleted: start again.")
         )
     erase_account(user, user, comments=data["c"], password=None, reauthenticated=True)
     return data["c"]
@@ -805,12 +824,12 @@ def erase_own_account(user: User, confirmation: str) -> str:
 
 def _check_erasure(user: User, *, comments: str, password: str | None) -> None:
     if user.erased_at is not None:
-        raise Conflict("This account has already been erased.")
+        raise Conflict(_("This account has already been erased."))
     errors: dict[str, str] = {}
     if password is not None and not verify_password(user.password_hash, password):
-        errors["password"] = "Your password is not right"  # noqa: S105
+        errors["password"] = _("Your password is not right")
     if comments not in COMMENT_CHOICES:
-        errors["comments"] = "Choose what happens to the public comments"
+        errors["comments"] = _("Choose what happens to the public comments")
     if errors:
         raise ValidationFailed(errors)
     if blockers := erasure_blockers(user):

@@ -33,6 +33,9 @@ from civic.accounts.models import GroupRole, Role
 from civic.accounts.passwords import password_problem
 from civic.accounts.services import email_problem
 from civic.forms import WholeNumberField, max_length
+from civic.i18n import ROLE_NAMES
+from civic.i18n import lazy_gettext as _l
+from civic.wording import AREA_KINDS as AREA_KIND_NAMES
 
 
 def _new_password(label: str, missing: str) -> PasswordField:
@@ -41,8 +44,9 @@ def _new_password(label: str, missing: str) -> PasswordField:
         label,
         widget=GovPasswordInput(),
         validators=[DataRequired(missing)],
-        description="At least 10 characters and at most 128. Several unrelated words are easy "
-        "to remember.",
+        description=_l(
+            "At least 10 characters and at most 128. Several unrelated words are easy to remember."
+        ),
     )
 
 
@@ -73,17 +77,19 @@ def _email_field(label: str, missing: str, called: str, description: str = "") -
 
 
 class RegisterForm(FlaskForm):
-    email = _email_field("Email address", "Enter your email address", "Your email address")
+    email = _email_field(
+        _l("Email address"), _l("Enter your email address"), _l("Your email address")
+    )
     display_name = StringField(
-        "Your name, as other residents will see it",
+        _l("Your name, as other residents will see it"),
         widget=GovTextInput(),
-        validators=[DataRequired("Enter your name"), max_length(80, "Your name")],
+        validators=[DataRequired(_l("Enter your name")), max_length(80, _l("Your name"))],
     )
-    password = _new_password("Password", "Enter a password")
+    password = _new_password(_l("Password"), _l("Enter a password"))
     confirm = _confirm_password(
-        "Confirm password", "Enter the password again", "The passwords do not match"
+        _l("Confirm password"), _l("Enter the password again"), _l("The passwords do not match")
     )
-    submit = SubmitField("Create account", widget=GovSubmitInput())
+    submit = SubmitField(_l("Create account"), widget=GovSubmitInput())
 
     def validate_password(self, field: PasswordField) -> None:
         """Say at once if the password is weak, alongside any other errors on the form."""
@@ -95,25 +101,31 @@ class RegisterForm(FlaskForm):
 
 class SignInForm(FlaskForm):
     email = StringField(
-        "Email address", widget=GovTextInput(), validators=[DataRequired("Enter your email")]
+        _l("Email address"),
+        widget=GovTextInput(),
+        validators=[DataRequired(_l("Enter your email"))],
     )
     password = PasswordField(
-        "Password", widget=GovPasswordInput(), validators=[DataRequired("Enter your password")]
+        _l("Password"),
+        widget=GovPasswordInput(),
+        validators=[DataRequired(_l("Enter your password"))],
     )
-    submit = SubmitField("Sign in", widget=GovSubmitInput())
+    submit = SubmitField(_l("Sign in"), widget=GovSubmitInput())
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        "Current password",
+        _l("Current password"),
         widget=GovPasswordInput(),
-        validators=[DataRequired("Enter your current password")],
+        validators=[DataRequired(_l("Enter your current password"))],
     )
-    password = _new_password("New password", "Enter a new password")
+    password = _new_password(_l("New password"), _l("Enter a new password"))
     confirm = _confirm_password(
-        "Confirm new password", "Enter the new password again", "The new passwords do not match"
+        _l("Confirm new password"),
+        _l("Enter the new password again"),
+        _l("The new passwords do not match"),
     )
-    submit = SubmitField("Change password", widget=GovSubmitInput())
+    submit = SubmitField(_l("Change password"), widget=GovSubmitInput())
 
     def validate_password(self, field: PasswordField) -> None:
         """Say at once if the new password is weak, alongside any other errors on the form."""
@@ -127,224 +139,235 @@ class ChangePasswordForm(FlaskForm):
 
 class ForgotPasswordForm(FlaskForm):
     email = _email_field(
-        "Email address",
-        "Enter your email address",
-        "Your email address",
-        "The address you use to sign in to Civic.",
+        _l("Email address"),
+        _l("Enter your email address"),
+        _l("Your email address"),
+        _l("The address you use to sign in to Civic."),
     )
-    submit = SubmitField("Send the link", widget=GovSubmitInput())
+    submit = SubmitField(_l("Send the link"), widget=GovSubmitInput())
 
 
 class ResetPasswordForm(FlaskForm):
-    password = _new_password("New password", "Enter a new password")
+    password = _new_password(_l("New password"), _l("Enter a new password"))
     confirm = _confirm_password(
-        "Confirm new password", "Enter the new password again", "The new passwords do not match"
+        _l("Confirm new password"),
+        _l("Enter the new password again"),
+        _l("The new passwords do not match"),
     )
-    submit = SubmitField("Set new password", widget=GovSubmitInput())
+    submit = SubmitField(_l("Set new password"), widget=GovSubmitInput())
 
 
 class ChangeEmailForm(FlaskForm):
     email = _email_field(
-        "New email address",
-        "Enter your new email address",
-        "Your new email address",
-        "We will send a link to this address. Your address changes only when you follow it.",
+        _l("New email address"),
+        _l("Enter your new email address"),
+        _l("Your new email address"),
+        _l("We will send a link to this address. Your address changes only when you follow it."),
     )
     current_password = PasswordField(
-        "Current password",
+        _l("Current password"),
         widget=GovPasswordInput(),
-        validators=[DataRequired("Enter your current password")],
+        validators=[DataRequired(_l("Enter your current password"))],
     )
-    submit = SubmitField("Send the link", widget=GovSubmitInput())
+    submit = SubmitField(_l("Send the link"), widget=GovSubmitInput())
 
 
 class ConfirmLinkForm(FlaskForm):
     """The button on a page an emailed link opens: following the link (a GET, which mail
     scanners also do) changes nothing; pressing the button (a POST) does."""
 
-    submit = SubmitField("Confirm", widget=GovSubmitInput())
+    submit = SubmitField(_l("Confirm"), widget=GovSubmitInput())
 
 
 class ResendConfirmationForm(FlaskForm):
-    submit = SubmitField("Send the link again", widget=GovSubmitInput())
+    submit = SubmitField(_l("Send the link again"), widget=GovSubmitInput())
 
 
 class SignOutForm(FlaskForm):
     """Signing out is a POST with a CSRF token, so another site cannot sign you out."""
 
-    submit = SubmitField("Sign out", widget=GovSubmitInput())
+    submit = SubmitField(_l("Sign out"), widget=GovSubmitInput())
 
 
 class RedeemCodeForm(FlaskForm):
     code = StringField(
-        "Code from your letter",
+        _l("Code from your letter"),
         widget=GovTextInput(),
-        description="12 letters and numbers, for example 7K2M-Q9XD-4HPA",
-        validators=[Length(max=40, message="Codes are 12 letters and numbers")],
+        description=_l("12 letters and numbers, for example 7K2M-Q9XD-4HPA"),
+        validators=[Length(max=40, message=_l("Codes are 12 letters and numbers"))],
     )
-    submit = SubmitField("Use code", widget=GovSubmitInput())
+    submit = SubmitField(_l("Use code"), widget=GovSubmitInput())
 
 
-AREA_KINDS = [("ward", "Ward"), ("neighbourhood", "Neighbourhood"), ("estate", "Estate")]
+AREA_KINDS = list(AREA_KIND_NAMES.items())
 
 
 class AreaForm(FlaskForm):
     name = StringField(
-        "Name",
+        _l("Name"),
         widget=GovTextInput(),
-        validators=[DataRequired("Enter a name"), max_length(120, "The name")],
+        validators=[DataRequired(_l("Enter a name")), max_length(120, _l("The name"))],
     )
     slug = StringField(
-        "Short name for web addresses",
+        _l("Short name for web addresses"),
         widget=GovTextInput(),
-        description="Lower-case letters, numbers and hyphens, e.g. north-ward",
-        validators=[DataRequired("Enter a short name"), max_length(64, "The short name")],
+        description=_l("Lower-case letters, numbers and hyphens, e.g. north-ward"),
+        validators=[DataRequired(_l("Enter a short name")), max_length(64, _l("The short name"))],
     )
-    kind = RadioField("Kind of area", choices=AREA_KINDS, default="ward", widget=GovRadioInput())
+    kind = RadioField(
+        _l("Kind of area"), choices=AREA_KINDS, default="ward", widget=GovRadioInput()
+    )
     postcode_districts = StringField(
-        "Postcode districts",
+        _l("Postcode districts"),
         widget=GovTextInput(),
-        description="Separated by spaces, e.g. LS6 LS16",
-        validators=[max_length(400, "The postcode districts")],
+        description=_l("Separated by spaces, e.g. LS6 LS16"),
+        validators=[max_length(400, _l("The postcode districts"))],
     )
     description = TextAreaField(
-        "Description", widget=GovTextArea(), validators=[max_length(2000, "The description")]
+        _l("Description"),
+        widget=GovTextArea(),
+        validators=[max_length(2000, _l("The description"))],
     )
-    submit = SubmitField("Save area", widget=GovSubmitInput())
+    submit = SubmitField(_l("Save area"), widget=GovSubmitInput())
 
 
 class GroupForm(FlaskForm):
     name = StringField(
-        "Group name",
+        _l("Group name"),
         widget=GovTextInput(),
-        validators=[DataRequired("Enter a name"), max_length(120, "The group name")],
+        validators=[DataRequired(_l("Enter a name")), max_length(120, _l("The group name"))],
     )
     slug = StringField(
-        "Short name for web addresses",
+        _l("Short name for web addresses"),
         widget=GovTextInput(),
-        description="Lower-case letters, numbers and hyphens",
-        validators=[DataRequired("Enter a short name"), max_length(64, "The short name")],
+        description=_l("Lower-case letters, numbers and hyphens"),
+        validators=[DataRequired(_l("Enter a short name")), max_length(64, _l("The short name"))],
     )
-    area = SelectField("Area", widget=GovSelect(), coerce=int)
+    area = SelectField(_l("Area"), widget=GovSelect(), coerce=int)
     organiser_email = StringField(
-        "Organiser's email address (optional)",
+        _l("Organiser's email address (optional)"),
         widget=GovTextInput(),
-        validators=[max_length(254, "The organiser's email address")],
+        validators=[max_length(254, _l("The organiser's email address"))],
     )
     description = TextAreaField(
-        "What the group does",
+        _l("What the group does"),
         widget=GovTextArea(),
-        validators=[max_length(2000, "What the group does")],
+        validators=[max_length(2000, _l("What the group does"))],
     )
-    submit = SubmitField("Create group", widget=GovSubmitInput())
+    submit = SubmitField(_l("Create group"), widget=GovSubmitInput())
 
 
 class MemberForm(FlaskForm):
     """Invite someone by email: they join only when they accept."""
 
     email = StringField(
-        "Their email address",
+        _l("Their email address"),
         widget=GovTextInput(),
-        description="They will see the invitation when they sign in to Civic, or when they "
-        "create an account with this address and confirm it.",
+        description=_l(
+            "They will see the invitation when they sign in to Civic, or when they "
+            "create an account with this address and confirm it."
+        ),
         validators=[
-            DataRequired("Enter the email address of the person to invite"),
-            max_length(254, "The email address"),
+            DataRequired(_l("Enter the email address of the person to invite")),
+            max_length(254, _l("The email address")),
         ],
     )
     role = RadioField(
-        "Invite them as",
+        _l("Invite them as"),
         choices=[
-            (GroupRole.MEMBER.value, "Member"),
-            (GroupRole.ORGANISER.value, "Organiser (their name is shown on the group page)"),
+            (GroupRole.MEMBER.value, _l("Member")),
+            (GroupRole.ORGANISER.value, _l("Organiser (their name is shown on the group page)")),
         ],
         default=GroupRole.MEMBER.value,
         widget=GovRadioInput(),
     )
-    submit = SubmitField("Send invitation", widget=GovSubmitInput())
+    submit = SubmitField(_l("Send invitation"), widget=GovSubmitInput())
 
 
 class ShowNameForm(FlaskForm):
     """A member's choice to have their name on the group's public page."""
 
     show_name = RadioField(
-        "Show my name on the group page",
+        _l("Show my name on the group page"),
         choices=[
-            ("yes", "Yes, show my name to everyone"),
-            ("no", "No, count me but do not show my name"),
+            ("yes", _l("Yes, show my name to everyone")),
+            ("no", _l("No, count me but do not show my name")),
         ],
         widget=GovRadioInput(),
-        validators=[InputRequired("Choose whether to show your name")],
+        validators=[InputRequired(_l("Choose whether to show your name"))],
     )
-    submit = SubmitField("Save my choice", widget=GovSubmitInput())
+    submit = SubmitField(_l("Save my choice"), widget=GovSubmitInput())
 
 
 class CodeBatchForm(FlaskForm):
     count = WholeNumberField(
-        "Number of letters",
+        _l("Number of letters"),
         widget=GovTextInput(),
-        invalid_message="Enter the number of letters as a whole number, like 200",
+        invalid_message=_l("Enter the number of letters as a whole number, like 200"),
         validators=[
-            InputRequired("Enter how many codes to make"),
-            NumberRange(1, 5000, "Enter a number between 1 and 5,000"),
+            InputRequired(_l("Enter how many codes to make")),
+            NumberRange(1, 5000, _l("Enter a number between 1 and 5,000")),
         ],
     )
     valid_days = WholeNumberField(
-        "Days the codes stay valid",
+        _l("Days the codes stay valid"),
         widget=GovTextInput(),
-        invalid_message="Enter the days as a whole number, like 90",
+        invalid_message=_l("Enter the days as a whole number, like 90"),
         default=90,
         validators=[
-            InputRequired("Enter how many days the codes stay valid"),
-            NumberRange(1, 730, "Enter a number of days between 1 and 730"),
+            InputRequired(_l("Enter how many days the codes stay valid")),
+            NumberRange(1, 730, _l("Enter a number of days between 1 and 730")),
         ],
     )
     note = StringField(
-        "Note (e.g. which streets the letters go to)",
+        _l("Note (e.g. which streets the letters go to)"),
         widget=GovTextInput(),
-        validators=[max_length(200, "The note")],
+        validators=[max_length(200, _l("The note"))],
     )
     fmt = RadioField(
-        "Download as",
-        choices=[("html", "Printable letters (one per page)"), ("csv", "CSV for a mail merge")],
+        _l("Download as"),
+        choices=[
+            ("html", _l("Printable letters (one per page)")),
+            ("csv", _l("CSV for a mail merge")),
+        ],
         default="html",
         widget=GovRadioInput(),
     )
-    submit = SubmitField("Generate and download", widget=GovSubmitInput())
+    submit = SubmitField(_l("Generate and download"), widget=GovSubmitInput())
 
 
 class ConfirmEligibilityForm(FlaskForm):
     email = StringField(
-        "Resident's email address",
+        _l("Resident's email address"),
         widget=GovTextInput(),
         validators=[
-            DataRequired("Enter the resident's email address"),
-            max_length(254, "The resident's email address"),
+            DataRequired(_l("Enter the resident's email address")),
+            max_length(254, _l("The resident's email address")),
         ],
     )
-    area = SelectField("Area", widget=GovSelect(), coerce=int)
+    area = SelectField(_l("Area"), widget=GovSelect(), coerce=int)
     note = StringField(
-        "How residence was checked",
+        _l("How residence was checked"),
         widget=GovTextInput(),
-        description="For example: council tax bill seen at the library drop-in",
+        description=_l("For example: council tax bill seen at the library drop-in"),
         validators=[
-            DataRequired("Say how residence was checked"),
-            max_length(200, "How residence was checked"),
+            DataRequired(_l("Say how residence was checked")),
+            max_length(200, _l("How residence was checked")),
         ],
     )
-    submit = SubmitField("Confirm eligibility", widget=GovSubmitInput())
+    submit = SubmitField(_l("Confirm eligibility"), widget=GovSubmitInput())
 
 
 class RoleForm(FlaskForm):
     role = SelectField(
-        "Role", choices=[(r.value, r.value.capitalize()) for r in Role], widget=GovSelect()
+        _l("Role"), choices=[(r.value, ROLE_NAMES[r.value]) for r in Role], widget=GovSelect()
     )
-    submit = SubmitField("Change role", widget=GovSubmitInput())
+    submit = SubmitField(_l("Change role"), widget=GovSubmitInput())
 
 
 ERASE_COMMENT_CHOICES = [
-    ("remove", "Remove them: each shows \u201cRemoved at the author\u2019s request\u201d"),
-    ("anonymise", "Keep them, shown as from \u201cA former resident\u201d"),
+    ("remove", _l("Remove them: each shows \u201cRemoved at the author\u2019s request\u201d")),
+    ("anonymise", _l("Keep them, shown as from \u201cA former resident\u201d")),
 ]
 
 
@@ -353,33 +376,33 @@ class DeleteAccountForm(FlaskForm):
     password (a borrowed, signed-in computer cannot delete the account)."""
 
     comments = RadioField(
-        "What should happen to your public comments?",
+        _l("What should happen to your public comments?"),
         choices=ERASE_COMMENT_CHOICES,
         widget=GovRadioInput(),
-        validators=[InputRequired("Choose what happens to your public comments")],
+        validators=[InputRequired(_l("Choose what happens to your public comments"))],
     )
     password = PasswordField(
-        "Your password",
+        _l("Your password"),
         widget=GovPasswordInput(),
-        validators=[DataRequired("Enter your password")],
+        validators=[DataRequired(_l("Enter your password"))],
     )
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
 
 class ConfirmDeleteForm(FlaskForm):
     """The second step: the signed confirmation from the first, and one button."""
 
-    confirmation = StringField(validators=[DataRequired("Start again")])
-    submit = SubmitField("Delete my account", widget=GovSubmitInput())
+    confirmation = StringField(validators=[DataRequired(_l("Start again"))])
+    submit = SubmitField(_l("Delete my account"), widget=GovSubmitInput())
 
 
 class EraseAccountForm(FlaskForm):
     """An administrator erasing an account on the person's written request."""
 
     comments = RadioField(
-        "What should happen to their public comments?",
+        _l("What should happen to their public comments?"),
         choices=ERASE_COMMENT_CHOICES,
         widget=GovRadioInput(),
-        validators=[InputRequired("Choose what happens to their public comments")],
+        validators=[InputRequired(_l("Choose what happens to their public comments"))],
     )
-    submit = SubmitField("Erase this account", widget=GovSubmitInput())
+    submit = SubmitField(_l("Erase this account"), widget=GovSubmitInput())

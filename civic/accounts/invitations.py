@@ -42,15 +42,17 @@ from civic.accounts.services import (
 from civic.database import lock_row
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
+from civic.i18n import _, format_day
+from civic.i18n import lazy_gettext as _l
 from civic.permissions import require_signed_in
 
 INVITATION_DAYS = 30
-INVITATION_SENT = (
+INVITATION_SENT = _l(
     "Invitation made. If that address belongs to a Civic account, they will see the "
     "invitation when they sign in; if not, they will see it when they create an account "
     "with that address and confirm it. They join the group only if they accept."
 )
-ALREADY_WAITING = "An invitation to this address is already waiting for an answer"
+ALREADY_WAITING = _l("An invitation to this address is already waiting for an answer")
 
 
 def token_digest(token: str) -> str:
@@ -69,7 +71,7 @@ def invite_member(
     """
     require_group_manager(actor, group)
     if role is GroupRole.ORGANISER and not can_appoint_organisers(actor, group):
-        raise PermissionDenied("Only moderators can appoint organisers.")
+        raise PermissionDenied(_("Only moderators can appoint organisers."))
     email = normalise_email(email)
     now = utcnow()
     _expire_lapsed(group, email, now)
@@ -219,7 +221,7 @@ def get_for(user: User | None, invitation_id: int) -> GroupInvitation:
     require_signed_in(user)
     invitation = db.session.get(GroupInvitation, invitation_id)
     if invitation is None or not addressed_to(user, invitation):
-        raise NotFound("No invitation for you matches that address.")
+        raise NotFound(_("No invitation for you matches that address."))
     return invitation
 
 
@@ -231,15 +233,17 @@ def _open_for_answer(user: User | None, invitation: GroupInvitation) -> GroupInv
     on Accept then make one membership, and the second is told it is done."""
     user = require_signed_in(user)
     if not addressed_to(user, invitation):
-        raise NotFound("No invitation for you matches that address.")
+        raise NotFound(_("No invitation for you matches that address."))
     locked = lock_row(GroupInvitation, invitation.id)
     state = locked.state_at(utcnow())
     if state is InvitationState.PENDING:
         return locked
     if state is InvitationState.EXPIRED:
         raise Conflict(
-            f"This invitation expired on {locked.expires_at:%d %B %Y}: ask the group's "
-            "organisers for a new one."
+            _(
+                "This invitation expired on %(day)s: ask the group's organisers for a new one.",
+                day=format_day(locked.expires_at),
+            )
         )
     raise Conflict(
         {
@@ -297,7 +301,7 @@ def cancel(actor: User, invitation: GroupInvitation) -> None:
     require_group_manager(actor, invitation.group)
     invitation = lock_row(GroupInvitation, invitation.id)
     if invitation.state_at(utcnow()) is not InvitationState.PENDING:
-        raise Conflict("This invitation was already answered, withdrawn or expired.")
+        raise Conflict(_("This invitation was already answered, withdrawn or expired."))
     invitation.state = InvitationState.CANCELLED
     invitation.answered_by_id = actor.id
     invitation.answered_at = utcnow()
@@ -313,6 +317,6 @@ def set_name_shown(user: User, membership: GroupMembership, shown: bool) -> None
     """
     require_signed_in(user)
     if membership.user_id != user.id:
-        raise PermissionDenied("Only the member can choose whether their name is shown.")
+        raise PermissionDenied(_("Only the member can choose whether their name is shown."))
     membership.show_name = shown
     db.session.flush()

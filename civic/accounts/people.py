@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select
 from civic.accounts.models import Role, User
 from civic.errors import ValidationFailed
 from civic.extensions import db
+from civic.i18n import _
 from civic.paging import PageWindow
 from civic.params import parse_int
 from civic.permissions import require_admin
@@ -50,14 +51,14 @@ def find_people(
     errors: dict[str, str] = {}
     text = (query or "").strip()
     if len(text) > MAX_QUERY:
-        errors["q"] = f"Enter at most {MAX_QUERY} characters"
+        errors["q"] = _("Enter at most %(limit)s characters", limit=MAX_QUERY)
     if role and role not in {r.value for r in Role}:
-        errors["role"] = "Choose a role from the list"
+        errors["role"] = _("Choose a role from the list")
     if active not in ACTIVE_CHOICES:
-        errors["active"] = "Choose active or deactivated accounts from the list"
+        errors["active"] = _("Choose active or deactivated accounts from the list")
     number = page if isinstance(page, int) else parse_int(page or "1", minimum=1)
     if number is None or number < 1:
-        errors["page"] = "Page must be a whole number from 1"
+        errors["page"] = _("Page must be a whole number from 1")
     if errors:
         raise ValidationFailed(errors)
     conditions = []

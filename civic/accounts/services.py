@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
+from flask import has_request_context
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -30,6 +31,8 @@ from civic.accounts.passwords import burn_time, hash_password, password_problem,
 from civic.clock import aware
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
+from civic.i18n import _, current_language, format_day
+from civic.i18n import lazy_gettext as _l
 from civic.notifications import events
 from civic.permissions import require_admin, require_moderator, require_signed_in
 from civic.slugs import is_slug
@@ -37,7 +40,7 @@ from civic.text import clean_text
 
 DISTRICT_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 MAX_CODES_PER_BATCH = 5000
-ACCOUNT_EXISTS = "An account with this email address already exists: sign in instead"
+ACCOUNT_EXISTS = _l("An account with this email address already exists: sign in instead")
 
 
 # --- people -----------------------------------------------------------------------------
@@ -48,7 +51,9 @@ def normalise_email(raw: str) -> str:
     try:
         return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise ValidationFailed({"email": f"Enter a valid email address ({exc})"}) from exc
+        raise ValidationFailed(
+            {"email": _("Enter a valid email address (%(reason)s)", reason=exc)}
+        ) from exc
 
 
 def email_problem(raw: str) -> str | None:
@@ -76,9 +81,10 @@ def email_confirm_problem(user: User) -> str | None:
     """Why `user` cannot become eligible yet (their address is not confirmed), or None."""
     if user.email_confirmed:
         return None
-    return (
-        f"Confirm your email address first: we sent a link to {user.email}. "
-        "If you cannot find it, send it again from this page"
+    return _(
+        "Confirm your email address first: we sent a link to %(email)s. "
+        "If you cannot find it, send it again from this page",
+        email=user.email,
     )
 
 
@@ -95,9 +101,9 @@ def _insert_user(
         email = email.strip().lower()
     display_name = clean_text(display_name)
     if not display_name:
-        errors["display_name"] = "Enter the name other residents will see"
+        errors["display_name"] = _("Enter the name other residents will see")
     elif len(display_name) > 80:
-        errors["display_name"] = "Name must be 80 characters or fewer"
+        errors["display_name"] = _("Name must be 80 characters or fewer")
     if problem := password_problem(password, email=email, name=display_name):
         errors["password"] = problem
     if errors:
@@ -139,6 +145,9 @@ def register(
         if owner is not None and owner.active:
             tokens.tell_owner_of_registration(owner)
         return None
+    if has_request_context():
+        # the language the visitor signed up in: their mail (the link below first) uses it
+        user.locale = current_language()
     audit.record(user, "account:register", user, {"role": user.role.value})
     if not confirmed:
         tokens.send_confirmation(user)
@@ -181,11 +190,11 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     require_signed_in(user)
     errors: dict[str, str] = {}
     if not verify_password(user.password_hash, current_password or ""):
-        errors["current_password"] = "Your current password is not right"  # noqa: S105
+        errors["current_password"] = _("Your current password is not right")
     if problem := password_problem(new_password or "", email=user.email, name=user.display_name):
         errors["password"] = problem
     elif new_password == current_password:
-        errors["password"] = "Choose a password different from your current one"  # noqa: S105
+        errors["password"] = _("Choose a password different from your current one")
     if errors:
         raise ValidationFailed(errors)
     user.password_hash = hash_password(new_password)
@@ -211,7 +220,7 @@ def set_role(actor: User, user: User, role: Role) -> None:
     require_admin(actor)
     if user.id == actor.id and role is not Role.ADMIN:
         raise ValidationFailed(
-            {"role": "You cannot remove your own administrator role; ask another administrator"}
+            {"role": _("You cannot remove your own administrator role; ask another administrator")}
         )
     if user.role is role:
         return
@@ -224,7 +233,7 @@ def set_role(actor: User, user: User, role: Role) -> None:
 def set_active(actor: User, user: User, active: bool) -> None:
     require_admin(actor)
     if user.id == actor.id:
-        raise Conflict("You cannot deactivate your own account.")
+        raise Conflict(_("You cannot deactivate your own account."))
     if user.active is active:
         return
     user.active = active
@@ -241,14 +250,16 @@ def _clean_districts(raw: str, errors: dict[str, str]) -> str:
     districts = sorted({d.strip().upper() for d in re.split(r"[\s,;]+", raw) if d.strip()})
     bad = [d for d in districts if not DISTRICT_RE.match(d)]
     if bad:
-        errors["postcode_districts"] = f"Not a postcode district: {', '.join(bad)} (e.g. LS6, E1W)"
+        errors["postcode_districts"] = _(
+            "Not a postcode district: %(bad)s (e.g. LS6, E1W)", bad=", ".join(bad)
+        )
     return " ".join(districts)
 
 
 def _check_slug(slug: str, errors: dict[str, str]) -> str:
     slug = slug.strip().lower()
     if not is_slug(slug):
-        errors["slug"] = "Use lower-case letters, numbers and single hyphens, e.g. north-ward"
+        errors["slug"] = _("Use lower-case letters, numbers and single hyphens, e.g. north-ward")
     return slug
 
 
@@ -261,13 +272,15 @@ def _check_area_name(name: str, errors: dict[str, str], *, area: Area | None = N
     with one name would be told apart nowhere: the home page and every area list)."""
     name = clean_text(name)
     if not name:
-        errors["name"] = "Enter a name"
+        errors["name"] = _("Enter a name")
         return name
     query = select(Area.id).where(func.lower(func.trim(Area.name)) == name.lower())
     if area is not None and area.id is not None:
         query = query.where(Area.id != area.id)
     if db.session.scalar(query.limit(1)) is not None:
-        errors["name"] = f"There is already an area called {name}: choose another name"
+        errors["name"] = _(
+            "There is already an area called %(name)s: choose another name", name=name
+        )
     return name
 
 
@@ -287,7 +300,7 @@ def create_area(
     name = _check_area_name(name, errors)
     slug = _check_slug(slug, errors)
     if "slug" not in errors and _slug_taken(Area, slug):
-        errors["slug"] = "Another area already uses this short name"
+        errors["slug"] = _("Another area already uses this short name")
     districts = _clean_districts(postcode_districts, errors)
     if errors:
         raise ValidationFailed(errors)
@@ -303,7 +316,7 @@ def create_area(
         with db.session.begin_nested():
             db.session.add(area)
     except IntegrityError:
-        raise ValidationFailed({"slug": "Another area already uses this short name"}) from None
+        raise ValidationFailed({"slug": _("Another area already uses this short name")}) from None
     audit.record(actor, "area:create", area, _area_data(area))
     return area
 
@@ -382,7 +395,7 @@ def membership_of(user: User | None, group: Group) -> GroupMembership | None:
 def require_group_manager(actor: User | None, group: Group) -> User:
     user = require_signed_in(actor)
     if not can_manage_group(user, group):
-        raise PermissionDenied("Only the group's organisers and moderators can do this.")
+        raise PermissionDenied(_("Only the group's organisers and moderators can do this."))
     return user
 
 
@@ -402,14 +415,14 @@ def create_group(
     errors: dict[str, str] = {}
     name = clean_text(name)
     if not name:
-        errors["name"] = "Enter a name"
+        errors["name"] = _("Enter a name")
     slug = _check_slug(slug, errors)
     if "slug" not in errors and _slug_taken(Group, slug):
-        errors["slug"] = "Another group already uses this short name"
+        errors["slug"] = _("Another group already uses this short name")
     if organiser is None and organiser_email.strip():
         organiser = find_user_by_email(organiser_email)
         if organiser is None:
-            errors["organiser_email"] = "No account uses this email address"
+            errors["organiser_email"] = _("No account uses this email address")
     if errors:
         raise ValidationFailed(errors)
     group = Group(area_id=area.id, name=name, slug=slug, description=description)
@@ -417,7 +430,7 @@ def create_group(
         with db.session.begin_nested():
             db.session.add(group)
     except IntegrityError:
-        raise ValidationFailed({"slug": "Another group already uses this short name"}) from None
+        raise ValidationFailed({"slug": _("Another group already uses this short name")}) from None
     db.session.expire(area, ["groups"])
     audit.record(actor, "group:create", group, {"name": group.name, "area": area.slug})
     if organiser is not None:
@@ -440,15 +453,19 @@ def add_member(actor: User, group: Group, user: User, role: GroupRole) -> GroupM
     require_group_manager(actor, group)
     if not can_appoint_organisers(actor, group):
         raise PermissionDenied(
-            "Organisers invite people to join (they join by accepting); only moderators "
-            "add members directly."
+            _(
+                "Organisers invite people to join (they join by accepting); only moderators "
+                "add members directly."
+            )
         )
     membership = GroupMembership(group_id=group.id, user_id=user.id, role=role)
     try:
         with db.session.begin_nested():
             db.session.add(membership)
     except IntegrityError:
-        raise ValidationFailed({"email": f"{user.display_name} is already a member"}) from None
+        raise ValidationFailed(
+            {"email": _("%(name)s is already a member", name=user.display_name)}
+        ) from None
     db.session.expire(group, ["memberships"])
     audit.record(
         actor,
@@ -463,7 +480,7 @@ def set_member_role(actor: User, membership: GroupMembership, role: GroupRole) -
     group = membership.group
     require_group_manager(actor, group)
     if not can_appoint_organisers(actor, group):
-        raise PermissionDenied("Only moderators can appoint or stand down organisers.")
+        raise PermissionDenied(_("Only moderators can appoint or stand down organisers."))
     if membership.role is role:
         return
     membership.role = role
@@ -480,7 +497,7 @@ def remove_member(actor: User, membership: GroupMembership) -> None:
     group = membership.group
     require_group_manager(actor, group)
     if not can_remove_member(actor, membership):
-        raise PermissionDenied("Only moderators can remove an organiser.")
+        raise PermissionDenied(_("Only moderators can remove an organiser."))
     member = member_pseudonym(membership.user_id, group)
     group.memberships.remove(membership)
     audit.record(actor, "group:member_remove", group, {"member": member})
@@ -506,13 +523,20 @@ def generate_codes(
     require_moderator(actor)
     if constituency is not None and not constituency.kind.proved:
         raise ValidationFailed(
-            {"count": f"Members of {constituency.name} need no letters: they are read live"}
+            {
+                "count": _(
+                    "Members of %(group)s need no letters: they are read live",
+                    group=constituency.name,
+                )
+            }
         )
     errors = {}
     if not 1 <= count <= MAX_CODES_PER_BATCH:
-        errors["count"] = f"Number of codes must be between 1 and {MAX_CODES_PER_BATCH}"
+        errors["count"] = _(
+            "Number of codes must be between 1 and %(most)s", most=MAX_CODES_PER_BATCH
+        )
     if not 1 <= valid_days <= 730:
-        errors["valid_days"] = "Codes must be valid for between 1 and 730 days"
+        errors["valid_days"] = _("Codes must be valid for between 1 and 730 days")
     if errors:
         raise ValidationFailed(errors)
     batch = CodeBatch(
@@ -525,7 +549,7 @@ def generate_codes(
     )
     db.session.add(batch)
     db.session.flush()
-    plain = [code_format.new_code() for _ in range(count)]
+    plain = [code_format.new_code() for _n in range(count)]
     db.session.execute(
         EligibilityCode.__table__.insert(),
         [{"batch_id": batch.id, "code_hash": code_format.digest(code)} for code in plain],
@@ -555,41 +579,67 @@ def redeem_code(
         raise ValidationFailed({"code": problem})
     code = code_format.normalise(typed)
     if not code:
-        raise ValidationFailed({"code": "Enter the code from your letter"})
+        raise ValidationFailed({"code": _("Enter the code from your letter")})
     if not code_format.is_well_formed(code):
         raise ValidationFailed(
-            {"code": "Codes have 12 letters and numbers, like 7K2M-Q9XD-4HPA: check your letter"}
+            {"code": _("Codes have 12 letters and numbers, like 7K2M-Q9XD-4HPA: check your letter")}
         )
     row = db.session.scalar(
         select(EligibilityCode).where(EligibilityCode.code_hash == code_format.digest(code))
     )
     if row is None:
         raise ValidationFailed(
-            {"code": "We do not recognise this code: check it against your letter"}
+            {"code": _("We do not recognise this code: check it against your letter")}
         )
     if row.redeemed_at is not None:
-        who = "you" if row.redeemed_by_id == user.id else "someone else"
-        raise ValidationFailed(
-            {"code": f"This code was already used by {who} on {row.redeemed_at:%d %B %Y}"}
-        )
+        on = format_day(row.redeemed_at)
+        if row.redeemed_by_id == user.id:
+            said = _("This code was already used by you on %(day)s", day=on)
+        else:
+            said = _("This code was already used by someone else on %(day)s", day=on)
+        raise ValidationFailed({"code": said})
     batch = row.batch
     if expected is not None and batch.constituency_id != expected.id:
-        meant = batch.constituency.name if batch.constituency else f"residents of {batch.area.name}"
-        raise ValidationFailed(
-            {"code": f"This code is for {meant}, not {expected.name}: it was not used"}
-        )
+        if batch.constituency:
+            said = _(
+                "This code is for %(meant)s, not %(expected)s: it was not used",
+                meant=batch.constituency.name,
+                expected=expected.name,
+            )
+        else:
+            said = _(
+                "This code is for residents of %(area)s, not %(expected)s: it was not used",
+                area=batch.area.name,
+                expected=expected.name,
+            )
+        raise ValidationFailed({"code": said})
     if aware(batch.expires_at) < utcnow():
         raise ValidationFailed(
-            {"code": f"This code expired on {batch.expires_at:%d %B %Y}: ask for a new letter"}
+            {
+                "code": _(
+                    "This code expired on %(day)s: ask for a new letter",
+                    day=format_day(batch.expires_at),
+                )
+            }
         )
     if batch.constituency is not None:
         if constituencies.is_member(user, batch.constituency):
             raise ValidationFailed(
-                {"code": f"You already belong to {batch.constituency.name}; keep this code unused"}
+                {
+                    "code": _(
+                        "You already belong to %(group)s; keep this code unused",
+                        group=batch.constituency.name,
+                    )
+                }
             )
     elif user.is_eligible_in(batch.area):
         raise ValidationFailed(
-            {"code": f"You can already take part in {batch.area.name}; keep this code unused"}
+            {
+                "code": _(
+                    "You can already take part in %(area)s; keep this code unused",
+                    area=batch.area.name,
+                )
+            }
         )
     claimed = db.session.execute(
         update(EligibilityCode)
@@ -597,7 +647,7 @@ def redeem_code(
         .values(redeemed_by_id=user.id, redeemed_at=utcnow())
     )
     if claimed.rowcount != 1:
-        raise Conflict("This code was used a moment ago by someone else.")
+        raise Conflict(_("This code was used a moment ago by someone else."))
     if batch.constituency is not None:
         return constituencies.grant_by_code(user, batch.constituency, row.id)
     eligibility = _grant(user, batch.area, EligibilityMethod.CODE, code_id=row.id)
@@ -624,7 +674,9 @@ def _grant(user: User, area: Area, method: EligibilityMethod, **extra: object) -
         with db.session.begin_nested():
             db.session.add(eligibility)
     except IntegrityError:
-        raise Conflict(f"{user.display_name} can already take part in {area.name}.") from None
+        raise Conflict(
+            _("%(name)s can already take part in %(area)s.", name=user.display_name, area=area.name)
+        ) from None
     db.session.expire(user, ["eligibilities"])
     return eligibility
 
@@ -634,15 +686,18 @@ def confirm_eligibility(actor: User, user: User, area: Area, note: str) -> Eligi
     require_moderator(actor)
     errors: dict[str, str] = {}
     if user.is_eligible_in(area):
-        errors["email"] = f"{user.display_name} can already take part in {area.name}"
+        errors["email"] = _(
+            "%(name)s can already take part in %(area)s", name=user.display_name, area=area.name
+        )
     elif not user.email_confirmed:
-        errors["email"] = (
-            f"{user.display_name} has not confirmed their email address yet: ask them to "
+        errors["email"] = _(
+            "%(name)s has not confirmed their email address yet: ask them to "
             "follow the link we sent them (they can send it again from Your areas), then "
-            "confirm them"
+            "confirm them",
+            name=user.display_name,
         )
     if not note.strip():
-        errors["note"] = "Say how residence was checked (kept in the record)"
+        errors["note"] = _("Say how residence was checked (kept in the record)")
     if errors:
         raise ValidationFailed(errors)
     eligibility = _grant(
@@ -661,7 +716,7 @@ def confirm_eligibility(actor: User, user: User, area: Area, note: str) -> Eligi
 def revoke_eligibility(actor: User, eligibility: Eligibility, reason: str) -> None:
     require_moderator(actor)
     if not reason.strip():
-        raise ValidationFailed({"reason": "Give the reason (it is published in the audit log)"})
+        raise ValidationFailed({"reason": _("Give the reason (it is published in the audit log)")})
     user, area = eligibility.user, eligibility.area
     user.eligibilities.remove(eligibility)
     db.session.delete(eligibility)
@@ -680,7 +735,7 @@ def revoke_eligibility(actor: User, eligibility: Eligibility, reason: str) -> No
 def get_or_404(model: type, **criteria: object):
     obj = db.session.scalar(select(model).filter_by(**criteria))
     if obj is None:
-        raise NotFound(f"No {model.__name__.lower()} matches that address.")
+        raise NotFound(_("Nothing matches that address."))
     return obj
 
 

@@ -31,12 +31,15 @@ from civic import audit
 from civic.accounts.models import AccountToken, TokenPurpose, User, utcnow
 from civic.accounts.passwords import burn_time, hash_password, password_problem, verify_password
 from civic.accounts.services import find_user_by_email, normalise_email
-from civic.clock import aware, spoken
+from civic.clock import aware
 from civic.errors import Conflict, ServiceError, ValidationFailed
 from civic.extensions import db
+from civic.i18n import _, current_language, in_language
+from civic.i18n import lazy_gettext as _l
 from civic.notifications import outbox
 from civic.permissions import require_signed_in
 from civic.web import site_url
+from civic.wording import spoken
 
 SECRET_BYTES = 32
 MAX_SECRET_LENGTH = 100  # token_urlsafe(32) is 43 characters; anything much longer is junk
@@ -53,10 +56,11 @@ class LinkProblem(ServiceError):
         self.status = status
 
 
+# after "This link to ...": translators write the form that follows their word for "to"
 _WHAT = {
-    TokenPurpose.CONFIRM_EMAIL: "confirm your email address",
-    TokenPurpose.RESET_PASSWORD: "reset your password",
-    TokenPurpose.CHANGE_EMAIL: "change your email address",
+    TokenPurpose.CONFIRM_EMAIL: _l("confirm your email address"),
+    TokenPurpose.RESET_PASSWORD: _l("reset your password"),
+    TokenPurpose.CHANGE_EMAIL: _l("change your email address"),
 }
 
 
@@ -125,8 +129,11 @@ def find(secret: str, purpose: TokenPurpose) -> AccountToken:
         raise LinkProblem(
             "forged",
             purpose,
-            f"We do not recognise this link to {_WHAT[purpose]}. Check you copied all of it "
-            "from the email, or ask for a new one.",
+            _(
+                "We do not recognise this link to %(what)s. Check you copied all of it "
+                "from the email, or ask for a new one.",
+                what=_WHAT[purpose],
+            ),
             404,
         )
     if row.used_at is not None:
@@ -135,8 +142,12 @@ def find(secret: str, purpose: TokenPurpose) -> AccountToken:
         raise LinkProblem(
             "expired",
             purpose,
-            f"This link to {_WHAT[purpose]} expired at {spoken(row.expires_at)}. "
-            "Ask for a new one: nothing was changed.",
+            _(
+                "This link to %(what)s expired at %(when)s. Ask for a new one: nothing was "
+                "changed.",
+                what=_WHAT[purpose],
+                when=spoken(row.expires_at),
+            ),
             410,
         )
     return row
@@ -146,8 +157,11 @@ def _used(purpose: TokenPurpose) -> LinkProblem:
     return LinkProblem(
         "used",
         purpose,
-        f"This link to {_WHAT[purpose]} has already been used, or a newer link replaced it. "
-        "Each link works once: ask for a new one if you still need it.",
+        _(
+            "This link to %(what)s has already been used, or a newer link replaced it. "
+            "Each link works once: ask for a new one if you still need it.",
+            what=_WHAT[purpose],
+        ),
         410,
     )
 
@@ -185,10 +199,17 @@ def _link(endpoint: str, secret: str) -> str:
 def _mail(
     user: User, template: str, subject: str, key: str, *, to: str = "", **context: object
 ) -> None:
-    """Queue account mail to `user` (at `to`, if another address), greeting them by name."""
-    outbox.queue_template(
-        template, to=to or user.email, subject=subject, key=key, name=user.display_name, **context
-    )
+    """Queue account mail to `user` (at `to`, if another address), greeting them by name,
+    in their language (`subject` is a lazy string: it is made in that language too)."""
+    with in_language(user.locale or current_language()):
+        outbox.queue_template(
+            template,
+            to=to or user.email,
+            subject=str(subject),
+            key=key,
+            name=user.display_name,
+            **context,
+        )
 
 
 # --- confirming an address ----------------------------------------------------------------
@@ -204,7 +225,7 @@ def send_confirmation(user: User) -> AccountToken:
     _mail(
         user,
         "confirm_email",
-        "Confirm your email address for Civic",
+        _l("Confirm your email address for Civic"),
         f"confirm-email:{row.id}",
         link=_link("accounts.confirm_email", secret),
         hours=minutes(TokenPurpose.CONFIRM_EMAIL) // 60,
@@ -242,7 +263,7 @@ def tell_owner_of_registration(user: User) -> None:
     _mail(
         user,
         "registration_attempt",
-        "Someone tried to create a Civic account with your email address",
+        _l("Someone tried to create a Civic account with your email address"),
         f"registration-attempt:{user.id}:{utcnow():%Y-%m-%d}",
         sign_in=site_url("accounts.sign_in"),
         reset=site_url("accounts.forgot_password"),
@@ -258,13 +279,15 @@ def request_password_reset(email: str) -> None:
     address = normalise_email(email)
     user = find_user_by_email(address)
     secret = _new_secret()
-    subject = "Reset your Civic password"
     context = {
         "link": _link("accounts.reset_password", secret),
         "minutes": minutes(TokenPurpose.RESET_PASSWORD),
         "forgot": site_url("accounts.forgot_password"),
     }
-    text, html = outbox.render_pair("password_reset", subject=subject, to=address, **context)
+    # in the account's language; for an unknown address, the page's (the same work either way)
+    with in_language((user.locale if user is not None else None) or current_language()):
+        subject = _("Reset your Civic password")
+        text, html = outbox.render_pair("password_reset", subject=subject, to=address, **context)
     if user is None or not user.active:
         digest(secret)
         return
@@ -311,7 +334,7 @@ def request_email_change(user: User, current_password: str, new_email: str) -> A
     require_signed_in(user)
     errors: dict[str, str] = {}
     if not verify_password(user.password_hash, current_password or ""):
-        errors["current_password"] = "Your current password is not right"  # noqa: S105
+        errors["current_password"] = _("Your current password is not right")
     try:
         address = normalise_email(new_email or "")
     except ValidationFailed as failure:
@@ -328,7 +351,7 @@ def request_email_change(user: User, current_password: str, new_email: str) -> A
     _mail(
         user,
         "change_email_confirm",
-        "Confirm your new email address for Civic",
+        _l("Confirm your new email address for Civic"),
         f"change-email:{row.id}",
         to=address,
         link=_link("accounts.change_email_confirm", secret),
@@ -337,7 +360,7 @@ def request_email_change(user: User, current_password: str, new_email: str) -> A
     _mail(
         user,
         "change_email_notice",
-        "Your Civic email address is being changed",
+        _l("Your Civic email address is being changed"),
         f"change-email-notice:{row.id}",
         hours=hours,
         reset=site_url("accounts.forgot_password"),
@@ -360,8 +383,10 @@ def change_email(secret: str) -> User:
             db.session.flush()
     except IntegrityError:
         raise Conflict(
-            "Another Civic account already uses this email address, so this account was not "
-            "moved to it. Sign in to that account, or reset its password if you forgot it."
+            _(
+                "Another Civic account already uses this email address, so this account was not "
+                "moved to it. Sign in to that account, or reset its password if you forgot it."
+            )
         ) from None
     user.end_sessions()
     _retire(

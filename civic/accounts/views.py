@@ -63,6 +63,7 @@ from civic.clock import utcnow
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db, limiter
 from civic.forms import attach_errors
+from civic.i18n import _, role_name
 from civic.notifications.outbox import send_after_response
 from civic.params import local_path
 from civic.permissions import require_admin, require_moderator
@@ -183,7 +184,7 @@ def sign_in() -> Any:
             response = redirect(_safe_next(request.args.get("next")))
             return devices.remember_device(response, user.email)
         attach_errors(
-            form, ValidationFailed({"email": "The email address or password is not right"})
+            form, ValidationFailed({"email": _("The email address or password is not right")})
         )
     if form.is_submitted():
         return _invalid("accounts/sign_in.html", form)
@@ -196,7 +197,7 @@ def sign_out() -> Any:
     if current_user.is_authenticated:
         services.sign_out(current_user._get_current_object())
     end_session()
-    flash("You have signed out.", "success")
+    flash(_("You have signed out."), "success")
     return redirect(url_for("pages.home"))
 
 
@@ -214,7 +215,7 @@ def change_password() -> Any:
             attach_errors(form, failure)
         else:
             start_session(user)
-            flash("Your password is changed. You were signed out everywhere else.", "success")
+            flash(_("Your password is changed. You were signed out everywhere else."), "success")
             return redirect(url_for("accounts.eligibility"))
     if form.is_submitted():
         return _invalid("accounts/password.html", form)
@@ -256,12 +257,12 @@ def confirm_email(token: str) -> Any:
             user = tokens.confirm_email(token)
         except tokens.LinkProblem as problem:
             return _link_problem(problem)
-        flash("Your email address is confirmed.", "success")
+        flash(_("Your email address is confirmed."), "success")
         if current_user.is_authenticated and current_user.id == user.id:
             if invitations.waiting_count(user):
-                flash("A group has invited you to join: see Invitations.", "info")
+                flash(_("A group has invited you to join: see Invitations."), "info")
             return redirect(url_for("accounts.eligibility"))
-        flash("Sign in to carry on.", "info")
+        flash(_("Sign in to carry on."), "info")
         return redirect(url_for("accounts.sign_in"))
     return _token_page("accounts/confirm_link.html", TokenPurpose.CONFIRM_EMAIL, token, form)
 
@@ -275,10 +276,14 @@ def resend_confirmation() -> Any:
         return redirect(url_for("accounts.eligibility"))
     if tokens.resend_confirmation(current_user._get_current_object()):
         flash(
-            f"We sent a new link to {current_user.email}. Earlier links no longer work.", "success"
+            _(
+                "We sent a new link to %(email)s. Earlier links no longer work.",
+                email=current_user.email,
+            ),
+            "success",
         )
     else:
-        flash("Your email address is already confirmed.", "info")
+        flash(_("Your email address is already confirmed."), "info")
     return send_after_response(redirect(url_for("accounts.eligibility")))
 
 
@@ -321,8 +326,10 @@ def reset_password(token: str) -> Any:
             if current_user.is_authenticated:
                 end_session()
             flash(
-                "Your password is changed, and you were signed out everywhere. "
-                "Sign in with your new password.",
+                _(
+                    "Your password is changed, and you were signed out everywhere. "
+                    "Sign in with your new password."
+                ),
                 "success",
             )
             return redirect(url_for("accounts.sign_in"))
@@ -346,8 +353,11 @@ def change_email() -> Any:
             current_user._get_current_object(), form.current_password.data, form.email.data
         )
         flash(
-            f"We sent a link to {row.new_email}. Your email address changes when you "
-            "follow it. We also told your current address.",
+            _(
+                "We sent a link to %(email)s. Your email address changes when you "
+                "follow it. We also told your current address.",
+                email=row.new_email,
+            ),
             "success",
         )
 
@@ -368,11 +378,16 @@ def change_email_confirm(token: str) -> Any:
         if was_signed_in and current_user.id == user.id:
             start_session(user)
             flash(
-                f"Your email address is now {user.email}. You were signed out everywhere else.",
+                _(
+                    "Your email address is now %(email)s. You were signed out everywhere else.",
+                    email=user.email,
+                ),
                 "success",
             )
             return redirect(url_for("accounts.eligibility"))
-        flash(f"Your email address is now {user.email}. Sign in with it.", "success")
+        flash(
+            _("Your email address is now %(email)s. Sign in with it.", email=user.email), "success"
+        )
         return redirect(url_for("accounts.sign_in"))
     return _token_page("accounts/confirm_link.html", TokenPurpose.CHANGE_EMAIL, token, form)
 
@@ -397,7 +412,7 @@ def eligibility() -> Any:
             attach_errors(form, failure)
         else:
             where = getattr(granted, "constituency", None) or granted.area
-            flash(f"You can now take part in {where.name}.", "success")
+            flash(_("You can now take part in %(where)s.", where=where.name), "success")
             return redirect(url_for("accounts.eligibility"))
     status = 422 if form.is_submitted() else 200
     return _form_page(
@@ -423,7 +438,14 @@ def confirm_eligibility() -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash(f"{resident.display_name} can now take part in {area.name}.", "success")
+            flash(
+                _(
+                    "%(name)s can now take part in %(area)s.",
+                    name=resident.display_name,
+                    area=area.name,
+                ),
+                "success",
+            )
             return redirect(url_for("accounts.confirm_eligibility"))
     status = 422 if form.is_submitted() else 200
     return _form_page("accounts/confirm_eligibility.html", form, status=status)
@@ -432,7 +454,7 @@ def confirm_eligibility() -> Any:
 def _user_by_email(email: str) -> User:
     user = services.find_user_by_email(email)
     if user is None:
-        raise ValidationFailed({"email": "No account uses this email address"})
+        raise ValidationFailed({"email": _("No account uses this email address")})
     return user
 
 
@@ -467,7 +489,7 @@ def new_area() -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash(f"Area {area.name} created.", "success")
+            flash(_("Area %(area)s created.", area=area.name), "success")
             return redirect(url_for("accounts.area", slug=area.slug))
     status = 422 if form.is_submitted() else 200
     return _form_page("accounts/area_form.html", form, status=status, area=None)
@@ -518,7 +540,7 @@ def edit_area(slug: str) -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash("Area saved.", "success")
+            flash(_("Area saved."), "success")
             return redirect(url_for("accounts.area", slug=found.slug))
     status = 422 if form.is_submitted() else 200
     return _form_page("accounts/area_form.html", form, status=status, area=found)
@@ -608,7 +630,7 @@ def new_group() -> Any:
                 failure = ValidationFailed(errors)
             attach_errors(form, failure)
         else:
-            flash(f"Group {group.name} created.", "success")
+            flash(_("Group %(group)s created.", group=group.name), "success")
             return redirect(url_for("accounts.group", slug=group.slug))
     status = 422 if form.is_submitted() else 200
     return _form_page("accounts/group_form.html", form, status=status)
@@ -663,7 +685,7 @@ def group(slug: str) -> Any:
             except ValidationFailed as failure:
                 attach_errors(form, failure)
             else:
-                flash(invitations.INVITATION_SENT, "success")
+                flash(str(invitations.INVITATION_SENT), "success")
                 return redirect(url_for("accounts.group", slug=slug))
         return _group_page(found, form, status=422, block="members")
     return _group_page(found, form)
@@ -676,7 +698,7 @@ def cancel_invitation(slug: str, invitation_id: int) -> Any:
     services.require_group_manager(current_user, found)
     invitation = services.get_or_404(GroupInvitation, id=invitation_id, group_id=found.id)
     invitations.cancel(current_user, invitation)
-    flash("Invitation withdrawn.", "success")
+    flash(_("Invitation withdrawn."), "success")
     return redirect(url_for("accounts.group", slug=slug))
 
 
@@ -687,15 +709,15 @@ def show_name(slug: str) -> Any:
     found = services.get_or_404(Group, slug=slug)
     membership = services.membership_of(current_user, found)
     if membership is None:
-        raise PermissionDenied("Only the group's members choose how they are listed.")
+        raise PermissionDenied(_("Only the group's members choose how they are listed."))
     form = ShowNameForm()
     if not form.validate_on_submit():
         return _group_page(found, MemberForm(formdata=None), status=422, show_form=form)
     invitations.set_name_shown(current_user, membership, form.show_name.data == "yes")
     flash(
-        "Your name is shown on the group page."
+        _("Your name is shown on the group page.")
         if membership.show_name
-        else "Your name is no longer shown on the group page; you are still counted.",
+        else _("Your name is no longer shown on the group page; you are still counted."),
         "success",
     )
     return redirect(url_for("accounts.group", slug=slug))
@@ -721,7 +743,7 @@ def invitation_by_token(token: str) -> Any:
     signed-in person; once answered, its token opens nothing more."""
     invitation = invitations.find_by_token(token)
     if invitation is None or not invitations.addressed_to(current_user, invitation):
-        raise NotFound("No invitation for you matches that link.")
+        raise NotFound(_("No invitation for you matches that link."))
     state = invitation.state_at(utcnow())
     return render(
         "accounts/invitations.html",
@@ -738,10 +760,18 @@ def accept_invitation(invitation_id: int) -> Any:
     membership = invitations.accept(current_user, invitation)
     group = membership.group
     if membership.role is GroupRole.ORGANISER:
-        note = "As an organiser your name is shown on the group page: it is a public role."
+        said = _(
+            "You have joined %(group)s. As an organiser your name is shown on the group page: "
+            "it is a public role.",
+            group=group.name,
+        )
     else:
-        note = "Your name is not shown on the group page unless you choose it there."
-    flash(f"You have joined {group.name}. {note}", "success")
+        said = _(
+            "You have joined %(group)s. Your name is not shown on the group page unless you "
+            "choose it there.",
+            group=group.name,
+        )
+    flash(said, "success")
     return redirect(url_for("accounts.group", slug=group.slug))
 
 
@@ -750,7 +780,7 @@ def accept_invitation(invitation_id: int) -> Any:
 def decline_invitation(invitation_id: int) -> Any:
     invitation = invitations.get_for(current_user, invitation_id)
     invitations.decline(current_user, invitation)
-    flash(f"You declined the invitation to {invitation.group.name}.", "success")
+    flash(_("You declined the invitation to %(group)s.", group=invitation.group.name), "success")
     return redirect(url_for("accounts.invitation_list"))
 
 
@@ -766,7 +796,7 @@ def remove_member(slug: str, membership_id: int) -> Any:
     found = services.get_or_404(Group, slug=slug)
     membership = services.get_or_404(GroupMembership, id=membership_id, group_id=found.id)
     services.remove_member(current_user, membership)
-    flash("Member removed.", "success")
+    flash(_("Member removed."), "success")
     return redirect(url_for("accounts.group", slug=slug))
 
 
@@ -776,13 +806,13 @@ def member_role(slug: str, membership_id: int) -> Any:
     found = services.get_or_404(Group, slug=slug)
     membership = services.get_or_404(GroupMembership, id=membership_id, group_id=found.id)
     if not services.can_appoint_organisers(current_user, found):
-        raise PermissionDenied("Only moderators can appoint or stand down organisers.")
+        raise PermissionDenied(_("Only moderators can appoint or stand down organisers."))
     try:
         role = GroupRole(request.form.get("role", ""))
     except ValueError:
-        raise ValidationFailed({"role": "Choose member or organiser"}) from None
+        raise ValidationFailed({"role": _("Choose member or organiser")}) from None
     services.set_member_role(current_user, membership, role)
-    flash("Role changed.", "success")
+    flash(_("Role changed."), "success")
     return redirect(url_for("accounts.group", slug=slug))
 
 
@@ -842,13 +872,20 @@ def change_role(user_id: int) -> Any:
     form = RoleForm()
     try:
         if not form.validate_on_submit():
-            raise ValidationFailed({"role": "Choose resident, moderator or admin"})
+            raise ValidationFailed({"role": _("Choose resident, moderator or admin")})
         services.set_role(current_user, person, Role(form.role.data))
     except ValidationFailed as failure:
         message = failure.errors.get("role", failure.message)
         refused = {"user_id": person.id, "field": "role", "message": message}
         return _people_page(422, refused | {"value": form.role.data})
-    flash(f"{person.display_name} is now {form.role.data}.", "success")
+    flash(
+        _(
+            "%(name)s is now %(role)s.",
+            name=person.display_name,
+            role=role_name(form.role.data),
+        ),
+        "success",
+    )
     return redirect(url_for("accounts.people"))
 
 
@@ -862,7 +899,7 @@ def change_active(user_id: int) -> Any:
     except Conflict as refusal:
         refused = {"user_id": person.id, "field": "active", "message": refusal.message}
         return _people_page(refusal.status, refused)
-    flash("Account updated.", "success")
+    flash(_("Account updated."), "success")
     return redirect(url_for("accounts.people"))
 
 
@@ -923,15 +960,17 @@ def delete_account_confirm() -> Any:
     form = ConfirmDeleteForm()
     try:
         if not form.validate_on_submit():
-            raise Conflict("That confirmation is out of date. Nothing was deleted: start again.")
+            raise Conflict(_("That confirmation is out of date. Nothing was deleted: start again."))
         data_rights.erase_own_account(current_user._get_current_object(), form.confirmation.data)
     except Conflict as refusal:
         flash(refusal.message, "error")
         return redirect(url_for("accounts.delete_account"))
     end_session()
     flash(
-        "Your account is deleted. Civic no longer holds your name, email address or "
-        "password; votes you cast stay counted.",
+        _(
+            "Your account is deleted. Civic no longer holds your name, email address or "
+            "password; votes you cast stay counted."
+        ),
         "success",
     )
     return redirect(url_for("pages.home"))
@@ -946,7 +985,7 @@ def erase_person(user_id: int) -> Any:
     form = EraseAccountForm()
     blockers = [] if person.erased_at else data_rights.erasure_blockers(person)
     if person.id == current_user.id:
-        blockers = ["To delete your own account, use Your data, Delete my account."]
+        blockers = [_("To delete your own account, use Your data, Delete my account.")]
     if form.validate_on_submit() and not blockers:
         try:
             data_rights.erase_account(current_user, person, comments=form.comments.data)
@@ -955,7 +994,7 @@ def erase_person(user_id: int) -> Any:
         except Conflict as refusal:
             blockers = [refusal.message]
         else:
-            flash(f"Account {person.id} is erased.", "success")
+            flash(_("Account %(id)s is erased.", id=person.id), "success")
             return redirect(url_for("accounts.people"))
     status = 200
     if form.is_submitted():

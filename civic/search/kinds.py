@@ -11,13 +11,44 @@ from civic.consultations.models import Consultation, ConsultationState
 from civic.discussions.models import Comment, CommentState
 from civic.discussions.subjects import resolve
 from civic.errors import NotFound
+from civic.i18n import lazy_gettext as _l
 from civic.search.registry import MODERATORS, PUBLIC, Document, Kind, Link, register
 from civic.votes import services as votes
 from civic.votes.models import Proposal, ProposalState
 
+# what the Stage filter and each result call a stored state, in the reader's language
+_STATE_NAMES = {
+    "draft": _l("Draft"),
+    "consultation": _l("Consultation"),
+    "voting": _l("Voting"),
+    "closed": _l("Closed"),
+    "decided": _l("Decided"),
+    "submitted": _l("Submitted"),
+    "feasible": _l("Feasible"),
+    "rejected": _l("Rejected"),
+    "selected": _l("Selected"),
+    "not_selected": _l("Not selected"),
+    "open": _l("Open"),
+    "responded": _l("Responded"),
+    "visible": _l("Visible"),
+    "pending": _l("Pending"),
+    "hidden": _l("Hidden"),
+    "removed": _l("Removed"),
+}
+_PHASE_NAMES = {
+    "ideas": _l("Ideas phase"),
+    "review": _l("Review phase"),
+    "voting": _l("Voting phase"),
+    "results": _l("Results phase"),
+    "delivery": _l("Delivery phase"),
+}
+
 
 def _states(enum_cls: type) -> dict[str, str]:
-    return {member.value: member.value.replace("_", " ").capitalize() for member in enum_cls}
+    return {
+        member.value: _STATE_NAMES.get(member.value, member.value.replace("_", " ").capitalize())
+        for member in enum_cls
+    }
 
 
 def _joined(*parts: str | None) -> str:
@@ -126,8 +157,8 @@ def register_all() -> None:
     register(
         Kind(
             "proposal",
-            "Public vote",
-            "Public votes",
+            _l("Public vote"),
+            _l("Public votes"),
             Proposal,
             lambda p: str(p.id),
             _proposal,
@@ -137,8 +168,8 @@ def register_all() -> None:
     register(
         Kind(
             "budget_project",
-            "Budget project",
-            "Budget projects",
+            _l("Budget project"),
+            _l("Budget projects"),
             Project,
             lambda p: str(p.id),
             _project,
@@ -148,8 +179,8 @@ def register_all() -> None:
     register(
         Kind(
             "consultation",
-            "Consultation",
-            "Consultations",
+            _l("Consultation"),
+            _l("Consultations"),
             Consultation,
             lambda c: str(c.id),
             _consultation,
@@ -159,19 +190,19 @@ def register_all() -> None:
     register(
         Kind(
             "budget_round",
-            "Budget round",
-            "Budget rounds",
+            _l("Budget round"),
+            _l("Budget rounds"),
             BudgetRound,
             lambda r: r.slug,
             _round,
-            {phase.value: f"{phase.value.capitalize()} phase" for phase in Phase},
+            {phase.value: _PHASE_NAMES[phase.value] for phase in Phase},
         )
     )
     register(
         Kind(
             "comment",
-            "Comment",
-            "Comments",
+            _l("Comment"),
+            _l("Comments"),
             Comment,
             lambda c: str(c.id),
             _comment,

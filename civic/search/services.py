@@ -33,6 +33,7 @@ from sqlalchemy.orm import aliased
 from civic.accounts.models import Area
 from civic.errors import ValidationFailed
 from civic.extensions import db
+from civic.i18n import _
 from civic.paging import PageWindow
 from civic.params import parse_int
 from civic.search import index, registry
@@ -118,15 +119,15 @@ def parse_filters(
     if area:
         found_area = db.session.scalar(select(Area).where(Area.slug == area))
         if found_area is None:
-            errors["area"] = "Choose an area from the list"
+            errors["area"] = _("Choose an area from the list")
     chosen = tuple(dict.fromkeys(k for k in (kinds or []) if k))
     if any(registry.get(k) is None for k in chosen):
-        errors["kind"] = "Choose what to search from the list"
+        errors["kind"] = _("Choose what to search from the list")
     if state and not any(state in kind.states for kind in registry.kinds()):
-        errors["state"] = "Choose a state from the list"
+        errors["state"] = _("Choose a state from the list")
     number = page if isinstance(page, int) else parse_int(page or "1", minimum=1)
     if number is None or not 1 <= number <= MAX_PAGE:
-        errors["page"] = f"Page must be a number from 1 to {MAX_PAGE}"
+        errors["page"] = _("Page must be a number from 1 to %(last)s", last=MAX_PAGE)
     if errors:
         raise ValidationFailed(errors)
     return Filters(found_area, chosen, state or None, number or 1)
@@ -147,7 +148,9 @@ def search(
     longer than MAX_QUERY_LENGTH is refused with a reason.
     """
     if len(query) > MAX_QUERY_LENGTH:
-        raise ValidationFailed({"q": f"Search for at most {MAX_QUERY_LENGTH} characters"})
+        raise ValidationFailed(
+            {"q": _("Search for at most %(limit)s characters", limit=MAX_QUERY_LENGTH)}
+        )
     found = terms(query)
     results = Results(query=query, terms=found, page=page)
     if not found:
@@ -229,12 +232,12 @@ def _hit(row: Any, area_names: dict[int, str]) -> Hit:
         heading = marked(link.get("heading", ""))
     return Hit(
         kind=row.kind,
-        kind_label=kind.label if kind else row.kind,
+        kind_label=str(kind.label) if kind else row.kind,
         title=heading,
         snippet=marked(row.snippet),
         link=link,
         area=area_names.get(row.area_id),
         state=row.state,
-        state_label=(kind.states.get(row.state, row.state) if kind else row.state),
+        state_label=(str(kind.states.get(row.state, row.state)) if kind else row.state),
         rank=float(row.rank or 0),
     )

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from civic.accounts.models import Area
 from civic.errors import ValidationFailed
 from civic.extensions import db
+from civic.i18n import _, ngettext
 from civic.search import registry, services
 from civic.search.query import MAX_QUERY_LENGTH
 from civic.web import render, wants_fragment
-from civic.wording import counted
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 api = Blueprint("search_api", __name__, url_prefix="/api/v1/search")
@@ -84,15 +84,30 @@ def index() -> Any:
 def _status_text(results: services.Results | None, errors: dict[str, str]) -> str:
     """What the live region announces after each search (and the results heading)."""
     if errors:
-        return "There is a problem: " + "; ".join(errors.values())
+        return _("There is a problem: %(problems)s", problems="; ".join(errors.values()))
     if results is None or not results.terms:
         return ""
+    words = results.query.strip()
     if not results.total:
-        return f"No results for “{results.query.strip()}”"
-    found = counted(results.total, "result")
+        return _("No results for “%(words)s”", words=words)
+    total = f"{results.total:,}"
     if results.pages > 1:
-        return f"{found} for “{results.query.strip()}”, page {results.page} of {results.pages}"
-    return f"{found} for “{results.query.strip()}”"
+        return ngettext(
+            "%(total)s result for “%(words)s”, page %(page)s of %(pages)s",
+            "%(total)s results for “%(words)s”, page %(page)s of %(pages)s",
+            results.total,
+            total=total,
+            words=words,
+            page=results.page,
+            pages=results.pages,
+        )
+    return ngettext(
+        "%(total)s result for “%(words)s”",
+        "%(total)s results for “%(words)s”",
+        results.total,
+        total=total,
+        words=words,
+    )
 
 
 @api.get("")

@@ -17,6 +17,8 @@ from civic.accounts.models import User
 from civic.audit import Subject
 from civic.errors import NotFound, ValidationFailed
 from civic.extensions import db
+from civic.i18n import _
+from civic.i18n import lazy_gettext as _l
 from civic.markdown import render_page
 from civic.permissions import require_admin
 from civic.site_pages.models import SitePageVersion
@@ -36,11 +38,11 @@ class PageKind:
 PAGES: dict[str, PageKind] = {
     page.slug: page
     for page in (
-        PageKind("privacy", "Privacy notice", "privacy notice"),
-        PageKind("accessibility", "Accessibility statement", "accessibility statement"),
-        PageKind("cookies", "Cookies", "cookies page"),
+        PageKind("privacy", _l("Privacy notice"), _l("privacy notice")),
+        PageKind("accessibility", _l("Accessibility statement"), _l("accessibility statement")),
+        PageKind("cookies", _l("Cookies"), _l("cookies page")),
         # petitions (issue 15): the rules moderators check a new petition against
-        PageKind("petition_rules", "Petition rules", "petition rules", "petitions.rules"),
+        PageKind("petition_rules", _l("Petition rules"), _l("petition rules"), "petitions.rules"),
     )
 }
 
@@ -70,7 +72,7 @@ def kind(slug: str) -> PageKind:
     try:
         return PAGES[slug]
     except KeyError:
-        raise NotFound("There is no such page.") from None
+        raise NotFound(_("There is no such page.")) from None
 
 
 def default_text(slug: str) -> str:
@@ -115,8 +117,10 @@ def get_page(slug: str) -> SitePage:
     page = kind(slug)
     saved = latest(slug)
     if saved is None:
-        return SitePage(slug, page.title, page.name, default_text(slug), 0, None)
-    return SitePage(slug, page.title, page.name, saved.body, saved.version, saved.created_at)
+        return SitePage(slug, str(page.title), str(page.name), default_text(slug), 0, None)
+    return SitePage(
+        slug, str(page.title), str(page.name), saved.body, saved.version, saved.created_at
+    )
 
 
 def sha256(text: str) -> str:
@@ -135,9 +139,12 @@ def save_page(
     kind(slug)
     body = (body or "").replace("\r\n", "\n").strip()
     if not body:
-        raise ValidationFailed({"body": "Enter the text of the page"})
+        raise ValidationFailed({"body": _("Enter the text of the page")})
     if len(body) > MAX_CHARS:
-        raise ValidationFailed({"body": f"The text must be {MAX_CHARS:,} characters or fewer"})
+        limit = f"{MAX_CHARS:,}"
+        raise ValidationFailed(
+            {"body": _("The text must be %(limit)s characters or fewer", limit=limit)}
+        )
     current = (
         db.session.scalar(
             select(func.max(SitePageVersion.version)).where(SitePageVersion.slug == slug)
@@ -147,8 +154,10 @@ def save_page(
     if based_on is not None and based_on != current:
         raise ValidationFailed(
             {
-                "body": "Someone else saved this page while you were editing it: copy your text, "
-                "reload the page and make your change again"
+                "body": _(
+                    "Someone else saved this page while you were editing it: copy your text, "
+                    "reload the page and make your change again"
+                )
             }
         )
     row = SitePageVersion(
@@ -159,7 +168,7 @@ def save_page(
             db.session.add(row)
     except IntegrityError:
         raise ValidationFailed(
-            {"body": "Someone else saved this page at the same moment: reload and try again"}
+            {"body": _("Someone else saved this page at the same moment: reload and try again")}
         ) from None
     audit.record(
         actor,

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from civic.errors import ValidationFailed
 from civic.forms import attach_errors
+from civic.i18n import _
 from civic.permissions import require_admin
 from civic.site_pages import services
 from civic.site_pages.forms import SitePageForm
@@ -57,7 +58,7 @@ def edit(slug: str) -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash(f"{page.title} saved as a new version.", "success")
+            flash(_("%(page)s saved as a new version.", page=page.title), "success")
             return redirect(url_for(services.kind(slug).endpoint or f"site_pages.{slug}"))
     status = 422 if form.is_submitted() else 200
     return render(

@@ -69,6 +69,13 @@ TRANSLATED_TEMPLATES = [
     "templates/receipts/_panel.html",
     "templates/receipts/index.html",
     "templates/receipts/receipt.txt",
+    # slice accounts
+    "templates/_macros",
+    "templates/accounts",
+    "templates/pages",
+    "templates/errors",
+    "templates/search",
+    "templates/site_pages",
 ]
 # Files of the resident journeys (register, become eligible, vote, ballot, respond,
 # discuss, receipts, notifications and their mail): every string there has Welsh.
@@ -133,7 +140,54 @@ RESIDENT_JOURNEYS = [
     "templates/receipts/",
     "civic/notifications/",
     "civic/receipts/",
+    # slice accounts
+    "templates/_macros/",
+    "templates/accounts/register.html",
+    "templates/accounts/sign_in.html",
+    "templates/accounts/check_email.html",
+    "templates/accounts/confirm_link.html",
+    "templates/accounts/link_problem.html",
+    "templates/accounts/forgot_password.html",
+    "templates/accounts/reset_link_sent.html",
+    "templates/accounts/reset_password.html",
+    "templates/accounts/password.html",
+    "templates/accounts/change_email.html",
+    "templates/accounts/eligibility.html",
+    "templates/accounts/_language_setting.html",
+    "templates/accounts/area.html",
+    "templates/accounts/areas.html",
+    "templates/accounts/code_sheet.html",
+    "templates/accounts/data.html",
+    "templates/accounts/delete.html",
+    "templates/accounts/delete_confirm.html",
+    "templates/accounts/_blockers.html",
+    "templates/pages/",
+    "templates/errors/",
+    "templates/search/",
+    "templates/site_pages/page.html",
+    "civic/accounts/forms.py",
+    "civic/accounts/services.py",
+    "civic/accounts/tokens.py",
+    "civic/accounts/passwords.py",
+    "civic/accounts/data_rights.py",
+    "civic/accounts/constituencies.py",
+    "civic/accounts/views.py",
+    "civic/pages.py",
+    "civic/web.py",
+    "civic/errors.py",
+    "civic/forms.py",
+    "civic/wording.py",
+    "civic/whats_open.py",
+    "civic/search/",
+    "civic/site_pages/services.py",
 ]
+
+
+def _searched(dirpath: str) -> bool:
+    """Babel skips directories starting with "_" by default, which would leave out
+    templates/_macros; the Makefile's `--ignore-dirs` says the same as this."""
+    name = Path(dirpath).name
+    return not (name.startswith(".") or name == "__pycache__")
 
 
 def _ids_in_code() -> set[str]:
@@ -141,7 +195,7 @@ def _ids_in_code() -> set[str]:
         method_map, options_map = parse_mapping_cfg(handle)
     found = set()
     for _file, _line, message, _comments, context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords=KEYWORDS
+        str(ROOT), method_map, options_map, keywords=KEYWORDS, directory_filter=_searched
     ):
         key = message if isinstance(message, str) else message[0]
         found.add((context, key))
@@ -153,6 +207,7 @@ def _ids_in(catalogue) -> set[tuple[str | None, str]]:
 
 
 def _forms(string: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """A translation's forms as a tuple: the .po gives plurals as a tuple, the .mo a list."""
     return tuple(string) if isinstance(string, tuple | list) else (string,)
 
 

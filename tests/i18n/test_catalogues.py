@@ -289,3 +289,23 @@ def test_fill_writes_translations_the_missing_report_then_omits(tmp_path, monkey
     assert "Home" in i18n_tools.missing("cy", ["templates/base.html"])
     assert i18n_tools.fill("cy", {"Home": "Hafan"}) == 1
     assert "Home" not in i18n_tools.missing("cy", ["templates/base.html"])
+
+
+def test_no_template_hides_gettext_behind_a_variable_named_underscore():
+    """`{% set _ = list.append(x) %}` rebinds `_` for the rest of the template: every
+    `_("...")` after it then calls None (a 500 on the page)."""
+    from jinja2 import nodes
+
+    env = i18n_tools._environment()
+    hiding = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        tree = env.parse(path.read_text(encoding="utf-8"))
+        for assign in tree.find_all((nodes.Assign, nodes.For)):
+            for name in (
+                assign.target.find_all(nodes.Name)
+                if not isinstance(assign.target, nodes.Name)
+                else [assign.target]
+            ):
+                if name.name == "_":
+                    hiding.append(f"{path.relative_to(ROOT)}:{assign.lineno}")
+    assert not hiding, f"templates that rebind `_`: {hiding}"

@@ -22,6 +22,7 @@ from civic.accounts.models import User
 from civic.constituencies.models import CastClass, SubjectConstituency
 from civic.errors import Conflict, PermissionDenied, ValidationFailed
 from civic.extensions import db
+from civic.i18n import _
 from civic.permissions import require_moderator
 
 SUBJECT_TYPES = ("proposal", "consultation", "budget_round")
@@ -125,7 +126,7 @@ def set_constituencies(
     `editable` is the domain's word on whether the subject is still a draft."""
     moderator = require_moderator(actor)
     if not editable:
-        raise Conflict("Who can take part is fixed once the subject is no longer a draft.")
+        raise Conflict(_("Who can take part is fixed once the subject is no longer a draft."))
     wrong = [c for c in constituencies if c.area_id != subject.area_id]
     if wrong:
         raise ValidationFailed(

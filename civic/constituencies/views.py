@@ -28,6 +28,7 @@ from civic.constituencies.forms import ConfirmMemberForm, ConstituencyForm, Open
 from civic.errors import NotFound, ValidationFailed
 from civic.extensions import db
 from civic.forms import attach_errors
+from civic.i18n import _
 from civic.permissions import require_moderator
 from civic.web import render
 
@@ -41,7 +42,7 @@ def _signed_in() -> Any:
 def _get(slug: str) -> Constituency:
     found = db.session.scalar(select(Constituency).where(Constituency.slug == slug))
     if found is None:
-        raise NotFound("No constituency has that short name.")
+        raise NotFound(_("No constituency has that short name."))
     return found
 
 
@@ -208,13 +209,13 @@ def _subject(kind: str, subject_id: int) -> tuple[Any, bool, str]:
 
         round_ = db.session.get(BudgetRound, subject_id)
         if round_ is None:
-            raise NotFound("No budget round has that number.")
+            raise NotFound(_("No budget round has that number."))
         return (
             round_,
             round_.phase in (Phase.IDEAS, Phase.REVIEW),
             url_for("budgets.round_detail", slug=round_.slug),
         )
-    raise NotFound("Only votes, consultations and budget rounds have constituencies.")
+    raise NotFound(_("Only votes, consultations and budget rounds have constituencies."))
 
 
 @bp.route("/open/<kind>/<int:subject_id>", methods=["GET", "POST"])

@@ -30,6 +30,7 @@ from civic.database import lock_row
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.groups.models import JoinRequest, RequestState
+from civic.i18n import _
 from civic.permissions import require_signed_in
 from civic.text import clean_text
 
@@ -93,7 +94,7 @@ def require_joiner(actor: User | None, group: Group) -> User:
     if membership_of(user, group) is not None:
         raise Conflict(f"You are already a member of {group.name}.")
     if group.join_policy is JoinPolicy.CLOSED:
-        raise Conflict("This group is closed: people join when its organisers invite them.")
+        raise Conflict(_("This group is closed: people join when its organisers invite them."))
     if group.join_policy is JoinPolicy.OPEN and (refusal := join_refusal(user, group)):
         raise PermissionDenied(refusal)
     return user
@@ -116,7 +117,7 @@ def _ask(user: User, group: Group, message: str) -> JoinRequest:
             {"message": f"The message must be {MESSAGE_MAX:,} characters or fewer"}
         )
     if pending_request(user, group) is not None:
-        raise Conflict("You have already asked to join; the organisers have not answered yet.")
+        raise Conflict(_("You have already asked to join; the organisers have not answered yet."))
     request = JoinRequest(group_id=group.id, user_id=user.id, message=message)
     try:
         # the partial unique index settles two clicks at once: one request, one refusal
@@ -156,7 +157,7 @@ def decide_request(
     manager = require_group_manager(actor, group)
     found = db.session.get(JoinRequest, request_id)
     if found is None or found.group_id != group.id:
-        raise NotFound("This group has no request with that number.")
+        raise NotFound(_("This group has no request with that number."))
     reason = clean_text(reason)
     if not approve and not REASON_MIN <= len(reason) <= REASON_MAX:
         raise ValidationFailed(
@@ -167,7 +168,7 @@ def decide_request(
         )
     request = lock_row(JoinRequest, request_id)
     if request is None or request.state is not RequestState.PENDING:
-        raise Conflict("This request was already answered.")
+        raise Conflict(_("This request was already answered."))
     request.state = RequestState.APPROVED if approve else RequestState.REFUSED
     request.reason = "" if approve else reason
     request.decided_at = utcnow()

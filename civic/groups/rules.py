@@ -20,6 +20,7 @@ from civic.errors import ValidationFailed
 from civic.extensions import db
 from civic.groups import tally
 from civic.groups.models import GroupRules, MajorityRule, Proposers, QuorumRule
+from civic.i18n import _
 
 MAX_DAYS = 60
 MAX_QUORUM_NUMBER = 100_000
@@ -86,13 +87,13 @@ def check(values: dict[str, Any]) -> dict[str, str]:
     """The problems with proposed rules, by form field (empty: fine)."""
     errors: dict[str, str] = {}
     if values.get("join_policy") not in {p.value for p in JoinPolicy}:
-        errors["join_policy"] = "Choose how people join"
+        errors["join_policy"] = _("Choose how people join")
     quorum = values.get("quorum_rule")
     amount = values.get("quorum_value")
     if quorum not in tally.QUORUM_RULES:
-        errors["quorum_rule"] = "Choose a quorum rule"
+        errors["quorum_rule"] = _("Choose a quorum rule")
     elif quorum == "share" and (not isinstance(amount, int) or not 1 <= amount <= 100):
-        errors["quorum_value"] = "A quorum share must be a whole percentage from 1 to 100"
+        errors["quorum_value"] = _("A quorum share must be a whole percentage from 1 to 100")
     elif quorum == "number" and (
         not isinstance(amount, int) or not 1 <= amount <= MAX_QUORUM_NUMBER
     ):
@@ -100,7 +101,7 @@ def check(values: dict[str, Any]) -> dict[str, str]:
             f"A quorum must be a whole number of members from 1 to {MAX_QUORUM_NUMBER:,}"
         )
     if values.get("majority_rule") not in tally.MAJORITY_RULES:
-        errors["majority_rule"] = "Choose a majority rule"
+        errors["majority_rule"] = _("Choose a majority rule")
     for name, low, words in (
         ("discussion_days", 0, "Discussion"),
         ("voting_days", 1, "Voting"),
@@ -109,7 +110,7 @@ def check(values: dict[str, Any]) -> dict[str, str]:
         if not isinstance(days, int) or not low <= days <= MAX_DAYS:
             errors[name] = f"{words} must last from {low} to {MAX_DAYS} days"
     if values.get("proposers") not in {p.value for p in Proposers}:
-        errors["proposers"] = "Choose who may propose motions"
+        errors["proposers"] = _("Choose who may propose motions")
     return errors
 
 

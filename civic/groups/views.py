@@ -33,6 +33,7 @@ from civic.groups.forms import (
     VoteForm,
 )
 from civic.groups.models import Motion, MotionState
+from civic.i18n import _
 from civic.params import parse_id
 from civic.web import render
 
@@ -123,7 +124,7 @@ def leave(slug: str) -> Any:
     if membership_of(current_user, group) is None:
         raise PermissionDenied(f"You are not a member of {group.name}.")
     if not LeaveForm().validate_on_submit():
-        raise Conflict("The form could not be read: go back, reload the page and try again.")
+        raise Conflict(_("The form could not be read: go back, reload the page and try again."))
     orphaned = membership.leave(current_user, group)
     flash(
         f"You left {group.name}."
@@ -165,7 +166,7 @@ def decide_request(slug: str, request_id: int) -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash("Request answered.", "success")
+            flash(_("Request answered."), "success")
             return redirect(url_for("groups.requests", slug=slug))
     return render(
         "groups/requests.html",
@@ -196,7 +197,7 @@ def rules(slug: str) -> Any:
 def edit_rules(slug: str) -> Any:
     group = _group(slug)
     if not can_manage_group(current_user, group):
-        raise PermissionDenied("Only the group's organisers and moderators change its rules.")
+        raise PermissionDenied(_("Only the group's organisers and moderators change its rules."))
     current = group_rules.rules_of(group)
     form = RulesForm(
         data={
@@ -228,7 +229,7 @@ def edit_rules(slug: str) -> Any:
             except ValidationFailed as failure:
                 attach_errors(form, failure)
             else:
-                flash("The group's rules are published.", "success")
+                flash(_("The group's rules are published."), "success")
                 return redirect(url_for("groups.rules", slug=slug))
     return render("groups/rules_form.html", group=group, form=form, status=status)
 
@@ -330,7 +331,7 @@ def vote(slug: str, motion_id: int) -> Any:
 def _managed_motion(slug: str, motion_id: int) -> tuple[Group, Motion]:
     group = _group(slug)
     if not can_manage_group(current_user, group):
-        raise PermissionDenied("Only the group's organisers and moderators can do this.")
+        raise PermissionDenied(_("Only the group's organisers and moderators can do this."))
     return group, motions.get_motion(group, motion_id)
 
 
@@ -345,7 +346,7 @@ def open_voting(slug: str, motion_id: int) -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash("Voting is open.", "success")
+            flash(_("Voting is open."), "success")
             return redirect(url_for("groups.motion", slug=slug, motion_id=motion_id))
     return _motion_page(group, found, status=422, open_form=form)
 
@@ -377,7 +378,7 @@ def minutes(slug: str, motion_id: int) -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash("The minutes are published.", "success")
+            flash(_("The minutes are published."), "success")
             return redirect(url_for("groups.motion", slug=slug, motion_id=motion_id))
     return _motion_page(group, found, status=422, minutes_form=form)
 

@@ -28,6 +28,7 @@ from civic.consultations.models import Audience, Consultation, ConsultationState
 from civic.database import lock_row
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
+from civic.i18n import _
 from civic.notifications import events
 from civic.permissions import require_moderator, require_signed_in
 from civic.petitions import engine, thresholds
@@ -68,7 +69,7 @@ def response_days() -> int:
 def get(petition_id: int) -> Petition:
     petition = db.session.get(Petition, petition_id) if 0 < petition_id < 2**31 else None
     if petition is None:
-        raise NotFound("No petition has that number.")
+        raise NotFound(_("No petition has that number."))
     return petition
 
 
@@ -238,7 +239,7 @@ def start(actor: User | None, area: Area, title: str, asks: str, why: str) -> Pe
 def _locked(petition: Petition) -> Petition:
     locked = lock_row(Petition, petition.id)
     if locked is None:  # pragma: no cover - petitions are never deleted
-        raise NotFound("No petition has that number.")
+        raise NotFound(_("No petition has that number."))
     return locked
 
 
@@ -293,7 +294,7 @@ def refuse(actor: User | None, petition: Petition, reason: str) -> Petition:
     moderator = require_moderator(actor)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed({"reason": "Say which rule the petition breaks, and why"})
+        raise ValidationFailed({"reason": _("Say which rule the petition breaks, and why")})
     if len(reason) > REASON_MAX:
         raise ValidationFailed({"reason": f"The reason must be {REASON_MAX:,} characters or fewer"})
     petition = _locked(petition)
@@ -341,7 +342,7 @@ def sign(actor: User | None, petition: Petition) -> Signed:
     if reason := can_sign_reason(petition, user):
         raise Conflict(reason)
     if not engine.add_signature(SIGNATURES, petition.id, _key(petition, user)):
-        raise Conflict("You have already signed this petition.")
+        raise Conflict(_("You have already signed this petition."))
     petition.signature_count = engine.count_signatures(SIGNATURES, petition.id)
     audit.record(user, "petition:sign", petition)  # private: scoped pseudonym, batched
     events.took_part(user, petition)
@@ -472,9 +473,9 @@ def withdraw(actor: User | None, petition: Petition) -> Petition:
             "its signatures are final and cannot be withdrawn."
         )
     if petition.state is not PetitionState.OPEN:
-        raise Conflict("This petition is not open, so signatures cannot change.")
+        raise Conflict(_("This petition is not open, so signatures cannot change."))
     if not engine.remove_signature(SIGNATURES, petition.id, _key(petition, user)):
-        raise Conflict("You have not signed this petition.")
+        raise Conflict(_("You have not signed this petition."))
     petition.signature_count = engine.count_signatures(SIGNATURES, petition.id)
     audit.record(user, "petition:withdraw", petition)
     db.session.flush()
@@ -490,14 +491,14 @@ def respond(actor: User | None, petition: Petition, text: str) -> Petition:
     moderator = require_moderator(actor)
     text = (text or "").replace("\r\n", "\n").strip()
     if not text:
-        raise ValidationFailed({"response": "Enter the council's response"})
+        raise ValidationFailed({"response": _("Enter the council's response")})
     if len(text) > RESPONSE_MAX:
         raise ValidationFailed(
             {"response": f"The response must be {RESPONSE_MAX:,} characters or fewer"}
         )
     petition = _locked(petition)
     if petition.first_reached_at is None:
-        raise Conflict("This petition has not reached its threshold, so no response is due.")
+        raise Conflict(_("This petition has not reached its threshold, so no response is due."))
     if petition.responded_at is not None:
         raise Conflict(f"The council responded on {day(petition.responded_at)} already.")
     now = utcnow()

@@ -15,6 +15,7 @@ from civic.accounts.models import Area
 from civic.errors import Conflict, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.forms import attach_errors
+from civic.i18n import _
 from civic.markdown import render as markdown
 from civic.permissions import require_admin, require_moderator, require_signed_in
 from civic.petitions import search_kind, services, thresholds
@@ -218,7 +219,7 @@ def withdraw(petition_id: int) -> Any:
             withdraw_form.form_errors.append(refused.message)
             status = 409
         else:
-            flash("Your signature was withdrawn.", "success")
+            flash(_("Your signature was withdrawn."), "success")
             return redirect(url_for("petitions.detail", petition_id=petition.id))
     return render(
         "petitions/detail.html",
@@ -254,10 +255,10 @@ def moderate(petition_id: int) -> Any:
         try:
             if form.decision.data == "accept":
                 services.accept(current_user, petition)
-                flash("The petition is open for signatures.", "success")
+                flash(_("The petition is open for signatures."), "success")
             else:
                 services.refuse(current_user, petition, form.reason.data or "")
-                flash("The petition was refused; it is published with your reason.", "success")
+                flash(_("The petition was refused; it is published with your reason."), "success")
         except ValidationFailed as failure:
             attach_errors(form, failure)
             status = 422
@@ -294,7 +295,7 @@ def respond(petition_id: int) -> Any:
             form.form_errors.append(refused.message)
             status = 409
         else:
-            flash("The council's response is published and supporters are told.", "success")
+            flash(_("The council's response is published and supporters are told."), "success")
             return redirect(url_for("petitions.detail", petition_id=petition.id))
     elif form.is_submitted():
         status = 422

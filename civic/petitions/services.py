@@ -28,7 +28,8 @@ from civic.consultations.models import Audience, Consultation, ConsultationState
 from civic.database import lock_row
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
-from civic.i18n import _
+from civic.i18n import _, format_day, format_number
+from civic.i18n import lazy_gettext as _l
 from civic.notifications import events
 from civic.permissions import require_moderator, require_signed_in
 from civic.petitions import engine, thresholds
@@ -154,6 +155,7 @@ def progress(petition: Petition) -> dict[str, Any]:
     at_least = shown["at_least"]
     return {
         **shown,
+        "said": band_words(shown["words"]),
         "first": first,
         "first_level": petition.first_level,
         "second": second,
@@ -165,16 +167,30 @@ def progress(petition: Petition) -> dict[str, Any]:
     }
 
 
+def band_words(words: str) -> str:
+    """A banded count ("fewer than 10", "at least 20", "none", "12") in the reader's
+    language; the JSON keeps the English."""
+    if words == "none":
+        return _("none")
+    for english, translated in (
+        ("fewer than ", _l("fewer than %(num)s")),
+        ("at least ", _l("at least %(num)s")),
+    ):
+        if words.startswith(english):
+            return str(translated) % {"num": words.removeprefix(english)}
+    return words
+
+
 def can_sign_reason(petition: Petition, user: User | None) -> str | None:
     """Why `user` cannot sign now (None: they can, or must sign in first), in words."""
     if petition.state is not PetitionState.OPEN:
         return {
-            PetitionState.PENDING: "This petition is waiting for a moderator's check.",
-            PetitionState.REFUSED: "This petition was refused, so it cannot be signed.",
-            PetitionState.CLOSED: "This petition has closed, so it can no longer be signed.",
+            PetitionState.PENDING: _("This petition is waiting for a moderator's check."),
+            PetitionState.REFUSED: _("This petition was refused, so it cannot be signed."),
+            PetitionState.CLOSED: _("This petition has closed, so it can no longer be signed."),
         }[petition.state]
     if petition.closes_at is not None and aware(petition.closes_at) <= utcnow():
-        return "This petition has closed, so it can no longer be signed."
+        return _("This petition has closed, so it can no longer be signed.")
     if user is None or not user.is_authenticated:
         return None
     if not user.is_eligible_in(petition.area):
@@ -183,10 +199,11 @@ def can_sign_reason(petition: Petition, user: User | None) -> str | None:
 
 
 def not_eligible_words(area: Area) -> str:
-    return (
-        f"Only residents of {area.name} can sign this petition. To show you live there, "
+    return _(
+        "Only residents of %(area)s can sign this petition. To show you live there, "
         "enter the code from your letter on the 'Your areas' page, or ask a moderator to "
-        "check your proof of address."
+        "check your proof of address.",
+        area=area.name,
     )
 
 
@@ -199,22 +216,28 @@ def start(actor: User | None, area: Area, title: str, asks: str, why: str) -> Pe
     user = require_signed_in(actor)
     if not user.is_eligible_in(area):
         raise PermissionDenied(
-            f"Only residents of {area.name} can start a petition there. To show you live "
-            "there, enter the code from your letter on the 'Your areas' page."
+            _(
+                "Only residents of %(area)s can start a petition there. To show you live "
+                "there, enter the code from your letter on the 'Your areas' page.",
+                area=area.name,
+            )
         )
     title, asks, why = (title or "").strip(), (asks or "").strip(), (why or "").strip()
     problems: dict[str, str] = {}
     if not title:
-        problems["title"] = "Enter a title for the petition"
+        problems["title"] = _("Enter a title for the petition")
     elif len(title) > TITLE_MAX:
-        problems["title"] = f"The title must be {TITLE_MAX} characters or fewer"
-    for name, text, what in (("asks", asks, "what the petition asks"), ("why", why, "why")):
+        problems["title"] = _("The title must be %(num)s characters or fewer", num=TITLE_MAX)
+    missing = {"asks": _l("Enter what the petition asks"), "why": _l("Enter why")}
+    for name, text in (("asks", asks), ("why", why)):
         if not text:
-            problems[name] = f"Enter {what}"
+            problems[name] = str(missing[name])
         elif len(text) > TEXT_MAX:
-            problems[name] = f"This must be {TEXT_MAX:,} characters or fewer"
+            problems[name] = _(
+                "This must be %(num)s characters or fewer", num=format_number(TEXT_MAX)
+            )
     if any("\x00" in text for text in (title, asks, why)):
-        problems.setdefault("title", "Remove the invisible control characters")
+        problems.setdefault("title", _("Remove the invisible control characters"))
     if problems:
         raise ValidationFailed(problems)
     now = utcnow()
@@ -469,8 +492,11 @@ def withdraw(actor: User | None, petition: Petition) -> Petition:
     petition = _locked(petition)
     if petition.first_reached_at is not None:
         raise Conflict(
-            f"This petition reached its threshold on {day(petition.first_reached_at)}; "
-            "its signatures are final and cannot be withdrawn."
+            _(
+                "This petition reached its threshold on %(day)s; "
+                "its signatures are final and cannot be withdrawn.",
+                day=format_day(petition.first_reached_at),
+            )
         )
     if petition.state is not PetitionState.OPEN:
         raise Conflict(_("This petition is not open, so signatures cannot change."))

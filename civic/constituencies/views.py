@@ -60,7 +60,7 @@ def new() -> Any:
     form.area.choices = [
         (a.id, a.name) for a in db.session.scalars(select(Area).order_by(Area.name))
     ]
-    form.group.choices = [(0, "No group")] + [
+    form.group.choices = [(0, _("No group"))] + [
         (g.id, f"{g.name} ({g.area.name})")
         for g in db.session.scalars(select(Group).order_by(Group.name))
     ]
@@ -133,7 +133,7 @@ def redeem(slug: str) -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash(f"You can now take part as one of {constituency.name}.", "success")
+            flash(_("You can now take part as one of %(name)s.", name=constituency.name), "success")
             return redirect(url_for("constituencies.detail", slug=slug))
     return _detail_page(constituency, 422, redeem_form=form)
 
@@ -151,7 +151,14 @@ def confirm(slug: str) -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash(f"{person.display_name} now belongs to {constituency.name}.", "success")
+            flash(
+                _(
+                    "%(person)s now belongs to %(name)s.",
+                    person=person.display_name,
+                    name=constituency.name,
+                ),
+                "success",
+            )
             return redirect(url_for("constituencies.detail", slug=slug))
     return _detail_page(constituency, 422, confirm_form=form)
 
@@ -237,7 +244,7 @@ def open_to(kind: str, subject_id: int) -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash(f"Saved: open to {services.who(subject)}.", "success")
+            flash(_("Saved: open to %(who)s.", who=services.who(subject)), "success")
             return redirect(back)
     elif not form.is_submitted():
         form.constituencies.data = [c.id for c in services.linked(subject)]

@@ -32,6 +32,7 @@ from civic.accounts.models import Group, GroupMembership, GroupRole, User
 from civic.accounts.services import member_pseudonym
 from civic.audit.log import head
 from civic.clock import aware, spoken, utcnow
+from civic.constituencies.services import doing_words
 from civic.database import lock_row, lock_rows
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
@@ -197,8 +198,12 @@ def require_member(actor: User | None, group: Group, doing: str) -> User:
     user = require_signed_in(actor)
     if membership(group, user) is None:
         raise PermissionDenied(
-            f"Only members of {group.name} can {doing}. Ask its organisers to invite you, "
-            "and come back once you have joined."
+            _(
+                "Only members of %(group)s can %(doing)s. Ask its organisers to invite you, "
+                "and come back once you have joined.",
+                group=group.name,
+                doing=doing_words(doing),
+            )
         )
     return user
 

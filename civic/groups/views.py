@@ -19,7 +19,7 @@ from civic.discussions import subjects
 from civic.errors import Conflict, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.forms import CloseForm, attach_errors
-from civic.groups import membership, motions, tally
+from civic.groups import membership, motions
 from civic.groups import rules as group_rules
 from civic.groups.forms import (
     MOTION_CLOSE,
@@ -80,12 +80,14 @@ def group_governance(group: Group) -> dict[str, Any]:
 def quorum_words(motion: Motion) -> str:
     """The quorum a voting or closed motion is decided by (copied when voting opened)."""
     rule = motion.quorum_rule.value if motion.quorum_rule else "none"
-    return tally.quorum_words(rule, motion.quorum_value or 0)
+    return group_rules.quorum_words(rule, motion.quorum_value or 0)
 
 
 @bp.app_template_global("majority_words")
 def majority_words(motion: Motion) -> str:
-    return tally.majority_words(motion.majority_rule.value if motion.majority_rule else "simple")
+    return group_rules.majority_words(
+        motion.majority_rule.value if motion.majority_rule else "simple"
+    )
 
 
 def _group(slug: str) -> Group:

@@ -230,8 +230,11 @@ def vote(slug: str, election_id: int) -> Any:
             status = 409
         else:
             flash(
-                f"Your secret ballot is cast. Your receipt is {code}: keep it to find your "
-                "ballot in the published list after the count.",
+                _(
+                    "Your secret ballot is cast. Your receipt is %(code)s: keep it to find "
+                    "your ballot in the published list after the count.",
+                    code=code,
+                ),
                 "success",
             )
             return _redirect(election)

@@ -45,7 +45,7 @@ from civic.groups.election_models import (
     GroupElection,
     RecallSupporter,
 )
-from civic.i18n import _
+from civic.i18n import _, ngettext
 from civic.permissions import require_signed_in
 from civic.receipts import codes as receipts
 from civic.text import clean_text
@@ -216,9 +216,12 @@ def require_voter(actor: User | None, election: GroupElection) -> User:
     assert mine is not None
     if aware(mine.joined_at) > aware(election.voting_opens_at):
         raise PermissionDenied(
-            f"You joined {election.group.name} after voting opened "
-            f"({spoken(election.voting_opens_at)}), so you cannot vote in this one: only "
-            "members at the time voting opened can."
+            _(
+                "You joined %(group)s after voting opened (%(moment)s), so you cannot vote in "
+                "this one: only members at the time voting opened can.",
+                group=election.group.name,
+                moment=spoken(election.voting_opens_at),
+            )
         )
     return user
 
@@ -545,10 +548,12 @@ def _too_late(election: GroupElection) -> Conflict:
             "it was not counted."
         )
     if utcnow() < aware(election.voting_opens_at):
-        return Conflict(f"Voting opens {spoken(election.voting_opens_at)}.")
+        return Conflict(_("Voting opens %(moment)s.", moment=spoken(election.voting_opens_at)))
     return Conflict(
-        f"Voting closed at {spoken(election.voting_closes_at)} before your ballot arrived; "
-        "it was not counted."
+        _(
+            "Voting closed at %(moment)s before your ballot arrived; it was not counted.",
+            moment=spoken(election.voting_closes_at),
+        )
     )
 
 
@@ -569,10 +574,11 @@ def _read_choices(election: GroupElection, choices: list[str]) -> list[Any]:
     if len(ids) > election.seats:
         raise ValidationFailed(
             {
-                "candidates": f"Choose at most {election.seats} "
-                f"candidate{'s' if election.seats != 1 else ''}: there "
-                f"{'are' if election.seats != 1 else 'is'} {election.seats} "
-                f"seat{'s' if election.seats != 1 else ''}"
+                "candidates": ngettext(
+                    "Choose at most %(num)s candidate: there is %(num)s seat",
+                    "Choose at most %(num)s candidates: there are %(num)s seats",
+                    election.seats,
+                )
             }
         )
     return sorted(ids)
@@ -590,8 +596,11 @@ def cast(actor: User | None, election: GroupElection, choices: list[str]) -> str
     mine = membership(election.group, user)
     if mine is None:
         raise PermissionDenied(
-            f"Only members of {election.group.name} can vote in its elections; you are not "
-            "a member (any more), so your ballot was not counted."
+            _(
+                "Only members of %(group)s can vote in its elections; you are not "
+                "a member (any more), so your ballot was not counted.",
+                group=election.group.name,
+            )
         )
     if aware(mine.joined_at) > aware(election.voting_opens_at):
         raise PermissionDenied(

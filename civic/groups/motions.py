@@ -48,7 +48,7 @@ from civic.groups.models import (
     Proposers,
     QuorumRule,
 )
-from civic.i18n import _
+from civic.i18n import _, format_number
 from civic.notifications import feed
 from civic.notifications.kinds import Kind
 from civic.permissions import require_signed_in
@@ -92,9 +92,13 @@ def can_propose(user: User | None, group: Group) -> bool:
 def require_proposer(actor: User | None, group: Group) -> User:
     user = require_signed_in(actor)
     if membership_of(user, group) is None:
-        raise PermissionDenied(f"Only members of {group.name} can propose motions.")
+        raise PermissionDenied(
+            _("Only members of %(group)s can propose motions.", group=group.name)
+        )
     if not can_propose(user, group):
-        raise PermissionDenied(f"The rules of {group.name} let only its organisers propose.")
+        raise PermissionDenied(
+            _("The rules of %(group)s let only its organisers propose.", group=group.name)
+        )
     return user
 
 
@@ -108,11 +112,13 @@ def propose(actor: User | None, group: Group, title: str, text: str) -> Motion:
     if not title:
         errors["title"] = _("Enter the motion's title")
     elif len(title) > TITLE_MAX:
-        errors["title"] = f"The title must be {TITLE_MAX} characters or fewer"
+        errors["title"] = _("The title must be %(num)s characters or fewer", num=TITLE_MAX)
     if not text:
         errors["text"] = _("Enter what the motion proposes")
     elif len(text) > TEXT_MAX:
-        errors["text"] = f"The motion must be {TEXT_MAX:,} characters or fewer"
+        errors["text"] = _(
+            "The motion must be %(num)s characters or fewer", num=format_number(TEXT_MAX)
+        )
     if errors:
         raise ValidationFailed(errors)
     rules = group_rules.rules_of(group)
@@ -248,7 +254,10 @@ def require_voter(actor: User | None, motion: Motion) -> User:
     user = require_signed_in(actor)
     if not _still_member(motion.group, user):
         raise PermissionDenied(
-            f"Only members of {motion.group.name} vote on its motions; you are not a member."
+            _(
+                "Only members of %(group)s vote on its motions; you are not a member.",
+                group=motion.group.name,
+            )
         )
     return user
 
@@ -280,7 +289,10 @@ def cast(actor: User | None, motion: Motion, choice: str) -> str:
             )
         ended = motion.closed_at or motion.voting_until
         raise Conflict(
-            f"Voting closed at {spoken(ended)} before your vote arrived; it was not counted."
+            _(
+                "Voting closed at %(moment)s before your vote arrived; it was not counted.",
+                moment=spoken(ended),
+            )
         )
     # again under the lock: a member who left meanwhile does not vote
     if not _still_member(motion.group, user):

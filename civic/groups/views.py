@@ -110,9 +110,9 @@ def join(slug: str) -> Any:
             attach_errors(form, failure)
         else:
             flash(
-                f"You joined {group.name}."
+                _("You joined %(group)s.", group=group.name)
                 if isinstance(made, GroupMembership)
-                else "Your request to join was sent to the organisers.",
+                else _("Your request to join was sent to the organisers."),
                 "success",
             )
             return redirect(url_for("accounts.group", slug=slug))
@@ -124,14 +124,15 @@ def join(slug: str) -> Any:
 def leave(slug: str) -> Any:
     group = _group(slug)
     if membership_of(current_user, group) is None:
-        raise PermissionDenied(f"You are not a member of {group.name}.")
+        raise PermissionDenied(_("You are not a member of %(group)s.", group=group.name))
     if not LeaveForm().validate_on_submit():
         raise Conflict(_("The form could not be read: go back, reload the page and try again."))
     orphaned = membership.leave(current_user, group)
     flash(
-        f"You left {group.name}."
+        _("You left %(group)s.", group=group.name)
         + (
-            " It has no organiser now: a moderator can appoint one, or the members elect one."
+            " "
+            + _("It has no organiser now: a moderator can appoint one, or the members elect one.")
             if orphaned
             else ""
         ),
@@ -322,8 +323,11 @@ def vote(slug: str, motion_id: int) -> Any:
             return _motion_page(group, found, status=409, vote_form=form)
         else:
             flash(
-                f"Your vote is recorded. Your receipt is {code}: after the close, check it "
-                "is in the published ballots.",
+                _(
+                    "Your vote is recorded. Your receipt is %(code)s: after the close, check "
+                    "it is in the published ballots.",
+                    code=code,
+                ),
                 "success",
             )
             return redirect(url_for("groups.motion", slug=slug, motion_id=motion_id))

@@ -772,7 +772,9 @@ def _spoken(moment: datetime) -> str:
     """`clock.spoken` in the reader's language ("14:03 on 29 November 2026 (UTC)")."""
     if current_language() == "en":
         return spoken(moment)
-    return _("%(time)s on %(day)s (UTC)", time=f"{aware(moment):%H:%M}", day=format_day(moment))
+    return _(
+        "%(time)s on %(day)s (UTC)", time=aware(moment).strftime("%H:%M"), day=format_day(moment)
+    )
 
 
 def my_receipt(round_: BudgetRound, user: User) -> str | None:

@@ -38,7 +38,6 @@ from civic.i18n import _
 from civic.params import parse_id
 from civic.permissions import require_moderator, require_signed_in
 from civic.receipts import views as receipt_views
-from civic.receipts.codes import Receipt, receipt_words
 from civic.web import render
 
 bp = Blueprint("budgets", __name__, url_prefix="/budgets")
@@ -442,8 +441,23 @@ def ballot(slug: str) -> Any:
             summary_of="sent",
             **_paper_notice(round_),
         )
-    flash(receipt_words(Receipt(cast.receipt, cast.replaced_receipt)), "success")
+    flash(_saved_words(cast.receipt, cast.replaced_receipt), "success")
     return redirect(url_for("budgets.ballot", slug=slug))
+
+
+def _saved_words(code: str, replaced: str | None) -> str:
+    """`receipts.receipt_words` for a budget ballot, in the reader's language."""
+    if replaced:
+        return _(
+            "Your ballot is saved. You can change it until voting closes. Your new receipt "
+            "is %(code)s; your earlier receipt %(old)s is now marked replaced.",
+            code=code,
+            old=replaced,
+        )
+    return _(
+        "Your ballot is saved. You can change it until voting closes. Your receipt is %(code)s.",
+        code=code,
+    )
 
 
 @bp.route("/<slug>/ballot/withdraw", methods=["GET", "POST"])

@@ -103,8 +103,9 @@ def _ids_in(catalogue) -> set[tuple[str | None, str]]:
     return {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in catalogue if m.id}
 
 
-def _forms(string: str | tuple[str, ...]) -> tuple[str, ...]:
-    return string if isinstance(string, tuple) else (string,)
+def _forms(string: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    # plural forms: a tuple from the .po, a list from the .mo
+    return tuple(string) if isinstance(string, tuple | list) else (string,)
 
 
 def _po(language: str):
@@ -135,11 +136,13 @@ def test_every_language_catalogue_has_every_id_and_its_mo_is_compiled():
         with open(language_dir / "LC_MESSAGES" / "messages.mo", "rb") as handle:
             compiled = read_mo(handle)
         wanted = {
-            (m.id if isinstance(m.id, str) else m.id[0]): m.string
+            (m.id if isinstance(m.id, str) else m.id[0]): _forms(m.string)
             for m in catalogue
             if m.id and not m.fuzzy and all(_forms(m.string))
         }
-        got = {(m.id if isinstance(m.id, str) else m.id[0]): m.string for m in compiled if m.id}
+        got = {
+            (m.id if isinstance(m.id, str) else m.id[0]): _forms(m.string) for m in compiled if m.id
+        }
         assert got == wanted, f"{language}: messages.mo is older than its .po: make translations"
 
 

@@ -30,6 +30,7 @@ from civic.budgets.models import (
 from civic.budgets.services import count_ballots, voter_key
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
+from civic.i18n import _, format_day, format_number
 from civic.permissions import require_moderator, require_signed_in
 from civic.receipts import codes as receipts
 
@@ -76,7 +77,7 @@ def require_contestant(actor: User | None, round_: BudgetRound) -> tuple[User, B
     user = require_signed_in(actor)
     ballot = paper_ballot_for(round_, user)
     if ballot is None:
-        raise NotFound("No paper ballot was entered for you in this round.")
+        raise NotFound(_("No paper ballot was entered for you in this round."))
     return user, ballot
 
 
@@ -111,7 +112,13 @@ def _text(value: str, field: str, missing: str) -> str:
         raise ValidationFailed({field: missing})
     if len(text) > MAX_TEXT:
         raise ValidationFailed(
-            {field: f"Keep it to {MAX_TEXT:,} characters; yours has {len(text):,}"}
+            {
+                field: _(
+                    "Keep it to %(most)s characters; yours has %(count)s",
+                    most=format_number(MAX_TEXT),
+                    count=format_number(len(text)),
+                )
+            }
         )
     return text
 
@@ -121,18 +128,23 @@ def contest_paper_ballot(actor: User | None, round_: BudgetRound, reason: str) -
     user, ballot = require_contestant(actor, round_)
     if results_frozen(round_):
         raise Conflict(
-            "The results of this round are computed and frozen, so the ballot can no longer "
-            "be changed. Write to the council if you think it was entered wrongly."
+            _(
+                "The results of this round are computed and frozen, so the ballot can no "
+                "longer be changed. Write to the council if you think it was entered wrongly."
+            )
         )
     if _open_contest(round_, ballot.voter_key) is not None:
-        raise Conflict("You have already contested this ballot; a moderator will decide.")
+        raise Conflict(_("You have already contested this ballot; a moderator will decide."))
     if (upheld := _upheld_since_entered(ballot)) is not None:
         # otherwise each new contest would hold the round's results back again
         raise Conflict(
-            f"A moderator decided on {upheld.resolved_at:%d %B %Y} that this ballot stands. "
-            "Write to the council if you still think it was entered wrongly."
+            _(
+                "A moderator decided on %(day)s that this ballot stands. "
+                "Write to the council if you still think it was entered wrongly.",
+                day=format_day(upheld.resolved_at),
+            )
         )
-    text = _text(reason, "reason", "Say what is wrong with the ballot entered for you")
+    text = _text(reason, "reason", _("Say what is wrong with the ballot entered for you"))
     contest = BallotContest(
         round_id=round_.id,
         ballot_id=ballot.id,
@@ -176,7 +188,7 @@ def recently_resolved(actor: User | None, limit: int = 20) -> list[BallotContest
 def get_contest(contest_id: int) -> BallotContest:
     contest = db.session.get(BallotContest, contest_id)
     if contest is None:
-        raise NotFound("That contest does not exist.")
+        raise NotFound(_("That contest does not exist."))
     return contest
 
 
@@ -206,9 +218,9 @@ def resolve_contest(
     state = OUTCOMES.get(outcome or "")
     errors = {}
     if state is None:
-        errors["outcome"] = "Choose whether the ballot stands or is voided"
+        errors["outcome"] = _("Choose whether the ballot stands or is voided")
     try:
-        text = _text(response, "response", "Tell the resident why; only they see it")
+        text = _text(response, "response", _("Tell the resident why; only they see it"))
     except ValidationFailed as failure:
         errors.update(failure.errors)
     if errors:
@@ -217,7 +229,7 @@ def resolve_contest(
     if state is ContestState.VOIDED:
         _lock_round(round_)
         if results_frozen(round_):
-            raise Conflict("The results are computed and frozen; the ballot cannot be voided.")
+            raise Conflict(_("The results are computed and frozen; the ballot cannot be voided."))
         if contest.ballot is not None:
             # its receipt now says "voided"; the log's resolution (outcome "voided") is
             # what takes the ballot out of the participation count

@@ -25,6 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 from civic.budgets.models import BallotKind, DeliveryStatus
 from civic.budgets.services import RULE_NAMES
 from civic.forms import DayMonthYearField, WholeNumberField, max_length
+from civic.i18n import lazy_gettext as _l
 
 
 def _date(label: str) -> DateField:
@@ -39,25 +40,25 @@ def _date(label: str) -> DateField:
 
 class RoundForm(FlaskForm):
     title = StringField(
-        "Title",
+        _l("Title"),
         widget=GovTextInput(),
-        validators=[DataRequired("Enter a title"), max_length(200, "Title")],
+        validators=[DataRequired(_l("Enter a title")), max_length(200, "Title")],
     )
     slug = StringField(
-        "Short name for web addresses",
+        _l("Short name for web addresses"),
         widget=GovTextInput(),
-        description="Lower-case letters, numbers and hyphens, e.g. riverside-2027",
-        validators=[DataRequired("Enter a short name"), max_length(80, "The short name")],
+        description=_l("Lower-case letters, numbers and hyphens, e.g. riverside-2027"),
+        validators=[DataRequired(_l("Enter a short name")), max_length(80, "The short name")],
     )
-    area = SelectField("Area", widget=GovSelect(), coerce=int)
-    description = TextAreaField("What the budget is for", widget=GovTextArea())
+    area = SelectField(_l("Area"), widget=GovSelect(), coerce=int)
+    description = TextAreaField(_l("What the budget is for"), widget=GovTextArea())
     amount = WholeNumberField(
-        "Budget in pounds",
+        _l("Budget in pounds"),
         widget=GovTextInput(),
-        invalid_message="Enter the budget in whole pounds, like 25000",
+        invalid_message=_l("Enter the budget in whole pounds, like 25000"),
         validators=[
-            InputRequired("Enter the budget"),
-            NumberRange(1, 10**10, "The budget must be between £1 and £10,000,000,000"),
+            InputRequired(_l("Enter the budget")),
+            NumberRange(1, 10**10, _l("The budget must be between £1 and £10,000,000,000")),
         ],
     )
     ideas_from = _date("Ideas open")
@@ -66,127 +67,143 @@ class RoundForm(FlaskForm):
     results_from = _date("Voting closes")
     delivery_from = _date("Delivery starts")
     ballot_kind = RadioField(
-        "Ballot",
-        choices=[(k.value, k.label) for k in BallotKind],
+        _l("Ballot"),
+        choices=[
+            (BallotKind.APPROVAL.value, _l("Choose projects within the budget")),
+            (BallotKind.K_OF_N.value, _l("Choose up to a number of projects")),
+            (BallotKind.CUMULATIVE.value, _l("Share out points")),
+            (BallotKind.RANKED.value, _l("Rank your favourite projects")),
+        ],
         default=BallotKind.APPROVAL.value,
         widget=GovRadioInput(),
     )
     rule = RadioField(
-        "How winners are picked",
+        _l("How winners are picked"),
         choices=list(RULE_NAMES.items()),
         default="mes-add1",
         widget=GovRadioInput(),
     )
     min_projects = WholeNumberField(
-        "Fewest projects a resident must choose (optional)",
+        _l("Fewest projects a resident must choose (optional)"),
         widget=GovTextInput(),
-        invalid_message="Enter the fewest projects as a whole number, like 1",
-        validators=[Optional(), NumberRange(1, 100, "The fewest projects must be from 1 to 100")],
-    )
-    max_projects = WholeNumberField(
-        "Most projects a resident may choose or rank (needed for 'up to a number' and 'rank')",
-        widget=GovTextInput(),
-        invalid_message="Enter the most projects as a whole number, like 5",
-        validators=[Optional(), NumberRange(1, 100, "The most projects must be from 1 to 100")],
-    )
-    points = WholeNumberField(
-        "Points each resident shares out (for 'share out points')",
-        widget=GovTextInput(),
-        invalid_message="Enter the points as a whole number, like 10",
-        validators=[Optional(), NumberRange(1, 1000, "The points must be from 1 to 1,000")],
-    )
-    max_points_per_project = WholeNumberField(
-        "Most points for one project (optional)",
-        widget=GovTextInput(),
-        invalid_message="Enter the most points for one project as a whole number, like 3",
+        invalid_message=_l("Enter the fewest projects as a whole number, like 1"),
         validators=[
             Optional(),
-            NumberRange(1, 1000, "The most points for one project must be from 1 to 1,000"),
+            NumberRange(1, 100, _l("The fewest projects must be from 1 to 100")),
+        ],
+    )
+    max_projects = WholeNumberField(
+        _l("Most projects a resident may choose or rank (needed for 'up to a number' and 'rank')"),
+        widget=GovTextInput(),
+        invalid_message=_l("Enter the most projects as a whole number, like 5"),
+        validators=[Optional(), NumberRange(1, 100, _l("The most projects must be from 1 to 100"))],
+    )
+    points = WholeNumberField(
+        _l("Points each resident shares out (for 'share out points')"),
+        widget=GovTextInput(),
+        invalid_message=_l("Enter the points as a whole number, like 10"),
+        validators=[Optional(), NumberRange(1, 1000, _l("The points must be from 1 to 1,000"))],
+    )
+    max_points_per_project = WholeNumberField(
+        _l("Most points for one project (optional)"),
+        widget=GovTextInput(),
+        invalid_message=_l("Enter the most points for one project as a whole number, like 3"),
+        validators=[
+            Optional(),
+            NumberRange(1, 1000, _l("The most points for one project must be from 1 to 1,000")),
         ],
     )
     threshold = WholeNumberField(
-        "Minimum support (votes or points) for the threshold rule",
+        _l("Minimum support (votes or points) for the threshold rule"),
         widget=GovTextInput(),
-        invalid_message="Enter the minimum support as a whole number, like 50",
+        invalid_message=_l("Enter the minimum support as a whole number, like 50"),
         validators=[
             Optional(),
-            NumberRange(1, 10**9, "The minimum support must be from 1 to 1,000,000,000"),
+            NumberRange(1, 10**9, _l("The minimum support must be from 1 to 1,000,000,000")),
         ],
     )
-    submit = SubmitField("Create round", widget=GovSubmitInput())
+    submit = SubmitField(_l("Create round"), widget=GovSubmitInput())
 
 
 class ProjectForm(FlaskForm):
     title = StringField(
-        "Name of your idea",
+        _l("Name of your idea"),
         widget=GovTextInput(),
-        validators=[DataRequired("Give your idea a name"), max_length(200, "The name")],
+        validators=[DataRequired(_l("Give your idea a name")), max_length(200, "The name")],
     )
     description = TextAreaField(
-        "Describe it",
+        _l("Describe it"),
         widget=GovTextArea(),
-        description="What would change, who benefits, and why here.",
-        validators=[DataRequired("Describe your idea"), max_length(5000, "The description")],
+        description=_l("What would change, who benefits, and why here."),
+        validators=[DataRequired(_l("Describe your idea")), max_length(5000, "The description")],
     )
     cost = WholeNumberField(
-        "Estimated cost in pounds",
+        _l("Estimated cost in pounds"),
         widget=GovTextInput(),
-        invalid_message="Enter the cost in whole pounds, like 1200",
+        invalid_message=_l("Enter the cost in whole pounds, like 1200"),
         validators=[
-            InputRequired("Enter the estimated cost"),
-            NumberRange(1, 10**10, "The cost must be between £1 and £10,000,000,000"),
+            InputRequired(_l("Enter the estimated cost")),
+            NumberRange(1, 10**10, _l("The cost must be between £1 and £10,000,000,000")),
         ],
     )
     location = StringField(
-        "Where (optional)", widget=GovTextInput(), validators=[max_length(200, "The location")]
+        _l("Where (optional)"), widget=GovTextInput(), validators=[max_length(200, "The location")]
     )
     category = StringField(
-        "Category (optional)",
+        _l("Category (optional)"),
         widget=GovTextInput(),
-        description="For example: parks, streets, youth, culture",
+        description=_l("For example: parks, streets, youth, culture"),
         validators=[max_length(80, "The category")],
     )
-    submit = SubmitField("Propose idea", widget=GovSubmitInput())
+    submit = SubmitField(_l("Propose idea"), widget=GovSubmitInput())
 
 
 class ReviewForm(FlaskForm):
     decision = RadioField(
-        "Decision",
-        choices=[("feasible", "Feasible: put it on the ballot"), ("rejected", "Not feasible")],
+        _l("Decision"),
+        choices=[
+            ("feasible", _l("Feasible: put it on the ballot")),
+            ("rejected", _l("Not feasible")),
+        ],
         widget=GovRadioInput(),
-        validators=[InputRequired("Choose feasible or not feasible")],
+        validators=[InputRequired(_l("Choose feasible or not feasible"))],
     )
     cost = WholeNumberField(
-        "Checked cost in pounds (leave as it is if unchanged)",
+        _l("Checked cost in pounds (leave as it is if unchanged)"),
         widget=GovTextInput(),
-        invalid_message="Enter the cost in whole pounds, like 1200",
+        invalid_message=_l("Enter the cost in whole pounds, like 1200"),
         validators=[
             Optional(),
-            NumberRange(1, 10**10, "The cost must be between £1 and £10,000,000,000"),
+            NumberRange(1, 10**10, _l("The cost must be between £1 and £10,000,000,000")),
         ],
     )
     cost_note = StringField(
-        "Why the cost changed (published)",
+        _l("Why the cost changed (published)"),
         widget=GovTextInput(),
         validators=[max_length(500, "Why the cost changed")],
     )
     reason = TextAreaField(
-        "Why it is not feasible (published)",
+        _l("Why it is not feasible (published)"),
         widget=GovTextArea(),
         validators=[max_length(1000, "Why it is not feasible")],
     )
-    submit = SubmitField("Save review", widget=GovSubmitInput())
+    submit = SubmitField(_l("Save review"), widget=GovSubmitInput())
 
 
 class DeliveryForm(FlaskForm):
     status = SelectField(
-        "Delivery status",
-        choices=[(s.value, s.value.replace("_", " ").capitalize()) for s in DeliveryStatus],
+        _l("Delivery status"),
+        choices=[
+            (DeliveryStatus.NOT_STARTED.value, _l("Not started")),
+            (DeliveryStatus.IN_PROGRESS.value, _l("In progress")),
+            (DeliveryStatus.DELIVERED.value, _l("Delivered")),
+            (DeliveryStatus.CANCELLED.value, _l("Cancelled")),
+        ],
         widget=GovSelect(),
     )
     note = TextAreaField(
-        "Progress note for residents",
+        _l("Progress note for residents"),
         widget=GovTextArea(),
         validators=[max_length(2000, "The progress note")],
     )
-    submit = SubmitField("Add progress note", widget=GovSubmitInput())
+    submit = SubmitField(_l("Add progress note"), widget=GovSubmitInput())

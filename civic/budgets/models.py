@@ -23,6 +23,7 @@ from civic.accounts.models import Area, Group, User, utcnow
 from civic.audit import Subject
 from civic.database import string_enum
 from civic.extensions import db
+from civic.i18n import lazy_gettext as _l
 
 
 class Phase(enum.StrEnum):
@@ -34,7 +35,12 @@ class Phase(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return PHASE_LABELS[self]
+        return str(PHASE_LABELS[self])
+
+    @property
+    def title(self) -> str:
+        """The phase's one-word name, as the timeline shows it ("Ideas", "Voting")."""
+        return str(PHASE_NAMES[self])
 
     @property
     def next(self) -> Phase | None:
@@ -44,11 +50,18 @@ class Phase(enum.StrEnum):
 
 
 PHASE_LABELS = {
-    Phase.IDEAS: "Ideas: residents propose projects",
-    Phase.REVIEW: "Review: moderators check feasibility and cost",
-    Phase.VOTING: "Voting",
-    Phase.RESULTS: "Results",
-    Phase.DELIVERY: "Delivery",
+    Phase.IDEAS: _l("Ideas: residents propose projects"),
+    Phase.REVIEW: _l("Review: moderators check feasibility and cost"),
+    Phase.VOTING: _l("Voting"),
+    Phase.RESULTS: _l("Results"),
+    Phase.DELIVERY: _l("Delivery"),
+}
+PHASE_NAMES = {
+    Phase.IDEAS: _l("Ideas"),
+    Phase.REVIEW: _l("Review"),
+    Phase.VOTING: _l("Voting"),
+    Phase.RESULTS: _l("Results"),
+    Phase.DELIVERY: _l("Delivery"),
 }
 
 
@@ -68,12 +81,14 @@ class BallotKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "approval": "Choose projects within the budget",
-            "k_of_n": "Choose up to a number of projects",
-            "cumulative": "Share out points",
-            "ranked": "Rank your favourite projects",
-        }[self.value]
+        return str(
+            {
+                "approval": _l("Choose projects within the budget"),
+                "k_of_n": _l("Choose up to a number of projects"),
+                "cumulative": _l("Share out points"),
+                "ranked": _l("Rank your favourite projects"),
+            }[self.value]
+        )
 
     @property
     def vote_type(self) -> str:
@@ -93,12 +108,35 @@ class ProjectStatus(enum.StrEnum):
     SELECTED = "selected"
     NOT_SELECTED = "not_selected"
 
+    @property
+    def label(self) -> str:
+        return str(
+            {
+                "submitted": _l("Submitted"),
+                "feasible": _l("Feasible"),
+                "rejected": _l("Rejected"),
+                "selected": _l("Selected"),
+                "not_selected": _l("Not selected"),
+            }[self.value]
+        )
+
 
 class DeliveryStatus(enum.StrEnum):
     NOT_STARTED = "not_started"
     IN_PROGRESS = "in_progress"
     DELIVERED = "delivered"
     CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {
+                "not_started": _l("Not started"),
+                "in_progress": _l("In progress"),
+                "delivered": _l("Delivered"),
+                "cancelled": _l("Cancelled"),
+            }[self.value]
+        )
 
 
 class BudgetRound(db.Model):
@@ -313,11 +351,13 @@ class ContestState(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "open": "Waiting for a moderator",
-            "upheld": "Upheld: the paper ballot stands",
-            "voided": "Voided: the paper ballot was removed",
-        }[self.value]
+        return str(
+            {
+                "open": _l("Waiting for a moderator"),
+                "upheld": _l("Upheld: the paper ballot stands"),
+                "voided": _l("Voided: the paper ballot was removed"),
+            }[self.value]
+        )
 
 
 class BallotContest(db.Model):

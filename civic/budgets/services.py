@@ -45,6 +45,8 @@ from civic.constituencies import services as constituencies
 from civic.database import lock_row, lock_rows
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
+from civic.i18n import _, current_language, format_day
+from civic.i18n import lazy_gettext as _l
 from civic.notifications import events
 from civic.permissions import require_signed_in
 from civic.receipts import codes as receipts
@@ -52,11 +54,11 @@ from civic.slugs import is_slug
 from civic.wording import counted, plural
 
 RULE_NAMES = {
-    "greedy": "Greedy: most votes first, skipping projects that no longer fit",
-    "greedy-no-skip": "Greedy: most votes first, stopping at the first that does not fit",
-    "greedy-threshold": "Greedy among projects over a minimum support",
-    "mes": "Method of Equal Shares",
-    "mes-add1": "Method of Equal Shares, completed by Add1 (as Assen, Świecie, Wieliczka)",
+    "greedy": _l("Greedy: most votes first, skipping projects that no longer fit"),
+    "greedy-no-skip": _l("Greedy: most votes first, stopping at the first that does not fit"),
+    "greedy-threshold": _l("Greedy among projects over a minimum support"),
+    "mes": _l("Method of Equal Shares"),
+    "mes-add1": _l("Method of Equal Shares, completed by Add1 (as Assen, Świecie, Wieliczka)"),
 }
 
 
@@ -83,7 +85,7 @@ def can_review(user: User | None, project: Project) -> bool:
 def _require_manager(user: User | None, round_: BudgetRound) -> User:
     user = require_signed_in(user)
     if not can_manage(user, round_):
-        raise PermissionDenied("Only moderators and the group's organisers can do this.")
+        raise PermissionDenied(_("Only moderators and the group's organisers can do this."))
     return user
 
 
@@ -119,7 +121,7 @@ def require_reviewer(user: User | None, project: Project) -> User:
     user = _require_manager(user, project.round)
     if not can_review(user, project):
         raise PermissionDenied(
-            "You proposed this project, so another moderator or organiser must review it."
+            _("You proposed this project, so another moderator or organiser must review it.")
         )
     return user
 
@@ -158,27 +160,27 @@ class RoundSettings:
 def _validate_settings(s: RoundSettings) -> None:
     errors: dict[str, str] = {}
     if not s.title.strip():
-        errors["title"] = "Enter a title"
+        errors["title"] = _("Enter a title")
     if not is_slug(s.slug):
-        errors["slug"] = "Use lower-case letters, numbers and single hyphens"
+        errors["slug"] = _("Use lower-case letters, numbers and single hyphens")
     elif s.slug in RESERVED_SLUGS:
         errors["slug"] = f"'{s.slug}' is the address of another budgets page; choose another"
     if s.amount <= 0 or s.amount % MINOR_PER_UNIT:
-        errors["amount"] = "Enter the budget in whole pounds, more than zero"
+        errors["amount"] = _("Enter the budget in whole pounds, more than zero")
     if not re.fullmatch(r"[A-Z]{3}", s.currency):
-        errors["currency"] = "Use a three-letter currency code such as GBP"
+        errors["currency"] = _("Use a three-letter currency code such as GBP")
     if len(s.dates) != 5 or any(a >= b for a, b in zip(s.dates, s.dates[1:], strict=False)):
-        errors["dates"] = "Each phase must start after the one before"
+        errors["dates"] = _("Each phase must start after the one before")
     if s.rule not in RULES:
-        errors["rule"] = "Choose how winners are picked"
+        errors["rule"] = _("Choose how winners are picked")
     if s.rule == "greedy-threshold" and not s.threshold:
-        errors["threshold"] = "Enter the minimum support for the threshold rule"
+        errors["threshold"] = _("Enter the minimum support for the threshold rule")
     if s.ballot_kind is BallotKind.K_OF_N and not s.max_projects:
-        errors["max_projects"] = "Say how many projects each resident may choose"
+        errors["max_projects"] = _("Say how many projects each resident may choose")
     if s.ballot_kind is BallotKind.CUMULATIVE and not s.points:
-        errors["points"] = "Say how many points each resident shares out"
+        errors["points"] = _("Say how many points each resident shares out")
     if s.ballot_kind is BallotKind.RANKED and not s.max_projects:
-        errors["max_projects"] = "Say how many projects a resident may rank"
+        errors["max_projects"] = _("Say how many projects a resident may rank")
     if s.min_projects and s.max_projects and s.min_projects > s.max_projects:
         errors["min_projects"] = (
             f"The fewest projects ({s.min_projects}) cannot be more than the most "
@@ -243,9 +245,9 @@ def create_round(
 ) -> BudgetRound:
     user = require_signed_in(actor)
     if not can_start_round(user, group):
-        raise PermissionDenied("Only moderators, or a group's organisers, can start a round.")
+        raise PermissionDenied(_("Only moderators, or a group's organisers, can start a round."))
     if group is not None and group.area_id != area.id:
-        raise ValidationFailed({"area": "The group's round must be in the group's area"})
+        raise ValidationFailed({"area": _("The group's round must be in the group's area")})
     _validate_settings(settings)
     ideas, review, voting, results, delivery = settings.dates
     round_ = BudgetRound(
@@ -275,7 +277,7 @@ def create_round(
         with db.session.begin_nested():
             db.session.add(round_)
     except IntegrityError:
-        raise ValidationFailed({"slug": "Another round already uses this short name"}) from None
+        raise ValidationFailed({"slug": _("Another round already uses this short name")}) from None
     audit.record(
         user,
         "budget_round:create",
@@ -321,7 +323,7 @@ def _locked(round_: BudgetRound) -> BudgetRound:
     audit.flush_after_commit()
     locked = lock_row(BudgetRound, round_.id)
     if locked is None:
-        raise NotFound("No community budget round has that address.")
+        raise NotFound(_("No community budget round has that address."))
     return locked
 
 
@@ -349,7 +351,7 @@ def advance_phase(
             f"'{round_.phase.next.value if round_.phase.next else 'nothing'}', not '{to.value}'."
         )
     if to is Phase.VOTING and not any(p.status is ProjectStatus.FEASIBLE for p in round_.projects):
-        raise Conflict("No project has been marked feasible, so there is nothing to vote on.")
+        raise Conflict(_("No project has been marked feasible, so there is nothing to vote on."))
     if to is Phase.REVIEW or to is Phase.VOTING:
         pending = [p for p in round_.projects if p.status is ProjectStatus.SUBMITTED]
         if to is Phase.VOTING and pending:
@@ -455,16 +457,18 @@ def propose_project(
 ) -> Project:
     user = require_proposer(actor, round_)
     if round_.phase is not Phase.IDEAS:
-        raise Conflict("Ideas can only be proposed in the ideas phase.")
+        raise Conflict(_("Ideas can only be proposed in the ideas phase."))
     errors = {}
     if not title.strip():
-        errors["title"] = "Give your idea a title"
+        errors["title"] = _("Give your idea a title")
     if not description.strip():
-        errors["description"] = "Describe your idea"
+        errors["description"] = _("Describe your idea")
     if cost_units <= 0:
-        errors["cost"] = "Enter the estimated cost in whole pounds"
+        errors["cost"] = _("Enter the estimated cost in whole pounds")
     elif cost_units * MINOR_PER_UNIT > round_.amount:
-        errors["cost"] = f"The whole budget is {money(round_.amount, round_.currency)}"
+        errors["cost"] = _(
+            "The whole budget is %(amount)s", amount=money(round_.amount, round_.currency)
+        )
     if errors:
         raise ValidationFailed(errors)
     position = (
@@ -507,11 +511,11 @@ def review_project(
     round_ = project.round
     user = require_reviewer(actor, project)
     if round_.phase not in (Phase.IDEAS, Phase.REVIEW):
-        raise Conflict("Projects can only be reviewed before voting opens.")
+        raise Conflict(_("Projects can only be reviewed before voting opens."))
     if feasible:
         new_cost = project.cost if cost_units is None else cost_units * MINOR_PER_UNIT
         if new_cost <= 0:
-            raise ValidationFailed({"cost": "Enter the cost in whole pounds"})
+            raise ValidationFailed({"cost": _("Enter the cost in whole pounds")})
         if new_cost > round_.amount:
             raise ValidationFailed(
                 {
@@ -520,7 +524,7 @@ def review_project(
                 }
             )
         if new_cost != project.cost and not cost_note.strip():
-            raise ValidationFailed({"cost_note": "Say why the cost changed (it is published)"})
+            raise ValidationFailed({"cost_note": _("Say why the cost changed (it is published)")})
         project.cost = new_cost
         project.cost_note = cost_note.strip()
         project.status = ProjectStatus.FEASIBLE
@@ -528,7 +532,7 @@ def review_project(
         data = {"decision": "feasible", "cost": new_cost, "cost_note": project.cost_note}
     else:
         if not reason.strip():
-            raise ValidationFailed({"reason": "Give the reason; it is shown to everyone"})
+            raise ValidationFailed({"reason": _("Give the reason; it is shown to everyone")})
         project.status = ProjectStatus.REJECTED
         project.rejection_reason = reason.strip()
         data = {"decision": "rejected", "reason": project.rejection_reason}
@@ -542,9 +546,9 @@ def update_delivery(
 ) -> None:
     user = _require_manager(actor, project.round)
     if project.status is not ProjectStatus.SELECTED:
-        raise Conflict("Only funded projects have a delivery status.")
+        raise Conflict(_("Only funded projects have a delivery status."))
     if not note.strip():
-        raise ValidationFailed({"note": "Write a progress note for residents"})
+        raise ValidationFailed({"note": _("Write a progress note for residents")})
     project.delivery = status
     db.session.add(ProgressNote(project_id=project.id, author_id=user.id, text=note.strip()))
     audit.record(user, "budget_project:delivery", project, {"status": status.value})
@@ -681,9 +685,12 @@ def cast_ballot(
     )
     ballot_id = _upsert_ballot(round_, key, paper, code, officer)
     if ballot_id is None:
-        how = "online" if paper else "on paper"
         raise Conflict(
-            f"This resident has already voted {how} in this round; nobody votes both ways."
+            _("This resident has already voted online in this round; nobody votes both ways.")
+            if paper
+            else _(
+                "This resident has already voted on paper in this round; nobody votes both ways."
+            )
         )
     new = earlier is None  # a new ballot row: nothing of an earlier one to replace
     if not new:
@@ -733,11 +740,15 @@ def withdraw_ballot(actor: User | None, round_: BudgetRound) -> str:
         )
     )
     if ballot is None:
-        raise Conflict("You have no saved ballot in this round, so there is nothing to withdraw.")
+        raise Conflict(
+            _("You have no saved ballot in this round, so there is nothing to withdraw.")
+        )
     if ballot.paper:
         raise Conflict(
-            "A paper ballot was entered for you. You cannot withdraw it online; if it is "
-            "wrong, contest it on your ballot page and a moderator will decide."
+            _(
+                "A paper ballot was entered for you. You cannot withdraw it online; if it is "
+                "wrong, contest it on your ballot page and a moderator will decide."
+            )
         )
     code = ballot.receipt
     constituencies.forget_cast(round_, ballot.id)
@@ -753,16 +764,31 @@ def _too_late(round_: BudgetRound, *, withdrawing: bool = False) -> Conflict:
     """The refusal a ballot gets when voting ended before it arrived: never a silent loss."""
     order = list(Phase)
     if order.index(round_.phase) < order.index(Phase.VOTING):
-        return Conflict("Voting has not opened in this round; your ballot was not counted.")
+        return Conflict(_("Voting has not opened in this round; your ballot was not counted."))
     frozen = db.session.get(RoundResult, round_.id)
     ended = frozen.computed_at if frozen is not None else round_.results_from
     if withdrawing:
         return Conflict(
-            f"Voting closed at {spoken(ended)}, so your ballot can no longer be withdrawn; "
-            "it is counted as you saved it."
+            _(
+                "Voting closed at %(moment)s, so your ballot can no longer be withdrawn; "
+                "it is counted as you saved it.",
+                moment=_spoken(ended),
+            )
         )
     return Conflict(
-        f"Voting closed at {spoken(ended)} before your ballot arrived; it was not counted."
+        _(
+            "Voting closed at %(moment)s before your ballot arrived; it was not counted.",
+            moment=_spoken(ended),
+        )
+    )
+
+
+def _spoken(moment: datetime) -> str:
+    """`clock.spoken` in the reader's language ("14:03 on 29 November 2026 (UTC)")."""
+    if current_language() == "en":
+        return spoken(moment)
+    return _(
+        "%(time)s on %(day)s (UTC)", time=aware(moment).strftime("%H:%M"), day=format_day(moment)
     )
 
 
@@ -839,7 +865,7 @@ def public_ballot_count(round_: BudgetRound) -> dict[str, object]:
         return {"exact": exact, "paper": paper, "words": str(exact)}
     if round_.phase in (Phase.IDEAS, Phase.REVIEW):  # nobody can have voted yet
         return {"exact": 0, "paper": 0, "words": "0"}
-    total, _ = ballot_count(round_)
+    total, _paper = ballot_count(round_)
     return {"exact": None, "paper": None, "words": privacy.turnout_band(total)[1]}
 
 
@@ -864,7 +890,7 @@ def ballots_withheld(round_: BudgetRound) -> str | None:
     cast: with three ballots, anyone who knows two voters' choices knows the third's."""
     result = db.session.get(RoundResult, round_.id)
     if result is None:
-        return "Ballots are published with the results, when voting closes."
+        return _("Ballots are published with the results, when voting closes.")
     if not privacy.publishable(result.ballots):
         return privacy.withheld_reason(result.ballots)
     return None
@@ -976,7 +1002,7 @@ def compute_results(round_: BudgetRound, actor: User | None) -> RoundResult:
     """
     round_ = _locked(round_)
     if db.session.get(RoundResult, round_.id) is not None:
-        raise Conflict("Results for this round are already computed and frozen.")
+        raise Conflict(_("Results for this round are already computed and frozen."))
     instance, profile, projects = rule_input(round_)
     scoring = (
         borda(round_.max_projects)
@@ -1064,5 +1090,5 @@ def rounds_of_group(group: Group) -> list[BudgetRound]:
 def get_round(slug: str) -> BudgetRound:
     round_ = db.session.scalar(select(BudgetRound).where(BudgetRound.slug == slug))
     if round_ is None:
-        raise NotFound("No community budget round has that address.")
+        raise NotFound(_("No community budget round has that address."))
     return round_

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from civic import frozen
 from civic.accounts.models import Area, Group, utcnow
 from civic.accounts.services import find_user_by_email
-from civic.budgets import charts, contests, downloads, services
+from civic.budgets import charts, contests, downloads, explain, services
 from civic.budgets.ballots import MINOR_PER_UNIT
 from civic.budgets.forms import DeliveryForm, ProjectForm, ReviewForm, RoundForm
 from civic.budgets.models import (
@@ -34,10 +34,10 @@ from civic.discussions import subjects
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.forms import attach_errors, check_csrf
+from civic.i18n import _
 from civic.params import parse_id
 from civic.permissions import require_moderator, require_signed_in
 from civic.receipts import views as receipt_views
-from civic.receipts.codes import Receipt, receipt_words
 from civic.web import render
 
 bp = Blueprint("budgets", __name__, url_prefix="/budgets")
@@ -70,7 +70,7 @@ subjects.register("budget_project", _project_subject)
 def _project(round_: BudgetRound, project_id: int) -> Project:
     found = db.session.get(Project, project_id)
     if found is None or found.round_id != round_.id:
-        raise NotFound("That project is not part of this round.")
+        raise NotFound(_("That project is not part of this round."))
     return found
 
 
@@ -99,10 +99,10 @@ def new_round() -> Any:
     if slug := request.args.get("group"):
         group = db.session.scalar(select(Group).where(Group.slug == slug))
         if group is None:  # not a moderator's general form in disguise
-            raise NotFound("No neighbourhood group has that short name.")
+            raise NotFound(_("No neighbourhood group has that short name."))
     # permission before the form is read, for GET and POST alike
     if not services.can_start_round(require_signed_in(current_user), group):
-        raise PermissionDenied("Only moderators, or a group's organisers, can start a round.")
+        raise PermissionDenied(_("Only moderators, or a group's organisers, can start a round."))
     form = RoundForm()
     areas = [group.area] if group else db.session.scalars(select(Area).order_by(Area.name)).all()
     form.area.choices = [(a.id, a.name) for a in areas]
@@ -140,12 +140,16 @@ def new_round() -> Any:
             attach_errors(form, failure)
         else:
             opens = aware(created.ideas_from)
-            when = (
-                f"ideas open on {opens.strftime('%d %B %Y')}"
+            message = (
+                _(
+                    "Round %(title)s created; ideas open on %(day)s.",
+                    title=created.title,
+                    day=opens.strftime("%d %B %Y"),
+                )
                 if utcnow() < opens
-                else "ideas are open"
+                else _("Round %(title)s created; ideas are open.", title=created.title)
             )
-            flash(f"Round {created.title} created; {when}.", "success")
+            flash(message, "success")
             return redirect(url_for("budgets.round_detail", slug=created.slug))
     status = 422 if form.is_submitted() else 200
     return render("budgets/round_form.html", status=status, form=form, group=group)
@@ -223,7 +227,7 @@ def advance(slug: str) -> Any:
         return _round_page(round_, refused.status, refused.message, reason_error=field_error)
     except Conflict as refused:  # the reason goes on the page
         return _round_page(round_, refused.status, refused.message)
-    flash(f"The round is now in its {target.value} phase.", "success")
+    flash(_("The round is now in its %(phase)s phase.", phase=target.title.lower()), "success")
     return redirect(url_for("budgets.round_detail", slug=slug))
 
 
@@ -250,7 +254,7 @@ def propose(slug: str) -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash("Thank you: your idea is submitted for review.", "success")
+            flash(_("Thank you: your idea is submitted for review."), "success")
             return redirect(url_for("budgets.project_detail", slug=slug, project_id=project.id))
     status = 422 if form.is_submitted() else 200
     return render("budgets/propose.html", status=status, form=form, round=round_)
@@ -295,7 +299,7 @@ def project_detail(slug: str, project_id: int) -> Any:
             except ValidationFailed as failure:
                 attach_errors(form, failure)
             else:
-                flash("Saved.", "success")
+                flash(_("Saved."), "success")
                 return redirect(url_for("budgets.project_detail", slug=slug, project_id=project.id))
     status = 422 if request.method == "POST" else 200
     return render(
@@ -323,8 +327,9 @@ def _parse_choice(round_: BudgetRound) -> list[tuple[int, int]]:
             if not raw:
                 continue
             if not re.fullmatch(r"-?[0-9]{1,9}", raw):
-                errors[f"points-{project.id}"] = (
-                    f"Enter the points for {project.title} as a whole number, like 3"
+                errors[f"points-{project.id}"] = _(
+                    "Enter the points for %(title)s as a whole number, like 3",
+                    title=project.title,
                 )
             elif int(raw) != 0:
                 choice.append((project.id, int(raw)))
@@ -436,8 +441,23 @@ def ballot(slug: str) -> Any:
             summary_of="sent",
             **_paper_notice(round_),
         )
-    flash(receipt_words(Receipt(cast.receipt, cast.replaced_receipt)), "success")
+    flash(_saved_words(cast.receipt, cast.replaced_receipt), "success")
     return redirect(url_for("budgets.ballot", slug=slug))
+
+
+def _saved_words(code: str, replaced: str | None) -> str:
+    """`receipts.receipt_words` for a budget ballot, in the reader's language."""
+    if replaced:
+        return _(
+            "Your ballot is saved. You can change it until voting closes. Your new receipt "
+            "is %(code)s; your earlier receipt %(old)s is now marked replaced.",
+            code=code,
+            old=replaced,
+        )
+    return _(
+        "Your ballot is saved. You can change it until voting closes. Your receipt is %(code)s.",
+        code=code,
+    )
 
 
 @bp.route("/<slug>/ballot/withdraw", methods=["GET", "POST"])
@@ -462,8 +482,11 @@ def withdraw(slug: str) -> Any:
             error=refused.message,
         )
     flash(
-        f"Your ballot is withdrawn and will not be counted. Its receipt {code} is now marked "
-        "withdrawn. You can vote again until voting closes.",
+        _(
+            "Your ballot is withdrawn and will not be counted. Its receipt %(code)s is now "
+            "marked withdrawn. You can vote again until voting closes.",
+            code=code,
+        ),
         "success",
     )
     return redirect(url_for("budgets.ballot", slug=slug))
@@ -494,7 +517,7 @@ def ballot_check(slug: str) -> Any:
 def paper(slug: str) -> Any:
     round_ = services.get_round(slug)
     if not services.can_manage(current_user, round_):
-        raise PermissionDenied("Only moderators and the group's organisers enter paper ballots.")
+        raise PermissionDenied(_("Only moderators and the group's organisers enter paper ballots."))
     if request.method == "GET":
         return _ballot_page(round_, [], 200, errors={}, paper=True, email="", summary_of="empty")
     email = (request.form.get("email") or "").strip()
@@ -507,15 +530,18 @@ def paper(slug: str) -> Any:
             )
         voter = find_user_by_email(email) if email else None
         if voter is None:
-            raise ValidationFailed({"email": "No resident's account uses this email address"})
+            raise ValidationFailed({"email": _("No resident's account uses this email address")})
         cast = services.cast_ballot(current_user, round_, choice, voter=voter)
     except ValidationFailed as failure:
         return _ballot_page(
             round_, choice, 422, errors=failure.errors, paper=True, email=email, summary_of="sent"
         )
     flash(
-        f"Paper ballot recorded. Its receipt is {cast.receipt}: write it on the resident's "
-        "slip; they also see it on their ballot page when they sign in.",
+        _(
+            "Paper ballot recorded. Its receipt is %(code)s: write it on the resident's "
+            "slip; they also see it on their ballot page when they sign in.",
+            code=cast.receipt,
+        ),
         "success",
     )
     return redirect(url_for("budgets.paper", slug=slug))
@@ -567,7 +593,7 @@ def contest(slug: str) -> Any:
             contest_reason=reason,
             **_paper_notice(round_),
         )
-    flash("Your contest is sent. A moderator will decide; the answer appears here.", "success")
+    flash(_("Your contest is sent. A moderator will decide; the answer appears here."), "success")
     return redirect(url_for("budgets.ballot", slug=slug, _anchor="paper-ballot"))
 
 
@@ -607,9 +633,9 @@ def resolve_contest(contest_id: int) -> Any:
             typed={"outcome": outcome, "response": response},
         )
     flash(
-        "The ballot stands; the resident is told why."
+        _("The ballot stands; the resident is told why.")
         if outcome == "upheld"
-        else "The paper ballot is voided; the resident can vote again while voting is open.",
+        else _("The paper ballot is voided; the resident can vote again while voting is open."),
         "success",
     )
     return redirect(url_for("budgets.contest_list"))
@@ -621,7 +647,7 @@ def resolve_contest(contest_id: int) -> Any:
 def _result(round_: BudgetRound) -> RoundResult:
     result = db.session.get(RoundResult, round_.id)
     if result is None:
-        raise NotFound("Results are published when voting closes.")
+        raise NotFound(_("Results are published when voting closes."))
     return result
 
 
@@ -632,6 +658,7 @@ def results(slug: str) -> Any:
     ordered = sorted(
         result.projects, key=lambda p: (not p["selected"], -(p["score"] or p["votes"] or 0))
     )
+    left = explain.remaining_before(result.projects, round_.amount)
     return render_template(
         "budgets/results.html",
         round=round_,
@@ -641,6 +668,9 @@ def results(slug: str) -> Any:
         rule_name=services.RULE_NAMES[result.rule],
         ballots_withheld=services.ballots_withheld(round_),
         shares=_share_figures(result),
+        tie_breaking=explain.tie_breaking(result.tie_breaking),
+        explain=lambda figure: explain.explanation(figure, result.rule, round_.currency, left),
+        note=explain.note,
     )
 
 

@@ -23,67 +23,70 @@ from wtforms.validators import DataRequired
 
 from civic.accounts.constituencies import KIND_LABELS
 from civic.forms import max_length
+from civic.i18n import lazy_gettext as _l
 
 
 class ConstituencyForm(FlaskForm):
     name = StringField(
-        "Name",
+        _l("Name"),
         widget=GovTextInput(),
-        description="Who they are, as residents would say it: “Leisure centre staff”",
-        validators=[DataRequired("Give the constituency a name"), max_length(120, "The name")],
+        description=_l("Who they are, as residents would say it: “Leisure centre staff”"),
+        validators=[DataRequired(_l("Give the constituency a name")), max_length(120, "The name")],
     )
     slug = StringField(
-        "Short name for web addresses",
+        _l("Short name for web addresses"),
         widget=GovTextInput(),
-        description="Lower-case letters, numbers and hyphens, like leisure-staff",
-        validators=[DataRequired("Give a short name"), max_length(64, "The short name")],
+        description=_l("Lower-case letters, numbers and hyphens, like leisure-staff"),
+        validators=[DataRequired(_l("Give a short name")), max_length(64, "The short name")],
     )
     kind = RadioField(
-        "Who belongs",
+        _l("Who belongs"),
         choices=[(kind.value, label) for kind, label in KIND_LABELS.items()],
         default="staff",
         widget=GovRadioInput(),
     )
-    area = SelectField("Area", widget=GovSelect(), coerce=int)
+    area = SelectField(_l("Area"), widget=GovSelect(), coerce=int)
     group = SelectField(
-        "Group (only for members of a group)", widget=GovSelect(), coerce=int, default=0
+        _l("Group (only for members of a group)"), widget=GovSelect(), coerce=int, default=0
     )
     description = TextAreaField(
-        "Description",
+        _l("Description"),
         widget=GovTextArea(),
-        description="Who counts as a member and how they can show it",
+        description=_l("Who counts as a member and how they can show it"),
         validators=[max_length(2000, "The description")],
     )
-    submit = SubmitField("Create the constituency", widget=GovSubmitInput())
+    submit = SubmitField(_l("Create the constituency"), widget=GovSubmitInput())
 
 
 class ConfirmMemberForm(FlaskForm):
     email = StringField(
-        "Their email address",
+        _l("Their email address"),
         widget=GovTextInput(),
         validators=[
-            DataRequired("Enter the person's email address"),
+            DataRequired(_l("Enter the person's email address")),
             max_length(254, "The email address"),
         ],
     )
     note = StringField(
-        "How membership was checked",
+        _l("How membership was checked"),
         widget=GovTextInput(),
-        description="For example: staff pass seen at the leisure centre",
+        description=_l("For example: staff pass seen at the leisure centre"),
         validators=[
-            DataRequired("Say how membership was checked"),
+            DataRequired(_l("Say how membership was checked")),
             max_length(200, "How membership was checked"),
         ],
     )
-    submit = SubmitField("Confirm membership", widget=GovSubmitInput())
+    submit = SubmitField(_l("Confirm membership"), widget=GovSubmitInput())
 
 
 class OpenToForm(FlaskForm):
     constituencies = SelectMultipleField(
-        "Who can take part",
+        _l("Who can take part"),
         widget=GovCheckboxesInput(),
         coerce=int,
-        description="Tick none to keep it open to the residents of the area only. Tick "
-        "“Residents of the area” as well to mix residents with staff or users.",
+        description=_l(
+            "Tick none to keep it open to the residents of the area only. Tick "
+            "“Residents of the area” as well to mix residents with staff or users."
+        ),
     )
-    submit = SubmitField("Save who can take part", widget=GovSubmitInput())
+    submit = SubmitField(_l("Save who can take part"), widget=GovSubmitInput())

@@ -22,6 +22,8 @@ from civic.accounts.models import User
 from civic.constituencies.models import CastClass, SubjectConstituency
 from civic.errors import Conflict, PermissionDenied, ValidationFailed
 from civic.extensions import db
+from civic.i18n import _
+from civic.i18n import lazy_gettext as _l
 from civic.permissions import require_moderator
 
 SUBJECT_TYPES = ("proposal", "consultation", "budget_round")
@@ -69,20 +71,45 @@ def who(subject: Any) -> str:
     Leisure centre users"."""
     classes = linked(subject)
     if not classes:
-        return f"residents of {subject.area.name}"
-    return " or ".join(c.name for c in classes)
+        return _("residents of %(area)s", area=subject.area.name)
+    return _(" or ").join(c.name for c in classes)
+
+
+# what callers say people may do ("Only residents of X can vote on this"), in words a
+# translation can use; anything else is shown as given
+DOING = {
+    "take part": _l("take part"),
+    "respond": _l("respond"),
+    "vote on this": _l("vote on this"),
+    "stand for election": _l("stand for election"),
+    "withdraw from its elections": _l("withdraw from its elections"),
+    "support a recall": _l("support a recall"),
+    "propose a recall": _l("propose a recall"),
+    "vote in its elections": _l("vote in its elections"),
+}
+
+
+NOUNS = {"votes": _l("votes"), "responses": _l("responses"), "ballots": _l("ballots")}
+
+
+def doing_words(doing: str) -> str:
+    return str(DOING.get(doing, doing))
 
 
 def refusal(subject: Any, doing: str) -> str:
     """Why someone may not take part, and how to show they may."""
     if not linked(subject):
-        return (
-            f"Only residents of {subject.area.name} can {doing}. To show you live there, "
-            "enter the code from your letter on the 'Your areas' page."
+        return _(
+            "Only residents of %(area)s can %(doing)s. To show you live there, "
+            "enter the code from your letter on the 'Your areas' page.",
+            area=subject.area.name,
+            doing=doing_words(doing),
         )
-    return (
-        f"Only {who(subject)} can {doing}, and you are in none of these. If you are, enter "
-        "the code from your letter on the 'Your areas' page or ask a moderator to check."
+    return _(
+        "Only %(who)s can %(doing)s, and you are in none of these. If you are, enter "
+        "the code from your letter on the 'Your areas' page or ask a moderator to check.",
+        who=who(subject),
+        doing=doing_words(doing),
     )
 
 
@@ -125,7 +152,7 @@ def set_constituencies(
     `editable` is the domain's word on whether the subject is still a draft."""
     moderator = require_moderator(actor)
     if not editable:
-        raise Conflict("Who can take part is fixed once the subject is no longer a draft.")
+        raise Conflict(_("Who can take part is fixed once the subject is no longer a draft."))
     wrong = [c for c in constituencies if c.area_id != subject.area_id]
     if wrong:
         raise ValidationFailed(
@@ -267,12 +294,18 @@ def class_figures(
     totals = {c.id: sum(counts.get(c.id, {}).values()) for c in classes}
     withheld = None
     if not final:
-        withheld = f"Counts by class are published when it closes, with the other {noun}."
+        withheld = _(
+            "Counts by class are published when it closes, with the other %(noun)s.",
+            noun=str(NOUNS.get(noun, noun)),
+        )
     elif small := [c for c in classes if not privacy.publishable(totals[c.id])]:
-        withheld = (
-            f"Fewer than {privacy.min_electorate()} {noun} came from {small[0].name}, so no "
+        withheld = _(
+            "Fewer than %(num)s %(noun)s came from %(name)s, so no "
             "count by class is published: with so few, a single person's answer could be "
-            "picked out (and one class's count could be worked out from the others)."
+            "picked out (and one class's count could be worked out from the others).",
+            num=privacy.min_electorate(),
+            noun=str(NOUNS.get(noun, noun)),
+            name=small[0].name,
         )
     rows = []
     for c in classes:

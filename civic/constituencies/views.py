@@ -28,6 +28,7 @@ from civic.constituencies.forms import ConfirmMemberForm, ConstituencyForm, Open
 from civic.errors import NotFound, ValidationFailed
 from civic.extensions import db
 from civic.forms import attach_errors
+from civic.i18n import _
 from civic.permissions import require_moderator
 from civic.web import render
 
@@ -41,7 +42,7 @@ def _signed_in() -> Any:
 def _get(slug: str) -> Constituency:
     found = db.session.scalar(select(Constituency).where(Constituency.slug == slug))
     if found is None:
-        raise NotFound("No constituency has that short name.")
+        raise NotFound(_("No constituency has that short name."))
     return found
 
 
@@ -59,7 +60,7 @@ def new() -> Any:
     form.area.choices = [
         (a.id, a.name) for a in db.session.scalars(select(Area).order_by(Area.name))
     ]
-    form.group.choices = [(0, "No group")] + [
+    form.group.choices = [(0, _("No group"))] + [
         (g.id, f"{g.name} ({g.area.name})")
         for g in db.session.scalars(select(Group).order_by(Group.name))
     ]
@@ -132,7 +133,7 @@ def redeem(slug: str) -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash(f"You can now take part as one of {constituency.name}.", "success")
+            flash(_("You can now take part as one of %(name)s.", name=constituency.name), "success")
             return redirect(url_for("constituencies.detail", slug=slug))
     return _detail_page(constituency, 422, redeem_form=form)
 
@@ -150,7 +151,14 @@ def confirm(slug: str) -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash(f"{person.display_name} now belongs to {constituency.name}.", "success")
+            flash(
+                _(
+                    "%(person)s now belongs to %(name)s.",
+                    person=person.display_name,
+                    name=constituency.name,
+                ),
+                "success",
+            )
             return redirect(url_for("constituencies.detail", slug=slug))
     return _detail_page(constituency, 422, confirm_form=form)
 
@@ -208,13 +216,13 @@ def _subject(kind: str, subject_id: int) -> tuple[Any, bool, str]:
 
         round_ = db.session.get(BudgetRound, subject_id)
         if round_ is None:
-            raise NotFound("No budget round has that number.")
+            raise NotFound(_("No budget round has that number."))
         return (
             round_,
             round_.phase in (Phase.IDEAS, Phase.REVIEW),
             url_for("budgets.round_detail", slug=round_.slug),
         )
-    raise NotFound("Only votes, consultations and budget rounds have constituencies.")
+    raise NotFound(_("Only votes, consultations and budget rounds have constituencies."))
 
 
 @bp.route("/open/<kind>/<int:subject_id>", methods=["GET", "POST"])
@@ -236,7 +244,7 @@ def open_to(kind: str, subject_id: int) -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash(f"Saved: open to {services.who(subject)}.", "success")
+            flash(_("Saved: open to %(who)s.", who=services.who(subject)), "success")
             return redirect(back)
     elif not form.is_submitted():
         form.constituencies.data = [c.id for c in services.linked(subject)]

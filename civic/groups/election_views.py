@@ -27,6 +27,7 @@ from civic.groups.election_forms import (
     WithdrawForm,
 )
 from civic.groups.election_models import GroupElection
+from civic.i18n import _
 from civic.params import MAX_ID
 from civic.web import render
 
@@ -137,7 +138,7 @@ def new(slug: str) -> Any:
                 form.form_errors.append(refused.message)
                 status = 409
             else:
-                flash("The election is called: members can now stand.", "success")
+                flash(_("The election is called: members can now stand."), "success")
                 return redirect(
                     url_for("group_elections.detail", slug=slug, election_id=election.id)
                 )
@@ -229,8 +230,11 @@ def vote(slug: str, election_id: int) -> Any:
             status = 409
         else:
             flash(
-                f"Your secret ballot is cast. Your receipt is {code}: keep it to find your "
-                "ballot in the published list after the count.",
+                _(
+                    "Your secret ballot is cast. Your receipt is %(code)s: keep it to find "
+                    "your ballot in the published list after the count.",
+                    code=code,
+                ),
                 "success",
             )
             return _redirect(election)

@@ -32,6 +32,7 @@ from civic.accounts.models import Group, GroupMembership, GroupRole, User
 from civic.accounts.services import member_pseudonym
 from civic.audit.log import head
 from civic.clock import aware, spoken, utcnow
+from civic.constituencies.services import doing_words
 from civic.database import lock_row, lock_rows
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
@@ -44,6 +45,7 @@ from civic.groups.election_models import (
     GroupElection,
     RecallSupporter,
 )
+from civic.i18n import _, ngettext
 from civic.permissions import require_signed_in
 from civic.receipts import codes as receipts
 from civic.text import clean_text
@@ -72,7 +74,7 @@ NOMINATIONS, VOTING, COUNT_DUE, CLOSED, LAPSED = (
 def get_election(group: Group, election_id: int) -> GroupElection:
     found = db.session.get(GroupElection, election_id)
     if found is None or found.group_id != group.id:
-        raise NotFound("This group has no election with that number.")
+        raise NotFound(_("This group has no election with that number."))
     return found
 
 
@@ -196,8 +198,12 @@ def require_member(actor: User | None, group: Group, doing: str) -> User:
     user = require_signed_in(actor)
     if membership(group, user) is None:
         raise PermissionDenied(
-            f"Only members of {group.name} can {doing}. Ask its organisers to invite you, "
-            "and come back once you have joined."
+            _(
+                "Only members of %(group)s can %(doing)s. Ask its organisers to invite you, "
+                "and come back once you have joined.",
+                group=group.name,
+                doing=doing_words(doing),
+            )
         )
     return user
 
@@ -210,9 +216,12 @@ def require_voter(actor: User | None, election: GroupElection) -> User:
     assert mine is not None
     if aware(mine.joined_at) > aware(election.voting_opens_at):
         raise PermissionDenied(
-            f"You joined {election.group.name} after voting opened "
-            f"({spoken(election.voting_opens_at)}), so you cannot vote in this one: only "
-            "members at the time voting opened can."
+            _(
+                "You joined %(group)s after voting opened (%(moment)s), so you cannot vote in "
+                "this one: only members at the time voting opened can.",
+                group=election.group.name,
+                moment=spoken(election.voting_opens_at),
+            )
         )
     return user
 
@@ -230,7 +239,7 @@ def require_caller(actor: User | None, group: Group) -> User:
 def require_counter(actor: User | None, group: Group) -> User:
     user = require_signed_in(actor)
     if not can_count(user, group):
-        raise PermissionDenied("Only the group's organisers and moderators can do this.")
+        raise PermissionDenied(_("Only the group's organisers and moderators can do this."))
     return user
 
 
@@ -242,15 +251,15 @@ def _check_window(
 ) -> None:
     now = utcnow()
     if opens_at is None:
-        errors["opens"] = "Enter the date voting opens"
+        errors["opens"] = _("Enter the date voting opens")
     elif aware(opens_at) <= now:
-        errors["opens"] = "The date voting opens must be in the future"
+        errors["opens"] = _("The date voting opens must be in the future")
     if closes_at is None:
-        errors["closes"] = "Enter the date voting closes"
+        errors["closes"] = _("Enter the date voting closes")
     elif aware(closes_at) <= now:
-        errors["closes"] = "The date voting closes must be in the future"
+        errors["closes"] = _("The date voting closes must be in the future")
     elif opens_at is not None and aware(closes_at) <= aware(opens_at):
-        errors["closes"] = "Voting must close after it opens"
+        errors["closes"] = _("Voting must close after it opens")
 
 
 def _running(group: Group, kind: ElectionKind, target_user_id: int | None = None) -> bool:
@@ -287,7 +296,7 @@ def call_election(
     assert seats is not None and term_months is not None
     assert opens_at is not None and closes_at is not None
     if _running(group, ElectionKind.ELECTION):
-        raise Conflict("This group already has an election running: wait until it is counted.")
+        raise Conflict(_("This group already has an election running: wait until it is counted."))
     election = GroupElection(
         group_id=group.id,
         kind=ElectionKind.ELECTION,
@@ -317,7 +326,7 @@ def call_election(
 def _locked(election: GroupElection) -> GroupElection:
     locked = lock_row(GroupElection, election.id)
     if locked is None:  # pragma: no cover - elections are never deleted
-        raise NotFound("This group has no election with that number.")
+        raise NotFound(_("This group has no election with that number."))
     return locked
 
 
@@ -335,10 +344,10 @@ def stand(actor: User | None, election: GroupElection, statement: str) -> Electi
     named: the candidate's name is on the page and their public pseudonym signs the entry."""
     user = require_member(actor, election.group, "stand for election")
     if election.is_recall:
-        raise Conflict("Nobody stands in a recall vote.")
+        raise Conflict(_("Nobody stands in a recall vote."))
     statement = clean_text(statement)
     if not statement:
-        raise ValidationFailed({"statement": "Say in a few words why members should elect you"})
+        raise ValidationFailed({"statement": _("Say in a few words why members should elect you")})
     if len(statement) > MAX_STATEMENT:
         raise ValidationFailed(
             {"statement": f"Your statement must be {MAX_STATEMENT:,} characters or fewer"}
@@ -356,7 +365,7 @@ def stand(actor: User | None, election: GroupElection, statement: str) -> Electi
         },
     )
     if added is None:
-        raise Conflict("You are already standing in this election.")
+        raise Conflict(_("You are already standing in this election."))
     db.session.expire(election, ["candidates"])
     audit.record(
         user,
@@ -376,7 +385,7 @@ def withdraw(actor: User | None, election: GroupElection) -> None:
     _nominations_open(election, "withdraw")
     mine = candidate_of(election, user)
     if mine is None:
-        raise Conflict("You are not standing in this election.")
+        raise Conflict(_("You are not standing in this election."))
     candidate_id = mine.id
     db.session.execute(delete(ElectionCandidate).where(ElectionCandidate.id == candidate_id))
     db.session.expire(election, ["candidates"])
@@ -421,7 +430,7 @@ def start_recall(
         None,
     )
     if target is None:
-        errors["organiser"] = "Choose one of the group's organisers"
+        errors["organiser"] = _("Choose one of the group's organisers")
     reason = clean_text(reason)
     if len(reason) < MIN_REASON:
         errors["reason"] = f"Give the reason for the recall, in at least {MIN_REASON} characters"
@@ -471,7 +480,7 @@ def support(actor: User | None, election: GroupElection) -> int:
     the number of supporters now."""
     user = require_member(actor, election.group, "support a recall")
     if not election.is_recall:
-        raise Conflict("Only a recall is supported; in an election, members stand or vote.")
+        raise Conflict(_("Only a recall is supported; in an election, members stand or vote."))
     election = _locked(election)
     _nominations_open(election, "support a recall")
     added = ballot_box.insert_or_nothing(
@@ -480,7 +489,7 @@ def support(actor: User | None, election: GroupElection) -> int:
         {"election_id": election.id, "user_id": user.id, "supported_at": utcnow()},
     )
     if added is None:
-        raise Conflict("You already support this recall.")
+        raise Conflict(_("You already support this recall."))
     db.session.expire(election, ["supporters"])
     count = _support_count(election)
     audit.record(
@@ -539,10 +548,12 @@ def _too_late(election: GroupElection) -> Conflict:
             "it was not counted."
         )
     if utcnow() < aware(election.voting_opens_at):
-        return Conflict(f"Voting opens {spoken(election.voting_opens_at)}.")
+        return Conflict(_("Voting opens %(moment)s.", moment=spoken(election.voting_opens_at)))
     return Conflict(
-        f"Voting closed at {spoken(election.voting_closes_at)} before your ballot arrived; "
-        "it was not counted."
+        _(
+            "Voting closed at %(moment)s before your ballot arrived; it was not counted.",
+            moment=spoken(election.voting_closes_at),
+        )
     )
 
 
@@ -550,23 +561,24 @@ def _read_choices(election: GroupElection, choices: list[str]) -> list[Any]:
     if election.is_recall:
         picked = [c for c in choices if c]
         if len(picked) != 1 or picked[0] not in ("yes", "no"):
-            raise ValidationFailed({"choice": "Choose yes or no"})
+            raise ValidationFailed({"choice": _("Choose yes or no")})
         return picked
     ids: set[int] = set()
     known = {c.id for c in election.candidates}
     for raw in choices:
         if not str(raw).isdigit() or int(raw) not in known:
-            raise ValidationFailed({"candidates": "Choose from the candidates listed"})
+            raise ValidationFailed({"candidates": _("Choose from the candidates listed")})
         ids.add(int(raw))
     if not ids:
-        raise ValidationFailed({"candidates": "Choose at least one candidate"})
+        raise ValidationFailed({"candidates": _("Choose at least one candidate")})
     if len(ids) > election.seats:
         raise ValidationFailed(
             {
-                "candidates": f"Choose at most {election.seats} "
-                f"candidate{'s' if election.seats != 1 else ''}: there "
-                f"{'are' if election.seats != 1 else 'is'} {election.seats} "
-                f"seat{'s' if election.seats != 1 else ''}"
+                "candidates": ngettext(
+                    "Choose at most %(num)s candidate: there is %(num)s seat",
+                    "Choose at most %(num)s candidates: there are %(num)s seats",
+                    election.seats,
+                )
             }
         )
     return sorted(ids)
@@ -584,8 +596,11 @@ def cast(actor: User | None, election: GroupElection, choices: list[str]) -> str
     mine = membership(election.group, user)
     if mine is None:
         raise PermissionDenied(
-            f"Only members of {election.group.name} can vote in its elections; you are not "
-            "a member (any more), so your ballot was not counted."
+            _(
+                "Only members of %(group)s can vote in its elections; you are not "
+                "a member (any more), so your ballot was not counted.",
+                group=election.group.name,
+            )
         )
     if aware(mine.joined_at) > aware(election.voting_opens_at):
         raise PermissionDenied(
@@ -605,7 +620,7 @@ def cast(actor: User | None, election: GroupElection, choices: list[str]) -> str
         },
     )
     if added is None:
-        raise Conflict("You have already voted in this election: each member votes once.")
+        raise Conflict(_("You have already voted in this election: each member votes once."))
     audit.record(user, "group_election:cast", election)  # private: scoped, batched
     return code
 
@@ -645,7 +660,7 @@ def close(actor: User | None, election: GroupElection, *, by_date: bool = False)
     if election.state is ElectionState.LAPSED:
         return LAPSED
     if election.state is not ElectionState.VOTING:
-        raise Conflict("This election has already been counted.")
+        raise Conflict(_("This election has already been counted."))
     if now < aware(election.voting_closes_at):
         raise Conflict(
             f"Voting runs until {spoken(election.voting_closes_at)}; the votes are counted "

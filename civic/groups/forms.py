@@ -15,152 +15,164 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from civic.forms import CloseWording, WholeNumberField, max_length
 from civic.groups.motions import CHOICES, MINUTES_MAX, TEXT_MAX, TITLE_MAX
 from civic.groups.rules import MAX_DAYS
+from civic.i18n import lazy_gettext as _l
 
 
 class JoinForm(FlaskForm):
     message = TextAreaField(
-        "Message to the organisers (optional)",
-        description="Say who you are or why you would like to join. Only the organisers see it.",
+        _l("Message to the organisers (optional)"),
+        description=_l(
+            "Say who you are or why you would like to join. Only the organisers see it."
+        ),
         widget=GovTextArea(),
         validators=[max_length(1000, "The message")],
     )
-    submit = SubmitField("Join this group", widget=GovSubmitInput())
+    submit = SubmitField(_l("Join this group"), widget=GovSubmitInput())
 
 
 class LeaveForm(FlaskForm):
-    submit = SubmitField("Leave this group", widget=GovSubmitInput())
+    submit = SubmitField(_l("Leave this group"), widget=GovSubmitInput())
 
 
 class DecideRequestForm(FlaskForm):
     decision = RadioField(
-        "Your answer",
-        choices=[("approve", "Approve: they become a member"), ("refuse", "Refuse")],
+        _l("Your answer"),
+        choices=[("approve", _l("Approve: they become a member")), ("refuse", _l("Refuse"))],
         widget=GovRadioInput(),
-        validators=[InputRequired("Choose whether to approve or refuse the request")],
+        validators=[InputRequired(_l("Choose whether to approve or refuse the request"))],
     )
     reason = TextAreaField(
-        "Reason for refusing",
-        description="Needed when you refuse: the person who asked is told it.",
+        _l("Reason for refusing"),
+        description=_l("Needed when you refuse: the person who asked is told it."),
         widget=GovTextArea(),
         validators=[max_length(1000, "The reason")],
     )
-    submit = SubmitField("Send the answer", widget=GovSubmitInput())
+    submit = SubmitField(_l("Send the answer"), widget=GovSubmitInput())
 
 
 class RulesForm(FlaskForm):
     join_policy = RadioField(
-        "How people join",
+        _l("How people join"),
         choices=[
-            ("open", "Open: residents of the group's area join at once"),
-            ("request", "By request: anyone asks, an organiser approves or refuses"),
-            ("closed", "Closed: by invitation only"),
+            ("open", _l("Open: residents of the group's area join at once")),
+            ("request", _l("By request: anyone asks, an organiser approves or refuses")),
+            ("closed", _l("Closed: by invitation only")),
         ],
         widget=GovRadioInput(),
-        validators=[InputRequired("Choose how people join")],
+        validators=[InputRequired(_l("Choose how people join"))],
     )
     proposers = RadioField(
-        "Who may propose motions",
-        choices=[("members", "Any member"), ("organisers", "Only organisers")],
+        _l("Who may propose motions"),
+        choices=[("members", _l("Any member")), ("organisers", _l("Only organisers"))],
         widget=GovRadioInput(),
-        validators=[InputRequired("Choose who may propose motions")],
+        validators=[InputRequired(_l("Choose who may propose motions"))],
     )
     quorum_rule = RadioField(
-        "Quorum: how many members must vote for a motion to be decided",
+        _l("Quorum: how many members must vote for a motion to be decided"),
         choices=[
-            ("none", "No quorum"),
-            ("share", "A share of the members (enter a percentage below)"),
-            ("number", "A number of members (enter it below)"),
+            ("none", _l("No quorum")),
+            ("share", _l("A share of the members (enter a percentage below)")),
+            ("number", _l("A number of members (enter it below)")),
         ],
         widget=GovRadioInput(),
-        validators=[InputRequired("Choose a quorum rule")],
+        validators=[InputRequired(_l("Choose a quorum rule"))],
     )
     quorum_value = WholeNumberField(
-        "Quorum: percentage or number of members",
-        description="A percentage from 1 to 100 for a share; a number of members for a "
-        "number. Leave empty for no quorum.",
+        _l("Quorum: percentage or number of members"),
+        description=_l(
+            "A percentage from 1 to 100 for a share; a number of members for a "
+            "number. Leave empty for no quorum."
+        ),
         widget=GovTextInput(),
-        invalid_message="Enter the quorum as a whole number, like 25",
+        invalid_message=_l("Enter the quorum as a whole number, like 25"),
         validators=[Optional()],
     )
     majority_rule = RadioField(
-        "Majority needed to pass",
+        _l("Majority needed to pass"),
         choices=[
-            ("simple", "More votes for than against"),
-            ("two_thirds", "At least two thirds of the votes for and against"),
-            ("all_members", "More than half of all members"),
+            ("simple", _l("More votes for than against")),
+            ("two_thirds", _l("At least two thirds of the votes for and against")),
+            ("all_members", _l("More than half of all members")),
         ],
         widget=GovRadioInput(),
-        validators=[InputRequired("Choose a majority rule")],
+        validators=[InputRequired(_l("Choose a majority rule"))],
     )
     discussion_days = WholeNumberField(
-        "Days of discussion before voting opens",
+        _l("Days of discussion before voting opens"),
         widget=GovTextInput(),
-        invalid_message="Enter the days of discussion as a whole number, like 7",
+        invalid_message=_l("Enter the days of discussion as a whole number, like 7"),
         validators=[
-            InputRequired("Enter the days of discussion"),
+            InputRequired(_l("Enter the days of discussion")),
             NumberRange(0, MAX_DAYS, f"Discussion must last from 0 to {MAX_DAYS} days"),
         ],
     )
     voting_days = WholeNumberField(
-        "Days of voting",
+        _l("Days of voting"),
         widget=GovTextInput(),
-        invalid_message="Enter the days of voting as a whole number, like 7",
+        invalid_message=_l("Enter the days of voting as a whole number, like 7"),
         validators=[
-            InputRequired("Enter the days of voting"),
+            InputRequired(_l("Enter the days of voting")),
             NumberRange(1, MAX_DAYS, f"Voting must last from 1 to {MAX_DAYS} days"),
         ],
     )
-    submit = SubmitField("Publish these rules", widget=GovSubmitInput())
+    submit = SubmitField(_l("Publish these rules"), widget=GovSubmitInput())
 
 
 class MotionForm(FlaskForm):
     title = StringField(
-        "Title of the motion",
+        _l("Title of the motion"),
         widget=GovTextInput(),
         validators=[
-            InputRequired("Enter the motion's title"),
+            InputRequired(_l("Enter the motion's title")),
             max_length(TITLE_MAX, "The title"),
         ],
     )
     text = TextAreaField(
-        "What the motion proposes",
-        description="Write it as the group would resolve it, for example 'This group asks "
-        "the council to ...'. Your name is not shown with it.",
+        _l("What the motion proposes"),
+        description=_l(
+            "Write it as the group would resolve it, for example 'This group asks "
+            "the council to ...'. Your name is not shown with it."
+        ),
         widget=GovTextArea(),
-        validators=[InputRequired("Enter what the motion proposes"), max_length(TEXT_MAX, "It")],
+        validators=[
+            InputRequired(_l("Enter what the motion proposes")),
+            max_length(TEXT_MAX, "It"),
+        ],
     )
-    submit = SubmitField("Propose the motion", widget=GovSubmitInput())
+    submit = SubmitField(_l("Propose the motion"), widget=GovSubmitInput())
 
 
 class VoteForm(FlaskForm):
     choice = RadioField(
-        "Your vote",
+        _l("Your vote"),
         choices=list(CHOICES.items()),
         widget=GovRadioInput(),
-        validators=[InputRequired("Choose for, against or abstain")],
+        validators=[InputRequired(_l("Choose for, against or abstain"))],
     )
-    submit = SubmitField("Cast my vote", widget=GovSubmitInput())
+    submit = SubmitField(_l("Cast my vote"), widget=GovSubmitInput())
 
 
 class OpenVotingForm(FlaskForm):
     reason = TextAreaField(
-        "Why open voting before the discussion's published end (published)",
-        description="Needed only before that date. At least 10 characters.",
+        _l("Why open voting before the discussion's published end (published)"),
+        description=_l("Needed only before that date. At least 10 characters."),
         widget=GovTextArea(),
         validators=[max_length(2000, "The reason")],
     )
-    submit = SubmitField("Open voting now", widget=GovSubmitInput())
+    submit = SubmitField(_l("Open voting now"), widget=GovSubmitInput())
 
 
 class MinutesForm(FlaskForm):
     minutes = TextAreaField(
-        "Minutes",
-        description="What was decided and anything the group agreed to do. Markdown "
-        "(for example *emphasis* and lists) is allowed.",
+        _l("Minutes"),
+        description=_l(
+            "What was decided and anything the group agreed to do. Markdown "
+            "(for example *emphasis* and lists) is allowed."
+        ),
         widget=GovTextArea(),
-        validators=[InputRequired("Enter the minutes"), max_length(MINUTES_MAX, "The minutes")],
+        validators=[InputRequired(_l("Enter the minutes")), max_length(MINUTES_MAX, "The minutes")],
     )
-    submit = SubmitField("Publish the minutes", widget=GovSubmitInput())
+    submit = SubmitField(_l("Publish the minutes"), widget=GovSubmitInput())
 
 
 MOTION_CLOSE = CloseWording(

@@ -30,6 +30,7 @@ from civic.database import lock_row
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.groups.models import JoinRequest, RequestState
+from civic.i18n import _, format_number
 from civic.permissions import require_signed_in
 from civic.text import clean_text
 
@@ -62,14 +63,15 @@ def join_refusal(user: User | None, group: Group) -> str | None:
     if user is None or not user.is_authenticated:
         return "Sign in to join."
     if membership_of(user, group) is not None:
-        return "You are a member of this group."
+        return _("You are a member of this group.")
     if group.join_policy is JoinPolicy.CLOSED:
-        return "This group is closed: people join when its organisers invite them."
+        return _("This group is closed: people join when its organisers invite them.")
     if group.join_policy is JoinPolicy.OPEN and not user.is_eligible_in(group.area):
-        return (
-            f"Only people who have shown they live in {group.area.name} join this group "
+        return _(
+            "Only people who have shown they live in %(area)s join this group "
             "by themselves: enter the code from your letter on the 'Your areas' page, or "
-            "ask the organisers to invite you."
+            "ask the organisers to invite you.",
+            area=group.area.name,
         )
     return None
 
@@ -91,9 +93,9 @@ def require_joiner(actor: User | None, group: Group) -> User:
     Already a member, or a closed group: 409; not a resident, for an open group: 403."""
     user = require_signed_in(actor)
     if membership_of(user, group) is not None:
-        raise Conflict(f"You are already a member of {group.name}.")
+        raise Conflict(_("You are already a member of %(group)s.", group=group.name))
     if group.join_policy is JoinPolicy.CLOSED:
-        raise Conflict("This group is closed: people join when its organisers invite them.")
+        raise Conflict(_("This group is closed: people join when its organisers invite them."))
     if group.join_policy is JoinPolicy.OPEN and (refusal := join_refusal(user, group)):
         raise PermissionDenied(refusal)
     return user
@@ -113,10 +115,15 @@ def _ask(user: User, group: Group, message: str) -> JoinRequest:
     message = (message or "").strip()
     if len(message) > MESSAGE_MAX:
         raise ValidationFailed(
-            {"message": f"The message must be {MESSAGE_MAX:,} characters or fewer"}
+            {
+                "message": _(
+                    "The message must be %(num)s characters or fewer",
+                    num=format_number(MESSAGE_MAX),
+                )
+            }
         )
     if pending_request(user, group) is not None:
-        raise Conflict("You have already asked to join; the organisers have not answered yet.")
+        raise Conflict(_("You have already asked to join; the organisers have not answered yet."))
     request = JoinRequest(group_id=group.id, user_id=user.id, message=message)
     try:
         # the partial unique index settles two clicks at once: one request, one refusal
@@ -156,7 +163,7 @@ def decide_request(
     manager = require_group_manager(actor, group)
     found = db.session.get(JoinRequest, request_id)
     if found is None or found.group_id != group.id:
-        raise NotFound("This group has no request with that number.")
+        raise NotFound(_("This group has no request with that number."))
     reason = clean_text(reason)
     if not approve and not REASON_MIN <= len(reason) <= REASON_MAX:
         raise ValidationFailed(
@@ -167,7 +174,7 @@ def decide_request(
         )
     request = lock_row(JoinRequest, request_id)
     if request is None or request.state is not RequestState.PENDING:
-        raise Conflict("This request was already answered.")
+        raise Conflict(_("This request was already answered."))
     request.state = RequestState.APPROVED if approve else RequestState.REFUSED
     request.reason = "" if approve else reason
     request.decided_at = utcnow()
@@ -207,7 +214,7 @@ def leave(actor: User | None, group: Group) -> bool:
     user = require_signed_in(actor)
     membership = membership_of(user, group)
     if membership is None:
-        raise PermissionDenied(f"You are not a member of {group.name}.")
+        raise PermissionDenied(_("You are not a member of %(group)s.", group=group.name))
     was_organiser = membership.role is GroupRole.ORGANISER
     member = member_pseudonym(user.id, group)
     group.memberships.remove(membership)

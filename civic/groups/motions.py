@@ -48,6 +48,7 @@ from civic.groups.models import (
     Proposers,
     QuorumRule,
 )
+from civic.i18n import _, format_number
 from civic.notifications import feed
 from civic.notifications.kinds import Kind
 from civic.permissions import require_signed_in
@@ -67,7 +68,7 @@ def scope(motion: Motion) -> str:
 def get_motion(group: Group, motion_id: int) -> Motion:
     motion = db.session.get(Motion, motion_id)
     if motion is None or motion.group_id != group.id:
-        raise NotFound("This group has no motion with that number.")
+        raise NotFound(_("This group has no motion with that number."))
     return motion
 
 
@@ -91,9 +92,13 @@ def can_propose(user: User | None, group: Group) -> bool:
 def require_proposer(actor: User | None, group: Group) -> User:
     user = require_signed_in(actor)
     if membership_of(user, group) is None:
-        raise PermissionDenied(f"Only members of {group.name} can propose motions.")
+        raise PermissionDenied(
+            _("Only members of %(group)s can propose motions.", group=group.name)
+        )
     if not can_propose(user, group):
-        raise PermissionDenied(f"The rules of {group.name} let only its organisers propose.")
+        raise PermissionDenied(
+            _("The rules of %(group)s let only its organisers propose.", group=group.name)
+        )
     return user
 
 
@@ -105,13 +110,15 @@ def propose(actor: User | None, group: Group, title: str, text: str) -> Motion:
     title, text = clean_text(title), (text or "").strip()
     errors = {}
     if not title:
-        errors["title"] = "Enter the motion's title"
+        errors["title"] = _("Enter the motion's title")
     elif len(title) > TITLE_MAX:
-        errors["title"] = f"The title must be {TITLE_MAX} characters or fewer"
+        errors["title"] = _("The title must be %(num)s characters or fewer", num=TITLE_MAX)
     if not text:
-        errors["text"] = "Enter what the motion proposes"
+        errors["text"] = _("Enter what the motion proposes")
     elif len(text) > TEXT_MAX:
-        errors["text"] = f"The motion must be {TEXT_MAX:,} characters or fewer"
+        errors["text"] = _(
+            "The motion must be %(num)s characters or fewer", num=format_number(TEXT_MAX)
+        )
     if errors:
         raise ValidationFailed(errors)
     rules = group_rules.rules_of(group)
@@ -146,7 +153,7 @@ def propose(actor: User | None, group: Group, title: str, text: str) -> Motion:
 def _locked(motion: Motion) -> Motion:
     locked = lock_row(Motion, motion.id)
     if locked is None:
-        raise NotFound("This group has no motion with that number.")
+        raise NotFound(_("This group has no motion with that number."))
     return locked
 
 
@@ -156,7 +163,7 @@ def open_voting(actor: User | None, motion: Motion, reason: str = "") -> None:
     manager = require_group_manager(actor, motion.group)
     motion = _locked(motion)
     if motion.state is not MotionState.DISCUSSION:
-        raise Conflict("Voting on this motion has already opened.")
+        raise Conflict(_("Voting on this motion has already opened."))
     now = utcnow()
     why = early_reason(reason, motion.voting_planned, now, doing="open the vote")
     _open(manager, motion, now, why)
@@ -247,7 +254,10 @@ def require_voter(actor: User | None, motion: Motion) -> User:
     user = require_signed_in(actor)
     if not _still_member(motion.group, user):
         raise PermissionDenied(
-            f"Only members of {motion.group.name} vote on its motions; you are not a member."
+            _(
+                "Only members of %(group)s vote on its motions; you are not a member.",
+                group=motion.group.name,
+            )
         )
     return user
 
@@ -270,18 +280,23 @@ def cast(actor: User | None, motion: Motion, choice: str) -> str:
     clicks at once make one vote."""
     user = require_voter(actor, motion)
     if choice not in CHOICES:
-        raise ValidationFailed({"choice": "Choose for, against or abstain"})
+        raise ValidationFailed({"choice": _("Choose for, against or abstain")})
     motion = _locked(motion)
     if not voting_open(motion):
         if motion.state is MotionState.DISCUSSION:
-            raise Conflict("Voting on this motion has not opened yet; your vote was not counted.")
+            raise Conflict(
+                _("Voting on this motion has not opened yet; your vote was not counted.")
+            )
         ended = motion.closed_at or motion.voting_until
         raise Conflict(
-            f"Voting closed at {spoken(ended)} before your vote arrived; it was not counted."
+            _(
+                "Voting closed at %(moment)s before your vote arrived; it was not counted.",
+                moment=spoken(ended),
+            )
         )
     # again under the lock: a member who left meanwhile does not vote
     if not _still_member(motion.group, user):
-        raise PermissionDenied("You have left this group, so you cannot vote on its motions.")
+        raise PermissionDenied(_("You have left this group, so you cannot vote on its motions."))
     key = ballot_box.voter_key(scope(motion), user.id)
     if not _is_elector(motion, key):
         raise PermissionDenied(
@@ -301,7 +316,7 @@ def cast(actor: User | None, motion: Motion, choice: str) -> str:
         },
     )
     if made is None:
-        raise Conflict("You have already voted on this motion: each member votes once.")
+        raise Conflict(_("You have already voted on this motion: each member votes once."))
     audit.record(user, "motion:vote_cast", motion)  # participation only, never the choice
     return code
 
@@ -400,14 +415,14 @@ def record_minutes(actor: User | None, motion: Motion, minutes: str) -> None:
     manager = require_group_manager(actor, motion.group)
     text = (minutes or "").strip()
     if not text:
-        raise ValidationFailed({"minutes": "Enter the minutes"})
+        raise ValidationFailed({"minutes": _("Enter the minutes")})
     if len(text) > MINUTES_MAX:
         raise ValidationFailed(
             {"minutes": f"The minutes must be {MINUTES_MAX:,} characters or fewer"}
         )
     motion = _locked(motion)
     if motion.state is not MotionState.CLOSED:
-        raise Conflict("Minutes are recorded once the motion has been decided.")
+        raise Conflict(_("Minutes are recorded once the motion has been decided."))
     motion.minutes = text
     motion.minutes_html = md.render(text)
     motion.minutes_at = utcnow()

@@ -20,25 +20,49 @@ from civic.errors import ValidationFailed
 from civic.extensions import db
 from civic.groups import tally
 from civic.groups.models import GroupRules, MajorityRule, Proposers, QuorumRule
+from civic.i18n import _, ngettext
+from civic.i18n import lazy_gettext as _l
 
 MAX_DAYS = 60
 MAX_QUORUM_NUMBER = 100_000
 
 JOIN_WORDS = {
-    JoinPolicy.OPEN: (
-        "Open: anyone who has shown Civic they live in {area} joins at once. People from "
+    JoinPolicy.OPEN: _l(
+        "Open: anyone who has shown Civic they live in %(area)s joins at once. People from "
         "elsewhere cannot join by themselves; the organisers can invite them."
     ),
-    JoinPolicy.REQUEST: (
+    JoinPolicy.REQUEST: _l(
         "By request: anyone with a Civic account may ask to join; an organiser approves "
         "the request or refuses it with a reason."
     ),
-    JoinPolicy.CLOSED: "Closed: people join only when the organisers invite them.",
+    JoinPolicy.CLOSED: _l("Closed: people join only when the organisers invite them."),
 }
 PROPOSER_WORDS = {
-    Proposers.MEMBERS: "Any member may propose a motion.",
-    Proposers.ORGANISERS: "Only organisers may propose a motion; every member votes.",
+    Proposers.MEMBERS: _l("Any member may propose a motion."),
+    Proposers.ORGANISERS: _l("Only organisers may propose a motion; every member votes."),
 }
+# tally's rule words (tally stays free of Flask), as pages show them
+MAJORITY_WORDS = {
+    "simple": _l("More votes for than against (abstentions are not counted either way)."),
+    "two_thirds": _l("At least two thirds of the votes for and against must be for."),
+    "all_members": _l("More than half of all members (when voting opens) must vote for."),
+}
+
+
+def quorum_words(rule: str, value: int) -> str:
+    """`tally.quorum_words` in the reader's language."""
+    if rule == "none":
+        return _("No quorum: the motion is decided however many members vote.")
+    if rule == "share":
+        return _(
+            "At least %(num)s%% of the members (when voting opens) must vote, abstaining included.",
+            num=value,
+        )
+    return _("At least %(num)s members must vote, abstaining included.", num=value)
+
+
+def majority_words(rule: str) -> str:
+    return str(MAJORITY_WORDS[rule])
 
 
 @dataclass(frozen=True)
@@ -86,13 +110,13 @@ def check(values: dict[str, Any]) -> dict[str, str]:
     """The problems with proposed rules, by form field (empty: fine)."""
     errors: dict[str, str] = {}
     if values.get("join_policy") not in {p.value for p in JoinPolicy}:
-        errors["join_policy"] = "Choose how people join"
+        errors["join_policy"] = _("Choose how people join")
     quorum = values.get("quorum_rule")
     amount = values.get("quorum_value")
     if quorum not in tally.QUORUM_RULES:
-        errors["quorum_rule"] = "Choose a quorum rule"
+        errors["quorum_rule"] = _("Choose a quorum rule")
     elif quorum == "share" and (not isinstance(amount, int) or not 1 <= amount <= 100):
-        errors["quorum_value"] = "A quorum share must be a whole percentage from 1 to 100"
+        errors["quorum_value"] = _("A quorum share must be a whole percentage from 1 to 100")
     elif quorum == "number" and (
         not isinstance(amount, int) or not 1 <= amount <= MAX_QUORUM_NUMBER
     ):
@@ -100,7 +124,7 @@ def check(values: dict[str, Any]) -> dict[str, str]:
             f"A quorum must be a whole number of members from 1 to {MAX_QUORUM_NUMBER:,}"
         )
     if values.get("majority_rule") not in tally.MAJORITY_RULES:
-        errors["majority_rule"] = "Choose a majority rule"
+        errors["majority_rule"] = _("Choose a majority rule")
     for name, low, words in (
         ("discussion_days", 0, "Discussion"),
         ("voting_days", 1, "Voting"),
@@ -109,7 +133,7 @@ def check(values: dict[str, Any]) -> dict[str, str]:
         if not isinstance(days, int) or not low <= days <= MAX_DAYS:
             errors[name] = f"{words} must last from {low} to {MAX_DAYS} days"
     if values.get("proposers") not in {p.value for p in Proposers}:
-        errors["proposers"] = "Choose who may propose motions"
+        errors["proposers"] = _("Choose who may propose motions")
     return errors
 
 
@@ -153,16 +177,25 @@ def published(group: Group) -> dict[str, Any]:
         "residence_required_to_join": policy is JoinPolicy.OPEN,
         "secret_ballot": True,
         "words": {
-            "join": JOIN_WORDS[policy].format(area=group.area.name),
-            "proposers": PROPOSER_WORDS[Proposers(rules.proposers)],
-            "quorum": tally.quorum_words(rules.quorum_rule, rules.quorum_value),
-            "majority": tally.majority_words(rules.majority_rule),
-            "timing": (
-                f"A motion is discussed for {rules.discussion_days} "
-                f"day{'' if rules.discussion_days == 1 else 's'}, then members vote for "
-                f"{rules.voting_days} day{'' if rules.voting_days == 1 else 's'}."
+            "join": str(JOIN_WORDS[policy]) % {"area": group.area.name},
+            "proposers": str(PROPOSER_WORDS[Proposers(rules.proposers)]),
+            "quorum": quorum_words(rules.quorum_rule, rules.quorum_value),
+            "majority": majority_words(rules.majority_rule),
+            "timing": " ".join(
+                (
+                    ngettext(
+                        "A motion is discussed for %(num)s day,",
+                        "A motion is discussed for %(num)s days,",
+                        rules.discussion_days,
+                    ),
+                    ngettext(
+                        "then members vote for %(num)s day.",
+                        "then members vote for %(num)s days.",
+                        rules.voting_days,
+                    ),
+                )
             ),
-            "ballot": (
+            "ballot": _(
                 "Votes are secret: for, against or abstain, one each. Only members when "
                 "voting opens vote, and only while still members. Counts are published "
                 "when voting closes, never before."

@@ -19,7 +19,7 @@ from civic.discussions import subjects
 from civic.errors import Conflict, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.forms import CloseForm, attach_errors
-from civic.groups import membership, motions, tally
+from civic.groups import membership, motions
 from civic.groups import rules as group_rules
 from civic.groups.forms import (
     MOTION_CLOSE,
@@ -33,6 +33,7 @@ from civic.groups.forms import (
     VoteForm,
 )
 from civic.groups.models import Motion, MotionState
+from civic.i18n import _
 from civic.params import parse_id
 from civic.web import render
 
@@ -79,12 +80,14 @@ def group_governance(group: Group) -> dict[str, Any]:
 def quorum_words(motion: Motion) -> str:
     """The quorum a voting or closed motion is decided by (copied when voting opened)."""
     rule = motion.quorum_rule.value if motion.quorum_rule else "none"
-    return tally.quorum_words(rule, motion.quorum_value or 0)
+    return group_rules.quorum_words(rule, motion.quorum_value or 0)
 
 
 @bp.app_template_global("majority_words")
 def majority_words(motion: Motion) -> str:
-    return tally.majority_words(motion.majority_rule.value if motion.majority_rule else "simple")
+    return group_rules.majority_words(
+        motion.majority_rule.value if motion.majority_rule else "simple"
+    )
 
 
 def _group(slug: str) -> Group:
@@ -107,9 +110,9 @@ def join(slug: str) -> Any:
             attach_errors(form, failure)
         else:
             flash(
-                f"You joined {group.name}."
+                _("You joined %(group)s.", group=group.name)
                 if isinstance(made, GroupMembership)
-                else "Your request to join was sent to the organisers.",
+                else _("Your request to join was sent to the organisers."),
                 "success",
             )
             return redirect(url_for("accounts.group", slug=slug))
@@ -121,14 +124,15 @@ def join(slug: str) -> Any:
 def leave(slug: str) -> Any:
     group = _group(slug)
     if membership_of(current_user, group) is None:
-        raise PermissionDenied(f"You are not a member of {group.name}.")
+        raise PermissionDenied(_("You are not a member of %(group)s.", group=group.name))
     if not LeaveForm().validate_on_submit():
-        raise Conflict("The form could not be read: go back, reload the page and try again.")
+        raise Conflict(_("The form could not be read: go back, reload the page and try again."))
     orphaned = membership.leave(current_user, group)
     flash(
-        f"You left {group.name}."
+        _("You left %(group)s.", group=group.name)
         + (
-            " It has no organiser now: a moderator can appoint one, or the members elect one."
+            " "
+            + _("It has no organiser now: a moderator can appoint one, or the members elect one.")
             if orphaned
             else ""
         ),
@@ -165,7 +169,7 @@ def decide_request(slug: str, request_id: int) -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash("Request answered.", "success")
+            flash(_("Request answered."), "success")
             return redirect(url_for("groups.requests", slug=slug))
     return render(
         "groups/requests.html",
@@ -196,7 +200,7 @@ def rules(slug: str) -> Any:
 def edit_rules(slug: str) -> Any:
     group = _group(slug)
     if not can_manage_group(current_user, group):
-        raise PermissionDenied("Only the group's organisers and moderators change its rules.")
+        raise PermissionDenied(_("Only the group's organisers and moderators change its rules."))
     current = group_rules.rules_of(group)
     form = RulesForm(
         data={
@@ -228,7 +232,7 @@ def edit_rules(slug: str) -> Any:
             except ValidationFailed as failure:
                 attach_errors(form, failure)
             else:
-                flash("The group's rules are published.", "success")
+                flash(_("The group's rules are published."), "success")
                 return redirect(url_for("groups.rules", slug=slug))
     return render("groups/rules_form.html", group=group, form=form, status=status)
 
@@ -319,8 +323,11 @@ def vote(slug: str, motion_id: int) -> Any:
             return _motion_page(group, found, status=409, vote_form=form)
         else:
             flash(
-                f"Your vote is recorded. Your receipt is {code}: after the close, check it "
-                "is in the published ballots.",
+                _(
+                    "Your vote is recorded. Your receipt is %(code)s: after the close, check "
+                    "it is in the published ballots.",
+                    code=code,
+                ),
                 "success",
             )
             return redirect(url_for("groups.motion", slug=slug, motion_id=motion_id))
@@ -330,7 +337,7 @@ def vote(slug: str, motion_id: int) -> Any:
 def _managed_motion(slug: str, motion_id: int) -> tuple[Group, Motion]:
     group = _group(slug)
     if not can_manage_group(current_user, group):
-        raise PermissionDenied("Only the group's organisers and moderators can do this.")
+        raise PermissionDenied(_("Only the group's organisers and moderators can do this."))
     return group, motions.get_motion(group, motion_id)
 
 
@@ -345,7 +352,7 @@ def open_voting(slug: str, motion_id: int) -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash("Voting is open.", "success")
+            flash(_("Voting is open."), "success")
             return redirect(url_for("groups.motion", slug=slug, motion_id=motion_id))
     return _motion_page(group, found, status=422, open_form=form)
 
@@ -377,7 +384,7 @@ def minutes(slug: str, motion_id: int) -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash("The minutes are published.", "success")
+            flash(_("The minutes are published."), "success")
             return redirect(url_for("groups.motion", slug=slug, motion_id=motion_id))
     return _motion_page(group, found, status=422, minutes_form=form)
 

@@ -14,83 +14,87 @@ from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaF
 from wtforms.validators import DataRequired, InputRequired
 
 from civic.forms import max_length
+from civic.i18n import lazy_gettext as _l
 from civic.petitions.models import FollowUp, PetitionKind
 
 
 class StartForm(FlaskForm):
     area = SelectField(
-        "Area",
+        _l("Area"),
         widget=GovSelect(),
         coerce=int,
-        description="You can start a petition in an area where you have shown you live.",
+        description=_l("You can start a petition in an area where you have shown you live."),
         validate_choice=False,  # the service checks eligibility and says how to get it
     )
     title = StringField(
-        "Title",
+        _l("Title"),
         widget=GovTextInput(),
-        description="A short summary, like 'Keep the Riverside pool open on Sundays'.",
-        validators=[DataRequired("Enter a title for the petition"), max_length(200, "The title")],
+        description=_l("A short summary, like 'Keep the Riverside pool open on Sundays'."),
+        validators=[
+            DataRequired(_l("Enter a title for the petition")),
+            max_length(200, "The title"),
+        ],
     )
     asks = TextAreaField(
-        "What the petition asks the council to do",
+        _l("What the petition asks the council to do"),
         widget=GovTextArea(),
         validators=[
-            DataRequired("Enter what the petition asks"),
+            DataRequired(_l("Enter what the petition asks")),
             max_length(5000, "What the petition asks"),
         ],
     )
     why = TextAreaField(
-        "Why",
+        _l("Why"),
         widget=GovTextArea(),
-        description="The reasons and the facts behind the petition.",
-        validators=[DataRequired("Enter why"), max_length(5000, "Why")],
+        description=_l("The reasons and the facts behind the petition."),
+        validators=[DataRequired(_l("Enter why")), max_length(5000, "Why")],
     )
-    submit = SubmitField("Send for checking", widget=GovSubmitInput())
+    submit = SubmitField(_l("Send for checking"), widget=GovSubmitInput())
 
 
 class ModerateForm(FlaskForm):
     decision = RadioField(
-        "Does the petition meet the published rules?",
+        _l("Does the petition meet the published rules?"),
         choices=[
-            ("accept", "Yes: accept it and open it for signatures"),
-            ("refuse", "No: refuse it"),
+            ("accept", _l("Yes: accept it and open it for signatures")),
+            ("refuse", _l("No: refuse it")),
         ],
         widget=GovRadioInput(),
-        validators=[InputRequired("Choose whether to accept or refuse the petition")],
+        validators=[InputRequired(_l("Choose whether to accept or refuse the petition"))],
     )
     reason = TextAreaField(
-        "Reason for refusing (published with the petition)",
+        _l("Reason for refusing (published with the petition)"),
         widget=GovTextArea(),
         validators=[max_length(2000, "The reason")],
     )
-    submit = SubmitField("Record the decision", widget=GovSubmitInput())
+    submit = SubmitField(_l("Record the decision"), widget=GovSubmitInput())
 
 
 class SignForm(FlaskForm):
-    submit = SubmitField("Sign this petition", widget=GovSubmitInput())
+    submit = SubmitField(_l("Sign this petition"), widget=GovSubmitInput())
 
 
 class WithdrawForm(FlaskForm):
-    submit = SubmitField("Withdraw my signature", widget=GovSubmitInput())
+    submit = SubmitField(_l("Withdraw my signature"), widget=GovSubmitInput())
 
 
 class RespondForm(FlaskForm):
     response = TextAreaField(
-        "The council's response",
+        _l("The council's response"),
         widget=GovTextArea(),
-        description="Published on the petition's page and sent to its supporters. Markdown.",
+        description=_l("Published on the petition's page and sent to its supporters. Markdown."),
         validators=[
-            DataRequired("Enter the council's response"),
+            DataRequired(_l("Enter the council's response")),
             max_length(20000, "The response"),
         ],
     )
-    submit = SubmitField("Publish the response", widget=GovSubmitInput())
+    submit = SubmitField(_l("Publish the response"), widget=GovSubmitInput())
 
 
 class ThresholdForm(FlaskForm):
-    area = SelectField("Area", widget=GovSelect(), coerce=int, validate_choice=False)
+    area = SelectField(_l("Area"), widget=GovSelect(), coerce=int, validate_choice=False)
     kind = SelectField(
-        "Kind of petition",
+        _l("Kind of petition"),
         widget=GovSelect(),
         choices=[
             (PetitionKind.GENERAL.value, "Resident petitions"),
@@ -98,26 +102,28 @@ class ThresholdForm(FlaskForm):
         ],
     )
     first = StringField(
-        "First threshold: the council must respond",
+        _l("First threshold: the council must respond"),
         widget=GovTextInput(),
-        description="A number of signatures, like 250, or a share of eligible residents, "
-        "like 2%. For recall petitions, a share: reaching it starts the recall review.",
-        validators=[DataRequired("Enter the first threshold")],
+        description=_l(
+            "A number of signatures, like 250, or a share of eligible residents, "
+            "like 2%. For recall petitions, a share: reaching it starts the recall review."
+        ),
+        validators=[DataRequired(_l("Enter the first threshold"))],
     )
     second = StringField(
-        "Higher threshold: a consultation or public vote is held",
+        _l("Higher threshold: a consultation or public vote is held"),
         widget=GovTextInput(),
-        description="Above the first, like 1000 or 5%.",
-        validators=[DataRequired("Enter the higher threshold")],
+        description=_l("Above the first, like 1000 or 5%."),
+        validators=[DataRequired(_l("Enter the higher threshold"))],
     )
     follow_up = RadioField(
-        "What the higher threshold opens",
+        _l("What the higher threshold opens"),
         choices=[
             (FollowUp.CONSULTATION.value, "A consultation"),
             (FollowUp.VOTE.value, "A public vote"),
         ],
         default=FollowUp.CONSULTATION.value,
         widget=GovRadioInput(),
-        validators=[InputRequired("Choose what the higher threshold opens")],
+        validators=[InputRequired(_l("Choose what the higher threshold opens"))],
     )
-    submit = SubmitField("Save the thresholds", widget=GovSubmitInput())
+    submit = SubmitField(_l("Save the thresholds"), widget=GovSubmitInput())

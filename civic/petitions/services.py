@@ -28,6 +28,8 @@ from civic.consultations.models import Audience, Consultation, ConsultationState
 from civic.database import lock_row
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
+from civic.i18n import _, format_day, format_number
+from civic.i18n import lazy_gettext as _l
 from civic.notifications import events
 from civic.permissions import require_moderator, require_signed_in
 from civic.petitions import engine, thresholds
@@ -68,7 +70,7 @@ def response_days() -> int:
 def get(petition_id: int) -> Petition:
     petition = db.session.get(Petition, petition_id) if 0 < petition_id < 2**31 else None
     if petition is None:
-        raise NotFound("No petition has that number.")
+        raise NotFound(_("No petition has that number."))
     return petition
 
 
@@ -153,6 +155,7 @@ def progress(petition: Petition) -> dict[str, Any]:
     at_least = shown["at_least"]
     return {
         **shown,
+        "said": band_words(shown["words"]),
         "first": first,
         "first_level": petition.first_level,
         "second": second,
@@ -164,16 +167,30 @@ def progress(petition: Petition) -> dict[str, Any]:
     }
 
 
+def band_words(words: str) -> str:
+    """A banded count ("fewer than 10", "at least 20", "none", "12") in the reader's
+    language; the JSON keeps the English."""
+    if words == "none":
+        return _("none")
+    for english, translated in (
+        ("fewer than ", _l("fewer than %(num)s")),
+        ("at least ", _l("at least %(num)s")),
+    ):
+        if words.startswith(english):
+            return str(translated) % {"num": words.removeprefix(english)}
+    return words
+
+
 def can_sign_reason(petition: Petition, user: User | None) -> str | None:
     """Why `user` cannot sign now (None: they can, or must sign in first), in words."""
     if petition.state is not PetitionState.OPEN:
         return {
-            PetitionState.PENDING: "This petition is waiting for a moderator's check.",
-            PetitionState.REFUSED: "This petition was refused, so it cannot be signed.",
-            PetitionState.CLOSED: "This petition has closed, so it can no longer be signed.",
+            PetitionState.PENDING: _("This petition is waiting for a moderator's check."),
+            PetitionState.REFUSED: _("This petition was refused, so it cannot be signed."),
+            PetitionState.CLOSED: _("This petition has closed, so it can no longer be signed."),
         }[petition.state]
     if petition.closes_at is not None and aware(petition.closes_at) <= utcnow():
-        return "This petition has closed, so it can no longer be signed."
+        return _("This petition has closed, so it can no longer be signed.")
     if user is None or not user.is_authenticated:
         return None
     if not user.is_eligible_in(petition.area):
@@ -182,10 +199,11 @@ def can_sign_reason(petition: Petition, user: User | None) -> str | None:
 
 
 def not_eligible_words(area: Area) -> str:
-    return (
-        f"Only residents of {area.name} can sign this petition. To show you live there, "
+    return _(
+        "Only residents of %(area)s can sign this petition. To show you live there, "
         "enter the code from your letter on the 'Your areas' page, or ask a moderator to "
-        "check your proof of address."
+        "check your proof of address.",
+        area=area.name,
     )
 
 
@@ -198,22 +216,28 @@ def start(actor: User | None, area: Area, title: str, asks: str, why: str) -> Pe
     user = require_signed_in(actor)
     if not user.is_eligible_in(area):
         raise PermissionDenied(
-            f"Only residents of {area.name} can start a petition there. To show you live "
-            "there, enter the code from your letter on the 'Your areas' page."
+            _(
+                "Only residents of %(area)s can start a petition there. To show you live "
+                "there, enter the code from your letter on the 'Your areas' page.",
+                area=area.name,
+            )
         )
     title, asks, why = (title or "").strip(), (asks or "").strip(), (why or "").strip()
     problems: dict[str, str] = {}
     if not title:
-        problems["title"] = "Enter a title for the petition"
+        problems["title"] = _("Enter a title for the petition")
     elif len(title) > TITLE_MAX:
-        problems["title"] = f"The title must be {TITLE_MAX} characters or fewer"
-    for name, text, what in (("asks", asks, "what the petition asks"), ("why", why, "why")):
+        problems["title"] = _("The title must be %(num)s characters or fewer", num=TITLE_MAX)
+    missing = {"asks": _l("Enter what the petition asks"), "why": _l("Enter why")}
+    for name, text in (("asks", asks), ("why", why)):
         if not text:
-            problems[name] = f"Enter {what}"
+            problems[name] = str(missing[name])
         elif len(text) > TEXT_MAX:
-            problems[name] = f"This must be {TEXT_MAX:,} characters or fewer"
+            problems[name] = _(
+                "This must be %(num)s characters or fewer", num=format_number(TEXT_MAX)
+            )
     if any("\x00" in text for text in (title, asks, why)):
-        problems.setdefault("title", "Remove the invisible control characters")
+        problems.setdefault("title", _("Remove the invisible control characters"))
     if problems:
         raise ValidationFailed(problems)
     now = utcnow()
@@ -238,7 +262,7 @@ def start(actor: User | None, area: Area, title: str, asks: str, why: str) -> Pe
 def _locked(petition: Petition) -> Petition:
     locked = lock_row(Petition, petition.id)
     if locked is None:  # pragma: no cover - petitions are never deleted
-        raise NotFound("No petition has that number.")
+        raise NotFound(_("No petition has that number."))
     return locked
 
 
@@ -293,7 +317,7 @@ def refuse(actor: User | None, petition: Petition, reason: str) -> Petition:
     moderator = require_moderator(actor)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed({"reason": "Say which rule the petition breaks, and why"})
+        raise ValidationFailed({"reason": _("Say which rule the petition breaks, and why")})
     if len(reason) > REASON_MAX:
         raise ValidationFailed({"reason": f"The reason must be {REASON_MAX:,} characters or fewer"})
     petition = _locked(petition)
@@ -341,7 +365,7 @@ def sign(actor: User | None, petition: Petition) -> Signed:
     if reason := can_sign_reason(petition, user):
         raise Conflict(reason)
     if not engine.add_signature(SIGNATURES, petition.id, _key(petition, user)):
-        raise Conflict("You have already signed this petition.")
+        raise Conflict(_("You have already signed this petition."))
     petition.signature_count = engine.count_signatures(SIGNATURES, petition.id)
     audit.record(user, "petition:sign", petition)  # private: scoped pseudonym, batched
     events.took_part(user, petition)
@@ -468,13 +492,16 @@ def withdraw(actor: User | None, petition: Petition) -> Petition:
     petition = _locked(petition)
     if petition.first_reached_at is not None:
         raise Conflict(
-            f"This petition reached its threshold on {day(petition.first_reached_at)}; "
-            "its signatures are final and cannot be withdrawn."
+            _(
+                "This petition reached its threshold on %(day)s; "
+                "its signatures are final and cannot be withdrawn.",
+                day=format_day(petition.first_reached_at),
+            )
         )
     if petition.state is not PetitionState.OPEN:
-        raise Conflict("This petition is not open, so signatures cannot change.")
+        raise Conflict(_("This petition is not open, so signatures cannot change."))
     if not engine.remove_signature(SIGNATURES, petition.id, _key(petition, user)):
-        raise Conflict("You have not signed this petition.")
+        raise Conflict(_("You have not signed this petition."))
     petition.signature_count = engine.count_signatures(SIGNATURES, petition.id)
     audit.record(user, "petition:withdraw", petition)
     db.session.flush()
@@ -490,14 +517,14 @@ def respond(actor: User | None, petition: Petition, text: str) -> Petition:
     moderator = require_moderator(actor)
     text = (text or "").replace("\r\n", "\n").strip()
     if not text:
-        raise ValidationFailed({"response": "Enter the council's response"})
+        raise ValidationFailed({"response": _("Enter the council's response")})
     if len(text) > RESPONSE_MAX:
         raise ValidationFailed(
             {"response": f"The response must be {RESPONSE_MAX:,} characters or fewer"}
         )
     petition = _locked(petition)
     if petition.first_reached_at is None:
-        raise Conflict("This petition has not reached its threshold, so no response is due.")
+        raise Conflict(_("This petition has not reached its threshold, so no response is due."))
     if petition.responded_at is not None:
         raise Conflict(f"The council responded on {day(petition.responded_at)} already.")
     now = utcnow()

@@ -15,6 +15,8 @@ from civic.accounts.models import Area
 from civic.errors import Conflict, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.forms import attach_errors
+from civic.i18n import _
+from civic.i18n import lazy_gettext as _l
 from civic.markdown import render as markdown
 from civic.permissions import require_admin, require_moderator, require_signed_in
 from civic.petitions import search_kind, services, thresholds
@@ -34,10 +36,10 @@ bp = Blueprint("petitions", __name__)
 search_kind.register_kind()  # petitions join site search
 
 STATE_LABELS = {
-    PetitionState.OPEN: "Open",
-    PetitionState.REFUSED: "Refused",
-    PetitionState.CLOSED: "Closed",
-    PetitionState.PENDING: "Waiting for a moderator",
+    PetitionState.OPEN: _l("Open"),
+    PetitionState.REFUSED: _l("Refused"),
+    PetitionState.CLOSED: _l("Closed"),
+    PetitionState.PENDING: _l("Waiting for a moderator"),
 }
 
 
@@ -54,7 +56,7 @@ def _areas() -> list[Area]:
 
 @bp.app_template_global("petition_state_label")
 def _state_label(state: PetitionState) -> str:
-    return STATE_LABELS[state]
+    return str(STATE_LABELS[state])
 
 
 # --- public pages -----------------------------------------------------------------------
@@ -139,8 +141,10 @@ def new() -> Any:
     areas = [e.area for e in user.eligibilities]
     if request.method == "POST" and not areas:
         raise PermissionDenied(
-            "Only residents can start a petition. To show where you live, enter the code "
-            "from your letter on the 'Your areas' page."
+            _(
+                "Only residents can start a petition. To show where you live, enter the code "
+                "from your letter on the 'Your areas' page."
+            )
         )
     form = StartForm()
     form.area.choices = [(a.id, a.name) for a in sorted(areas, key=lambda a: a.name)]
@@ -148,7 +152,7 @@ def new() -> Any:
     if form.validate_on_submit():
         area = next((a for a in areas if a.id == form.area.data), None)
         if area is None:
-            form.area.errors = ["Choose an area where you have shown you live"]
+            form.area.errors = [_("Choose an area where you have shown you live")]
             status = 422
         else:
             try:
@@ -160,8 +164,11 @@ def new() -> Any:
                 status = 422
             else:
                 flash(
-                    "Your petition was sent for checking. A moderator checks it against the "
-                    f"rules within {services.moderation_days()} days.",
+                    _(
+                        "Your petition was sent for checking. A moderator checks it against "
+                        "the rules within %(num)s days.",
+                        num=services.moderation_days(),
+                    ),
                     "success",
                 )
                 return redirect(url_for("petitions.detail", petition_id=petition.id))
@@ -188,12 +195,12 @@ def sign(petition_id: int) -> Any:
             status = 409
         else:
             if signed.first:
-                message = (
+                message = _(
                     "You signed the petition, and it has reached its threshold: the council "
                     "must now publish a response."
                 )
             else:
-                message = "You signed the petition."
+                message = _("You signed the petition.")
             flash(message, "success")
             return redirect(url_for("petitions.detail", petition_id=petition.id))
     return render(
@@ -218,7 +225,7 @@ def withdraw(petition_id: int) -> Any:
             withdraw_form.form_errors.append(refused.message)
             status = 409
         else:
-            flash("Your signature was withdrawn.", "success")
+            flash(_("Your signature was withdrawn."), "success")
             return redirect(url_for("petitions.detail", petition_id=petition.id))
     return render(
         "petitions/detail.html",
@@ -254,10 +261,10 @@ def moderate(petition_id: int) -> Any:
         try:
             if form.decision.data == "accept":
                 services.accept(current_user, petition)
-                flash("The petition is open for signatures.", "success")
+                flash(_("The petition is open for signatures."), "success")
             else:
                 services.refuse(current_user, petition, form.reason.data or "")
-                flash("The petition was refused; it is published with your reason.", "success")
+                flash(_("The petition was refused; it is published with your reason."), "success")
         except ValidationFailed as failure:
             attach_errors(form, failure)
             status = 422
@@ -294,7 +301,7 @@ def respond(petition_id: int) -> Any:
             form.form_errors.append(refused.message)
             status = 409
         else:
-            flash("The council's response is published and supporters are told.", "success")
+            flash(_("The council's response is published and supporters are told."), "success")
             return redirect(url_for("petitions.detail", petition_id=petition.id))
     elif form.is_submitted():
         status = 422
@@ -320,7 +327,7 @@ def thresholds_page() -> Any:
         kind = next((k for k in PetitionKind if k.value == form.kind.data), None)
         follow_up = next((f for f in FollowUp if f.value == form.follow_up.data), None)
         if area is None or kind is None or follow_up is None:
-            form.area.errors = ["Choose an area"] if area is None else []
+            form.area.errors = [_("Choose an area")] if area is None else []
             status = 422
         else:
             try:
@@ -331,7 +338,7 @@ def thresholds_page() -> Any:
                 attach_errors(form, failure)
                 status = 422
             else:
-                flash(f"Thresholds saved for {area.name}.", "success")
+                flash(_("Thresholds saved for %(area)s.", area=area.name), "success")
                 return redirect(url_for("petitions.thresholds_page"))
     elif form.is_submitted():
         status = 422

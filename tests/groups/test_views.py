@@ -31,7 +31,9 @@ def test_a_member_proposes_and_votes_through_the_forms(client):
     bad = post_form(client, f"/groups/{group.slug}/motions/new", {"title": "", "text": "Keep me"})
     assert bad.status_code == 422
     body = bad.get_data(as_text=True)
-    assert "Enter the motion&#39;s title" in body and "Keep me" in body
+    # a translated (lazy) message is not escaped again: either spelling of the apostrophe
+    assert "Enter the motion's title" in body or "Enter the motion&#39;s title" in body
+    assert "Keep me" in body
     made = post_form(
         client,
         f"/groups/{group.slug}/motions/new",

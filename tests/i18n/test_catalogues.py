@@ -76,6 +76,11 @@ TRANSLATED_TEMPLATES = [
     "templates/errors",
     "templates/search",
     "templates/site_pages",
+    # slice budgets
+    "templates/budgets",
+    "templates/petitions",
+    "templates/groups",
+    "templates/constituencies",
 ]
 # Files of the resident journeys (register, become eligible, vote, ballot, respond,
 # discuss, receipts, notifications and their mail): every string there has Welsh.
@@ -180,6 +185,45 @@ RESIDENT_JOURNEYS = [
     "civic/whats_open.py",
     "civic/search/",
     "civic/site_pages/services.py",
+    # slice budgets
+    "templates/budgets/index.html",
+    "templates/budgets/round.html",
+    "templates/budgets/propose.html",
+    "templates/budgets/project.html",
+    "templates/budgets/ballot.html",
+    "templates/budgets/withdraw.html",
+    "templates/budgets/results.html",
+    "templates/budgets/_paper_ballot.html",
+    "templates/petitions/index.html",
+    "templates/petitions/detail.html",
+    "templates/petitions/new.html",
+    "templates/petitions/rules.html",
+    "templates/groups/join.html",
+    "templates/groups/rules.html",
+    "templates/groups/motion.html",
+    "templates/groups/motion_form.html",
+    "templates/groups/_governance.html",
+    "templates/groups/_elections.html",
+    "templates/groups/elections/detail.html",
+    "templates/constituencies/index.html",
+    "templates/constituencies/detail.html",
+    "templates/constituencies/_class_counts.html",
+    "civic/budgets/ballots.py",
+    "civic/budgets/explain.py",
+    "civic/budgets/models.py",
+    "civic/budgets/services.py",
+    "civic/budgets/contests.py",
+    "civic/budgets/views.py",
+    "civic/petitions/services.py",
+    "civic/petitions/views.py",
+    "civic/petitions/forms.py",
+    "civic/groups/rules.py",
+    "civic/groups/membership.py",
+    "civic/groups/motions.py",
+    "civic/groups/elections.py",
+    "civic/groups/views.py",
+    "civic/groups/election_views.py",
+    "civic/constituencies/services.py",
 ]
 
 
@@ -208,6 +252,7 @@ def _ids_in(catalogue) -> set[tuple[str | None, str]]:
 
 def _forms(string: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """A translation's forms as a tuple: the .po gives plurals as a tuple, the .mo a list."""
+    # plural forms: a tuple from the .po, a list from the .mo
     return tuple(string) if isinstance(string, tuple | list) else (string,)
 
 

@@ -20,6 +20,7 @@ class Kind(enum.StrEnum):
     PROJECT_REVIEWED = "project_reviewed"  # my budget project was reviewed
     REPORTS = "reports"  # (moderators) new reports of comments
     OVERDUE = "overdue"  # (moderators) work past its due date
+    PAPER = "paper"  # an officer entered a paper vote or response for me (civic.paper)
 
 
 class Delivery(enum.StrEnum):
@@ -46,6 +47,7 @@ KINDS: dict[Kind, KindInfo] = {
     ),
     Kind.REPLY: KindInfo("Someone replies to your comment", Delivery.IMMEDIATE),
     Kind.PROJECT_REVIEWED: KindInfo("Your budget project is reviewed", Delivery.IMMEDIATE),
+    Kind.PAPER: KindInfo("An officer enters a paper vote or response for you", Delivery.IMMEDIATE),
     Kind.REPORTS: KindInfo("Comments are reported", Delivery.DIGEST, moderators_only=True),
     Kind.OVERDUE: KindInfo("Work is overdue", Delivery.DIGEST, moderators_only=True),
 }

@@ -53,7 +53,7 @@ def test_paper_vote_by_email_and_check_counts_and_is_logged(voting):
         moderator,
         proposal,
         choice="against",
-        paper_number="V%d-0003" % proposal.id,
+        paper_number=f"V{proposal.id}-0003",
         email=resident.email,
         check="seen council tax bill",
     )
@@ -248,7 +248,7 @@ def test_paper_response_counts_in_the_analysis(open_consultation):
         moderator,
         consultation,
         {q["single"].id: "1", q["scale"].id: "4", q["free_text"].id: "More glass bins"},
-        paper_number="C%d-0002" % consultation.id,
+        paper_number=f"C{consultation.id}-0002",
         email=resident.email,
         check="known to the housing office",
     )

@@ -32,6 +32,14 @@ KEYWORDS = {
 TRANSLATED_TEMPLATES = [
     "templates/base.html",
     "templates/_language_switch.html",
+    # paper and assisted participation (slice paper)
+    "templates/paper/_fields.html",
+    "templates/paper/_links.html",
+    "templates/paper/_split.html",
+    "templates/paper/contests.html",
+    "templates/paper/enter.html",
+    "templates/paper/mine.html",
+    "templates/paper/papers.html",
 ]
 # Files of the resident journeys (register, become eligible, vote, ballot, respond,
 # discuss, receipts, notifications and their mail): every string there has Welsh.

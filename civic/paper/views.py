@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from civic.consultations import services as consultations
 from civic.consultations.views import _raw_answers
 from civic.errors import Conflict, ValidationFailed
 from civic.forms import check_csrf
@@ -135,13 +136,19 @@ def papers(kind: str, subject_id: int) -> Any:
 
 
 def _mine_page(subject: Any, status: int = 200, **context: Any) -> Any:
+    entry = services.paper_entry(subject, current_user)
+    answers = []
+    if entry is not None and not isinstance(subject, Proposal):
+        _response, values = consultations.my_response(subject, current_user)
+        answers = consultations.answers_shown(subject, values)
     return render(
         "paper/mine.html",
         status=status,
         subject=subject,
         kind=services.kind_of(subject).value,
         is_vote=isinstance(subject, Proposal),
-        entry=services.paper_entry(subject, current_user),
+        entry=entry,
+        answers=answers,
         contests=services.contests_of(subject, current_user),
         still_open=services._still_open(subject),
         label=services.paper_label,

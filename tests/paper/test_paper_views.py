@@ -158,6 +158,11 @@ def test_officer_enters_a_paper_consultation_form(client, app, monkeypatch):
         },
     )
     assert answer.status_code == 302
+    # the resident reads what was entered for them on their paper page
+    client.post("/accounts/sign-out", data={"csrf_token": csrf_token(client, "/")})
+    login(client, resident)
+    mine = client.get(f"/paper/consultation/{consultation.id}/mine").get_data(as_text=True)
+    assert f"C{consultation.id}-0001" in mine and q["single"].options[1] in mine
     from civic.consultations import services as consultations
 
     consultations.close_consultation(moderator, consultation, reason="Ended early for the test")

@@ -50,7 +50,7 @@ def _desk(subject: Any, status: int = 200, **context: Any) -> Any:
     )
 
 
-@bp.route("/<any(proposal, consultation):kind>/<int:subject_id>/enter", methods=["GET", "POST"])
+@bp.route("/<kind>/<int:subject_id>/enter", methods=["GET", "POST"])
 @login_required
 def enter(kind: str, subject_id: int) -> Any:
     """An officer enters one paper for a resident."""
@@ -101,7 +101,7 @@ def enter(kind: str, subject_id: int) -> Any:
     return redirect(url_for("paper.enter", kind=kind, subject_id=subject_id))
 
 
-@bp.post("/<any(proposal, consultation):kind>/<int:subject_id>/print")
+@bp.post("/<kind>/<int:subject_id>/print")
 @login_required
 def print_papers(kind: str, subject_id: int) -> Any:
     """Reserve numbers for a stack of blank papers, then show them to print."""
@@ -118,7 +118,7 @@ def print_papers(kind: str, subject_id: int) -> Any:
     )
 
 
-@bp.get("/<any(proposal, consultation):kind>/<int:subject_id>/papers")
+@bp.get("/<kind>/<int:subject_id>/papers")
 @login_required
 def papers(kind: str, subject_id: int) -> Any:
     """Printable blank papers, one per printed page, each with its own number."""
@@ -156,7 +156,7 @@ def _mine_page(subject: Any, status: int = 200, **context: Any) -> Any:
     )
 
 
-@bp.route("/<any(proposal, consultation):kind>/<int:subject_id>/mine", methods=["GET", "POST"])
+@bp.route("/<kind>/<int:subject_id>/mine", methods=["GET", "POST"])
 @login_required
 def mine(kind: str, subject_id: int) -> Any:
     """The resident's paper (who entered it, when, what it says) and the contest form."""

@@ -174,6 +174,7 @@ def _register_blueprints(app: Flask) -> None:
     from civic.groups.views import bp as groups_bp
     from civic.notifications.views import bp as notifications_bp
     from civic.pages import bp as pages_bp
+    from civic.paper.views import bp as paper_bp
     from civic.petitions.views import bp as petitions_bp
     from civic.receipts.views import bp as receipts_bp
     from civic.search import setup as setup_search
@@ -208,6 +209,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(groups_api)
     app.register_blueprint(petitions_bp)
     app.register_blueprint(group_elections_bp)
+    app.register_blueprint(paper_bp)  # paper and assisted participation (issue 17)
     setup_search()
     civic_cli.add_command(search_cli)
     civic_cli.add_command(contracts_cli)

@@ -2581,7 +2581,7 @@ def _group_elections() -> bool:
     return True
 
 
-WELSH_RESIDENT = ("gwen.morgan@civic.example", "Gwen Morgan")
+WELSH_FOLLOWER = ("gwen.morgan@civic.example", "Gwen Morgan")
 
 
 def _welsh_notifications() -> bool:
@@ -2599,7 +2599,7 @@ def _welsh_notifications() -> bool:
     from civic.notifications.kinds import Delivery, Kind
     from civic.votes.models import Proposal, ProposalState
 
-    email, name = WELSH_RESIDENT
+    email, name = WELSH_FOLLOWER
     if services.find_user_by_email(email) is not None:
         return False
     gwen = services.register(email, name, NEIGHBOUR_PASSWORD, confirmed=True)
@@ -2630,6 +2630,73 @@ def _welsh_notifications() -> bool:
         events.consultation_news(consultation, "open")
     now = utcnow()
     mailing.send_digest(gwen.id, mailing.council_day(now), now)
+
+
+def _paper_participation() -> bool:
+    """Paper and assisted participation (civic.paper). Two Riverside residents without a
+    computer at home registered at Holbeck library (one with the letter posted to her, one
+    checked by Rosa) and handed in numbered ballot papers on the street cleaning vote; two
+    other residents answered the library hours consultation on paper forms. Rosa printed
+    the papers and entered them; the demo resident (Sam Okafor) still votes online."""
+    from sqlalchemy import func
+
+    from civic.accounts.models import Area
+    from civic.consultations.models import Consultation, Response
+    from civic.consultations.services import can_respond
+    from civic.extensions import db
+    from civic.paper import services as paper
+    from civic.votes.models import Proposal, ProposalState, VoteCast
+
+    if db.session.scalar(db.select(func.count()).where(VoteCast.paper.is_(True))):
+        return False
+    rosa = _user(MODERATOR[0])
+    riverside = db.session.scalar(db.select(Area).where(Area.slug == "riverside"))
+    cleaning = db.session.scalar(
+        db.select(Proposal).where(
+            Proposal.state == ProposalState.VOTING, Proposal.area_id == riverside.id
+        )
+    )
+    hours = db.session.scalar(db.select(Consultation).where(Consultation.title == LIBRARY_HOURS))
+    if cleaning is None or hours is None:
+        return False
+    # Brenda registered with the letter posted to her home; Derek was checked at the desk
+    brenda = services.register(
+        _demo_email("Brenda Wilkes"), "Brenda Wilkes", NEIGHBOUR_PASSWORD, confirmed=True
+    )
+    _batch, (code,) = services.generate_codes(rosa, riverside, count=1, valid_days=30)
+    services.redeem_code(brenda, code)
+    derek = services.register(
+        _demo_email("Derek Mills"), "Derek Mills", NEIGHBOUR_PASSWORD, confirmed=True
+    )
+    bill = "Seen council tax bill at Holbeck library"
+    services.confirm_eligibility(rosa, derek, riverside, bill)
+    paper.issue_papers(rosa, cleaning, 20)
+    paper.enter_vote(rosa, cleaning, choice="against", paper_number="1", code=code)
+    paper.enter_vote(rosa, cleaning, choice="for", paper_number="2", email=derek.email, check=bill)
+    paper.issue_papers(rosa, hours, 20)
+    answered = set(
+        db.session.scalars(
+            db.select(Response.respondent_id).where(Response.consultation_id == hours.id)
+        )
+    )
+    skip = {RESIDENT[0], ORGANISER[0]}
+    people = [_user(_demo_email(name)) for name in RIVERSIDE_RESIDENTS]
+    respondents = [
+        p for p in people if p.email not in skip and p.id not in answered and can_respond(p, hours)
+    ][:2]
+    single, free = hours.questions[0], hours.questions[1]
+    answers = [("0", "Homework club after school"), ("1", "")]
+    for number, (person, (choice, text)) in enumerate(
+        zip(respondents, answers, strict=False), start=1
+    ):
+        paper.enter_response(
+            rosa,
+            hours,
+            {single.id: choice, free.id: text},
+            paper_number=str(number),
+            email=person.email,
+            check="Known to the library staff; read the form out over the phone",
+        )
     return True
 
 
@@ -2662,6 +2729,7 @@ STEPS = [
     ("two Riverside petitions, one answered by the council", _petitions),
     ("a group with an elected organiser", _group_elections),
     ("a Welsh-speaking resident's notifications", _welsh_notifications),
+    ("paper votes and consultation forms entered at the library", _paper_participation),
 ]
 
 

@@ -57,6 +57,7 @@ GROUP = {"slug": "group"}
 VOTING = {"slug": "voting_round"}
 RESULTS = {"slug": "results_round"}
 IDEAS = {"slug": "ideas_round"}
+PAPER_VOTE = {"kind": "proposal", "subject_id": "proposal_id"}
 INFO_REQUEST = {"reference": "info_request_reference"}  # slice requests
 
 TABLE: dict[str, Row] = {
@@ -304,6 +305,16 @@ TABLE: dict[str, Row] = {
         values={"kind": "proposal", "subject_id": "draft_proposal_id"},
     ),
     # --- end slice stakeholders ---
+    # --- slice paper --- (issue 17) officers (moderators) print and enter paper votes and
+    # consultation forms; the resident sees and contests theirs (nobody in the world has
+    # one: 404); moderators decide contests (none exists: 404 after the role check)
+    "paper.enter": Row(get=STAFF, post=STAFF, values=PAPER_VOTE),
+    "paper.print_papers": Row(post=STAFF, values=PAPER_VOTE),
+    "paper.papers": Row(get=STAFF, values=PAPER_VOTE),  # 404 without a printed range
+    "paper.mine": Row(get=SIGNED_IN, post=SIGNED_IN, values=PAPER_VOTE),
+    "paper.contests": Row(get=STAFF),
+    "paper.resolve": Row(post=STAFF),
+    # --- end slice paper ---
     # --- slice groups ---
     # issue 15: groups run by their members. The world's group is closed (joining is a 409
     # for everyone signed in) and has a motion voting; the organiser is its one member

@@ -132,6 +132,14 @@ _ACTIONS: dict[str, Visibility] = {
     "consultation:respond": PRIVATE,
     "consultation:response_save": PRIVATE,
     "consultation:response_change": PRIVATE,
+    # paper and assisted participation (civic.paper): the officer's entry and the printing
+    # of numbered papers are named acts (the vote or response itself is logged privately
+    # under the resident's scoped pseudonym, as online); a resident's contest is private
+    # and released at the latest with its resolution, which the moderator signs
+    "paper:print": NAMED,
+    "paper:enter": NAMED,
+    "paper:contest": PRIVATE,
+    "paper:contest_resolve": NAMED,
     # contracts (issue 13): the register is official and public
     "provider:create": NAMED,
     "contract:create": NAMED,

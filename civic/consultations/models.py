@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -94,6 +95,10 @@ class Consultation(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # why a moderator closed it before its published closing date (public)
     close_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # how many numbered paper forms were printed (civic.paper): numbers 1..papers_issued
+    papers_issued: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -130,7 +135,13 @@ class Response(db.Model):
     """One per person per consultation (database-enforced); a draft until submitted."""
 
     __tablename__ = "consultation_response"
-    __table_args__ = (UniqueConstraint("consultation_id", "respondent_id"),)
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "respondent_id"),
+        # a printed form is entered once (civic.paper): NULL for online responses
+        UniqueConstraint(
+            "consultation_id", "paper_number", name="uq_consultation_response_paper_number"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), nullable=False)
@@ -139,8 +150,18 @@ class Response(db.Model):
     )
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # a paper response an officer entered (civic.paper)
+    paper: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    paper_number: Mapped[int | None] = mapped_column(Integer)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    paper_check: Mapped[str] = mapped_column(
+        String(200), nullable=False, default="", server_default=""
+    )
 
-    respondent: Mapped[User] = relationship()
+    respondent: Mapped[User] = relationship(foreign_keys=[respondent_id])
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
     consultation: Mapped[Consultation] = relationship()
 
 

@@ -510,6 +510,54 @@ class Draft:
     values: dict[int, Any] = field(default_factory=dict)
 
 
+Parsed = dict[int, tuple[str, int | None, list[int]]]
+
+
+def parse_answers(consultation: Consultation, raw: dict[int, Any], *, complete: bool) -> Parsed:
+    """Each question's (text, scale, chosen options) from the form's raw values, or
+    ValidationFailed by question field. `complete`: required questions must be answered.
+    Shared by online responses and paper forms an officer enters (civic.paper)."""
+    parsed = {}
+    errors: dict[str, str] = {}
+    for question in consultation.questions:
+        text, scale, chosen, error = _parse(question, raw.get(question.id))
+        if error:
+            errors[question.field] = error
+        elif complete and question.required and _is_empty(text, scale, chosen):
+            errors[question.field] = _("Answer “%(question)s”", question=question.text)
+        parsed[question.id] = (text, scale, chosen)
+    if errors:
+        raise ValidationFailed(errors)
+    return parsed
+
+
+def write_answers(consultation: Consultation, response_id: int, parsed: Parsed) -> None:
+    """Replace a response's answers with `parsed` (from `parse_answers`)."""
+    db.session.execute(delete(Answer).where(Answer.response_id == response_id))
+    for question in consultation.questions:
+        text, scale, chosen = parsed[question.id]
+        if _is_empty(text, scale, chosen):
+            continue
+        answer_id = db.session.execute(
+            insert(Answer)
+            .values(response_id=response_id, question_id=question.id, text=text, scale=scale)
+            .returning(Answer.id)
+        ).scalar_one()
+        if chosen:
+            db.session.execute(
+                insert(AnswerChoice),
+                [
+                    {
+                        "answer_id": answer_id,
+                        "question_id": question.id,
+                        "option": option,
+                        "rank": rank,
+                    }
+                    for rank, option in enumerate(chosen, start=1)
+                ],
+            )
+
+
 def save_response(
     actor: User | None, consultation: Consultation, raw: dict[int, Any], *, submit: bool
 ) -> Response:
@@ -527,19 +575,16 @@ def save_response(
             Response.consultation_id == consultation.id, Response.respondent_id == user.id
         )
     )
+    if existing is not None and existing.paper:
+        raise Conflict(
+            _(
+                "A paper response was entered for you in this consultation, so you cannot "
+                "also respond online. If it is wrong, contest it on your paper response page."
+            )
+        )
     # saving changes to a submitted response changes what is counted: it must stay complete
     complete = submit or (existing is not None and existing.submitted_at is not None)
-    parsed = {}
-    errors: dict[str, str] = {}
-    for question in consultation.questions:
-        text, scale, chosen, error = _parse(question, raw.get(question.id))
-        if error:
-            errors[question.field] = error
-        elif complete and question.required and _is_empty(text, scale, chosen):
-            errors[question.field] = _("Answer “%(question)s”", question=question.text)
-        parsed[question.id] = (text, scale, chosen)
-    if errors:
-        raise ValidationFailed(errors)
+    parsed = parse_answers(consultation, raw, complete=complete)
     now = utcnow()
     response = existing
     if response is None:
@@ -559,29 +604,7 @@ def save_response(
     constituencies.record_classes(consultation, response.id, user)
     if submit:
         response.submitted_at = now
-    db.session.execute(delete(Answer).where(Answer.response_id == response.id))
-    for question in consultation.questions:
-        text, scale, chosen = parsed[question.id]
-        if _is_empty(text, scale, chosen):
-            continue
-        answer_id = db.session.execute(
-            insert(Answer)
-            .values(response_id=response.id, question_id=question.id, text=text, scale=scale)
-            .returning(Answer.id)
-        ).scalar_one()
-        if chosen:
-            db.session.execute(
-                insert(AnswerChoice),
-                [
-                    {
-                        "answer_id": answer_id,
-                        "question_id": question.id,
-                        "option": option,
-                        "rank": rank,
-                    }
-                    for rank, option in enumerate(chosen, start=1)
-                ],
-            )
+    write_answers(consultation, response.id, parsed)
     action = (
         "consultation:respond"
         if submit and not was_submitted

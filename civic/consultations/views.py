@@ -37,6 +37,7 @@ from civic.forms import CloseForm, attach_errors, check_csrf
 from civic.i18n import _
 from civic.i18n import lazy_gettext as _l
 from civic.markdown import render as markdown
+from civic.paper import services as paper_services
 from civic.params import parse_id
 from civic.permissions import require_moderator
 from civic.web import render
@@ -559,6 +560,7 @@ def results_json(consultation_id: int) -> Any:
             title=consultation.title,
             state=consultation.state.value,
             responses=total,
+            responses_by_channel=paper_services.split_counts(consultation),
             by_class=by_class,
             withheld=reason,
             questions=None,
@@ -570,6 +572,8 @@ def results_json(consultation_id: int) -> Any:
         title=consultation.title,
         state=consultation.state.value,
         responses=total,
+        # paper forms entered by officers and online responses, apart (None: withheld)
+        responses_by_channel=paper_services.split_counts(consultation),
         questions=[
             {
                 "id": r.question.id,

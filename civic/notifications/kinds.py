@@ -22,6 +22,7 @@ class Kind(enum.StrEnum):
     PROJECT_REVIEWED = "project_reviewed"  # my budget project was reviewed
     REPORTS = "reports"  # (moderators) new reports of comments
     OVERDUE = "overdue"  # (moderators) work past its due date
+    PAPER = "paper"  # an officer entered a paper vote or response for me (civic.paper)
 
 
 class Delivery(enum.StrEnum):
@@ -48,6 +49,9 @@ KINDS: dict[Kind, KindInfo] = {
     ),
     Kind.REPLY: KindInfo(_l("Someone replies to your comment"), Delivery.IMMEDIATE),
     Kind.PROJECT_REVIEWED: KindInfo(_l("Your budget project is reviewed"), Delivery.IMMEDIATE),
+    Kind.PAPER: KindInfo(
+        _l("An officer enters a paper vote or response for you"), Delivery.IMMEDIATE
+    ),
     Kind.REPORTS: KindInfo(_l("Comments are reported"), Delivery.DIGEST, moderators_only=True),
     Kind.OVERDUE: KindInfo(_l("Work is overdue"), Delivery.DIGEST, moderators_only=True),
 }

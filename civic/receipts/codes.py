@@ -106,6 +106,14 @@ def participation_count(subject: Subject) -> int:
         )
     )
     if subject.type != "budget_round":
+        # less paper votes removed after their resident's contest was upheld (civic.paper)
+        for body in _bodies(
+            AuditEntry.subject_type == subject.type,
+            AuditEntry.subject_id == str(subject.id),
+            AuditEntry.action == "paper:contest_resolve",
+        ):
+            if body["data"].get("outcome") == "upheld":
+                count -= 1
         return int(count or 0)
     for body in _bodies(
         AuditEntry.subject_type == subject.type,

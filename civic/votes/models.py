@@ -156,6 +156,12 @@ class Proposal(db.Model):
     # why a moderator closed the vote before its published closing time (public)
     close_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
     eligible_count: Mapped[int | None] = mapped_column(Integer)
+    # how many numbered ballot papers were printed (civic.paper): numbers 1..papers_issued
+    papers_issued: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
+    # of the frozen count, the votes entered from paper (None before the close)
+    paper_votes: Mapped[int | None] = mapped_column(Integer)
     votes_for: Mapped[int | None] = mapped_column(Integer)
     votes_against: Mapped[int | None] = mapped_column(Integer)
     outcome: Mapped[str | None] = mapped_column(String(20))
@@ -238,6 +244,8 @@ class VoteCast(db.Model):
     __table_args__ = (
         UniqueConstraint("proposal_id", "voter_key"),
         UniqueConstraint("proposal_id", "receipt"),
+        # a printed paper is entered once (civic.paper): NULL for online votes
+        UniqueConstraint("proposal_id", "paper_number", name="uq_vote_cast_paper_number"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -246,3 +254,15 @@ class VoteCast(db.Model):
     choice: Mapped[str] = mapped_column(String(10), nullable=False)  # for | against
     receipt: Mapped[str] = mapped_column(String(19), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # a paper vote an officer entered (civic.paper): its printed number, who entered it and
+    # how they identified the resident (private: shown to moderators and the resident only)
+    paper: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    paper_number: Mapped[int | None] = mapped_column(Integer)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    paper_check: Mapped[str] = mapped_column(
+        String(200), nullable=False, default="", server_default=""
+    )
+
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])

@@ -607,7 +607,14 @@ def cast_vote(actor: User | None, proposal: Proposal, choice: str) -> Receipt:
             "updated_at": utcnow(),
         },
         ("choice", "receipt", "updated_at"),
+        # never over a paper vote an officer entered (civic.paper): nobody votes both ways
+        where=VoteCast.__table__.c.paper.is_(False),
     )
+    if cast_id is None:
+        raise Conflict(
+            "A paper vote was entered for you on this proposal, so you cannot also vote "
+            "online. If it is wrong, contest it on your paper vote page."
+        )
     # the classes this vote counts in (one row, however many classes: counted once in all)
     constituencies.record_classes(proposal, cast_id, user)
     if earlier is not None:
@@ -671,6 +678,12 @@ def close_vote(
         eligible,
         votes_for,
         votes_against,
+    )
+    # of them, the votes officers entered from paper (civic.paper): shown apart
+    proposal.paper_votes = db.session.scalar(
+        select(func.count())
+        .select_from(VoteCast)
+        .where(VoteCast.proposal_id == proposal.id, VoteCast.paper.is_(True))
     )
     proposal.class_results = _class_results(proposal)
     if proposal.majority_each_class and proposal.class_results is not None:

@@ -22,6 +22,7 @@ from civic.errors import Conflict, ValidationFailed
 from civic.extensions import db
 from civic.forms import CloseForm, DayMonthYearField, attach_errors, check_csrf
 from civic.i18n import _, format_day
+from civic.paper import services as paper_services
 from civic.params import parse_id
 from civic.permissions import require_moderator
 from civic.receipts import codes as receipt_codes
@@ -649,6 +650,9 @@ def _as_json(proposal: Proposal) -> dict[str, Any]:
             # per class, with the privacy rules applied (None: open to residents only)
             "by_class": context["class_figures"].as_json() if context["class_figures"] else None,
             "failed_classes": context["failed_classes"],
+            # votes entered from paper and online, apart: after the close, and only when
+            # neither figure is small enough to single anyone out (else None)
+            "by_channel": paper_services.split_counts(proposal),
         },
         "decision": {
             "decision": proposal.decision,

@@ -65,6 +65,9 @@ class Person:
 MODERATOR = Person("moderator@example.org", "Morgan Moderator")
 ADMIN = Person("admin@example.org", "Alex Administrator")  # edits the site pages (legal)
 NEIGHBOUR = Person("neighbour@example.org", "Nia Neighbour")  # eligible in both areas
+# Registered with a letter code of the first area; an officer enters a paper consultation
+# form for them by that code (test_paper_browser), and they see it
+PAPER_RESIDENT = Person("pat.paper@example.org", "Pat Paperwork")
 # Residents of the first area who sign in to the discussion tests (each at most once).
 POSTER = Person("poster@example.org", "Ada Poster")
 REPORTER = Person("reporter@example.org", "Bo Reporter")
@@ -208,6 +211,8 @@ class LiveSite:
     consultations: dict[str, int] = field(default_factory=dict)
     # Seeded contracts (recall slice): reference -> contract id
     contracts: dict[str, int] = field(default_factory=dict)
+    # PAPER_RESIDENT's letter code (redeemed by them), as printed
+    paper_code: str = ""
     # The server's database file (accounts slice): tests read mailed links from its outbox
     database: Path | None = None
 
@@ -286,6 +291,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         seeded_consultations = _seed_consultations(moderator, area)
         seeded_contracts = _seed_contracts(moderator, area)
         _seed_notifications(neighbour)
+        paper_code = _seed_paper_resident(moderator, area)
         db.session.commit()
         db.session.remove()
 
@@ -301,6 +307,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
             proposals=proposals,
             consultations=seeded_consultations,
             contracts=seeded_contracts,
+            paper_code=paper_code,
             database=database,
         )
     finally:
@@ -309,6 +316,16 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         thread.join(timeout=10)
         with app.app_context():
             db.engine.dispose()
+
+
+def _seed_paper_resident(moderator, area) -> str:
+    """PAPER_RESIDENT, registered with a letter code of their own batch; returns the code."""
+    _batch, (code,) = services.generate_codes(moderator, area, count=1, valid_days=30)
+    person = services.create_user(
+        None, PAPER_RESIDENT.email, PAPER_RESIDENT.name, PASSWORD, Role.RESIDENT
+    )
+    services.redeem_code(person, code)
+    return code_format.display(code)
 
 
 def _seed_notifications(neighbour) -> None:

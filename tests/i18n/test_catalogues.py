@@ -81,6 +81,14 @@ TRANSLATED_TEMPLATES = [
     "templates/petitions",
     "templates/groups",
     "templates/constituencies",
+    # paper and assisted participation (slice paper)
+    "templates/paper/_fields.html",
+    "templates/paper/_links.html",
+    "templates/paper/_split.html",
+    "templates/paper/contests.html",
+    "templates/paper/enter.html",
+    "templates/paper/mine.html",
+    "templates/paper/papers.html",
 ]
 # Files of the resident journeys (register, become eligible, vote, ballot, respond,
 # discuss, receipts, notifications and their mail): every string there has Welsh.

@@ -47,6 +47,7 @@ def _choices(**changed: str) -> dict[str, str]:
         "you_said": "immediate",
         "reply": "immediate",
         "project_reviewed": "immediate",
+        "paper": "immediate",  # an officer entered a paper form for me (civic.paper)
     }
     return values | changed
 

@@ -1,0 +1,632 @@
+"""Paper votes and consultation responses entered by officers, and their contests.
+
+The one-person-one-cast rule is the online one: a paper vote is a `VoteCast` row under the
+resident's own voter key (`ballot_box.voter_key`), a paper response a `Response` row under
+their account, so the existing unique constraints refuse a paper cast after an online one
+and the online services refuse an online cast over a paper one. Every entry takes the
+subject's row lock first and checks the state after it (DESIGN §4a), as online casts do,
+so a close counts it or refuses it. Each printed paper has a number, unique per subject by
+a database constraint, so the same paper cannot be entered twice.
+
+Logging (DESIGN §4): the vote or response itself is the private act it is online (the
+resident's scoped pseudonym, in shuffled batches); the officer's entry (`paper:enter`) is
+a named act giving the paper number only, never the choice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from civic import audit, ballot_box
+from civic.accounts.codes import digest, is_well_formed, normalise
+from civic.accounts.models import EligibilityCode, User, utcnow
+from civic.accounts.services import find_user_by_email
+from civic.constituencies import services as constituencies
+from civic.consultations import services as consultations
+from civic.consultations.models import Answer, AnswerChoice, Consultation, Response
+from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from civic.extensions import db
+from civic.i18n import _
+from civic.notifications import feed
+from civic.notifications.kinds import Kind
+from civic.paper.models import PaperContest, PaperContestState, PaperKind
+from civic.permissions import require_moderator, require_signed_in
+from civic.privacy import publishable
+from civic.receipts import codes as receipts
+from civic.votes import services as votes
+from civic.votes.models import Proposal, VoteCast
+from civic.web import path_for
+
+MAX_PRINT = 500  # papers per printing: one print run of a desk's stack
+MAX_TEXT = 1000
+MAX_CHECK = 200
+
+Subject = Proposal | Consultation
+
+
+def kind_of(subject: Subject) -> PaperKind:
+    return PaperKind.VOTE if isinstance(subject, Proposal) else PaperKind.RESPONSE
+
+
+def get_subject(kind: str, subject_id: int) -> Subject:
+    """The proposal or consultation a paper URL names (404 for anything else)."""
+    if kind == PaperKind.VOTE.value:
+        return votes.get_proposal(subject_id)
+    if kind == PaperKind.RESPONSE.value:
+        return consultations.get_consultation(subject_id)
+    raise NotFound(_("There are no paper forms of that kind."))
+
+
+def _key(subject: Subject, user: User) -> str:
+    """The resident's key for the subject: the vote's own voter key (so a contest names no
+    account), and the same construction for a consultation."""
+    return ballot_box.voter_key(f"{kind_of(subject).value}:{subject.id}", user.id)
+
+
+def paper_label(subject: Subject, number: int) -> str:
+    """The number as printed on the paper: V for a vote, C for a consultation form."""
+    letter = "V" if kind_of(subject) is PaperKind.VOTE else "C"
+    return f"{letter}{subject.id}-{number:04d}"
+
+
+# --- printing -----------------------------------------------------------------------------
+
+
+def issue_papers(actor: User | None, subject: Subject, count: Any) -> tuple[int, int]:
+    """Reserve `count` new paper numbers for printing; returns (first, last). Each printing
+    gets numbers never printed before, so two stacks never share a number."""
+    officer = require_moderator(actor)
+    try:
+        wanted = int(str(count).strip())
+    except ValueError:
+        wanted = 0
+    if not 1 <= wanted <= MAX_PRINT:
+        raise ValidationFailed(
+            {"count": _("Enter how many papers to print, from 1 to %(most)s", most=MAX_PRINT)}
+        )
+    locked = _lock(subject)
+    first = locked.papers_issued + 1
+    locked.papers_issued = locked.papers_issued + wanted
+    last = locked.papers_issued
+    audit.record(officer, "paper:print", locked, {"first": first, "last": last})
+    db.session.flush()
+    return first, last
+
+
+def printable_range(subject: Subject, first: Any, last: Any) -> range:
+    """The paper numbers a print page shows: only numbers already issued."""
+    try:
+        start, end = int(first), int(last)
+    except (TypeError, ValueError):
+        raise NotFound(_("Print papers first: those numbers were not issued.")) from None
+    if not 1 <= start <= end <= subject.papers_issued or end - start >= MAX_PRINT:
+        raise NotFound(_("Print papers first: those numbers were not issued."))
+    return range(start, end + 1)
+
+
+# --- entering -------------------------------------------------------------------------
+
+
+@dataclass
+class Identified:
+    user: User
+    check: str  # how the officer identified the resident, kept with the entry
+
+
+def identify(code: str, email: str, check: str) -> Identified:
+    """The resident a paper is entered for: by the letter code they used to register (it
+    names their account), or by their account's email and the check the officer made."""
+    code, email, check = (code or "").strip(), (email or "").strip(), (check or "").strip()
+    if code:
+        plain = normalise(code)
+        if not is_well_formed(plain):
+            raise ValidationFailed(
+                {"code": _("Letter codes have 12 letters and numbers, like 7K2M-Q9XD-4HPA")}
+            )
+        row = db.session.scalar(
+            select(EligibilityCode).where(EligibilityCode.code_hash == digest(plain))
+        )
+        if row is None:
+            raise ValidationFailed({"code": _("We do not recognise this letter code")})
+        if row.redeemed_by_id is None:
+            raise ValidationFailed(
+                {
+                    "code": _(
+                        "This letter code has not been used to register yet. Help the "
+                        "resident register with it first, or find them by email and record "
+                        "your check."
+                    )
+                }
+            )
+        user = db.session.get(User, row.redeemed_by_id)
+        return Identified(user, _("letter code ending %(end)s", end=plain[-4:]))
+    errors = {}
+    user = find_user_by_email(email) if email else None
+    if not email:
+        errors["email"] = _("Enter the resident's letter code, or their email address")
+    elif user is None:
+        errors["email"] = _("No resident's account uses this email address")
+    if not check:
+        errors["check"] = _("Say how you checked who the resident is (kept with the entry)")
+    elif len(check) > MAX_CHECK:
+        errors["check"] = _("Keep it to %(most)s characters", most=MAX_CHECK)
+    if errors:
+        raise ValidationFailed(errors)
+    return Identified(user, check)
+
+
+def _paper_number(subject: Subject, raw: Any) -> int:
+    """The number typed from the paper: plain ("42") or as printed ("V3-0042")."""
+    text = str(raw or "").strip().upper()
+    if "-" in text:
+        prefix, _dash, text = text.rpartition("-")
+        if prefix and prefix != paper_label(subject, 0).split("-")[0]:
+            raise ValidationFailed(
+                {"paper_number": _("This paper belongs to another vote or consultation")}
+            )
+    if not text.isdigit() or not 1 <= int(text) <= subject.papers_issued:
+        raise ValidationFailed(
+            {
+                "paper_number": _(
+                    "Enter the number printed on the paper (papers 1 to %(last)s were printed)",
+                    last=subject.papers_issued,
+                )
+            }
+        )
+    return int(text)
+
+
+def _lock(subject: Subject) -> Subject:
+    # the same lock, and the same re-read, as the subject's online casts and its close
+    return (
+        votes._locked(subject) if isinstance(subject, Proposal) else consultations._locked(subject)
+    )
+
+
+def _number_taken(subject: Subject, number: int) -> bool:
+    if isinstance(subject, Proposal):
+        where = (VoteCast.proposal_id == subject.id, VoteCast.paper_number == number)
+        return db.session.scalar(select(func.count()).select_from(VoteCast).where(*where)) > 0
+    where = (Response.consultation_id == subject.id, Response.paper_number == number)
+    return db.session.scalar(select(func.count()).select_from(Response).where(*where)) > 0
+
+
+class DuplicatePaper(Conflict):
+    """The paper's number was entered before: the same paper is never entered twice."""
+
+
+def _duplicate(subject: Subject, number: int) -> Conflict:
+    return DuplicatePaper(
+        _(
+            "Paper %(label)s was already entered; the same paper cannot be entered twice.",
+            label=paper_label(subject, number),
+        )
+    )
+
+
+def _collect(*steps: Any) -> list[Any]:
+    """Run each step, gathering every field's error, so the form shows them all at once."""
+    errors: dict[str, str] = {}
+    results = []
+    for step in steps:
+        try:
+            results.append(step())
+        except ValidationFailed as failure:
+            errors.update(failure.errors)
+            results.append(None)
+    if errors:
+        raise ValidationFailed(errors)
+    return results
+
+
+def enter_vote(
+    actor: User | None,
+    proposal: Proposal,
+    *,
+    choice: str,
+    paper_number: Any,
+    code: str = "",
+    email: str = "",
+    check: str = "",
+) -> VoteCast:
+    """An officer enters a paper vote for a resident."""
+    officer = require_moderator(actor)
+
+    def chosen() -> str:
+        if choice not in ("for", "against"):
+            raise ValidationFailed({"choice": _("Choose what the paper says: for or against")})
+        return choice
+
+    who, number, _choice = _collect(
+        lambda: identify(code, email, check), lambda: _paper_number(proposal, paper_number), chosen
+    )
+    field = "code" if code.strip() else "email"
+    if not constituencies.may_take_part(who.user, proposal):
+        raise ValidationFailed(
+            {field: _("%(name)s cannot vote on this proposal", name=who.user.display_name)}
+        )
+    proposal = _lock(proposal)
+    if not votes.voting_open(proposal):
+        raise votes._too_late(proposal)
+    if _number_taken(proposal, number):
+        raise _duplicate(proposal, number)
+    key = _key(proposal, who.user)
+    existing = db.session.scalar(
+        select(VoteCast.paper).where(VoteCast.proposal_id == proposal.id, VoteCast.voter_key == key)
+    )
+    if existing is not None:
+        raise _already(who.user, existing, PaperKind.VOTE)
+    receipt = receipts.new_code(proposal.audit_subject, {"choice": choice})
+    values = {
+        "proposal_id": proposal.id,
+        "voter_key": key,
+        "choice": choice,
+        "receipt": receipt,
+        "updated_at": utcnow(),
+        "paper": True,
+        "paper_number": number,
+        "entered_by_id": officer.id,
+        "paper_check": who.check,
+    }
+    try:  # the constraints decide; the checks above only word the refusal
+        with db.session.begin_nested():
+            cast_id = ballot_box.insert_or_nothing(
+                VoteCast.__table__, ("proposal_id", "voter_key"), values
+            )
+    except IntegrityError:
+        raise _duplicate(proposal, number) from None
+    if cast_id is None:
+        raise _already(who.user, False, PaperKind.VOTE)
+    constituencies.record_classes(proposal, cast_id, who.user)
+    # the vote as online: a private act under the resident's pseudonym for this proposal
+    audit.record(who.user, "proposal:vote_cast", proposal)
+    audit.record(officer, "paper:enter", proposal, {"paper": paper_label(proposal, number)})
+    _tell(who.user, proposal, number)
+    return db.session.get(VoteCast, cast_id)
+
+
+def enter_response(
+    actor: User | None,
+    consultation: Consultation,
+    raw: dict[int, Any],
+    *,
+    paper_number: Any,
+    code: str = "",
+    email: str = "",
+    check: str = "",
+) -> Response:
+    """An officer enters a paper consultation form for a resident (submitted at once)."""
+    officer = require_moderator(actor)
+    who, number, parsed = _collect(
+        lambda: identify(code, email, check),
+        lambda: _paper_number(consultation, paper_number),
+        lambda: consultations.parse_answers(consultation, raw, complete=True),
+    )
+    field = "code" if code.strip() else "email"
+    if not consultations.can_respond(who.user, consultation):
+        raise ValidationFailed(
+            {field: _("%(name)s cannot respond to this consultation", name=who.user.display_name)}
+        )
+    consultation = _lock(consultation)
+    if not consultations.accepting(consultation):
+        raise consultations._too_late(consultation)
+    if _number_taken(consultation, number):
+        raise _duplicate(consultation, number)
+    existing = db.session.scalar(
+        select(Response.paper).where(
+            Response.consultation_id == consultation.id, Response.respondent_id == who.user.id
+        )
+    )
+    if existing is not None:
+        raise _already(who.user, existing, PaperKind.RESPONSE)
+    now = utcnow()
+    response = Response(
+        consultation_id=consultation.id,
+        respondent_id=who.user.id,
+        submitted_at=now,
+        updated_at=now,
+        paper=True,
+        paper_number=number,
+        entered_by_id=officer.id,
+        paper_check=who.check,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(response)
+    except IntegrityError:
+        raise _duplicate(consultation, number) from None
+    constituencies.record_classes(consultation, response.id, who.user)
+    consultations.write_answers(consultation, response.id, parsed)
+    audit.record(who.user, "consultation:respond", consultation)
+    audit.record(officer, "paper:enter", consultation, {"paper": paper_label(consultation, number)})
+    _tell(who.user, consultation, number)
+    db.session.flush()
+    return response
+
+
+def _already(user: User, paper: bool, kind: PaperKind) -> Conflict:
+    if paper:
+        return Conflict(
+            _(
+                "A paper form was already entered for %(name)s here; nobody takes part twice.",
+                name=user.display_name,
+            )
+        )
+    if kind is PaperKind.VOTE:
+        return Conflict(
+            _(
+                "%(name)s has already voted online, so a paper vote cannot be added; nobody "
+                "votes both ways.",
+                name=user.display_name,
+            )
+        )
+    return Conflict(
+        _(
+            "%(name)s has already responded online, so a paper response cannot be added; "
+            "nobody responds both ways.",
+            name=user.display_name,
+        )
+    )
+
+
+def _tell(user: User, subject: Subject, number: int) -> None:
+    kind = kind_of(subject)
+    what = _("vote") if kind is PaperKind.VOTE else _("consultation response")
+    feed.announce(
+        Kind.PAPER,
+        event=f"paper-{kind.value}:{subject.id}:{number}",
+        title=_("A paper %(what)s was entered for you: %(title)s", what=what, title=subject.title)[
+            :300
+        ],
+        url=path_for("paper.mine", kind=kind.value, subject_id=subject.id),
+        text=_(
+            "An officer entered paper %(label)s for you. If you did not fill it in, or it "
+            "does not say what you meant, contest it.",
+            label=paper_label(subject, number),
+        ),
+        to=[user.id],
+    )
+
+
+# --- what the resident sees, and contests --------------------------------------------------
+
+
+def paper_entry(subject: Subject, user: User | None) -> VoteCast | Response | None:
+    """The paper vote or response entered for `user` in `subject`, if any."""
+    if user is None or not user.is_authenticated:
+        return None
+    if isinstance(subject, Proposal):
+        return db.session.scalar(
+            select(VoteCast).where(
+                VoteCast.proposal_id == subject.id,
+                VoteCast.voter_key == _key(subject, user),
+                VoteCast.paper.is_(True),
+            )
+        )
+    return db.session.scalar(
+        select(Response).where(
+            Response.consultation_id == subject.id,
+            Response.respondent_id == user.id,
+            Response.paper.is_(True),
+        )
+    )
+
+
+def contests_of(subject: Subject, user: User | None) -> list[PaperContest]:
+    if user is None or not user.is_authenticated:
+        return []
+    return list(
+        db.session.scalars(
+            select(PaperContest)
+            .where(
+                PaperContest.kind == kind_of(subject),
+                PaperContest.subject_id == subject.id,
+                PaperContest.voter_key == _key(subject, user),
+            )
+            .order_by(PaperContest.id.desc())
+        )
+    )
+
+
+def _still_open(subject: Subject) -> bool:
+    if isinstance(subject, Proposal):
+        return votes.voting_open(subject)
+    return consultations.accepting(subject)
+
+
+def contest(actor: User | None, subject: Subject, reason: str) -> PaperContest:
+    """The resident says the paper entered for them is wrong, or not theirs."""
+    user = require_signed_in(actor)
+    entry = paper_entry(subject, user)
+    if entry is None:
+        raise NotFound(_("No paper form was entered for you here."))
+    if not _still_open(subject):
+        raise Conflict(
+            _(
+                "This has closed and its count is final, so the paper can no longer be "
+                "removed. Write to the council if you think it was entered wrongly."
+            )
+        )
+    key = _key(subject, user)
+    for earlier in contests_of(subject, user):
+        if earlier.state is PaperContestState.OPEN:
+            raise Conflict(_("You have already contested this paper; a moderator will decide."))
+        if earlier.state is PaperContestState.REJECTED and earlier.cast_id == entry.id:
+            raise Conflict(
+                _(
+                    "A moderator decided that this paper stands. Write to the council if you "
+                    "still think it was entered wrongly."
+                )
+            )
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationFailed({"reason": _("Say what is wrong with the paper entered for you")})
+    if len(text) > MAX_TEXT:
+        raise ValidationFailed({"reason": _("Keep it to %(most)s characters", most=MAX_TEXT)})
+    row = PaperContest(
+        kind=kind_of(subject),
+        subject_id=subject.id,
+        cast_id=entry.id,
+        paper_number=entry.paper_number,
+        entered_by_id=entry.entered_by_id,
+        voter_key=key,
+        reason=text,
+        state=PaperContestState.OPEN,
+        created_at=utcnow(),
+        response="",
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit.record(user, "paper:contest", row, {"kind": row.kind.value}, private=True)
+    return row
+
+
+def contest_queue(actor: User | None) -> list[PaperContest]:
+    require_moderator(actor)
+    return list(
+        db.session.scalars(
+            select(PaperContest)
+            .where(PaperContest.state == PaperContestState.OPEN)
+            .order_by(PaperContest.created_at, PaperContest.id)
+        )
+    )
+
+
+def recently_resolved(actor: User | None, limit: int = 20) -> list[PaperContest]:
+    require_moderator(actor)
+    return list(
+        db.session.scalars(
+            select(PaperContest)
+            .where(PaperContest.state != PaperContestState.OPEN)
+            .order_by(PaperContest.resolved_at.desc(), PaperContest.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def contest_subject(row: PaperContest) -> Subject:
+    return get_subject(row.kind.value, row.subject_id)
+
+
+def get_contest(contest_id: int) -> PaperContest:
+    row = db.session.get(PaperContest, contest_id)
+    if row is None:
+        raise NotFound(_("That contest does not exist."))
+    return row
+
+
+def require_resolver(actor: User | None, row: PaperContest) -> User:
+    """A moderator, but not the officer who entered the contested paper."""
+    moderator = require_moderator(actor)
+    if row.entered_by_id == moderator.id:
+        raise PermissionDenied(
+            _("You entered this paper, so another moderator must decide the contest.")
+        )
+    return moderator
+
+
+OUTCOMES = {"upheld": PaperContestState.UPHELD, "rejected": PaperContestState.REJECTED}
+
+
+def resolve(actor: User | None, row: PaperContest, outcome: str, response: str) -> None:
+    """Uphold the contest (the paper entry is removed and the resident may take part again
+    while it is open) or reject it (the paper stands). `response` goes to the resident."""
+    moderator = require_resolver(actor, row)
+    if row.state is not PaperContestState.OPEN:
+        raise Conflict(_("This contest is already decided."))
+    errors = {}
+    state = OUTCOMES.get(outcome or "")
+    if state is None:
+        errors["outcome"] = _("Choose whether to uphold the contest or reject it")
+    text = (response or "").strip()
+    if not text:
+        errors["response"] = _("Tell the resident why; only they see it")
+    elif len(text) > MAX_TEXT:
+        errors["response"] = _("Keep it to %(most)s characters", most=MAX_TEXT)
+    if errors:
+        raise ValidationFailed(errors)
+    subject = _lock(contest_subject(row))
+    if state is PaperContestState.UPHELD:
+        if not _still_open(subject):
+            raise Conflict(_("This has closed and its count is final; the paper stays counted."))
+        _remove(subject, row.cast_id)
+        row.cast_id = None
+    row.state = state
+    row.response = text
+    row.resolver_id = moderator.id
+    row.resolved_at = utcnow()
+    db.session.flush()
+    audit.release_pending(row)  # the contest reaches the log before its answer
+    audit.record(
+        moderator,
+        "paper:contest_resolve",
+        subject,
+        {
+            "contest": row.id,
+            "paper": paper_label(subject, row.paper_number),
+            "outcome": state.value,
+        },
+    )
+
+
+def _remove(subject: Subject, cast_id: int | None) -> None:
+    if cast_id is None:
+        return
+    constituencies.forget_cast(subject, cast_id)
+    if isinstance(subject, Proposal):
+        cast = db.session.get(VoteCast, cast_id)
+        if cast is not None:
+            receipts.retire(subject.audit_subject, cast.receipt, receipts.VOIDED)
+            db.session.delete(cast)
+        return
+    answers = select(Answer.id).where(Answer.response_id == cast_id)
+    db.session.execute(delete(AnswerChoice).where(AnswerChoice.answer_id.in_(answers)))
+    db.session.execute(delete(Answer).where(Answer.response_id == cast_id))
+    db.session.execute(delete(Response).where(Response.id == cast_id))
+
+
+# --- counts -------------------------------------------------------------------------------
+
+
+def split_counts(subject: Subject) -> dict[str, int] | None:
+    """{"paper": n, "online": m} among the counted votes or submitted responses, once the
+    subject is closed, and only when each figure is 0 or large enough not to single anyone
+    out (the small-count rule of `civic.privacy`); else None."""
+    if isinstance(subject, Proposal):
+        if not votes.is_counted(subject):
+            return None
+        total = (subject.votes_for or 0) + (subject.votes_against or 0)
+        paper = subject.paper_votes
+        if paper is None:  # closed before paper votes were kept
+            paper = db.session.scalar(
+                select(func.count())
+                .select_from(VoteCast)
+                .where(VoteCast.proposal_id == subject.id, VoteCast.paper.is_(True))
+            )
+    else:
+        if not consultations.is_closed(subject):
+            return None
+        rows = db.session.execute(
+            select(Response.paper, func.count())
+            .where(Response.consultation_id == subject.id, Response.submitted_at.is_not(None))
+            .group_by(Response.paper)
+        ).all()
+        counts = {bool(p): n for p, n in rows}
+        paper, total = counts.get(True, 0), sum(counts.values())
+    online = total - paper
+    if not all(n == 0 or publishable(n) for n in (paper, online)):
+        return None
+    return {"paper": paper, "online": online}
+
+
+def paper_vote_count(proposal: Proposal) -> int:
+    """Paper votes among the cast votes now: for the count at close."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(VoteCast)
+        .where(VoteCast.proposal_id == proposal.id, VoteCast.paper.is_(True))
+    )

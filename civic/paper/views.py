@@ -1,0 +1,225 @@
+"""The officer's desk (enter a paper, print blank papers), the resident's paper page with
+its contest form, and the moderators' queue of contests. `kind` in a URL is "proposal"
+(a public vote) or "consultation"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from civic.consultations import services as consultations
+from civic.consultations.views import _raw_answers
+from civic.errors import Conflict, ValidationFailed
+from civic.forms import check_csrf
+from civic.i18n import _
+from civic.paper import services
+from civic.paper.models import PaperKind
+from civic.permissions import require_moderator
+from civic.votes.models import Proposal
+from civic.web import render
+
+bp = Blueprint("paper", __name__, url_prefix="/paper")
+
+
+@bp.app_template_global("paper_split")
+def _paper_split(subject: Any) -> dict[str, int] | None:
+    return services.split_counts(subject)
+
+
+@bp.app_template_global("paper_entry_for")
+def _paper_entry_for(subject: Any) -> Any:
+    """The signed-in resident's paper vote or response in `subject`, for its pages."""
+    return services.paper_entry(subject, current_user)
+
+
+def _desk(subject: Any, status: int = 200, **context: Any) -> Any:
+    context.setdefault("errors", {})
+    context.setdefault("typed", {})
+    context.setdefault("values", {})
+    return render(
+        "paper/enter.html",
+        status=status,
+        subject=subject,
+        kind=services.kind_of(subject).value,
+        is_vote=isinstance(subject, Proposal),
+        consultation=subject,  # for the consultation's question fields
+        label=services.paper_label,
+        **context,
+    )
+
+
+@bp.route("/<kind>/<int:subject_id>/enter", methods=["GET", "POST"])
+@login_required
+def enter(kind: str, subject_id: int) -> Any:
+    """An officer enters one paper for a resident."""
+    require_moderator(current_user)  # before saying whether the subject exists
+    subject = services.get_subject(kind, subject_id)
+    if request.method == "GET":
+        return _desk(subject)
+    check_csrf()
+    typed = {
+        name: (request.form.get(name) or "").strip()
+        for name in ("code", "email", "check", "paper_number", "choice")
+    }
+    values = {} if kind == PaperKind.VOTE.value else _raw_answers(subject)
+    try:
+        if kind == PaperKind.VOTE.value:
+            entry = services.enter_vote(
+                current_user,
+                subject,
+                choice=typed["choice"],
+                paper_number=typed["paper_number"],
+                code=typed["code"],
+                email=typed["email"],
+                check=typed["check"],
+            )
+        else:
+            entry = services.enter_response(
+                current_user,
+                subject,
+                values,
+                paper_number=typed["paper_number"],
+                code=typed["code"],
+                email=typed["email"],
+                check=typed["check"],
+            )
+    except ValidationFailed as failure:
+        return _desk(subject, 422, errors=failure.errors, typed=typed, values=values)
+    except Conflict as refused:
+        # a paper entered before goes by its number's field; other refusals by the resident
+        where = "paper_number" if isinstance(refused, services.DuplicatePaper) else "entry"
+        return _desk(subject, 409, errors={where: refused.message}, typed=typed, values=values)
+    flash(
+        _(
+            "Paper %(label)s entered. The resident is told if they have an account.",
+            label=services.paper_label(subject, entry.paper_number),
+        ),
+        "success",
+    )
+    return redirect(url_for("paper.enter", kind=kind, subject_id=subject_id))
+
+
+@bp.post("/<kind>/<int:subject_id>/print")
+@login_required
+def print_papers(kind: str, subject_id: int) -> Any:
+    """Reserve numbers for a stack of blank papers, then show them to print."""
+    require_moderator(current_user)
+    subject = services.get_subject(kind, subject_id)
+    check_csrf()
+    count = request.form.get("count") or ""
+    try:
+        first, last = services.issue_papers(current_user, subject, count)
+    except ValidationFailed as failure:
+        return _desk(subject, 422, errors=failure.errors, typed={"count": count})
+    return redirect(
+        url_for("paper.papers", kind=kind, subject_id=subject_id, first=first, last=last)
+    )
+
+
+@bp.get("/<kind>/<int:subject_id>/papers")
+@login_required
+def papers(kind: str, subject_id: int) -> Any:
+    """Printable blank papers, one per printed page, each with its own number."""
+    require_moderator(current_user)
+    subject = services.get_subject(kind, subject_id)
+    numbers = services.printable_range(subject, request.args.get("first"), request.args.get("last"))
+    return render(
+        "paper/papers.html",
+        subject=subject,
+        kind=kind,
+        is_vote=kind == PaperKind.VOTE.value,
+        numbers=numbers,
+        label=services.paper_label,
+    )
+
+
+def _mine_page(subject: Any, status: int = 200, **context: Any) -> Any:
+    entry = services.paper_entry(subject, current_user)
+    answers = []
+    if entry is not None and not isinstance(subject, Proposal):
+        _response, values = consultations.my_response(subject, current_user)
+        answers = consultations.answers_shown(subject, values)
+    return render(
+        "paper/mine.html",
+        status=status,
+        subject=subject,
+        kind=services.kind_of(subject).value,
+        is_vote=isinstance(subject, Proposal),
+        entry=entry,
+        answers=answers,
+        contests=services.contests_of(subject, current_user),
+        still_open=services._still_open(subject),
+        label=services.paper_label,
+        **context,
+    )
+
+
+@bp.route("/<kind>/<int:subject_id>/mine", methods=["GET", "POST"])
+@login_required
+def mine(kind: str, subject_id: int) -> Any:
+    """The resident's paper (who entered it, when, what it says) and the contest form."""
+    subject = services.get_subject(kind, subject_id)
+    if request.method == "GET":
+        return _mine_page(subject)
+    check_csrf()
+    reason = request.form.get("reason") or ""
+    try:
+        services.contest(current_user, subject, reason)
+    except ValidationFailed as failure:
+        return _mine_page(subject, 422, errors=failure.errors, reason=reason)
+    except Conflict as refused:
+        return _mine_page(subject, 409, errors={"reason": refused.message}, reason=reason)
+    flash(_("Your contest is sent. A moderator will decide; the answer appears here."), "success")
+    return redirect(url_for("paper.mine", kind=kind, subject_id=subject_id))
+
+
+def _contests_page(status: int = 200, **refused: Any) -> Any:
+    queue = services.contest_queue(current_user)
+    return render(
+        "paper/contests.html",
+        status=status,
+        queue=[(c, services.contest_subject(c)) for c in queue],
+        resolved=[
+            (c, services.contest_subject(c)) for c in services.recently_resolved(current_user)
+        ],
+        label=services.paper_label,
+        errors=refused.pop("errors", {}),
+        typed=refused.pop("typed", {}),
+        **refused,
+    )
+
+
+@bp.get("/contests")
+@login_required
+def contests() -> Any:
+    return _contests_page()
+
+
+@bp.post("/contests/<int:contest_id>")
+@login_required
+def resolve(contest_id: int) -> Any:
+    require_moderator(current_user)  # before saying whether the contest exists
+    row = services.get_contest(contest_id)
+    services.require_resolver(current_user, row)  # before the form is read
+    check_csrf()
+    outcome = request.form.get("outcome") or ""
+    response = request.form.get("response") or ""
+    try:
+        services.resolve(current_user, row, outcome, response)
+    except (ValidationFailed, Conflict) as refused:
+        errors = getattr(refused, "errors", None) or {"outcome": refused.message}
+        return _contests_page(
+            refused.status,
+            refused_id=row.id,
+            errors=errors,
+            typed={"outcome": outcome, "response": response},
+        )
+    flash(
+        _("Contest upheld: the paper is removed and the resident is told why.")
+        if outcome == "upheld"
+        else _("Contest rejected: the paper stands and the resident is told why."),
+        "success",
+    )
+    return redirect(url_for("paper.contests"))

@@ -32,6 +32,8 @@ KEYWORDS = {
 TRANSLATED_TEMPLATES = [
     "templates/base.html",
     "templates/_language_switch.html",
+    # slice content
+    "templates/content",
 ]
 # Files of the resident journeys (register, become eligible, vote, ballot, respond,
 # discuss, receipts, notifications and their mail): every string there has Welsh.
@@ -40,6 +42,9 @@ RESIDENT_JOURNEYS = [
     "templates/_language_switch.html",
     "civic/i18n.py",
     "civic/accounts/language.py",
+    # slice content
+    "templates/content/_top.html",
+    "civic/content/text.py",
 ]
 
 

@@ -302,3 +302,22 @@ def test_english_pages_read_no_translations(client):
         _page(client, f"/votes/{proposal.id}", {"Accept-Language": "en"})
     assert seen
     assert not [s for s in seen if "content_translation" in s]
+
+
+def test_a_subject_written_in_welsh_is_marked_on_an_english_page(client):
+    proposal, moderator, _area = make_proposal(ProposalState.CONSULTATION)
+    proposal.language = "cy"
+    proposal.title = "Allanoli’r ganolfan hamdden"
+    services.set_translations(
+        moderator, proposal, "en", {_key(proposal, "public_interest_case"): "In English"}
+    )
+    db.session.commit()
+    page = _page(client, f"/votes/{proposal.id}", {"Accept-Language": "en"})
+    assert (
+        '<h1 class="govuk-heading-l"><span lang="cy">Allanoli’r ganolfan hamdden</span></h1>'
+        in page
+    )
+    assert "There is no English version yet: this is the Welsh." in page
+    assert '<span lang="en-GB">In English</span>' in page
+    with pytest.raises(ValidationFailed):
+        services.set_translations(moderator, proposal, "cy", {_key(proposal, "title"): "x"})

@@ -208,6 +208,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(groups_bp)  # groups run by their members (issue 15)
     app.register_blueprint(groups_api)
     app.register_blueprint(petitions_bp)
+    from civic.content import text as content_text
+    from civic.content.views import bp as content_bp
+
+    app.register_blueprint(content_bp)  # translations and easy read (issue 17)
+    content_text.init_app(app)
     app.register_blueprint(group_elections_bp)
     app.register_blueprint(paper_bp)  # paper and assisted participation (issue 17)
     setup_search()

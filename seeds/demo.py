@@ -55,6 +55,11 @@ NORTHGATE_RESIDENTS = [
 ]
 
 
+# the demo's main proposal and consultation (a later step gives them Welsh versions)
+MAIN_PROPOSAL = "Outsource the Riverside leisure centre to a leisure trust or company"
+MAIN_CONSULTATION = "Riverside leisure centre: what matters to you?"
+
+
 def _demo_email(name: str) -> str:
     return name.lower().replace(" ", ".") + "@civic.example"
 
@@ -472,7 +477,7 @@ def _public_votes() -> bool:
         rosa,
         riverside,
         ProposalKind.OUTSOURCING,
-        "Outsource the Riverside leisure centre to a leisure trust or company",
+        MAIN_PROPOSAL,
         "Riverside leisure centre (pool, gym, sports hall)",
     )
     votes.update_case(
@@ -743,7 +748,7 @@ def _consultations() -> bool:
     leisure = consult.create_consultation(
         rosa,
         riverside,
-        title="Riverside leisure centre: what matters to you?",
+        title=MAIN_CONSULTATION,
         service="Leisure",
         summary="Before anyone votes on who runs the leisure centre, tell us what you use it "
         "for and what must not change. Your answers go to councillors with the proposal.",
@@ -2697,6 +2702,106 @@ def _paper_participation() -> bool:
             email=person.email,
             check="Known to the library staff; read the form out over the phone",
         )
+
+
+def _welsh_and_easy_read() -> bool:
+    """Easy-read summaries for the leisure centre proposal and consultation and the
+    Riverside round, and the Welsh version of the proposal and the consultation (issue 17).
+    The round has no Welsh yet, so a Welsh page shows its English marked as such."""
+    from civic.budgets.models import BudgetRound
+    from civic.consultations.models import Consultation
+    from civic.content import services as content
+    from civic.content.models import ContentTranslation
+    from civic.extensions import db
+    from civic.votes.models import Proposal
+
+    if db.session.scalar(db.select(ContentTranslation.id).limit(1)) is not None:
+        return False
+    proposal = db.session.scalar(db.select(Proposal).where(Proposal.title == MAIN_PROPOSAL))
+    consultation = db.session.scalar(
+        db.select(Consultation).where(Consultation.title == MAIN_CONSULTATION)
+    )
+    round_ = db.session.scalar(db.select(BudgetRound).where(BudgetRound.slug == "riverside-2027"))
+    if proposal is None or consultation is None:
+        return False
+    rosa = _user(MODERATOR[0])
+    content.set_easy_read(
+        rosa,
+        proposal,
+        "The council wants to know if someone else should run Riverside leisure centre. It "
+        "could be a trust, a co-operative or a company. The building needs big repairs. The "
+        "council says a partner could pay for them and save money. The council's own team "
+        "has also made an offer to keep running it. You can tell us what you think now. "
+        "Later, people who live in Riverside can vote yes or no.",
+    )
+    content.set_easy_read(
+        rosa,
+        consultation,
+        "Tell us how you use Riverside leisure centre and what you like about it. It takes "
+        "about 5 minutes. There are 4 questions. You must answer the first 2. Your answers "
+        "help councillors decide who should run the centre.",
+    )
+    if round_ is not None:
+        content.set_easy_read(
+            rosa,
+            round_,
+            "Riverside has £50,000 to spend on local projects. Anyone who lives here can "
+            "suggest a project. Then people vote for the ones they like best. The projects "
+            "with the most votes that fit in the money go ahead.",
+        )
+    welsh = {
+        "title": "Allanoli canolfan hamdden Riverside i ymddiriedolaeth hamdden neu gwmni",
+        "easy_read": "Mae’r cyngor eisiau gwybod a ddylai rhywun arall redeg canolfan hamdden "
+        "Riverside. Gallai fod yn ymddiriedolaeth, yn gwmni cydweithredol neu’n gwmni preifat. "
+        "Mae angen gwaith atgyweirio mawr ar yr adeilad. Mae’r cyngor yn dweud y gallai "
+        "partner dalu am y gwaith ac arbed arian. Mae tîm y cyngor ei hun hefyd wedi gwneud "
+        "cynnig i ddal ati i’w rhedeg. Gallwch ddweud wrthym beth yw eich barn nawr. Yn nes "
+        "ymlaen, bydd pobl sy’n byw yn Riverside yn gallu pleidleisio ie neu na.",
+        "current_provision": "Mae tîm hamdden y cyngor ei hun yn ei rhedeg: 38 o staff, ar "
+        "agor o 6am tan 10pm.",
+        "current_performance": "Bu’r pwll ar gau am 14 diwrnod y llynedd, yn bennaf oherwydd "
+        "prinder achubwyr bywyd; 212,000 o ymweliadau y flwyddyn, i lawr 6%. Bodlonrwydd "
+        "trigolion: 71%.",
+        "public_interest_case": "Mae angen gwerth £2.1m o waith atgyweirio ar yr adeilad dros "
+        "bum mlynedd, ac ni all cyllideb gyfalaf y cyngor dalu amdano. Mae swyddogion yn "
+        "dweud y gallai partner fenthyca ar ei gyfer a rhedeg y ganolfan am £150,000 y "
+        "flwyddyn yn llai.",
+        "inhouse_bid_summary": "Cynigiodd y tîm hamdden £1.18m y flwyddyn, gyda chynllun "
+        "hyfforddi achubwyr bywyd i bobl ifanc leol a chynllun atgyweirio fesul cam wedi’i "
+        "ariannu drwy fenthyca darbodus.",
+    }
+    content.set_translations(
+        rosa, proposal, "cy", {f"proposal-{proposal.id}-{k}": v for k, v in welsh.items()}
+    )
+    welsh = {
+        f"consultation-{consultation.id}-title": "Canolfan hamdden Riverside: beth sy’n "
+        "bwysig i chi?",
+        f"consultation-{consultation.id}-easy_read": "Dywedwch wrthym sut rydych chi’n "
+        "defnyddio canolfan hamdden Riverside a beth rydych chi’n ei hoffi amdani. Mae’n "
+        "cymryd tua 5 munud. Mae 4 cwestiwn. Rhaid i chi ateb y ddau gyntaf. Bydd eich "
+        "atebion yn helpu cynghorwyr i benderfynu pwy ddylai redeg y ganolfan.",
+        f"consultation-{consultation.id}-summary": "Cyn i neb bleidleisio ar bwy sy’n rhedeg "
+        "y ganolfan hamdden, dywedwch wrthym ar gyfer beth rydych chi’n ei defnyddio a beth "
+        "na ddylai newid. Bydd eich atebion yn mynd at y cynghorwyr gyda’r cynnig.",
+    }
+    questions = [
+        (
+            "Beth ydych chi’n ei ddefnyddio?",
+            ["Pwll nofio", "Campfa", "Neuadd chwaraeon", "Dosbarthiadau", "Caffi"],
+        ),
+        ("Pa mor dda yw’r ganolfan heddiw?", []),
+        (
+            "Rhowch y pethau pwysicaf mewn trefn",
+            ["Prisiau isel", "Oriau agor hir", "Gwersi nofio", "Staff ar gyflog teg"],
+        ),
+        ("Beth na ddylai newid, pwy bynnag sy’n ei rhedeg?", []),
+    ]
+    for question, (text, options) in zip(consultation.questions, questions, strict=False):
+        key = f"consultation_question-{question.id}"
+        welsh[f"{key}-text"] = text
+        for index, option in enumerate(options[: len(question.options or [])]):
+            welsh[f"{key}-option.{index}"] = option
+    content.set_translations(rosa, consultation, "cy", welsh)
     return True
 
 
@@ -2730,6 +2835,7 @@ STEPS = [
     ("a group with an elected organiser", _group_elections),
     ("a Welsh-speaking resident's notifications", _welsh_notifications),
     ("paper votes and consultation forms entered at the library", _paper_participation),
+    ("Welsh versions and easy-read summaries", _welsh_and_easy_read),
 ]
 
 

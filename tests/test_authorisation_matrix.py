@@ -372,6 +372,17 @@ TABLE: dict[str, Row] = {
         get=frozenset({ORGANISER}), post=frozenset({ORGANISER}), values=GROUP
     ),
     # --- end slice elections ---
+    # --- slice content ---
+    # issue 17: what moderators write, in another language, and its easy-read summary
+    "content.easy_read": Row(
+        get=STAFF, post=STAFF, values={"kind": "proposal", "subject_id": "proposal_id"}
+    ),
+    "content.translate": Row(
+        get=STAFF,
+        post=STAFF,
+        values={"kind": "consultation", "subject_id": "consultation_id", "language": "cy"},
+    ),
+    # --- end slice content ---
 }
 
 # Answers known to differ from the table: reported, not failed. Empty now that every route

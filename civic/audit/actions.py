@@ -106,6 +106,9 @@ _ACTIONS: dict[str, Visibility] = {
     "budget_ballot:contest_resolve": NAMED,
     # votes
     "proposal:create": NAMED,
+    # what moderators write, in other languages, and its easy-read summary (civic.content)
+    "content:translate": NAMED,
+    "content:easy_read": NAMED,
     "proposal:case": NAMED,
     "proposal:options": NAMED,
     "proposal:standards": NAMED,

@@ -150,6 +150,12 @@ class BudgetRound(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # the language moderators wrote it in, and a short plain-language summary shown first
+    # (civic.content: other languages' versions live in content_translation)
+    language: Mapped[str] = mapped_column(
+        String(8), nullable=False, default="en", server_default="en"
+    )
+    easy_read: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), nullable=False, index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("neighbourhood_group.id"))
     amount: Mapped[int] = mapped_column(BigInteger, nullable=False)  # minor units (pence)

@@ -81,6 +81,12 @@ class Consultation(db.Model):
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), nullable=False, index=True)
     summary: Mapped[str] = mapped_column(Text, nullable=False, default="")
     documents: Mapped[str] = mapped_column(Text, nullable=False, default="")  # Markdown links
+    # the language moderators wrote it in, and a short plain-language summary shown first
+    # (civic.content: other languages' versions live in content_translation)
+    language: Mapped[str] = mapped_column(
+        String(8), nullable=False, default="en", server_default="en"
+    )
+    easy_read: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
     audience: Mapped[Audience] = mapped_column(
         string_enum(Audience, "consultation_audience"), nullable=False
     )

@@ -30,6 +30,7 @@ from civic.consultations.models import (
     QuestionKind,
     ReviewDecision,
 )
+from civic.content.text import localised
 from civic.discussions import subjects
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
@@ -119,10 +120,13 @@ def new() -> Any:
 @bp.get("/<int:consultation_id>")
 def detail(consultation_id: int) -> Any:
     consultation = _visible(consultation_id)
+    # in the page's language where a moderator has written it (civic.content)
+    summary = localised(consultation, "summary")
     return render(
         "consultations/detail.html",
         consultation=consultation,
-        summary_html=markdown(consultation.summary),
+        summary=summary,
+        summary_html=markdown(summary.text),
         documents_html=markdown(consultation.documents),
         accepting=services.accepting(consultation),
         can_respond=services.can_respond(current_user, consultation),

@@ -120,6 +120,12 @@ class Proposal(db.Model):
         string_enum(ProposalState, "proposal_state"), nullable=False, default=ProposalState.DRAFT
     )
     current_provision: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # the language moderators wrote it in, and a short plain-language summary shown first
+    # (civic.content: other languages' versions live in content_translation)
+    language: Mapped[str] = mapped_column(
+        String(8), nullable=False, default="en", server_default="en"
+    )
+    easy_read: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
     current_cost: Mapped[int | None] = mapped_column(BigInteger)  # a year, minor units
     current_performance: Mapped[str] = mapped_column(Text, nullable=False, default="")
     public_interest_case: Mapped[str] = mapped_column(Text, nullable=False, default="")

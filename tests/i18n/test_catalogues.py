@@ -89,6 +89,8 @@ TRANSLATED_TEMPLATES = [
     "templates/paper/enter.html",
     "templates/paper/mine.html",
     "templates/paper/papers.html",
+    # slice content
+    "templates/content",
 ]
 # Files of the resident journeys (register, become eligible, vote, ballot, respond,
 # discuss, receipts, notifications and their mail): every string there has Welsh.
@@ -232,6 +234,9 @@ RESIDENT_JOURNEYS = [
     "civic/groups/views.py",
     "civic/groups/election_views.py",
     "civic/constituencies/services.py",
+    # slice content
+    "templates/content/_top.html",
+    "civic/content/text.py",
 ]
 
 

@@ -2635,6 +2635,7 @@ def _welsh_notifications() -> bool:
         events.consultation_news(consultation, "open")
     now = utcnow()
     mailing.send_digest(gwen.id, mailing.council_day(now), now)
+    return True
 
 
 def _paper_participation() -> bool:
@@ -2702,6 +2703,7 @@ def _paper_participation() -> bool:
             email=person.email,
             check="Known to the library staff; read the form out over the phone",
         )
+    return True
 
 
 def _welsh_and_easy_read() -> bool:

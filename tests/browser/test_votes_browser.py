@@ -91,7 +91,7 @@ def expect_case(page: Page) -> None:
     expect(main).to_contain_text("Every standard is met or does not apply.")
     checklist = page.locator("#standards + p + dl")
     expect(checklist.locator(".govuk-summary-list__row")).to_have_count(len(STANDARD_LABELS))
-    for label in STANDARD_LABELS.values():
+    for label in map(str, STANDARD_LABELS.values()):
         row = checklist.locator(".govuk-summary-list__row").filter(has_text=label)
         expect(row.locator(".govuk-summary-list__value")).to_have_text("Yes")
 

@@ -154,6 +154,20 @@ def _dicts(query: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _paper_contest_rows(user: User) -> list[dict[str, Any]]:
+    """Contests the person made of papers entered for them: signed by their voter key in
+    each vote's or consultation's own ballot box (kind:id), so every box is tried."""
+    table = _table("paper_contest")
+    boxes = db.session.execute(select(table.c.kind, table.c.subject_id).distinct()).all()
+    keys = [ballot_box.voter_key(f"{kind}:{subject}", user.id) for kind, subject in boxes]
+    if not keys:
+        return []
+    fields = ("kind", "subject_id", "paper_number", "reason", "state", "created_at", "response")
+    return _dicts(
+        select(*_columns(table, fields)).where(table.c.voter_key.in_(keys)).order_by(table.c.id)
+    )
+
+
 def rows_of(rule: Rule, user: User) -> list[dict[str, Any]]:
     """The person's rows of one declared table, as plain dicts."""
     if rule.rows is not None:
@@ -413,6 +427,51 @@ RULES: tuple[Rule, ...] = (
         fields=("id", "round_id", "state", "resolved_at"),
     ),
     Rule("budget_progress_note", "author_id", "progress_notes", _l("Delivery notes you wrote")),
+    # paper entry (civic.paper): what an officer entered, contests and their resolution
+    Rule(
+        "vote_cast",
+        "entered_by_id",
+        "paper_votes_entered",
+        _l("Paper votes you entered"),
+        fields=("id", "proposal_id", "paper_number", "updated_at"),
+    ),
+    Rule(
+        "consultation_response",
+        "entered_by_id",
+        "paper_responses_entered",
+        _l("Paper consultation forms you entered"),
+        fields=("id", "consultation_id", "paper_number", "submitted_at"),
+    ),
+    Rule(
+        "paper_contest",
+        "voter_key",
+        "paper_contests",
+        _l("Paper entries you contested"),
+        fields=("kind", "subject_id", "paper_number", "reason", "state", "created_at", "response"),
+        rows=_paper_contest_rows,
+    ),
+    Rule(
+        "paper_contest",
+        "entered_by_id",
+        "paper_contests_of_yours",
+        _l("Contests of paper entries you made"),
+        fields=("id", "kind", "subject_id", "paper_number", "state", "created_at"),
+    ),
+    Rule(
+        "paper_contest",
+        "resolver_id",
+        "paper_contests_resolved",
+        _l("Paper contests you resolved"),
+        fields=("id", "kind", "subject_id", "state", "resolved_at"),
+    ),
+    # moderators' translations of what moderators write (civic.content)
+    Rule(
+        "content_translation",
+        "updated_by_id",
+        "translations",
+        _l("Translations you wrote"),
+        fields=("subject_kind", "subject_id", "field", "language", "updated_at"),
+    ),
     Rule(
         "vote_cast",
         "voter_key",

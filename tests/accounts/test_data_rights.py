@@ -188,6 +188,11 @@ def _fill_every_table(person: User, other: User) -> None:
             continue
         if rule.by_email:
             maker.make(rule.table, {rule.column: person.email})
+        elif rule.table == "paper_contest" and rule.column == "voter_key":
+            # a contest is signed in its vote's or consultation's own box (kind:id)
+            proposal = maker.make("proposal")["id"]
+            key = ballot_box.voter_key(f"proposal:{proposal}", person.id)
+            maker.make(rule.table, {"kind": "proposal", "subject_id": proposal, "voter_key": key})
         elif rule.scope:
             table = db.metadata.tables[rule.table]
             fk = next(iter(table.c[rule.scope_column].foreign_keys))

@@ -4,7 +4,8 @@ and voting in Welsh, with axe on every page in both languages.
 VOTER reads Welsh through the `civic_lang` cookie the switch sets for anyone (so the choice
 is not saved on the shared test account, which other modules read in English); the saved
 choice is tested in tests/i18n. The module runs after test_votes_browser, so VOTER may
-already have voted: then this vote is a change, which is still a vote and still confirmed.
+already have voted (then this vote is a change, still a vote and still confirmed), and the
+proposal open for voting may be the other one.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import VOTER, VOTING_PROPOSAL, LiveSite, OpenPage
+from tests.browser.conftest import (
+    CONSULTATION_PROPOSAL,
+    VOTER,
+    VOTING_PROPOSAL,
+    LiveSite,
+    OpenPage,
+)
 from tests.browser.test_foundation_browser import assert_accessible
 
 pytestmark = pytest.mark.browser
@@ -54,16 +61,20 @@ def test_a_visitor_switches_to_welsh_and_back(
 def test_a_welsh_speaking_resident_votes_in_welsh(open_page: OpenPage, live_site: LiveSite) -> None:
     page = open_page(VOTER)
     page.context.add_cookies([{"name": "civic_lang", "value": "cy", "url": live_site.url}])
-    proposal_id = live_site.proposals[VOTING_PROPOSAL]
-    detail = f"/votes/{proposal_id}"
-    page.goto(detail)
+    # test_votes_browser (run earlier) closes VOTING_PROPOSAL and opens CONSULTATION_PROPOSAL
+    vote_button = page.get_by_role("link", name=re.compile(r"^(Pleidleisio|Newid fy mhleidlais)$"))
+    for title in (VOTING_PROPOSAL, CONSULTATION_PROPOSAL):
+        detail = f"/votes/{live_site.proposals[title]}"
+        page.goto(detail)
+        if vote_button.count():
+            break
+    else:
+        pytest.fail("neither test proposal is open for voting")
     expect(page.locator("html")).to_have_attribute("lang", "cy")
     main = page.get_by_role("main")
     expect(main.get_by_role("heading", name="Yr achos budd y cyhoedd")).to_be_visible()
     # the proposal's own text has no Welsh version: shown in English, marked as English
-    expect(page.get_by_role("heading", level=1).locator('[lang="en-GB"]')).to_have_text(
-        VOTING_PROPOSAL
-    )
+    expect(page.get_by_role("heading", level=1).locator('[lang="en-GB"]')).to_have_text(title)
     assert_accessible(page, "the proposal's page in Welsh")
 
     page.goto(f"{detail}/vote")

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pure modules (ballot rules) use the helpers without importi
     from flask import Flask
 
 from civic.clock import aware, day
+from civic.counting import counted, plural
 from civic.i18n import _, current_language
 from civic.i18n import lazy_gettext as _l
 
@@ -34,18 +35,6 @@ def spoken(moment: Any) -> str:
     on = format_date(moment, format="dd MMMM y", locale=_DATE_LOCALE[current_language()])
     at = f"{moment:%H:%M}"
     return _("%(time)s on %(day)s (UTC)", time=at, day=on)
-
-
-def plural(n: int, singular: str, plural_form: str | None = None) -> str:
-    """The noun alone, in the form that agrees with `n`."""
-    if n == 1:
-        return singular
-    return plural_form if plural_form is not None else singular + "s"
-
-
-def counted(n: int, singular: str, plural_form: str | None = None) -> str:
-    """`n` with its thousands grouped, then the noun that agrees with it."""
-    return f"{n:,} {plural(n, singular, plural_form)}"
 
 
 AREA_KINDS = {"ward": _l("Ward"), "neighbourhood": _l("Neighbourhood"), "estate": _l("Estate")}

@@ -37,7 +37,7 @@ from civic.budgets.pabulib import (
     paused_cycle_collection,
 )
 from civic.budgets.rules import RULES, Instance, Outcome, Profile, borda, compute, input_digest
-from civic.wording import counted
+from civic.counting import counted
 
 if TYPE_CHECKING:
     from civic.audit.verifier import Site

@@ -974,6 +974,7 @@ def purge_evidence(now: datetime | None = None) -> list[str]:
         .where(Eligibility.granted_at < cutoff, Eligibility.evidence_removed_at.is_(None))
         .order_by(Eligibility.id)
     ).all()
+    checks = _purge_paper_checks(cutoff)
     codes = [e.code_id for e in due if e.code_id is not None]
     for eligibility in due:
         eligibility.code_id = None
@@ -985,13 +986,39 @@ def purge_evidence(now: datetime | None = None) -> list[str]:
         db.session.execute(
             update(EligibilityCode).where(EligibilityCode.id.in_(codes)).values(redeemed_by_id=None)
         )
-    if not due:
+    if not due and not checks:
         return []
     audit.record(
-        None, "eligibility:evidence_purge", _retention_subject(), {"count": len(due), "days": days}
+        None,
+        "eligibility:evidence_purge",
+        _retention_subject(),
+        {"count": len(due), "paper_checks": checks, "days": days},
     )
     db.session.flush()
-    return [f"Removed the evidence behind {len(due)} proofs of residence older than {days} days."]
+    return [
+        f"Removed the evidence behind {len(due)} proofs of residence and {checks} paper "
+        f"entries' identity checks older than {days} days."
+    ]
+
+
+# The entry time of each table whose paper rows keep the officer's note of how they checked
+# who the resident was (civic.paper): evidence of identity like a proof of residence's.
+PAPER_CHECKS = {"vote_cast": "updated_at", "consultation_response": "submitted_at"}
+
+
+def _purge_paper_checks(cutoff: datetime) -> int:
+    """Empty the identity checks of paper entries made before `cutoff`; the entry itself
+    (paper, its number, who entered it) stays, as a proof of residence keeps its fact."""
+    cleared = 0
+    for name, entered in PAPER_CHECKS.items():
+        table = _table(name)
+        result = db.session.execute(
+            update(table)
+            .where(table.c.paper_check != "", table.c[entered] < cutoff)
+            .values(paper_check="")
+        )
+        cleared += result.rowcount or 0
+    return cleared
 
 
 def _retention_subject() -> audit.Subject:

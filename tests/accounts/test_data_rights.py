@@ -579,3 +579,43 @@ def test_the_demo_shows_former_residents_comments(app, client, monkeypatch, tmp_
     assert "keep the car park" in page and "A former resident" in page
     assert "Dev Marsh" not in page and "Olu Bakare" not in page
     assert audit.verify().ok
+
+
+def test_purge_empties_the_identity_checks_of_old_paper_entries(app):
+    """An officer's note of how they identified a resident for a paper entry is evidence
+    like a proof of residence's: gone after the retention period, the entry itself kept."""
+    from civic.votes.models import VoteCast
+    from tests.votes.helpers import make_proposal
+
+    proposal, _moderator, _area = make_proposal()
+    old = VoteCast(
+        proposal_id=proposal.id,
+        voter_key="k-old",
+        choice="for",
+        receipt="R-OLD",
+        updated_at=utcnow() - timedelta(days=400),
+        paper=True,
+        paper_number=1,
+        paper_check="Saw a bus pass with photo",
+    )
+    recent = VoteCast(
+        proposal_id=proposal.id,
+        voter_key="k-new",
+        choice="against",
+        receipt="R-NEW",
+        updated_at=utcnow() - timedelta(days=10),
+        paper=True,
+        paper_number=2,
+        paper_check="Knew them from the tenants' meeting",
+    )
+    db.session.add_all([old, recent])
+    db.session.flush()
+
+    first = data_rights.purge_evidence()
+    assert first and "1 paper entries' identity checks" in first[0]
+    db.session.expire_all()
+    assert db.session.get(VoteCast, old.id).paper_check == ""
+    assert db.session.get(VoteCast, old.id).paper_number == 1  # the entry stays
+    assert db.session.get(VoteCast, recent.id).paper_check.startswith("Knew them")
+    assert data_rights.purge_evidence() == []  # a second run finds nothing
+    assert audit.verify().ok

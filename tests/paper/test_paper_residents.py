@@ -27,7 +27,7 @@ from civic.votes.models import ProposalState, VoteCast
 from tests.budgets.rounds_helpers import make_round
 from tests.conftest import csrf_token, login
 from tests.consultations.helpers import make_consultation
-from tests.factories import AreaFactory, UserFactory
+from tests.factories import AdminFactory, AreaFactory, UserFactory
 from tests.votes.helpers import make_proposal
 
 PASSWORD = "Riverside-library-2026!"
@@ -327,3 +327,11 @@ def test_the_whole_journey_through_the_pages(client, app, on_paper):
     detail = client.get(f"/votes/{proposal.id}")
     assert detail.status_code == 200
     assert _count(VoteCast) == 1
+
+
+def test_the_people_page_shows_no_placeholder_address(client, on_paper):
+    *_rest, person = on_paper
+    login(client, AdminFactory())
+    page = client.get("/accounts/people").get_data(as_text=True)
+    assert "New resident, paper only" in page
+    assert person.email not in page and "paper.invalid" not in page

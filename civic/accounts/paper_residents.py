@@ -83,8 +83,10 @@ def open_for_code(actor: User | None, row: EligibilityCode) -> User:
     The code's row is locked first, so two desks entering the same new code at once make
     one account: the second waits, then finds the code used and takes the first's account.
     Logged as an online registration and redemption are (the account registers itself
-    under its public pseudonym; the grant is a private act), so the log does not say
-    which code, nor that the account began at a desk."""
+    under its public pseudonym; the grant is a private act, released in a shuffled batch),
+    so the log never says which code, nor the area. Its registration is appended beside
+    the officer's `paper:enter`, so a reader can tell the account began at a desk; that
+    names neither the resident nor anything they chose."""
     require_moderator(actor)
     locked = db.session.scalar(
         select(EligibilityCode)

@@ -134,6 +134,7 @@ def load() -> str:
         + _receipts_text()
         + _unused_codes_text()
         + _stakeholders_text()
+        + _paper_code_text()
     )
 
 
@@ -2706,6 +2707,64 @@ def _paper_participation() -> bool:
     return True
 
 
+def _paper_code_file():
+    from pathlib import Path
+
+    return Path(current_app.instance_path) / "demo-paper-code.txt"
+
+
+def _paper_only_resident() -> bool:
+    """A Riverside resident with no computer and no account (issue 17): she brought the
+    letter posted to her home to Holbeck library, and Rosa entered her street cleaning
+    vote and her library hours form with its code alone, which made her a paper-only
+    account. The code is printed, so a newcomer can register with it and take over what
+    was entered for her."""
+    from civic.accounts.models import Area, User
+    from civic.consultations.models import Consultation
+    from civic.extensions import db
+    from civic.paper import services as paper
+    from civic.votes.models import Proposal
+
+    if db.session.scalar(db.select(User.id).where(User.paper_only.is_(True)).limit(1)):
+        return False
+    rosa = _user(MODERATOR[0])
+    riverside = db.session.scalar(db.select(Area).where(Area.slug == "riverside"))
+    cleaning = db.session.scalar(db.select(Proposal).where(Proposal.title == CLEANING_VOTE))
+    hours = db.session.scalar(db.select(Consultation).where(Consultation.title == LIBRARY_HOURS))
+    if cleaning is None or hours is None or not cleaning.papers_issued or not hours.papers_issued:
+        return False
+    _batch, (code,) = services.generate_codes(
+        rosa, riverside, count=1, valid_days=60, note="Letter reissued at Holbeck library"
+    )
+    paper.enter_vote(
+        rosa, cleaning, choice="for", paper_number=str(cleaning.papers_issued), code=code
+    )
+    single, free = hours.questions[0], hours.questions[1]
+    paper.enter_response(
+        rosa,
+        hours,
+        {single.id: "2", free.id: "Large-print books and somewhere warm on Saturdays"},
+        paper_number=str(hours.papers_issued),
+        code=code,
+    )
+    _paper_code_file().write_text(code + "\n")
+    return True
+
+
+def _paper_code_text() -> str:
+    from civic.accounts.codes import display
+
+    path = _paper_code_file()
+    if not path.exists():
+        return ""
+    return (
+        "\nA letter code used at Holbeck library for a resident without an account (a paper "
+        "vote and\n  a paper consultation form were entered with it): register with it at "
+        f"{site()}/accounts/register\n  (the last box) to take over what was entered: "
+        + display(path.read_text().strip())
+    )
+
+
 def _welsh_and_easy_read() -> bool:
     """Easy-read summaries for the leisure centre proposal and consultation and the
     Riverside round, and the Welsh version of the proposal and the consultation (issue 17).
@@ -2837,6 +2896,7 @@ STEPS = [
     ("a group with an elected organiser", _group_elections),
     ("a Welsh-speaking resident's notifications", _welsh_notifications),
     ("paper votes and consultation forms entered at the library", _paper_participation),
+    ("a resident who took part on paper with her letter code alone", _paper_only_resident),
     ("Welsh versions and easy-read summaries", _welsh_and_easy_read),
 ]
 

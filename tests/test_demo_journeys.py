@@ -198,3 +198,32 @@ def test_every_seed_step_runs_on_a_fresh_database(seeded):
     loaded = seeded.split("Demo data loaded: ", 1)[1].split("\n", 1)[0]
     for name, _step in demo.STEPS:
         assert name in loaded, f"seed step {name!r} did not report that it ran"
+
+
+def test_the_printed_paper_code_takes_over_the_paper_only_resident(app, seeded):
+    """The letter code printed for the resident who took part on paper without an account:
+    registering with it makes her paper vote and form part of the new account."""
+    from sqlalchemy import select
+
+    from civic.accounts.models import User
+    from civic.paper import services as paper
+
+    printed = seeded.split("used at Holbeck library", 1)[1]
+    code = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", printed).group(0)
+    (person,) = db.session.scalars(select(User).where(User.paper_only.is_(True)))
+    cleaning = db.session.scalar(select(Proposal).where(Proposal.title == demo.CLEANING_VOTE))
+    hours = db.session.scalar(select(Consultation).where(Consultation.title == demo.LIBRARY_HOURS))
+    browser = _browser(app)
+    form = {
+        "email": "new.reader@civic.example",
+        "display_name": "Mair Roberts",
+        "password": "Holbeck-large-print-26",
+        "confirm": "Holbeck-large-print-26",
+        "code": code,
+    }
+    assert _post(browser, "/accounts/register", form).status_code == 302
+    db.session.expire_all()
+    person = db.session.get(User, person.id)
+    assert not person.paper_only and person.email == "new.reader@civic.example"
+    assert paper.paper_entry(cleaning, person) is not None
+    assert paper.paper_entry(hours, person) is not None

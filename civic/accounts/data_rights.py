@@ -317,7 +317,17 @@ RULES: tuple[Rule, ...] = (
         "account",
         _l("Your account"),
         KEEP,  # emptied by erase_account itself, last
-        fields=("id", "email", "display_name", "role", "active", "created_at", "erased_at"),
+        fields=(
+            "id",
+            "email",
+            "display_name",
+            "role",
+            "active",
+            "created_at",
+            "erased_at",
+            "paper_only",
+            "paper_claimed_at",
+        ),
         by_email=True,
     ),
     Rule(

@@ -89,6 +89,18 @@ class RegisterForm(FlaskForm):
     confirm = _confirm_password(
         _l("Confirm password"), _l("Enter the password again"), _l("The passwords do not match")
     )
+    # only for a resident whose paper votes or forms an officer entered with their letter
+    # code: the account made at the desk becomes theirs (civic.accounts.paper_residents)
+    code = StringField(
+        _l("Letter code, if a council officer entered a paper vote or form for you (optional)"),
+        widget=GovTextInput(),
+        description=_l(
+            "Leave this empty unless you voted or answered on paper at a council desk or "
+            "by phone with the code from your letter. Then give it here, and what was "
+            "entered for you becomes part of your account."
+        ),
+        validators=[Length(max=40, message=_l("Codes are 12 letters and numbers"))],
+    )
     submit = SubmitField(_l("Create account"), widget=GovSubmitInput())
 
     def validate_password(self, field: PasswordField) -> None:

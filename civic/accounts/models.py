@@ -104,6 +104,14 @@ class User(UserMixin, db.Model):
     # The language the person chose for pages and mail ("en", "cy"; civic.i18n); None
     # until they choose, when the browser's language decides.
     locale: Mapped[str | None] = mapped_column(String(8))
+    # A resident with no account of their own, made when an officer first entered a paper
+    # form with their unused letter code (civic.accounts.paper_residents): its address is a
+    # reserved non-address nothing mails, its password unusable. Cleared when the resident
+    # registers with the same code and takes the account over (`paper_claimed_at`).
+    paper_only: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    paper_claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     eligibilities: Mapped[list[Eligibility]] = relationship(
         back_populates="user", foreign_keys="Eligibility.user_id"

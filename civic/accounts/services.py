@@ -91,23 +91,7 @@ def email_confirm_problem(user: User) -> str | None:
 def _insert_user(
     email: str, display_name: str, password: str, role: Role, *, confirmed: bool
 ) -> User:
-    """Check every field before refusing, so the form reports all its problems at once
-    (a bad address used to stop the checks before the name and password were looked at)."""
-    errors: dict[str, str] = {}
-    try:
-        email = normalise_email(email)
-    except ValidationFailed as failure:
-        errors.update(failure.errors)
-        email = email.strip().lower()
-    display_name = clean_text(display_name)
-    if not display_name:
-        errors["display_name"] = _("Enter the name other residents will see")
-    elif len(display_name) > 80:
-        errors["display_name"] = _("Name must be 80 characters or fewer")
-    if problem := password_problem(password, email=email, name=display_name):
-        errors["password"] = problem
-    if errors:
-        raise ValidationFailed(errors)
+    email, display_name = checked_person(email, display_name, password)
     user = User(
         email=email,
         display_name=display_name,
@@ -124,8 +108,32 @@ def _insert_user(
     return user
 
 
+def checked_person(
+    email: str, display_name: str, password: str, errors: dict[str, str] | None = None
+) -> tuple[str, str]:
+    """The address and name as stored, once all three fields pass. Every field is checked
+    before refusing, so the form reports all its problems at once (with any the caller
+    found already, in `errors`)."""
+    errors = dict(errors or {})
+    try:
+        email = normalise_email(email)
+    except ValidationFailed as failure:
+        errors.update(failure.errors)
+        email = email.strip().lower()
+    display_name = clean_text(display_name)
+    if not display_name:
+        errors["display_name"] = _("Enter the name other residents will see")
+    elif len(display_name) > 80:
+        errors["display_name"] = _("Name must be 80 characters or fewer")
+    if problem := password_problem(password, email=email, name=display_name):
+        errors["password"] = problem
+    if errors:
+        raise ValidationFailed(errors)
+    return email, display_name
+
+
 def register(
-    email: str, display_name: str, password: str, *, confirmed: bool = False
+    email: str, display_name: str, password: str, *, code: str = "", confirmed: bool = False
 ) -> User | None:
     """A resident signs up: the new account, or None when the address is taken.
 
@@ -135,8 +143,14 @@ def register(
     in use gets a note saying someone tried (the password is hashed either way, so both
     take about as long). `confirmed=True` is for the demo seeds only: their people have
     example.org addresses nobody reads, and a demo resident must be able to vote.
+
+    With `code`, the letter code an officer used at a paper desk for this resident: the
+    account made there becomes theirs (`paper_residents.take_over`).
     """
-    from civic.accounts import tokens
+    from civic.accounts import paper_residents, tokens
+
+    if (code or "").strip():
+        return paper_residents.take_over(email, display_name, password, code)
 
     try:
         user = _insert_user(email, display_name, password, Role.RESIDENT, confirmed=confirmed)
@@ -593,6 +607,20 @@ def redeem_code(
         )
     if row.redeemed_at is not None:
         on = format_day(row.redeemed_at)
+        holder = db.session.get(User, row.redeemed_by_id) if row.redeemed_by_id else None
+        if holder is not None and holder.paper_only:
+            # paper forms were entered with it at a desk; their votes are the resident's,
+            # and this account cannot take part a second time in the same place
+            raise ValidationFailed(
+                {
+                    "code": _(
+                        "This code was used at a council desk on %(day)s to enter paper "
+                        "votes or forms. Contact the council to have them joined to this "
+                        "account; the code cannot be used here as well",
+                        day=on,
+                    )
+                }
+            )
         if row.redeemed_by_id == user.id:
             said = _("This code was already used by you on %(day)s", day=on)
         else:
@@ -641,6 +669,14 @@ def redeem_code(
                 )
             }
         )
+    return grant_by_code(user, row)
+
+
+def grant_by_code(user: User, row: EligibilityCode) -> Eligibility | ConstituencyMembership:
+    """The last step of using a letter code, online (`redeem_code`) or at the paper desk
+    (`civic.accounts.paper_residents`): claim the code for `user` if it is still unused,
+    and grant what it proves. Both logs are the same whichever way it came."""
+    batch = row.batch
     claimed = db.session.execute(
         update(EligibilityCode)
         .where(EligibilityCode.id == row.id, EligibilityCode.redeemed_at.is_(None))

@@ -200,7 +200,10 @@ def _mail(
     user: User, template: str, subject: str, key: str, *, to: str = "", **context: object
 ) -> None:
     """Queue account mail to `user` (at `to`, if another address), greeting them by name,
-    in their language (`subject` is a lazy string: it is made in that language too)."""
+    in their language (`subject` is a lazy string: it is made in that language too).
+    Nothing for a paper-only account: its address is a placeholder."""
+    if user.paper_only:
+        return
     with in_language(user.locale or current_language()):
         outbox.queue_template(
             template,
@@ -288,7 +291,7 @@ def request_password_reset(email: str) -> None:
     with in_language((user.locale if user is not None else None) or current_language()):
         subject = _("Reset your Civic password")
         text, html = outbox.render_pair("password_reset", subject=subject, to=address, **context)
-    if user is None or not user.active:
+    if user is None or not user.active or user.paper_only:
         digest(secret)
         return
     row = _issue(user, TokenPurpose.RESET_PASSWORD, secret)

@@ -117,7 +117,9 @@ def register() -> Any:
     return _mailing_form(
         form,
         "accounts/register.html",
-        lambda: services.register(form.email.data, form.display_name.data, form.password.data),
+        lambda: services.register(
+            form.email.data, form.display_name.data, form.password.data, code=form.code.data or ""
+        ),
         "accounts.check_email",
     )
 

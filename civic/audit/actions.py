@@ -58,6 +58,9 @@ _ACTIONS: dict[str, Visibility] = {
     "account:email_confirm": PRIVATE,
     "account:password_reset": PRIVATE,
     "account:email_change": PRIVATE,
+    # a resident takes over the paper-only account a desk made with their letter code
+    # (civic.accounts.paper_residents): their own act about their account, like the above
+    "account:paper_claim": PRIVATE,
     "area:create": NAMED,
     "area:update": NAMED,
     "group:create": NAMED,

@@ -16,7 +16,6 @@ from sqlalchemy.orm import selectinload
 
 from civic import frozen
 from civic.accounts.models import Area, Group, utcnow
-from civic.accounts.services import find_user_by_email
 from civic.budgets import charts, contests, downloads, explain, services
 from civic.budgets.ballots import MINOR_PER_UNIT
 from civic.budgets.forms import DeliveryForm, ProjectForm, ReviewForm, RoundForm
@@ -35,6 +34,7 @@ from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.forms import attach_errors, check_csrf
 from civic.i18n import _
+from civic.paper import services as paper_desk
 from civic.params import parse_id
 from civic.permissions import require_moderator, require_signed_in
 from civic.receipts import views as receipt_views
@@ -519,31 +519,44 @@ def paper(slug: str) -> Any:
     if not services.can_manage(current_user, round_):
         raise PermissionDenied(_("Only moderators and the group's organisers enter paper ballots."))
     if request.method == "GET":
-        return _ballot_page(round_, [], 200, errors={}, paper=True, email="", summary_of="empty")
+        return _ballot_page(
+            round_, [], 200, errors={}, paper=True, email="", code="", summary_of="empty"
+        )
     email = (request.form.get("email") or "").strip()
+    code = (request.form.get("code") or "").strip()
+    typed = {"email": email, "code": code}
     choice: list[tuple[int, int]] = []
     try:
         choice = _parse_choice(round_)
         if _checking_only():
             return _ballot_page(
-                round_, choice, 200, errors={}, paper=True, email=email, summary_of="checked"
+                round_, choice, 200, errors={}, paper=True, summary_of="checked", **typed
             )
-        voter = find_user_by_email(email) if email else None
-        if voter is None:
-            raise ValidationFailed({"email": _("No resident's account uses this email address")})
+        # the desk's own look-up: a letter code (used or not) or an account's address
+        who = paper_desk.identify(code, email, "", check_required=False)
+        voter = paper_desk.resident_for(current_user, who, round_)
         cast = services.cast_ballot(current_user, round_, choice, voter=voter)
     except ValidationFailed as failure:
+        errors = failure.errors
+        if code and "email" in errors and not email:  # the resident was named by code
+            errors = {("code" if k == "email" else k): v for k, v in errors.items()}
         return _ballot_page(
-            round_, choice, 422, errors=failure.errors, paper=True, email=email, summary_of="sent"
+            round_, choice, 422, errors=errors, paper=True, summary_of="sent", **typed
         )
-    flash(
-        _(
+    if voter.paper_only:
+        said = _(
+            "Paper ballot recorded for a resident with no account, paper only. Its receipt "
+            "is %(code)s: write it on the resident's slip. If they register online with "
+            "their letter code, they see it on their ballot page.",
+            code=cast.receipt,
+        )
+    else:
+        said = _(
             "Paper ballot recorded. Its receipt is %(code)s: write it on the resident's "
             "slip; they also see it on their ballot page when they sign in.",
             code=cast.receipt,
-        ),
-        "success",
-    )
+        )
+    flash(said, "success")
     return redirect(url_for("budgets.paper", slug=slug))
 
 

@@ -116,6 +116,8 @@ def mail_immediately(notification_ids: Iterable[int]) -> int:
             Notification.id.in_(ids),
             Notification.delivery == Delivery.IMMEDIATE,
             Notification.mailed_at.is_(None),
+            # a paper-only resident has no address: they read it once they register
+            User.paper_only.is_(False),
         )
         .order_by(Notification.id)
     ).all()
@@ -181,7 +183,7 @@ def send_digest(user_id: int, day: date, now: datetime) -> bool:
     from civic.notifications.feed import _insert_returning_ids
 
     user = db.session.get(User, user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or user.paper_only:
         return False
     claimed = _insert_returning_ids(
         DigestSent,

@@ -65,15 +65,21 @@ def queue(
     html: str,
     key: str,
     headers: Mapping[str, str] | None = None,
-) -> OutboxMessage:
+) -> OutboxMessage | None:
     """Put one message in the outbox, in the caller's transaction (flushed, not committed).
 
     `key` names the logical message ("email-confirm:<token id>"): queueing the same key
     again returns the row already queued, so a retried request or a second run of a job
     never sends it twice. Headers such as List-Unsubscribe go in `headers`.
+
+    None, and nothing queued, for an address in the reserved `.invalid` domain (RFC 2606):
+    paper-only accounts have one (civic.accounts.paper_residents), and no mail server
+    could deliver it; this is the last guard behind the senders' own checks.
     """
     problems: dict[str, str] = {}
     _, address = parseaddr(to)
+    if is_undeliverable(address):
+        return None
     if not address or "@" not in address or any(c in to for c in "\r\n"):
         problems["to"] = "Give one email address to send to"
     if not subject.strip() or any(c in subject for c in "\r\n"):
@@ -121,7 +127,7 @@ def queue_template(
     headers: Mapping[str, str] | None = None,
     language: str | object | None = _NOW,
     **context: Any,
-) -> OutboxMessage:
+) -> OutboxMessage | None:
     """Queue a message rendered from `mail/<template>.txt` and `mail/<template>.html`
     (the HTML one extends mail/base.html: language, title, semantic structure); both see
     `subject`, `to` and the given context.
@@ -134,6 +140,11 @@ def queue_template(
         subject = str(subject)
         text, html = render_pair(template, subject=subject, to=to, **context)
     return queue(to=to, subject=subject, text=text, html=html, key=key, headers=headers)
+
+
+def is_undeliverable(address: str) -> bool:
+    """An address in the reserved `.invalid` top-level domain: never sent to."""
+    return address.strip().rstrip(".").lower().endswith(".invalid")
 
 
 def render_pair(template: str, **context: Any) -> tuple[str, str]:

@@ -22,12 +22,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from civic import audit, ballot_box
-from civic.accounts.codes import digest, is_well_formed, normalise
+from civic.accounts import paper_residents
+from civic.accounts.codes import normalise
 from civic.accounts.models import EligibilityCode, User, utcnow
 from civic.accounts.services import find_user_by_email
 from civic.constituencies import services as constituencies
 from civic.consultations import services as consultations
-from civic.consultations.models import Answer, AnswerChoice, Consultation, Response
+from civic.consultations.models import Answer, AnswerChoice, Audience, Consultation, Response
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.i18n import _
@@ -113,50 +114,91 @@ def printable_range(subject: Subject, first: Any, last: Any) -> range:
 
 @dataclass
 class Identified:
-    user: User
+    user: User | None  # None until `resident_for` opens a paper-only account for `code`
     check: str  # how the officer identified the resident, kept with the entry
+    code: EligibilityCode | None = None  # an unused letter code: a new resident
+    new: bool = False  # the entry made a paper-only account (the confirmation says so)
 
 
-def identify(code: str, email: str, check: str) -> Identified:
-    """The resident a paper is entered for: by the letter code they used to register (it
-    names their account), or by their account's email and the check the officer made."""
+def identify(code: str, email: str, check: str, *, check_required: bool = True) -> Identified:
+    """The resident a paper is entered for: by their letter code (used or not: a resident
+    without an account has only the letter), or by their account's email and the check
+    the officer made (`check_required=False` where the entry keeps no check: budgets)."""
     code, email, check = (code or "").strip(), (email or "").strip(), (check or "").strip()
     if code:
-        plain = normalise(code)
-        if not is_well_formed(plain):
-            raise ValidationFailed(
-                {"code": _("Letter codes have 12 letters and numbers, like 7K2M-Q9XD-4HPA")}
-            )
-        row = db.session.scalar(
-            select(EligibilityCode).where(EligibilityCode.code_hash == digest(plain))
-        )
-        if row is None:
-            raise ValidationFailed({"code": _("We do not recognise this letter code")})
+        row = paper_residents.find_code(code)
+        label = _("letter code ending %(end)s", end=normalise(code)[-4:])
         if row.redeemed_by_id is None:
-            raise ValidationFailed(
-                {
-                    "code": _(
-                        "This letter code has not been used to register yet. Help the "
-                        "resident register with it first, or find them by email and record "
-                        "your check."
-                    )
-                }
-            )
+            paper_residents.usable_at_desk(row)
+            return Identified(None, label, code=row, new=True)
         user = db.session.get(User, row.redeemed_by_id)
-        return Identified(user, _("letter code ending %(end)s", end=plain[-4:]))
+        if user is None or not user.active:
+            raise ValidationFailed(
+                {"code": _("The account this letter code was used for is closed")}
+            )
+        return Identified(user, label)
     errors = {}
     user = find_user_by_email(email) if email else None
     if not email:
         errors["email"] = _("Enter the resident's letter code, or their email address")
-    elif user is None:
+    elif user is None or user.paper_only:
         errors["email"] = _("No resident's account uses this email address")
-    if not check:
+    if check_required and not check:
         errors["check"] = _("Say how you checked who the resident is (kept with the entry)")
     elif len(check) > MAX_CHECK:
         errors["check"] = _("Keep it to %(most)s characters", most=MAX_CHECK)
     if errors:
         raise ValidationFailed(errors)
     return Identified(user, check)
+
+
+def _code_admits(row: EligibilityCode, subject: Any) -> bool:
+    """Whether the account an unused code would open may take part in `subject`: what
+    `may_take_part` (or `can_respond`) will say once the code's grant is made."""
+    if isinstance(subject, Consultation) and subject.audience is Audience.SIGNED_IN:
+        return True
+    batch = row.batch
+    classes = constituencies.linked(subject)
+    if not classes:
+        return batch.constituency_id is None and batch.area_id == subject.area_id
+    return batch.constituency_id in {c.id for c in classes}
+
+
+def resident_for(officer: User, who: Identified, subject: Any) -> User:
+    """The account a paper entry in `subject` goes under. An unused code opens a paper-only
+    account (moderators only: it makes an account), after checking that its letter is
+    for the people `subject` is open to, so a refused entry opens nothing."""
+    if who.user is not None:
+        return who.user
+    if not officer.is_moderator:
+        raise ValidationFailed(
+            {
+                "code": _(
+                    "This letter code has not been used yet. Only a moderator can enter a "
+                    "paper for a resident who has no account; ask one, or help the resident "
+                    "register with the code first."
+                )
+            }
+        )
+    if not _code_admits(who.code, subject):
+        raise ValidationFailed(
+            {"code": _("This letter code is for people who cannot take part in this")}
+        )
+    who.user = paper_residents.open_for_code(officer, who.code)
+    who.new = who.user.paper_only
+    return who.user
+
+
+def name_of(user: User) -> str:
+    """How an officer's messages name the resident: a paper-only account has no name."""
+    return _("the resident with this letter code") if user.paper_only else user.display_name
+
+
+def _mark(entry: Any, who: Identified) -> Any:
+    """What the desk's confirmation says about the resident (not stored)."""
+    entry.new_resident = who.new
+    entry.paper_only_resident = who.user.paper_only
+    return entry
 
 
 def _paper_number(subject: Subject, raw: Any) -> int:
@@ -245,9 +287,10 @@ def enter_vote(
         lambda: identify(code, email, check), lambda: _paper_number(proposal, paper_number), chosen
     )
     field = "code" if code.strip() else "email"
+    resident_for(officer, who, proposal)
     if not constituencies.may_take_part(who.user, proposal):
         raise ValidationFailed(
-            {field: _("%(name)s cannot vote on this proposal", name=who.user.display_name)}
+            {field: _("%(name)s cannot vote on this proposal", name=name_of(who.user))}
         )
     proposal = _lock(proposal)
     if not votes.voting_open(proposal):
@@ -286,7 +329,7 @@ def enter_vote(
     audit.record(who.user, "proposal:vote_cast", proposal)
     audit.record(officer, "paper:enter", proposal, {"paper": paper_label(proposal, number)})
     _tell(who.user, proposal, number)
-    return db.session.get(VoteCast, cast_id)
+    return _mark(db.session.get(VoteCast, cast_id), who)
 
 
 def enter_response(
@@ -307,9 +350,10 @@ def enter_response(
         lambda: consultations.parse_answers(consultation, raw, complete=True),
     )
     field = "code" if code.strip() else "email"
+    resident_for(officer, who, consultation)
     if not consultations.can_respond(who.user, consultation):
         raise ValidationFailed(
-            {field: _("%(name)s cannot respond to this consultation", name=who.user.display_name)}
+            {field: _("%(name)s cannot respond to this consultation", name=name_of(who.user))}
         )
     consultation = _lock(consultation)
     if not consultations.accepting(consultation):
@@ -345,7 +389,7 @@ def enter_response(
     audit.record(officer, "paper:enter", consultation, {"paper": paper_label(consultation, number)})
     _tell(who.user, consultation, number)
     db.session.flush()
-    return response
+    return _mark(response, who)
 
 
 def _already(user: User, paper: bool, kind: PaperKind) -> Conflict:
@@ -353,7 +397,7 @@ def _already(user: User, paper: bool, kind: PaperKind) -> Conflict:
         return Conflict(
             _(
                 "A paper form was already entered for %(name)s here; nobody takes part twice.",
-                name=user.display_name,
+                name=name_of(user),
             )
         )
     if kind is PaperKind.VOTE:
@@ -361,14 +405,14 @@ def _already(user: User, paper: bool, kind: PaperKind) -> Conflict:
             _(
                 "%(name)s has already voted online, so a paper vote cannot be added; nobody "
                 "votes both ways.",
-                name=user.display_name,
+                name=name_of(user),
             )
         )
     return Conflict(
         _(
             "%(name)s has already responded online, so a paper response cannot be added; "
             "nobody responds both ways.",
-            name=user.display_name,
+            name=name_of(user),
         )
     )
 

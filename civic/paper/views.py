@@ -91,13 +91,7 @@ def enter(kind: str, subject_id: int) -> Any:
         # a paper entered before goes by its number's field; other refusals by the resident
         where = "paper_number" if isinstance(refused, services.DuplicatePaper) else "entry"
         return _desk(subject, 409, errors={where: refused.message}, typed=typed, values=values)
-    flash(
-        _(
-            "Paper %(label)s entered. The resident is told if they have an account.",
-            label=services.paper_label(subject, entry.paper_number),
-        ),
-        "success",
-    )
+    flash(entered_message(services.paper_label(subject, entry.paper_number), entry), "success")
     return redirect(url_for("paper.enter", kind=kind, subject_id=subject_id))
 
 
@@ -133,6 +127,23 @@ def papers(kind: str, subject_id: int) -> Any:
         numbers=numbers,
         label=services.paper_label,
     )
+
+
+def entered_message(label: str, entry: Any) -> str:
+    """The desk's confirmation, saying when the resident has no account of their own."""
+    if entry.new_resident:
+        return _(
+            "Paper %(label)s entered for a new resident, paper only: their letter code now "
+            "holds their entries. If they register online with the code, they see them.",
+            label=label,
+        )
+    if entry.paper_only_resident:
+        return _(
+            "Paper %(label)s entered for a resident with no account, paper only. If they "
+            "register online with their letter code, they see it.",
+            label=label,
+        )
+    return _("Paper %(label)s entered. The resident is told if they have an account.", label=label)
 
 
 def _mine_page(subject: Any, status: int = 200, **context: Any) -> Any:

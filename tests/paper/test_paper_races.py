@@ -12,6 +12,7 @@ from civic.extensions import db
 from civic.paper import services as paper
 from civic.votes import services as votes
 from civic.votes.models import Proposal, ProposalState, VoteCast
+from tests.factories import ModeratorFactory
 from tests.races import (
     ACCEPTED,
     all_at_once,
@@ -140,3 +141,39 @@ def test_one_paper_number_entered_twice_at_once_is_written_once(app):
     assert len(errors) == 9 and all(isinstance(e, paper.DuplicatePaper) for e in errors)
     db.session.expire_all()
     assert votes.tally(db.session.get(Proposal, proposal_id)) == (1, 0)
+
+
+@pytest.mark.commits
+def test_two_desks_entering_one_new_code_at_once_make_one_account_and_one_vote(app):
+    """Two officers type the same unused letter code for the same vote at the same moment:
+    the code's row lock makes one paper-only account, and the vote's unique key one cast;
+    the other desk is refused with a 409."""
+    skip_without_postgres()
+    from civic.accounts import services as accounts
+    from civic.accounts.models import EligibilityCode
+
+    proposal, moderator, area = make_proposal(ProposalState.VOTING)
+    second = ModeratorFactory()
+    paper.issue_papers(moderator, proposal, 10)
+    _batch, (code,) = accounts.generate_codes(moderator, area, count=1, valid_days=30)
+    db.session.commit()
+    proposal_id, officers = proposal.id, [moderator.id, second.id]
+
+    def work(n: int) -> None:
+        paper.enter_vote(
+            db.session.get(User, officers[n]),
+            db.session.get(Proposal, proposal_id),
+            choice="for" if n else "against",
+            paper_number=str(n + 1),
+            code=code,
+        )
+
+    errors = all_at_once(app, 2, work)
+    db.session.expire_all()
+    assert [getattr(e, "status", None) for e in errors] == [409], errors
+    people = db.session.scalars(select(User).where(User.paper_only.is_(True))).all()
+    assert len(people) == 1
+    rows = db.session.scalars(select(VoteCast).where(VoteCast.proposal_id == proposal_id)).all()
+    assert len(rows) == 1 and rows[0].voter_key == paper._key(proposal, people[0])
+    used = db.session.scalar(select(EligibilityCode.redeemed_by_id))
+    assert used == people[0].id

@@ -129,7 +129,7 @@ def test_the_member_is_told_in_their_language(motion_desk):
             Notification.user_id == people[2].id, Notification.kind == Kind.PAPER
         )
     )
-    assert note.title.startswith("Cofnodwyd pleidlais bapur ar eich rhan")
+    assert note.title.startswith("Cofnodwyd pleidlais ar bapur ar eich rhan")
 
 
 def test_every_field_is_checked_at_once_and_nothing_is_written(motion_desk):

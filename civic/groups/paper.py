@@ -285,14 +285,14 @@ def enter(
             "receipt": receipts.new_code(subject.audit_subject, {"choice": picked}),
             "cast_at": utcnow(),
         }
-        unique, action = ("motion_id", "voter_key"), "motion:vote_cast"
+        unique = ("motion_id", "voter_key")
     else:
         values |= {
             "election_id": subject.id,
             "choices": json.dumps(picked),
             "receipt": receipts.new_code(subject.audit_subject, {"choices": picked}),
         }
-        unique, action = ("election_id", "voter_key"), "group_election:cast"
+        unique = ("election_id", "voter_key")
     try:  # the constraints decide; the checks above only word the refusal
         with db.session.begin_nested():
             made = ballot_box.insert_or_nothing(table.__table__, unique, values)
@@ -301,7 +301,11 @@ def enter(
     if made is None:
         raise _already(who.user, False)
     # the vote as online: a private act under the member's pseudonym for this subject
-    audit.record(who.user, action, subject)
+    audit.record(
+        who.user,
+        "motion:vote_cast" if isinstance(subject, Motion) else "group_election:cast",
+        subject,
+    )
     audit.record(
         officer,
         "paper:enter",

@@ -170,6 +170,7 @@ def _register_blueprints(app: Flask) -> None:
     from civic.contracts.cli import contracts_cli
     from civic.discussions.views import bp as discussions_bp
     from civic.groups.election_views import bp as group_elections_bp
+    from civic.groups.paper_views import bp as group_paper_bp
     from civic.groups.views import api as groups_api
     from civic.groups.views import bp as groups_bp
     from civic.notifications.views import bp as notifications_bp
@@ -215,6 +216,7 @@ def _register_blueprints(app: Flask) -> None:
     content_text.init_app(app)
     app.register_blueprint(group_elections_bp)
     app.register_blueprint(paper_bp)  # paper and assisted participation (issue 17)
+    app.register_blueprint(group_paper_bp)  # paper votes in groups' motions and elections
     setup_search()
     civic_cli.add_command(search_cli)
     civic_cli.add_command(contracts_cli)

@@ -2357,10 +2357,12 @@ def _group_motions() -> bool:
     """Millbrook TRA runs itself (issue 15): it publishes its rules (open to Millbrook
     residents, a quorum of half the members, a simple majority), three neighbours join,
     and the members pass a motion about the lift, opened and closed at their general
-    meeting (both early, with the reasons published) and minuted by the organiser. A
-    second motion is still under discussion."""
+    meeting (both early, with the reasons published) and minuted by the organiser; one
+    member's vote is a paper entered at the meeting. A second motion is still under
+    discussion."""
     from civic.extensions import db
     from civic.groups import membership, motions
+    from civic.groups import paper as group_paper
     from civic.groups import rules as group_rules
     from civic.groups.models import Motion
 
@@ -2395,8 +2397,20 @@ def _group_motions() -> bool:
     choices = ["for", "for", "for", "against", "for", "abstain"]
     voters = [bridget, *(_user(email) for email, _ in NEIGHBOURS[:3])]
     voters += [_user(_demo_email(name)) for name in MILLBROOK_RESIDENTS[:2]]
-    for voter, choice in zip(voters, choices, strict=True):
+    # one member, who does not use the website, marks a numbered paper at the meeting and
+    # Bridget enters it (civic.groups.paper); the others vote online
+    group_paper.issue(bridget, lift, 20)
+    *online, on_paper = list(zip(voters, choices, strict=True))
+    for voter, choice in online:
         motions.cast(voter, lift, choice)
+    group_paper.enter(
+        bridget,
+        lift,
+        choices=[on_paper[1]],
+        paper_number=f"M{lift.id}-0001",
+        email=on_paper[0].email,
+        check="Known to me; marked the paper at the general meeting",
+    )
     motions.close(bridget, lift, reason="Every member at the general meeting had voted")
     motions.record_minutes(
         bridget,

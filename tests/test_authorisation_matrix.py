@@ -58,6 +58,7 @@ VOTING = {"slug": "voting_round"}
 RESULTS = {"slug": "results_round"}
 IDEAS = {"slug": "ideas_round"}
 PAPER_VOTE = {"kind": "proposal", "subject_id": "proposal_id"}
+GROUP_PAPER = {"slug": "group", "kind": "motion", "subject_id": "motion_id"}
 INFO_REQUEST = {"reference": "info_request_reference"}  # slice requests
 
 TABLE: dict[str, Row] = {
@@ -315,6 +316,16 @@ TABLE: dict[str, Row] = {
     "paper.contests": Row(get=STAFF),
     "paper.resolve": Row(post=STAFF),
     # --- end slice paper ---
+    # --- slice paper-groups --- (issue 17) the group's organisers and moderators print and
+    # enter paper votes on its motion; a member sees and contests theirs (nobody in the world
+    # has one: 404); moderators decide contests (none exists: 404 after the role check)
+    "group_paper.enter": Row(get=MANAGERS, post=MANAGERS, values=GROUP_PAPER),
+    "group_paper.print_papers": Row(post=MANAGERS, values=GROUP_PAPER),
+    "group_paper.papers": Row(get=MANAGERS, values=GROUP_PAPER),  # 404 without a printing
+    "group_paper.mine": Row(get=SIGNED_IN, post=SIGNED_IN, values=GROUP_PAPER),
+    "group_paper.contests": Row(get=STAFF),
+    "group_paper.resolve": Row(post=STAFF),
+    # --- end slice paper-groups ---
     # --- slice groups ---
     # issue 15: groups run by their members. The world's group is closed (joining is a 409
     # for everyone signed in) and has a motion voting; the organiser is its one member

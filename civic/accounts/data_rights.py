@@ -168,6 +168,20 @@ def _paper_contest_rows(user: User) -> list[dict[str, Any]]:
     )
 
 
+def _group_paper_contest_rows(user: User) -> list[dict[str, Any]]:
+    """The same for papers in groups: the ballot boxes are "group_motion:<id>" and
+    "group_election:<id>" (civic.groups.paper)."""
+    table = _table("group_paper_contest")
+    boxes = db.session.execute(select(table.c.kind, table.c.subject_id).distinct()).all()
+    keys = [ballot_box.voter_key(f"group_{kind}:{subject}", user.id) for kind, subject in boxes]
+    if not keys:
+        return []
+    fields = ("kind", "subject_id", "paper_number", "reason", "state", "created_at", "response")
+    return _dicts(
+        select(*_columns(table, fields)).where(table.c.voter_key.in_(keys)).order_by(table.c.id)
+    )
+
+
 def rows_of(rule: Rule, user: User) -> list[dict[str, Any]]:
     """The person's rows of one declared table, as plain dicts."""
     if rule.rows is not None:
@@ -741,6 +755,44 @@ RULES: tuple[Rule, ...] = (
         fields=("motion_id", "receipt", "cast_at"),
         scope="group_motion:{}",
         scope_column="motion_id",
+    ),
+    # paper entry in groups (civic.groups.paper): what an organiser or moderator entered,
+    # and the contests of it (the member's own are found through their voter keys)
+    Rule(
+        "group_motion_vote",
+        "entered_by_id",
+        "group_paper_votes_entered",
+        _l("Paper votes on group motions you entered"),
+        fields=("id", "motion_id", "paper_number"),
+    ),
+    Rule(
+        "group_election_ballot",
+        "entered_by_id",
+        "group_paper_ballots_entered",
+        _l("Paper ballots in group elections you entered"),
+        fields=("id", "election_id", "paper_number"),
+    ),
+    Rule(
+        "group_paper_contest",
+        "voter_key",
+        "group_paper_contests",
+        _l("Paper entries in groups you contested"),
+        fields=("kind", "subject_id", "paper_number", "reason", "state", "created_at", "response"),
+        rows=_group_paper_contest_rows,
+    ),
+    Rule(
+        "group_paper_contest",
+        "entered_by_id",
+        "group_paper_contests_of_yours",
+        _l("Contests of paper entries you made in groups"),
+        fields=("id", "kind", "subject_id", "paper_number", "state", "created_at"),
+    ),
+    Rule(
+        "group_paper_contest",
+        "resolver_id",
+        "group_paper_contests_resolved",
+        _l("Group paper contests you resolved"),
+        fields=("id", "kind", "subject_id", "state", "resolved_at"),
     ),
     Rule(
         "group_motion_elector",

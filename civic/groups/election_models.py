@@ -96,6 +96,10 @@ class GroupElection(db.Model):
     )
     yes_votes: Mapped[int | None] = mapped_column(Integer)
     no_votes: Mapped[int | None] = mapped_column(Integer)
+    # numbered ballot papers printed for members voting on paper (civic.groups.paper)
+    papers_issued: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
 
     group: Mapped[Group] = relationship()
     called_by: Mapped[User | None] = relationship(foreign_keys=[called_by_id])
@@ -170,6 +174,10 @@ class ElectionBallot(db.Model):
     __table_args__ = (
         UniqueConstraint("election_id", "voter_key"),
         UniqueConstraint("election_id", "receipt"),
+        # a printed paper is entered once (civic.groups.paper): NULL for online ballots
+        UniqueConstraint(
+            "election_id", "paper_number", name="uq_group_election_ballot_paper_number"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -177,3 +185,15 @@ class ElectionBallot(db.Model):
     voter_key: Mapped[str] = mapped_column(String(64), nullable=False)
     receipt: Mapped[str] = mapped_column(String(19), nullable=False)
     choices: Mapped[str] = mapped_column(String(2000), nullable=False)
+    # a paper ballot an organiser or moderator entered (civic.groups.paper); as online, no
+    # time is kept on the row
+    paper: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    paper_number: Mapped[int | None] = mapped_column(Integer)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    paper_check: Mapped[str] = mapped_column(
+        String(200), nullable=False, default="", server_default=""
+    )
+
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])

@@ -14,7 +14,7 @@ from civic.accounts.models import Group, GroupRole
 from civic.accounts.services import get_or_404
 from civic.errors import Conflict, PermissionDenied, ValidationFailed
 from civic.forms import attach_errors
-from civic.groups import election_count
+from civic.groups import election_count, paper
 from civic.groups import elections as services
 from civic.groups.election_forms import (
     BallotForm,
@@ -152,7 +152,9 @@ def detail(slug: str, election_id: int) -> Any:
 
 @bp.get("/<slug>/elections/<int:election_id>.json")
 def detail_json(slug: str, election_id: int) -> Any:
-    return jsonify(services.result(_election(slug, election_id)))
+    election = _election(slug, election_id)
+    # paper and online ballots apart, after the count and only when publishable (else null)
+    return jsonify(services.result(election) | {"paper_and_online": paper.split_counts(election)})
 
 
 def _redirect(election: GroupElection) -> Any:

@@ -10,7 +10,18 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import Group, User, utcnow
@@ -159,6 +170,10 @@ class Motion(db.Model):
     minutes_html: Mapped[str] = mapped_column(Text, nullable=False, default="")  # sanitised
     minutes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     minutes_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # numbered ballot papers printed for members voting on paper (civic.groups.paper)
+    papers_issued: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
 
     group: Mapped[Group] = relationship()
     proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
@@ -196,6 +211,8 @@ class MotionVote(db.Model):
     __table_args__ = (
         UniqueConstraint("motion_id", "voter_key"),
         UniqueConstraint("motion_id", "receipt"),
+        # a printed paper is entered once (civic.groups.paper): NULL for online votes
+        UniqueConstraint("motion_id", "paper_number", name="uq_group_motion_vote_paper_number"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -204,3 +221,15 @@ class MotionVote(db.Model):
     choice: Mapped[str] = mapped_column(String(10), nullable=False)  # for | against | abstain
     receipt: Mapped[str] = mapped_column(String(19), nullable=False)
     cast_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # a paper vote an organiser or moderator entered (civic.groups.paper): its printed
+    # number, who entered it and how they identified the member (shown to the member only)
+    paper: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    paper_number: Mapped[int | None] = mapped_column(Integer)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    paper_check: Mapped[str] = mapped_column(
+        String(200), nullable=False, default="", server_default=""
+    )
+
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])

@@ -20,6 +20,7 @@ from civic.errors import Conflict, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.forms import CloseForm, attach_errors
 from civic.groups import membership, motions
+from civic.groups import paper as group_paper
 from civic.groups import rules as group_rules
 from civic.groups.forms import (
     MOTION_CLOSE,
@@ -409,4 +410,6 @@ def api_group(slug: str) -> Any:
 @api.get("/<slug>/motions/<int:motion_id>")
 def api_motion(slug: str, motion_id: int) -> Any:
     group = _group(slug)
-    return jsonify(motions.as_json(motions.get_motion(group, motion_id)))
+    found = motions.get_motion(group, motion_id)
+    # paper and online votes apart, after the close and only when publishable (else null)
+    return jsonify(motions.as_json(found) | {"paper_and_online": group_paper.split_counts(found)})

@@ -15,6 +15,7 @@ a named act giving the paper number only, never the choice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +82,19 @@ def issue_papers(actor: User | None, subject: Subject, count: Any) -> tuple[int,
     """Reserve `count` new paper numbers for printing; returns (first, last). Each printing
     gets numbers never printed before, so two stacks never share a number."""
     officer = require_moderator(actor)
+    wanted = print_count(count)
+    locked = _lock(subject)
+    first = locked.papers_issued + 1
+    locked.papers_issued = locked.papers_issued + wanted
+    last = locked.papers_issued
+    audit.record(officer, "paper:print", locked, {"first": first, "last": last})
+    db.session.flush()
+    return first, last
+
+
+def print_count(count: Any) -> int:
+    """How many papers a printing asks for, as typed (one desk's stack at most); also
+    used by the group papers (civic.groups.paper)."""
     try:
         wanted = int(str(count).strip())
     except ValueError:
@@ -89,13 +103,7 @@ def issue_papers(actor: User | None, subject: Subject, count: Any) -> tuple[int,
         raise ValidationFailed(
             {"count": _("Enter how many papers to print, from 1 to %(most)s", most=MAX_PRINT)}
         )
-    locked = _lock(subject)
-    first = locked.papers_issued + 1
-    locked.papers_issued = locked.papers_issued + wanted
-    last = locked.papers_issued
-    audit.record(officer, "paper:print", locked, {"first": first, "last": last})
-    db.session.flush()
-    return first, last
+    return wanted
 
 
 def printable_range(subject: Subject, first: Any, last: Any) -> range:
@@ -201,12 +209,13 @@ def _mark(entry: Any, who: Identified) -> Any:
     return entry
 
 
-def _paper_number(subject: Subject, raw: Any) -> int:
-    """The number typed from the paper: plain ("42") or as printed ("V3-0042")."""
+def _paper_number(subject: Any, raw: Any, label: Callable[[Any, int], str] = paper_label) -> int:
+    """The number typed from the paper: plain ("42") or as printed ("V3-0042"). `label` is
+    how the subject's papers are labelled (the group papers have their own letters)."""
     text = str(raw or "").strip().upper()
     if "-" in text:
         prefix, _dash, text = text.rpartition("-")
-        if prefix and prefix != paper_label(subject, 0).split("-")[0]:
+        if prefix and prefix != label(subject, 0).split("-")[0]:
             raise ValidationFailed(
                 {"paper_number": _("This paper belongs to another vote or consultation")}
             )

@@ -193,6 +193,11 @@ def _fill_every_table(person: User, other: User) -> None:
             proposal = maker.make("proposal")["id"]
             key = ballot_box.voter_key(f"proposal:{proposal}", person.id)
             maker.make(rule.table, {"kind": "proposal", "subject_id": proposal, "voter_key": key})
+        elif rule.table == "group_paper_contest" and rule.column == "voter_key":
+            # the same in a group: signed in the motion's own box (group_motion:id)
+            motion = maker.make("group_motion")["id"]
+            key = ballot_box.voter_key(f"group_motion:{motion}", person.id)
+            maker.make(rule.table, {"kind": "motion", "subject_id": motion, "voter_key": key})
         elif rule.scope:
             table = db.metadata.tables[rule.table]
             fk = next(iter(table.c[rule.scope_column].foreign_keys))

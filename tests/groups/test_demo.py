@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.races import log_of
+
 
 @pytest.fixture
 def seeded(app, monkeypatch, tmp_path):
@@ -35,3 +37,14 @@ def test_the_demo_group_has_a_passed_minuted_motion(client, seeded):
     assert "<li>Jamal to keep the log" in page  # the minutes, rendered from Markdown
     group_page = client.get("/accounts/groups/millbrook-tra").get_data(as_text=True)
     assert "Open: anyone who has shown Civic they live in Millbrook" in group_page
+
+
+def test_one_demo_vote_on_the_motion_came_on_paper(client, seeded):
+    """Entered by the organiser at the general meeting (civic.groups.paper)."""
+    data = client.get("/api/v1/groups/millbrook-tra").get_json()
+    (passed,) = [m for m in data["motions"] if m["state"] == "closed"]
+    motion = client.get(f"/api/v1/groups/millbrook-tra/motions/{passed['id']}").get_json()
+    # the test suite publishes any count (CIVIC_MIN_ELECTORATE 0); the demo's 10 withholds it
+    assert motion["paper_and_online"] == {"paper": 1, "online": 5}
+    (entered,) = [e for e in log_of("group", "millbrook-tra") if e[1] == "paper:enter"]
+    assert entered[2] == {"motion": passed["id"], "paper": f"M{passed['id']}-0001"}

@@ -35,6 +35,7 @@ from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.forms import attach_errors, check_csrf
 from civic.i18n import _
+from civic.paper import services as paper_forms
 from civic.params import parse_id
 from civic.permissions import require_moderator, require_signed_in
 from civic.receipts import views as receipt_views
@@ -370,6 +371,7 @@ def _ballot_page(
         order=[pid for pid, _ in choice],
         check=check,
         is_open=services.voting_open(round_),
+        paper_label=paper_forms.paper_label,
         **_receipt_context(round_),
         **extra,
     )
@@ -531,20 +533,70 @@ def paper(slug: str) -> Any:
         voter = find_user_by_email(email) if email else None
         if voter is None:
             raise ValidationFailed({"email": _("No resident's account uses this email address")})
-        cast = services.cast_ballot(current_user, round_, choice, voter=voter)
+        cast = services.cast_ballot(
+            current_user, round_, choice, voter=voter, paper_number=request.form.get("paper_number")
+        )
     except ValidationFailed as failure:
         return _ballot_page(
             round_, choice, 422, errors=failure.errors, paper=True, email=email, summary_of="sent"
         )
+    except (paper_forms.DuplicatePaper, services.AlreadyVoted) as refused:
+        # a paper entered before goes by its number's field; a resident's ballot by theirs
+        where = "paper_number" if isinstance(refused, paper_forms.DuplicatePaper) else "email"
+        return _ballot_page(
+            round_,
+            choice,
+            409,
+            errors={where: refused.message},
+            paper=True,
+            email=email,
+            summary_of="sent",
+        )
     flash(
         _(
-            "Paper ballot recorded. Its receipt is %(code)s: write it on the resident's "
-            "slip; they also see it on their ballot page when they sign in.",
+            "Paper ballot %(label)s recorded. Its receipt is %(code)s: write it on the "
+            "resident's slip; they also see it on their ballot page when they sign in.",
+            label=paper_forms.paper_label(round_, cast.paper_number),
             code=cast.receipt,
         ),
         "success",
     )
     return redirect(url_for("budgets.paper", slug=slug))
+
+
+@bp.post("/<slug>/paper/print")
+@login_required
+def print_papers(slug: str) -> Any:
+    """Reserve numbers for a stack of blank ballot papers, then show them to print."""
+    round_ = services.get_round(slug)
+    services.require_manager(current_user, round_)  # before the form is read
+    check_csrf()
+    count = request.form.get("count") or ""
+    try:
+        first, last = paper_forms.issue_papers(current_user, round_, count)
+    except ValidationFailed as failure:
+        return _ballot_page(
+            round_, [], 422, errors=failure.errors, paper=True, email="", summary_of="empty"
+        )
+    return redirect(url_for("budgets.papers", slug=slug, first=first, last=last))
+
+
+@bp.get("/<slug>/paper/papers")
+@login_required
+def papers(slug: str) -> Any:
+    """Printable blank ballot papers, one per printed page, each with its own number."""
+    round_ = services.get_round(slug)
+    services.require_manager(current_user, round_)
+    numbers = paper_forms.printable_range(
+        round_, request.args.get("first"), request.args.get("last")
+    )
+    return render(
+        "budgets/papers.html",
+        round=round_,
+        projects=services.ballot_projects(round_),
+        numbers=numbers,
+        label=paper_forms.paper_label,
+    )
 
 
 # --- contested paper ballots ------------------------------------------------------------

@@ -19,7 +19,9 @@ def upgrade() -> None:
     with op.batch_alter_table("budget_ballot") as batch:
         batch.add_column(sa.Column("paper_number", sa.Integer(), nullable=True))
         # NULLs (online ballots, and paper ballots entered before numbering) never clash
-        batch.create_unique_constraint("uq_budget_ballot_paper_number", ["round_id", "paper_number"])
+        batch.create_unique_constraint(
+            "uq_budget_ballot_paper_number", ["round_id", "paper_number"]
+        )
     with op.batch_alter_table("budget_round") as batch:
         batch.add_column(
             sa.Column("papers_issued", sa.Integer(), nullable=False, server_default="0")

@@ -138,6 +138,23 @@ def test_the_same_paper_twice_is_refused_and_nothing_is_written():
     assert db.session.scalar(select(func.count()).select_from(BallotEntry)) == 1
 
 
+def test_the_database_decides_when_the_check_misses_a_used_number(monkeypatch):
+    """The check under the lock only words the refusal: with it blind (as two desks on a
+    database without the round lock would be), the unique constraint still refuses."""
+    round_, moderator, (a, b, *_rest) = make_round()
+    rita, sam = resident_of(round_.area), resident_of(round_.area)
+    paper_forms.issue_papers(moderator, round_, 2)
+    services.cast_ballot(moderator, round_, [(a.id, 1)], voter=rita, paper_number="2")
+    monkeypatch.setattr(paper_forms, "_number_taken", lambda *_args: False)
+    with pytest.raises(paper_forms.DuplicatePaper, match=f"Paper B{round_.id}-0002 was already"):
+        services.cast_ballot(moderator, round_, [(b.id, 1)], voter=sam, paper_number="2")
+    assert _ballots(round_) == 1 and services.ballot_count(round_) == (1, 1)
+    assert db.session.scalar(select(func.count()).select_from(BallotEntry)) == 1
+    # the session is still usable: the refused insert was rolled back to its savepoint
+    services.cast_ballot(moderator, round_, [(b.id, 1)], voter=sam, paper_number="1")
+    assert _ballots(round_) == 2
+
+
 def test_a_second_paper_for_the_same_resident_is_refused():
     round_, moderator, (a, b, *_rest) = make_round()
     organiser, _other = _in_group(round_)

@@ -285,6 +285,7 @@ def _budgets() -> bool:
     from civic.budgets.pabulib import parse_file
     from civic.budgets.pabulib_io import import_round
     from civic.extensions import db
+    from civic.paper import services as paper
 
     if db.session.scalar(db.select(Area).where(Area.slug == "assen")) is not None:
         return False
@@ -411,13 +412,16 @@ def _budgets() -> bool:
     budgets.cast_ballot(
         sam, round_, [(projects[0].id, 1), (projects[2].id, 1), (projects[5].id, 1)]
     )
-    # Jamal voted on paper at the library drop-in; Rosa entered it for him, so when he signs
-    # in the ballot page shows him what was entered and lets him contest it
+    # Rosa printed 40 numbered ballot papers for the library drop-in (B<id>-0001 to 0040);
+    # Jamal filled in paper 7 there and she entered it for him, so when he signs in the
+    # ballot page shows him its number and what was entered, and lets him contest it
+    paper.issue_papers(rosa, round_, 40)
     budgets.cast_ballot(
         rosa,
         round_,
         [(projects[1].id, 1), (projects[3].id, 1), (projects[5].id, 1)],
         voter=jamal,
+        paper_number="7",
     )
 
     # 3. a neighbourhood group's own budget, still collecting ideas

@@ -126,6 +126,9 @@ TABLE: dict[str, Row] = {
     "budgets.ballot": Row(get=SIGNED_IN, post=RESIDENTS, values=VOTING),
     "budgets.ballot_check": Row(post=EVERYONE, values=VOTING),  # arithmetic, writes nothing
     "budgets.paper": Row(get=MANAGERS, post=MANAGERS, values=VOTING),
+    # numbered blank ballot papers: printed (numbers reserved) and shown by the managers
+    "budgets.print_papers": Row(post=MANAGERS, values=VOTING),
+    "budgets.papers": Row(get=MANAGERS, values=VOTING),
     # contesting the paper ballot entered for you: nobody in the world has one (409/404)
     "budgets.contest": Row(post=SIGNED_IN, values=VOTING),
     "budgets.contest_list": Row(get=STAFF),

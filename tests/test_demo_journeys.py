@@ -227,3 +227,19 @@ def test_the_printed_paper_code_takes_over_the_paper_only_resident(app, seeded):
     assert not person.paper_only and person.email == "new.reader@civic.example"
     assert paper.paper_entry(cleaning, person) is not None
     assert paper.paper_entry(hours, person) is not None
+
+
+def test_jamal_sees_the_number_of_his_paper_and_rosa_prints_more(app, seeded):
+    """The Riverside round in voting has a printed run and Jamal's numbered paper ballot."""
+    round_ = budgets.get_round("riverside-2027")
+    round_id, first = round_.id, round_.papers_issued + 1
+    assert first > 7
+    jamal = _sign_in(app, (demo.NEIGHBOURS[0][0], None, demo.NEIGHBOUR_PASSWORD, None))
+    page = jamal.get("/budgets/riverside-2027/ballot").get_data(as_text=True)
+    assert "A paper ballot was entered for you" in page and f"B{round_id}-0007" in page
+    rosa = _sign_in(app, demo.MODERATOR)
+    desk = "/budgets/riverside-2027/paper"
+    printed = _post(rosa, "/budgets/riverside-2027/paper/print", {"count": "2"}, page=desk)
+    assert printed.status_code == 302
+    sheet = rosa.get(printed.headers["Location"]).get_data(as_text=True)
+    assert f"B{round_id}-{first:04d}" in sheet and sheet.count('class="civic-paper"') == 2

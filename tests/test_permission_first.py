@@ -181,6 +181,9 @@ def _budget(kind: str) -> Callable[[], Case]:
             "paper": Case(
                 resident, f"/budgets/{slug}/paper", {"email": "", "project": "x"}, secrets=()
             ),
+            "print_papers": Case(
+                resident, f"/budgets/{slug}/paper/print", {"count": "lots"}, secrets=()
+            ),
         }
         if kind == "review_own":
             # a manager never reviews their own idea, whatever the form says
@@ -252,6 +255,7 @@ CASES: dict[str, Callable[[], Case]] = {
             "delivery",
             "ballot",
             "paper",
+            "print_papers",
             "review_own",
         )
     },

@@ -189,6 +189,10 @@ class BudgetRound(db.Model):
     paper_ballots_cast: Mapped[int] = mapped_column(
         Integer, nullable=False, default=0, server_default="0"
     )
+    # how many numbered ballot papers were printed (civic.paper): numbers 1..papers_issued
+    papers_issued: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
 
     area: Mapped[Area] = relationship()
     group: Mapped[Group | None] = relationship()
@@ -291,6 +295,8 @@ class Ballot(db.Model):
     __table_args__ = (
         UniqueConstraint("round_id", "voter_key"),
         UniqueConstraint("round_id", "receipt"),
+        # one printed paper is entered once: the database decides, even for two desks at once
+        UniqueConstraint("round_id", "paper_number", name="uq_budget_ballot_paper_number"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -299,6 +305,9 @@ class Ballot(db.Model):
     paper: Mapped[bool] = mapped_column(nullable=False, default=False)
     # the officer who entered a paper ballot, shown to the resident it was entered for
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # the number printed on the paper (civic.paper.paper_label shows it as "B3-0042");
+    # None for an online ballot
+    paper_number: Mapped[int | None] = mapped_column(Integer)
     extra: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)  # imported columns
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     receipt: Mapped[str] = mapped_column(String(19), nullable=False)

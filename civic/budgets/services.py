@@ -48,6 +48,7 @@ from civic.extensions import db
 from civic.i18n import _, current_language, format_day
 from civic.i18n import lazy_gettext as _l
 from civic.notifications import events
+from civic.paper import services as paper_forms
 from civic.permissions import require_signed_in
 from civic.receipts import codes as receipts
 from civic.slugs import is_slug
@@ -598,11 +599,9 @@ def ballot_errors(checked: ballot_rules.Check) -> dict[str, str]:
     return errors
 
 
-def _upsert_ballot(
-    round_: BudgetRound, key: str, paper: bool, code: str, entered_by: User | None = None
-) -> int | None:
-    """One ballot per voter: 50 simultaneous submissions by one person leave one. None when
-    the existing ballot is of the other kind (paper vs online): nobody votes both ways."""
+def _upsert_ballot(round_: BudgetRound, key: str, code: str) -> int | None:
+    """One online ballot per voter: 50 simultaneous submissions by one person leave one.
+    None when the existing ballot is a paper one: nobody votes both ways."""
     table = Ballot.__table__
     return ballot_box.upsert_returning_id(
         table,
@@ -610,14 +609,56 @@ def _upsert_ballot(
         {
             "round_id": round_.id,
             "voter_key": key,
-            "paper": paper,
-            "entered_by_id": entered_by.id if entered_by is not None else None,
+            "paper": False,
+            "entered_by_id": None,
             "extra": {},
             "receipt": code,
             "updated_at": utcnow(),
         },
         ("updated_at", "entered_by_id", "receipt"),
-        where=table.c.paper == paper,
+        where=table.c.paper.is_(False),
+    )
+
+
+def _insert_paper_ballot(
+    round_: BudgetRound, key: str, code: str, officer: User, number: int
+) -> int | None:
+    """A paper ballot is only ever added, never written over another: None when the
+    resident already has a ballot here. Its number is unique in the round by a constraint,
+    so two desks typing the same paper at once store it once (`DuplicatePaper`)."""
+    values = {
+        "round_id": round_.id,
+        "voter_key": key,
+        "paper": True,
+        "paper_number": number,
+        "entered_by_id": officer.id,
+        "extra": {},
+        "receipt": code,
+        "updated_at": utcnow(),
+    }
+    try:
+        with db.session.begin_nested():
+            return ballot_box.insert_or_nothing(Ballot.__table__, ("round_id", "voter_key"), values)
+    except IntegrityError:
+        raise paper_forms._duplicate(round_, number) from None
+
+
+class AlreadyVoted(Conflict):
+    """The resident a paper ballot is entered for already has a ballot in the round."""
+
+
+def _already_has_ballot(person: User, paper: bool) -> Conflict:
+    if paper:
+        return AlreadyVoted(
+            _(
+                "A paper ballot was already entered for %(name)s in this round, and one "
+                "paper never replaces another. If it is wrong, %(name)s can contest it on "
+                "their ballot page and a moderator will decide.",
+                name=person.display_name,
+            )
+        )
+    return AlreadyVoted(
+        _("This resident has already voted online in this round; nobody votes both ways.")
     )
 
 
@@ -636,15 +677,22 @@ def cast_ballot(
     choice: Sequence[tuple[int, int]],
     *,
     voter: User | None = None,
+    paper_number: object = None,
 ) -> Ballot:
-    """Cast or replace a ballot. With `voter`, a moderator enters that person's paper ballot.
+    """Cast or replace a ballot. With `voter`, a manager enters that person's paper ballot,
+    from the printed paper numbered `paper_number` ("42" or "B3-0042"; only numbers
+    printed for this round, each entered once).
 
     Every cast gets a new receipt code (`Ballot.receipt`); a change retires the old code as
     replaced (`Ballot.replaced_receipt` says which, for the confirmation) and logs
     `budget_ballot:change` instead of `budget_ballot:cast`, so the log's casts count the
-    ballots."""
+    ballots. A paper ballot is never changed: a second one for the same resident is
+    refused, since nobody's paper is replaced by another officer's typing (they contest
+    it instead)."""
     paper = voter is not None
     officer = None
+    number = None
+    paper_errors: dict[str, str] = {}
     if paper:
         officer = _require_manager(actor, round_)
         if not can_take_part(voter, round_):
@@ -655,6 +703,10 @@ def cast_ballot(
                 }
             )
         person = voter
+        try:
+            number = paper_forms._paper_number(round_, paper_number)
+        except ValidationFailed as failure:
+            paper_errors = failure.errors  # shown with the ballot's own errors, all at once
     else:
         person = _require_resident(actor, round_)
     # Every cast of the round queues on the round's lock, so what does not need it is done
@@ -675,22 +727,31 @@ def cast_ballot(
         raise _too_late(round_)
     if checked is None:  # voting opened while this cast waited for the lock
         checked = check_ballot(round_, choice)
-    if not checked.ok:
-        raise ValidationFailed(ballot_errors(checked))
+    if not checked.ok or paper_errors:
+        raise ValidationFailed(
+            {**(ballot_errors(checked) if not checked.ok else {}), **paper_errors}
+        )
     if code is None:
         code = receipts.new_code(round_.audit_subject, receipt_ballot(round_, checked.chosen))
     # read under the round's lock: no other ballot of this round is written meanwhile
-    earlier = db.session.scalar(
-        select(Ballot.receipt).where(Ballot.round_id == round_.id, Ballot.voter_key == key)
-    )
-    ballot_id = _upsert_ballot(round_, key, paper, code, officer)
+    earlier, earlier_paper = db.session.execute(
+        select(Ballot.receipt, Ballot.paper).where(
+            Ballot.round_id == round_.id, Ballot.voter_key == key
+        )
+    ).first() or (None, None)
+    if paper:
+        if number is not None and paper_forms._number_taken(round_, number):
+            raise paper_forms._duplicate(round_, number)
+        if earlier is not None:
+            raise _already_has_ballot(person, bool(earlier_paper))
+        ballot_id = _insert_paper_ballot(round_, key, code, officer, number)
+        if ballot_id is None:  # another desk entered one for them meanwhile
+            raise _already_has_ballot(person, True)
+    else:
+        ballot_id = _upsert_ballot(round_, key, code)
     if ballot_id is None:
         raise Conflict(
-            _("This resident has already voted online in this round; nobody votes both ways.")
-            if paper
-            else _(
-                "This resident has already voted on paper in this round; nobody votes both ways."
-            )
+            _("This resident has already voted on paper in this round; nobody votes both ways.")
         )
     new = earlier is None  # a new ballot row: nothing of an earlier one to replace
     if not new:
@@ -710,7 +771,10 @@ def cast_ballot(
         count_ballots(round_.id, 1, paper=paper)
     # a secret ballot: the log records that a ballot was cast, never what it says
     tag = "budget_ballot:change" if earlier is not None else "budget_ballot:cast"
-    audit.record(actor, tag, round_, {"paper": paper})
+    logged: dict[str, object] = {"paper": paper}
+    if paper:  # which printed paper, never what it says
+        logged["paper_number"] = paper_forms.paper_label(round_, number)
+    audit.record(actor, tag, round_, logged)
     if not paper:  # a paper ballot is the officer's act; its voter did not use Civic
         events.took_part(person, round_)
     # the row as the upsert left it (its new receipt), in one read

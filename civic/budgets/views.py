@@ -370,6 +370,7 @@ def _ballot_page(
         order=[pid for pid, _ in choice],
         check=check,
         is_open=services.voting_open(round_),
+        paper_label=paper_desk.paper_label,
         **_receipt_context(round_),
         **extra,
     )
@@ -535,7 +536,9 @@ def paper(slug: str) -> Any:
         # the desk's own look-up: a letter code (used or not) or an account's address
         who = paper_desk.identify(code, email, "", check_required=False)
         voter = paper_desk.resident_for(current_user, who, round_)
-        cast = services.cast_ballot(current_user, round_, choice, voter=voter)
+        cast = services.cast_ballot(
+            current_user, round_, choice, voter=voter, paper_number=request.form.get("paper_number")
+        )
     except ValidationFailed as failure:
         errors = failure.errors
         if code and "email" in errors and not email:  # the resident was named by code
@@ -543,21 +546,81 @@ def paper(slug: str) -> Any:
         return _ballot_page(
             round_, choice, 422, errors=errors, paper=True, summary_of="sent", **typed
         )
+    except (paper_desk.DuplicatePaper, services.AlreadyVoted) as refused:
+        # a paper entered before goes by its number's field; a resident's ballot by theirs
+        if isinstance(refused, paper_desk.DuplicatePaper):
+            where = "paper_number"
+        else:
+            where = "code" if code and not email else "email"
+        return _ballot_page(
+            round_,
+            choice,
+            409,
+            errors={where: refused.message},
+            paper=True,
+            summary_of="sent",
+            **typed,
+        )
+    label = paper_desk.paper_label(round_, cast.paper_number)
     if voter.paper_only:
         said = _(
-            "Paper ballot recorded for a resident with no account, paper only. Its receipt "
-            "is %(code)s: write it on the resident's slip. If they register online with "
-            "their letter code, they see it on their ballot page.",
+            "Paper ballot %(label)s recorded for a resident with no account, paper only. Its "
+            "receipt is %(code)s: write it on the resident's slip. If they register online "
+            "with their letter code, they see it on their ballot page.",
+            label=label,
             code=cast.receipt,
         )
     else:
         said = _(
-            "Paper ballot recorded. Its receipt is %(code)s: write it on the resident's "
-            "slip; they also see it on their ballot page when they sign in.",
+            "Paper ballot %(label)s recorded. Its receipt is %(code)s: write it on the "
+            "resident's slip; they also see it on their ballot page when they sign in.",
+            label=label,
             code=cast.receipt,
         )
     flash(said, "success")
     return redirect(url_for("budgets.paper", slug=slug))
+
+
+@bp.post("/<slug>/paper/print")
+@login_required
+def print_papers(slug: str) -> Any:
+    """Reserve numbers for a stack of blank ballot papers, then show them to print."""
+    round_ = services.get_round(slug)
+    services.require_manager(current_user, round_)  # before the form is read
+    check_csrf()
+    count = request.form.get("count") or ""
+    try:
+        first, last = paper_desk.issue_papers(current_user, round_, count)
+    except ValidationFailed as failure:
+        return _ballot_page(
+            round_,
+            [],
+            422,
+            errors=failure.errors,
+            paper=True,
+            email="",
+            code="",
+            summary_of="empty",
+        )
+    return redirect(url_for("budgets.papers", slug=slug, first=first, last=last))
+
+
+@bp.get("/<slug>/paper/papers")
+@login_required
+def papers(slug: str) -> Any:
+    """Printable blank ballot papers, one per printed page, each with its own number."""
+    round_ = services.get_round(slug)
+    services.require_manager(current_user, round_)
+    numbers = paper_desk.printable_range(
+        round_, request.args.get("first"), request.args.get("last")
+    )
+    return render(
+        "budgets/papers.html",
+        round=round_,
+        projects=services.ballot_projects(round_),
+        numbers=numbers,
+        label=paper_desk.paper_label,
+    )
 
 
 # --- contested paper ballots ------------------------------------------------------------

@@ -17,6 +17,7 @@ from civic.extensions import db
 class PaperKind(enum.StrEnum):
     VOTE = "proposal"  # a paper vote on a proposal (civic.votes)
     RESPONSE = "consultation"  # a paper consultation response (civic.consultations)
+    BALLOT = "budget"  # a budget round's ballot paper (entered and contested in civic.budgets)
 
 
 class PaperContestState(enum.StrEnum):

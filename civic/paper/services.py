@@ -27,6 +27,7 @@ from civic.accounts import paper_residents
 from civic.accounts.codes import normalise
 from civic.accounts.models import EligibilityCode, User, utcnow
 from civic.accounts.services import find_user_by_email
+from civic.budgets.models import Ballot, BudgetRound
 from civic.constituencies import services as constituencies
 from civic.consultations import services as consultations
 from civic.consultations.models import Answer, AnswerChoice, Audience, Consultation, Response
@@ -47,10 +48,13 @@ MAX_PRINT = 500  # papers per printing: one print run of a desk's stack
 MAX_TEXT = 1000
 MAX_CHECK = 200
 
-Subject = Proposal | Consultation
+Subject = Proposal | Consultation | BudgetRound
+LETTERS = {PaperKind.VOTE: "V", PaperKind.RESPONSE: "C", PaperKind.BALLOT: "B"}
 
 
 def kind_of(subject: Subject) -> PaperKind:
+    if isinstance(subject, BudgetRound):
+        return PaperKind.BALLOT
     return PaperKind.VOTE if isinstance(subject, Proposal) else PaperKind.RESPONSE
 
 
@@ -70,9 +74,9 @@ def _key(subject: Subject, user: User) -> str:
 
 
 def paper_label(subject: Subject, number: int) -> str:
-    """The number as printed on the paper: V for a vote, C for a consultation form."""
-    letter = "V" if kind_of(subject) is PaperKind.VOTE else "C"
-    return f"{letter}{subject.id}-{number:04d}"
+    """The number as printed on the paper: V for a vote, C for a consultation form, B for
+    a budget round's ballot paper."""
+    return f"{LETTERS[kind_of(subject)]}{subject.id}-{number:04d}"
 
 
 # --- printing -----------------------------------------------------------------------------
@@ -81,7 +85,7 @@ def paper_label(subject: Subject, number: int) -> str:
 def issue_papers(actor: User | None, subject: Subject, count: Any) -> tuple[int, int]:
     """Reserve `count` new paper numbers for printing; returns (first, last). Each printing
     gets numbers never printed before, so two stacks never share a number."""
-    officer = require_moderator(actor)
+    officer = _require_printer(actor, subject)
     wanted = print_count(count)
     locked = _lock(subject)
     first = locked.papers_issued + 1
@@ -104,6 +108,16 @@ def print_count(count: Any) -> int:
             {"count": _("Enter how many papers to print, from 1 to %(most)s", most=MAX_PRINT)}
         )
     return wanted
+
+
+def _require_printer(actor: User | None, subject: Subject) -> User:
+    """Moderators print papers; a budget round's papers also its group's organisers, who
+    enter its paper ballots (`civic.budgets.services.can_manage`)."""
+    if isinstance(subject, BudgetRound):
+        from civic.budgets import services as budgets  # it imports this module
+
+        return budgets.require_manager(actor, subject)
+    return require_moderator(actor)
 
 
 def printable_range(subject: Subject, first: Any, last: Any) -> range:
@@ -217,7 +231,11 @@ def _paper_number(subject: Any, raw: Any, label: Callable[[Any, int], str] = pap
         prefix, _dash, text = text.rpartition("-")
         if prefix and prefix != label(subject, 0).split("-")[0]:
             raise ValidationFailed(
-                {"paper_number": _("This paper belongs to another vote or consultation")}
+                {
+                    "paper_number": _("This ballot paper belongs to another vote or round")
+                    if isinstance(subject, BudgetRound)
+                    else _("This paper belongs to another vote or consultation")
+                }
             )
     if not text.isdigit() or not 1 <= int(text) <= subject.papers_issued:
         raise ValidationFailed(
@@ -233,12 +251,19 @@ def _paper_number(subject: Any, raw: Any, label: Callable[[Any, int], str] = pap
 
 def _lock(subject: Subject) -> Subject:
     # the same lock, and the same re-read, as the subject's online casts and its close
+    if isinstance(subject, BudgetRound):
+        from civic.budgets import services as budgets  # it imports this module
+
+        return budgets._locked(subject)
     return (
         votes._locked(subject) if isinstance(subject, Proposal) else consultations._locked(subject)
     )
 
 
 def _number_taken(subject: Subject, number: int) -> bool:
+    if isinstance(subject, BudgetRound):
+        where = (Ballot.round_id == subject.id, Ballot.paper_number == number)
+        return db.session.scalar(select(func.count()).select_from(Ballot).where(*where)) > 0
     if isinstance(subject, Proposal):
         where = (VoteCast.proposal_id == subject.id, VoteCast.paper_number == number)
         return db.session.scalar(select(func.count()).select_from(VoteCast).where(*where)) > 0

@@ -17,7 +17,7 @@ from civic.budgets.pabulib import parse
 from civic.consultations import services as consultation_services
 from civic.votes import services as vote_services
 from civic.votes.models import ProposalState
-from tests.budgets.rounds_helpers import KINDS, make_round, resident_of
+from tests.budgets.rounds_helpers import KINDS, enter_paper, make_round, resident_of
 from tests.consultations.helpers import make_consultation
 from tests.votes.helpers import make_proposal, residents
 
@@ -32,7 +32,7 @@ def closed_round(kind=BallotKind.APPROVAL, rule="greedy", **extra):
         choice = [(projects[i].id, p) for i, p in zip(indexes, points or [1] * 3, strict=False)]
         voter = resident_of(round_.area)
         if n % 4 == 0:
-            services.cast_ballot(moderator, round_, choice, voter=voter)
+            enter_paper(moderator, round_, choice, voter)
         else:
             services.cast_ballot(voter, round_, choice)
     services.advance_phase(moderator, round_, Phase.RESULTS, reason="Counted early for the test")

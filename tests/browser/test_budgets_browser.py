@@ -16,6 +16,7 @@ from playwright.sync_api import Locator, Page, expect
 from tests.browser.conftest import (
     AREA_NAME,
     BUDGET_AMOUNT,
+    MODERATOR,
     RESULTS_PROJECTS,
     RESULTS_ROUND,
     VOTER,
@@ -253,3 +254,40 @@ def test_budget_pages_have_no_console_errors_or_csp_violations(
     expect(voter).to_have_url(re.compile(rf"{BALLOT}$"))
     voter.wait_for_load_state("load")
     assert_clean_console(voter, problems, "the round page and ballot, signed in")
+
+
+def test_officer_prints_numbered_ballot_papers_and_a_wrong_number_is_refused(
+    open_page: OpenPage, problems: PageProblems
+) -> None:
+    """The desk prints numbered ballot papers (the print stylesheet hides the menus); a
+    paper number never printed is refused by its field, the input kept, nothing written."""
+    officer = open_page(MODERATOR)
+    desk = f"/budgets/{VOTING_ROUND}/paper"
+    officer.goto(desk)
+    expect(officer.get_by_role("heading", level=1)).to_have_text("Enter a paper ballot")
+    assert_accessible(officer, "the budget paper desk")
+    officer.get_by_label("How many papers").fill("2")
+    officer.get_by_role("button", name="Number and show papers to print").click()
+    papers = officer.locator(".civic-paper")
+    expect(papers).to_have_count(2)
+    label = re.compile(r"B\d+-\d{4}")
+    expect(papers.first).to_contain_text(label)
+    for title, cost in VOTING_PROJECTS:
+        expect(papers.first).to_contain_text(f"{title} — {pounds(cost)}")
+    assert_accessible(officer, "the printable ballot papers")
+    officer.emulate_media(media="print")
+    expect(officer.locator(".govuk-footer")).to_be_hidden()
+    expect(officer.get_by_role("link", name="Back to entering paper ballots")).to_be_hidden()
+    officer.emulate_media(media="screen")
+    officer.get_by_role("link", name="Back to entering paper ballots").click()
+
+    officer.get_by_label("Paper number").fill("9999")
+    officer.get_by_label("Resident's email address").fill(VOTER.email)
+    boxes(officer)[0].check()
+    officer.get_by_role("button", name="Record paper ballot").click()
+    targets = error_summary_targets(officer)
+    assert "paper_number" in targets.values(), targets
+    expect(officer.locator("#paper_number-error")).to_contain_text("were printed")
+    expect(officer.get_by_label("Paper number")).to_have_value("9999")
+    assert_accessible(officer, "the budget paper desk with errors")
+    assert_clean_console(officer, problems, "the refused paper ballot", error_statuses=(422,))

@@ -8,6 +8,7 @@ from civic.accounts.models import Eligibility, EligibilityMethod, utcnow
 from civic.budgets import services
 from civic.budgets.models import BallotKind, Phase
 from civic.extensions import db
+from civic.paper import services as paper
 from tests.factories import AreaFactory, ModeratorFactory, UserFactory
 
 # per ballot kind: (round settings, ballots as (project indexes, points)) for the round
@@ -94,3 +95,10 @@ def make_round(
         # a reason in case the step comes before its date (the dates keep "now" in voting)
         services.advance_phase(moderator, round_, step, reason="Moved early for the test")
     return round_, moderator, projects
+
+
+def enter_paper(officer, round_, choice, voter):
+    """A paper ballot as a desk enters it: a freshly printed paper's number, then the
+    ballot typed from it."""
+    first, _last = paper.issue_papers(officer, round_, 1)
+    return services.cast_ballot(officer, round_, choice, voter=voter, paper_number=first)

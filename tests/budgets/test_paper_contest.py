@@ -15,7 +15,8 @@ from civic.budgets import contests, services
 from civic.budgets.models import Ballot, BallotContest, BallotEntry, ContestState, Phase
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
-from tests.budgets.rounds_helpers import make_round, resident_of
+from civic.paper import services as paper_forms
+from tests.budgets.rounds_helpers import enter_paper, make_round, resident_of
 from tests.conftest import csrf_token, login
 from tests.factories import MembershipFactory, ModeratorFactory, UserFactory
 
@@ -32,7 +33,7 @@ def entered():
     """A round in voting; its moderator entered a paper ballot for Rita (project a)."""
     round_, officer, projects = make_round()
     rita = resident_of(round_.area)
-    services.cast_ballot(officer, round_, [(projects[0].id, 1)], voter=rita)
+    enter_paper(officer, round_, [(projects[0].id, 1)], rita)
     return round_, officer, projects, rita
 
 
@@ -117,7 +118,7 @@ def test_upheld_ballot_stands_and_the_log_names_the_moderator_and_outcome_only(e
         contests.resolve_contest(other, contest, "voided", "Changed my mind")
 
 
-def test_an_upheld_ballot_cannot_be_contested_again_until_it_is_re_entered(entered):
+def test_an_upheld_ballot_cannot_be_contested_again_nor_typed_over(entered):
     round_, officer, (_a, b, *_rest), rita = entered
     first = contests.contest_paper_ballot(rita, round_, "Not what I chose")
     contests.resolve_contest(ModeratorFactory(), first, "upheld", "The signed form says a.")
@@ -125,10 +126,10 @@ def test_an_upheld_ballot_cannot_be_contested_again_until_it_is_re_entered(enter
     with pytest.raises(Conflict, match=r"decided on .* that this ballot stands"):
         contests.contest_paper_ballot(rita, round_, "Still not what I chose")
     assert services.open_contest_count(round_) == 0
-    # the officer enters it again, differently: that new ballot can be contested
-    services.cast_ballot(officer, round_, [(b.id, 1)], voter=rita)
-    again = contests.contest_paper_ballot(rita, round_, "Now it has the wrong project")
-    assert again.state is ContestState.OPEN
+    # nor can an officer type another paper over it: the one that stands stays
+    with pytest.raises(Conflict, match="one paper never replaces another"):
+        enter_paper(officer, round_, [(b.id, 1)], rita)
+    assert services.current_choice(round_, rita) == [(_a.id, 1)]
 
 
 def test_voided_ballot_is_removed_and_the_resident_can_vote_again(entered):
@@ -168,8 +169,11 @@ def test_the_whole_flow_through_the_pages(client, app):
     round_, officer, (a, b, *_rest) = make_round()
     rita = resident_of(round_.area)
     paper = f"/budgets/{round_.slug}/paper"
+    paper_forms.issue_papers(officer, round_, 1)
     login(client, officer)
-    entered = _post(client, paper, {"email": rita.email, "project": [str(a.id)]}, paper)
+    entered = _post(
+        client, paper, {"email": rita.email, "project": [str(a.id)], "paper_number": "1"}, paper
+    )
     assert entered.status_code == 302
 
     resident = app.test_client()

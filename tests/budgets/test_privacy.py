@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from civic.budgets import services
 from civic.budgets.models import Phase
 from civic.privacy import ElectorateTooSmall
-from tests.budgets.rounds_helpers import make_round, resident_of
+from tests.budgets.rounds_helpers import enter_paper, make_round, resident_of
 from tests.conftest import csrf_token, login
 from tests.factories import GroupFactory, MembershipFactory
 
@@ -149,7 +149,7 @@ def test_a_lone_paper_ballot_is_not_singled_out_in_the_published_ballots(client,
     round_, moderator, projects, voters = _round_in_review(13)
     services.advance_phase(moderator, round_, Phase.VOTING, reason="Closed early for the test")
     _vote(round_, projects, voters[:11])
-    services.cast_ballot(moderator, round_, [(projects[-1].id, 1)], voter=voters[11])
+    enter_paper(moderator, round_, [(projects[-1].id, 1)], voters[11])
     services.advance_phase(moderator, round_, Phase.RESULTS, reason="Closed early for the test")
     ballots = client.get(f"/budgets/{round_.slug}/ballots.json").get_json()
     assert len(ballots) == 12

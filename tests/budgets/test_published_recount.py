@@ -11,7 +11,7 @@ from civic.budgets import services
 from civic.budgets.ballots import MINOR_PER_UNIT
 from civic.budgets.models import Phase
 from civic.budgets.rules import Instance, Profile, borda, compute
-from tests.budgets.rounds_helpers import KINDS, make_round, resident_of
+from tests.budgets.rounds_helpers import KINDS, enter_paper, make_round, resident_of
 
 
 def recount(published: dict, ballots: list[dict]) -> tuple[str, list[str]]:
@@ -48,7 +48,7 @@ def test_published_ballots_reproduce_the_published_result(client, kind, rule):
         choice = [(projects[i].id, p) for i, p in zip(indexes, points or [1] * 3, strict=False)]
         voter = resident_of(round_.area)
         if n % 4 == 0:  # a paper ballot, typed in by the moderator
-            services.cast_ballot(moderator, round_, choice, voter=voter)
+            enter_paper(moderator, round_, choice, voter)
         else:
             services.cast_ballot(voter, round_, choice)
     services.advance_phase(moderator, round_, Phase.RESULTS, reason="Counted early for the test")

@@ -17,6 +17,7 @@ from civic.budgets.models import Ballot, BudgetRound, Phase, RoundResult
 from civic.budgets.rules import Instance, Profile, compute
 from civic.errors import Conflict
 from civic.extensions import db
+from civic.paper import services as paper_forms
 from tests.budgets.rounds_helpers import make_round
 from tests.conftest import RequestClient
 from tests.races import (
@@ -40,12 +41,14 @@ def test_ballots_racing_the_move_to_results_are_counted_or_refused_and_reproduci
     skip_without_postgres()
     round_, moderator, projects = make_round(rule="mes")
     people = many_residents(round_.area, 150)
+    paper_forms.issue_papers(moderator, round_, PAPER)
     db.session.commit()
     round_id, moderator_id, slug = round_.id, moderator.id, round_.slug
     project_ids = [p.id for p in projects]
     external = {p.id: p.external_id for p in projects}
     # the first PAPER people hand in paper ballots, which the moderator types in meanwhile
     keys = [("paper" if n < PAPER else "online", p.id) for n, p in enumerate(people)]
+    numbers = {p.id: n for n, p in enumerate(people[:PAPER], start=1)}  # its printed paper
 
     def choice_of(user_id: int) -> list[tuple[int, int]]:
         return [(project_ids[i], 1) for i in CHOICES[user_id % len(CHOICES)]]
@@ -56,7 +59,9 @@ def test_ballots_racing_the_move_to_results_are_counted_or_refused_and_reproduci
         person = db.session.get(User, user_id)
         if how == "paper":
             officer = db.session.get(User, moderator_id)
-            services.cast_ballot(officer, target, choice_of(user_id), voter=person)
+            services.cast_ballot(
+                officer, target, choice_of(user_id), voter=person, paper_number=numbers[user_id]
+            )
         else:
             services.cast_ballot(person, target, choice_of(user_id))
         db.session.commit()

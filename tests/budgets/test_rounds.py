@@ -13,7 +13,7 @@ from civic.budgets import services
 from civic.budgets.models import Ballot, BallotKind, Phase, ProjectStatus, RoundResult
 from civic.errors import Conflict, PermissionDenied, ValidationFailed
 from civic.extensions import db
-from tests.budgets.rounds_helpers import make_round, resident_of
+from tests.budgets.rounds_helpers import enter_paper, make_round, resident_of
 from tests.factories import UserFactory
 
 
@@ -147,12 +147,12 @@ def test_paper_ballots_count_and_nobody_votes_both_ways():
     online, offline = resident_of(round_.area), resident_of(round_.area)
     services.cast_ballot(online, round_, [(a.id, 1)])
     with pytest.raises(Conflict, match="both ways"):
-        services.cast_ballot(moderator, round_, [(b.id, 1)], voter=online)
-    services.cast_ballot(moderator, round_, [(b.id, 1)], voter=offline)
+        enter_paper(moderator, round_, [(b.id, 1)], online)
+    enter_paper(moderator, round_, [(b.id, 1)], offline)
     with pytest.raises(Conflict, match="both ways"):
         services.cast_ballot(offline, round_, [(a.id, 1)])
     with pytest.raises(PermissionDenied):
-        services.cast_ballot(online, round_, [(a.id, 1)], voter=offline)
+        services.cast_ballot(online, round_, [(a.id, 1)], voter=offline, paper_number=1)
     assert services.ballot_count(round_) == (2, 1)
 
 

@@ -14,6 +14,7 @@ from civic.budgets import services
 from civic.budgets.models import Ballot, BallotKind, Phase, RoundResult
 from civic.clock import day
 from civic.extensions import db
+from civic.paper import services as paper_forms
 from tests.budgets.rounds_helpers import make_round, resident_of
 from tests.conftest import csrf_token, login
 from tests.factories import UserFactory
@@ -116,6 +117,7 @@ def test_paper_ballot_page_for_managers_only(client):
     assert client.get(f"/budgets/{round_.slug}/paper").status_code == 403
     mod = client.application.test_client()
     login(mod, moderator)
+    paper_forms.issue_papers(moderator, round_, 1)
     url = f"/budgets/{round_.slug}/paper"
     unknown = mod.post(
         url, data={"csrf_token": csrf_token(mod, url), "email": "no@x.org", "project": [str(a.id)]}
@@ -123,7 +125,12 @@ def test_paper_ballot_page_for_managers_only(client):
     assert unknown.status_code == 422 and 'value="no@x.org"' in unknown.get_data(as_text=True)
     ok = mod.post(
         url,
-        data={"csrf_token": csrf_token(mod, url), "email": resident.email, "project": [str(a.id)]},
+        data={
+            "csrf_token": csrf_token(mod, url),
+            "email": resident.email,
+            "project": [str(a.id)],
+            "paper_number": "1",
+        },
     )
     assert ok.status_code == 302
     assert services.ballot_count(round_) == (1, 1)

@@ -18,7 +18,7 @@ from civic.errors import Conflict, PermissionDenied
 from civic.extensions import db
 from civic.receipts import codes
 from civic.receipts.models import RetiredReceipt
-from tests.budgets.rounds_helpers import make_round, resident_of
+from tests.budgets.rounds_helpers import enter_paper, make_round, resident_of
 from tests.conftest import csrf_token, login
 from tests.factories import UserFactory
 from tests.races import ACCEPTED, log_of, many_residents, race, skip_without_postgres
@@ -85,7 +85,7 @@ def test_withdrawal_is_refused_without_a_ballot_for_paper_and_after_the_close():
     voter, paper_voter = resident_of(round_.area), resident_of(round_.area)
     with pytest.raises(Conflict, match="nothing to withdraw"):
         services.withdraw_ballot(voter, round_)
-    services.cast_ballot(moderator, round_, [(a.id, 1)], voter=paper_voter)
+    enter_paper(moderator, round_, [(a.id, 1)], paper_voter)
     with pytest.raises(Conflict, match="contest it"):
         services.withdraw_ballot(paper_voter, round_)
     with pytest.raises(PermissionDenied):

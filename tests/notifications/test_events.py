@@ -21,7 +21,7 @@ from civic.notifications.kinds import Kind
 from civic.notifications.models import Notification
 from civic.votes import services as votes
 from civic.votes.models import ProposalState
-from tests.budgets.rounds_helpers import make_round, resident_of
+from tests.budgets.rounds_helpers import enter_paper, make_round, resident_of
 from tests.consultations.helpers import make_consultation
 from tests.factories import (
     AreaFactory,
@@ -80,7 +80,7 @@ def test_an_online_ballot_follows_the_round_and_a_paper_one_follows_nothing():
     round_, moderator, projects = make_round()
     online, paper = resident_of(round_.area), resident_of(round_.area)
     budgets.cast_ballot(online, round_, [(projects[0].id, 1)])
-    budgets.cast_ballot(moderator, round_, [(projects[1].id, 1)], voter=paper)
+    enter_paper(moderator, round_, [(projects[1].id, 1)], paper)
     assert follows(online, round_)
     assert feed.follows(paper) == []
     assert not follows(moderator, round_)

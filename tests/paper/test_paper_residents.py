@@ -154,11 +154,17 @@ def test_an_organiser_cannot_open_an_account_but_can_use_a_used_code():
 def test_a_paper_budget_ballot_by_an_unused_code(client):
     round_, moderator, (a, *_rest) = make_round()
     code, _spare = _codes(moderator, round_.area)
+    paper.issue_papers(moderator, round_, 2)
     url = f"/budgets/{round_.slug}/paper"
     login(client, moderator)
     page = client.get(url).get_data(as_text=True)
     assert "A code not yet used is fine" in page
-    form = {"csrf_token": csrf_token(client, url), "code": code, "project": [str(a.id)]}
+    form = {
+        "csrf_token": csrf_token(client, url),
+        "code": code,
+        "project": [str(a.id)],
+        "paper_number": "1",
+    }
     answer = client.post(url, data=form)
     assert answer.status_code == 302
     assert "no account, paper only" in client.get(url).get_data(as_text=True)
@@ -168,7 +174,8 @@ def test_a_paper_budget_ballot_by_an_unused_code(client):
     # another area's code: by its field, nothing written
     (foreign,) = _codes(moderator, AreaFactory(), 1)
     refused = client.post(
-        url, data={**form, "code": foreign, "csrf_token": csrf_token(client, url)}
+        url,
+        data={**form, "code": foreign, "paper_number": "2", "csrf_token": csrf_token(client, url)},
     )
     assert refused.status_code == 422
     text = refused.get_data(as_text=True)

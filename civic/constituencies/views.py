@@ -78,7 +78,7 @@ def new() -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash(f"{constituency.name} created.", "success")
+            flash(_("%(name)s created.", name=constituency.name), "success")
             return redirect(url_for("constituencies.detail", slug=constituency.slug))
     return render(
         "constituencies/new.html",

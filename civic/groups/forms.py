@@ -103,7 +103,9 @@ class RulesForm(FlaskForm):
         invalid_message=_l("Enter the days of discussion as a whole number, like 7"),
         validators=[
             InputRequired(_l("Enter the days of discussion")),
-            NumberRange(0, MAX_DAYS, f"Discussion must last from 0 to {MAX_DAYS} days"),
+            NumberRange(
+                0, MAX_DAYS, _l("Discussion must last from 0 to %(most)s days", most=MAX_DAYS)
+            ),
         ],
     )
     voting_days = WholeNumberField(
@@ -112,7 +114,7 @@ class RulesForm(FlaskForm):
         invalid_message=_l("Enter the days of voting as a whole number, like 7"),
         validators=[
             InputRequired(_l("Enter the days of voting")),
-            NumberRange(1, MAX_DAYS, f"Voting must last from 1 to {MAX_DAYS} days"),
+            NumberRange(1, MAX_DAYS, _l("Voting must last from 1 to %(most)s days", most=MAX_DAYS)),
         ],
     )
     submit = SubmitField(_l("Publish these rules"), widget=GovSubmitInput())
@@ -176,10 +178,12 @@ class MinutesForm(FlaskForm):
 
 
 MOTION_CLOSE = CloseWording(
-    confirm="I understand the count is final: the vote cannot be reopened",
-    confirm_error="Confirm that you understand the count is final",
-    reason="Why close the vote before its published closing date (published)",
-    reason_hint="Members were told when voting ends. Say why it ends early; the reason is "
-    "shown on the motion's page and in the audit log. At least 10 characters.",
-    submit="Close the vote and count it",
+    confirm=_l("I understand the count is final: the vote cannot be reopened"),
+    confirm_error=_l("Confirm that you understand the count is final"),
+    reason=_l("Why close the vote before its published closing date (published)"),
+    reason_hint=_l(
+        "Members were told when voting ends. Say why it ends early; the reason is "
+        "shown on the motion's page and in the audit log. At least 10 characters."
+    ),
+    submit=_l("Close the vote and count it"),
 )

@@ -51,6 +51,7 @@ from civic.notifications import events
 from civic.permissions import require_signed_in
 from civic.receipts import codes as receipts
 from civic.slugs import is_slug
+from civic.votes import wording as vote_wording
 from civic.wording import ROUND_PHASES
 
 RULE_NAMES = {
@@ -927,7 +928,7 @@ def public_ballot_count(round_: BudgetRound) -> dict[str, object]:
     if round_.phase in (Phase.IDEAS, Phase.REVIEW):  # nobody can have voted yet
         return {"exact": 0, "paper": 0, "words": "0"}
     total, _paper = ballot_count(round_)
-    return {"exact": None, "paper": None, "words": privacy.turnout_band(total)[1]}
+    return {"exact": None, "paper": None, "words": vote_wording.band_words(total)}
 
 
 def class_figures(round_: BudgetRound) -> constituencies.ClassFigures | None:
@@ -953,7 +954,7 @@ def ballots_withheld(round_: BudgetRound) -> str | None:
     if result is None:
         return _("Ballots are published with the results, when voting closes.")
     if not privacy.publishable(result.ballots):
-        return privacy.withheld_reason(result.ballots)
+        return privacy.ballots_withheld_words(result.ballots)
     return None
 
 

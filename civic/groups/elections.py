@@ -49,6 +49,7 @@ from civic.i18n import _, format_number, ngettext
 from civic.permissions import require_signed_in
 from civic.receipts import codes as receipts
 from civic.text import clean_text
+from civic.votes import wording as vote_wording
 from civic.wording import spoken
 
 MAX_SEATS = 20
@@ -814,14 +815,14 @@ def public_turnout(election: GroupElection) -> str | None:
         .select_from(ElectionBallot)
         .where(ElectionBallot.election_id == election.id)
     )
-    return privacy.turnout_band(cast_so_far)[1]
+    return vote_wording.band_words(cast_so_far)
 
 
 def withheld_reason(election: GroupElection) -> str | None:
     if election.state is not ElectionState.CLOSED:
         return "Votes are counted, and published, only after voting closes."
     if not election.counts_published:
-        return privacy.withheld_reason(election.ballots or 0)
+        return privacy.ballots_withheld_words(election.ballots or 0)
     return None
 
 

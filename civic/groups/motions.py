@@ -57,6 +57,7 @@ from civic.notifications.wording import Later
 from civic.permissions import require_signed_in
 from civic.receipts import codes as receipts
 from civic.text import clean_text
+from civic.votes import wording as vote_wording
 from civic.web import path_for
 from civic.wording import spoken
 
@@ -493,7 +494,7 @@ def ballots_withheld(motion: Motion) -> str | None:
         return _("Ballots are published by receipt code when voting closes.")
     cast_count = (motion.votes_for or 0) + (motion.votes_against or 0) + (motion.abstentions or 0)
     if not privacy.publishable(cast_count):
-        return privacy.withheld_reason(cast_count, "votes")
+        return vote_wording.votes_withheld(cast_count)
     return None
 
 

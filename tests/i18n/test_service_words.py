@@ -13,10 +13,11 @@ import ast
 
 import pytest
 
-from civic import ROOT
+from civic import ROOT, privacy
 from civic.extensions import db
 from civic.groups import motions, tally
 from civic.groups import rules as group_rules
+from civic.i18n import in_language
 from tests.budgets.rounds_helpers import make_round
 from tests.conftest import csrf_token, login, post_form
 from tests.factories import ContractFactory, UserFactory
@@ -28,6 +29,7 @@ SAID_TO_PEOPLE = {
     "ValidationFailed",
     "PermissionDenied",
     "NotEligible",
+    "ElectorateTooSmall",
     "NotFound",
     "LinkProblem",
     "BadToken",
@@ -269,3 +271,18 @@ def test_the_translated_result_says_in_english_what_tally_stored(majority, quoru
         count = tally.Count(electorate, *votes)
         stored = tally.decide(count, quorum[0], quorum[1], majority).explanation
         assert group_rules.outcome_words(count, quorum[0], quorum[1], majority) == stored
+
+
+def test_the_privacy_refusals_are_worded_in_the_readers_language(app, monkeypatch):
+    monkeypatch.setitem(app.config, "MIN_ELECTORATE", 10)
+    with app.test_request_context(headers={"Accept-Language": "cy"}):
+        with pytest.raises(privacy.ElectorateTooSmall) as refused:
+            privacy.require_electorate(3, "the vote", "trigolion Glan-yr-afon")
+        assert refused.value.message.startswith(
+            "Dim ond 3 person sy\u2019n gymwys (trigolion Glan-yr-afon), felly ni all y "
+            "bleidlais agor"
+        )
+        assert privacy.ballots_withheld_words(4).startswith("Dim ond 4 papur pleidleisio")
+    with app.test_request_context(), in_language("en"):
+        assert privacy.ballots_withheld_words(4) == privacy.withheld_reason(4)
+        assert privacy.ballots_withheld_words(1) == privacy.withheld_reason(1)

@@ -25,7 +25,7 @@ class JoinForm(FlaskForm):
             "Say who you are or why you would like to join. Only the organisers see it."
         ),
         widget=GovTextArea(),
-        validators=[max_length(1000, "The message")],
+        validators=[max_length(1000, _l("The message"))],
     )
     submit = SubmitField(_l("Join this group"), widget=GovSubmitInput())
 
@@ -45,7 +45,7 @@ class DecideRequestForm(FlaskForm):
         _l("Reason for refusing"),
         description=_l("Needed when you refuse: the person who asked is told it."),
         widget=GovTextArea(),
-        validators=[max_length(1000, "The reason")],
+        validators=[max_length(1000, _l("The reason"))],
     )
     submit = SubmitField(_l("Send the answer"), widget=GovSubmitInput())
 
@@ -126,7 +126,7 @@ class MotionForm(FlaskForm):
         widget=GovTextInput(),
         validators=[
             InputRequired(_l("Enter the motion's title")),
-            max_length(TITLE_MAX, "The title"),
+            max_length(TITLE_MAX, _l("The title")),
         ],
     )
     text = TextAreaField(
@@ -138,7 +138,7 @@ class MotionForm(FlaskForm):
         widget=GovTextArea(),
         validators=[
             InputRequired(_l("Enter what the motion proposes")),
-            max_length(TEXT_MAX, "It"),
+            max_length(TEXT_MAX, _l("The motion's text")),
         ],
     )
     submit = SubmitField(_l("Propose the motion"), widget=GovSubmitInput())
@@ -159,7 +159,7 @@ class OpenVotingForm(FlaskForm):
         _l("Why open voting before the discussion's published end (published)"),
         description=_l("Needed only before that date. At least 10 characters."),
         widget=GovTextArea(),
-        validators=[max_length(2000, "The reason")],
+        validators=[max_length(2000, _l("The reason"))],
     )
     submit = SubmitField(_l("Open voting now"), widget=GovSubmitInput())
 
@@ -172,7 +172,10 @@ class MinutesForm(FlaskForm):
             "(for example *emphasis* and lists) is allowed."
         ),
         widget=GovTextArea(),
-        validators=[InputRequired(_l("Enter the minutes")), max_length(MINUTES_MAX, "The minutes")],
+        validators=[
+            InputRequired(_l("Enter the minutes")),
+            max_length(MINUTES_MAX, _l("The minutes")),
+        ],
     )
     submit = SubmitField(_l("Publish the minutes"), widget=GovSubmitInput())
 

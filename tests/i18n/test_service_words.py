@@ -2,7 +2,8 @@
 
 Templates are checked by test_catalogues; this walks the Python: every string literal
 given to a refusal (Conflict, ValidationFailed, PermissionDenied, NotFound, ...), to
-`flash`, or put in a form's `errors`/`problems` mapping must sit inside `_()` /
+`flash`, to a form field or its checks, or put in a form's `errors`/`problems` mapping
+must sit inside `_()` /
 `ngettext` / `lazy_gettext`. An f-string there is always wrong: translators need whole
 sentences with named placeholders. Then a few typical refusals, through the app, in Welsh.
 """
@@ -20,7 +21,7 @@ from civic.groups import rules as group_rules
 from civic.i18n import in_language
 from tests.budgets.rounds_helpers import make_round
 from tests.conftest import csrf_token, login, post_form
-from tests.factories import ContractFactory, UserFactory
+from tests.factories import AreaFactory, ContractFactory, ModeratorFactory, UserFactory
 from tests.groups.helpers import finish, make_group, voting_motion
 
 # calls whose message reaches a person (a page, a flash, a form field, an error page)
@@ -37,7 +38,24 @@ SAID_TO_PEOPLE = {
     "LevelError",
     "AmountError",
     "flash",
+    # forms: labels, hints, choices and the messages of their checks
+    "max_length",
+    "DataRequired",
+    "InputRequired",
+    "Length",
+    "NumberRange",
+    "StringField",
+    "TextAreaField",
+    "SelectField",
+    "RadioField",
+    "SubmitField",
+    "BooleanField",
+    "DayMonthYearField",
+    "WholeNumberField",
+    "MoneyField",
 }
+# keyword arguments of those calls that are not words (a date's strptime format)
+NOT_WORDS = {"format", "default", "render_kw", "id", "name"}
 # mappings of field -> message that a ValidationFailed carries to the form
 ERROR_MAPPINGS = {"errors", "problems"}
 
@@ -104,7 +122,8 @@ def unwrapped(source: str, path: str = "<source>") -> list[str]:
     hits: list[ast.AST] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and _name(node.func) in SAID_TO_PEOPLE:
-            for arg in [*node.args, *(k.value for k in node.keywords)]:
+            keywords = (k.value for k in node.keywords if k.arg not in NOT_WORDS)
+            for arg in [*node.args, *keywords]:
                 hits.extend(_literals(arg, keys))
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -155,6 +174,8 @@ def test_every_allowed_file_still_exists():
         ('log.info("Told moderators of overdue work")', 0),
         ('raise PermissionDenied(refusal(round_, "take part"))', 0),
         ('raise Conflict(str("Sign in first, please"))', 1),
+        ('StringField("Your name", validators=[max_length(80, "The name")])', 2),
+        ('DayMonthYearField(_l("Opens"), format="%d %m %Y", error_name=_l("The date"))', 0),
     ],
 )
 def test_the_checker_finds_english_outside_gettext(source, expected):
@@ -286,3 +307,17 @@ def test_the_privacy_refusals_are_worded_in_the_readers_language(app, monkeypatc
     with app.test_request_context(), in_language("en"):
         assert privacy.ballots_withheld_words(4) == privacy.withheld_reason(4)
         assert privacy.ballots_withheld_words(1) == privacy.withheld_reason(1)
+
+
+def test_a_moderators_form_speaks_welsh_labels_and_errors(client):
+    moderator = ModeratorFactory()
+    AreaFactory()
+    db.session.commit()
+    _welsh(client)
+    login(client, moderator)
+    sent = post_form(client, "/budgets/new", {"title": "Glan-yr-afon 2027"})
+    html = sent.get_data(as_text=True)
+    assert sent.status_code == 422
+    assert "Syniadau\u2019n agor" in html  # a date's label
+    assert "Rhowch y dyddiad y mae syniadau\u2019n agor" in html  # its missing message
+    assert "Ideas open" not in html and "Enter the date ideas open" not in html

@@ -66,26 +66,72 @@ def spoken(moment: datetime) -> str:
     return f"{aware(moment):%H:%M on %d %B %Y} (UTC)"
 
 
-def early_reason(reason: str, due: datetime, now: datetime, *, doing: str) -> str:
+def early_reason(reason: str, due: datetime, now: datetime, *, doing: str, phase: str = "") -> str:
     """The published reason for `doing` something before its published time `due`.
 
     Residents plan around published dates, so ending a vote, a phase or a consultation
     early is allowed but has to be explained in public (on the page and in the log). On or
     after `due` no reason is needed and "" is returned. Raises ValidationFailed on the
     form's `reason` field when an early move comes without a real reason.
+
+    `doing` is one of EARLY_ACTS ("move the round" takes the `phase` it moves to, as its
+    page names it): each is a whole sentence in the catalogue, so Welsh reads naturally.
     """
     if aware(now) >= aware(due):
         return ""
     text = (reason or "").strip()
     if len(text) < EARLY_REASON_MIN:
+        raise ValidationFailed({"reason": _too_short(doing, due, phase)})
+    if len(text) > EARLY_REASON_MAX:
+        from civic.i18n import _, format_number  # civic.i18n imports this module
+
         raise ValidationFailed(
             {
-                "reason": f"Give the reason to {doing} before {spoken(due)}, in at least "
-                f"{EARLY_REASON_MIN} characters; it is published"
+                "reason": _(
+                    "The reason can be at most %(most)s characters",
+                    most=format_number(EARLY_REASON_MAX),
+                )
             }
         )
-    if len(text) > EARLY_REASON_MAX:
-        raise ValidationFailed(
-            {"reason": f"The reason can be at most {EARLY_REASON_MAX:,} characters"}
-        )
     return text
+
+
+EARLY_ACTS = ("open the vote", "close the vote", "close the consultation", "move the round")
+
+
+def _too_short(doing: str, due: datetime, phase: str) -> str:
+    """The refusal of an early act without a reason, one whole sentence per act."""
+    from civic.i18n import _, format_number  # civic.i18n imports this module
+    from civic.wording import spoken as spoken_here  # the reader's language, not English
+
+    when, least = spoken_here(due), format_number(EARLY_REASON_MIN)
+    if doing == "open the vote":
+        return _(
+            "Give the reason to open the vote before %(when)s, in at least %(least)s "
+            "characters; it is published",
+            when=when,
+            least=least,
+        )
+    if doing == "close the vote":
+        return _(
+            "Give the reason to close the vote before %(when)s, in at least %(least)s "
+            "characters; it is published",
+            when=when,
+            least=least,
+        )
+    if doing == "close the consultation":
+        return _(
+            "Give the reason to close the consultation before %(when)s, in at least "
+            "%(least)s characters; it is published",
+            when=when,
+            least=least,
+        )
+    if doing == "move the round":
+        return _(
+            "Give the reason to move the round to “%(phase)s” before %(when)s, in at least "
+            "%(least)s characters; it is published",
+            phase=phase,
+            when=when,
+            least=least,
+        )
+    raise ValueError(f"early_reason: unknown act {doing!r}; add it to EARLY_ACTS")

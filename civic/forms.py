@@ -215,7 +215,7 @@ class CloseForm(FlaskForm):
     """
 
     confirm = BooleanField(widget=GovCheckboxInput())
-    reason = TextAreaField(widget=GovTextArea(), validators=[max_length(2000, "The reason")])
+    reason = TextAreaField(widget=GovTextArea(), validators=[max_length(2000, _l("The reason"))])
     submit = SubmitField(widget=GovSubmitInput())
 
     def __init__(self, *args: Any, wording: CloseWording, **kwargs: Any) -> None:

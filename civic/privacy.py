@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from civic.accounts.models import Eligibility, User
 from civic.errors import Conflict
 from civic.extensions import db
+from civic.i18n import format_number, ngettext
 
 
 class ElectorateTooSmall(Conflict):
@@ -48,11 +49,46 @@ def require_electorate(eligible: int, what: str, who: str) -> None:
     Riverside") could take part: with so few, a published count can tell how each voted."""
     needed = min_electorate()
     if eligible < needed:
-        raise ElectorateTooSmall(
-            f"Only {eligible} {'person is' if eligible == 1 else 'people are'} eligible "
-            f"({who}), so {what} cannot open: it needs at least {needed}, so that no one's "
-            "answer can be told from the published count. Confirm more residents first."
+        raise ElectorateTooSmall(_too_few(eligible, what, who, needed))
+
+
+def _too_few(eligible: int, what: str, who: str, needed: int) -> str:
+    """The refusal to open, one whole sentence for each thing that opens (`what`)."""
+    values = {"count": format_number(eligible), "who": who, "needed": format_number(needed)}
+    if what == "the consultation":
+        return ngettext(
+            "Only %(count)s person is eligible (%(who)s), so the consultation cannot open: it "
+            "needs at least %(needed)s, so that no one's answer can be told from the "
+            "published count. Confirm more residents first.",
+            "Only %(count)s people are eligible (%(who)s), so the consultation cannot open: it "
+            "needs at least %(needed)s, so that no one's answer can be told from the "
+            "published count. Confirm more residents first.",
+            eligible,
+            **values,
         )
+    if what == "voting in this round":
+        return ngettext(
+            "Only %(count)s person is eligible (%(who)s), so voting in this round cannot open: "
+            "it needs at least %(needed)s, so that no one's answer can be told from the "
+            "published count. Confirm more residents first.",
+            "Only %(count)s people are eligible (%(who)s), so voting in this round cannot open: "
+            "it needs at least %(needed)s, so that no one's answer can be told from the "
+            "published count. Confirm more residents first.",
+            eligible,
+            **values,
+        )
+    if what == "the vote":
+        return ngettext(
+            "Only %(count)s person is eligible (%(who)s), so the vote cannot open: it needs at "
+            "least %(needed)s, so that no one's answer can be told from the published count. "
+            "Confirm more residents first.",
+            "Only %(count)s people are eligible (%(who)s), so the vote cannot open: it needs at "
+            "least %(needed)s, so that no one's answer can be told from the published count. "
+            "Confirm more residents first.",
+            eligible,
+            **values,
+        )
+    raise ValueError(f"require_electorate: no words for opening {what!r}")
 
 
 def publishable(count: int) -> bool:
@@ -61,12 +97,26 @@ def publishable(count: int) -> bool:
 
 
 def withheld_reason(count: int, noun: str = "ballots", verb: str = "cast") -> str:
-    """Why ballot-level data is not published, in words for the page and the JSON body."""
+    """Why ballot-level data is not published, in English (pages say it through gettext:
+    `ballots_withheld_words`, civic.votes.wording)."""
     return (
         f"Only {count} {noun.removesuffix('s') if count == 1 else noun} "
         f"{'was' if count == 1 else 'were'} {verb}, fewer than the "
         f"{min_electorate()} needed before {noun} are published one by one: with so few, "
         "a single person's choices could be picked out."
+    )
+
+
+def ballots_withheld_words(count: int) -> str:
+    """`withheld_reason(count)` in the reader's language: why ballots are not published."""
+    return ngettext(
+        "Only %(count)s ballot was cast, fewer than the %(minimum)s needed before ballots are "
+        "published one by one: with so few, a single person's choices could be picked out.",
+        "Only %(count)s ballots were cast, fewer than the %(minimum)s needed before ballots are "
+        "published one by one: with so few, a single person's choices could be picked out.",
+        count,
+        count=format_number(count),
+        minimum=format_number(min_electorate()),
     )
 
 

@@ -247,11 +247,11 @@ def _open_for_answer(user: User | None, invitation: GroupInvitation) -> GroupInv
         )
     raise Conflict(
         {
-            InvitationState.ACCEPTED: "You have already accepted this invitation.",
-            InvitationState.DECLINED: "You have already declined this invitation.",
-            InvitationState.CANCELLED: "The group's organisers withdrew this invitation.",
+            InvitationState.ACCEPTED: _l("You have already accepted this invitation."),
+            InvitationState.DECLINED: _l("You have already declined this invitation."),
+            InvitationState.CANCELLED: _l("The group's organisers withdrew this invitation."),
         }[state]
-    )
+    )  # lazy: each becomes text in the reader's language when the refusal is made
 
 
 def accept(user: User, invitation: GroupInvitation) -> GroupMembership:

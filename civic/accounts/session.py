@@ -18,6 +18,7 @@ from flask import Flask, current_app, g, session
 from flask_login import login_user, logout_user
 
 from civic.extensions import db, login_manager
+from civic.i18n import lazy_gettext as _l
 
 if TYPE_CHECKING:
     from civic.accounts.models import User
@@ -31,7 +32,9 @@ _MAX_ID = 2**31 - 1  # an INTEGER column: a larger id would be an error on Postg
 def init_login(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.sign_in"
-    login_manager.login_message = "Sign in to see that page."
+    login_manager.login_message = _l("Sign in to see that page.")
+    # the flash is made while the request's language is known: str() renders the lazy text
+    login_manager.localize_callback = str
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 

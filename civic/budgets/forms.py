@@ -28,13 +28,15 @@ from civic.forms import DayMonthYearField, WholeNumberField, max_length
 from civic.i18n import lazy_gettext as _l
 
 
-def _date(label: str) -> DateField:
+def _date(label: object, name: object, missing: object) -> DateField:
+    """A phase's date: its label, the name its errors start with ("The date voting opens
+    must be a real date"), and what a missing one says; each a whole translated phrase."""
     return DayMonthYearField(
         label,
         widget=GovDateInput(),
         format="%d %m %Y",
-        error_name=f"The date {label.lower()}",
-        validators=[InputRequired(f"Enter the date {label.lower()}")],
+        error_name=name,
+        validators=[InputRequired(missing)],
     )
 
 
@@ -42,13 +44,13 @@ class RoundForm(FlaskForm):
     title = StringField(
         _l("Title"),
         widget=GovTextInput(),
-        validators=[DataRequired(_l("Enter a title")), max_length(200, "Title")],
+        validators=[DataRequired(_l("Enter a title")), max_length(200, _l("Title"))],
     )
     slug = StringField(
         _l("Short name for web addresses"),
         widget=GovTextInput(),
         description=_l("Lower-case letters, numbers and hyphens, e.g. riverside-2027"),
-        validators=[DataRequired(_l("Enter a short name")), max_length(80, "The short name")],
+        validators=[DataRequired(_l("Enter a short name")), max_length(80, _l("The short name"))],
     )
     area = SelectField(_l("Area"), widget=GovSelect(), coerce=int)
     description = TextAreaField(_l("What the budget is for"), widget=GovTextArea())
@@ -61,11 +63,21 @@ class RoundForm(FlaskForm):
             NumberRange(1, 10**10, _l("The budget must be between £1 and £10,000,000,000")),
         ],
     )
-    ideas_from = _date("Ideas open")
-    review_from = _date("Review starts")
-    voting_from = _date("Voting opens")
-    results_from = _date("Voting closes")
-    delivery_from = _date("Delivery starts")
+    ideas_from = _date(_l("Ideas open"), _l("The date ideas open"), _l("Enter the date ideas open"))
+    review_from = _date(
+        _l("Review starts"), _l("The date review starts"), _l("Enter the date review starts")
+    )
+    voting_from = _date(
+        _l("Voting opens"), _l("The date voting opens"), _l("Enter the date voting opens")
+    )
+    results_from = _date(
+        _l("Voting closes"), _l("The date voting closes"), _l("Enter the date voting closes")
+    )
+    delivery_from = _date(
+        _l("Delivery starts"),
+        _l("The date delivery starts"),
+        _l("Enter the date delivery starts"),
+    )
     ballot_kind = RadioField(
         _l("Ballot"),
         choices=[
@@ -129,13 +141,16 @@ class ProjectForm(FlaskForm):
     title = StringField(
         _l("Name of your idea"),
         widget=GovTextInput(),
-        validators=[DataRequired(_l("Give your idea a name")), max_length(200, "The name")],
+        validators=[DataRequired(_l("Give your idea a name")), max_length(200, _l("The name"))],
     )
     description = TextAreaField(
         _l("Describe it"),
         widget=GovTextArea(),
         description=_l("What would change, who benefits, and why here."),
-        validators=[DataRequired(_l("Describe your idea")), max_length(5000, "The description")],
+        validators=[
+            DataRequired(_l("Describe your idea")),
+            max_length(5000, _l("The description")),
+        ],
     )
     cost = WholeNumberField(
         _l("Estimated cost in pounds"),
@@ -147,13 +162,15 @@ class ProjectForm(FlaskForm):
         ],
     )
     location = StringField(
-        _l("Where (optional)"), widget=GovTextInput(), validators=[max_length(200, "The location")]
+        _l("Where (optional)"),
+        widget=GovTextInput(),
+        validators=[max_length(200, _l("The location"))],
     )
     category = StringField(
         _l("Category (optional)"),
         widget=GovTextInput(),
         description=_l("For example: parks, streets, youth, culture"),
-        validators=[max_length(80, "The category")],
+        validators=[max_length(80, _l("The category"))],
     )
     submit = SubmitField(_l("Propose idea"), widget=GovSubmitInput())
 
@@ -180,12 +197,12 @@ class ReviewForm(FlaskForm):
     cost_note = StringField(
         _l("Why the cost changed (published)"),
         widget=GovTextInput(),
-        validators=[max_length(500, "Why the cost changed")],
+        validators=[max_length(500, _l("Why the cost changed"))],
     )
     reason = TextAreaField(
         _l("Why it is not feasible (published)"),
         widget=GovTextArea(),
-        validators=[max_length(1000, "Why it is not feasible")],
+        validators=[max_length(1000, _l("Why it is not feasible"))],
     )
     submit = SubmitField(_l("Save review"), widget=GovSubmitInput())
 
@@ -204,6 +221,6 @@ class DeliveryForm(FlaskForm):
     note = TextAreaField(
         _l("Progress note for residents"),
         widget=GovTextArea(),
-        validators=[max_length(2000, "The progress note")],
+        validators=[max_length(2000, _l("The progress note"))],
     )
     submit = SubmitField(_l("Add progress note"), widget=GovSubmitInput())

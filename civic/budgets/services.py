@@ -45,14 +45,15 @@ from civic.constituencies import services as constituencies
 from civic.database import lock_row, lock_rows
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
-from civic.i18n import _, current_language, format_day
+from civic.i18n import _, current_language, format_day, format_money, format_number, ngettext
 from civic.i18n import lazy_gettext as _l
 from civic.notifications import events
 from civic.paper import services as paper_forms
 from civic.permissions import require_signed_in
 from civic.receipts import codes as receipts
 from civic.slugs import is_slug
-from civic.wording import counted, plural
+from civic.votes import wording as vote_wording
+from civic.wording import ROUND_PHASES
 
 RULE_NAMES = {
     "greedy": _l("Greedy: most votes first, skipping projects that no longer fit"),
@@ -165,7 +166,9 @@ def _validate_settings(s: RoundSettings) -> None:
     if not is_slug(s.slug):
         errors["slug"] = _("Use lower-case letters, numbers and single hyphens")
     elif s.slug in RESERVED_SLUGS:
-        errors["slug"] = f"'{s.slug}' is the address of another budgets page; choose another"
+        errors["slug"] = _(
+            "“%(slug)s” is the address of another budgets page; choose another", slug=s.slug
+        )
     if s.amount <= 0 or s.amount % MINOR_PER_UNIT:
         errors["amount"] = _("Enter the budget in whole pounds, more than zero")
     if not re.fullmatch(r"[A-Z]{3}", s.currency):
@@ -183,9 +186,10 @@ def _validate_settings(s: RoundSettings) -> None:
     if s.ballot_kind is BallotKind.RANKED and not s.max_projects:
         errors["max_projects"] = _("Say how many projects a resident may rank")
     if s.min_projects and s.max_projects and s.min_projects > s.max_projects:
-        errors["min_projects"] = (
-            f"The fewest projects ({s.min_projects}) cannot be more than the most "
-            f"({s.max_projects})"
+        errors["min_projects"] = _(
+            "The fewest projects (%(fewest)s) cannot be more than the most (%(most)s)",
+            fewest=format_number(s.min_projects),
+            most=format_number(s.max_projects),
         )
     errors.update(_contradictions(s))
     if errors:
@@ -201,16 +205,25 @@ def _contradictions(s: RoundSettings) -> dict[str, str]:
         return errors
     cap, points = s.max_points_per_project, s.points
     if cap and points and cap > points:
-        errors["max_points_per_project"] = (
-            f"The most points for one project ({cap}) cannot be more than the "
-            f"{counted(points, 'point')} each resident shares out"
+        errors["max_points_per_project"] = ngettext(
+            "The most points for one project (%(cap)s) cannot be more than the %(number)s "
+            "point each resident shares out",
+            "The most points for one project (%(cap)s) cannot be more than the %(number)s "
+            "points each resident shares out",
+            points,
+            cap=format_number(cap),
+            number=format_number(points),
         )
     if s.min_projects and points and s.min_projects > points:
         # every chosen project takes at least one point
-        errors["min_projects"] = (
-            f"Residents cannot choose {counted(s.min_projects, 'project')} with "
-            f"{counted(points, 'point')}: "
-            "lower the fewest projects or raise the points"
+        errors["min_projects"] = ngettext(
+            "Residents cannot choose %(projects)s projects with %(number)s point: lower the "
+            "fewest projects or raise the points",
+            "Residents cannot choose %(projects)s projects with %(number)s points: lower the "
+            "fewest projects or raise the points",
+            points,
+            projects=format_number(s.min_projects),
+            number=format_number(points),
         )
     return errors
 
@@ -224,9 +237,20 @@ def _ballot_fits_projects(round_: BudgetRound) -> None:
     n = len(on_ballot)
     least = round_.min_projects
     if least and least > n:
+        asked = ngettext(
+            "The ballot asks for at least %(number)s project",
+            "The ballot asks for at least %(number)s projects",
+            least,
+            number=format_number(least),
+        )
         raise Conflict(
-            f"The ballot asks for at least {counted(least, 'project')} but only {n} "
-            f"{plural(n, 'is', 'are')} feasible; mark more projects feasible first."
+            ngettext(
+                "%(asked)s but only %(number)s is feasible; mark more projects feasible first.",
+                "%(asked)s but only %(number)s are feasible; mark more projects feasible first.",
+                n,
+                asked=asked,
+                number=format_number(n),
+            )
         )
     if (
         least
@@ -234,10 +258,16 @@ def _ballot_fits_projects(round_: BudgetRound) -> None:
         and sum(on_ballot[:least]) > round_.amount
     ):
         raise Conflict(
-            f"The {plural(least, 'cheapest project', f'{least} cheapest projects')} "
-            f"on the ballot {plural(least, 'costs', 'cost')} "
-            f"{money(sum(on_ballot[:least]), round_.currency)}, more than the budget of "
-            f"{money(round_.amount, round_.currency)}, so no ballot could be valid."
+            ngettext(
+                "The cheapest project on the ballot costs %(cost)s, more than the budget of "
+                "%(budget)s, so no ballot could be valid.",
+                "The %(number)s cheapest projects on the ballot cost %(cost)s, more than the "
+                "budget of %(budget)s, so no ballot could be valid.",
+                least,
+                number=format_number(least),
+                cost=format_money(sum(on_ballot[:least]), round_.currency),
+                budget=format_money(round_.amount, round_.currency),
+            )
         )
 
 
@@ -347,9 +377,20 @@ def advance_phase(
     user = None if by_date else _require_manager(actor, round_)
     round_ = _locked(round_)
     if round_.phase.next is not to:
+        if round_.phase.next is None:
+            raise Conflict(
+                _(
+                    "A round in “%(phase)s” cannot move on to another phase.",
+                    phase=ROUND_PHASES[round_.phase.value],
+                )
+            )
         raise Conflict(
-            f"A round in '{round_.phase.value}' can only move to "
-            f"'{round_.phase.next.value if round_.phase.next else 'nothing'}', not '{to.value}'."
+            _(
+                "A round in “%(phase)s” can only move to “%(next)s”, not “%(to)s”.",
+                phase=ROUND_PHASES[round_.phase.value],
+                next=ROUND_PHASES[round_.phase.next.value],
+                to=ROUND_PHASES[to.value],
+            )
         )
     if to is Phase.VOTING and not any(p.status is ProjectStatus.FEASIBLE for p in round_.projects):
         raise Conflict(_("No project has been marked feasible, so there is nothing to vote on."))
@@ -357,8 +398,12 @@ def advance_phase(
         pending = [p for p in round_.projects if p.status is ProjectStatus.SUBMITTED]
         if to is Phase.VOTING and pending:
             raise Conflict(
-                f"{counted(len(pending), 'project')} still "
-                f"{plural(len(pending), 'awaits', 'await')} review."
+                ngettext(
+                    "%(number)s project still awaits review.",
+                    "%(number)s projects still await review.",
+                    len(pending),
+                    number=format_number(len(pending)),
+                )
             )
     if to is Phase.VOTING:
         _ballot_fits_projects(round_)
@@ -370,12 +415,24 @@ def advance_phase(
     if to is Phase.RESULTS and (contested := open_contest_count(round_)):
         # every accepted ballot is counted: a contested paper ballot is decided first
         raise Conflict(
-            f"{counted(contested, 'paper ballot')} {plural(contested, 'is', 'are')} contested; "
-            "a moderator must decide before the results are computed."
+            ngettext(
+                "%(number)s paper ballot is contested; a moderator must decide before the "
+                "results are computed.",
+                "%(number)s paper ballots are contested; a moderator must decide before the "
+                "results are computed.",
+                contested,
+                number=format_number(contested),
+            )
         )
     now = utcnow()
     scheduled = dict(round_.phase_dates())[to]
-    why = "" if by_date else early_reason(reason, scheduled, now, doing=f"move to {to.value}")
+    why = (
+        ""
+        if by_date
+        else early_reason(
+            reason, scheduled, now, doing="move the round", phase=str(ROUND_PHASES[to.value])
+        )
+    )
     previous = round_.phase
     round_.phase = to
     if why:
@@ -520,8 +577,10 @@ def review_project(
         if new_cost > round_.amount:
             raise ValidationFailed(
                 {
-                    "cost": "The checked cost cannot be more than the whole budget of "
-                    f"{money(round_.amount, round_.currency)}"
+                    "cost": _(
+                        "The checked cost cannot be more than the whole budget of %(budget)s",
+                        budget=format_money(round_.amount, round_.currency),
+                    )
                 }
             )
         if new_cost != project.cost and not cost_note.strip():
@@ -698,8 +757,11 @@ def cast_ballot(
         if not can_take_part(voter, round_):
             raise ValidationFailed(
                 {
-                    "email": f"{voter.display_name} is not a registered resident of "
-                    f"{round_.area.name}"
+                    "email": _(
+                        "%(name)s is not a registered resident of %(area)s",
+                        name=voter.display_name,
+                        area=round_.area.name,
+                    )
                 }
             )
         person = voter
@@ -930,7 +992,7 @@ def public_ballot_count(round_: BudgetRound) -> dict[str, object]:
     if round_.phase in (Phase.IDEAS, Phase.REVIEW):  # nobody can have voted yet
         return {"exact": 0, "paper": 0, "words": "0"}
     total, _paper = ballot_count(round_)
-    return {"exact": None, "paper": None, "words": privacy.turnout_band(total)[1]}
+    return {"exact": None, "paper": None, "words": vote_wording.band_words(total)}
 
 
 def class_figures(round_: BudgetRound) -> constituencies.ClassFigures | None:
@@ -956,7 +1018,7 @@ def ballots_withheld(round_: BudgetRound) -> str | None:
     if result is None:
         return _("Ballots are published with the results, when voting closes.")
     if not privacy.publishable(result.ballots):
-        return privacy.withheld_reason(result.ballots)
+        return privacy.ballots_withheld_words(result.ballots)
     return None
 
 

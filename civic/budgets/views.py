@@ -34,6 +34,7 @@ from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.forms import attach_errors, check_csrf
 from civic.i18n import _
+from civic.i18n import lazy_gettext as _l
 from civic.paper import services as paper_desk
 from civic.params import parse_id
 from civic.permissions import require_moderator, require_signed_in
@@ -155,7 +156,7 @@ def new_round() -> Any:
     return render("budgets/round_form.html", status=status, form=form, group=group)
 
 
-CONFIRM_RESULTS = "Tick the box to confirm the results will be computed and frozen"
+CONFIRM_RESULTS = _l("Tick the box to confirm the results will be computed and frozen")
 
 
 def _round_page(
@@ -215,11 +216,12 @@ def advance(slug: str) -> Any:
     try:
         target = Phase(request.form.get("to", ""))
     except ValueError:
-        return _round_page(round_, 422, "Choose a phase to move to")
+        return _round_page(round_, 422, _("Choose a phase to move to"))
     # computing the results freezes them for good: ask for a tick, not just a click
     confirmed = request.form.get("confirm") == "yes"
     if target is Phase.RESULTS and round_.phase.next is Phase.RESULTS and not confirmed:
-        return _round_page(round_, 422, CONFIRM_RESULTS, confirm_error=CONFIRM_RESULTS)
+        said = str(CONFIRM_RESULTS)
+        return _round_page(round_, 422, said, confirm_error=said)
     try:
         services.advance_phase(current_user, round_, target, reason=request.form.get("reason", ""))
     except ValidationFailed as refused:  # e.g. no reason for moving early: by its field
@@ -350,8 +352,8 @@ def _not_a_project(kind: BallotKind) -> str:
     """What a ballot naming something that is not a project says, in the words of its kind:
     a ticked box on an approval ballot, a choice on a ranked one (never points)."""
     if kind is BallotKind.RANKED:
-        return "One of your choices is not a project on this ballot: pick each choice again"
-    return "One of the projects you ticked is not on this ballot: tick projects from the list"
+        return _("One of your choices is not a project on this ballot: pick each choice again")
+    return _("One of the projects you ticked is not on this ballot: tick projects from the list")
 
 
 def _ballot_page(

@@ -31,13 +31,16 @@ class ConstituencyForm(FlaskForm):
         _l("Name"),
         widget=GovTextInput(),
         description=_l("Who they are, as residents would say it: “Leisure centre staff”"),
-        validators=[DataRequired(_l("Give the constituency a name")), max_length(120, "The name")],
+        validators=[
+            DataRequired(_l("Give the constituency a name")),
+            max_length(120, _l("The name")),
+        ],
     )
     slug = StringField(
         _l("Short name for web addresses"),
         widget=GovTextInput(),
         description=_l("Lower-case letters, numbers and hyphens, like leisure-staff"),
-        validators=[DataRequired(_l("Give a short name")), max_length(64, "The short name")],
+        validators=[DataRequired(_l("Give a short name")), max_length(64, _l("The short name"))],
     )
     kind = RadioField(
         _l("Who belongs"),
@@ -53,7 +56,7 @@ class ConstituencyForm(FlaskForm):
         _l("Description"),
         widget=GovTextArea(),
         description=_l("Who counts as a member and how they can show it"),
-        validators=[max_length(2000, "The description")],
+        validators=[max_length(2000, _l("The description"))],
     )
     submit = SubmitField(_l("Create the constituency"), widget=GovSubmitInput())
 
@@ -64,7 +67,7 @@ class ConfirmMemberForm(FlaskForm):
         widget=GovTextInput(),
         validators=[
             DataRequired(_l("Enter the person's email address")),
-            max_length(254, "The email address"),
+            max_length(254, _l("The email address")),
         ],
     )
     note = StringField(
@@ -73,7 +76,7 @@ class ConfirmMemberForm(FlaskForm):
         description=_l("For example: staff pass seen at the leisure centre"),
         validators=[
             DataRequired(_l("Say how membership was checked")),
-            max_length(200, "How membership was checked"),
+            max_length(200, _l("How membership was checked")),
         ],
     )
     submit = SubmitField(_l("Confirm membership"), widget=GovSubmitInput())

@@ -157,8 +157,12 @@ def set_constituencies(
     if wrong:
         raise ValidationFailed(
             {
-                "constituencies": f"{wrong[0].name} belongs to {wrong[0].area.name}, not "
-                f"{subject.area.name}"
+                "constituencies": _(
+                    "%(constituency)s belongs to %(area)s, not %(subject_area)s",
+                    constituency=wrong[0].name,
+                    area=wrong[0].area.name,
+                    subject_area=subject.area.name,
+                )
             }
         )
     kind = subject_type(subject)

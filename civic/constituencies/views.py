@@ -10,7 +10,6 @@ from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from civic import privacy
 from civic.accounts import services as accounts
 from civic.accounts.constituencies import (
     Constituency,
@@ -30,6 +29,7 @@ from civic.extensions import db
 from civic.forms import attach_errors
 from civic.i18n import _
 from civic.permissions import require_moderator
+from civic.votes import wording as vote_wording
 from civic.web import render
 
 bp = Blueprint("constituencies", __name__, url_prefix="/constituencies")
@@ -78,7 +78,7 @@ def new() -> Any:
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash(f"{constituency.name} created.", "success")
+            flash(_("%(name)s created.", name=constituency.name), "success")
             return redirect(url_for("constituencies.detail", slug=constituency.slug))
     return render(
         "constituencies/new.html",
@@ -104,7 +104,7 @@ def _detail_page(constituency: Constituency, status: int = 200, **forms: Any) ->
         status=status,
         constituency=constituency,
         # exact for moderators; a band for everyone else, as for any small count
-        members=size if moderator else privacy.turnout_band(size)[1],
+        members=size if moderator else vote_wording.band_words(size),
         belongs=is_member(viewer, constituency),
         moderator=moderator,
         batches=batches,

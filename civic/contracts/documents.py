@@ -27,7 +27,7 @@ from civic.contracts.models import Contract
 from civic.database import lock_row
 from civic.errors import Conflict, NotFound, ValidationFailed
 from civic.extensions import db
-from civic.i18n import _, ngettext
+from civic.i18n import _, format_number, ngettext
 from civic.permissions import require_moderator
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -127,8 +127,18 @@ def replace_document(
     if old is None:
         raise NotFound(_("There is no such document."))
     if old.state is not DocumentState.CURRENT:
+        if old.state is DocumentState.WITHDRAWN:
+            raise Conflict(
+                _(
+                    "“%(title)s” is already withdrawn: replace the current version instead.",
+                    title=old.title,
+                )
+            )
         raise Conflict(
-            f"“{old.title}” is already {old.state.value}: replace the current version instead."
+            _(
+                "“%(title)s” is already replaced: replace the current version instead.",
+                title=old.title,
+            )
         )
     new = _store(moderator, old.contract, title, upload, kind)
     old.state = DocumentState.REPLACED
@@ -154,14 +164,21 @@ def withdraw_document(
     moderator = require_moderator(actor)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed({"reason": "Say why the document is withdrawn"})
+        raise ValidationFailed({"reason": _("Say why the document is withdrawn")})
     if len(reason) > MAX_REASON:
-        raise ValidationFailed({"reason": f"The reason must be {MAX_REASON} characters or fewer"})
+        raise ValidationFailed(
+            {
+                "reason": _(
+                    "The reason must be %(most)s characters or fewer",
+                    most=format_number(MAX_REASON),
+                )
+            }
+        )
     locked = lock_row(ContractDocument, document.id)
     if locked is None:
         raise NotFound(_("There is no such document."))
     if locked.state is DocumentState.WITHDRAWN:
-        raise Conflict(f"“{locked.title}” is already withdrawn.")
+        raise Conflict(_("“%(title)s” is already withdrawn.", title=locked.title))
     locked.state = DocumentState.WITHDRAWN
     locked.reason = reason
     locked.changed_at = utcnow()
@@ -185,8 +202,10 @@ def content(document: ContractDocument) -> bytes:
         # file that is not the published one, and say so
         current_app.logger.error("stored bytes of document %s do not match", document.id)
         raise Conflict(
-            "The stored copy of this document does not match the SHA-256 it was published "
-            "with, so Civic will not serve it. The audit log still records the original."
+            _(
+                "The stored copy of this document does not match the SHA-256 it was published "
+                "with, so Civic will not serve it. The audit log still records the original."
+            )
         )
     return bytes(data)
 
@@ -196,16 +215,19 @@ def _checked(title: str, upload: Upload | None) -> tuple[str, filetypes.FileType
     errors: dict[str, str] = {}
     title = (title or "").strip()
     if not title:
-        errors["title"] = "Give the document a title"
+        errors["title"] = _("Give the document a title")
     elif len(title) > MAX_TITLE:
-        errors["title"] = f"The title must be {MAX_TITLE} characters or fewer"
+        errors["title"] = _(
+            "The title must be %(most)s characters or fewer", most=format_number(MAX_TITLE)
+        )
     kind = None
     if upload is None or (not upload.filename and not upload.data):
-        errors["file"] = "Choose a file to upload"
+        errors["file"] = _("Choose a file to upload")
     elif len(upload.data) > max_bytes():
-        errors["file"] = (
-            f"The file is {size_words(len(upload.data))}: documents can be at most "
-            f"{size_words(max_bytes())}"
+        errors["file"] = _(
+            "The file is %(size)s: documents can be at most %(most)s",
+            size=size_words(len(upload.data)),
+            most=size_words(max_bytes()),
         )
     else:
         try:

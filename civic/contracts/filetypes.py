@@ -22,6 +22,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 
+from civic.i18n import _
 from civic.i18n import lazy_gettext as _l
 
 
@@ -54,15 +55,35 @@ BY_MEDIA_TYPE = {t.media_type: t for t in ACCEPTED}
 _ODF = {t.media_type: t for t in (ODT, ODS, ODP)}
 
 # Programs, by their first bytes: what a disguised upload most often is.
-_PROGRAMS: tuple[tuple[bytes, str], ...] = (
-    (b"MZ", "a Windows program (.exe or .dll)"),
-    (b"\x7fELF", "a Linux program"),
-    (b"\xfe\xed\xfa\xce", "a macOS program"),
-    (b"\xfe\xed\xfa\xcf", "a macOS program"),
-    (b"\xce\xfa\xed\xfe", "a macOS program"),
-    (b"\xcf\xfa\xed\xfe", "a macOS program"),
-    (b"\xca\xfe\xba\xbe", "a macOS program or Java class"),
-    (b"#!", "a script"),
+# (each refusal a whole sentence; %(names)s: the accepted types)
+_MACOS = _l("The file is a macOS program, not a document. Civic only accepts %(names)s files.")
+_PROGRAMS: tuple[tuple[bytes, object], ...] = (
+    (
+        b"MZ",
+        _l(
+            "The file is a Windows program (.exe or .dll), not a document. Civic only accepts "
+            "%(names)s files."
+        ),
+    ),
+    (
+        b"\x7fELF",
+        _l("The file is a Linux program, not a document. Civic only accepts %(names)s files."),
+    ),
+    (b"\xfe\xed\xfa\xce", _MACOS),
+    (b"\xfe\xed\xfa\xcf", _MACOS),
+    (b"\xce\xfa\xed\xfe", _MACOS),
+    (b"\xcf\xfa\xed\xfe", _MACOS),
+    (
+        b"\xca\xfe\xba\xbe",
+        _l(
+            "The file is a macOS program or Java class, not a document. Civic only accepts "
+            "%(names)s files."
+        ),
+    ),
+    (
+        b"#!",
+        _l("The file is a script, not a document. Civic only accepts %(names)s files."),
+    ),
 )
 
 
@@ -73,18 +94,16 @@ class UnacceptableFile(ValueError):
 def accepted_names() -> str:
     """ "PDF, ODT, ODS, ODP, DOCX or CSV": for hints and messages."""
     names = [t.extension.upper() for t in ACCEPTED]
-    return ", ".join(names[:-1]) + " or " + names[-1]
+    return _("%(names)s or %(last)s", names=", ".join(names[:-1]), last=names[-1])
 
 
 def sniff(data: bytes) -> FileType:
     """The accepted type the content is, or UnacceptableFile saying what it is instead."""
     if not data:
-        raise UnacceptableFile("The file is empty.")
-    for prefix, what in _PROGRAMS:
+        raise UnacceptableFile(_("The file is empty."))
+    for prefix, refusal in _PROGRAMS:
         if data.startswith(prefix):
-            raise UnacceptableFile(
-                f"The file is {what}, not a document. Civic only accepts {accepted_names()} files."
-            )
+            raise UnacceptableFile(str(refusal) % {"names": accepted_names()})
     if data.startswith(b"%PDF-"):
         return PDF
     if data.startswith(b"PK\x03\x04"):
@@ -92,8 +111,11 @@ def sniff(data: bytes) -> FileType:
     if _is_csv(data):
         return CSV
     raise UnacceptableFile(
-        f"Civic could not recognise the file as a {accepted_names()} file. "
-        "Save it in one of those formats and try again."
+        _(
+            "Civic could not recognise the file as a %(names)s file. Save it in one of those "
+            "formats and try again.",
+            names=accepted_names(),
+        )
     )
 
 
@@ -105,13 +127,22 @@ def check(data: bytes, filename: str) -> FileType:
     extension = filename.rsplit(".", 1)[1].lower() if "." in filename else ""
     if not extension:
         raise UnacceptableFile(
-            f"The file's name has no extension: it is a {found.label}, so its name must end "
-            f"in .{found.extension}."
+            _(
+                "The file's name has no extension: it is a %(kind)s, so its name must end in "
+                ".%(extension)s.",
+                kind=found.label,
+                extension=found.extension,
+            )
         )
     if extension != found.extension:
         raise UnacceptableFile(
-            f"The file is named .{extension} but its content is a {found.label}. "
-            f"Choose the right file, or rename it to end in .{found.extension}."
+            _(
+                "The file is named .%(named)s but its content is a %(kind)s. Choose the right "
+                "file, or rename it to end in .%(extension)s.",
+                named=extension,
+                kind=found.label,
+                extension=found.extension,
+            )
         )
     return found
 
@@ -127,24 +158,33 @@ def _sniff_zip(data: bytes) -> FileType:
             found = _ODF.get(declared)
             if found is None:
                 raise UnacceptableFile(
-                    f"The file is an OpenDocument file of a kind Civic does not accept "
-                    f"({declared or 'no type given'}). Civic accepts {accepted_names()} files."
+                    _(
+                        "The file is an OpenDocument file of a kind Civic does not accept "
+                        "(%(declared)s). Civic accepts %(names)s files.",
+                        declared=declared or _("no type given"),
+                        names=accepted_names(),
+                    )
                 )
             return found
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, EOFError) as exc:
         raise UnacceptableFile(
-            "The file starts like a ZIP archive but is damaged, so Civic cannot check it."
+            _("The file starts like a ZIP archive but is damaged, so Civic cannot check it.")
         ) from exc
     if "[Content_Types].xml" in names and any(n.startswith("word/") for n in names):
         if any(n.lower().endswith("vbaproject.bin") for n in names):
             raise UnacceptableFile(
-                "The Word file contains macros (programs). Save it as a plain Word "
-                "document (.docx) without macros, or as a PDF."
+                _(
+                    "The Word file contains macros (programs). Save it as a plain Word "
+                    "document (.docx) without macros, or as a PDF."
+                )
             )
         return DOCX
     raise UnacceptableFile(
-        "The file is a ZIP archive, but not an OpenDocument file or a Word document. "
-        f"Civic accepts {accepted_names()} files, not archives."
+        _(
+            "The file is a ZIP archive, but not an OpenDocument file or a Word document. "
+            "Civic accepts %(names)s files, not archives.",
+            names=accepted_names(),
+        )
     )
 
 

@@ -26,6 +26,7 @@ from civic.contracts.models import PROVIDER_TYPE_LABELS, Contract, ContractState
 from civic.database import lock_row, lock_rows
 from civic.errors import Conflict
 from civic.extensions import db
+from civic.i18n import _, format_day
 from civic.permissions import require_moderator
 from civic.votes.models import (
     ANSWERS,
@@ -275,29 +276,47 @@ def create_review_proposal(actor: User | None, contract: Contract, reason: str) 
     return proposal
 
 
+def _not_reviewable(contract: Contract) -> str:
+    """Why a draft, an ended or a terminated contract cannot be reviewed, one sentence each."""
+    if contract.state is ContractState.DRAFT:
+        return _(
+            "Only a published contract that has not ended can be reviewed; contract "
+            "%(reference)s is a draft.",
+            reference=contract.reference,
+        )
+    if contract.has_ended(today()):
+        return _(
+            "Only a published contract that has not ended can be reviewed; contract "
+            "%(reference)s ended on %(day)s.",
+            reference=contract.reference,
+            day=format_day(contract.last_day),
+        )
+    return _(
+        "Only a published contract that has not ended can be reviewed; contract "
+        "%(reference)s was terminated.",
+        reference=contract.reference,
+    )
+
+
 def start_review(actor: User | None, contract: Contract) -> Proposal:
     """A moderator starts the expiry review of a live published contract (audited
     `contract:review_start`); starting it twice is refused with a 409."""
     moderator = require_moderator(actor)
     if contract.state is not ContractState.PUBLISHED or contract.has_ended(today()):
-        raise Conflict(
-            "Only a published contract that has not ended can be reviewed; "
-            f"contract {contract.reference} is {contract.state.value}"
-            + (
-                f" and ended on {contract.last_day:%d %B %Y}."
-                if contract.has_ended(today())
-                else "."
-            )
-        )
+        raise Conflict(_not_reviewable(contract))
     _make_row(contract)
     row = review_for(contract)
     review = lock_row(ContractReview, row.id) if row is not None else None
     if review is None:  # pragma: no cover - the insert above made it
-        raise Conflict("The review could not be started; try again.")
+        raise Conflict(_("The review could not be started; try again."))
     if review.proposal_id is not None:
         raise Conflict(
-            f"The review of contract {contract.reference} has started already: "
-            f"see proposal {review.proposal_id}."
+            _(
+                "The review of contract %(reference)s has started already: see proposal "
+                "%(proposal)s.",
+                reference=contract.reference,
+                proposal=review.proposal_id,
+            )
         )
     proposal = create_review_proposal(moderator, contract, EXPIRY)
     review.proposal_id = proposal.id

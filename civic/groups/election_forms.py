@@ -54,7 +54,7 @@ class StandForm(FlaskForm):
     statement = TextAreaField(
         _l("Your statement to the members (published with your name)"),
         widget=GovTextArea(),
-        validators=[max_length(2000, "Your statement")],
+        validators=[max_length(2000, _l("Your statement"))],
     )
     submit = SubmitField(_l("Stand for election"), widget=GovSubmitInput())
 
@@ -101,7 +101,7 @@ class RecallForm(FlaskForm):
     reason = TextAreaField(
         _l("Why (published with your name)"),
         widget=GovTextArea(),
-        validators=[max_length(2000, "The reason")],
+        validators=[max_length(2000, _l("The reason"))],
     )
     opens = DayMonthYearField(
         _l("Support closes and voting opens (at the start of this day, UTC)"),

@@ -193,7 +193,7 @@ def stand(slug: str, election_id: int) -> Any:
         form,
         "stand_form",
         lambda: services.stand(current_user, election, form.statement.data or ""),
-        "You are standing for election. Members will see your statement.",
+        _("You are standing for election. Members will see your statement."),
     )
 
 
@@ -207,7 +207,7 @@ def withdraw(slug: str, election_id: int) -> Any:
         WithdrawForm(),
         "withdraw_form",
         lambda: services.withdraw(current_user, election),
-        "You withdrew your candidacy.",
+        _("You withdrew your candidacy."),
     )
 
 
@@ -253,7 +253,7 @@ def count(slug: str, election_id: int) -> Any:
         CountForm(),
         "count_form",
         lambda: services.close(current_user, election),
-        "The votes are counted and the result is published.",
+        _("The votes are counted and the result is published."),
     )
 
 
@@ -267,7 +267,7 @@ def support(slug: str, election_id: int) -> Any:
         SupportForm(),
         "support_form",
         lambda: services.support(current_user, election),
-        "You support holding this recall vote.",
+        _("You support holding this recall vote."),
     )
 
 
@@ -277,7 +277,7 @@ def new_recall(slug: str) -> Any:
     group = _group(slug)
     services.require_member(current_user, group, "propose a recall")
     form = RecallForm()
-    form.organiser.choices = [(0, "Choose an organiser")] + [
+    form.organiser.choices = [(0, _("Choose an organiser"))] + [
         (m.user_id, m.user.display_name) for m in group.memberships if m.role is GroupRole.ORGANISER
     ]
     status = 200
@@ -300,8 +300,10 @@ def new_recall(slug: str) -> Any:
                 status = 409
             else:
                 flash(
-                    "The recall is proposed. It goes to a vote if enough members support it "
-                    "before voting is due to open.",
+                    _(
+                        "The recall is proposed. It goes to a vote if enough members support "
+                        "it before voting is due to open."
+                    ),
                     "success",
                 )
                 return _redirect(election)

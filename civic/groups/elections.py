@@ -31,7 +31,7 @@ from civic import audit, ballot_box, privacy
 from civic.accounts.models import Group, GroupMembership, GroupRole, User
 from civic.accounts.services import member_pseudonym
 from civic.audit.log import head
-from civic.clock import aware, spoken, utcnow
+from civic.clock import aware, utcnow
 from civic.constituencies.services import doing_words
 from civic.database import lock_row, lock_rows
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -45,10 +45,12 @@ from civic.groups.election_models import (
     GroupElection,
     RecallSupporter,
 )
-from civic.i18n import _, ngettext
+from civic.i18n import _, format_number, ngettext
 from civic.permissions import require_signed_in
 from civic.receipts import codes as receipts
 from civic.text import clean_text
+from civic.votes import wording as vote_wording
+from civic.wording import spoken
 
 MAX_SEATS = 20
 MAX_TERM_MONTHS = 60
@@ -230,8 +232,10 @@ def require_caller(actor: User | None, group: Group) -> User:
     user = require_signed_in(actor)
     if not can_call(user, group):
         raise PermissionDenied(
-            "Only the group's organisers and moderators can call an election (any member "
-            "can when the group has no organiser)."
+            _(
+                "Only the group's organisers and moderators can call an election (any member "
+                "can when the group has no organiser)."
+            )
         )
     return user
 
@@ -287,9 +291,11 @@ def call_election(
     user = require_caller(actor, group)
     errors: dict[str, str] = {}
     if seats is None or not 1 <= seats <= MAX_SEATS:
-        errors["seats"] = f"The number of seats must be from 1 to {MAX_SEATS}"
+        errors["seats"] = _("The number of seats must be from 1 to %(most)s", most=MAX_SEATS)
     if term_months is None or not 1 <= term_months <= MAX_TERM_MONTHS:
-        errors["term_months"] = f"The term must be from 1 to {MAX_TERM_MONTHS} months"
+        errors["term_months"] = _(
+            "The term must be from 1 to %(most)s months", most=MAX_TERM_MONTHS
+        )
     _check_window(opens_at, closes_at, errors)
     if errors:
         raise ValidationFailed(errors)
@@ -334,9 +340,16 @@ def _nominations_open(election: GroupElection, doing: str) -> None:
     if election.state is not ElectionState.NOMINATIONS or utcnow() >= aware(
         election.voting_opens_at
     ):
-        raise Conflict(
-            f"You can only {doing} until voting opens ({spoken(election.voting_opens_at)})."
-        )
+        raise Conflict(_nominations_closed(doing, spoken(election.voting_opens_at)))
+
+
+def _nominations_closed(doing: str, moment: str) -> str:
+    """One whole sentence for each thing done only before voting opens."""
+    if doing == "stand":
+        return _("You can only stand until voting opens (%(moment)s).", moment=moment)
+    if doing == "withdraw":
+        return _("You can only withdraw until voting opens (%(moment)s).", moment=moment)
+    return _("You can only support a recall until voting opens (%(moment)s).", moment=moment)
 
 
 def stand(actor: User | None, election: GroupElection, statement: str) -> ElectionCandidate:
@@ -350,7 +363,12 @@ def stand(actor: User | None, election: GroupElection, statement: str) -> Electi
         raise ValidationFailed({"statement": _("Say in a few words why members should elect you")})
     if len(statement) > MAX_STATEMENT:
         raise ValidationFailed(
-            {"statement": f"Your statement must be {MAX_STATEMENT:,} characters or fewer"}
+            {
+                "statement": _(
+                    "Your statement must be %(most)s characters or fewer",
+                    most=format_number(MAX_STATEMENT),
+                )
+            }
         )
     election = _locked(election)
     _nominations_open(election, "stand")
@@ -433,15 +451,22 @@ def start_recall(
         errors["organiser"] = _("Choose one of the group's organisers")
     reason = clean_text(reason)
     if len(reason) < MIN_REASON:
-        errors["reason"] = f"Give the reason for the recall, in at least {MIN_REASON} characters"
+        errors["reason"] = _(
+            "Give the reason for the recall, in at least %(least)s characters",
+            least=format_number(MIN_REASON),
+        )
     elif len(reason) > MAX_STATEMENT:
-        errors["reason"] = f"The reason must be {MAX_STATEMENT:,} characters or fewer"
+        errors["reason"] = _(
+            "The reason must be %(most)s characters or fewer", most=format_number(MAX_STATEMENT)
+        )
     _check_window(opens_at, closes_at, errors)
     if errors:
         raise ValidationFailed(errors)
     assert target is not None and opens_at is not None and closes_at is not None
     if _running(group, ElectionKind.RECALL, target.user_id):
-        raise Conflict(f"A recall of {target.user.display_name} is already under way.")
+        raise Conflict(
+            _("A recall of %(name)s is already under way.", name=target.user.display_name)
+        )
     needed = support_needed(len(group.memberships))
     election = GroupElection(
         group_id=group.id,
@@ -541,11 +566,13 @@ def _open_if_due(election: GroupElection, now: datetime) -> None:
 
 def _too_late(election: GroupElection) -> Conflict:
     if election.state is ElectionState.LAPSED:
-        return Conflict("This recall did not get enough support to go to a vote.")
+        return Conflict(_("This recall did not get enough support to go to a vote."))
     if election.state is ElectionState.CLOSED or election.closed_at is not None:
         return Conflict(
-            "Voting closed and the votes were counted before your ballot arrived; "
-            "it was not counted."
+            _(
+                "Voting closed and the votes were counted before your ballot arrived; "
+                "it was not counted."
+            )
         )
     if utcnow() < aware(election.voting_opens_at):
         return Conflict(_("Voting opens %(moment)s.", moment=spoken(election.voting_opens_at)))
@@ -604,8 +631,10 @@ def cast(actor: User | None, election: GroupElection, choices: list[str]) -> str
         )
     if aware(mine.joined_at) > aware(election.voting_opens_at):
         raise PermissionDenied(
-            "You joined after voting opened, so you cannot vote in this one: only members "
-            "at the time voting opened can."
+            _(
+                "You joined after voting opened, so you cannot vote in this one: only members "
+                "at the time voting opened can."
+            )
         )
     picked = _read_choices(election, choices)
     code = receipts.new_code(election.audit_subject, {"choices": picked})
@@ -663,8 +692,10 @@ def close(actor: User | None, election: GroupElection, *, by_date: bool = False)
         raise Conflict(_("This election has already been counted."))
     if now < aware(election.voting_closes_at):
         raise Conflict(
-            f"Voting runs until {spoken(election.voting_closes_at)}; the votes are counted "
-            "after that, never before."
+            _(
+                "Voting runs until %(moment)s; the votes are counted after that, never before.",
+                moment=spoken(election.voting_closes_at),
+            )
         )
     audit.release_pending(election)  # every counted ballot is in the log before the count
     tree = head()  # under the append lock the release took: nothing appends meanwhile
@@ -784,14 +815,14 @@ def public_turnout(election: GroupElection) -> str | None:
         .select_from(ElectionBallot)
         .where(ElectionBallot.election_id == election.id)
     )
-    return privacy.turnout_band(cast_so_far)[1]
+    return vote_wording.band_words(cast_so_far)
 
 
 def withheld_reason(election: GroupElection) -> str | None:
     if election.state is not ElectionState.CLOSED:
         return "Votes are counted, and published, only after voting closes."
     if not election.counts_published:
-        return privacy.withheld_reason(election.ballots or 0)
+        return privacy.ballots_withheld_words(election.ballots or 0)
     return None
 
 

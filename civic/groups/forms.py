@@ -25,7 +25,7 @@ class JoinForm(FlaskForm):
             "Say who you are or why you would like to join. Only the organisers see it."
         ),
         widget=GovTextArea(),
-        validators=[max_length(1000, "The message")],
+        validators=[max_length(1000, _l("The message"))],
     )
     submit = SubmitField(_l("Join this group"), widget=GovSubmitInput())
 
@@ -45,7 +45,7 @@ class DecideRequestForm(FlaskForm):
         _l("Reason for refusing"),
         description=_l("Needed when you refuse: the person who asked is told it."),
         widget=GovTextArea(),
-        validators=[max_length(1000, "The reason")],
+        validators=[max_length(1000, _l("The reason"))],
     )
     submit = SubmitField(_l("Send the answer"), widget=GovSubmitInput())
 
@@ -103,7 +103,9 @@ class RulesForm(FlaskForm):
         invalid_message=_l("Enter the days of discussion as a whole number, like 7"),
         validators=[
             InputRequired(_l("Enter the days of discussion")),
-            NumberRange(0, MAX_DAYS, f"Discussion must last from 0 to {MAX_DAYS} days"),
+            NumberRange(
+                0, MAX_DAYS, _l("Discussion must last from 0 to %(most)s days", most=MAX_DAYS)
+            ),
         ],
     )
     voting_days = WholeNumberField(
@@ -112,7 +114,7 @@ class RulesForm(FlaskForm):
         invalid_message=_l("Enter the days of voting as a whole number, like 7"),
         validators=[
             InputRequired(_l("Enter the days of voting")),
-            NumberRange(1, MAX_DAYS, f"Voting must last from 1 to {MAX_DAYS} days"),
+            NumberRange(1, MAX_DAYS, _l("Voting must last from 1 to %(most)s days", most=MAX_DAYS)),
         ],
     )
     submit = SubmitField(_l("Publish these rules"), widget=GovSubmitInput())
@@ -124,7 +126,7 @@ class MotionForm(FlaskForm):
         widget=GovTextInput(),
         validators=[
             InputRequired(_l("Enter the motion's title")),
-            max_length(TITLE_MAX, "The title"),
+            max_length(TITLE_MAX, _l("The title")),
         ],
     )
     text = TextAreaField(
@@ -136,7 +138,7 @@ class MotionForm(FlaskForm):
         widget=GovTextArea(),
         validators=[
             InputRequired(_l("Enter what the motion proposes")),
-            max_length(TEXT_MAX, "It"),
+            max_length(TEXT_MAX, _l("The motion's text")),
         ],
     )
     submit = SubmitField(_l("Propose the motion"), widget=GovSubmitInput())
@@ -157,7 +159,7 @@ class OpenVotingForm(FlaskForm):
         _l("Why open voting before the discussion's published end (published)"),
         description=_l("Needed only before that date. At least 10 characters."),
         widget=GovTextArea(),
-        validators=[max_length(2000, "The reason")],
+        validators=[max_length(2000, _l("The reason"))],
     )
     submit = SubmitField(_l("Open voting now"), widget=GovSubmitInput())
 
@@ -170,16 +172,21 @@ class MinutesForm(FlaskForm):
             "(for example *emphasis* and lists) is allowed."
         ),
         widget=GovTextArea(),
-        validators=[InputRequired(_l("Enter the minutes")), max_length(MINUTES_MAX, "The minutes")],
+        validators=[
+            InputRequired(_l("Enter the minutes")),
+            max_length(MINUTES_MAX, _l("The minutes")),
+        ],
     )
     submit = SubmitField(_l("Publish the minutes"), widget=GovSubmitInput())
 
 
 MOTION_CLOSE = CloseWording(
-    confirm="I understand the count is final: the vote cannot be reopened",
-    confirm_error="Confirm that you understand the count is final",
-    reason="Why close the vote before its published closing date (published)",
-    reason_hint="Members were told when voting ends. Say why it ends early; the reason is "
-    "shown on the motion's page and in the audit log. At least 10 characters.",
-    submit="Close the vote and count it",
+    confirm=_l("I understand the count is final: the vote cannot be reopened"),
+    confirm_error=_l("Confirm that you understand the count is final"),
+    reason=_l("Why close the vote before its published closing date (published)"),
+    reason_hint=_l(
+        "Members were told when voting ends. Say why it ends early; the reason is "
+        "shown on the motion's page and in the audit log. At least 10 characters."
+    ),
+    submit=_l("Close the vote and count it"),
 )

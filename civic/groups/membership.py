@@ -53,7 +53,13 @@ def _insert_membership(group: Group, user: User) -> GroupMembership:
         },
     )
     if made is None:
-        raise Conflict(f"{user.display_name} is already a member of {group.name}.")
+        raise Conflict(
+            _(
+                "%(name)s is already a member of %(group)s.",
+                name=user.display_name,
+                group=group.name,
+            )
+        )
     db.session.expire(group, ["memberships"])
     return db.session.get(GroupMembership, made)
 
@@ -61,7 +67,7 @@ def _insert_membership(group: Group, user: User) -> GroupMembership:
 def join_refusal(user: User | None, group: Group) -> str | None:
     """Why `user` cannot join `group` by themselves now (None: they can, or may ask)."""
     if user is None or not user.is_authenticated:
-        return "Sign in to join."
+        return _("Sign in to join.")
     if membership_of(user, group) is not None:
         return _("You are a member of this group.")
     if group.join_policy is JoinPolicy.CLOSED:
@@ -131,7 +137,7 @@ def _ask(user: User, group: Group, message: str) -> JoinRequest:
             db.session.add(request)
     except IntegrityError:
         raise Conflict(
-            "You have already asked to join; the organisers have not answered yet."
+            _("You have already asked to join; the organisers have not answered yet.")
         ) from None
     audit.record(
         user,
@@ -168,8 +174,12 @@ def decide_request(
     if not approve and not REASON_MIN <= len(reason) <= REASON_MAX:
         raise ValidationFailed(
             {
-                "reason": f"Give the reason for refusing in {REASON_MIN} to {REASON_MAX:,} "
-                "characters; the person who asked is told it"
+                "reason": _(
+                    "Give the reason for refusing in %(least)s to %(most)s characters; the "
+                    "person who asked is told it",
+                    least=format_number(REASON_MIN),
+                    most=format_number(REASON_MAX),
+                )
             }
         )
     request = lock_row(JoinRequest, request_id)

@@ -32,7 +32,7 @@ from civic import audit, ballot_box, privacy
 from civic import markdown as md
 from civic.accounts.models import Group, GroupMembership, GroupRole, User, utcnow
 from civic.accounts.services import membership_of, require_group_manager
-from civic.clock import aware, early_reason, spoken
+from civic.clock import aware, early_reason
 from civic.database import lock_row, lock_rows
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
@@ -49,12 +49,17 @@ from civic.groups.models import (
     QuorumRule,
 )
 from civic.i18n import _, format_number
+from civic.i18n import lazy_gettext as _l
 from civic.notifications import feed
+from civic.notifications.events import clipped
 from civic.notifications.kinds import Kind
+from civic.notifications.wording import Later
 from civic.permissions import require_signed_in
 from civic.receipts import codes as receipts
 from civic.text import clean_text
+from civic.votes import wording as vote_wording
 from civic.web import path_for
+from civic.wording import spoken
 
 CHOICES = {"for": "For", "against": "Against", "abstain": "Abstain"}
 TITLE_MAX, TEXT_MAX, MINUTES_MAX = 200, 10_000, 20_000
@@ -208,14 +213,12 @@ def _open(actor: User | None, motion: Motion, now: datetime, why: str = "") -> N
     feed.announce(
         Kind.OPENED,
         event=f"motion-voting:{motion.id}",
-        title=_clip(f"Voting has opened: {motion.title} ({group.name})"),
+        title=clipped(
+            _l("Voting has opened: %(title)s (%(group)s)", title=motion.title, group=group.name)
+        ),
         url=path_for("groups.motion", slug=group.slug, motion_id=motion.id),
         to=members,
     )
-
-
-def _clip(title: str) -> str:
-    return title if len(title) <= 300 else title[:299].rstrip() + "…"
 
 
 def voting_open(motion: Motion, now: datetime | None = None) -> bool:
@@ -300,8 +303,10 @@ def cast(actor: User | None, motion: Motion, choice: str) -> str:
     key = ballot_box.voter_key(scope(motion), user.id)
     if not _is_elector(motion, key):
         raise PermissionDenied(
-            "You joined after voting on this motion opened: members vote on the motions "
-            "that open while they belong."
+            _(
+                "You joined after voting on this motion opened: members vote on the motions "
+                "that open while they belong."
+            )
         )
     code = receipts.new_code(motion.audit_subject, {"choice": choice})
     made = ballot_box.insert_or_nothing(
@@ -352,9 +357,9 @@ def close(
     motion = _locked(motion)
     if motion.state is not MotionState.VOTING:
         raise Conflict(
-            "Voting on this motion has not opened yet."
+            _("Voting on this motion has not opened yet.")
             if motion.state is MotionState.DISCUSSION
-            else "This motion is already closed."
+            else _("This motion is already closed.")
         )
     now = utcnow()
     due = motion.voting_until or now
@@ -401,9 +406,15 @@ def close(
     feed.announce(
         Kind.RESULT,
         event=f"motion-result:{motion.id}",
-        title=_clip(f"Motion decided: {motion.title} ({motion.group.name})"),
+        title=clipped(
+            _l(
+                "Motion decided: %(title)s (%(group)s)",
+                title=motion.title,
+                group=motion.group.name,
+            )
+        ),
         url=path_for("groups.motion", slug=motion.group.slug, motion_id=motion.id),
-        text=result.explanation,
+        text=Later(lambda: group_rules.motion_outcome_words(motion)),
         to=members,
     )
     return result
@@ -418,7 +429,12 @@ def record_minutes(actor: User | None, motion: Motion, minutes: str) -> None:
         raise ValidationFailed({"minutes": _("Enter the minutes")})
     if len(text) > MINUTES_MAX:
         raise ValidationFailed(
-            {"minutes": f"The minutes must be {MINUTES_MAX:,} characters or fewer"}
+            {
+                "minutes": _(
+                    "The minutes must be %(most)s characters or fewer",
+                    most=format_number(MINUTES_MAX),
+                )
+            }
         )
     motion = _locked(motion)
     if motion.state is not MotionState.CLOSED:
@@ -475,10 +491,10 @@ def close_due(now: datetime | None = None) -> list[str]:
 def ballots_withheld(motion: Motion) -> str | None:
     """Why the ballots are not published by receipt (None: they are)."""
     if motion.state is not MotionState.CLOSED:
-        return "Ballots are published by receipt code when voting closes."
+        return _("Ballots are published by receipt code when voting closes.")
     cast_count = (motion.votes_for or 0) + (motion.votes_against or 0) + (motion.abstentions or 0)
     if not privacy.publishable(cast_count):
-        return privacy.withheld_reason(cast_count, "votes")
+        return vote_wording.votes_withheld(cast_count)
     return None
 
 

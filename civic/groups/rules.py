@@ -19,8 +19,8 @@ from civic.accounts.services import require_group_manager
 from civic.errors import ValidationFailed
 from civic.extensions import db
 from civic.groups import tally
-from civic.groups.models import GroupRules, MajorityRule, Proposers, QuorumRule
-from civic.i18n import _, ngettext
+from civic.groups.models import GroupRules, MajorityRule, Motion, Proposers, QuorumRule
+from civic.i18n import _, format_number, ngettext
 from civic.i18n import lazy_gettext as _l
 
 MAX_DAYS = 60
@@ -63,6 +63,80 @@ def quorum_words(rule: str, value: int) -> str:
 
 def majority_words(rule: str) -> str:
     return str(MAJORITY_WORDS[rule])
+
+
+def outcome_words(
+    count: tally.Count, quorum_rule: str, quorum_value: int, majority_rule: str
+) -> str:
+    """`tally.decide`'s explanation in the reader's language, from the same figures.
+
+    The English sentence stored on a closed motion stays for the JSON record; pages and
+    notifications say it again from the stored counts and rules, so a Welsh reader reads
+    Welsh. `tally.decide` is pure, so the outcome cannot differ from the stored one."""
+    result = tally.decide(count, quorum_rule, quorum_value, majority_rule)
+    electorate = count.electorate
+    votes = _(
+        "%(for)s for, %(against)s against, %(abstaining)s abstaining",
+        **{
+            "for": format_number(count.votes_for),
+            "against": format_number(count.votes_against),
+            "abstaining": format_number(count.abstentions),
+        },
+    )
+    members = format_number(electorate)
+    if result.outcome == tally.NO_QUORUM:
+        return ngettext(
+            "Not passed: no quorum. %(turnout)s of %(members)s member voted; the rules "
+            "need %(needed)s.",
+            "Not passed: no quorum. %(turnout)s of %(members)s members voted; the rules "
+            "need %(needed)s.",
+            electorate,
+            turnout=format_number(count.turnout),
+            members=members,
+            needed=format_number(result.quorum_needed),
+        )
+    if majority_rule == "all_members":
+        if result.passed:
+            return ngettext(
+                "Passed: %(votes)s; more than half of %(members)s member voted for.",
+                "Passed: %(votes)s; more than half of %(members)s members voted for.",
+                electorate,
+                votes=votes,
+                members=members,
+            )
+        return ngettext(
+            "Not passed: %(votes)s; it needed %(threshold)s votes for (more than half of "
+            "%(members)s member).",
+            "Not passed: %(votes)s; it needed %(threshold)s votes for (more than half of "
+            "%(members)s members).",
+            electorate,
+            votes=votes,
+            threshold=format_number(electorate // 2 + 1),
+            members=members,
+        )
+    if result.outcome == tally.TIED:
+        return _("Not passed: tied, %(votes)s.", votes=votes)
+    if majority_rule == "simple":
+        if result.passed:
+            return _("Passed: %(votes)s; more for than against.", votes=votes)
+        return _("Not passed: %(votes)s; more against than for.", votes=votes)
+    if result.passed:
+        return _("Passed: %(votes)s; at least two thirds voted for.", votes=votes)
+    return _("Not passed: %(votes)s; fewer than two thirds of the votes were for.", votes=votes)
+
+
+def motion_outcome_words(motion: Motion) -> str:
+    """The closed `motion`'s result in words, in the reader's language ("" before then)."""
+    if motion.votes_for is None or motion.votes_against is None or motion.abstentions is None:
+        return ""
+    return outcome_words(
+        tally.Count(
+            motion.electorate or 0, motion.votes_for, motion.votes_against, motion.abstentions
+        ),
+        (motion.quorum_rule or QuorumRule.NONE).value,
+        motion.quorum_value or 0,
+        (motion.majority_rule or MajorityRule.SIMPLE).value,
+    )
 
 
 @dataclass(frozen=True)
@@ -120,18 +194,19 @@ def check(values: dict[str, Any]) -> dict[str, str]:
     elif quorum == "number" and (
         not isinstance(amount, int) or not 1 <= amount <= MAX_QUORUM_NUMBER
     ):
-        errors["quorum_value"] = (
-            f"A quorum must be a whole number of members from 1 to {MAX_QUORUM_NUMBER:,}"
+        errors["quorum_value"] = _(
+            "A quorum must be a whole number of members from 1 to %(most)s",
+            most=format_number(MAX_QUORUM_NUMBER),
         )
     if values.get("majority_rule") not in tally.MAJORITY_RULES:
         errors["majority_rule"] = _("Choose a majority rule")
     for name, low, words in (
-        ("discussion_days", 0, "Discussion"),
-        ("voting_days", 1, "Voting"),
+        ("discussion_days", 0, _l("Discussion must last from 0 to %(most)s days")),
+        ("voting_days", 1, _l("Voting must last from 1 to %(most)s days")),
     ):
         days = values.get(name)
         if not isinstance(days, int) or not low <= days <= MAX_DAYS:
-            errors[name] = f"{words} must last from {low} to {MAX_DAYS} days"
+            errors[name] = str(words) % {"most": MAX_DAYS}
     if values.get("proposers") not in {p.value for p in Proposers}:
         errors["proposers"] = _("Choose who may propose motions")
     return errors

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 
 from civic.accounts.models import Group, GroupMembership, User, utcnow
 from civic.accounts.services import can_manage_group, get_or_404, membership_of
-from civic.clock import aware, spoken
+from civic.clock import aware
 from civic.discussions import subjects
 from civic.errors import Conflict, PermissionDenied, ValidationFailed
 from civic.extensions import db
@@ -37,6 +37,7 @@ from civic.groups.models import Motion, MotionState
 from civic.i18n import _
 from civic.params import parse_id
 from civic.web import render
+from civic.wording import spoken
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 api = Blueprint("groups_api", __name__, url_prefix="/api/v1/groups")
@@ -82,6 +83,12 @@ def quorum_words(motion: Motion) -> str:
     """The quorum a voting or closed motion is decided by (copied when voting opened)."""
     rule = motion.quorum_rule.value if motion.quorum_rule else "none"
     return group_rules.quorum_words(rule, motion.quorum_value or 0)
+
+
+@bp.app_template_global("motion_outcome_words")
+def motion_outcome_words(motion: Motion) -> str:
+    """A closed motion's result in the reader's language (the stored English is for JSON)."""
+    return group_rules.motion_outcome_words(motion)
 
 
 @bp.app_template_global("majority_words")
@@ -257,11 +264,11 @@ def new_motion(slug: str) -> Any:
                 attach_errors(form, failure)
             else:
                 flash(
-                    "Your motion is proposed."
-                    + (
-                        " Voting is open."
-                        if motion.state is MotionState.VOTING
-                        else f" Voting opens {spoken(motion.voting_planned)}."
+                    _("Your motion is proposed. Voting is open.")
+                    if motion.state is MotionState.VOTING
+                    else _(
+                        "Your motion is proposed. Voting opens %(moment)s.",
+                        moment=spoken(motion.voting_planned),
                     ),
                     "success",
                 )
@@ -365,11 +372,14 @@ def close(slug: str, motion_id: int) -> Any:
     form = CloseForm(wording=MOTION_CLOSE)
     if form.validate_on_submit():
         try:
-            result = motions.close(current_user, found, reason=form.reason.data or "")
+            motions.close(current_user, found, reason=form.reason.data or "")
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
-            flash(f"Voting closed. {result.explanation}", "success")
+            flash(
+                _("Voting closed. %(result)s", result=group_rules.motion_outcome_words(found)),
+                "success",
+            )
             return redirect(url_for("groups.motion", slug=slug, motion_id=motion_id))
     return _motion_page(group, found, status=422, close_form=form)
 

@@ -22,6 +22,7 @@ from sqlalchemy import Table, delete, func, select
 from civic import ballot_box, privacy
 from civic.clock import utcnow
 from civic.extensions import db
+from civic.i18n import _
 
 
 class LevelError(ValueError):
@@ -60,15 +61,26 @@ class Level:
                 percent = None
             if percent is None or not 0 < percent <= 100:
                 raise LevelError(
-                    "Give a share above 0 % and at most 100 % of eligible residents, like 2.5%"
+                    _(
+                        "Give a share above %(low)s and at most %(high)s of eligible residents, "
+                        "like %(share)s",
+                        low="0 %",
+                        high="100 %",
+                        share="2.5%",
+                    )
                 )
             return cls(percent=percent)
         if not raw.isdigit():
             raise LevelError(
-                "Give a number of signatures, like 250, or a share of eligible residents, like 2.5%"
+                _(
+                    "Give a number of signatures, like %(number)s, or a share of eligible "
+                    "residents, like %(share)s",
+                    number="250",
+                    share="2.5%",
+                )
             )
         if int(raw) < 1:
-            raise LevelError("A threshold of zero would need no signatures: give at least 1")
+            raise LevelError(_("A threshold of zero would need no signatures: give at least 1"))
         return cls(count=int(raw))
 
     def words(self) -> str:

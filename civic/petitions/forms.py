@@ -32,7 +32,7 @@ class StartForm(FlaskForm):
         description=_l("A short summary, like 'Keep the Riverside pool open on Sundays'."),
         validators=[
             DataRequired(_l("Enter a title for the petition")),
-            max_length(200, "The title"),
+            max_length(200, _l("The title")),
         ],
     )
     asks = TextAreaField(
@@ -40,14 +40,14 @@ class StartForm(FlaskForm):
         widget=GovTextArea(),
         validators=[
             DataRequired(_l("Enter what the petition asks")),
-            max_length(5000, "What the petition asks"),
+            max_length(5000, _l("What the petition asks")),
         ],
     )
     why = TextAreaField(
         _l("Why"),
         widget=GovTextArea(),
         description=_l("The reasons and the facts behind the petition."),
-        validators=[DataRequired(_l("Enter why")), max_length(5000, "Why")],
+        validators=[DataRequired(_l("Enter why")), max_length(5000, _l("Why"))],
     )
     submit = SubmitField(_l("Send for checking"), widget=GovSubmitInput())
 
@@ -65,7 +65,7 @@ class ModerateForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason for refusing (published with the petition)"),
         widget=GovTextArea(),
-        validators=[max_length(2000, "The reason")],
+        validators=[max_length(2000, _l("The reason"))],
     )
     submit = SubmitField(_l("Record the decision"), widget=GovSubmitInput())
 
@@ -85,7 +85,7 @@ class RespondForm(FlaskForm):
         description=_l("Published on the petition's page and sent to its supporters. Markdown."),
         validators=[
             DataRequired(_l("Enter the council's response")),
-            max_length(20000, "The response"),
+            max_length(20000, _l("The response")),
         ],
     )
     submit = SubmitField(_l("Publish the response"), widget=GovSubmitInput())
@@ -97,8 +97,8 @@ class ThresholdForm(FlaskForm):
         _l("Kind of petition"),
         widget=GovSelect(),
         choices=[
-            (PetitionKind.GENERAL.value, "Resident petitions"),
-            (PetitionKind.RECALL.value, "Recall petitions against a contract"),
+            (PetitionKind.GENERAL.value, _l("Resident petitions")),
+            (PetitionKind.RECALL.value, _l("Recall petitions against a contract")),
         ],
     )
     first = StringField(
@@ -119,8 +119,8 @@ class ThresholdForm(FlaskForm):
     follow_up = RadioField(
         _l("What the higher threshold opens"),
         choices=[
-            (FollowUp.CONSULTATION.value, "A consultation"),
-            (FollowUp.VOTE.value, "A public vote"),
+            (FollowUp.CONSULTATION.value, _l("A consultation")),
+            (FollowUp.VOTE.value, _l("A public vote")),
         ],
         default=FollowUp.CONSULTATION.value,
         widget=GovRadioInput(),

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from civic import audit, privacy
 from civic.accounts.models import Area, User
-from civic.clock import aware, day, utcnow
+from civic.clock import aware, utcnow
 from civic.consultations.models import Audience, Consultation, ConsultationState
 from civic.database import lock_row
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -31,6 +31,7 @@ from civic.extensions import db
 from civic.i18n import _, format_day, format_number
 from civic.i18n import lazy_gettext as _l
 from civic.notifications import events
+from civic.notifications.wording import day as later_day
 from civic.permissions import require_moderator, require_signed_in
 from civic.petitions import engine, thresholds
 from civic.petitions.models import (
@@ -266,9 +267,17 @@ def _locked(petition: Petition) -> Petition:
     return locked
 
 
+# a second moderation's refusal, a whole sentence per state the petition is in now
+_MODERATED = {
+    PetitionState.OPEN: _l("This petition has been moderated already: it is open."),
+    PetitionState.REFUSED: _l("This petition has been moderated already: it is refused."),
+    PetitionState.CLOSED: _l("This petition has been moderated already: it is closed."),
+}
+
+
 def _pending(petition: Petition) -> None:
     if petition.state is not PetitionState.PENDING:
-        raise Conflict(f"This petition has been moderated already: it is {petition.state.value}.")
+        raise Conflict(_MODERATED[petition.state])
 
 
 def accept(actor: User | None, petition: Petition) -> Petition:
@@ -319,7 +328,14 @@ def refuse(actor: User | None, petition: Petition, reason: str) -> Petition:
     if not reason:
         raise ValidationFailed({"reason": _("Say which rule the petition breaks, and why")})
     if len(reason) > REASON_MAX:
-        raise ValidationFailed({"reason": f"The reason must be {REASON_MAX:,} characters or fewer"})
+        raise ValidationFailed(
+            {
+                "reason": _(
+                    "The reason must be %(most)s characters or fewer",
+                    most=format_number(REASON_MAX),
+                )
+            }
+        )
     petition = _locked(petition)
     _pending(petition)
     now = utcnow()
@@ -407,7 +423,10 @@ def _reach_first(petition: Petition) -> None:
     events.petition_news(
         petition,
         "threshold",
-        f"The council must publish its response by {day(petition.response_due_at)}.",
+        _l(
+            "The council must publish its response by %(day)s.",
+            day=later_day(petition.response_due_at),
+        ),
     )
 
 
@@ -480,9 +499,9 @@ def _reach_second(petition: Petition) -> None:
     events.petition_news(
         petition,
         "higher",
-        "A public vote will be held."
+        _l("A public vote will be held.")
         if petition.follow_up is FollowUp.VOTE
-        else "A consultation will be held.",
+        else _l("A consultation will be held."),
     )
 
 
@@ -520,13 +539,23 @@ def respond(actor: User | None, petition: Petition, text: str) -> Petition:
         raise ValidationFailed({"response": _("Enter the council's response")})
     if len(text) > RESPONSE_MAX:
         raise ValidationFailed(
-            {"response": f"The response must be {RESPONSE_MAX:,} characters or fewer"}
+            {
+                "response": _(
+                    "The response must be %(most)s characters or fewer",
+                    most=format_number(RESPONSE_MAX),
+                )
+            }
         )
     petition = _locked(petition)
     if petition.first_reached_at is None:
         raise Conflict(_("This petition has not reached its threshold, so no response is due."))
     if petition.responded_at is not None:
-        raise Conflict(f"The council responded on {day(petition.responded_at)} already.")
+        raise Conflict(
+            _(
+                "The council responded on %(day)s already.",
+                day=format_day(petition.responded_at),
+            )
+        )
     now = utcnow()
     petition.response = text
     petition.responded_at = now
@@ -542,7 +571,7 @@ def respond(actor: User | None, petition: Petition, text: str) -> Petition:
             "late": petition.response_due_at is not None and now > aware(petition.response_due_at),
         },
     )
-    events.petition_news(petition, "response", "Read the council's response.")
+    events.petition_news(petition, "response", _l("Read the council's response."))
     return petition
 
 

@@ -18,6 +18,7 @@ from civic.accounts.models import Area, User
 from civic.clock import utcnow
 from civic.errors import ValidationFailed
 from civic.extensions import db
+from civic.i18n import _
 from civic.permissions import require_admin
 from civic.petitions.engine import Level, LevelError
 from civic.petitions.models import FollowUp, PetitionKind, PetitionThreshold
@@ -97,10 +98,11 @@ def set_thresholds(
         if (low.count is not None and high.count is not None and high.count <= low.count) or (
             low.percent is not None and high.percent is not None and high.percent <= low.percent
         ):
-            problems["second"] = "The higher threshold must be above the first"
+            problems["second"] = _("The higher threshold must be above the first")
     if kind is PetitionKind.RECALL and "first" in levels and levels["first"].percent is None:
-        problems["first"] = (
-            "A recall threshold is a share of the area's eligible residents, like 5%"
+        problems["first"] = _(
+            "A recall threshold is a share of the area's eligible residents, like %(share)s",
+            share="5%",
         )
     if problems:
         raise ValidationFailed(problems)

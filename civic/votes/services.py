@@ -230,7 +230,7 @@ def answer_standards(
     errors = {}
     for key, (answer, note) in answers.items():
         if key not in {s.value for s in Standard}:
-            raise ValidationFailed({"standards": f"Unknown standard {key!r}"})
+            raise ValidationFailed({"standards": _("Unknown standard “%(key)s”", key=key)})
         if answer not in ANSWERS:
             errors[key] = _(
                 "%(standard)s: answer yes, no or not applicable", standard=Standard(key).label
@@ -425,8 +425,10 @@ def open_voting(actor: User | None, proposal: Proposal, closes_at: datetime) -> 
     if proposal.majority_each_class:
         if not constituencies.linked(proposal):
             raise Conflict(
-                "A majority in every class needs the vote to be open to constituencies: "
-                "choose who can take part first, or fix the rules without it."
+                _(
+                    "A majority in every class needs the vote to be open to constituencies: "
+                    "choose who can take part first, or fix the rules without it."
+                )
             )
         # each class's own majority is published: too small a class would give votes away
         constituencies.require_class_electorates(proposal, "the vote")
@@ -612,8 +614,10 @@ def cast_vote(actor: User | None, proposal: Proposal, choice: str) -> Receipt:
     )
     if cast_id is None:
         raise Conflict(
-            "A paper vote was entered for you on this proposal, so you cannot also vote "
-            "online. If it is wrong, contest it on your paper vote page."
+            _(
+                "A paper vote was entered for you on this proposal, so you cannot also vote "
+                "online. If it is wrong, contest it on your paper vote page."
+            )
         )
     # the classes this vote counts in (one row, however many classes: counted once in all)
     constituencies.record_classes(proposal, cast_id, user)

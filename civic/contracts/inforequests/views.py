@@ -34,7 +34,13 @@ def _status_arg() -> ShownStatus | None:
         return ShownStatus(raw)
     except ValueError:
         choices = ", ".join(s.value for s in ShownStatus)
-        raise ValidationFailed({"status": f"Unknown status {raw!r}: choose {choices}"}) from None
+        raise ValidationFailed(
+            {
+                "status": _(
+                    "Unknown status “%(status)s”: choose %(choices)s", status=raw, choices=choices
+                )
+            }
+        ) from None
 
 
 @bp.get("/requests")

@@ -25,16 +25,17 @@ from civic.contracts.performance import periods
 from civic.contracts.performance.models import ReportStatus
 from civic.contracts.performance.periods import Direction, Period
 from civic.forms import DayMonthYearField, max_length
+from civic.i18n import lazy_gettext as _l
 
 
 class MoneyField(StringField):
     """An amount in pounds and pence as people type it ("£1,200", "1200.50", "-350"),
     held as pence; anything else is a field error, not a guess."""
 
-    def __init__(self, *args: Any, words: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, invalid: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.pence: int | None = None
-        self.money_name = words
+        self.invalid = invalid  # what a figure that is not money says, a whole sentence
 
     def process_formdata(self, valuelist: list[str]) -> None:
         super().process_formdata(valuelist)
@@ -45,148 +46,158 @@ class MoneyField(StringField):
         try:
             self.pence = periods.parse_amount(text, 2)
         except periods.AmountError:
-            raise ValueError(
-                f"Enter {self.money_name} in pounds, like 125000 or 125000.50"
-            ) from None
+            raise ValueError(str(self.invalid)) from None
 
 
-def _date(label: str, name: str, *, required: bool) -> DayMonthYearField:
+def _date(label: object, name: object, missing: object = None) -> DayMonthYearField:
+    """A date field: `name` starts its errors, `missing` (None: optional) says it is empty."""
     return DayMonthYearField(
         label,
         widget=GovDateInput(),
         format="%d %m %Y",
         error_name=name,
-        validators=[InputRequired(f"Enter {name.lower()}")] if required else [Optional()],
+        validators=[InputRequired(missing)] if missing is not None else [Optional()],
     )
 
 
 class KpiForm(FlaskForm):
     name = StringField(
-        "Indicator",
+        _l("Indicator"),
         widget=GovTextInput(),
-        description="For example: Meals meeting the school food standards",
-        validators=[DataRequired("Enter the indicator's name"), max_length(200, "The name")],
+        description=_l("For example: Meals meeting the school food standards"),
+        validators=[
+            DataRequired(_l("Enter the indicator's name")),
+            max_length(200, _l("The name")),
+        ],
     )
     description = TextAreaField(
-        "How it is measured (optional)",
+        _l("How it is measured (optional)"),
         widget=GovTextArea(),
-        validators=[max_length(2000, "The description")],
+        validators=[max_length(2000, _l("The description"))],
     )
     unit = SelectField(
-        "Unit",
+        _l("Unit"),
         widget=GovSelect(),
         choices=[(u.key, u.label) for u in periods.UNITS.values()],
     )
     decimals = SelectField(
-        "Decimal places in the target and values",
+        _l("Decimal places in the target and values"),
         widget=GovSelect(),
         coerce=int,
         choices=[(n, str(n)) for n in range(periods.MAX_DECIMALS + 1)],
         default=1,
     )
     target = StringField(
-        "Target",
+        _l("Target"),
         widget=GovTextInput(),
-        description="A number, like 95 or 92.5",
-        validators=[DataRequired("Enter the target")],
+        description=_l("A number, like 95 or 92.5"),
+        validators=[DataRequired(_l("Enter the target"))],
     )
     direction = RadioField(
-        "Which way is better?",
+        _l("Which way is better?"),
         widget=GovRadioInput(),
         choices=[(d.value, d.label) for d in Direction],
         default=Direction.HIGHER.value,
     )
     period = RadioField(
-        "How often it is reported",
+        _l("How often it is reported"),
         widget=GovRadioInput(),
         choices=[(p.value, p.label) for p in Period],
         default=Period.QUARTERLY.value,
-        description="Quarters and years follow the council's financial year, from 1 April.",
+        description=_l("Quarters and years follow the council's financial year, from 1 April."),
     )
-    reporting_from = _date("Reported from (optional)", "The date reporting starts", required=False)
-    submit = SubmitField("Add the indicator", widget=GovSubmitInput())
+    reporting_from = _date(_l("Reported from (optional)"), _l("The date reporting starts"))
+    submit = SubmitField(_l("Add the indicator"), widget=GovSubmitInput())
 
 
 class KpiValueForm(FlaskForm):
     period_start = SelectField(
-        "Period",
+        _l("Period"),
         widget=GovSelect(),
         validate_choice=False,  # the service says why another period is refused
-        validators=[InputRequired("Choose the period the value is for")],
+        validators=[InputRequired(_l("Choose the period the value is for"))],
     )
     value = StringField(
-        "Value reported", widget=GovTextInput(), validators=[DataRequired("Enter the value")]
-    )
-    reported_on = _date("Date the provider reported it", "The report date", required=True)
-    source = StringField(
-        "Source (optional)",
+        _l("Value reported"),
         widget=GovTextInput(),
-        description="The provider's report or the monitoring return it came from",
-        validators=[max_length(500, "The source")],
+        validators=[DataRequired(_l("Enter the value"))],
     )
-    submit = SubmitField("Record the value", widget=GovSubmitInput())
+    reported_on = _date(
+        _l("Date the provider reported it"), _l("The report date"), _l("Enter the report date")
+    )
+    source = StringField(
+        _l("Source (optional)"),
+        widget=GovTextInput(),
+        description=_l("The provider's report or the monitoring return it came from"),
+        validators=[max_length(500, _l("The source"))],
+    )
+    submit = SubmitField(_l("Record the value"), widget=GovSubmitInput())
 
 
 class FinanceForm(FlaskForm):
-    year = SelectField("Financial year", widget=GovSelect(), coerce=int)
+    year = SelectField(_l("Financial year"), widget=GovSelect(), coerce=int)
     cost_to_council = MoneyField(
-        "Cost to the council (£)",
-        words="the cost to the council",
+        _l("Cost to the council (£)"),
+        invalid=_l("Enter the cost to the council in pounds, like 125000 or 125000.50"),
         widget=GovTextInput(),
-        validators=[DataRequired("Enter what the council paid in the year")],
+        validators=[DataRequired(_l("Enter what the council paid in the year"))],
     )
     provider_revenue = MoneyField(
-        "Provider's revenue from the contract (£, where provided)",
-        words="the provider's revenue",
+        _l("Provider's revenue from the contract (£, where provided)"),
+        invalid=_l("Enter the provider's revenue in pounds, like 125000 or 125000.50"),
         widget=GovTextInput(),
     )
     provider_margin = MoneyField(
-        "Provider's margin (£, where provided)",
-        words="the provider's margin",
+        _l("Provider's margin (£, where provided)"),
+        invalid=_l("Enter the provider's margin in pounds, like 125000 or 125000.50"),
         widget=GovTextInput(),
-        description="Profit before tax on the contract; a loss is negative, like -12000",
+        description=_l("Profit before tax on the contract; a loss is negative, like -12000"),
     )
     source = StringField(
-        "Source",
+        _l("Source"),
         widget=GovTextInput(),
-        description="The open-book statement or accounts the figures come from",
+        description=_l("The open-book statement or accounts the figures come from"),
         validators=[
-            DataRequired("Say where the figures come from"),
-            max_length(500, "The source"),
+            DataRequired(_l("Say where the figures come from")),
+            max_length(500, _l("The source")),
         ],
     )
-    submit = SubmitField("Record the figures", widget=GovSubmitInput())
+    submit = SubmitField(_l("Record the figures"), widget=GovSubmitInput())
 
 
 class StandardsReportForm(FlaskForm):
     report = SelectField(
-        "Report",
+        _l("Report"),
         widget=GovSelect(),
         validate_choice=False,  # the service says why another report is refused
-        validators=[InputRequired("Choose the report")],
+        validators=[InputRequired(_l("Choose the report"))],
     )
     status = RadioField(
-        "Outcome",
+        _l("Outcome"),
         widget=GovRadioInput(),
         choices=[
-            (ReportStatus.MET.value, "Met: the standard was kept"),
-            (ReportStatus.MISSED.value, "Missed: the standard was not kept"),
+            (ReportStatus.MET.value, _l("Met: the standard was kept")),
+            (ReportStatus.MISSED.value, _l("Missed: the standard was not kept")),
         ],
-        validators=[InputRequired("Say whether the standard was met or missed")],
+        validators=[InputRequired(_l("Say whether the standard was met or missed"))],
     )
-    reported_on = _date("Date the report was received", "The date received", required=True)
+    reported_on = _date(
+        _l("Date the report was received"),
+        _l("The date received"),
+        _l("Enter the date received"),
+    )
     evidence = TextAreaField(
-        "Evidence",
+        _l("Evidence"),
         widget=GovTextArea(),
-        description="What the report showed, and for a miss, what happens next",
+        description=_l("What the report showed, and for a miss, what happens next"),
         validators=[
-            DataRequired("Describe the evidence"),
-            max_length(4000, "The evidence note"),
+            DataRequired(_l("Describe the evidence")),
+            max_length(4000, _l("The evidence note")),
         ],
     )
     document_reference = StringField(
-        "Document reference (optional)",
+        _l("Document reference (optional)"),
         widget=GovTextInput(),
-        validators=[max_length(300, "The document reference")],
+        validators=[max_length(300, _l("The document reference"))],
     )
-    submit = SubmitField("Record the report", widget=GovSubmitInput())
+    submit = SubmitField(_l("Record the report"), widget=GovSubmitInput())

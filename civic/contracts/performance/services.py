@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from civic import audit
 from civic.accounts.models import User
-from civic.clock import day, utcnow
+from civic.clock import utcnow
 from civic.contracts.models import Contract, ContractState, ContractTerm
 from civic.contracts.performance import periods
 from civic.contracts.performance.models import (
@@ -33,7 +33,8 @@ from civic.contracts.performance.models import (
 from civic.contracts.performance.periods import Direction, Outcome, Period
 from civic.errors import Conflict, NotFound, ValidationFailed
 from civic.extensions import db
-from civic.i18n import _, format_day
+from civic.i18n import _, format_day, format_number
+from civic.i18n import lazy_gettext as _l
 from civic.permissions import require_moderator
 from civic.votes.models import Standard
 
@@ -53,18 +54,24 @@ def today() -> date:
 def get_kpi(contract: Contract, kpi_id: int) -> Kpi:
     kpi = db.session.get(Kpi, kpi_id)
     if kpi is None or kpi.contract_id != contract.id:
-        raise NotFound("This contract has no such performance indicator.")
+        raise NotFound(_("This contract has no such performance indicator."))
     return kpi
 
 
-def _dates(contract: Contract) -> str:
-    return f"{day(contract.start_date)} to {day(contract.last_day)}"
+# a text field's refusal when it is too long, a whole sentence each (%(most)s: the limit)
+_TOO_LONG = {
+    "name": _l("The name must be %(most)s characters or fewer"),
+    "description": _l("The description must be %(most)s characters or fewer"),
+    "source": _l("The source must be %(most)s characters or fewer"),
+    "evidence": _l("The evidence note must be %(most)s characters or fewer"),
+    "document_reference": _l("The document reference must be %(most)s characters or fewer"),
+}
 
 
-def _text(value: str | None, limit: int, field: str, name: str, errors: dict[str, str]) -> str:
+def _text(value: str | None, limit: int, field: str, errors: dict[str, str]) -> str:
     text = (value or "").strip()
     if len(text) > limit:
-        errors[field] = f"{name} must be {limit:,} characters or fewer"
+        errors[field] = str(_TOO_LONG[field]) % {"most": format_number(limit)}
     return text
 
 
@@ -101,34 +108,38 @@ def add_kpi(
     rounded)."""
     moderator = require_moderator(actor)
     errors: dict[str, str] = {}
-    name = _text(name, 200, "name", "The name", errors)
+    name = _text(name, 200, "name", errors)
     if not name:
-        errors["name"] = "Enter the indicator's name"
-    description = _text(description, 2000, "description", "The description", errors)
+        errors["name"] = _("Enter the indicator's name")
+    description = _text(description, 2000, "description", errors)
     if unit not in periods.UNITS:
-        errors["unit"] = "Choose the unit the indicator is measured in"
+        errors["unit"] = _("Choose the unit the indicator is measured in")
     if not 0 <= decimals <= periods.MAX_DECIMALS:
-        errors["decimals"] = f"Decimal places must be between 0 and {periods.MAX_DECIMALS}"
+        errors["decimals"] = _(
+            "Decimal places must be between 0 and %(most)s", most=periods.MAX_DECIMALS
+        )
         decimals = 0
     scaled = 0
     try:
         scaled = periods.parse_amount(target, decimals)
     except periods.AmountError as error:
-        errors["target"] = f"Target: {error}"
+        errors["target"] = _("Target: %(problem)s", problem=error)
     else:
         if scaled < 0:
-            errors["target"] = "The target cannot be negative"
+            errors["target"] = _("The target cannot be negative")
         elif scaled > MAX_SCALED:
-            errors["target"] = "The target is too large"
+            errors["target"] = _("The target is too large")
     starts = reporting_from or contract.start_date
     if not contract.start_date <= starts <= contract.last_day:
-        errors["reporting_from"] = (
-            f"Reporting must start within the contract's dates ({_dates(contract)})"
+        errors["reporting_from"] = _(
+            "Reporting must start within the contract's dates (%(first)s to %(last)s)",
+            first=format_day(contract.start_date),
+            last=format_day(contract.last_day),
         )
     if name and db.session.scalar(
         select(Kpi.id).where(Kpi.contract_id == contract.id, Kpi.name == name)
     ):
-        errors["name"] = f"This contract already has an indicator called “{name}”"
+        errors["name"] = _("This contract already has an indicator called “%(name)s”", name=name)
     if errors:
         raise ValidationFailed(errors)
     kpi = Kpi(
@@ -195,39 +206,41 @@ def record_kpi_value(
     contract = kpi.contract
     now = today()
     errors: dict[str, str] = {}
-    source = _text(source, 500, "source", "The source", errors)
+    source = _text(source, 500, "source", errors)
     if period_start is None:
-        errors["period_start"] = "Choose the period the value is for"
+        errors["period_start"] = _("Choose the period the value is for")
     elif not periods.is_period_start(kpi.period, period_start):
-        errors["period_start"] = "Choose the period the value is for from the list"
+        errors["period_start"] = _("Choose the period the value is for from the list")
     elif period_start not in kpi_period_starts(kpi):
-        errors["period_start"] = (
-            f"That period is outside the indicator's reporting dates ({day(kpi.reporting_from)}"
-            f" to {day(contract.last_day)})"
+        errors["period_start"] = _(
+            "That period is outside the indicator's reporting dates (%(first)s to %(last)s)",
+            first=format_day(kpi.reporting_from),
+            last=format_day(contract.last_day),
         )
     scaled = 0
     try:
         scaled = periods.parse_amount(value, kpi.decimals)
     except periods.AmountError as error:
-        errors["value"] = f"Value: {error}"
+        errors["value"] = _("Value: %(problem)s", problem=error)
     else:
         if scaled < 0:
-            errors["value"] = "The value cannot be negative"
+            errors["value"] = _("The value cannot be negative")
         elif scaled > MAX_SCALED:
-            errors["value"] = "The value is too large"
+            errors["value"] = _("The value is too large")
     if reported_on is None:
-        errors["reported_on"] = "Enter the date the provider reported the value"
+        errors["reported_on"] = _("Enter the date the provider reported the value")
     elif reported_on > now:
-        errors["reported_on"] = "The report date cannot be in the future"
+        errors["reported_on"] = _("The report date cannot be in the future")
     elif "period_start" not in errors and period_start is not None:
         ends = periods.period_end(kpi.period, period_start)
         if reported_on < ends:
-            errors["reported_on"] = (
-                f"The report date cannot be before the period ended ({day(ends)})"
+            errors["reported_on"] = _(
+                "The report date cannot be before the period ended (%(day)s)",
+                day=format_day(ends),
             )
     if "period_start" not in errors and any(v.period_start == period_start for v in kpi.values):
         label = periods.period_label(kpi.period, period_start)
-        errors["period_start"] = f"A value for {label} is already recorded"
+        errors["period_start"] = _("A value for %(period)s is already recorded", period=label)
     if errors:
         raise ValidationFailed(errors)
     assert period_start is not None and reported_on is not None
@@ -241,7 +254,9 @@ def record_kpi_value(
     )
     if not _inserted(row):
         label = periods.period_label(kpi.period, period_start)
-        raise ValidationFailed({"period_start": f"A value for {label} is already recorded"})
+        raise ValidationFailed(
+            {"period_start": _("A value for %(period)s is already recorded", period=label)}
+        )
     db.session.expire(kpi, ["values"])  # read again, with the new value
     due = periods.report_due(kpi.period, period_start, report_days())
     audit.record(
@@ -367,32 +382,34 @@ def record_finance(
     provider gave them; a margin may be negative (a loss) but not more than the revenue."""
     moderator = require_moderator(actor)
     errors: dict[str, str] = {}
-    source = _text(source, 500, "source", "The source", errors)
+    source = _text(source, 500, "source", errors)
     if not source:
-        errors["source"] = "Say where the figures come from (the report or accounts)"
+        errors["source"] = _("Say where the figures come from (the report or accounts)")
     if year is None:
-        errors["year"] = "Choose the financial year"
+        errors["year"] = _("Choose the financial year")
     elif year not in financial_years(contract, today()):
-        errors["year"] = (
-            f"Choose a financial year the contract has run in ({_dates(contract)}), "
-            "not one still to come"
+        errors["year"] = _(
+            "Choose a financial year the contract has run in (%(first)s to %(last)s), not one "
+            "still to come",
+            first=format_day(contract.start_date),
+            last=format_day(contract.last_day),
         )
     if cost_to_council is None:
-        errors["cost_to_council"] = "Enter what the council paid in the year"
+        errors["cost_to_council"] = _("Enter what the council paid in the year")
     elif cost_to_council < 0:
-        errors["cost_to_council"] = "The cost to the council cannot be negative"
+        errors["cost_to_council"] = _("The cost to the council cannot be negative")
     elif cost_to_council > MAX_PENCE:
-        errors["cost_to_council"] = "The cost to the council is too large"
+        errors["cost_to_council"] = _("The cost to the council is too large")
     if provider_revenue is not None:
         if provider_revenue < 0:
-            errors["provider_revenue"] = "The provider's revenue cannot be negative"
+            errors["provider_revenue"] = _("The provider's revenue cannot be negative")
         elif provider_revenue > MAX_PENCE:
-            errors["provider_revenue"] = "The provider's revenue is too large"
+            errors["provider_revenue"] = _("The provider's revenue is too large")
     if provider_margin is not None:
         if abs(provider_margin) > MAX_PENCE:
-            errors["provider_margin"] = "The margin is too large"
+            errors["provider_margin"] = _("The margin is too large")
         elif provider_revenue is not None and provider_margin > provider_revenue:
-            errors["provider_margin"] = "The margin cannot be more than the revenue"
+            errors["provider_margin"] = _("The margin cannot be more than the revenue")
     if year is not None and "year" not in errors:
         taken = db.session.scalar(
             select(ContractFinance.id).where(
@@ -400,7 +417,9 @@ def record_finance(
             )
         )
         if taken:
-            errors["year"] = f"Figures for {financial_year_label(year)} are already recorded"
+            errors["year"] = _(
+                "Figures for %(year)s are already recorded", year=financial_year_label(year)
+            )
     if errors:
         raise ValidationFailed(errors)
     assert year is not None and cost_to_council is not None
@@ -415,7 +434,11 @@ def record_finance(
     )
     if not _inserted(row):
         raise ValidationFailed(
-            {"year": f"Figures for {financial_year_label(year)} are already recorded"}
+            {
+                "year": _(
+                    "Figures for %(year)s are already recorded", year=financial_year_label(year)
+                )
+            }
         )
     audit.record(
         moderator,
@@ -551,24 +574,22 @@ def record_standards_report(
     met or missed is refused."""
     moderator = require_moderator(actor)
     errors: dict[str, str] = {}
-    evidence = _text(evidence, 4000, "evidence", "The evidence note", errors)
+    evidence = _text(evidence, 4000, "evidence", errors)
     if not evidence:
-        errors["evidence"] = "Describe the evidence: what was reported and where"
-    document_reference = _text(
-        document_reference, 300, "document_reference", "The document reference", errors
-    )
+        errors["evidence"] = _("Describe the evidence: what was reported and where")
+    document_reference = _text(document_reference, 300, "document_reference", errors)
     if status not in (ReportStatus.MET, ReportStatus.MISSED):
-        errors["status"] = "Say whether the standard was met or missed"
+        errors["status"] = _("Say whether the standard was met or missed")
     if reported_on is None:
-        errors["reported_on"] = "Enter the date the report was received"
+        errors["reported_on"] = _("Enter the date the report was received")
     elif reported_on > today():
-        errors["reported_on"] = "The date received cannot be in the future"
+        errors["reported_on"] = _("The date received cannot be in the future")
     elif reported_on < contract.start_date:
-        errors["reported_on"] = "The date received cannot be before the contract started"
+        errors["reported_on"] = _("The date received cannot be before the contract started")
     if standard is None or standard not in required_standards(contract):
-        errors["report"] = "Choose a report this contract's terms require"
+        errors["report"] = _("Choose a report this contract's terms require")
     elif due_on not in report_due_dates(contract):
-        errors["report"] = "Choose a report's due date from the list"
+        errors["report"] = _("Choose a report's due date from the list")
     existing = None
     if "report" not in errors:
         existing = db.session.scalar(
@@ -580,8 +601,17 @@ def record_standards_report(
         )
         if existing is not None and existing.status is not ReportStatus.OVERDUE:
             errors["report"] = (
-                f"The {REPORT_NAMES[standard].lower()} due {day(due_on)} is already recorded as "
-                f"{existing.status.value}"
+                _(
+                    "The report “%(report)s” due %(day)s is already recorded as met",
+                    report=REPORT_NAMES[standard],
+                    day=format_day(due_on),
+                )
+                if existing.status is ReportStatus.MET
+                else _(
+                    "The report “%(report)s” due %(day)s is already recorded as missed",
+                    report=REPORT_NAMES[standard],
+                    day=format_day(due_on),
+                )
             )
     if errors:
         raise ValidationFailed(errors)
@@ -591,7 +621,7 @@ def record_standards_report(
         existing = StandardsReport(contract_id=contract.id, standard=standard, due_on=due_on)
         _fill(existing, status, reported_on, evidence, document_reference, moderator)
         if not _inserted(existing):  # `civic tick` marked it overdue meanwhile
-            raise Conflict("This report was just marked overdue: send the form again.")
+            raise Conflict(_("This report was just marked overdue: send the form again."))
     else:
         _fill(existing, status, reported_on, evidence, document_reference, moderator)
         db.session.flush()

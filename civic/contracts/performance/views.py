@@ -11,7 +11,6 @@ from flask import flash, jsonify, redirect, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from civic.clock import day
 from civic.contracts.blueprint import api, bp
 from civic.contracts.models import Contract
 from civic.contracts.performance import chart, periods, services
@@ -28,7 +27,7 @@ from civic.contracts.sections import json_part, section
 from civic.errors import NotFound, ValidationFailed
 from civic.extensions import db
 from civic.forms import attach_errors
-from civic.i18n import _, ngettext
+from civic.i18n import _, format_day, ngettext
 from civic.permissions import require_moderator
 from civic.votes.models import Standard
 from civic.web import render
@@ -229,7 +228,7 @@ def api_performance_missed() -> Any:
 def _contract(contract_id: int) -> Contract:
     contract = db.session.get(Contract, contract_id)
     if contract is None:
-        raise NotFound("No contract has that number.")
+        raise NotFound(_("No contract has that number."))
     return contract
 
 
@@ -286,7 +285,7 @@ def kpi_new(contract_id: int) -> Any:
             direction=Direction(form.direction.data),
             reporting_from=form.reporting_from.data,
         ),
-        "Indicator added.",
+        _("Indicator added."),
         "contracts/performance/kpi_new.html",
     )
 
@@ -298,7 +297,7 @@ def kpi_value_new(contract_id: int, kpi_id: int) -> Any:
     contract = _contract(contract_id)
     kpi = services.get_kpi(contract, kpi_id)
     form = KpiValueForm()
-    form.period_start.choices = [("", "Choose a period")] + [
+    form.period_start.choices = [("", _("Choose a period"))] + [
         (start.isoformat(), periods.period_label(kpi.period, start))
         for start in services.reportable_periods(kpi, services.today())
     ]
@@ -313,7 +312,7 @@ def kpi_value_new(contract_id: int, kpi_id: int) -> Any:
             reported_on=form.reported_on.data,
             source=form.source.data or "",
         ),
-        "Value recorded.",
+        _("Value recorded."),
         "contracts/performance/value_new.html",
         kpi=kpi,
         target=services.target_text(kpi),
@@ -343,7 +342,7 @@ def finance_new(contract_id: int) -> Any:
             provider_margin=form.provider_margin.pence,
             source=form.source.data,
         ),
-        "Finance figures recorded.",
+        _("Finance figures recorded."),
         "contracts/performance/finance_new.html",
     )
 
@@ -354,8 +353,11 @@ def standards_report_new(contract_id: int) -> Any:
     require_moderator(current_user)
     contract = _contract(contract_id)
     form = StandardsReportForm()
-    form.report.choices = [("", "Choose a report")] + [
-        (f"{standard.value}:{due.isoformat()}", f"{REPORT_NAMES[standard]}, due {day(due)}")
+    form.report.choices = [("", _("Choose a report"))] + [
+        (
+            f"{standard.value}:{due.isoformat()}",
+            _("%(report)s, due %(day)s", report=REPORT_NAMES[standard], day=format_day(due)),
+        )
         for standard, due in services.recordable_reports(contract)
     ]
 
@@ -376,7 +378,7 @@ def standards_report_new(contract_id: int) -> Any:
         form,
         contract,
         save,
-        "Standards report recorded.",
+        _("Standards report recorded."),
         "contracts/performance/standards_new.html",
         required=[REPORT_NAMES[s] for s in services.required_standards(contract)],
     )

@@ -833,11 +833,17 @@ def cast_ballot(
         count_ballots(round_.id, 1, paper=paper)
     # a secret ballot: the log records that a ballot was cast, never what it says
     tag = "budget_ballot:change" if earlier is not None else "budget_ballot:cast"
-    logged: dict[str, object] = {"paper": paper}
-    if paper:  # which printed paper, never what it says
-        logged["paper_number"] = paper_forms.paper_label(round_, number)
-    audit.record(actor, tag, round_, logged)
-    if not paper:  # a paper ballot is the officer's act; its voter did not use Civic
+    if paper:
+        # As for paper votes (civic.paper): the ballot is the resident's own private act
+        # under their pseudonym for this round, as online, so an officer's pseudonym never
+        # gathers the ballots they typed; the officer's entry is a named act giving the
+        # printed paper's number, never what it says. The resident is told.
+        audit.record(person, tag, round_, {"paper": True})
+        label = paper_forms.paper_label(round_, number)
+        audit.record(officer, "paper:enter", round_, {"paper": label})
+        paper_forms.tell_entered(person, round_, number)
+    else:
+        audit.record(actor, tag, round_, {"paper": False})
         events.took_part(person, round_)
     # the row as the upsert left it (its new receipt), in one read
     ballot = db.session.get(Ballot, ballot_id, populate_existing=True)

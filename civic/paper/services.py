@@ -362,7 +362,7 @@ def enter_vote(
     # the vote as online: a private act under the resident's pseudonym for this proposal
     audit.record(who.user, "proposal:vote_cast", proposal)
     audit.record(officer, "paper:enter", proposal, {"paper": paper_label(proposal, number)})
-    _tell(who.user, proposal, number)
+    tell_entered(who.user, proposal, number)
     return _mark(db.session.get(VoteCast, cast_id), who)
 
 
@@ -421,7 +421,7 @@ def enter_response(
     consultations.write_answers(consultation, response.id, parsed)
     audit.record(who.user, "consultation:respond", consultation)
     audit.record(officer, "paper:enter", consultation, {"paper": paper_label(consultation, number)})
-    _tell(who.user, consultation, number)
+    tell_entered(who.user, consultation, number)
     db.session.flush()
     return _mark(response, who)
 
@@ -451,16 +451,26 @@ def _already(user: User, paper: bool, kind: PaperKind) -> Conflict:
     )
 
 
-def _tell(user: User, subject: Subject, number: int) -> None:
+def tell_entered(user: User, subject: Subject, number: int) -> None:
+    """Tell the resident a paper was entered for them, with where to see and contest it
+    (a paper-only account is told too: it reads the message once taken over)."""
     kind = kind_of(subject)
-    what = _("vote") if kind is PaperKind.VOTE else _("consultation response")
+    what = {
+        PaperKind.VOTE: _("vote"),
+        PaperKind.RESPONSE: _("consultation response"),
+        PaperKind.BALLOT: _("budget ballot"),
+    }[kind]
+    if kind is PaperKind.BALLOT:  # a round's paper ballot shows on the resident's ballot page
+        url = path_for("budgets.ballot", slug=subject.slug)
+    else:
+        url = path_for("paper.mine", kind=kind.value, subject_id=subject.id)
     feed.announce(
         Kind.PAPER,
         event=f"paper-{kind.value}:{subject.id}:{number}",
         title=_("A paper %(what)s was entered for you: %(title)s", what=what, title=subject.title)[
             :300
         ],
-        url=path_for("paper.mine", kind=kind.value, subject_id=subject.id),
+        url=url,
         text=_(
             "An officer entered paper %(label)s for you. If you did not fill it in, or it "
             "does not say what you meant, contest it.",

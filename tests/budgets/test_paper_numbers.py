@@ -17,6 +17,8 @@ from civic.budgets import services
 from civic.budgets.models import Ballot, BallotEntry, BallotKind, BudgetRound
 from civic.errors import Conflict, PermissionDenied, ValidationFailed
 from civic.extensions import db
+from civic.notifications.kinds import Kind
+from civic.notifications.models import Notification
 from civic.paper import services as paper_forms
 from tests.budgets.rounds_helpers import KINDS, enter_paper, make_round, resident_of
 from tests.conftest import csrf_token, login
@@ -103,7 +105,18 @@ def test_a_paper_ballot_keeps_its_number_and_the_log_names_the_paper_only():
     assert ballot.paper and ballot.paper_number == 2
     audit.release_pending(round_)
     (cast,) = _logged("budget_ballot:cast")
-    assert cast["data"] == {"paper": True, "paper_number": f"B{round_.id}-0002"}
+    assert cast["data"] == {"paper": True}
+    # the ballot is rita's private act under her own pseudonym for the round, as online;
+    # the officer's entry is named and gives the paper's number only
+    assert cast["actor"] == audit.pseudonym(rita.id, f"budget_round:{round_.slug}")
+    (entered,) = _logged("paper:enter")
+    assert entered["actor"] == audit.pseudonym(moderator.id)
+    assert entered["data"] == {"paper": f"B{round_.id}-0002"}
+    # and she is told, with a link to her ballot page where she can contest it
+    (note,) = db.session.scalars(
+        select(Notification).where(Notification.user_id == rita.id, Notification.kind == Kind.PAPER)
+    )
+    assert note.url == f"/budgets/{round_.slug}/ballot" and f"B{round_.id}-0002" in note.text
 
 
 def test_numbers_not_printed_are_refused_by_the_field_with_nothing_written():

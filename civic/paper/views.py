@@ -14,6 +14,7 @@ from civic.consultations.views import _raw_answers
 from civic.errors import Conflict, ValidationFailed
 from civic.forms import check_csrf
 from civic.i18n import _
+from civic.paper import contests as paper_contests
 from civic.paper import services
 from civic.paper.models import PaperKind
 from civic.permissions import require_moderator
@@ -31,7 +32,7 @@ def _paper_split(subject: Any) -> dict[str, int] | None:
 @bp.app_template_global("paper_entry_for")
 def _paper_entry_for(subject: Any) -> Any:
     """The signed-in resident's paper vote or response in `subject`, for its pages."""
-    return services.paper_entry(subject, current_user)
+    return paper_contests.paper_entry(subject, current_user)
 
 
 def _desk(subject: Any, status: int = 200, **context: Any) -> Any:
@@ -136,7 +137,7 @@ def papers(kind: str, subject_id: int) -> Any:
 
 
 def _mine_page(subject: Any, status: int = 200, **context: Any) -> Any:
-    entry = services.paper_entry(subject, current_user)
+    entry = paper_contests.paper_entry(subject, current_user)
     answers = []
     if entry is not None and not isinstance(subject, Proposal):
         _response, values = consultations.my_response(subject, current_user)
@@ -149,8 +150,8 @@ def _mine_page(subject: Any, status: int = 200, **context: Any) -> Any:
         is_vote=isinstance(subject, Proposal),
         entry=entry,
         answers=answers,
-        contests=services.contests_of(subject, current_user),
-        still_open=services._still_open(subject),
+        contests=paper_contests.contests_of(subject, current_user),
+        still_open=paper_contests._still_open(subject),
         label=services.paper_label,
         **context,
     )
@@ -166,7 +167,7 @@ def mine(kind: str, subject_id: int) -> Any:
     check_csrf()
     reason = request.form.get("reason") or ""
     try:
-        services.contest(current_user, subject, reason)
+        paper_contests.contest(current_user, subject, reason)
     except ValidationFailed as failure:
         return _mine_page(subject, 422, errors=failure.errors, reason=reason)
     except Conflict as refused:
@@ -176,13 +177,14 @@ def mine(kind: str, subject_id: int) -> Any:
 
 
 def _contests_page(status: int = 200, **refused: Any) -> Any:
-    queue = services.contest_queue(current_user)
+    queue = paper_contests.contest_queue(current_user)
     return render(
         "paper/contests.html",
         status=status,
-        queue=[(c, services.contest_subject(c)) for c in queue],
+        queue=[(c, paper_contests.contest_subject(c)) for c in queue],
         resolved=[
-            (c, services.contest_subject(c)) for c in services.recently_resolved(current_user)
+            (c, paper_contests.contest_subject(c))
+            for c in paper_contests.recently_resolved(current_user)
         ],
         label=services.paper_label,
         errors=refused.pop("errors", {}),
@@ -201,13 +203,13 @@ def contests() -> Any:
 @login_required
 def resolve(contest_id: int) -> Any:
     require_moderator(current_user)  # before saying whether the contest exists
-    row = services.get_contest(contest_id)
-    services.require_resolver(current_user, row)  # before the form is read
+    row = paper_contests.get_contest(contest_id)
+    paper_contests.require_resolver(current_user, row)  # before the form is read
     check_csrf()
     outcome = request.form.get("outcome") or ""
     response = request.form.get("response") or ""
     try:
-        services.resolve(current_user, row, outcome, response)
+        paper_contests.resolve(current_user, row, outcome, response)
     except (ValidationFailed, Conflict) as refused:
         errors = getattr(refused, "errors", None) or {"outcome": refused.message}
         return _contests_page(

@@ -13,6 +13,7 @@ from civic.consultations.models import Response
 from civic.errors import Conflict, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.notifications.models import Notification
+from civic.paper import contests as paper_contests
 from civic.paper import services as paper
 from civic.paper.models import PaperContestState
 from civic.receipts import codes as receipts
@@ -185,16 +186,16 @@ def test_contest_upheld_removes_the_vote_and_is_logged(voting):
     paper.enter_vote(
         moderator, proposal, choice="for", paper_number="5", email=resident.email, check="b"
     )
-    row = paper.contest(resident, proposal, "I did not vote on paper")
+    row = paper_contests.contest(resident, proposal, "I did not vote on paper")
     with pytest.raises(Conflict):
-        paper.contest(resident, proposal, "again")
+        paper_contests.contest(resident, proposal, "again")
     # the officer who entered the paper does not decide about it
     with pytest.raises(PermissionDenied):
-        paper.resolve(moderator, row, "upheld", "Removed")
+        paper_contests.resolve(moderator, row, "upheld", "Removed")
     with pytest.raises(ValidationFailed) as refused:
-        paper.resolve(other_moderator, row, "", "")
+        paper_contests.resolve(other_moderator, row, "", "")
     assert set(refused.value.errors) == {"outcome", "response"}
-    paper.resolve(other_moderator, row, "upheld", "The signature did not match; removed.")
+    paper_contests.resolve(other_moderator, row, "upheld", "The signature did not match; removed.")
     assert row.state is PaperContestState.UPHELD and row.cast_id is None
     assert votes.tally(proposal) == (0, 0)
     (resolved,) = _named("paper:contest_resolve")
@@ -217,18 +218,18 @@ def test_contest_rejected_keeps_the_vote(voting):
     paper.enter_vote(
         moderator, proposal, choice="for", paper_number="5", email=resident.email, check="b"
     )
-    row = paper.contest(resident, proposal, "Not mine")
-    paper.resolve(ModeratorFactory(), row, "rejected", "You signed it at the library.")
+    row = paper_contests.contest(resident, proposal, "Not mine")
+    paper_contests.resolve(ModeratorFactory(), row, "rejected", "You signed it at the library.")
     assert votes.tally(proposal) == (1, 0)
     with pytest.raises(Conflict):  # decided: not contested again and again
-        paper.contest(resident, proposal, "Still not mine")
+        paper_contests.contest(resident, proposal, "Still not mine")
 
 
 def test_only_the_resident_with_a_paper_contests(voting):
     proposal, _moderator, area = voting
     (resident,) = residents(area, 1)
     with pytest.raises(Exception) as refused:
-        paper.contest(resident, proposal, "Not mine")
+        paper_contests.contest(resident, proposal, "Not mine")
     assert refused.value.status == 404
 
 
@@ -318,10 +319,12 @@ def test_response_contest_upheld_removes_the_response(open_consultation):
         email=resident.email,
         check="b",
     )
-    row = paper.contest(resident, consultation, "I never filled this in")
-    paper.resolve(ModeratorFactory(), row, "upheld", "Removed: it was someone else's form.")
+    row = paper_contests.contest(resident, consultation, "I never filled this in")
+    paper_contests.resolve(
+        ModeratorFactory(), row, "upheld", "Removed: it was someone else's form."
+    )
     assert consultations.analyse(consultation)[0] == 0
-    assert paper.paper_entry(consultation, resident) is None
+    assert paper_contests.paper_entry(consultation, resident) is None
     # the resident can now respond online
     consultations.save_response(resident, consultation, {q["single"].id: "0"}, submit=True)
     assert consultations.analyse(consultation)[0] == 1

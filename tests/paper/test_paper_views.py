@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from civic.extensions import db
+from civic.paper import contests as paper_contests
 from civic.paper import services as paper
 from civic.votes import services as votes
 from civic.votes.models import ProposalState, VoteCast
@@ -81,7 +82,7 @@ def test_the_resident_sees_and_contests_then_a_moderator_upholds(client):
     sent = client.post(mine, data={"csrf_token": csrf_token(client, mine), "reason": "Not me"})
     assert sent.status_code == 302
     client.post("/accounts/sign-out", data={"csrf_token": csrf_token(client, "/")})
-    (row,) = paper.contest_queue(moderator)
+    (row,) = paper_contests.contest_queue(moderator)
     # the officer who entered it cannot decide
     login(client, moderator)
     assert (

@@ -312,9 +312,14 @@ TABLE: dict[str, Row] = {
     "paper.print_papers": Row(post=STAFF, values=PAPER_VOTE),
     "paper.papers": Row(get=STAFF, values=PAPER_VOTE),  # 404 without a printed range
     "paper.mine": Row(get=SIGNED_IN, post=SIGNED_IN, values=PAPER_VOTE),
-    "paper.contests": Row(get=STAFF),
+    "paper.contests": Row(get=STAFF),  # the old queue address: redirects to contests.queue
     "paper.resolve": Row(post=STAFF),
     # --- end slice paper ---
+    # --- slice contests --- one queue of contested paper entries of every kind; moderators
+    # decide (none exists: 404 after the role check)
+    "contests.queue": Row(get=STAFF),
+    "contests.resolve": Row(post=STAFF, values={"kind": "budget_ballot"}),
+    # --- end slice contests ---
     # --- slice groups ---
     # issue 15: groups run by their members. The world's group is closed (joining is a 409
     # for everyone signed in) and has a motion voting; the organiser is its one member

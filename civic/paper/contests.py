@@ -1,27 +1,26 @@
-"""What a resident sees of the paper vote or response an officer entered for them, their
-contest of it, and the moderators' decision. Kept apart from the entering code
-(`civic.paper.services`) so the two change independently."""
+"""What a resident sees of the paper vote or response an officer entered for them, and
+their contest of it: the paper kind of `civic.contests.flow` (the rules every paper entry
+shares). Kept apart from the entering code (`civic.paper.services`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import delete, select
 
-from civic import audit
-from civic.accounts.models import User, utcnow
+from civic.accounts.models import User
 from civic.constituencies import services as constituencies
 from civic.consultations import services as consultations
 from civic.consultations.models import Answer, AnswerChoice, Response
-from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from civic.contests import flow
+from civic.contests.states import ContestState
 from civic.extensions import db
 from civic.i18n import _
-from civic.paper.models import PaperContest, PaperContestState
+from civic.paper.models import PaperContest
 from civic.paper.services import Subject, _key, _lock, get_subject, kind_of, paper_label
-from civic.permissions import require_moderator, require_signed_in
 from civic.receipts import codes as receipts
 from civic.votes import services as votes
 from civic.votes.models import Proposal, VoteCast
-
-MAX_TEXT = 1000
 
 
 def paper_entry(subject: Subject, user: User | None) -> VoteCast | Response | None:
@@ -61,145 +60,102 @@ def contests_of(subject: Subject, user: User | None) -> list[PaperContest]:
     )
 
 
-def _still_open(subject: Subject) -> bool:
+def still_open(subject: Subject) -> bool:
+    """Whether a paper can still be removed: the vote or consultation has not closed."""
     if isinstance(subject, Proposal):
         return votes.voting_open(subject)
     return consultations.accepting(subject)
 
 
-def contest(actor: User | None, subject: Subject, reason: str) -> PaperContest:
-    """The resident says the paper entered for them is wrong, or not theirs."""
-    user = require_signed_in(actor)
-    entry = paper_entry(subject, user)
-    if entry is None:
-        raise NotFound(_("No paper form was entered for you here."))
-    if not _still_open(subject):
-        raise Conflict(
-            _(
+class PaperContests(flow.ContestKind):
+    """Paper votes and consultation responses: the proposal or consultation is the
+    subject, locked as its online casts and its close lock it."""
+
+    key = "paper"
+    model = PaperContest
+    contest_action = "paper:contest"
+    resolve_action = "paper:contest_resolve"
+    entry_template = "paper/_contest_entry.html"
+
+    def entry_for(self, subject: Subject, user: User) -> VoteCast | Response | None:
+        return paper_entry(subject, user)
+
+    def contests_of(self, subject: Subject, user: User) -> list[PaperContest]:
+        return contests_of(subject, user)
+
+    def new_contest(self, subject: Subject, entry: Any, user: User) -> PaperContest:
+        return PaperContest(
+            kind=kind_of(subject),
+            subject_id=subject.id,
+            cast_id=entry.id,
+            paper_number=entry.paper_number,
+            entered_by_id=entry.entered_by_id,
+            voter_key=_key(subject, user),
+        )
+
+    def contest_data(self, subject: Subject, row: PaperContest) -> dict[str, Any]:
+        return {"kind": row.kind.value}
+
+    def kept_decision(self, entry: Any, earlier: list[PaperContest]) -> PaperContest | None:
+        return next(
+            (c for c in earlier if c.state is ContestState.KEPT and c.cast_id == entry.id), None
+        )
+
+    def subject_of(self, row: PaperContest) -> Subject:
+        return contest_subject(row)
+
+    def lock(self, subject: Subject) -> Subject:
+        return _lock(subject)
+
+    def is_final(self, subject: Subject) -> bool:
+        return not still_open(subject)
+
+    def entered_by_id(self, row: PaperContest) -> int | None:
+        return row.entered_by_id
+
+    def remove(self, row: PaperContest, subject: Subject) -> None:
+        _remove(subject, row.cast_id)
+        row.cast_id = None
+
+    def logged(
+        self, row: PaperContest, subject: Subject, state: ContestState
+    ) -> tuple[Any, dict[str, Any]]:
+        paper = paper_label(subject, row.paper_number)
+        return subject, {"contest": row.id, "paper": paper, "outcome": state.value}
+
+    def heading(self, row: PaperContest) -> str:
+        subject = contest_subject(row)
+        return f"{subject.title}: " + _(
+            "paper %(label)s", label=paper_label(subject, row.paper_number)
+        )
+
+    def words(self, row: Any = None) -> dict[str, str]:
+        return {
+            "no_entry": _("No paper form was entered for you here."),
+            "final": _(
                 "This has closed and its count is final, so the paper can no longer be "
                 "removed. Write to the council if you think it was entered wrongly."
-            )
-        )
-    key = _key(subject, user)
-    for earlier in contests_of(subject, user):
-        if earlier.state is PaperContestState.OPEN:
-            raise Conflict(_("You have already contested this paper; a moderator will decide."))
-        if earlier.state is PaperContestState.REJECTED and earlier.cast_id == entry.id:
-            raise Conflict(
-                _(
-                    "A moderator decided that this paper stands. Write to the council if you "
-                    "still think it was entered wrongly."
-                )
-            )
-    text = (reason or "").strip()
-    if not text:
-        raise ValidationFailed({"reason": _("Say what is wrong with the paper entered for you")})
-    if len(text) > MAX_TEXT:
-        raise ValidationFailed({"reason": _("Keep it to %(most)s characters", most=MAX_TEXT)})
-    row = PaperContest(
-        kind=kind_of(subject),
-        subject_id=subject.id,
-        cast_id=entry.id,
-        paper_number=entry.paper_number,
-        entered_by_id=entry.entered_by_id,
-        voter_key=key,
-        reason=text,
-        state=PaperContestState.OPEN,
-        created_at=utcnow(),
-        response="",
-    )
-    db.session.add(row)
-    db.session.flush()
-    audit.record(user, "paper:contest", row, {"kind": row.kind.value}, private=True)
-    return row
+            ),
+            "final_remove": _("This has closed and its count is final; the paper stays counted."),
+            "already": _("You have already contested this paper; a moderator will decide."),
+            "missing": _("Say what is wrong with the paper entered for you"),
+            "kept": _(
+                "A moderator decided that this paper stands. Write to the council if you "
+                "still think it was entered wrongly."
+            ),
+        }
 
 
-def contest_queue(actor: User | None) -> list[PaperContest]:
-    require_moderator(actor)
-    return list(
-        db.session.scalars(
-            select(PaperContest)
-            .where(PaperContest.state == PaperContestState.OPEN)
-            .order_by(PaperContest.created_at, PaperContest.id)
-        )
-    )
+PAPERS = flow.register(PaperContests())
 
 
-def recently_resolved(actor: User | None, limit: int = 20) -> list[PaperContest]:
-    require_moderator(actor)
-    return list(
-        db.session.scalars(
-            select(PaperContest)
-            .where(PaperContest.state != PaperContestState.OPEN)
-            .order_by(PaperContest.resolved_at.desc(), PaperContest.id.desc())
-            .limit(limit)
-        )
-    )
+def contest(actor: User | None, subject: Subject, reason: str) -> PaperContest:
+    """The resident says the paper entered for them is wrong, or not theirs."""
+    return flow.contest(PAPERS, actor, subject, reason)
 
 
 def contest_subject(row: PaperContest) -> Subject:
     return get_subject(row.kind.value, row.subject_id)
-
-
-def get_contest(contest_id: int) -> PaperContest:
-    row = db.session.get(PaperContest, contest_id)
-    if row is None:
-        raise NotFound(_("That contest does not exist."))
-    return row
-
-
-def require_resolver(actor: User | None, row: PaperContest) -> User:
-    """A moderator, but not the officer who entered the contested paper."""
-    moderator = require_moderator(actor)
-    if row.entered_by_id == moderator.id:
-        raise PermissionDenied(
-            _("You entered this paper, so another moderator must decide the contest.")
-        )
-    return moderator
-
-
-OUTCOMES = {"upheld": PaperContestState.UPHELD, "rejected": PaperContestState.REJECTED}
-
-
-def resolve(actor: User | None, row: PaperContest, outcome: str, response: str) -> None:
-    """Uphold the contest (the paper entry is removed and the resident may take part again
-    while it is open) or reject it (the paper stands). `response` goes to the resident."""
-    moderator = require_resolver(actor, row)
-    if row.state is not PaperContestState.OPEN:
-        raise Conflict(_("This contest is already decided."))
-    errors = {}
-    state = OUTCOMES.get(outcome or "")
-    if state is None:
-        errors["outcome"] = _("Choose whether to uphold the contest or reject it")
-    text = (response or "").strip()
-    if not text:
-        errors["response"] = _("Tell the resident why; only they see it")
-    elif len(text) > MAX_TEXT:
-        errors["response"] = _("Keep it to %(most)s characters", most=MAX_TEXT)
-    if errors:
-        raise ValidationFailed(errors)
-    subject = _lock(contest_subject(row))
-    if state is PaperContestState.UPHELD:
-        if not _still_open(subject):
-            raise Conflict(_("This has closed and its count is final; the paper stays counted."))
-        _remove(subject, row.cast_id)
-        row.cast_id = None
-    row.state = state
-    row.response = text
-    row.resolver_id = moderator.id
-    row.resolved_at = utcnow()
-    db.session.flush()
-    audit.release_pending(row)  # the contest reaches the log before its answer
-    audit.record(
-        moderator,
-        "paper:contest_resolve",
-        subject,
-        {
-            "contest": row.id,
-            "paper": paper_label(subject, row.paper_number),
-            "outcome": state.value,
-        },
-    )
 
 
 def _remove(subject: Subject, cast_id: int | None) -> None:

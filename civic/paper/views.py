@@ -1,6 +1,6 @@
 """The officer's desk (enter a paper, print blank papers), the resident's paper page with
-its contest form, and the moderators' queue of contests. `kind` in a URL is "proposal"
-(a public vote) or "consultation"."""
+its contest form (the moderators decide contests at `civic.contests.views`). `kind` in a
+URL is "proposal" (a public vote) or "consultation"."""
 
 from __future__ import annotations
 
@@ -151,7 +151,7 @@ def _mine_page(subject: Any, status: int = 200, **context: Any) -> Any:
         entry=entry,
         answers=answers,
         contests=paper_contests.contests_of(subject, current_user),
-        still_open=paper_contests._still_open(subject),
+        still_open=paper_contests.still_open(subject),
         label=services.paper_label,
         **context,
     )
@@ -176,52 +176,17 @@ def mine(kind: str, subject_id: int) -> Any:
     return redirect(url_for("paper.mine", kind=kind, subject_id=subject_id))
 
 
-def _contests_page(status: int = 200, **refused: Any) -> Any:
-    queue = paper_contests.contest_queue(current_user)
-    return render(
-        "paper/contests.html",
-        status=status,
-        queue=[(c, paper_contests.contest_subject(c)) for c in queue],
-        resolved=[
-            (c, paper_contests.contest_subject(c))
-            for c in paper_contests.recently_resolved(current_user)
-        ],
-        label=services.paper_label,
-        errors=refused.pop("errors", {}),
-        typed=refused.pop("typed", {}),
-        **refused,
-    )
-
-
 @bp.get("/contests")
 @login_required
 def contests() -> Any:
-    return _contests_page()
+    """The old address of the contests queue: every kind now shares one."""
+    require_moderator(current_user)
+    return redirect(url_for("contests.queue"), code=301)
 
 
 @bp.post("/contests/<int:contest_id>")
 @login_required
 def resolve(contest_id: int) -> Any:
-    require_moderator(current_user)  # before saying whether the contest exists
-    row = paper_contests.get_contest(contest_id)
-    paper_contests.require_resolver(current_user, row)  # before the form is read
-    check_csrf()
-    outcome = request.form.get("outcome") or ""
-    response = request.form.get("response") or ""
-    try:
-        paper_contests.resolve(current_user, row, outcome, response)
-    except (ValidationFailed, Conflict) as refused:
-        errors = getattr(refused, "errors", None) or {"outcome": refused.message}
-        return _contests_page(
-            refused.status,
-            refused_id=row.id,
-            errors=errors,
-            typed={"outcome": outcome, "response": response},
-        )
-    flash(
-        _("Contest upheld: the paper is removed and the resident is told why.")
-        if outcome == "upheld"
-        else _("Contest rejected: the paper stands and the resident is told why."),
-        "success",
-    )
-    return redirect(url_for("paper.contests"))
+    """A form from a page served before the queue moved: 308 keeps the method and body."""
+    require_moderator(current_user)
+    return redirect(url_for("contests.resolve", kind="paper", contest_id=contest_id), code=308)

@@ -2706,6 +2706,50 @@ def _paper_participation() -> bool:
     return True
 
 
+def _contested_papers() -> bool:
+    """Two residents contest what was entered for them on paper, so the moderators' one
+    queue (/contests) shows both kinds side by side: Derek says his paper vote on street
+    cleaning said "against", not "for"; Brenda says the paper ballot Rosa entered for her
+    in Riverside 2027 is not what she chose. Rosa entered both, so another
+    moderator (the admin) decides."""
+    from sqlalchemy import func
+
+    from civic.budgets import contests as ballot_contests
+    from civic.budgets import services as budgets
+    from civic.budgets.models import BudgetRound
+    from civic.extensions import db
+    from civic.paper import contests as paper_contests
+    from civic.paper.models import PaperContest
+    from civic.votes.models import Proposal, VoteCast
+
+    if db.session.scalar(db.select(func.count()).select_from(PaperContest)):
+        return False
+    rosa = _user(MODERATOR[0])
+    derek = services.find_user_by_email(_demo_email("Derek Mills"))
+    brenda = services.find_user_by_email(_demo_email("Brenda Wilkes"))
+    riverside = db.session.scalar(
+        db.select(BudgetRound).where(BudgetRound.slug == "riverside-2027")
+    )
+    cleaning = db.session.scalar(
+        db.select(Proposal).join(VoteCast).where(VoteCast.paper.is_(True)).limit(1)
+    )
+    if None in (derek, brenda, riverside, cleaning):
+        return False
+    paper_contests.contest(
+        derek,
+        cleaning,
+        "I ticked against on the paper at the library, not for. Please check the form.",
+    )
+    cafe = next(p for p in riverside.projects if p.title.startswith("Repair café"))
+    budgets.cast_ballot(rosa, riverside, [(cafe.id, 1)], voter=brenda)
+    ballot_contests.contest_paper_ballot(
+        brenda,
+        riverside,
+        "On my paper I chose the play area and the street trees, not the repair café.",
+    )
+    return True
+
+
 def _welsh_and_easy_read() -> bool:
     """Easy-read summaries for the leisure centre proposal and consultation and the
     Riverside round, and the Welsh version of the proposal and the consultation (issue 17).
@@ -2837,6 +2881,7 @@ STEPS = [
     ("a group with an elected organiser", _group_elections),
     ("a Welsh-speaking resident's notifications", _welsh_notifications),
     ("paper votes and consultation forms entered at the library", _paper_participation),
+    ("two paper entries contested by their residents", _contested_papers),
     ("Welsh versions and easy-read summaries", _welsh_and_easy_read),
 ]
 

@@ -198,3 +198,15 @@ def test_every_seed_step_runs_on_a_fresh_database(seeded):
     loaded = seeded.split("Demo data loaded: ", 1)[1].split("\n", 1)[0]
     for name, _step in demo.STEPS:
         assert name in loaded, f"seed step {name!r} did not report that it ran"
+
+
+def test_the_admin_decides_both_kinds_of_contested_paper_in_one_queue(app, seeded):
+    """Rosa entered both contested papers, so she cannot decide them; the admin can."""
+    rosa = _sign_in(app, demo.MODERATOR)
+    page = rosa.get("/contests").get_data(as_text=True)
+    assert page.count("You entered this paper, so another moderator must decide.") == 2
+    admin = _sign_in(app, demo.ADMIN)
+    page = admin.get("/contests").get_data(as_text=True)
+    assert "Riverside community budget 2027" in page and "not the repair café" in page
+    assert "I ticked against on the paper" in page
+    assert page.count("Remove the paper entry (the resident can take part again)") == 2

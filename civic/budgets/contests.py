@@ -44,18 +44,7 @@ def paper_ballot_for(round_: BudgetRound, user: User | None) -> Ballot | None:
 
 def contests_of(round_: BudgetRound, user: User | None) -> list[BallotContest]:
     """The resident's own contests in this round, newest first (found by voter key)."""
-    if user is None or not user.is_authenticated:
-        return []
-    return list(
-        db.session.scalars(
-            select(BallotContest)
-            .where(
-                BallotContest.round_id == round_.id,
-                BallotContest.voter_key == voter_key(round_, user),
-            )
-            .order_by(BallotContest.id.desc())
-        )
-    )
+    return flow.contests_of(BALLOTS, round_, user)
 
 
 def results_frozen(round_: BudgetRound) -> bool:
@@ -95,8 +84,9 @@ class BallotContests(flow.ContestKind):
     def entry_for(self, subject: BudgetRound, user: User) -> Ballot | None:
         return paper_ballot_for(subject, user)
 
-    def contests_of(self, subject: BudgetRound, user: User) -> list[BallotContest]:
-        return contests_of(subject, user)
+    def mine(self, subject: BudgetRound, user: User) -> tuple[Any, ...]:
+        key = voter_key(subject, user)
+        return (BallotContest.round_id == subject.id, BallotContest.voter_key == key)
 
     def new_contest(self, subject: BudgetRound, entry: Ballot, user: User) -> BallotContest:
         return BallotContest(round_id=subject.id, ballot_id=entry.id, voter_key=entry.voter_key)

@@ -11,7 +11,6 @@ from sqlalchemy import (
     BigInteger,
     DateTime,
     ForeignKey,
-    Index,
     Integer,
     String,
     Text,
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import Area, Group, User, utcnow
 from civic.audit import Subject
-from civic.contests.states import ContestState
+from civic.contests.states import ContestState, one_open_per_entry
 from civic.database import string_enum
 from civic.extensions import db
 from civic.i18n import lazy_gettext as _l
@@ -361,17 +360,7 @@ class BallotContest(db.Model):
     """
 
     __tablename__ = "budget_ballot_contest"
-    __table_args__ = (
-        # one open contest per ballot: two sent at once leave one (civic.contests.flow)
-        Index(
-            "uq_budget_ballot_contest_open",
-            "round_id",
-            "voter_key",
-            unique=True,
-            sqlite_where=text("state = 'open'"),
-            postgresql_where=text("state = 'open'"),
-        ),
-    )
+    __table_args__ = (one_open_per_entry("uq_budget_ballot_contest_open", "round_id", "voter_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("budget_round.id"), nullable=False, index=True)

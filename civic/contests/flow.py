@@ -49,8 +49,9 @@ class ContestKind(ABC):
         """The paper entry made for `user` in `subject`, if any."""
 
     @abstractmethod
-    def contests_of(self, subject: Any, user: User) -> list[Any]:
-        """The resident's contests in `subject`, newest first."""
+    def mine(self, subject: Any, user: User) -> tuple[Any, ...]:
+        """Where-clauses picking the resident's contests in `subject` (by their voter key
+        there, never their account)."""
 
     @abstractmethod
     def new_contest(self, subject: Any, entry: Any, user: User) -> Any:
@@ -129,6 +130,15 @@ def checked_text(value: str | None, field: str, missing: str) -> str:
 # --- the resident's side ------------------------------------------------------------------
 
 
+def contests_of(kind: ContestKind, subject: Any, user: User | None) -> list[Any]:
+    """The resident's own contests in `subject`, newest first."""
+    if user is None or not user.is_authenticated:
+        return []
+    model = kind.model
+    query = select(model).where(*kind.mine(subject, user)).order_by(model.id.desc())
+    return list(db.session.scalars(query))
+
+
 def require_contestant(kind: ContestKind, actor: User | None, subject: Any) -> tuple[User, Any]:
     """Only the resident an entry was made for may contest it; views call this before
     reading the form."""
@@ -145,7 +155,7 @@ def contest(kind: ContestKind, actor: User | None, subject: Any, reason: str) ->
     words = kind.words()
     if kind.is_final(subject):
         raise Conflict(words["final"])
-    earlier = kind.contests_of(subject, user)
+    earlier = contests_of(kind, subject, user)
     if any(row.state is ContestState.OPEN for row in earlier):
         raise Conflict(words["already"])
     if (kept := kind.kept_decision(entry, earlier)) is not None:

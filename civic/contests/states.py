@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import enum
 
+from sqlalchemy import Index, text
+
 from civic.i18n import lazy_gettext as _l
 
 
@@ -29,3 +31,10 @@ class ContestState(enum.StrEnum):
 
 # what a moderator chooses on the resolution form, and what it stores
 OUTCOMES = {"remove": ContestState.REMOVED, "keep": ContestState.KEPT}
+
+
+def one_open_per_entry(name: str, *columns: str) -> Index:
+    """A partial unique index: one open contest per entry, so two contests sent at once
+    leave one (the other is refused, civic.contests.flow)."""
+    where = text("state = 'open'")
+    return Index(name, *columns, unique=True, sqlite_where=where, postgresql_where=where)

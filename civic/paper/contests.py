@@ -45,19 +45,8 @@ def paper_entry(subject: Subject, user: User | None) -> VoteCast | Response | No
 
 
 def contests_of(subject: Subject, user: User | None) -> list[PaperContest]:
-    if user is None or not user.is_authenticated:
-        return []
-    return list(
-        db.session.scalars(
-            select(PaperContest)
-            .where(
-                PaperContest.kind == kind_of(subject),
-                PaperContest.subject_id == subject.id,
-                PaperContest.voter_key == _key(subject, user),
-            )
-            .order_by(PaperContest.id.desc())
-        )
-    )
+    """The resident's own contests of papers here, newest first."""
+    return flow.contests_of(PAPERS, subject, user)
 
 
 def still_open(subject: Subject) -> bool:
@@ -80,8 +69,12 @@ class PaperContests(flow.ContestKind):
     def entry_for(self, subject: Subject, user: User) -> VoteCast | Response | None:
         return paper_entry(subject, user)
 
-    def contests_of(self, subject: Subject, user: User) -> list[PaperContest]:
-        return contests_of(subject, user)
+    def mine(self, subject: Subject, user: User) -> tuple[Any, ...]:
+        return (
+            PaperContest.kind == kind_of(subject),
+            PaperContest.subject_id == subject.id,
+            PaperContest.voter_key == _key(subject, user),
+        )
 
     def new_contest(self, subject: Subject, entry: Any, user: User) -> PaperContest:
         return PaperContest(

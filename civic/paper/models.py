@@ -5,12 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import User, utcnow
 from civic.audit import Subject
-from civic.contests.states import ContestState
+from civic.contests.states import ContestState, one_open_per_entry
 from civic.database import string_enum
 from civic.extensions import db
 
@@ -27,16 +27,7 @@ class PaperContest(db.Model):
 
     __tablename__ = "paper_contest"
     __table_args__ = (
-        # one open contest per paper: two sent at once leave one (civic.contests.flow)
-        Index(
-            "uq_paper_contest_open",
-            "kind",
-            "subject_id",
-            "voter_key",
-            unique=True,
-            sqlite_where=text("state = 'open'"),
-            postgresql_where=text("state = 'open'"),
-        ),
+        one_open_per_entry("uq_paper_contest_open", "kind", "subject_id", "voter_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -137,6 +137,19 @@ def test_the_entering_officer_cannot_resolve_either_kind(client, both, row, offi
 # --- outcomes, worded the same on both kinds ----------------------------------------------
 
 
+def _residents_pages(app, both) -> list[str]:
+    """Rita's ballot page and Paul's paper page, each as its resident reads it."""
+    pages = []
+    for resident, page in (
+        (both["rita"], f"/budgets/{both['round'].slug}/ballot"),
+        (both["paul"], f"/paper/proposal/{both['proposal'].id}/mine"),
+    ):
+        reader = app.test_client()
+        login(reader, resident)
+        pages.append(reader.get(page).get_data(as_text=True))
+    return pages
+
+
 def test_removing_either_kind_takes_the_entry_out_and_says_so(client, app, both):
     moderator = ModeratorFactory()
     login(client, moderator)
@@ -153,13 +166,7 @@ def test_removing_either_kind_takes_the_entry_out_and_says_so(client, app, both)
         assert row.state is ContestState.REMOVED
     assert ballot_contests.paper_ballot_for(both["round"], both["rita"]) is None
     assert votes.tally(both["proposal"]) == (0, 0)
-    for resident, page in (
-        (both["rita"], f"/budgets/{both['round'].slug}/ballot"),
-        (both["paul"], f"/paper/proposal/{both['proposal'].id}/mine"),
-    ):
-        reader = app.test_client()
-        login(reader, resident)
-        text = reader.get(page).get_data(as_text=True)
+    for text in _residents_pages(app, both):
         assert "Removed: the paper entry was taken out" in text
         assert "The signature is not yours" in text
     decided = client.get("/contests").get_data(as_text=True)
@@ -173,13 +180,8 @@ def test_keeping_either_kind_leaves_the_entry_and_says_so(app, both):
         assert flow.resolve(moderator, row, "keep", "Your signature matches") is ContestState.KEPT
     assert ballot_contests.paper_ballot_for(both["round"], both["rita"]) is not None
     assert votes.tally(both["proposal"]) == (1, 0)
-    for resident, page in (
-        (both["rita"], f"/budgets/{both['round'].slug}/ballot"),
-        (both["paul"], f"/paper/proposal/{both['proposal'].id}/mine"),
-    ):
-        reader = app.test_client()
-        login(reader, resident)
-        assert "Kept: the paper entry stands" in reader.get(page).get_data(as_text=True)
+    for text in _residents_pages(app, both):
+        assert "Kept: the paper entry stands" in text
     # decided: a kept entry is not contested again and again, on either kind
     with pytest.raises(Conflict, match="stands"):
         ballot_contests.contest_paper_ballot(both["rita"], both["round"], "Still wrong")
@@ -210,6 +212,8 @@ def test_a_bad_outcome_re_renders_the_one_form_with_the_input_kept(client, both)
     assert refused.status_code == 422
     assert "Choose whether to remove the paper entry or keep it" in page
     assert f'href="#outcome-paper-{row.id}-remove"' in page  # the summary links to the field
+    assert f'id="outcome-paper-{row.id}-remove"' in page
+    assert f'aria-describedby="outcome-paper-{row.id}-error"' in page  # the message by it
     assert ">Hi</textarea>" in page
     assert row.state is ContestState.OPEN
 

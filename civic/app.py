@@ -164,6 +164,7 @@ def _register_blueprints(app: Flask) -> None:
     from civic.constituencies.views import bp as constituencies_bp
     from civic.consultations.views import api as consultations_api
     from civic.consultations.views import bp as consultations_bp
+    from civic.contests.views import bp as contests_bp
     from civic.contracts import routes as contract_routes  # noqa: F401  (attaches the routes)
     from civic.contracts.blueprint import api as contracts_api
     from civic.contracts.blueprint import bp as contracts_bp
@@ -217,6 +218,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(group_elections_bp)
     app.register_blueprint(paper_bp)  # paper and assisted participation (issue 17)
     app.register_blueprint(group_paper_bp)  # paper votes in groups' motions and elections
+    app.register_blueprint(contests_bp)  # one queue of contested paper entries
     setup_search()
     civic_cli.add_command(search_cli)
     civic_cli.add_command(contracts_cli)

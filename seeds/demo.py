@@ -2783,6 +2783,98 @@ def _paper_code_text() -> str:
     )
 
 
+def _contested_papers() -> bool:
+    """Two residents contest what was entered for them on paper, so the moderators' one
+    queue (/contests) shows both kinds side by side: Derek says his paper vote on street
+    cleaning said "against", not "for"; Brenda says the paper ballot Rosa entered for her
+    in Riverside 2027 is not what she chose. Rosa entered both, so another
+    moderator (the admin) decides."""
+    from sqlalchemy import func
+
+    from civic.budgets import contests as ballot_contests
+    from civic.budgets import services as budgets
+    from civic.budgets.models import BudgetRound
+    from civic.extensions import db
+    from civic.paper import contests as paper_contests
+    from civic.paper.models import PaperContest
+    from civic.votes.models import Proposal, VoteCast
+
+    if db.session.scalar(db.select(func.count()).select_from(PaperContest)):
+        return False
+    rosa = _user(MODERATOR[0])
+    derek = services.find_user_by_email(_demo_email("Derek Mills"))
+    brenda = services.find_user_by_email(_demo_email("Brenda Wilkes"))
+    riverside = db.session.scalar(
+        db.select(BudgetRound).where(BudgetRound.slug == "riverside-2027")
+    )
+    cleaning = db.session.scalar(
+        db.select(Proposal).join(VoteCast).where(VoteCast.paper.is_(True)).limit(1)
+    )
+    if None in (derek, brenda, riverside, cleaning):
+        return False
+    paper_contests.contest(
+        derek,
+        cleaning,
+        "I ticked against on the paper at the library, not for. Please check the form.",
+    )
+    cafe = next(p for p in riverside.projects if p.title.startswith("Repair café"))
+    from civic.paper import services as paper
+
+    first, _last = paper.issue_papers(rosa, riverside, 1)
+    budgets.cast_ballot(rosa, riverside, [(cafe.id, 1)], voter=brenda, paper_number=first)
+    ballot_contests.contest_paper_ballot(
+        brenda,
+        riverside,
+        "On my paper I chose the play area and the street trees, not the repair café.",
+    )
+    return True
+
+
+def _contested_group_paper() -> bool:
+    """A third kind in the same queue: the Millbrook TRA votes on keeping the community
+    room open on Sunday afternoons, opened early at its meeting; Bridget enters Darren's
+    paper vote there, and Darren says he marked "against", not "for". Bridget is an
+    organiser, not a moderator: Rosa or the admin decides (civic.groups.paper_contests)."""
+    from sqlalchemy import func
+
+    from civic.extensions import db
+    from civic.groups import motions
+    from civic.groups import paper as group_paper
+    from civic.groups import paper_contests as group_contests
+    from civic.groups.paper_models import GroupPaperContest
+
+    if db.session.scalar(db.select(func.count()).select_from(GroupPaperContest)):
+        return False
+    tra = db.session.scalar(db.select(Group).where(Group.slug == "millbrook-tra"))
+    bridget = _user(ORGANISER[0])
+    darren = _user(_demo_email(MILLBROOK_RESIDENTS[2]))
+    if tra is None:
+        return False
+    room = motions.propose(
+        _user(NEIGHBOURS[2][0]),
+        tra,
+        "Open the community room on Sunday afternoons",
+        "Volunteers from the association hold the key and open the room from 2pm to 5pm "
+        "on Sundays, for homework help and a warm place to meet.",
+    )
+    motions.open_voting(bridget, room, "Agreed at the general meeting; everyone had spoken")
+    group_paper.issue(bridget, room, 10)
+    group_paper.enter(
+        bridget,
+        room,
+        choices=["for"],
+        paper_number=f"M{room.id}-0001",
+        email=darren.email,
+        check="Known to me; handed in his paper at the community room",
+    )
+    group_contests.contest(
+        darren,
+        room,
+        "I marked against on my paper: Sundays are when the room is quiet for the carers.",
+    )
+    return True
+
+
 def _welsh_and_easy_read() -> bool:
     """Easy-read summaries for the leisure centre proposal and consultation and the
     Riverside round, and the Welsh version of the proposal and the consultation (issue 17).
@@ -2915,6 +3007,8 @@ STEPS = [
     ("a Welsh-speaking resident's notifications", _welsh_notifications),
     ("paper votes and consultation forms entered at the library", _paper_participation),
     ("a resident who took part on paper with her letter code alone", _paper_only_resident),
+    ("two paper entries contested by their residents", _contested_papers),
+    ("a paper vote in a group contested by its member", _contested_group_paper),
     ("Welsh versions and easy-read summaries", _welsh_and_easy_read),
 ]
 

@@ -316,19 +316,24 @@ TABLE: dict[str, Row] = {
     "paper.print_papers": Row(post=STAFF, values=PAPER_VOTE),
     "paper.papers": Row(get=STAFF, values=PAPER_VOTE),  # 404 without a printed range
     "paper.mine": Row(get=SIGNED_IN, post=SIGNED_IN, values=PAPER_VOTE),
-    "paper.contests": Row(get=STAFF),
+    "paper.contests": Row(get=STAFF),  # the old queue address: redirects to contests.queue
     "paper.resolve": Row(post=STAFF),
     # --- end slice paper ---
     # --- slice paper-groups --- (issue 17) the group's organisers and moderators print and
     # enter paper votes on its motion; a member sees and contests theirs (nobody in the world
-    # has one: 404); moderators decide contests (none exists: 404 after the role check)
+    # has one: 404); moderators decide contests in contests.queue
     "group_paper.enter": Row(get=MANAGERS, post=MANAGERS, values=GROUP_PAPER),
     "group_paper.print_papers": Row(post=MANAGERS, values=GROUP_PAPER),
     "group_paper.papers": Row(get=MANAGERS, values=GROUP_PAPER),  # 404 without a printing
     "group_paper.mine": Row(get=SIGNED_IN, post=SIGNED_IN, values=GROUP_PAPER),
-    "group_paper.contests": Row(get=STAFF),
+    "group_paper.contests": Row(get=STAFF),  # the old queue address: redirects to contests.queue
     "group_paper.resolve": Row(post=STAFF),
     # --- end slice paper-groups ---
+    # --- slice contests --- one queue of contested paper entries of every kind; moderators
+    # decide (none exists: 404 after the role check)
+    "contests.queue": Row(get=STAFF),
+    "contests.resolve": Row(post=STAFF, values={"kind": "budget_ballot"}),
+    # --- end slice contests ---
     # --- slice groups ---
     # issue 15: groups run by their members. The world's group is closed (joining is a 409
     # for everyone signed in) and has a motion voting; the organiser is its one member

@@ -206,7 +206,7 @@ def test_the_printed_paper_code_takes_over_the_paper_only_resident(app, seeded):
     from sqlalchemy import select
 
     from civic.accounts.models import User
-    from civic.paper import services as paper
+    from civic.paper import contests as paper
 
     printed = seeded.split("used at Holbeck library", 1)[1]
     code = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", printed).group(0)
@@ -243,3 +243,19 @@ def test_jamal_sees_the_number_of_his_paper_and_rosa_prints_more(app, seeded):
     assert printed.status_code == 302
     sheet = rosa.get(printed.headers["Location"]).get_data(as_text=True)
     assert f"B{round_id}-{first:04d}" in sheet and sheet.count('class="civic-paper"') == 2
+
+
+def test_the_admin_decides_every_kind_of_contested_paper_in_one_queue(app, seeded):
+    """Rosa entered the public vote's and the budget ballot's contested papers, so she
+    cannot decide them, but may decide the group's, which Bridget entered; the admin can
+    decide all three."""
+    rosa = _sign_in(app, demo.MODERATOR)
+    page = rosa.get("/contests").get_data(as_text=True)
+    assert page.count("You entered this paper, so another moderator must decide.") == 2
+    assert page.count("Remove the paper entry (the resident can take part again)") == 1
+    admin = _sign_in(app, demo.ADMIN)
+    page = admin.get("/contests").get_data(as_text=True)
+    assert "Riverside community budget 2027" in page and "not the repair café" in page
+    assert "I ticked against on the paper" in page
+    assert "Millbrook Tenants" in page and "quiet for the carers" in page
+    assert page.count("Remove the paper entry (the resident can take part again)") == 3

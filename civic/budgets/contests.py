@@ -3,39 +3,30 @@
 An officer (a moderator, or a group's organiser) enters a paper ballot for a resident at an
 in-person event. It uses the resident's own voter key, so it counts once and the resident
 cannot also vote online. Because someone else typed it, the resident is shown it (on their
-ballot page: when, by whom, what it says) and can contest it with a reason. A moderator
-other than the officer who entered it decides: *upheld* (the ballot stands) or *voided*
-(the ballot is removed, so the resident can vote again online, or an officer can enter a
-corrected paper ballot while voting is open).
+ballot page: when, by whom, what it says) and can contest it with a reason. The contest
+follows the rules every paper entry shares (`civic.contests.flow`): a moderator other than
+the officer who entered it keeps the ballot or removes it (the resident can then vote
+again online, or an officer can enter a corrected paper ballot while voting is open).
 
-Both acts are logged. The contest is signed by a pseudonym scoped to the contest itself,
-so it cannot be joined to the resident's comments or other acts; the resolution is signed
-by the moderator's public pseudonym and holds the outcome only, never the ballot's contents.
-Results are not computed while a contest in the round is open (`services.open_contest_count`).
+The contest is signed by a pseudonym scoped to the contest itself, so it cannot be joined
+to the resident's comments or other acts; the resolution is signed by the moderator's
+public pseudonym and holds the outcome only, never the ballot's contents. Results are not
+computed while a contest in the round is open (`services.open_contest_count`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
-from civic import audit
-from civic.accounts.models import User, utcnow
-from civic.budgets.models import (
-    Ballot,
-    BallotContest,
-    BudgetRound,
-    ContestState,
-    RoundResult,
-)
+from civic.accounts.models import User
+from civic.budgets.models import Ballot, BallotContest, BudgetRound, ContestState, RoundResult
 from civic.budgets.services import count_ballots, voter_key
-from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from civic.contests import flow
 from civic.extensions import db
-from civic.i18n import _, format_day, format_number
-from civic.permissions import require_moderator, require_signed_in
+from civic.i18n import _, format_day
 from civic.receipts import codes as receipts
-
-MAX_TEXT = 1000
-OUTCOMES = {"upheld": ContestState.UPHELD, "voided": ContestState.VOIDED}
 
 
 def paper_ballot_for(round_: BudgetRound, user: User | None) -> Ballot | None:
@@ -53,45 +44,15 @@ def paper_ballot_for(round_: BudgetRound, user: User | None) -> Ballot | None:
 
 def contests_of(round_: BudgetRound, user: User | None) -> list[BallotContest]:
     """The resident's own contests in this round, newest first (found by voter key)."""
-    if user is None or not user.is_authenticated:
-        return []
-    return list(
-        db.session.scalars(
-            select(BallotContest)
-            .where(
-                BallotContest.round_id == round_.id,
-                BallotContest.voter_key == voter_key(round_, user),
-            )
-            .order_by(BallotContest.id.desc())
-        )
-    )
+    return flow.contests_of(BALLOTS, round_, user)
 
 
 def results_frozen(round_: BudgetRound) -> bool:
+    """Whether the round's results are computed: its ballots can no longer change."""
     return db.session.get(RoundResult, round_.id) is not None
 
 
-def require_contestant(actor: User | None, round_: BudgetRound) -> tuple[User, Ballot]:
-    """Only the resident a paper ballot was entered for may contest it; views call this
-    before reading the form."""
-    user = require_signed_in(actor)
-    ballot = paper_ballot_for(round_, user)
-    if ballot is None:
-        raise NotFound(_("No paper ballot was entered for you in this round."))
-    return user, ballot
-
-
-def _open_contest(round_: BudgetRound, key: str) -> BallotContest | None:
-    return db.session.scalar(
-        select(BallotContest).where(
-            BallotContest.round_id == round_.id,
-            BallotContest.voter_key == key,
-            BallotContest.state == ContestState.OPEN,
-        )
-    )
-
-
-def _upheld_since_entered(ballot: Ballot) -> BallotContest | None:
+def _kept_since_entered(ballot: Ballot) -> BallotContest | None:
     """A decision that this ballot, as it now reads, stands (a re-entered ballot may be
     contested afresh)."""
     return db.session.scalar(
@@ -99,156 +60,109 @@ def _upheld_since_entered(ballot: Ballot) -> BallotContest | None:
         .join(Ballot, Ballot.id == BallotContest.ballot_id)  # the stored time, not a cached one
         .where(
             BallotContest.ballot_id == ballot.id,
-            BallotContest.state == ContestState.UPHELD,
+            BallotContest.state == ContestState.KEPT,
             BallotContest.resolved_at >= Ballot.updated_at,
         )
         .limit(1)
     )
 
 
-def _text(value: str, field: str, missing: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise ValidationFailed({field: missing})
-    if len(text) > MAX_TEXT:
-        raise ValidationFailed(
-            {
-                field: _(
-                    "Keep it to %(most)s characters; yours has %(count)s",
-                    most=format_number(MAX_TEXT),
-                    count=format_number(len(text)),
-                )
-            }
+def _moment(when: Any) -> str:
+    return f"{format_day(when)} {when:%H:%M}"
+
+
+class BallotContests(flow.ContestKind):
+    """Budget ballots: the round is the subject; its row lock is the one the move to
+    results takes, so a ballot is never removed under frozen results."""
+
+    key = "budget_ballot"
+    model = BallotContest
+    contest_action = "budget_ballot:contest"
+    resolve_action = "budget_ballot:contest_resolve"
+    entry_template = "budgets/_contest_entry.html"
+
+    def entry_for(self, subject: BudgetRound, user: User) -> Ballot | None:
+        return paper_ballot_for(subject, user)
+
+    def mine(self, subject: BudgetRound, user: User) -> tuple[Any, ...]:
+        key = voter_key(subject, user)
+        return (BallotContest.round_id == subject.id, BallotContest.voter_key == key)
+
+    def new_contest(self, subject: BudgetRound, entry: Ballot, user: User) -> BallotContest:
+        return BallotContest(round_id=subject.id, ballot_id=entry.id, voter_key=entry.voter_key)
+
+    def contest_data(self, subject: BudgetRound, row: BallotContest) -> dict[str, Any]:
+        return {"round": subject.slug}
+
+    def kept_decision(self, entry: Ballot, earlier: list[BallotContest]) -> BallotContest | None:
+        return _kept_since_entered(entry)
+
+    def subject_of(self, row: BallotContest) -> BudgetRound:
+        return row.round
+
+    def lock(self, subject: BudgetRound) -> BudgetRound:
+        db.session.execute(
+            select(BudgetRound.id).where(BudgetRound.id == subject.id).with_for_update()
         )
-    return text
+        return subject
+
+    def is_final(self, subject: BudgetRound) -> bool:
+        return results_frozen(subject)
+
+    def entered_by_id(self, row: BallotContest) -> int | None:
+        return row.ballot.entered_by_id if row.ballot is not None else None
+
+    def remove(self, row: BallotContest, subject: BudgetRound) -> None:
+        if row.ballot is not None:
+            # its receipt now says "voided"; the log's resolution (outcome "removed") is
+            # what takes the ballot out of the participation count
+            receipts.retire(subject.audit_subject, row.ballot.receipt, receipts.VOIDED)
+            paper = row.ballot.paper
+            db.session.delete(row.ballot)
+            count_ballots(subject.id, -1, paper=paper)
+        row.ballot_id = None
+
+    def logged(
+        self, row: BallotContest, subject: BudgetRound, state: ContestState
+    ) -> tuple[Any, dict[str, Any]]:
+        return row, {"round": subject.slug, "outcome": state.value}
+
+    def heading(self, row: BallotContest) -> str:
+        return _(
+            "%(title)s: contest of %(moment)s",
+            title=row.round.title,
+            moment=_moment(row.created_at),
+        )
+
+    def words(self, row: Any = None) -> dict[str, str]:
+        return {
+            "no_entry": _("No paper ballot was entered for you in this round."),
+            "final": _(
+                "The results of this round are computed and frozen, so the ballot can no "
+                "longer be changed. Write to the council if you think it was entered wrongly."
+            ),
+            "final_remove": _("The results are computed and frozen; the ballot cannot be removed."),
+            "already": _("You have already contested this ballot; a moderator will decide."),
+            "missing": _("Say what is wrong with the ballot entered for you"),
+            "kept": _(
+                "A moderator decided on %(day)s that this ballot stands. "
+                "Write to the council if you still think it was entered wrongly.",
+                day=format_day(row.resolved_at),
+            )
+            if row is not None
+            else "",
+        }
+
+
+BALLOTS = flow.register(BallotContests())
+
+
+def require_contestant(actor: User | None, round_: BudgetRound) -> tuple[User, Ballot]:
+    """Only the resident a paper ballot was entered for may contest it; views call this
+    before reading the form."""
+    return flow.require_contestant(BALLOTS, actor, round_)
 
 
 def contest_paper_ballot(actor: User | None, round_: BudgetRound, reason: str) -> BallotContest:
     """The resident says the paper ballot entered for them is wrong (or not theirs)."""
-    user, ballot = require_contestant(actor, round_)
-    if results_frozen(round_):
-        raise Conflict(
-            _(
-                "The results of this round are computed and frozen, so the ballot can no "
-                "longer be changed. Write to the council if you think it was entered wrongly."
-            )
-        )
-    if _open_contest(round_, ballot.voter_key) is not None:
-        raise Conflict(_("You have already contested this ballot; a moderator will decide."))
-    if (upheld := _upheld_since_entered(ballot)) is not None:
-        # otherwise each new contest would hold the round's results back again
-        raise Conflict(
-            _(
-                "A moderator decided on %(day)s that this ballot stands. "
-                "Write to the council if you still think it was entered wrongly.",
-                day=format_day(upheld.resolved_at),
-            )
-        )
-    text = _text(reason, "reason", _("Say what is wrong with the ballot entered for you"))
-    contest = BallotContest(
-        round_id=round_.id,
-        ballot_id=ballot.id,
-        voter_key=ballot.voter_key,
-        reason=text,
-        state=ContestState.OPEN,
-        created_at=utcnow(),
-        response="",
-    )
-    db.session.add(contest)
-    db.session.flush()
-    # signed by a pseudonym scoped to this contest: not the resident's public one
-    audit.record(user, "budget_ballot:contest", contest, {"round": round_.slug}, private=True)
-    return contest
-
-
-def contest_queue(actor: User | None) -> list[BallotContest]:
-    """Open contests, oldest first, for moderators."""
-    require_moderator(actor)
-    return list(
-        db.session.scalars(
-            select(BallotContest)
-            .where(BallotContest.state == ContestState.OPEN)
-            .order_by(BallotContest.created_at, BallotContest.id)
-        )
-    )
-
-
-def recently_resolved(actor: User | None, limit: int = 20) -> list[BallotContest]:
-    require_moderator(actor)
-    return list(
-        db.session.scalars(
-            select(BallotContest)
-            .where(BallotContest.state != ContestState.OPEN)
-            .order_by(BallotContest.resolved_at.desc(), BallotContest.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def get_contest(contest_id: int) -> BallotContest:
-    contest = db.session.get(BallotContest, contest_id)
-    if contest is None:
-        raise NotFound(_("That contest does not exist."))
-    return contest
-
-
-def require_resolver(actor: User | None, contest: BallotContest) -> User:
-    """A moderator, but not the officer who entered the contested ballot."""
-    moderator = require_moderator(actor)
-    if contest.ballot is not None and contest.ballot.entered_by_id == moderator.id:
-        raise PermissionDenied(
-            "You entered this paper ballot, so another moderator must decide the contest."
-        )
-    return moderator
-
-
-def _lock_round(round_: BudgetRound) -> None:
-    """Serialise with the move to results (which takes the same row lock on PostgreSQL;
-    SQLite serialises writers anyway), so a ballot is never voided under frozen results."""
-    db.session.execute(select(BudgetRound.id).where(BudgetRound.id == round_.id).with_for_update())
-
-
-def resolve_contest(
-    actor: User | None, contest: BallotContest, outcome: str, response: str
-) -> None:
-    """Uphold the ballot or void it; `response` is shown to the resident only."""
-    moderator = require_resolver(actor, contest)
-    if contest.state is not ContestState.OPEN:
-        raise Conflict(f"This contest is already decided ({contest.state.label.lower()}).")
-    state = OUTCOMES.get(outcome or "")
-    errors = {}
-    if state is None:
-        errors["outcome"] = _("Choose whether the ballot stands or is voided")
-    try:
-        text = _text(response, "response", _("Tell the resident why; only they see it"))
-    except ValidationFailed as failure:
-        errors.update(failure.errors)
-    if errors:
-        raise ValidationFailed(errors)
-    round_ = contest.round
-    if state is ContestState.VOIDED:
-        _lock_round(round_)
-        if results_frozen(round_):
-            raise Conflict(_("The results are computed and frozen; the ballot cannot be voided."))
-        if contest.ballot is not None:
-            # its receipt now says "voided"; the log's resolution (outcome "voided") is
-            # what takes the ballot out of the participation count
-            receipts.retire(round_.audit_subject, contest.ballot.receipt, receipts.VOIDED)
-            paper = contest.ballot.paper
-            db.session.delete(contest.ballot)
-            count_ballots(round_.id, -1, paper=paper)
-        contest.ballot_id = None
-    contest.state = state
-    contest.response = text
-    contest.resolver_id = moderator.id
-    contest.resolved_at = utcnow()
-    db.session.flush()
-    # the contest itself waited in the private queue; it reaches the log before its answer
-    audit.release_pending(contest)
-    # the moderator acts in public; the entry names the outcome, never the ballot's contents
-    audit.record(
-        moderator,
-        "budget_ballot:contest_resolve",
-        contest,
-        {"round": round_.slug, "outcome": state.value},
-    )
+    return flow.contest(BALLOTS, actor, round_, reason)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import Area, Group, User, utcnow
 from civic.audit import Subject
+from civic.contests.states import ContestState, one_open_per_entry
 from civic.database import string_enum
 from civic.extensions import db
 from civic.i18n import lazy_gettext as _l
@@ -359,31 +360,16 @@ class RoundResult(db.Model):
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
-class ContestState(enum.StrEnum):
-    OPEN = "open"
-    UPHELD = "upheld"  # the paper ballot stands
-    VOIDED = "voided"  # the paper ballot was removed; the resident may vote again
-
-    @property
-    def label(self) -> str:
-        return str(
-            {
-                "open": _l("Waiting for a moderator"),
-                "upheld": _l("Upheld: the paper ballot stands"),
-                "voided": _l("Voided: the paper ballot was removed"),
-            }[self.value]
-        )
-
-
 class BallotContest(db.Model):
     """A resident's challenge to a paper ballot an officer entered for them.
 
     It holds the same `voter_key` as the ballot (an HMAC, not the account), so the resident
-    finds their contest again even after the ballot is voided, and the table alone does not
-    say who contested. A voided ballot's row is deleted; `ballot_id` is then NULL.
+    finds their contest again even after the ballot is removed, and the table alone does not
+    say who contested. A removed ballot's row is deleted; `ballot_id` is then NULL.
     """
 
     __tablename__ = "budget_ballot_contest"
+    __table_args__ = (one_open_per_entry("uq_budget_ballot_contest_open", "round_id", "voter_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("budget_round.id"), nullable=False, index=True)

@@ -675,48 +675,22 @@ def contest(slug: str) -> Any:
     return redirect(url_for("budgets.ballot", slug=slug, _anchor="paper-ballot"))
 
 
-def _contests_page(status: int = 200, **refused: Any) -> Any:
-    return render_template(
-        "budgets/contests.html",
-        queue=contests.contest_queue(current_user),
-        resolved=contests.recently_resolved(current_user),
-        services=services,
-        **refused,
-    ), status
-
-
 @bp.get("/contests")
 @login_required
 def contest_list() -> Any:
-    return _contests_page()
+    """The old address of the contests queue: every kind now shares one."""
+    require_moderator(current_user)
+    return redirect(url_for("contests.queue"), code=301)
 
 
 @bp.post("/contests/<int:contest_id>")
 @login_required
 def resolve_contest(contest_id: int) -> Any:
-    require_moderator(current_user)  # before even saying whether the contest exists
-    found = contests.get_contest(contest_id)
-    contests.require_resolver(current_user, found)  # before the form is read
-    check_csrf()
-    outcome = request.form.get("outcome") or ""
-    response = request.form.get("response") or ""
-    try:
-        contests.resolve_contest(current_user, found, outcome, response)
-    except (ValidationFailed, Conflict) as refused:
-        errors = getattr(refused, "errors", None) or {"outcome": refused.message}
-        return _contests_page(
-            refused.status,
-            refused_id=found.id,
-            errors=errors,
-            typed={"outcome": outcome, "response": response},
-        )
-    flash(
-        _("The ballot stands; the resident is told why.")
-        if outcome == "upheld"
-        else _("The paper ballot is voided; the resident can vote again while voting is open."),
-        "success",
+    """A form from a page served before the queue moved: 308 keeps the method and body."""
+    require_moderator(current_user)
+    return redirect(
+        url_for("contests.resolve", kind="budget_ballot", contest_id=contest_id), code=308
     )
-    return redirect(url_for("budgets.contest_list"))
 
 
 # --- results ----------------------------------------------------------------------------

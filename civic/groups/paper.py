@@ -11,9 +11,9 @@ unique per motion or election by a database constraint, so one paper is entered 
 
 Reused from civic.paper: identifying the member (`identify`), reading the typed number
 (`_paper_number`), the size of a printing (`print_count`), the printable range, the error
-gathering, the "upheld means the paper is removed" contest states. The contests have their
-own table (`GroupPaperContest`): the shared one's pages look subjects up as proposals or
-consultations.
+gathering. A member's contest of their paper follows the flow every paper entry shares
+(`civic.groups.paper_contests`, a kind of `civic.contests.flow`), in its own table
+(`GroupPaperContest`): the public one's subjects are proposals and consultations.
 
 Logging (DESIGN §4): the vote is the private act it is online (`motion:vote_cast`,
 `group_election:cast`, under the member's pseudonym scoped to the subject, batched); the
@@ -26,32 +26,29 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from civic import audit, ballot_box, privacy
 from civic.accounts.models import Group, GroupMembership, User, utcnow
 from civic.accounts.services import require_group_manager
 from civic.clock import aware
-from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from civic.errors import Conflict, NotFound, ValidationFailed
 from civic.extensions import db
 from civic.groups import elections, motions
 from civic.groups.election_models import ElectionBallot, ElectionState, GroupElection
 from civic.groups.models import Motion, MotionState, MotionVote
-from civic.groups.paper_models import GroupPaperContest, GroupPaperKind
+from civic.groups.paper_models import GroupPaperKind
 from civic.i18n import _
 from civic.i18n import lazy_gettext as _l
 from civic.notifications import feed
 from civic.notifications.events import clipped
 from civic.notifications.kinds import Kind
 from civic.paper import services as paper
-from civic.paper.models import PaperContestState
-from civic.permissions import require_moderator, require_signed_in
 from civic.receipts import codes as receipts
 from civic.web import path_for
 
 Subject = Motion | GroupElection
-MAX_TEXT = paper.MAX_TEXT
 
 
 def kind_of(subject: Subject) -> GroupPaperKind:
@@ -71,6 +68,16 @@ def label(subject: Subject, number: int) -> str:
     """The number as printed: M for a motion, E for an election, R for a recall."""
     letter = "M" if isinstance(subject, Motion) else "R" if subject.is_recall else "E"
     return f"{letter}{subject.id}-{number:04d}"
+
+
+def title(subject: Subject) -> str:
+    """How a motion, an election or a recall is named on its paper pages and in the queue."""
+    if isinstance(subject, Motion):
+        return subject.title
+    if subject.is_recall:
+        name = subject.target.display_name if subject.target else _("an organiser")
+        return _("Recall vote on %(name)s", name=name)
+    return _("Election of organisers of %(group)s", group=subject.group.name)
 
 
 def _key(subject: Subject, user_id: int) -> str:
@@ -348,7 +355,7 @@ def _tell(user: User, subject: Subject, number: int) -> None:
     )
 
 
-# --- what the member sees, and contests ---------------------------------------------------
+# --- what the member sees (their contest: civic.groups.paper_contests) --------------------
 
 
 def paper_entry(subject: Subject, user: User | None) -> MotionVote | ElectionBallot | None:
@@ -376,170 +383,11 @@ def what_it_says(subject: Subject, entry: MotionVote | ElectionBallot) -> str:
     return ", ".join(names.get(c, "?") for c in picked)
 
 
-def contests_of(subject: Subject, user: User | None) -> list[GroupPaperContest]:
-    if user is None or not user.is_authenticated:
-        return []
-    return list(
-        db.session.scalars(
-            select(GroupPaperContest)
-            .where(
-                GroupPaperContest.kind == kind_of(subject),
-                GroupPaperContest.subject_id == subject.id,
-                GroupPaperContest.voter_key == _key(subject, user.id),
-            )
-            .order_by(GroupPaperContest.id.desc())
-        )
-    )
-
-
 def still_open(subject: Subject) -> bool:
+    """Whether a paper can still be entered or removed: voting has not ended."""
     if isinstance(subject, Motion):
         return motions.voting_open(subject)
     return elections.phase(subject) == elections.VOTING
-
-
-def contest(actor: User | None, subject: Subject, reason: str) -> GroupPaperContest:
-    """The member says the paper entered for them is wrong, or not theirs."""
-    user = require_signed_in(actor)
-    entry = paper_entry(subject, user)
-    if entry is None:
-        raise NotFound(_("No paper form was entered for you here."))
-    if not still_open(subject):
-        raise Conflict(
-            _(
-                "This has closed and its count is final, so the paper can no longer be "
-                "removed. Write to the council if you think it was entered wrongly."
-            )
-        )
-    for earlier in contests_of(subject, user):
-        if earlier.state is PaperContestState.OPEN:
-            raise Conflict(_("You have already contested this paper; a moderator will decide."))
-        if earlier.state is PaperContestState.REJECTED and earlier.cast_id == entry.id:
-            raise Conflict(
-                _(
-                    "A moderator decided that this paper stands. Write to the council if you "
-                    "still think it was entered wrongly."
-                )
-            )
-    text = (reason or "").strip()
-    if not text:
-        raise ValidationFailed({"reason": _("Say what is wrong with the paper entered for you")})
-    if len(text) > MAX_TEXT:
-        raise ValidationFailed({"reason": _("Keep it to %(most)s characters", most=MAX_TEXT)})
-    row = GroupPaperContest(
-        group_id=subject.group_id,
-        kind=kind_of(subject),
-        subject_id=subject.id,
-        cast_id=entry.id,
-        paper_number=entry.paper_number,
-        entered_by_id=entry.entered_by_id,
-        voter_key=entry.voter_key,
-        reason=text,
-        state=PaperContestState.OPEN,
-        created_at=utcnow(),
-        response="",
-    )
-    db.session.add(row)
-    db.session.flush()
-    audit.record(user, "paper:contest", row, {"kind": row.kind.value}, private=True)
-    return row
-
-
-def contest_queue(actor: User | None) -> list[GroupPaperContest]:
-    require_moderator(actor)
-    return list(
-        db.session.scalars(
-            select(GroupPaperContest)
-            .where(GroupPaperContest.state == PaperContestState.OPEN)
-            .order_by(GroupPaperContest.created_at, GroupPaperContest.id)
-        )
-    )
-
-
-def recently_resolved(actor: User | None, limit: int = 20) -> list[GroupPaperContest]:
-    require_moderator(actor)
-    return list(
-        db.session.scalars(
-            select(GroupPaperContest)
-            .where(GroupPaperContest.state != PaperContestState.OPEN)
-            .order_by(GroupPaperContest.resolved_at.desc(), GroupPaperContest.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def contest_subject(row: GroupPaperContest) -> Subject:
-    return get_subject(row.group, row.kind.value, row.subject_id)
-
-
-def get_contest(contest_id: int) -> GroupPaperContest:
-    row = db.session.get(GroupPaperContest, contest_id)
-    if row is None:
-        raise NotFound(_("That contest does not exist."))
-    return row
-
-
-def require_resolver(actor: User | None, row: GroupPaperContest) -> User:
-    """A moderator, not the one who entered the paper (as for civic.paper): an organiser
-    may be a candidate, or on one side of the motion, so organisers do not decide."""
-    moderator = require_moderator(actor)
-    if row.entered_by_id == moderator.id:
-        raise PermissionDenied(
-            _("You entered this paper, so another moderator must decide the contest.")
-        )
-    return moderator
-
-
-def resolve(actor: User | None, row: GroupPaperContest, outcome: str, response: str) -> None:
-    """Uphold the contest (the paper is removed; the member may vote again while voting is
-    open) or reject it (the paper stands). `response` is for the member."""
-    moderator = require_resolver(actor, row)
-    if row.state is not PaperContestState.OPEN:
-        raise Conflict(_("This contest is already decided."))
-    errors = {}
-    state = paper.OUTCOMES.get(outcome or "")
-    if state is None:
-        errors["outcome"] = _("Choose whether to uphold the contest or reject it")
-    text = (response or "").strip()
-    if not text:
-        errors["response"] = _("Tell the resident why; only they see it")
-    elif len(text) > MAX_TEXT:
-        errors["response"] = _("Keep it to %(most)s characters", most=MAX_TEXT)
-    if errors:
-        raise ValidationFailed(errors)
-    subject = _lock(contest_subject(row))
-    if state is PaperContestState.UPHELD:
-        if not still_open(subject):
-            raise Conflict(_("This has closed and its count is final; the paper stays counted."))
-        _remove(subject, row.cast_id)
-        row.cast_id = None
-    row.state = state
-    row.response = text
-    row.resolver_id = moderator.id
-    row.resolved_at = utcnow()
-    db.session.flush()
-    audit.release_pending(row)  # the contest reaches the log before its answer
-    audit.record(
-        moderator,
-        "paper:contest_resolve",
-        subject.group,
-        {
-            kind_of(subject).value: subject.id,
-            "contest": row.id,
-            "paper": label(subject, row.paper_number),
-            "outcome": state.value,
-        },
-    )
-
-
-def _remove(subject: Subject, cast_id: int | None) -> None:
-    if cast_id is None:
-        return
-    table = _table(subject)
-    cast = db.session.get(table, cast_id)
-    if cast is not None:
-        receipts.retire(subject.audit_subject, cast.receipt, receipts.VOIDED)
-        db.session.execute(delete(table).where(table.id == cast_id))
 
 
 # --- counts -------------------------------------------------------------------------------

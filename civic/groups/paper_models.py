@@ -1,6 +1,7 @@
 """A member's challenge to a paper vote or ballot entered for them in a group's motion or
-election (civic.groups.paper). Its own table rather than `paper_contest`: that one's
-subjects are proposals and consultations, and its pages look them up by that kind."""
+election (civic.groups.paper_contests). Its own table rather than `paper_contest`: that
+one's subjects are proposals and consultations; the states and the one-open rule are the
+ones every contest shares (civic.contests.states)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import Group, User, utcnow
 from civic.audit import Subject
+from civic.contests.states import ContestState, one_open_per_entry
 from civic.database import string_enum
 from civic.extensions import db
-from civic.paper.models import PaperContestState
 
 
 class GroupPaperKind(enum.StrEnum):
@@ -25,9 +26,12 @@ class GroupPaperKind(enum.StrEnum):
 class GroupPaperContest(db.Model):
     """One contest of one paper entry. As in `paper_contest`, the member is held by the
     voter key of the ballot box (never an account id), and `cast_id` is the contested row
-    while it exists (None once an upheld contest removed it)."""
+    while it exists (None once a moderator removed it)."""
 
     __tablename__ = "group_paper_contest"
+    __table_args__ = (
+        one_open_per_entry("uq_group_paper_contest_open", "kind", "subject_id", "voter_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     group_id: Mapped[int] = mapped_column(
@@ -42,8 +46,8 @@ class GroupPaperContest(db.Model):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     voter_key: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     reason: Mapped[str] = mapped_column(Text, nullable=False)
-    state: Mapped[PaperContestState] = mapped_column(
-        string_enum(PaperContestState, "paper_contest_state"), nullable=False
+    state: Mapped[ContestState] = mapped_column(
+        string_enum(ContestState, "paper_contest_state"), nullable=False
     )
     response: Mapped[str] = mapped_column(Text, nullable=False, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,6 +1,7 @@
 """The paper desk for a group's motions and elections (enter a member's paper, print blank
-numbered papers), the member's own paper page with its contest form, and the moderators'
-queue of contested group papers. `kind` in a URL is "motion" or "election"."""
+numbered papers) and the member's own paper page with its contest form; the moderators
+decide contests in the one queue (`civic.contests.views`), where the old group queue's
+addresses lead. `kind` in a URL is "motion" or "election"."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from civic.accounts.services import can_manage_group, get_or_404
 from civic.errors import Conflict, ValidationFailed
 from civic.forms import check_csrf
 from civic.groups import paper as services
+from civic.groups import paper_contests as group_contests
 from civic.groups.models import Motion
 from civic.i18n import _
 from civic.paper.services import printable_range
@@ -60,7 +62,7 @@ def _context(subject: Any) -> dict[str, Any]:
         "kind": services.kind_of(subject).value,
         "is_motion": is_motion,
         "is_recall": not is_motion and subject.is_recall,
-        "title": subject.title if is_motion else _title(subject),
+        "title": services.title(subject),
         "back": (
             url_for("groups.motion", slug=subject.group.slug, motion_id=subject.id)
             if is_motion
@@ -68,13 +70,6 @@ def _context(subject: Any) -> dict[str, Any]:
         ),
         "label": services.label,
     }
-
-
-def _title(election: Any) -> str:
-    if election.is_recall:
-        name = election.target.display_name if election.target else _("an organiser")
-        return _("Recall vote on %(name)s", name=name)
-    return _("Election of organisers of %(group)s", group=election.group.name)
 
 
 def _desk(subject: Any, status: int = 200, **context: Any) -> Any:
@@ -174,7 +169,7 @@ def _mine_page(subject: Any, status: int = 200, **context: Any) -> Any:
         status=status,
         entry=entry,
         says=services.what_it_says(subject, entry) if entry is not None else "",
-        contests=services.contests_of(subject, current_user),
+        contests=group_contests.contests_of(subject, current_user),
         still_open=services.still_open(subject),
         **_context(subject),
         **context,
@@ -191,7 +186,7 @@ def mine(slug: str, kind: str, subject_id: int) -> Any:
     check_csrf()
     reason = request.form.get("reason") or ""
     try:
-        services.contest(current_user, subject, reason)
+        group_contests.contest(current_user, subject, reason)
     except ValidationFailed as failure:
         return _mine_page(subject, 422, errors=failure.errors, reason=reason)
     except Conflict as refused:
@@ -200,55 +195,19 @@ def mine(slug: str, kind: str, subject_id: int) -> Any:
     return redirect(url_for("group_paper.mine", slug=slug, kind=kind, subject_id=subject_id))
 
 
-def _contests_page(status: int = 200, **refused: Any) -> Any:
-    def with_titles(rows: list[Any]) -> list[tuple[Any, Any, str]]:
-        out = []
-        for row in rows:
-            subject = services.contest_subject(row)
-            out.append((row, subject, _context(subject)["title"]))
-        return out
-
-    return render(
-        "groups/paper/contests.html",
-        status=status,
-        queue=with_titles(services.contest_queue(current_user)),
-        resolved=with_titles(services.recently_resolved(current_user)),
-        label=services.label,
-        errors=refused.pop("errors", {}),
-        typed=refused.pop("typed", {}),
-        **refused,
-    )
-
-
 @bp.get("/contests")
 @login_required
 def contests() -> Any:
-    return _contests_page()
+    """The old address of the group contests queue: every kind now shares one."""
+    require_moderator(current_user)
+    return redirect(url_for("contests.queue"), code=301)
 
 
 @bp.post("/contests/<int:contest_id>")
 @login_required
 def resolve(contest_id: int) -> Any:
-    require_moderator(current_user)  # before saying whether the contest exists
-    row = services.get_contest(contest_id if contest_id <= MAX_ID else 0)
-    services.require_resolver(current_user, row)  # before the form is read
-    check_csrf()
-    outcome = request.form.get("outcome") or ""
-    response = request.form.get("response") or ""
-    try:
-        services.resolve(current_user, row, outcome, response)
-    except (ValidationFailed, Conflict) as refused:
-        errors = getattr(refused, "errors", None) or {"outcome": refused.message}
-        return _contests_page(
-            refused.status,
-            refused_id=row.id,
-            errors=errors,
-            typed={"outcome": outcome, "response": response},
-        )
-    flash(
-        _("Contest upheld: the paper is removed and the resident is told why.")
-        if outcome == "upheld"
-        else _("Contest rejected: the paper stands and the resident is told why."),
-        "success",
+    """A form from a page served before the queue moved: 308 keeps the method and body."""
+    require_moderator(current_user)
+    return redirect(
+        url_for("contests.resolve", kind="group_paper", contest_id=contest_id), code=308
     )
-    return redirect(url_for("group_paper.contests"))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import User, utcnow
 from civic.audit import Subject
+from civic.contests.states import ContestState, one_open_per_entry
 from civic.database import string_enum
 from civic.extensions import db
 
@@ -20,18 +21,15 @@ class PaperKind(enum.StrEnum):
     BALLOT = "budget"  # a budget round's ballot paper (entered and contested in civic.budgets)
 
 
-class PaperContestState(enum.StrEnum):
-    OPEN = "open"
-    UPHELD = "upheld"  # the resident was right: the paper entry is removed
-    REJECTED = "rejected"  # the paper entry stands
-
-
 class PaperContest(db.Model):
     """One contest of one paper entry. `voter_key` is the resident's key for the subject
     (as on the vote), never their account id, so this table does not join a person to a
     choice; `cast_id` is the contested row while it exists (None once removed)."""
 
     __tablename__ = "paper_contest"
+    __table_args__ = (
+        one_open_per_entry("uq_paper_contest_open", "kind", "subject_id", "voter_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[PaperKind] = mapped_column(string_enum(PaperKind, "paper_kind"), nullable=False)
@@ -41,8 +39,8 @@ class PaperContest(db.Model):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     voter_key: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     reason: Mapped[str] = mapped_column(Text, nullable=False)
-    state: Mapped[PaperContestState] = mapped_column(
-        string_enum(PaperContestState, "paper_contest_state"), nullable=False
+    state: Mapped[ContestState] = mapped_column(
+        string_enum(ContestState, "paper_contest_state"), nullable=False
     )
     response: Mapped[str] = mapped_column(Text, nullable=False, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

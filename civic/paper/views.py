@@ -1,6 +1,6 @@
 """The officer's desk (enter a paper, print blank papers), the resident's paper page with
-its contest form, and the moderators' queue of contests. `kind` in a URL is "proposal"
-(a public vote) or "consultation"."""
+its contest form (the moderators decide contests at `civic.contests.views`). `kind` in a
+URL is "proposal" (a public vote) or "consultation"."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from civic.consultations.views import _raw_answers
 from civic.errors import Conflict, ValidationFailed
 from civic.forms import check_csrf
 from civic.i18n import _
+from civic.paper import contests as paper_contests
 from civic.paper import services
 from civic.paper.models import PaperKind
 from civic.permissions import require_moderator
@@ -31,7 +32,7 @@ def _paper_split(subject: Any) -> dict[str, int] | None:
 @bp.app_template_global("paper_entry_for")
 def _paper_entry_for(subject: Any) -> Any:
     """The signed-in resident's paper vote or response in `subject`, for its pages."""
-    return services.paper_entry(subject, current_user)
+    return paper_contests.paper_entry(subject, current_user)
 
 
 def _desk(subject: Any, status: int = 200, **context: Any) -> Any:
@@ -147,7 +148,7 @@ def entered_message(label: str, entry: Any) -> str:
 
 
 def _mine_page(subject: Any, status: int = 200, **context: Any) -> Any:
-    entry = services.paper_entry(subject, current_user)
+    entry = paper_contests.paper_entry(subject, current_user)
     answers = []
     if entry is not None and not isinstance(subject, Proposal):
         _response, values = consultations.my_response(subject, current_user)
@@ -160,8 +161,8 @@ def _mine_page(subject: Any, status: int = 200, **context: Any) -> Any:
         is_vote=isinstance(subject, Proposal),
         entry=entry,
         answers=answers,
-        contests=services.contests_of(subject, current_user),
-        still_open=services._still_open(subject),
+        contests=paper_contests.contests_of(subject, current_user),
+        still_open=paper_contests.still_open(subject),
         label=services.paper_label,
         **context,
     )
@@ -177,7 +178,7 @@ def mine(kind: str, subject_id: int) -> Any:
     check_csrf()
     reason = request.form.get("reason") or ""
     try:
-        services.contest(current_user, subject, reason)
+        paper_contests.contest(current_user, subject, reason)
     except ValidationFailed as failure:
         return _mine_page(subject, 422, errors=failure.errors, reason=reason)
     except Conflict as refused:
@@ -186,51 +187,17 @@ def mine(kind: str, subject_id: int) -> Any:
     return redirect(url_for("paper.mine", kind=kind, subject_id=subject_id))
 
 
-def _contests_page(status: int = 200, **refused: Any) -> Any:
-    queue = services.contest_queue(current_user)
-    return render(
-        "paper/contests.html",
-        status=status,
-        queue=[(c, services.contest_subject(c)) for c in queue],
-        resolved=[
-            (c, services.contest_subject(c)) for c in services.recently_resolved(current_user)
-        ],
-        label=services.paper_label,
-        errors=refused.pop("errors", {}),
-        typed=refused.pop("typed", {}),
-        **refused,
-    )
-
-
 @bp.get("/contests")
 @login_required
 def contests() -> Any:
-    return _contests_page()
+    """The old address of the contests queue: every kind now shares one."""
+    require_moderator(current_user)
+    return redirect(url_for("contests.queue"), code=301)
 
 
 @bp.post("/contests/<int:contest_id>")
 @login_required
 def resolve(contest_id: int) -> Any:
-    require_moderator(current_user)  # before saying whether the contest exists
-    row = services.get_contest(contest_id)
-    services.require_resolver(current_user, row)  # before the form is read
-    check_csrf()
-    outcome = request.form.get("outcome") or ""
-    response = request.form.get("response") or ""
-    try:
-        services.resolve(current_user, row, outcome, response)
-    except (ValidationFailed, Conflict) as refused:
-        errors = getattr(refused, "errors", None) or {"outcome": refused.message}
-        return _contests_page(
-            refused.status,
-            refused_id=row.id,
-            errors=errors,
-            typed={"outcome": outcome, "response": response},
-        )
-    flash(
-        _("Contest upheld: the paper is removed and the resident is told why.")
-        if outcome == "upheld"
-        else _("Contest rejected: the paper stands and the resident is told why."),
-        "success",
-    )
-    return redirect(url_for("paper.contests"))
+    """A form from a page served before the queue moved: 308 keeps the method and body."""
+    require_moderator(current_user)
+    return redirect(url_for("contests.resolve", kind="paper", contest_id=contest_id), code=308)

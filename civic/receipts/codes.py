@@ -23,6 +23,14 @@ REPLACED = "replaced"
 VOIDED = "voided"
 WITHDRAWN = "withdrawn"  # its voter took the ballot back before the close
 
+# The outcomes of a contest decision that took the paper entry out of the count. Entries
+# logged before migration 0043 said it in each kind's old word ("voided" for a budget
+# ballot; "upheld", meaning the resident's contest, for a paper vote); the log is never
+# rewritten, so both words are read.
+REMOVED_BY = {
+    "budget_ballot:contest_resolve": frozenset({"removed", VOIDED}),
+    "paper:contest_resolve": frozenset({"removed", "upheld"}),
+}
 # the log's entry for a first ballot, per kind of subject; a change logs another tag
 CAST_ACTIONS = {"proposal": "proposal:vote_cast", "budget_round": "budget_ballot:cast"}
 
@@ -89,7 +97,7 @@ def participation_count(subject: Subject) -> int:
     """How many ballots the public log says the subject holds: one per first cast (a change
     logs another tag), plus a Pabulib import's ballots (its one `budget_round:import`
     entry states how many it brought), less paper ballots a moderator voided after a
-    contest (`budget_ballot:contest_resolve`, outcome "voided", naming the round), less
+    contest (`budget_ballot:contest_resolve`, outcome "removed", naming the round), less
     ballots their voters withdrew before the close (`budget_ballot:withdraw`; a later
     ballot from the same voter logs `cast` again).
 
@@ -112,7 +120,7 @@ def participation_count(subject: Subject) -> int:
             AuditEntry.subject_id == str(subject.id),
             AuditEntry.action == "paper:contest_resolve",
         ):
-            if body["data"].get("outcome") == "upheld":
+            if body["data"].get("outcome") in REMOVED_BY["paper:contest_resolve"]:
                 count -= 1
         return int(count or 0)
     for body in _bodies(
@@ -132,7 +140,8 @@ def participation_count(subject: Subject) -> int:
     )
     for body in _bodies(AuditEntry.action == "budget_ballot:contest_resolve"):
         data = body["data"]
-        if data.get("round") == str(subject.id) and data.get("outcome") == VOIDED:
+        removed = data.get("outcome") in REMOVED_BY["budget_ballot:contest_resolve"]
+        if data.get("round") == str(subject.id) and removed:
             count -= 1
     return int(count)
 

@@ -18,6 +18,7 @@ PAPER_TABLES = (
     ("group_motion_vote", "motion_id", "uq_group_motion_vote_paper_number"),
     ("group_election_ballot", "election_id", "uq_group_election_ballot_paper_number"),
 )
+OPEN = sa.text("state = 'open'")
 
 
 def upgrade() -> None:
@@ -51,7 +52,7 @@ def upgrade() -> None:
         sa.Column("entered_by_id", sa.Integer(), nullable=True),
         sa.Column("voter_key", sa.String(length=64), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
-        sa.Column("state", sa.String(length=8), nullable=False),
+        sa.Column("state", sa.String(length=7), nullable=False),  # open, removed, kept
         sa.Column("response", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("resolver_id", sa.Integer(), nullable=True),
@@ -75,9 +76,19 @@ def upgrade() -> None:
     )
     op.create_index("ix_group_paper_contest_group_id", "group_paper_contest", ["group_id"])
     op.create_index("ix_group_paper_contest_voter_key", "group_paper_contest", ["voter_key"])
+    # one open contest per entry (civic.contests.states.one_open_per_entry)
+    op.create_index(
+        "uq_group_paper_contest_open",
+        "group_paper_contest",
+        ["kind", "subject_id", "voter_key"],
+        unique=True,
+        sqlite_where=OPEN,
+        postgresql_where=OPEN,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("uq_group_paper_contest_open", table_name="group_paper_contest")
     op.drop_index("ix_group_paper_contest_voter_key", table_name="group_paper_contest")
     op.drop_index("ix_group_paper_contest_group_id", table_name="group_paper_contest")
     op.drop_table("group_paper_contest")

@@ -39,16 +39,35 @@ def _strings(node: ast.AST) -> set[str]:
     }
 
 
-def _tags_of(call: ast.Call, scope: ast.AST, where: str) -> set[str]:
-    """The tags one call can pass: a literal, a conditional of literals, or a local name
-    assigned from literals in the same function."""
+def class_tags() -> dict[str, set[str]]:
+    """attribute -> the literals classes in civic/ assign it in their body: a contest kind
+    names its tags there (`contest_action = "paper:contest"`, civic.contests.flow)."""
+    found: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "civic").rglob("*.py")):
+        for cls in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if not isinstance(cls, ast.ClassDef):
+                continue
+            for node in cls.body:
+                if isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        if isinstance(target, ast.Name):
+                            found.setdefault(target.id, set()).update(_strings(node.value))
+    return found
+
+
+def _tags_of(call: ast.Call, scope: ast.AST, where: str, attributes: dict) -> set[str]:
+    """The tags one call can pass: a literal, a conditional of literals, a local name
+    assigned from literals in the same function, or an attribute (`kind.contest_action`)
+    that classes assign literals to."""
     arg = (
         call.args[1]
         if len(call.args) > 1
         else next((k.value for k in call.keywords if k.arg == "action"), None)
     )
     assert arg is not None, f"{where}: audit.record without an action"
-    if isinstance(arg, ast.Name):
+    if isinstance(arg, ast.Attribute):
+        tags = set(attributes.get(arg.attr, set()))
+    elif isinstance(arg, ast.Name):
         assigned = [
             n.value
             for n in ast.walk(scope)
@@ -66,6 +85,7 @@ def _tags_of(call: ast.Call, scope: ast.AST, where: str) -> set[str]:
 def recorded_tags() -> dict[str, list[str]]:
     """Every action tag passed to audit.record anywhere in civic/, with where."""
     found: dict[str, list[str]] = {}
+    attributes = class_tags()
     for path in sorted((ROOT / "civic").rglob("*.py")):
         if path.parts[-2:] == ("audit", "log.py"):
             continue  # the definition, and release_pending's re-append of queued rows
@@ -75,7 +95,7 @@ def recorded_tags() -> dict[str, list[str]]:
             for node in ast.walk(function):
                 if _is_record_call(node):
                     where = f"{Path(path).relative_to(ROOT)}:{node.lineno}"
-                    for tag in _tags_of(node, function, where):
+                    for tag in _tags_of(node, function, where, attributes):
                         found.setdefault(tag, []).append(where)
     return found
 
@@ -101,6 +121,10 @@ def test_the_walk_reads_conditional_and_local_tags():
         "consultation:respond",
         "consultation:response_change",
         "consultation:response_save",
+        # named by each contest kind's class (civic.contests.flow records them)
+        "budget_ballot:contest",
+        "paper:contest",
+        "paper:contest_resolve",
     ):
         assert tag in found, tag
 

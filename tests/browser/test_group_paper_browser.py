@@ -2,7 +2,8 @@
 from the motion's page to the paper desk, prints numbered ballot papers (the print
 stylesheet hides the site's menus), enters a member's paper (first without a choice, told
 by an error summary and by the field), and the member sees the paper entered for them with
-a way to contest it. axe finds nothing serious on any page."""
+a way to contest it; another moderator removes it from the one queue of contested paper
+entries, and the member may vote again. axe finds nothing serious on any page."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import MODERATOR, LiveSite, PageProblems, Person
+from tests.browser.conftest import ADMIN, MODERATOR, LiveSite, PageProblems, Person
 from tests.browser.test_foundation_browser import assert_accessible, assert_clean_console
 
 pytestmark = pytest.mark.browser
@@ -82,3 +83,32 @@ def test_a_manager_prints_and_enters_a_paper_vote_on_a_motion(
     expect(member.get_by_role("button", name="Contest this paper")).to_be_visible()
     assert_accessible(member, "the member's paper page")
     assert_clean_console(member, problems, "the member's paper page")
+
+    # the member contests it; the manager who entered it cannot decide, another moderator
+    # reaches the one queue by the group queue's old address and removes the paper
+    member.get_by_label("Is this wrong?").fill("I marked for, not abstain")
+    member.get_by_role("button", name="Contest this paper").click()
+    expect(member.locator(".govuk-notification-banner")).to_contain_text("Your contest is sent")
+    expect(member.locator("#your-contests")).to_contain_text("Waiting for a moderator")
+    manager.goto("/contests")
+    card = manager.locator(".govuk-summary-card", has_text="I marked for, not abstain")
+    expect(card).to_contain_text(first)
+    expect(card).to_contain_text("another moderator must decide")
+    decider = open_page(ADMIN)
+    decider.goto("/paper/groups/contests")
+    expect(decider.get_by_role("heading", level=1)).to_have_text("Contested paper entries")
+    card = decider.locator(".govuk-summary-card", has_text="I marked for, not abstain")
+    expect(card).to_contain_text(f"Hold a litter pick every month: paper {first}")
+    card.get_by_label("Remove the paper entry (the resident can take part again)").check()
+    card.get_by_label("Your answer to the resident (only they see it)").fill(
+        "Removed: please vote again online."
+    )
+    card.get_by_role("button", name="Decide").click()
+    expect(decider.locator(".govuk-notification-banner")).to_contain_text("removed")
+    assert_accessible(decider, "the contests queue")
+    assert_clean_console(decider, problems, "the contests queue")
+    member.reload()
+    expect(member.locator("#your-contests")).to_contain_text(
+        "Removed: the paper entry was taken out"
+    )
+    expect(member.get_by_text("No paper form is entered for you here.")).to_be_visible()

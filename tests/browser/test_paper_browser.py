@@ -2,7 +2,8 @@
 blank forms (the print stylesheet hides the site's menus), enter a resident's paper form by
 the letter code the resident registered with (first with the required answers missing, told
 by an error summary and by each field), and the resident sees the paper entered for them,
-with the officer's name and a way to contest it. axe finds nothing serious on any page."""
+with the officer's name and a way to contest it; another moderator keeps it from the one
+queue of contested paper entries. axe finds nothing serious on any page."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import (
+    ADMIN,
     MODERATOR,
     NEIGHBOUR,
     OPEN_CONSULTATION,
@@ -97,3 +99,33 @@ def test_officer_prints_and_enters_a_paper_consultation_form(
     expect(resident.get_by_role("button", name="Contest this paper")).to_be_visible()
     assert_accessible(resident, "the resident's paper page")
     assert_clean_console(resident, problems, "the resident's paper page")
+
+    # the resident contests it; the contest waits in the one queue of contested paper
+    # entries, where the officer who entered it cannot decide and another moderator
+    # chooses what happens to the paper, in words that say so
+    resident.get_by_label("Is this wrong?").fill("I ticked monthly, not weekly")
+    resident.get_by_role("button", name="Contest this paper").click()
+    expect(resident.locator(".govuk-notification-banner")).to_contain_text("Your contest is sent")
+    officer.goto("/contests")
+    card = officer.locator(".govuk-summary-card", has_text="I ticked monthly, not weekly")
+    expect(card).to_contain_text(first)
+    expect(card).to_contain_text("another moderator must decide")
+    decider = open_page(ADMIN)
+    decider.goto("/paper/contests")  # the old address leads to the one queue
+    expect(decider.get_by_role("heading", level=1)).to_have_text("Contested paper entries")
+    card = decider.locator(".govuk-summary-card", has_text="I ticked monthly, not weekly")
+    card.get_by_role("button", name="Decide").click()  # nothing chosen yet
+    summary = decider.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Choose whether to remove the paper entry or keep it")
+    assert_accessible(decider, "the contests queue with errors")
+    card = decider.locator(".govuk-summary-card", has_text="I ticked monthly, not weekly")
+    card.get_by_label("Keep the paper entry").check()
+    card.get_by_label("Your answer to the resident (only they see it)").fill(
+        "Your form has weekly ticked and your initials beside it."
+    )
+    card.get_by_role("button", name="Decide").click()
+    expect(decider.locator(".govuk-notification-banner")).to_contain_text("kept")
+    assert_accessible(decider, "the contests queue")
+    assert_clean_console(decider, problems, "the contests queue", error_statuses=(422,))
+    resident.reload()
+    expect(resident.locator("#your-contests")).to_contain_text("Kept: the paper entry stands")

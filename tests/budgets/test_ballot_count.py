@@ -16,6 +16,7 @@ from civic.budgets import contests, services
 from civic.budgets.models import BudgetRound
 from civic.budgets.pabulib import parse_file
 from civic.budgets.pabulib_io import import_round
+from civic.contests import flow
 from civic.extensions import db
 from tests.budgets.conftest import DATA
 from tests.budgets.rounds_helpers import enter_paper, make_round, resident_of
@@ -55,7 +56,7 @@ def test_a_voided_paper_ballot_leaves_the_kept_count():
     enter_paper(officer, round_, [(a.id, 1)], rita)
     services.cast_ballot(resident_of(round_.area), round_, [(a.id, 1)])
     contest = contests.contest_paper_ballot(rita, round_, "Not what I chose")
-    contests.resolve_contest(ModeratorFactory(), contest, "voided", "The form was not hers.")
+    flow.resolve(ModeratorFactory(), contest, "remove", "The form was not hers.")
     kept, real = _kept_and_real(round_)
     assert kept == real == (1, 0)
 

@@ -13,6 +13,7 @@ from civic import audit
 from civic.audit.models import AuditEntry
 from civic.budgets import contests, services
 from civic.budgets.models import Ballot, BallotContest, BallotEntry, ContestState, Phase
+from civic.contests import flow
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.paper import services as paper_forms
@@ -83,28 +84,28 @@ def test_only_a_moderator_who_did_not_enter_it_resolves(entered):
     round_, officer, _projects, rita = entered
     contest = contests.contest_paper_ballot(rita, round_, "Not what I chose")
     with pytest.raises(PermissionDenied, match="moderators"):
-        contests.resolve_contest(rita, contest, "voided", "x")
-    with pytest.raises(PermissionDenied, match="You entered this paper ballot"):
-        contests.resolve_contest(officer, contest, "voided", "x")
+        flow.resolve(rita, contest, "remove", "x")
+    with pytest.raises(PermissionDenied, match="You entered this paper"):
+        flow.resolve(officer, contest, "remove", "x")
     with pytest.raises(PermissionDenied):
-        contests.contest_queue(resident_of(round_.area))
+        flow.queue(resident_of(round_.area))
     # a group's organiser can enter paper ballots but does not decide contests
     organiser = MembershipFactory(role="organiser").user
     with pytest.raises(PermissionDenied):
-        contests.resolve_contest(organiser, contest, "upheld", "x")
+        flow.resolve(organiser, contest, "keep", "x")
     assert contest.state is ContestState.OPEN
 
 
-def test_upheld_ballot_stands_and_the_log_names_the_moderator_and_outcome_only(entered):
+def test_a_kept_ballot_stands_and_the_log_names_the_moderator_and_outcome_only(entered):
     round_, _officer, (a, *_rest), rita = entered
     contest = contests.contest_paper_ballot(rita, round_, "Not what I chose")
     other = ModeratorFactory()
-    assert contests.contest_queue(other) == [contest]
+    assert flow.queue(other) == [(contests.BALLOTS, contest)]
     with pytest.raises(ValidationFailed) as refused:
-        contests.resolve_contest(other, contest, "maybe", "")
+        flow.resolve(other, contest, "maybe", "")
     assert set(refused.value.errors) == {"outcome", "response"}
-    contests.resolve_contest(other, contest, "upheld", "The signed form shows project 1.")
-    assert contest.state is ContestState.UPHELD and contest.resolver_id == other.id
+    flow.resolve(other, contest, "keep", "The signed form shows project 1.")
+    assert contest.state is ContestState.KEPT and contest.resolver_id == other.id
     # the queued contest reached the log before the answer to it
     (asked,) = _entries("budget_ballot:contest")
     (answered,) = _entries("budget_ballot:contest_resolve")
@@ -112,16 +113,16 @@ def test_upheld_ballot_stands_and_the_log_names_the_moderator_and_outcome_only(e
     assert contests.paper_ballot_for(round_, rita) is not None
     (entry,) = _entries("budget_ballot:contest_resolve")
     assert entry["actor"] == audit.pseudonym(other.id)
-    assert entry["data"] == {"round": round_.slug, "outcome": "upheld"}
+    assert entry["data"] == {"round": round_.slug, "outcome": "kept"}
     assert a.title not in json.dumps(entry) and "signed form" not in json.dumps(entry)
     with pytest.raises(Conflict, match="already decided"):
-        contests.resolve_contest(other, contest, "voided", "Changed my mind")
+        flow.resolve(other, contest, "remove", "Changed my mind")
 
 
-def test_an_upheld_ballot_cannot_be_contested_again_nor_typed_over(entered):
+def test_a_kept_ballot_cannot_be_contested_again_nor_typed_over(entered):
     round_, officer, (_a, b, *_rest), rita = entered
     first = contests.contest_paper_ballot(rita, round_, "Not what I chose")
-    contests.resolve_contest(ModeratorFactory(), first, "upheld", "The signed form says a.")
+    flow.resolve(ModeratorFactory(), first, "keep", "The signed form says a.")
     # a second contest would hold the results back again, however often she asked
     with pytest.raises(Conflict, match=r"decided on .* that this ballot stands"):
         contests.contest_paper_ballot(rita, round_, "Still not what I chose")
@@ -132,26 +133,26 @@ def test_an_upheld_ballot_cannot_be_contested_again_nor_typed_over(entered):
     assert services.current_choice(round_, rita) == [(_a.id, 1)]
 
 
-def test_voided_ballot_is_removed_and_the_resident_can_vote_again(entered):
+def test_a_removed_ballot_is_gone_and_the_resident_can_vote_again(entered):
     round_, _officer, (_a, b, *_rest), rita = entered
     contest = contests.contest_paper_ballot(rita, round_, "I never filled one in")
-    contests.resolve_contest(ModeratorFactory(), contest, "voided", "The form was not yours.")
-    assert contest.state is ContestState.VOIDED and contest.ballot_id is None
+    flow.resolve(ModeratorFactory(), contest, "remove", "The form was not yours.")
+    assert contest.state is ContestState.REMOVED and contest.ballot_id is None
     assert contests.paper_ballot_for(round_, rita) is None
     assert db.session.scalar(select(func.count()).select_from(Ballot)) == 0
     assert db.session.scalar(select(func.count()).select_from(BallotEntry)) == 0
     services.cast_ballot(rita, round_, [(b.id, 1)])  # online now
     assert services.ballot_count(round_) == (1, 0)
-    assert contests.contests_of(round_, rita)[0].state is ContestState.VOIDED
+    assert contests.contests_of(round_, rita)[0].state is ContestState.REMOVED
 
 
-def test_results_wait_for_open_contests_and_voiding_after_results_is_refused(entered):
+def test_results_wait_for_open_contests_and_removing_after_results_is_refused(entered):
     round_, officer, _projects, rita = entered
     contest = contests.contest_paper_ballot(rita, round_, "Wrong projects")
     with pytest.raises(Conflict, match="1 paper ballot is contested"):
         services.advance_phase(officer, round_, Phase.RESULTS, reason="Closed early for the test")
     assert round_.phase is Phase.VOTING
-    contests.resolve_contest(ModeratorFactory(), contest, "upheld", "Checked the form.")
+    flow.resolve(ModeratorFactory(), contest, "keep", "Checked the form.")
     services.advance_phase(officer, round_, Phase.RESULTS, reason="Closed early for the test")
     assert round_.phase is Phase.RESULTS
     with pytest.raises(Conflict, match="frozen"):
@@ -196,28 +197,29 @@ def test_the_whole_flow_through_the_pages(client, app):
     assert "Waiting for a moderator" in resident.get(ballot_url).get_data(as_text=True)
 
     # the officer who entered it sees it but cannot decide; another moderator does
-    queue = client.get("/budgets/contests").get_data(as_text=True)
+    queue = client.get("/contests").get_data(as_text=True)
     assert "I chose project 2" in queue and "another moderator must decide" in queue
     contest = db.session.scalars(select(BallotContest)).one()
-    resolve_url = f"/budgets/contests/{contest.id}"
-    own = client.post(resolve_url, data={"csrf_token": csrf_token(client, "/budgets/contests")})
+    resolve_url = f"/contests/budget_ballot/{contest.id}"
+    own = client.post(resolve_url, data={"csrf_token": csrf_token(client, "/contests")})
     assert own.status_code == 403
 
     other = app.test_client()
     login(other, ModeratorFactory())
-    missing = _post(other, resolve_url, {"outcome": "", "response": ""}, "/budgets/contests")
+    missing = _post(other, resolve_url, {"outcome": "", "response": ""}, "/contests")
     body = missing.get_data(as_text=True)
-    assert missing.status_code == 422 and "Choose whether the ballot stands" in body
-    voided = _post(
+    assert missing.status_code == 422 and "Choose whether to remove the paper entry" in body
+    removed = _post(
         other,
         resolve_url,
-        {"outcome": "voided", "response": "The form shows project 2."},
-        "/budgets/contests",
+        {"outcome": "remove", "response": "The form shows project 2."},
+        "/contests",
     )
-    assert voided.status_code == 302
+    assert removed.status_code == 302
 
     page = resident.get(ballot_url).get_data(as_text=True)
-    assert "Voided" in page and "The form shows project 2." in page and "Save my ballot" in page
+    assert "Removed: the paper entry was taken out" in page
+    assert "The form shows project 2." in page and "Save my ballot" in page
     again = _post(resident, ballot_url, {"project": [str(b.id)]}, ballot_url)
     assert again.status_code == 302
     assert services.ballot_count(round_) == (1, 0)
@@ -238,10 +240,11 @@ def test_pages_refuse_the_wrong_people_before_reading_the_form(client, entered):
         data={"csrf_token": csrf_token(client, ballot_url), "reason": ""},
     )
     assert refused.status_code == 404
-    assert client.get("/budgets/contests").status_code == 403
-    for data in ({"outcome": "bogus", "response": ""}, {"outcome": "voided", "response": "x"}):
+    assert client.get("/contests").status_code == 403
+    assert client.get("/budgets/contests").status_code == 403  # the old address too
+    for data in ({"outcome": "bogus", "response": ""}, {"outcome": "remove", "response": "x"}):
         response = client.post(
-            f"/budgets/contests/{contest.id}",
+            f"/contests/budget_ballot/{contest.id}",
             data={"csrf_token": csrf_token(client, ballot_url), **data},
         )
         assert response.status_code == 403

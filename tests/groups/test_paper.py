@@ -12,16 +12,18 @@ from sqlalchemy.exc import IntegrityError
 from civic import audit
 from civic.accounts.models import GroupMembership, GroupRole, utcnow
 from civic.audit.models import AuditEntry
+from civic.contests import flow
+from civic.contests.states import ContestState
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.groups import elections, motions
 from civic.groups import paper as group_paper
+from civic.groups import paper_contests as group_contests
 from civic.groups.election_models import ElectionBallot
 from civic.groups.models import MotionVote
 from civic.groups.paper_models import GroupPaperContest
 from civic.notifications.kinds import Kind
 from civic.notifications.models import Notification
-from civic.paper.models import PaperContestState
 from tests.factories import ModeratorFactory, UserFactory
 from tests.groups import election_helpers
 from tests.groups.helpers import finish, make_group, voting_motion
@@ -322,43 +324,83 @@ def test_election_counts_apart_after_the_count():
 # --- contests -------------------------------------------------------------------------------
 
 
-def test_an_upheld_contest_removes_the_paper_and_the_member_may_vote_again(motion_desk):
+def test_a_removed_paper_lets_the_member_vote_again(motion_desk):
     motion, organiser, people = motion_desk
     vote = _enter(organiser, motion, people[0], 1, ["against"])
     assert group_paper.what_it_says(motion, vote) == "Against"
     with pytest.raises(NotFound):
-        group_paper.contest(people[1], motion, "Not mine")  # nothing entered for them
+        group_contests.contest(people[1], motion, "Not mine")  # nothing entered for them
     with pytest.raises(ValidationFailed):
-        group_paper.contest(people[0], motion, "  ")
-    row = group_paper.contest(people[0], motion, "I marked for, not against")
+        group_contests.contest(people[0], motion, "  ")
+    row = group_contests.contest(people[0], motion, "I marked for, not against")
     assert row.voter_key == vote.voter_key and row.cast_id == vote.id
     with pytest.raises(Conflict, match="already contested"):
-        group_paper.contest(people[0], motion, "Again")
+        group_contests.contest(people[0], motion, "Again")
     with pytest.raises(PermissionDenied):  # the officer is no moderator
-        group_paper.resolve(organiser, row, "upheld", "Sorry")
+        flow.resolve(organiser, row, "remove", "Sorry")
     moderator = ModeratorFactory()
-    group_paper.resolve(moderator, row, "upheld", "Removed: please vote again")
-    assert row.state is PaperContestState.UPHELD and row.cast_id is None
+    assert flow.resolve(moderator, row, "remove", "Removed: please vote again") is (
+        ContestState.REMOVED
+    )
+    assert row.state is ContestState.REMOVED and row.cast_id is None
     assert group_paper.paper_entry(motion, people[0]) is None
     motions.cast(people[0], motion, "for")
     resolved = [e for e in log_of("group", motion.group.slug) if e[1] == "paper:contest_resolve"]
-    assert resolved[0][2]["outcome"] == "upheld" and "choice" not in resolved[0][2]
+    assert resolved[0][2]["outcome"] == "removed" and "choice" not in resolved[0][2]
 
 
-def test_a_rejected_contest_leaves_the_paper_and_the_enterer_cannot_decide(motion_desk):
+def test_a_kept_paper_stands_and_the_enterer_cannot_decide(motion_desk):
     motion, _organiser, people = motion_desk
     moderator = ModeratorFactory()
     _enter(moderator, motion, people[0], 1)
-    row = group_paper.contest(people[0], motion, "Not what I meant")
+    row = group_contests.contest(people[0], motion, "Not what I meant")
     with pytest.raises(PermissionDenied, match="another moderator"):
-        group_paper.resolve(moderator, row, "rejected", "It stands")
+        flow.resolve(moderator, row, "keep", "It stands")
     with pytest.raises(ValidationFailed) as failure:
-        group_paper.resolve(ModeratorFactory(), row, "", "")
+        flow.resolve(ModeratorFactory(), row, "", "")
     assert set(failure.value.errors) == {"outcome", "response"}
-    group_paper.resolve(ModeratorFactory(), row, "rejected", "The paper shows a cross for")
+    flow.resolve(ModeratorFactory(), row, "keep", "The paper shows a cross for")
+    assert row.state is ContestState.KEPT
     assert group_paper.paper_entry(motion, people[0]) is not None
     with pytest.raises(Conflict, match="stands"):
-        group_paper.contest(people[0], motion, "Still wrong")
+        group_contests.contest(people[0], motion, "Still wrong")
+    assert _rows(GroupPaperContest) == 1
+
+
+def test_a_paper_is_not_removed_once_voting_has_closed(motion_desk):
+    """The removal takes the motion's lock and checks after it that voting is open: a
+    contest still waiting at the close leaves the counted paper where it is."""
+    motion, organiser, people = motion_desk
+    _enter(organiser, motion, people[0], 1, ["against"])
+    row = group_contests.contest(people[0], motion, "Not mine")
+    finish(motion)
+    motions.close(organiser, motion)
+    with pytest.raises(Conflict, match="stays counted"):
+        flow.resolve(ModeratorFactory(), row, "remove", "Too late")
+    assert row.state is ContestState.OPEN
+    assert group_paper.paper_entry(motion, people[0]) is not None
+    with pytest.raises(Conflict, match="count is final"):
+        group_contests.contest(people[0], motion, "Again")
+
+
+def test_the_database_keeps_one_open_contest_per_paper(motion_desk):
+    motion, organiser, people = motion_desk
+    _enter(organiser, motion, people[0], 1)
+    first = group_contests.contest(people[0], motion, "Not mine")
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add(
+            GroupPaperContest(
+                group_id=first.group_id,
+                kind=first.kind,
+                subject_id=first.subject_id,
+                cast_id=first.cast_id,
+                paper_number=first.paper_number,
+                voter_key=first.voter_key,
+                reason="Sent twice at once",
+                state=ContestState.OPEN,
+                response="",
+            )
+        )
     assert _rows(GroupPaperContest) == 1
 
 
@@ -379,3 +421,26 @@ def test_an_unused_letter_code_names_no_member_and_opens_no_account(motion_desk)
         group_paper.enter(officer, motion, choices=["for"], paper_number="2", code=code, check="")
     assert "Nobody has registered with this letter code" in failure.value.errors["code"]
     assert (_rows(User), _rows(MotionVote)) == (before, 0)
+
+
+def test_an_election_paper_is_contested_and_removed_the_same_way():
+    group, organiser, people = election_helpers.make_group(members=3)
+    election = election_helpers.call(organiser, group)
+    a = elections.stand(people[0], election, "A")
+    election_helpers.open_voting(election)
+    group_paper.issue(organiser, election, 2)
+    ballot = _enter(organiser, election, people[1], 1, [str(a.id)])
+    row = group_contests.contest(people[1], election, "I did not vote on paper")
+    assert (row.kind.value, row.cast_id) == ("election", ballot.id)
+    moderator = ModeratorFactory()
+    (listed,) = flow.queue(moderator)
+    assert listed == (group_contests.GROUP_PAPERS, row)
+    heading = group_contests.GROUP_PAPERS.heading(row)
+    assert (
+        heading
+        == f"{group.name}: Election of organisers of {group.name}: paper E{election.id}-0001"
+    )
+    flow.resolve(moderator, row, "remove", "Removed")
+    assert group_paper.paper_entry(election, people[1]) is None
+    elections.cast(people[1], election, [str(a.id)])  # the member may vote again, online
+    assert _rows(ElectionBallot) == 1

@@ -1,6 +1,8 @@
 """Paper votes on a group motion racing online votes and the close, on PostgreSQL with
 real threads (DESIGN §4a): every vote answered with success is in the count, every later one
-is refused with a 409, and nobody is counted both on paper and online."""
+is refused with a 409, and nobody is counted both on paper and online. A moderator removing
+a contested paper while the motion closes takes the same lock: removed before the count, or
+refused and counted; a member's contest sent twice at once is one."""
 
 from __future__ import annotations
 
@@ -8,12 +10,17 @@ import pytest
 from sqlalchemy import func, select
 
 from civic.accounts.models import GroupMembership, GroupRole, User
+from civic.contests import flow
+from civic.contests.states import ContestState
+from civic.errors import Conflict
 from civic.extensions import db
 from civic.groups import motions
 from civic.groups import paper as group_paper
+from civic.groups import paper_contests as group_contests
 from civic.groups import rules as group_rules
 from civic.groups.models import Motion, MotionState, MotionVote
-from tests.factories import GroupFactory
+from civic.groups.paper_models import GroupPaperContest
+from tests.factories import GroupFactory, ModeratorFactory
 from tests.races import (
     ACCEPTED,
     all_at_once,
@@ -167,3 +174,69 @@ def test_one_paper_number_entered_twice_at_once_is_written_once(app):
         )
         == 1
     )
+
+
+def _contested(members: int):
+    """A motion with one paper vote (against) its member contests, the others online (for)."""
+    _group, organiser, people, motion = _group_with_motion(members)
+    group_paper.enter(
+        organiser, motion, choices=["against"], paper_number="1", email=people[0].email, check="x"
+    )
+    for member in people[1:]:
+        motions.cast(member, motion, "for")
+    contest = group_contests.contest(people[0], motion, "I was not at the meeting")
+    return organiser, people, motion, contest
+
+
+@pytest.mark.commits
+def test_removing_a_paper_while_the_motion_closes_counts_it_one_way(app):
+    skip_without_postgres()
+    organiser, _people, motion, contest = _contested(3)
+    moderator = ModeratorFactory()
+    db.session.commit()
+    ids = {"organiser": organiser.id, "moderator": moderator.id}
+    motion_id, contest_id = motion.id, contest.id
+
+    def work(n: int) -> None:
+        if n == 0:
+            row = db.session.get(GroupPaperContest, contest_id)
+            flow.resolve(db.session.get(User, ids["moderator"]), row, "remove", "Not yours")
+        else:
+            subject = db.session.get(Motion, motion_id)
+            motions.close(db.session.get(User, ids["organiser"]), subject, reason=REASON)
+
+    errors = all_at_once(app, 2, work)
+    db.session.expire_all()
+    closed = db.session.get(Motion, motion_id)
+    decided = db.session.get(GroupPaperContest, contest_id)
+    assert closed.state is MotionState.CLOSED and closed.votes_for == 2
+    if errors:  # the close came first: the paper stays counted, the contest stays open
+        assert len(errors) == 1 and isinstance(errors[0], Conflict), errors
+        assert "stays counted" in errors[0].message
+        assert decided.state is ContestState.OPEN and closed.votes_against == 1
+    else:  # the removal came first: the count never saw the paper
+        assert decided.state is ContestState.REMOVED and closed.votes_against == 0
+    stored = db.session.scalar(
+        select(func.count()).select_from(MotionVote).where(MotionVote.motion_id == motion_id)
+    )
+    assert stored == closed.votes_for + closed.votes_against
+
+
+@pytest.mark.commits
+def test_a_members_contest_sent_twice_at_once_is_one(app):
+    skip_without_postgres()
+    _group, organiser, (member,), motion = _group_with_motion(1)
+    group_paper.enter(
+        organiser, motion, choices=["for"], paper_number="1", email=member.email, check="x"
+    )
+    db.session.commit()
+    motion_id, member_id = motion.id, member.id
+
+    def send(_n: int) -> None:
+        group_contests.contest(
+            db.session.get(User, member_id), db.session.get(Motion, motion_id), "Not mine"
+        )
+
+    errors = all_at_once(app, 4, send)
+    assert len(errors) == 3 and all(isinstance(e, Conflict) for e in errors), errors
+    assert db.session.scalar(select(func.count()).select_from(GroupPaperContest)) == 1

@@ -1,5 +1,6 @@
 """The group paper desk, the printable papers, the member's page, the counts apart on the
-motion and election pages and their JSON, and the moderators' contest queue."""
+motion and election pages and their JSON, and the member's contest decided in the one
+moderators' queue (/contests), where the old group queue's addresses lead."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from civic.extensions import db
 from civic.groups import elections, motions
 from civic.groups import paper as group_paper
 from civic.groups.models import MotionVote
+from civic.groups.paper_models import GroupPaperContest
 from tests.conftest import csrf_token, login
 from tests.factories import ModeratorFactory, UserFactory
 from tests.groups import election_helpers
@@ -157,7 +159,7 @@ def test_an_election_desk_and_its_json(client):
     assert body["paper_and_online"] == {"paper": 1, "online": 0}
 
 
-def test_the_member_contests_and_a_moderator_upholds(client, desk):
+def test_the_member_contests_and_a_moderator_removes_it_in_the_one_queue(client, desk):
     motion, organiser, people = desk
     group_paper.issue(organiser, motion, 2)
     group_paper.enter(
@@ -171,17 +173,44 @@ def test_the_member_contests_and_a_moderator_upholds(client, desk):
     assert empty.status_code == 422 and 'id="reason-error"' in empty.get_data(as_text=True)
     sent = client.post(mine, data={"csrf_token": csrf_token(client, mine), "reason": "I voted for"})
     assert sent.status_code == 302
+    assert "Waiting for a moderator" in client.get(mine).get_data(as_text=True)
     login(client, ModeratorFactory())
-    queue = client.get("/paper/groups/contests")
-    assert queue.status_code == 200 and "I voted for" in queue.get_data(as_text=True)
-    (row,) = group_paper.contest_queue(ModeratorFactory())
+    queue = client.get("/contests")
+    text = queue.get_data(as_text=True)
+    assert queue.status_code == 200 and "I voted for" in text
+    assert f"{motion.group.name}: {motion.title}: paper M{motion.id}-0001" in text
+    (row,) = db.session.scalars(select(GroupPaperContest))
     decided = client.post(
-        f"/paper/groups/contests/{row.id}",
+        f"/contests/group_paper/{row.id}",
         data={
-            "csrf_token": csrf_token(client, "/paper/groups/contests"),
-            "outcome": "upheld",
+            "csrf_token": csrf_token(client, "/contests"),
+            "outcome": "remove",
             "response": "Removed; vote again",
         },
     )
-    assert decided.status_code == 302
+    assert decided.status_code == 302 and decided.headers["Location"].endswith("/contests")
     assert db.session.scalar(select(func.count()).select_from(MotionVote)) == 0
+    login(client, people[0])
+    page = client.get(mine).get_data(as_text=True)
+    assert "Removed: the paper entry was taken out" in page and "Removed; vote again" in page
+
+
+def test_the_old_group_queue_addresses_lead_to_the_one_queue(client, desk):
+    _motion, _organiser, people = desk
+    login(client, people[0])  # a member is no moderator: refused, as before
+    assert client.get("/paper/groups/contests").status_code == 403
+    login(client, ModeratorFactory())
+    moved = client.get("/paper/groups/contests")
+    assert moved.status_code == 301 and moved.headers["Location"].endswith("/contests")
+    token = csrf_token(client, "/contests")
+    form = client.post("/paper/groups/contests/7", data={"csrf_token": token})
+    assert form.status_code == 308
+    assert form.headers["Location"].endswith("/contests/group_paper/7")
+
+
+def test_the_desk_links_moderators_to_the_one_queue(client, desk):
+    motion, organiser, _people = desk
+    login(client, organiser)
+    assert 'href="/contests"' not in client.get(_desk(motion)).get_data(as_text=True)
+    login(client, ModeratorFactory())
+    assert 'href="/contests"' in client.get(_desk(motion)).get_data(as_text=True)

@@ -179,6 +179,8 @@ RESIDENT_JOURNEYS = [
     "templates/paper/mine.html",
     "templates/paper/_split.html",
     "civic/paper/",
+    # slice contests: the outcome a resident reads of their contest
+    "civic/contests/",
     # slice content: the marks on moderators' text shown in another language
     "templates/content/_top.html",
     "civic/content/",

@@ -21,6 +21,7 @@ from civic.errors import Conflict, ValidationFailed
 from civic.extensions import db
 from civic.notifications import mailing, outbox
 from civic.notifications.models import Notification, OutboxMessage
+from civic.paper import contests as paper_contests
 from civic.paper import services as paper
 from civic.votes import services as votes
 from civic.votes.models import ProposalState, VoteCast
@@ -254,11 +255,11 @@ def test_registering_with_the_code_takes_the_account_over(on_paper, app):
     pending = db.session.scalars(select(AuditPending.action)).all()
     assert "account:paper_claim" in pending
     # what was entered on paper is theirs: shown, not repeatable online, contestable
-    assert paper.paper_entry(proposal, person) is not None
+    assert paper_contests.paper_entry(proposal, person) is not None
     with pytest.raises(Conflict):
         votes.cast_vote(person, proposal, "against")
     assert _count(VoteCast) == 1
-    row = paper.contest(person, proposal, "I meant to vote against")
+    row = paper_contests.contest(person, proposal, "I meant to vote against")
     assert row.voter_key == paper._key(proposal, person)
     # the code is spent: it cannot take the account over again
     with app.test_request_context(), pytest.raises(ValidationFailed) as again:

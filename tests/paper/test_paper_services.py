@@ -10,11 +10,13 @@ from civic.accounts import services as accounts
 from civic.audit.models import AuditEntry
 from civic.consultations import services as consultations
 from civic.consultations.models import Response
+from civic.contests import flow
+from civic.contests.states import ContestState
 from civic.errors import Conflict, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.notifications.models import Notification
+from civic.paper import contests as paper_contests
 from civic.paper import services as paper
-from civic.paper.models import PaperContestState
 from civic.receipts import codes as receipts
 from civic.votes import services as votes
 from civic.votes.models import ProposalState, VoteCast
@@ -179,24 +181,24 @@ def test_results_split_paper_and_online_only_when_publishable(voting, app, monke
     assert paper.split_counts(proposal) == {"paper": 2, "online": 2}
 
 
-def test_contest_upheld_removes_the_vote_and_is_logged(voting):
+def test_a_removed_paper_vote_is_gone_and_logged(voting):
     proposal, moderator, area = voting
     (resident,) = residents(area, 1)
     other_moderator = ModeratorFactory()
     paper.enter_vote(
         moderator, proposal, choice="for", paper_number="5", email=resident.email, check="b"
     )
-    row = paper.contest(resident, proposal, "I did not vote on paper")
+    row = paper_contests.contest(resident, proposal, "I did not vote on paper")
     with pytest.raises(Conflict):
-        paper.contest(resident, proposal, "again")
+        paper_contests.contest(resident, proposal, "again")
     # the officer who entered the paper does not decide about it
     with pytest.raises(PermissionDenied):
-        paper.resolve(moderator, row, "upheld", "Removed")
+        flow.resolve(moderator, row, "remove", "Removed")
     with pytest.raises(ValidationFailed) as refused:
-        paper.resolve(other_moderator, row, "", "")
+        flow.resolve(other_moderator, row, "", "")
     assert set(refused.value.errors) == {"outcome", "response"}
-    paper.resolve(other_moderator, row, "upheld", "The signature did not match; removed.")
-    assert row.state is PaperContestState.UPHELD and row.cast_id is None
+    flow.resolve(other_moderator, row, "remove", "The signature did not match; removed.")
+    assert row.state is ContestState.REMOVED and row.cast_id is None
     assert votes.tally(proposal) == (0, 0)
     (resolved,) = _named("paper:contest_resolve")
     assert resolved.actor == audit.pseudonym(other_moderator.id)
@@ -212,24 +214,24 @@ def test_contest_upheld_removes_the_vote_and_is_logged(voting):
     assert votes.tally(proposal) == (0, 1)
 
 
-def test_contest_rejected_keeps_the_vote(voting):
+def test_a_kept_paper_vote_stands(voting):
     proposal, moderator, area = voting
     (resident,) = residents(area, 1)
     paper.enter_vote(
         moderator, proposal, choice="for", paper_number="5", email=resident.email, check="b"
     )
-    row = paper.contest(resident, proposal, "Not mine")
-    paper.resolve(ModeratorFactory(), row, "rejected", "You signed it at the library.")
+    row = paper_contests.contest(resident, proposal, "Not mine")
+    flow.resolve(ModeratorFactory(), row, "keep", "You signed it at the library.")
     assert votes.tally(proposal) == (1, 0)
     with pytest.raises(Conflict):  # decided: not contested again and again
-        paper.contest(resident, proposal, "Still not mine")
+        paper_contests.contest(resident, proposal, "Still not mine")
 
 
 def test_only_the_resident_with_a_paper_contests(voting):
     proposal, _moderator, area = voting
     (resident,) = residents(area, 1)
     with pytest.raises(Exception) as refused:
-        paper.contest(resident, proposal, "Not mine")
+        paper_contests.contest(resident, proposal, "Not mine")
     assert refused.value.status == 404
 
 
@@ -306,7 +308,7 @@ def test_response_paper_and_online_exclude_each_other(open_consultation):
         consultations.save_response(on_paper, consultation, {q["single"].id: "0"}, submit=True)
 
 
-def test_response_contest_upheld_removes_the_response(open_consultation):
+def test_a_removed_paper_response_is_gone(open_consultation):
     consultation, moderator, q = open_consultation
     from tests.budgets.rounds_helpers import resident_of
 
@@ -319,10 +321,10 @@ def test_response_contest_upheld_removes_the_response(open_consultation):
         email=resident.email,
         check="b",
     )
-    row = paper.contest(resident, consultation, "I never filled this in")
-    paper.resolve(ModeratorFactory(), row, "upheld", "Removed: it was someone else's form.")
+    row = paper_contests.contest(resident, consultation, "I never filled this in")
+    flow.resolve(ModeratorFactory(), row, "remove", "Removed: it was someone else's form.")
     assert consultations.analyse(consultation)[0] == 0
-    assert paper.paper_entry(consultation, resident) is None
+    assert paper_contests.paper_entry(consultation, resident) is None
     # the resident can now respond online
     consultations.save_response(resident, consultation, {q["single"].id: "0"}, submit=True)
     assert consultations.analyse(consultation)[0] == 1

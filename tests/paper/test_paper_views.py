@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from civic.contests import flow
 from civic.extensions import db
 from civic.paper import services as paper
 from civic.votes import services as votes
@@ -63,7 +64,7 @@ def test_officer_enters_a_paper_vote_and_a_duplicate_is_a_form_error(client):
     assert 'id="email-error"' in missing.get_data(as_text=True)
 
 
-def test_the_resident_sees_and_contests_then_a_moderator_upholds(client):
+def test_the_resident_sees_and_contests_then_a_moderator_removes_it(client):
     proposal, moderator, area = make_proposal(ProposalState.VOTING)
     paper.issue_papers(moderator, proposal, 5)
     (resident,) = residents(area, 1)
@@ -81,15 +82,15 @@ def test_the_resident_sees_and_contests_then_a_moderator_upholds(client):
     sent = client.post(mine, data={"csrf_token": csrf_token(client, mine), "reason": "Not me"})
     assert sent.status_code == 302
     client.post("/accounts/sign-out", data={"csrf_token": csrf_token(client, "/")})
-    (row,) = paper.contest_queue(moderator)
+    ((_kind, row),) = flow.queue(moderator)
     # the officer who entered it cannot decide
     login(client, moderator)
     assert (
         client.post(
-            f"/paper/contests/{row.id}",
+            f"/contests/paper/{row.id}",
             data={
-                "csrf_token": csrf_token(client, "/paper/contests"),
-                "outcome": "upheld",
+                "csrf_token": csrf_token(client, "/contests"),
+                "outcome": "remove",
                 "response": "x",
             },
         ).status_code
@@ -97,13 +98,14 @@ def test_the_resident_sees_and_contests_then_a_moderator_upholds(client):
     )
     client.post("/accounts/sign-out", data={"csrf_token": csrf_token(client, "/")})
     login(client, ModeratorFactory())
-    queue = client.get("/paper/contests").get_data(as_text=True)
+    queue = client.get("/contests").get_data(as_text=True)
     assert "Not me" in queue
+    assert "Remove the paper entry (the resident can take part again)" in queue
     decided = client.post(
-        f"/paper/contests/{row.id}",
+        f"/contests/paper/{row.id}",
         data={
-            "csrf_token": csrf_token(client, "/paper/contests"),
-            "outcome": "upheld",
+            "csrf_token": csrf_token(client, "/contests"),
+            "outcome": "remove",
             "response": "Removed after checking the signature",
         },
     )

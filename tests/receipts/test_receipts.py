@@ -16,6 +16,7 @@ from civic.budgets import services as budgets
 from civic.budgets.models import Phase, RoundResult
 from civic.budgets.pabulib import parse_file
 from civic.budgets.pabulib_io import import_round
+from civic.contests import flow
 from civic.errors import Conflict
 from civic.extensions import db
 from civic.i18n import format_day
@@ -134,7 +135,7 @@ def test_a_rounds_published_ballots_match_its_participation_entries(client):
     enter_paper(officer, round_, [(c.id, 1)], sam)
     voided = budgets.my_receipt(round_, sam)
     contest = contests.contest_paper_ballot(sam, round_, "I chose project 1, not 3")
-    contests.resolve_contest(ModeratorFactory(), contest, "voided", "Entered wrongly, sorry")
+    flow.resolve(ModeratorFactory(), contest, "remove", "Entered wrongly, sorry")
     budgets.cast_ballot(sam, round_, [(a.id, 1)])
     budgets.advance_phase(officer, round_, Phase.RESULTS, reason=EARLY)
 

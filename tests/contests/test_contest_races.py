@@ -11,13 +11,12 @@ from sqlalchemy import func, select
 from civic.accounts.models import User
 from civic.audit.models import AuditEntry
 from civic.budgets import contests as ballot_contests
-from civic.budgets import services as budgets
 from civic.budgets.models import Ballot, BallotContest, BudgetRound
 from civic.contests import flow
 from civic.contests.states import ContestState
 from civic.errors import Conflict
 from civic.extensions import db
-from tests.budgets.rounds_helpers import make_round, resident_of
+from tests.budgets.rounds_helpers import enter_paper, make_round, resident_of
 from tests.factories import ModeratorFactory
 from tests.races import all_at_once, skip_without_postgres
 
@@ -25,7 +24,7 @@ from tests.races import all_at_once, skip_without_postgres
 def _entered():
     round_, officer, projects = make_round()
     rita = resident_of(round_.area)
-    budgets.cast_ballot(officer, round_, [(projects[0].id, 1)], voter=rita)
+    enter_paper(officer, round_, [(projects[0].id, 1)], rita)
     return round_, rita
 
 

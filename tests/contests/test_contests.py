@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from civic import audit
 from civic.audit.models import AuditEntry
 from civic.budgets import contests as ballot_contests
-from civic.budgets import services as budgets
 from civic.budgets.models import BallotContest
 from civic.contests import flow
 from civic.contests.states import ContestState
@@ -25,7 +24,7 @@ from civic.paper import services as paper
 from civic.receipts import codes as receipts
 from civic.votes import services as votes
 from civic.votes.models import ProposalState
-from tests.budgets.rounds_helpers import make_round, resident_of
+from tests.budgets.rounds_helpers import enter_paper, make_round, resident_of
 from tests.conftest import csrf_token, login
 from tests.factories import AdminFactory, ModeratorFactory
 from tests.groups.helpers import make_group, voting_motion
@@ -38,7 +37,7 @@ def both():
     was entered by its own officer."""
     round_, ballot_officer, projects = make_round()
     rita = resident_of(round_.area)
-    budgets.cast_ballot(ballot_officer, round_, [(projects[0].id, 1)], voter=rita)
+    enter_paper(ballot_officer, round_, [(projects[0].id, 1)], rita)
     ballot_row = ballot_contests.contest_paper_ballot(rita, round_, "Not the projects I chose")
     proposal, vote_officer, area = make_proposal(ProposalState.VOTING)
     (paul,) = residents(area, 1)

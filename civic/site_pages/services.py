@@ -165,20 +165,24 @@ def versions(slug: str, language: str = DEFAULT_LANGUAGE) -> list[SitePageVersio
     )
 
 
-def own_version(slug: str, language: str) -> SitePage:
-    """The page's text in `language` itself: the newest saved, else the default (what the
-    editor starts from, never the English standing in for it)."""
+def _own(slug: str, language: str) -> tuple[SitePage, SitePageVersion | None]:
     page = kind(slug)
     language_or_404(language)
     title, name = str(page.title), str(page.name)
     saved = latest(slug, language)
     if saved is None:
-        return SitePage(
-            slug, title, name, default_text(slug, language), 0, None, language, language
-        )
-    return SitePage(
+        body = default_text(slug, language)
+        return SitePage(slug, title, name, body, 0, None, language, language), None
+    shown = SitePage(
         slug, title, name, saved.body, saved.version, saved.created_at, language, language
     )
+    return shown, saved
+
+
+def own_version(slug: str, language: str) -> SitePage:
+    """The page's text in `language` itself: the newest saved, else the default (what the
+    editor starts from, never the English standing in for it)."""
+    return _own(slug, language)[0]
 
 
 def get_page(slug: str, language: str | None = None) -> SitePage:
@@ -186,16 +190,13 @@ def get_page(slug: str, language: str | None = None) -> SitePage:
     version saved in that language, else its built-in default; but an English version saved
     after both stands in for them, marked as the English."""
     reader = language_or_404(language or current_language())
-    own = own_version(slug, reader)
+    own, saved = _own(slug, reader)
     if reader == DEFAULT_LANGUAGE:
         return own
     english = latest(slug, DEFAULT_LANGUAGE)
-    if english is None:
-        return own
-    mine = latest(slug, reader) if not own.is_default else None
     # ids, not timestamps, say which was saved later: two saves in one second (or a clock
     # set back) still come out in the order they were made
-    if mine is None or english.id > mine.id:
+    if english is not None and (saved is None or english.id > saved.id):
         return replace(
             own,
             body=english.body,

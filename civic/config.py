@@ -145,6 +145,10 @@ def _base() -> dict[str, Any]:
         "PRIVACY_CONTACT": os.environ.get(
             "CIVIC_PRIVACY_CONTACT", "the council's data protection officer"
         ),
+        # the same in Welsh, for the Welsh pages (empty: the English setting, or the Welsh
+        # of the built-in wording when the English is left at its default)
+        "DATA_CONTROLLER_CY": os.environ.get("CIVIC_DATA_CONTROLLER_CY", ""),
+        "PRIVACY_CONTACT_CY": os.environ.get("CIVIC_PRIVACY_CONTACT_CY", ""),
         # the site's public address, which links in emails start with (never the request's
         # Host header, which a forger controls: see civic.web.site_url)
         "SITE_URL": os.environ.get("CIVIC_SITE_URL", "http://127.0.0.1:5000").rstrip("/"),

@@ -638,7 +638,7 @@ RULES: tuple[Rule, ...] = (
         "created_by_id",
         "site_pages",
         _l("Site page texts you saved"),
-        fields=("id", "slug", "version", "created_at"),
+        fields=("id", "slug", "language", "version", "created_at"),
     ),
     # petitions (issue 15): a petition stays published after its starter is erased (it
     # then shows no name); signatures stay counted, keyed by an HMAC nobody can trace back

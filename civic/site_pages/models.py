@@ -3,6 +3,9 @@
 A page is never updated in place: every save is a new row, so the council can show what its
 privacy notice said on any date (UK GDPR's accountability principle) and a bad edit can be
 undone by saving the old text again. Until a page has a row, its built-in default is shown.
+
+Each language has its own line of versions (issue 17): the Welsh privacy notice is numbered
+1, 2, 3 apart from the English one, so a reader can cite "version 2 of the Welsh notice".
 """
 
 from __future__ import annotations
@@ -19,11 +22,15 @@ from civic.extensions import db
 
 class SitePageVersion(db.Model):
     __tablename__ = "site_page_version"
-    # the unique pair decides a race between two administrators saving the same page
-    __table_args__ = (UniqueConstraint("slug", "version", name="uq_site_page_version"),)
+    # the unique triple decides a race between two administrators saving the same page in
+    # the same language
+    __table_args__ = (
+        UniqueConstraint("slug", "language", "version", name="uq_site_page_language_version"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(40))  # the unique pair indexes it
+    slug: Mapped[str] = mapped_column(String(40))  # the unique triple indexes it
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     version: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from civic.errors import ValidationFailed
 from civic.forms import attach_errors
-from civic.i18n import _
+from civic.i18n import DEFAULT_LANGUAGE, _, current_language
 from civic.permissions import require_admin
 from civic.site_pages import services
 from civic.site_pages.forms import SitePageForm
@@ -39,11 +39,21 @@ def cookies() -> Any:
     return _show("cookies")
 
 
+def _english_is_newer(slug: str, language: str) -> bool:
+    """Welsh readers are shown the English: the edit page says so, and why."""
+    if language == DEFAULT_LANGUAGE:
+        return False
+    return services.get_page(slug, language).missing
+
+
 @bp.route("/admin/pages/<slug>/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug: str) -> Any:
+    """`?language=cy` edits the Welsh version (default: the administrator's own language);
+    the two languages are two links, so choosing one needs no script."""
     require_admin(current_user)
-    page = services.get_page(slug)
+    language = services.language_or_404(request.args.get("language") or current_language())
+    page = services.own_version(slug, language)
     form = SitePageForm()
     if not form.is_submitted():
         form.body.data = page.body
@@ -54,11 +64,15 @@ def edit(slug: str) -> Any:
         except ValueError:
             based_on = None
         try:
-            services.save_page(current_user, slug, form.body.data or "", based_on=based_on)
+            services.save_page(
+                current_user, slug, form.body.data or "", based_on=based_on, language=language
+            )
         except ValidationFailed as failure:
             attach_errors(form, failure)
         else:
             flash(_("%(page)s saved as a new version.", page=page.title), "success")
+            if language != current_language():  # the page would show the other language
+                return redirect(url_for(".edit", slug=slug, language=language))
             return redirect(url_for(services.kind(slug).endpoint or f"site_pages.{slug}"))
     status = 422 if form.is_submitted() else 200
     return render(
@@ -67,6 +81,8 @@ def edit(slug: str) -> Any:
         status=status,
         form=form,
         page=page,
-        versions=services.versions(slug),
+        language=language,
+        english_is_newer=_english_is_newer(slug, language),
+        versions=services.versions(slug, language),
         page_endpoint=services.kind(slug).endpoint,
     )

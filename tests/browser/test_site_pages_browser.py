@@ -64,3 +64,58 @@ def test_an_administrator_edits_the_cookies_page(open_page, problems: PageProble
     expect(page.get_by_text("<script>alert(1)</script>")).to_be_visible()  # text, not run
     assert_accessible(page, "the edited cookies page")
     assert_clean_console(page, problems, "editing the cookies page", error_statuses=(422,))
+
+
+WELSH_PAGES = [
+    ("Preifatrwydd", "Hysbysiad preifatrwydd", "Eich hawliau"),
+    ("Hygyrchedd", "Datganiad hygyrchedd", "Gweithdrefn orfodi"),
+]
+
+
+@pytest.mark.parametrize(("link", "title", "section"), WELSH_PAGES)
+def test_each_page_in_welsh_is_welsh_and_accessible(
+    open_page, live_site: LiveSite, problems: PageProblems, link: str, title: str, section: str
+):
+    """The cookies page is left out: the test above saves an English version of it, which
+    Welsh readers are then shown (the test below)."""
+    page = open_page()
+    page.context.add_cookies([{"name": "civic_lang", "value": "cy", "url": live_site.url}])
+    page.goto("/")
+    page.get_by_role("contentinfo").get_by_role("link", name=link, exact=True).click()
+    expect(page.locator("html")).to_have_attribute("lang", "cy")
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.get_by_role("heading", level=2, name=section)).to_be_visible()
+    expect(page.locator(".civic-site-page")).not_to_have_attribute("lang", "en-GB")
+    assert_accessible(page, f"{title} in Welsh")
+    assert_clean_console(page, problems, f"{title} in Welsh")
+
+
+def test_welsh_readers_are_shown_a_newer_english_version_marked_as_english(
+    open_page, live_site: LiveSite, problems: PageProblems
+):
+    admin = open_page(ADMIN)
+    admin.goto("/admin/pages/accessibility/edit?language=en")
+    text = admin.get_by_label("Text of the page")
+    original = text.input_value()
+    if "## Reviewed in English" not in original:  # the site is shared by the whole run
+        text.fill(original + "\n\n## Reviewed in English\n\nThe council checked this page.")
+        admin.get_by_role("button", name="Save a new version").click()
+        expect(admin.get_by_role("heading", level=2, name="Reviewed in English")).to_be_visible()
+    # the Welsh version is one link away, and says the English is newer
+    admin.goto("/admin/pages/accessibility/edit?language=en")
+    admin.get_by_role("link", name="Welsh version", exact=True).click()
+    expect(admin.locator("#english-is-newer")).to_be_visible()
+    expect(admin.get_by_label("Text of the page")).to_have_attribute("lang", "cy")
+    assert_accessible(admin, "the Welsh edit page")
+
+    reader = open_page()
+    reader.context.add_cookies([{"name": "civic_lang", "value": "cy", "url": live_site.url}])
+    reader.goto("/accessibility")
+    expect(reader.locator("html")).to_have_attribute("lang", "cy")
+    expect(reader.get_by_role("heading", level=1)).to_have_text("Datganiad hygyrchedd")
+    expect(reader.get_by_text("Nid oes fersiwn Gymraeg eto: dyma’r Saesneg.")).to_be_visible()
+    content = reader.locator(".civic-site-page")
+    expect(content).to_have_attribute("lang", "en-GB")
+    expect(content.get_by_role("heading", level=2, name="Reviewed in English")).to_be_visible()
+    assert_accessible(reader, "the English shown to a Welsh reader")
+    assert_clean_console(reader, problems, "the English shown to a Welsh reader")

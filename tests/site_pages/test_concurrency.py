@@ -20,9 +20,11 @@ from tests.factories import AdminFactory
 RACERS = 8
 
 
-def _race(app, admin_id: int, based_on: int | None) -> tuple[list[int], list[str], list]:
+def _race(
+    app, admin_id: int, based_on: int | None, languages: tuple[str, ...] = ("en",)
+) -> tuple[list[tuple[str, int]], list[str], list]:
     barrier = threading.Barrier(RACERS)
-    saved: list[int] = []
+    saved: list[tuple[str, int]] = []
     refused: list[str] = []
     errors: list[BaseException] = []
     guard = threading.Lock()
@@ -32,10 +34,16 @@ def _race(app, admin_id: int, based_on: int | None) -> tuple[list[int], list[str
             try:
                 admin = db.session.get(User, admin_id)
                 barrier.wait(timeout=60)
-                row = services.save_page(admin, "privacy", f"Text {n}", based_on=based_on)
+                row = services.save_page(
+                    admin,
+                    "privacy",
+                    f"Text {n}",
+                    based_on=based_on,
+                    language=languages[n % len(languages)],
+                )
                 db.session.commit()
                 with guard:
-                    saved.append(row.version)
+                    saved.append((row.language, row.version))
             except ValidationFailed as failure:
                 db.session.rollback()
                 with guard:
@@ -64,9 +72,24 @@ def test_simultaneous_saves_make_one_version_and_refuse_the_rest(app, based_on):
     db.session.commit()
     saved, refused, errors = _race(app, admin.id, based_on)
     assert errors == []
-    assert saved == [1]  # every racer started from the default: only the first may save
+    assert saved == [("en", 1)]  # every racer started from the default: one may save
     assert len(refused) == RACERS - 1 and all("Someone else saved" in r for r in refused)
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(SitePageVersion)) == 1
     logged = db.session.scalar(select(func.count()).where(AuditEntry.action == "site_page:update"))
     assert logged == 1
+
+
+@pytest.mark.commits
+def test_a_welsh_and_an_english_save_at_once_each_get_their_first_version(app):
+    """The languages number apart: a Welsh save never makes an English one stale."""
+    if not on_postgres():
+        pytest.skip("needs PostgreSQL: real concurrent connections; set CIVIC_TEST_DATABASE_URL")
+    admin = AdminFactory()
+    db.session.commit()
+    saved, refused, errors = _race(app, admin.id, 0, ("en", "cy"))
+    assert errors == []
+    assert sorted(saved) == [("cy", 1), ("en", 1)]
+    assert len(refused) == RACERS - 2
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(SitePageVersion)) == 2

@@ -325,10 +325,12 @@ def contract_kpis(contract: Contract) -> list[Kpi]:
     )
 
 
-def reported_on_time(contract: Contract, on: date) -> bool | None:
+def reported_on_time(contract: Contract, on: date, kpis: list[Kpi] | None = None) -> bool | None:
     """True when the contract has KPIs and every report due by `on` arrived by its due
-    date; False when one was late or is missing; None when it has no KPIs."""
-    kpis = contract_kpis(contract)
+    date; False when one was late or is missing; None when it has no KPIs. `kpis`: the
+    contract's, when the caller has read them already (`kpis_of_public_contracts`)."""
+    if kpis is None:
+        kpis = contract_kpis(contract)
     if not kpis:
         return None
     for kpi in kpis:
@@ -336,6 +338,21 @@ def reported_on_time(contract: Contract, on: date) -> bool | None:
             if row.due < on and not row.on_time:
                 return False
     return True
+
+
+def kpis_of_public_contracts() -> list[tuple[Contract, list[Kpi]]]:
+    """Every public contract that has a KPI, with its KPIs and their values, in three
+    queries however many there are (the scorecard counts them all on each view)."""
+    by_contract: dict[int, list[Kpi]] = {}
+    for kpi in db.session.scalars(
+        select(Kpi)
+        .join(Contract, Contract.id == Kpi.contract_id)
+        .where(Contract.state != ContractState.DRAFT)
+        .options(selectinload(Kpi.contract), selectinload(Kpi.values))
+        .order_by(Kpi.contract_id, Kpi.id)
+    ):
+        by_contract.setdefault(kpi.contract_id, []).append(kpi)
+    return [(kpis[0].contract, kpis) for kpis in by_contract.values()]
 
 
 # --- open book --------------------------------------------------------------------------

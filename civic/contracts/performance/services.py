@@ -291,8 +291,10 @@ def target_text(kpi: Kpi) -> str:
     return periods.with_unit(kpi.target, kpi.decimals, kpi.unit)
 
 
-def kpi_rows(kpi: Kpi, on: date) -> list[PeriodRow]:
-    """Every period that has ended by `on` (or has a value), oldest first."""
+def kpi_rows(kpi: Kpi, on: date, *, labelled: bool = True) -> list[PeriodRow]:
+    """Every period that has ended by `on` (or has a value), oldest first. Unlabelled
+    (`label` and `short_label` empty) for a caller that names only a few of them: the
+    missed list, which would otherwise spend most of its time naming met periods."""
     values = {v.period_start: v for v in kpi.values}
     days_after = report_days()
     rows = []
@@ -308,8 +310,8 @@ def kpi_rows(kpi: Kpi, on: date) -> list[PeriodRow]:
                 start=start,
                 end=end,
                 due=due,
-                label=periods.period_label(kpi.period, start),
-                short_label=periods.period_short_label(kpi.period, start),
+                label=periods.period_label(kpi.period, start) if labelled else "",
+                short_label=periods.period_short_label(kpi.period, start) if labelled else "",
                 value=value,
                 outcome=periods.outcome(
                     value.value if value else None, kpi.target, kpi.direction, due, on
@@ -717,7 +719,7 @@ class Failure:
 
 # public contracts a page of the missed list covers: the work per request is bounded by
 # them (their KPIs' periods and their reports), however long the register grows
-MISSED_PER_PAGE = 50
+MISSED_PER_PAGE = 20
 
 
 @dataclass(frozen=True)
@@ -812,7 +814,7 @@ def _failures_of(
 ) -> list[Failure]:
     found: list[Failure] = []
     for kpi in kpis:
-        for row in kpi_rows(kpi, on):
+        for row in kpi_rows(kpi, on, labelled=False):
             if row.outcome is Outcome.MISSED:
                 detail = _(
                     "%(value)s against a target of %(target)s",
@@ -823,9 +825,8 @@ def _failures_of(
                 detail = _("Due %(day)s; nothing received", day=format_day(row.due))
             else:
                 continue
-            found.append(
-                Failure(contract, kpi.name, row.label, row.outcome.label, detail, row.start)
-            )
+            label = periods.period_label(kpi.period, row.start)  # named only when listed
+            found.append(Failure(contract, kpi.name, label, row.outcome.label, detail, row.start))
     for report in standards_rows(contract, on, reports):
         if report.status in (ReportStatus.MISSED, ReportStatus.OVERDUE):
             detail = (

@@ -18,6 +18,7 @@ from civic import audit, csv_safe, frozen, privacy
 from civic.accounts.models import Area, User, utcnow
 from civic.clock import aware, early_reason
 from civic.constituencies import services as constituencies
+from civic.consultations import counts
 from civic.consultations.models import (
     Answer,
     AnswerChoice,
@@ -404,8 +405,10 @@ def close_consultation(
     )
     audit.make_checkpoint(f"consultation:close {consultation.id}")  # signs the close
     db.session.flush()
+    subject = frozen_subject(consultation)
+    frozen.build_once(subject, counts.download(consultation))  # read by every view after
     if answers_withheld(consultation) is None:
-        frozen.build_once(frozen_subject(consultation), responses_download(consultation))
+        frozen.build_once(subject, responses_download(consultation))
     events.consultation_news(consultation, "results")
 
 
@@ -709,50 +712,30 @@ class QuestionResult:
         return f"{100 * count / self.answered:.0f}%" if self.answered else "0%"
 
 
+def answer_counts(consultation: Consultation) -> counts.AnswerCounts:
+    """How the submitted responses answered: kept since the close (one stored row read,
+    however many responses), counted now before it (the analysis is not shown before the
+    close, but the counts are the same function either way)."""
+    if is_closed(consultation):
+        return counts.kept(frozen_subject(consultation), consultation)
+    return counts.count(consultation)
+
+
 def analyse(
     consultation: Consultation,
 ) -> tuple[int, list[QuestionResult], list[tuple[Theme, int]]]:
-    """Everything the analysis page shows, in a fixed number of queries however many
-    responses there are (counts are GROUP BYs). Free text is not here: it is published
-    apart, after review (`published_free_text`)."""
+    """Everything the analysis page shows: the counts kept at the close, and the themes
+    (moderators may still tag answers after it), in a fixed number of queries however
+    many responses there are. Free text is not here: it is published apart, after review
+    (`published_free_text`)."""
     questions = list(consultation.questions)
-    results = {q.id: QuestionResult(q) for q in questions}
+    kept = answer_counts(consultation)
+    results = {}
     for q in questions:
         size = 5 if q.kind is QuestionKind.SCALE else len(q.options)
-        results[q.id].counts = [0] * size
-        results[q.id].rank_points = [0] * size
-    submitted = select(Response.id).where(
-        Response.consultation_id == consultation.id, Response.submitted_at.is_not(None)
-    )
-    total = db.session.scalar(select(func.count()).select_from(submitted.subquery()))
-    ids = [q.id for q in questions]
-    for question_id, answered in db.session.execute(
-        select(Answer.question_id, func.count())
-        .where(Answer.question_id.in_(ids), Answer.response_id.in_(submitted))
-        .group_by(Answer.question_id)
-    ):
-        results[question_id].answered = answered
-    for question_id, option, rank, count in db.session.execute(
-        select(AnswerChoice.question_id, AnswerChoice.option, AnswerChoice.rank, func.count())
-        .join(Answer, Answer.id == AnswerChoice.answer_id)
-        .where(AnswerChoice.question_id.in_(ids), Answer.response_id.in_(submitted))
-        .group_by(AnswerChoice.question_id, AnswerChoice.option, AnswerChoice.rank)
-    ):
-        result = results[question_id]
-        if option < len(result.counts):
-            result.counts[option] += count
-            width = len(result.question.options)
-            result.rank_points[option] += count * max(width - rank + 1, 0)
-    for question_id, scale, count in db.session.execute(
-        select(Answer.question_id, Answer.scale, func.count())
-        .where(
-            Answer.question_id.in_(ids),
-            Answer.scale.is_not(None),
-            Answer.response_id.in_(submitted),
-        )
-        .group_by(Answer.question_id, Answer.scale)
-    ):
-        results[question_id].counts[scale - 1] += count
+        found = kept.questions.get(q.id) or counts.QuestionCounts(0, [0] * size, [0] * size)
+        results[q.id] = QuestionResult(q, found.answered, found.counts, found.rank_points)
+    total = kept.total
     for result in results.values():
         if result.question.kind is QuestionKind.SCALE and sum(result.counts):
             result.average = Fraction(

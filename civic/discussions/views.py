@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from civic.discussions import services
+from civic.discussions import display, services
 from civic.discussions.forms import CommentForm, EditForm, FlagForm, ModerateForm, prefix_ids
 from civic.discussions.models import Comment, Thread
 from civic.discussions.subjects import resolve
@@ -20,6 +21,19 @@ from civic.permissions import require_moderator
 from civic.web import render, wants_fragment
 
 bp = Blueprint("discussions", __name__, url_prefix="/discussions")
+
+
+@bp.app_template_global("comment_item_rows")
+def comment_item_rows(page: services.ThreadPage, roots: Iterable[Comment]) -> list[display.Row]:
+    """Top-level comments with their replies, as `discussions/_comment_rows.html` shows
+    them to the current viewer."""
+    return display.item_rows(page, current_user, roots)
+
+
+@bp.app_template_global("comment_article_rows")
+def comment_article_rows(page: services.ThreadPage, comment: Comment) -> list[display.Row]:
+    """One comment's article alone (the fragments htmx swaps in)."""
+    return display.article_rows(page, current_user, comment)
 
 
 def _comment_or_404(comment_id: int) -> Comment:

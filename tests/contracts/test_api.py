@@ -259,6 +259,68 @@ def test_csv_bad_filter_is_a_400_page(client, register) -> None:
     assert "ending_before must be a date as YYYY-MM-DD" in response.get_data(as_text=True)
 
 
+def _next(response) -> str | None:
+    """The address in a `Link: <...>; rel="next"` header, or None."""
+    link = response.headers.get("Link")
+    if link is None:
+        return None
+    assert link.endswith('>; rel="next"') and link.startswith("<http://localhost/")
+    return link[len("<http://localhost") : -len('>; rel="next"')]
+
+
+def test_csv_comes_in_pages_that_together_are_the_register(client, register, monkeypatch) -> None:
+    """Each page at most CSV_PER_PAGE rows, each with its header row, the next one named in
+    a Link header with the filters kept; together every row once, in order."""
+    monkeypatch.setattr(api_views, "CSV_PER_PAGE", 3)
+    first = client.get("/contracts.csv")
+    rows = _csv(first)
+    assert [r["reference"] for r in rows] == [
+        "MB-2023-REPAIRS",
+        "NG-2020-WASTE",
+        "RIV-2019-STREETS",
+    ]
+    address = _next(first)
+    assert address == "/contracts.csv?after=RIV-2019-STREETS"
+    second = client.get(address)
+    assert [r["reference"] for r in _csv(second)] == ["RIV-2022-MEALS"]
+    assert _next(second) is None
+    # the filters go with the cursor
+    monkeypatch.setattr(api_views, "CSV_PER_PAGE", 1)
+    riverside = client.get("/contracts.csv?area=riverside")
+    seen = [r["reference"] for r in _csv(riverside)]
+    address = _next(riverside)
+    while address is not None:
+        assert "area=riverside" in address
+        page = client.get(address)
+        seen += [r["reference"] for r in _csv(page)]
+        address = _next(page)
+    assert seen == ["MB-2023-REPAIRS", "RIV-2019-STREETS", "RIV-2022-MEALS"]
+
+
+def test_a_csv_page_costs_the_same_however_long_the_register(client, register, monkeypatch) -> None:
+    from tests.queries import statements
+
+    monkeypatch.setattr(api_views, "CSV_PER_PAGE", 3)
+
+    def one_page() -> tuple[int, int]:
+        db.session.commit()  # the set-up's audit entries are written now, not in the count
+        with statements() as seen:
+            response = client.get("/contracts.csv")
+        return len(seen), len(_csv(response))
+
+    before = one_page()
+    for _ in range(12):
+        ContractFactory(area=register["meals"].area)
+    db.session.flush()
+    assert one_page() == before == (before[0], 3)
+
+
+def test_csv_cursor_longer_than_any_reference_is_a_400(client, register) -> None:
+    response = client.get("/contracts.csv?after=" + "x" * 121)
+    assert response.status_code == 400
+    assert "after must be a contract reference" in response.get_data(as_text=True)
+
+
 def test_ocds_json_is_the_public_register_and_valid(client, register) -> None:
     response = client.get("/contracts/ocds.json")
     assert response.status_code == 200 and response.mimetype == "application/json"

@@ -180,6 +180,39 @@ def test_first_page_query_count_is_constant(client, resident, viewer):
     assert large <= 10
 
 
+@pytest.mark.parametrize("viewer", ["anonymous", "moderator"])
+def test_the_page_translates_its_labels_once_not_once_per_comment(
+    client, resident, moderator, viewer, monkeypatch
+):
+    """Rendering cost per comment (issue 16): each label of the comments is looked up once
+    a page, so a page of 20 conversations asks for as many translations as a page of 2."""
+    import flask_babel
+
+    if viewer == "moderator":
+        login(client, moderator)
+    lookups = []
+    original = flask_babel.Domain.get_translations
+
+    def counted(self):
+        lookups.append(1)
+        return original(self)
+
+    monkeypatch.setattr(flask_babel.Domain, "get_translations", counted)
+    authors = [resident.id] + [UserFactory().id for _ in range(9)]
+
+    def translations_per_page() -> int:
+        lookups.clear()
+        page = client.get(URL)
+        assert page.status_code == 200
+        return len(lookups)
+
+    make_thread("area", "riverside", 8, authors)  # 2 conversations of 4 comments
+    few = translations_per_page()
+    make_thread("area", "riverside", 200, authors)  # the page now shows 20 of them
+    many = translations_per_page()
+    assert many == few + 1, (few, many)  # the one more: the new "Older comments" link
+
+
 def _ids(html: str) -> list[str]:
     return re.findall(r'\sid="([^"]+)"', html)
 

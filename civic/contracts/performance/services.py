@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from civic import audit
 from civic.accounts.models import User
@@ -305,8 +306,10 @@ def target_text(kpi: Kpi) -> str:
     return periods.with_unit(kpi.target, kpi.decimals, kpi.unit)
 
 
-def kpi_rows(kpi: Kpi, on: date) -> list[PeriodRow]:
-    """Every period that has ended by `on` (or has a value), oldest first."""
+def kpi_rows(kpi: Kpi, on: date, *, labelled: bool = True) -> list[PeriodRow]:
+    """Every period that has ended by `on` (or has a value), oldest first. Unlabelled
+    (`label` and `short_label` empty) for a caller that names only a few of them: the
+    missed list, which would otherwise spend most of its time naming met periods."""
     values = {v.period_start: v for v in kpi.values}
     days_after = report_days()
     rows = []
@@ -322,8 +325,8 @@ def kpi_rows(kpi: Kpi, on: date) -> list[PeriodRow]:
                 start=start,
                 end=end,
                 due=due,
-                label=periods.period_label(kpi.period, start),
-                short_label=periods.period_short_label(kpi.period, start),
+                label=periods.period_label(kpi.period, start) if labelled else "",
+                short_label=periods.period_short_label(kpi.period, start) if labelled else "",
                 value=value,
                 outcome=periods.outcome(
                     value.value if value else None, kpi.target, kpi.direction, due, on
@@ -339,10 +342,12 @@ def contract_kpis(contract: Contract) -> list[Kpi]:
     )
 
 
-def reported_on_time(contract: Contract, on: date) -> bool | None:
+def reported_on_time(contract: Contract, on: date, kpis: list[Kpi] | None = None) -> bool | None:
     """True when the contract has KPIs and every report due by `on` arrived by its due
-    date; False when one was late or is missing; None when it has no KPIs."""
-    kpis = contract_kpis(contract)
+    date; False when one was late or is missing; None when it has no KPIs. `kpis`: the
+    contract's, when the caller has read them already (`kpis_of_public_contracts`)."""
+    if kpis is None:
+        kpis = contract_kpis(contract)
     if not kpis:
         return None
     for kpi in kpis:
@@ -350,6 +355,21 @@ def reported_on_time(contract: Contract, on: date) -> bool | None:
             if row.due < on and not row.on_time:
                 return False
     return True
+
+
+def kpis_of_public_contracts() -> list[tuple[Contract, list[Kpi]]]:
+    """Every public contract that has a KPI, with its KPIs and their values, in three
+    queries however many there are (the scorecard counts them all on each view)."""
+    by_contract: dict[int, list[Kpi]] = {}
+    for kpi in db.session.scalars(
+        select(Kpi)
+        .join(Contract, Contract.id == Kpi.contract_id)
+        .where(Contract.state != ContractState.DRAFT)
+        .options(selectinload(Kpi.contract), selectinload(Kpi.values))
+        .order_by(Kpi.contract_id, Kpi.id)
+    ):
+        by_contract.setdefault(kpi.contract_id, []).append(kpi)
+    return [(kpis[0].contract, kpis) for kpis in by_contract.values()]
 
 
 # --- open book --------------------------------------------------------------------------
@@ -511,16 +531,18 @@ class ReportRow:
         return text
 
 
-def standards_rows(contract: Contract, on: date) -> list[ReportRow]:
+def standards_rows(
+    contract: Contract, on: date, reports: Iterable[StandardsReport] | None = None
+) -> list[ReportRow]:
     """Each required standard's reports that are due by `on`, and the next one due.
     Overdue here is computed from the date, so the page is right even before `civic
-    tick` has stored it."""
-    stored = {
-        (r.standard, r.due_on): r
-        for r in db.session.scalars(
+    tick` has stored it. `reports`: the contract's stored reports when the caller has
+    already read them (the missed list reads a page of contracts' reports at once)."""
+    if reports is None:
+        reports = db.session.scalars(
             select(StandardsReport).where(StandardsReport.contract_id == contract.id)
         )
-    }
+    stored = {(r.standard, r.due_on): r for r in reports}
     rows = []
     for standard in required_standards(contract):
         upcoming_shown = False
@@ -725,45 +747,131 @@ class Failure:
     when: date  # the period's start or the report's due date, to sort by
 
 
+# public contracts a page of the missed list covers: the work per request is bounded by
+# them (their KPIs' periods and their reports), however long the register grows
+MISSED_PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class FailuresPage:
+    """The failures of one window of the register's contracts (by reference), and the
+    reference to start the next window after (None on the last)."""
+
+    failures: list[Failure]
+    first: str | None  # the window's first and last references (None: nothing to cover)
+    last: str | None
+    next_after: str | None
+
+
+def _monitored(after: str) -> Select[tuple[Contract]]:
+    """Public contracts after the reference `after` that could have a failure: those with
+    a KPI or a term requiring a reported standard. The others never appear on the list,
+    so pages are not spent on them."""
+    has_kpi = select(Kpi.id).where(Kpi.contract_id == Contract.id).exists()
+    reports_required = (
+        select(ContractTerm.id)
+        .where(
+            ContractTerm.contract_id == Contract.id,
+            ContractTerm.standard.in_(REPORTED_STANDARDS),
+            ContractTerm.answer == "yes",
+        )
+        .exists()
+    )
+    query = select(Contract).where(
+        Contract.state != ContractState.DRAFT, or_(has_kpi, reports_required)
+    )
+    if after:
+        query = query.where(Contract.reference > after)
+    return query.order_by(Contract.reference)
+
+
+def failures_page(on: date, after: str = "", per_page: int | None = None) -> FailuresPage:
+    """The failures of the next `per_page` monitored contracts after `after`, newest
+    first, in a fixed number of queries: the contracts (with terms and provider), their
+    KPIs with values, and their standards reports, each read once for the whole window."""
+    size = per_page or MISSED_PER_PAGE
+    contracts = db.session.scalars(
+        _monitored(after)
+        .options(selectinload(Contract.terms), selectinload(Contract.provider))
+        .limit(size + 1)
+    ).all()
+    window = contracts[:size]
+    ids = [c.id for c in window]
+    kpis: dict[int, list[Kpi]] = {i: [] for i in ids}
+    reports: dict[int, list[StandardsReport]] = {i: [] for i in ids}
+    if ids:
+        for kpi in db.session.scalars(
+            select(Kpi)
+            .where(Kpi.contract_id.in_(ids))
+            .options(selectinload(Kpi.values))
+            .order_by(Kpi.id)
+        ):
+            kpis[kpi.contract_id].append(kpi)
+        for report in db.session.scalars(
+            select(StandardsReport).where(StandardsReport.contract_id.in_(ids))
+        ):
+            reports[report.contract_id].append(report)
+    found = [
+        failure
+        for contract in window
+        for failure in _failures_of(contract, on, kpis[contract.id], reports[contract.id])
+    ]
+    found.sort(key=lambda f: (f.when, f.contract.reference), reverse=True)
+    return FailuresPage(
+        found,
+        window[0].reference if window else None,
+        window[-1].reference if window else None,
+        window[-1].reference if len(contracts) > size else None,
+    )
+
+
 def failures(on: date) -> list[Failure]:
     """Every missed KPI target, overdue KPI report and missed or overdue standards report
-    on public contracts, newest first."""
+    on public contracts, newest first: the whole register, window by window (for the
+    scorecard's and the tests' totals; the public list is served a page at a time)."""
     found: list[Failure] = []
-    contracts = db.session.scalars(
-        select(Contract).where(Contract.state != ContractState.DRAFT).order_by(Contract.reference)
-    )
-    for contract in contracts:
-        for kpi in contract_kpis(contract):
-            for row in kpi_rows(kpi, on):
-                if row.outcome is Outcome.MISSED:
-                    detail = _(
-                        "%(value)s against a target of %(target)s",
-                        value=row.value_text,
-                        target=target_text(kpi),
-                    )
-                elif row.outcome is Outcome.OVERDUE:
-                    detail = _("Due %(day)s; nothing received", day=format_day(row.due))
-                else:
-                    continue
-                found.append(
-                    Failure(contract, kpi.name, row.label, row.outcome.label, detail, row.start)
-                )
-        for report in standards_rows(contract, on):
-            if report.status in (ReportStatus.MISSED, ReportStatus.OVERDUE):
-                detail = (
-                    report.report.evidence
-                    if report.status is ReportStatus.MISSED and report.report
-                    else _("Nothing received")
-                )
-                found.append(
-                    Failure(
-                        contract,
-                        report.name,
-                        _("Year to %(day)s", day=format_day(report.due_on)),
-                        report.status_text,
-                        detail,
-                        report.due_on,
-                    )
-                )
+    after: str | None = ""
+    while after is not None:
+        page = failures_page(on, after)
+        found.extend(page.failures)
+        after = page.next_after
     found.sort(key=lambda f: (f.when, f.contract.reference), reverse=True)
+    return found
+
+
+def _failures_of(
+    contract: Contract, on: date, kpis: list[Kpi], reports: list[StandardsReport]
+) -> list[Failure]:
+    found: list[Failure] = []
+    for kpi in kpis:
+        for row in kpi_rows(kpi, on, labelled=False):
+            if row.outcome is Outcome.MISSED:
+                detail = _(
+                    "%(value)s against a target of %(target)s",
+                    value=row.value_text,
+                    target=target_text(kpi),
+                )
+            elif row.outcome is Outcome.OVERDUE:
+                detail = _("Due %(day)s; nothing received", day=format_day(row.due))
+            else:
+                continue
+            label = periods.period_label(kpi.period, row.start)  # named only when listed
+            found.append(Failure(contract, kpi.name, label, row.outcome.label, detail, row.start))
+    for report in standards_rows(contract, on, reports):
+        if report.status in (ReportStatus.MISSED, ReportStatus.OVERDUE):
+            detail = (
+                report.report.evidence
+                if report.status is ReportStatus.MISSED and report.report
+                else _("Nothing received")
+            )
+            found.append(
+                Failure(
+                    contract,
+                    report.name,
+                    _("Year to %(day)s", day=format_day(report.due_on)),
+                    report.status_text,
+                    detail,
+                    report.due_on,
+                )
+            )
     return found

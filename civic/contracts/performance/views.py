@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import flash, jsonify, redirect, url_for
+from flask import flash, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -193,12 +193,30 @@ def standards_reports_json(contract: Contract) -> list[dict[str, Any]]:
 # --- the public list of failures --------------------------------------------------------
 
 
+MAX_CURSOR = 120  # Contract.reference's length: a longer `after` names no contract
+
+
+def _after() -> str:
+    """The `after` cursor (the last reference of the page before); 404 for one no
+    reference could be."""
+    after = request.args.get("after", "")
+    if len(after) > MAX_CURSOR:
+        raise NotFound(_("That page of the list does not exist."))
+    return after
+
+
 @bp.get("/performance/missed")
 def performance_missed() -> Any:
+    """A window of the register at a time (services.MISSED_PER_PAGE monitored contracts),
+    so the page costs the same however many contracts have KPIs."""
     on = services.today()
+    after = _after()
+    page = services.failures_page(on, after)
     return render(
         "contracts/performance/missed.html",
-        failures=services.failures(on),
+        failures=page.failures,
+        page=page,
+        after=after,
         on=on,
         report_days=services.report_days(),
     )
@@ -206,7 +224,10 @@ def performance_missed() -> Any:
 
 @api.get("/performance/missed")
 def api_performance_missed() -> Any:
-    return jsonify(
+    """A JSON list, one window of contracts at a time; the next window's address in a
+    `Link: <...>; rel="next"` header (RFC 8288), as /contracts.csv pages."""
+    page = services.failures_page(services.today(), _after())
+    response = jsonify(
         [
             {
                 "contract_id": f.contract.id,
@@ -217,9 +238,13 @@ def api_performance_missed() -> Any:
                 "detail": f.detail,
                 "date": f.when.isoformat(),
             }
-            for f in services.failures(services.today())
+            for f in page.failures
         ]
     )
+    if page.next_after is not None:
+        url = url_for("contracts_api.api_performance_missed", after=page.next_after, _external=True)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+    return response
 
 
 # --- moderators' forms ------------------------------------------------------------------

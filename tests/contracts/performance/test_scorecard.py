@@ -55,3 +55,24 @@ def test_share_of_contracts_with_kpis_reported_on_time(app) -> None:
     assert figure.link == "/contracts/performance/missed"
     assert "every KPI report already due arrived by its due date" in figure.note
     assert "kpis_reported_on_time" in {r.key for r in registered() if r.principle == 2}
+
+
+def test_the_figure_reads_the_register_in_the_same_statements_however_long(app) -> None:
+    """Counted on every view of /scorecard: each contract's KPIs and values are not read
+    one query at a time (issue 16)."""
+    from civic.extensions import db
+    from tests.queries import statements
+
+    def counted() -> tuple[int, int]:
+        db.session.commit()  # the set-up's audit entries are written now, not in the count
+        with app.test_request_context(), statements() as seen:
+            figure = figures.kpis_reported_on_time()
+        return len(seen), figure.denominator
+
+    _all_on_time(meals_kpi(ContractFactory()))
+    small, one = counted()
+    for _ in range(4):
+        _all_on_time(meals_kpi(ContractFactory()))
+    large, five = counted()
+    assert (one, five) == (1, 5)
+    assert large == small, (small, large)

@@ -296,3 +296,82 @@ def test_standards_report_form(client) -> None:
     )
     assert tampered.status_code == 422
     assert "Choose a report this contract&#39;s terms require" in tampered.get_data(as_text=True)
+
+
+def _walk(client, address: str, link) -> list:
+    """Every page from `address`, following each page's next link; the pages' bodies."""
+    pages = []
+    while address is not None:
+        response = client.get(address)
+        assert response.status_code == 200
+        pages.append(response)
+        address = link(response)
+    return pages
+
+
+def _api_next(response) -> str | None:
+    link = response.headers.get("Link")
+    if link is None:
+        return None
+    assert link.startswith("<http://localhost/") and link.endswith('>; rel="next"')
+    return link[len("<http://localhost") : -len('>; rel="next"')]
+
+
+def _html_next(response) -> str | None:
+    found = re.search(r'href="([^"]+)" rel="next"', response.get_data(as_text=True))
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_the_missed_list_comes_in_pages_that_together_are_the_whole_list(
+    client, monkeypatch
+) -> None:
+    """Pages of MISSED_PER_PAGE monitored contracts, the next named in a Link header (JSON)
+    and a next link (HTML): together every failure once, the same as the whole register's."""
+    from civic.contracts.performance import services
+
+    for n in range(3):
+        contract = contract_with_terms(Standard.GENDER_PAY_AUDIT, reference=f"P-{n}")
+        report(meals_kpi(contract), Q2, "91", date(2025, 10, 12))
+    ContractFactory(reference="P-0a")  # nothing monitored: never a page of its own
+    monkeypatch.setattr(services, "MISSED_PER_PAGE", 2)
+    whole = services.failures(services.today())
+    assert len(whole) == 3 * 5  # per contract: Q2 missed, Q1, Q3, Q4 overdue, the audit overdue
+    pages = _walk(client, "/api/v1/contracts/performance/missed", _api_next)
+    assert len(pages) == 2
+    assert [len({d["contract_reference"] for d in p.get_json()}) for p in pages] == [2, 1]
+    seen = [(d["contract_reference"], d["what"], d["period"]) for p in pages for d in p.get_json()]
+    assert sorted(seen) == sorted((f.contract.reference, f.what, f.period) for f in whole)
+    html = _walk(client, "/contracts/performance/missed", _html_next)
+    assert len(html) == 2
+    first, last = (" ".join(p.get_data(as_text=True).split()) for p in html)
+    assert "10 missed targets and overdue reports on contracts P-0 to P-1" in first
+    assert "5 missed targets and overdue reports on contracts P-2 to P-2" in last
+    assert "First page" in last and "First page" not in first
+
+
+def test_a_page_of_the_missed_list_costs_the_same_however_many_contracts(
+    client, monkeypatch
+) -> None:
+    from civic.contracts.performance import services
+    from tests.queries import statements
+
+    monkeypatch.setattr(services, "MISSED_PER_PAGE", 2)
+
+    def one_page() -> tuple[int, int]:
+        db.session.commit()  # the set-up's audit entries are written now, not in the count
+        with statements() as seen:
+            data = client.get("/api/v1/contracts/performance/missed").get_json()
+        return len(seen), len({d["contract_reference"] for d in data})
+
+    for _ in range(2):
+        report(meals_kpi(contract_with_terms(Standard.GENDER_PAY_AUDIT)), Q2, "91", Q3)
+    before = one_page()
+    for _ in range(5):
+        report(meals_kpi(contract_with_terms(Standard.GENDER_PAY_AUDIT)), Q2, "91", Q3)
+    assert one_page() == before
+    assert before[1] == 2
+
+
+def test_a_missed_list_cursor_no_reference_could_be_is_a_404(client) -> None:
+    assert client.get("/contracts/performance/missed?after=" + "x" * 121).status_code == 404
+    assert client.get("/api/v1/contracts/performance/missed?after=" + "x" * 121).status_code == 404

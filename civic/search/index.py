@@ -103,6 +103,7 @@ def write(session: Session, kind: registry.Kind, obj: Any) -> bool:
             "values": doc.link.values,
             "anchor": doc.link.anchor,
             "heading": clean(doc.link.heading),
+            "heading_as": doc.link.heading_as,
         },
         "indexed_at": utcnow(),
     }

@@ -132,14 +132,16 @@ def _comment(comment: Comment) -> Document | None:
             "discussions.comment",
             {"comment_id": str(comment.root_id or comment.id)},
             anchor=f"comment-{comment.id}",
-            heading=f"Comment on {subject.title}",
+            heading=subject.title,
+            heading_as="comment",
         )
     else:
         # only moderators find a hidden comment, and only their page shows its text
         link = Link(
             "discussions.moderate",
             {"comment_id": str(comment.id)},
-            heading=f"Hidden comment on {subject.title}",
+            heading=subject.title,
+            heading_as="hidden_comment",
         )
     return Document(
         ref=str(comment.id),

@@ -23,6 +23,9 @@ class Link:
     values: dict[str, str] = field(default_factory=dict)
     anchor: str | None = None
     heading: str = ""  # shown instead of the title when the document has none (comments)
+    # how the heading is worded when shown, in the reader's language ("comment": "Comment
+    # on <heading>"); the index keeps only the subject's own words
+    heading_as: str = ""
 
 
 @dataclass(frozen=True)

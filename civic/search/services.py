@@ -224,12 +224,23 @@ def search(
     return results
 
 
+def _worded(heading_as: str, subject: Markup) -> Markup:
+    """A comment's heading in the reader's language, around its subject's (highlighted)
+    title; the translated frame is escaped, the title is already safe markup."""
+    frames = {
+        "comment": _("Comment on %(title)s"),
+        "hidden_comment": _("Hidden comment on %(title)s"),
+    }
+    frame = frames.get(heading_as)
+    return Markup.escape(frame) % {"title": subject} if frame else subject
+
+
 def _hit(row: Any, area_names: dict[int, str]) -> Hit:
     kind = registry.get(row.kind)
     link = row.link or {}
     heading = marked(row.title_marked) if row.title else Markup("")
     if not row.title:
-        heading = marked(link.get("heading", ""))
+        heading = _worded(link.get("heading_as", ""), marked(link.get("heading", "")))
     return Hit(
         kind=row.kind,
         kind_label=str(kind.label) if kind else row.kind,

@@ -141,8 +141,28 @@ def test_a_visible_comment_leads_to_itself_in_its_thread(site):
         "endpoint": "discussions.comment",
         "values": {"comment_id": str(root.id)},
         "anchor": f"comment-{reply.id}",
-        "heading": "Comment on Riverside ideas 2027",
+        "heading": "Riverside ideas 2027",
+        "heading_as": "comment",
     }
+    assert str(services.search("parks team", viewer=None).hits[0].title) == (
+        "Comment on Riverside ideas 2027"
+    )
+
+
+def test_a_comments_heading_is_worded_in_the_readers_language(site):
+    """The index keeps the subject's own words; "Comment on" is said when shown."""
+    from civic.i18n import in_language
+
+    _area, moderator, resident, round_ = site
+    helpers.comment(resident, "budget_round", round_.slug, "Who paints the <b>benches</b>?")
+    with in_language("cy"):
+        (hit,) = services.search("paints", viewer=None).hits
+        assert str(hit.title) == "Sylw ar Riverside ideas 2027"
+    hidden = helpers.comment(resident, "budget_round", round_.slug, "Spam spam lovely spam")
+    discussions.hide_comment(moderator, hidden, "Advertising")
+    with in_language("cy"):
+        (hit,) = services.search("lovely", viewer=moderator).hits
+        assert str(hit.title) == "Sylw cudd ar Riverside ideas 2027"
 
 
 # --- highlighting -----------------------------------------------------------------------
@@ -343,6 +363,7 @@ def test_a_new_kind_joins_by_registering(site):
             "values": {"slug": "riverside"},
             "anchor": None,
             "heading": "",
+            "heading_as": "",
         }
     finally:
         registry.unregister("area")

@@ -2,7 +2,7 @@
 
 Budget ballots once said *upheld* for "the ballot stands" while paper votes said *upheld*
 for "the paper is removed"; a moderator moving between the two pages read the same word
-both ways. These words say what happens to the entry (migration 0043 mapped old rows)."""
+both ways. These words say what happens to the entry (migration 0044 mapped old rows)."""
 
 from __future__ import annotations
 

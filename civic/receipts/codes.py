@@ -24,7 +24,7 @@ VOIDED = "voided"
 WITHDRAWN = "withdrawn"  # its voter took the ballot back before the close
 
 # The outcomes of a contest decision that took the paper entry out of the count. Entries
-# logged before migration 0043 said it in each kind's old word ("voided" for a budget
+# logged before migration 0044 said it in each kind's old word ("voided" for a budget
 # ballot; "upheld", meaning the resident's contest, for a paper vote); the log is never
 # rewritten, so both words are read.
 REMOVED_BY = {

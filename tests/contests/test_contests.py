@@ -251,7 +251,7 @@ def test_the_database_refuses_a_second_open_contest_of_one_ballot(both):
 
 
 def test_participation_counts_read_the_old_words_in_the_log(both):
-    """Entries logged before migration 0043 said "voided" (a budget ballot removed) and
+    """Entries logged before migration 0044 said "voided" (a budget ballot removed) and
     "upheld" (a paper vote removed); the log is never rewritten, so both are still read."""
     round_, proposal = both["round"], both["proposal"]
     audit.release_pending()

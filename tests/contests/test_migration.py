@@ -1,4 +1,4 @@
-"""Migration 0043 maps the stored outcomes of both contest tables to one vocabulary, and
+"""Migration 0044 maps the stored outcomes of both contest tables to one vocabulary, and
 back: a budget ballot's "upheld" (it stood) becomes "kept", while a paper vote's "upheld"
 (the contest was upheld, the paper removed) becomes "removed"."""
 
@@ -11,9 +11,9 @@ from civic import create_app
 from civic.extensions import db
 from tests.budgets.rounds_helpers import make_round
 
-# the revision 0043 follows (0041's downgrade rebuilds user_account, which SQLite refuses
+# the revision 0044 follows (0041's downgrade rebuilds user_account, which SQLite refuses
 # while the round's rows point at it)
-BEFORE = "0045_budget_paper"
+BEFORE = "0043_budget_paper"
 OLD_BALLOTS = {"open": "open", "upheld": "kept", "voided": "removed"}
 OLD_PAPERS = {"open": "open", "upheld": "removed", "rejected": "kept"}
 
@@ -29,7 +29,7 @@ def _open_indexes(table: str) -> set[str]:
     return {row[1] for row in rows if row[1].endswith("_open")}
 
 
-def test_0043_maps_old_states_and_back(tmp_path):
+def test_0044_maps_old_states_and_back(tmp_path):
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'civic.db'}"})
     with app.app_context():
         upgrade()

@@ -315,7 +315,7 @@ def test_the_migration_makes_existing_versions_english(tmp_path):
     url = f"sqlite:///{tmp_path / 'migrate.db'}"
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        upgrade(revision="0043_contests")
+        upgrade(revision="0044_contests")
         engine = sa.create_engine(url)
         with engine.begin() as connection:
             connection.execute(
@@ -324,7 +324,7 @@ def test_the_migration_makes_existing_versions_english(tmp_path):
                     "values ('privacy', 1, 'Old text', 'x', '2026-01-01 00:00:00')"
                 )
             )
-        upgrade(revision="0046_site_page_language")
+        upgrade(revision="0045_site_page_language")
         with engine.begin() as connection:
             rows = connection.execute(
                 sa.text("select slug, language, version from site_page_version")
@@ -344,7 +344,7 @@ def test_the_migration_makes_existing_versions_english(tmp_path):
                     "created_at) values ('privacy', 'cy', 1, 'Eto', 'z', '2026-01-03 00:00:00')"
                 )
             )
-        downgrade(revision="0043_contests")
+        downgrade(revision="0044_contests")
         with engine.connect() as connection:
             left = connection.execute(sa.text("select slug, version from site_page_version")).all()
         engine.dispose()

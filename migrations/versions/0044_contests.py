@@ -6,8 +6,8 @@ stands). Both now say what happened to the entry: "removed" or "kept". Rows are 
 both ways; the audit log keeps the words it was written with (civic.receipts.codes reads
 both). A partial unique index allows one open contest per entry.
 
-Revision ID: 0043_contests
-Revises: 0045_budget_paper
+Revision ID: 0044_contests
+Revises: 0043_budget_paper
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0043_contests"
-down_revision = "0045_budget_paper"
+revision = "0044_contests"
+down_revision = "0043_budget_paper"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """numbered paper ballots for budget rounds: each paper's number once per round
 
-Revision ID: 0045_budget_paper
+Revision ID: 0043_budget_paper
 Revises: 0042_group_paper
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0045_budget_paper"
+revision = "0043_budget_paper"
 down_revision = "0042_group_paper"
 branch_labels = None
 depends_on = None

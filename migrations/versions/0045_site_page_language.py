@@ -3,8 +3,8 @@
 Rows saved before this are English (the only language the pages had). Versions are
 numbered per (slug, language), so the unique constraint gains the language.
 
-Revision ID: 0046_site_page_language
-Revises: 0043_contests
+Revision ID: 0045_site_page_language
+Revises: 0044_contests
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0046_site_page_language"
-down_revision = "0043_contests"
+revision = "0045_site_page_language"
+down_revision = "0044_contests"
 branch_labels = None
 depends_on = None
 

@@ -41,6 +41,8 @@ PAGES = {
     "audit": "/audit",
     "audit entry": "/audit/entries/{seq}",
     "contracts": "/contracts",
+    "scorecard": "/scorecard",
+    "scorecard API": "/api/v1/scorecard",
     "search": "/search?q=bins",
 }
 

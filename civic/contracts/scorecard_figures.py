@@ -8,22 +8,28 @@ registered by their own parts of the contracts domain.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from fractions import Fraction
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 
 from civic import clock
 from civic.audit.models import AuditEntry
 from civic.clock import aware
-from civic.consultations.models import ConsultationState
-from civic.contracts.models import Contract, ContractState
+from civic.consultations.models import Consultation, ConsultationState
+from civic.contracts.models import (
+    Contract,
+    ContractState,
+    ContractTerm,
+    Provider,
+    ProviderType,
+)
 from civic.contracts.scorecard import Figure, figure
 from civic.extensions import db
 from civic.i18n import _, format_day
-from civic.votes.models import Proposal, ProposalKind, ProposalState
+from civic.votes.models import Proposal, ProposalKind, ProposalState, Standard
 
 # where the records behind a figure are listed: the register and the proposals. Paths,
 # not url_for, so a figure can be computed outside a request (the CLI, tests)
@@ -46,24 +52,22 @@ def percent(numerator: int, denominator: int) -> int:
     return whole(Fraction(numerator * 100, denominator))
 
 
-def _public_contracts() -> list[Contract]:
-    return list(
-        db.session.scalars(
-            select(Contract)
-            .where(Contract.state != ContractState.DRAFT)
-            .options(selectinload(Contract.terms), selectinload(Contract.provider))
-            .order_by(Contract.id)
-        )
-    )
+# Every figure is counted by the database (COUNT, SUM, MIN, MAX): the page costs the same
+# few statements and reads the same few rows however long the register grows (issue 16).
+
+_PUBLIC = Contract.state != ContractState.DRAFT
+_IN_PUBLIC_HANDS = Provider.kind.in_([k for k in ProviderType if k.in_public_hands])
 
 
-def live_contracts(today: date) -> list[Contract]:
-    """Published contracts running today: started, not past their end, not terminated."""
-    return [
-        c
-        for c in _public_contracts()
-        if c.state is ContractState.PUBLISHED and c.start_date <= today and not c.has_ended(today)
-    ]
+def _count(stmt: Select[Any]) -> tuple[int, ...]:
+    """One row of counts, None (a SUM over no rows) read as 0."""
+    row = db.session.execute(stmt).one()
+    return tuple(int(v or 0) for v in row)
+
+
+def _counted_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """How many rows meet `condition`: a SUM of 1s, as portable as COUNT(*) FILTER."""
+    return func.sum(case((condition, 1), else_=0))
 
 
 def civic_began() -> date | None:
@@ -72,13 +76,8 @@ def civic_began() -> date | None:
     return aware(first).date() if first is not None else None
 
 
-def _proposals(*, past_draft: bool = True, kind: ProposalKind | None = None) -> list[Proposal]:
-    stmt = select(Proposal).order_by(Proposal.id)
-    if past_draft:
-        stmt = stmt.where(Proposal.state != ProposalState.DRAFT)
-    if kind is not None:
-        stmt = stmt.where(Proposal.kind == kind)
-    return list(db.session.scalars(stmt))
+# outsourcing proposals put to residents (past draft)
+_OUTSOURCING = (Proposal.state != ProposalState.DRAFT, Proposal.kind == ProposalKind.OUTSOURCING)
 
 
 # --- 1. contracts are public ------------------------------------------------------------
@@ -86,12 +85,21 @@ def _proposals(*, past_draft: bool = True, kind: ProposalKind | None = None) -> 
 
 @figure(1, "contracts_full_terms")
 def contracts_full_terms() -> Figure:
-    contracts = _public_contracts()
-    full = [c for c in contracts if all(a is not None for a in c.answers.values())]
+    # a contract answers each standard at most once (unique constraint): it states every
+    # one when it has as many answered terms as there are standards
+    every_standard = (
+        select(ContractTerm.contract_id)
+        .where(ContractTerm.standard.in_(list(Standard)))
+        .group_by(ContractTerm.contract_id)
+        .having(func.count(ContractTerm.id) == len(Standard))
+    )
+    full, public = _count(
+        select(_counted_if(Contract.id.in_(every_standard)), func.count(Contract.id)).where(_PUBLIC)
+    )
     return Figure(
         _("Contracts published with every minimum standard stated as a term"),
-        len(full),
-        len(contracts),
+        full,
+        public,
         REGISTER,
         _(
             "Of all published contracts in the register, those that state every one of the "
@@ -104,26 +112,25 @@ def contracts_full_terms() -> Figure:
 # --- 4. consultation before outsourcing -------------------------------------------------
 
 
-def consulted_before_vote(proposal: Proposal) -> bool:
-    """The proposal's linked consultation was opened to residents and had ended by the
-    time the vote opened."""
-    consultation = proposal.consultation
-    if consultation is None or proposal.voting_from is None:
-        return False
-    if consultation.state is ConsultationState.DRAFT:
-        return False
-    ended: datetime = consultation.closed_at or consultation.closes_at
-    return aware(ended) <= aware(proposal.voting_from)
-
-
 @figure(4, "consulted_before_vote")
 def consulted_before_the_vote() -> Figure:
-    voted = [p for p in _proposals(kind=ProposalKind.OUTSOURCING) if p.voting_from is not None]
-    consulted = [p for p in voted if consulted_before_vote(p)]
+    # consulted: the linked consultation was opened to residents and had ended (closed
+    # early, or its closing date passed) by the time the vote opened
+    ended = func.coalesce(Consultation.closed_at, Consultation.closes_at)
+    consulted = and_(
+        Consultation.id.is_not(None),
+        Consultation.state != ConsultationState.DRAFT,
+        ended <= Proposal.voting_from,
+    )
+    consulted_count, voted = _count(
+        select(_counted_if(consulted), func.count(Proposal.id))
+        .outerjoin(Consultation, Consultation.id == Proposal.consultation_id)
+        .where(*_OUTSOURCING, Proposal.voting_from.is_not(None))
+    )
     return Figure(
         _("Outsourcing proposals consulted on before the vote"),
-        len(consulted),
-        len(voted),
+        consulted_count,
+        voted,
         PROPOSALS,
         _(
             "Of the outsourcing proposals that reached a public vote, those with a linked "
@@ -138,18 +145,21 @@ def consulted_before_the_vote() -> Figure:
 @figure(5, "outsourcing_put_to_vote")
 def outsourcing_put_to_vote() -> Figure:
     began = civic_began()
-    awarded = [
-        c
-        for c in _public_contracts()
-        if not c.provider.kind.in_public_hands
-        and (c.proposal_id is not None or (began is not None and c.start_date >= began))
-    ]
-    voted = [c for c in awarded if c.proposal is not None and c.proposal.voting_from is not None]
+    came_through_civic = Contract.proposal_id.is_not(None)
+    if began is not None:
+        came_through_civic = or_(came_through_civic, Contract.start_date >= began)
+    voted, awarded = _count(
+        select(_counted_if(Proposal.voting_from.is_not(None)), func.count(Contract.id))
+        .select_from(Contract)
+        .join(Provider, Provider.id == Contract.provider_id)
+        .outerjoin(Proposal, Proposal.id == Contract.proposal_id)
+        .where(_PUBLIC, ~_IN_PUBLIC_HANDS, came_through_civic)
+    )
     since = format_day(began) if began else _("the day Civic began")
     return Figure(
         _("Contracts with outside providers decided by a public vote"),
-        len(voted),
-        len(awarded),
+        voted,
+        awarded,
         REGISTER,
         _(
             "Contracts with a co-operative, social enterprise or private company that began "
@@ -166,12 +176,15 @@ def outsourcing_put_to_vote() -> Figure:
 
 @figure(7, "inhouse_bids")
 def inhouse_bids() -> Figure:
-    proposals = _proposals(kind=ProposalKind.OUTSOURCING)
-    bid = [p for p in proposals if p.inhouse_bid]
+    bid, proposals = _count(
+        select(_counted_if(Proposal.inhouse_bid.is_(True)), func.count(Proposal.id)).where(
+            *_OUTSOURCING
+        )
+    )
     return Figure(
         _("Outsourcing proposals with an in-house bid"),
-        len(bid),
-        len(proposals),
+        bid,
+        proposals,
         PROPOSALS,
         _(
             "Of the outsourcing proposals put to residents (past draft), those where the "
@@ -183,19 +196,34 @@ def inhouse_bids() -> Figure:
 # --- 8. services in public hands --------------------------------------------------------
 
 
-def _live_and_public() -> tuple[list[Contract], list[Contract]]:
-    """(the contracts running today, those of them in public hands)."""
-    live = live_contracts(clock.utcnow().date())
-    return live, [c for c in live if c.provider.kind.in_public_hands]
+def _live_and_public() -> tuple[int, int, int, int]:
+    """Of the contracts running today (published, started, not past their last day):
+    (how many, how many in public hands, their yearly value, the public hands' value)."""
+    today = clock.utcnow().date()
+    return _count(
+        select(
+            func.count(Contract.id),
+            _counted_if(_IN_PUBLIC_HANDS),
+            func.sum(Contract.annual_value),
+            func.sum(case((_IN_PUBLIC_HANDS, Contract.annual_value), else_=0)),
+        )
+        .select_from(Contract)
+        .join(Provider, Provider.id == Contract.provider_id)
+        .where(
+            Contract.state == ContractState.PUBLISHED,
+            Contract.start_date <= today,
+            func.coalesce(Contract.ended_on, Contract.end_date) >= today,
+        )
+    )
 
 
 @figure(8, "services_in_public_hands")
 def services_in_public_hands() -> Figure:
-    live, public = _live_and_public()
+    live, public, _value, _public_value = _live_and_public()
     return Figure(
         _("Services in public hands"),
-        len(public),
-        len(live),
+        public,
+        live,
         REGISTER,
         _("Of the contracts running today, those provided in-house or by a council-owned company."),
     )
@@ -203,11 +231,11 @@ def services_in_public_hands() -> Figure:
 
 @figure(8, "value_in_public_hands")
 def value_in_public_hands() -> Figure:
-    live, public = _live_and_public()
+    _live, _public, value, public_value = _live_and_public()
     return Figure(
         _("Annual contract value in public hands"),
-        sum(c.annual_value for c in public),
-        sum(c.annual_value for c in live),
+        public_value,
+        value,
         REGISTER,
         _(
             "The yearly value of the contracts running today that are provided in-house or "
@@ -223,26 +251,33 @@ def value_in_public_hands() -> Figure:
 @figure(9, "social_value_weight")
 def social_value_weight() -> Figure:
     minimum = min_social_value_weight()
-    proposals = _proposals()
-    weights = [p.weight_social for p in proposals]
-    met = [w for w in weights if w >= minimum]
+    weight = Proposal.weight_social
+    met, counted, total, lowest, highest = _count(
+        select(
+            _counted_if(weight >= minimum),
+            func.count(Proposal.id),
+            func.sum(weight),
+            func.min(weight),
+            func.max(weight),
+        ).where(Proposal.state != ProposalState.DRAFT)
+    )
     note = _(
         "Of the proposals put to residents (past draft), those whose options appraisal "
         "gave social value a weight of at least %(minimum)s%%.",
         minimum=minimum,
     )
-    if weights:
-        average = whole(Fraction(sum(weights), len(weights)))
+    if counted:
+        average = whole(Fraction(total, counted))
         note += " " + _(
             "Average weight %(average)s%%, lowest %(lowest)s%%, highest %(highest)s%%.",
             average=average,
-            lowest=min(weights),
-            highest=max(weights),
+            lowest=lowest,
+            highest=highest,
         )
     return Figure(
         _("Proposals weighting social value at %(minimum)s%% or more", minimum=minimum),
-        len(met),
-        len(weights),
+        met,
+        counted,
         PROPOSALS,
         note,
     )

@@ -25,7 +25,7 @@ from fractions import Fraction
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, case, func, select
 
 from civic import audit, ballot_box, privacy
 from civic.accounts.models import Area, User
@@ -243,17 +243,31 @@ def public_progress(contract: Contract, petition: RecallPetition | None) -> dict
     }
 
 
-def listed_petitions() -> list[RecallPetition]:
+def _listed() -> ColumnElement[bool]:
     """Petitions the public list shows: reached, or with at least one band of signatures
     (a petition with a handful would tell when its first few people signed)."""
     step = max(1, privacy.min_electorate())
+    return (RecallPetition.state == PetitionState.REACHED) | (
+        RecallPetition.signature_count >= step
+    )
+
+
+def listed_petitions() -> list[RecallPetition]:
+    """The petitions the public list shows (`_listed`), newest first."""
     return list(
         db.session.scalars(
             select(RecallPetition)
-            .where(
-                (RecallPetition.state == PetitionState.REACHED)
-                | (RecallPetition.signature_count >= step)
-            )
+            .where(_listed())
             .order_by(RecallPetition.created_at.desc(), RecallPetition.id.desc())
         )
     )
+
+
+def listed_counts() -> tuple[int, int]:
+    """(petitions listed, of them reached), counted by the database: the scorecard asks
+    on every view, and reads no petition to answer."""
+    reached = func.sum(case((RecallPetition.state == PetitionState.REACHED, 1), else_=0))
+    listed, reached_count = db.session.execute(
+        select(func.count(RecallPetition.id), reached).where(_listed())
+    ).one()
+    return int(listed), int(reached_count or 0)

@@ -244,10 +244,10 @@ bp.add_app_template_global(_contract_review_of, "contract_review_of")
 
 @scorecard.figure(6, "recall_petitions_opened")
 def _petitions_opened() -> scorecard.Figure:
-    listed = services.listed_petitions()
+    listed, _reached = services.listed_counts()
     return scorecard.Figure(
         _("Recall petitions residents have taken up"),
-        len(listed),
+        listed,
         None,
         url_for("contracts.recall_list"),
         _(
@@ -259,11 +259,10 @@ def _petitions_opened() -> scorecard.Figure:
 
 @scorecard.figure(6, "recall_petitions_reached")
 def _petitions_reached() -> scorecard.Figure:
-    listed = services.listed_petitions()
-    reached = sum(1 for p in listed if p.state is PetitionState.REACHED)
+    listed, reached = services.listed_counts()
     return scorecard.Figure(
         _("Recall petitions that reached their threshold and started a recall review"),
         reached,
-        len(listed),
+        listed,
         url_for("contracts.recall_list"),
     )

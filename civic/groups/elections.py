@@ -46,6 +46,7 @@ from civic.groups.election_models import (
     RecallSupporter,
 )
 from civic.i18n import _, format_number, ngettext
+from civic.params import MAX_ID, parse_int
 from civic.permissions import require_signed_in
 from civic.receipts import codes as receipts
 from civic.text import clean_text
@@ -593,9 +594,10 @@ def _read_choices(election: GroupElection, choices: list[str]) -> list[Any]:
     ids: set[int] = set()
     known = {c.id for c in election.candidates}
     for raw in choices:
-        if not str(raw).isdigit() or int(raw) not in known:
+        candidate = parse_int(str(raw), minimum=1, maximum=MAX_ID)
+        if candidate is None or candidate not in known:
             raise ValidationFailed({"candidates": _("Choose from the candidates listed")})
-        ids.add(int(raw))
+        ids.add(candidate)
     if not ids:
         raise ValidationFailed({"candidates": _("Choose at least one candidate")})
     if len(ids) > election.seats:

@@ -38,6 +38,7 @@ from civic.i18n import _
 from civic.notifications import feed
 from civic.notifications.kinds import Kind
 from civic.paper.models import PaperKind
+from civic.params import parse_int
 from civic.permissions import require_moderator
 from civic.privacy import publishable
 from civic.receipts import codes as receipts
@@ -237,7 +238,8 @@ def _paper_number(subject: Any, raw: Any, label: Callable[[Any, int], str] = pap
                     else _("This paper belongs to another vote or consultation")
                 }
             )
-    if not text.isdigit() or not 1 <= int(text) <= subject.papers_issued:
+    number = parse_int(text, minimum=1, maximum=subject.papers_issued)
+    if number is None:  # ASCII digits only: "²" is a digit to Python, not to int()
         raise ValidationFailed(
             {
                 "paper_number": _(
@@ -246,7 +248,7 @@ def _paper_number(subject: Any, raw: Any, label: Callable[[Any, int], str] = pap
                 )
             }
         )
-    return int(text)
+    return number
 
 
 def _lock(subject: Subject) -> Subject:

@@ -23,6 +23,7 @@ from civic import ballot_box, privacy
 from civic.clock import utcnow
 from civic.extensions import db
 from civic.i18n import _
+from civic.params import MAX_ID, parse_int
 
 
 class LevelError(ValueError):
@@ -70,7 +71,8 @@ class Level:
                     )
                 )
             return cls(percent=percent)
-        if not raw.isdigit():
+        count = parse_int(raw, maximum=MAX_ID)
+        if count is None:
             raise LevelError(
                 _(
                     "Give a number of signatures, like %(number)s, or a share of eligible "
@@ -79,9 +81,9 @@ class Level:
                     share="2.5%",
                 )
             )
-        if int(raw) < 1:
+        if count < 1:
             raise LevelError(_("A threshold of zero would need no signatures: give at least 1"))
-        return cls(count=int(raw))
+        return cls(count=count)
 
     def words(self) -> str:
         """How the setting is written: "250" or "2.5%" (stored and logged as this text)."""

@@ -328,3 +328,18 @@ def test_a_removed_paper_response_is_gone(open_consultation):
     # the resident can now respond online
     consultations.save_response(resident, consultation, {q["single"].id: "0"}, submit=True)
     assert consultations.analyse(consultation)[0] == 1
+
+
+@pytest.mark.parametrize("typed", ["²", "١٢", " 1_0 ", "99999999999999999999999", "V-²"])
+def test_a_paper_number_is_ascii_digits_only(voting, typed):
+    """"²" is a digit to Python's isdigit but not to int(); "١٢" would read as 12. Each is
+    refused by the number's field, never a 500, and nothing is written."""
+    proposal, moderator, area = voting
+    paper.issue_papers(moderator, proposal, 20)
+    (person,) = residents(area, 1)
+    with pytest.raises(ValidationFailed) as refused:
+        paper.enter_vote(
+            moderator, proposal, choice="for", paper_number=typed, email=person.email, check="ok"
+        )
+    assert set(refused.value.errors) == {"paper_number"}
+    assert db.session.scalar(select(func.count()).select_from(VoteCast)) == 0

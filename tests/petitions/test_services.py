@@ -50,6 +50,10 @@ def test_a_level_is_a_number_or_a_share_and_zero_or_over_100_percent_is_refused(
     assert engine.Level.parse("2.5%").signatures(1_001) == 26  # 25.025 rounded up
     assert engine.Level.parse("2.5%").words() == "2.5%"
     assert engine.Level.parse(" 100 % ").percent == Fraction(100)
+    # digits to Python's isdigit that int() refuses or reads otherwise: not a level
+    for typed in ("²", "١٢", "1_0"):
+        with pytest.raises(engine.LevelError):
+            engine.Level.parse(typed)
     for wrong, words in (
         ("0", "zero"),
         ("0%", "above 0"),

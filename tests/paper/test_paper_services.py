@@ -332,7 +332,7 @@ def test_a_removed_paper_response_is_gone(open_consultation):
 
 @pytest.mark.parametrize("typed", ["²", "١٢", " 1_0 ", "99999999999999999999999", "V-²"])
 def test_a_paper_number_is_ascii_digits_only(voting, typed):
-    """"²" is a digit to Python's isdigit but not to int(); "١٢" would read as 12. Each is
+    """ "²" is a digit to Python's isdigit but not to int(); "١٢" would read as 12. Each is
     refused by the number's field, never a 500, and nothing is written."""
     proposal, moderator, area = voting
     paper.issue_papers(moderator, proposal, 20)

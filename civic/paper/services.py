@@ -123,11 +123,10 @@ def _require_printer(actor: User | None, subject: Subject) -> User:
 
 def printable_range(subject: Subject, first: Any, last: Any) -> range:
     """The paper numbers a print page shows: only numbers already issued."""
-    try:
-        start, end = int(first), int(last)
-    except (TypeError, ValueError):
-        raise NotFound(_("Print papers first: those numbers were not issued.")) from None
-    if not 1 <= start <= end <= subject.papers_issued or end - start >= MAX_PRINT:
+    start, end = parse_int(first, minimum=1), parse_int(last, minimum=1)  # ASCII digits only
+    if start is None or end is None:
+        raise NotFound(_("Print papers first: those numbers were not issued."))
+    if not start <= end <= subject.papers_issued or end - start >= MAX_PRINT:
         raise NotFound(_("Print papers first: those numbers were not issued."))
     return range(start, end + 1)
 

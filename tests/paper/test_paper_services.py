@@ -12,7 +12,7 @@ from civic.consultations import services as consultations
 from civic.consultations.models import Response
 from civic.contests import flow
 from civic.contests.states import ContestState
-from civic.errors import Conflict, PermissionDenied, ValidationFailed
+from civic.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.extensions import db
 from civic.notifications.models import Notification
 from civic.paper import contests as paper_contests
@@ -343,3 +343,12 @@ def test_a_paper_number_is_ascii_digits_only(voting, typed):
         )
     assert set(refused.value.errors) == {"paper_number"}
     assert db.session.scalar(select(func.count()).select_from(VoteCast)) == 0
+
+
+@pytest.mark.parametrize("first", ["\u0661", "\u00b2", " 1_0", "", None])
+def test_a_print_range_is_ascii_digits_only(voting, first):
+    """An Arabic-Indic one would read as 1 through int(); only issued numbers print."""
+    proposal, _moderator, _area = voting
+    assert list(paper.printable_range(proposal, "1", "2")) == [1, 2]
+    with pytest.raises(NotFound):
+        paper.printable_range(proposal, first, "2")

@@ -117,6 +117,9 @@ def _init_extensions(app: Flask) -> None:
 
     i18n.init_app(app)  # after web: its `day` and `money` filters format for the language
     outbox.init_app(app)  # Flask-Mailman, and sending what a request queued once it commits
+    from civic import page_cache
+
+    page_cache.init_app(app)  # last: its lookup runs after the NUL check and rate limits
     # Form macros are globals, not per-template imports: htmx renders single blocks
     # (jinja2-fragments), which never run a template's top-level imports.
     forms = app.jinja_env.get_template("_macros/forms.html").module

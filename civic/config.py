@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import secrets
 from collections.abc import Mapping
@@ -195,13 +196,13 @@ MAIL_FILE_BACKEND = "civic.notifications.eml.EmailBackend"
 SMTP_EXAMPLE = "smtp://user:password@mail.example.org:587?starttls=1"
 
 
-def _mail_number(name: str, default: str, *, least: float) -> float:
+def _number_setting(name: str, default: str, *, least: float) -> float:
     raw = os.environ.get(name, default).strip()
     try:
         value = float(raw)
     except ValueError:
         value = least - 1
-    if value < least:
+    if not math.isfinite(value) or value < least:
         raise ConfigurationError(
             f"Civic will not start: {name} is {raw!r}; set it to a number of at least {least:g}."
         )
@@ -257,11 +258,11 @@ def mail_settings(instance_path: Path) -> dict[str, Any]:
     return transport | {
         "MAIL_DEFAULT_SENDER": os.environ.get("CIVIC_MAIL_FROM", "Civic <civic@localhost>"),
         # seconds an SMTP connection may take to answer before the attempt counts as failed
-        "MAIL_TIMEOUT": _mail_number("CIVIC_MAIL_TIMEOUT", "10", least=1),
+        "MAIL_TIMEOUT": _number_setting("CIVIC_MAIL_TIMEOUT", "10", least=1),
         # attempts before a message is marked failed (and shown to administrators)
-        "MAIL_MAX_ATTEMPTS": int(_mail_number("CIVIC_MAIL_MAX_ATTEMPTS", "6", least=1)),
+        "MAIL_MAX_ATTEMPTS": int(_number_setting("CIVIC_MAIL_MAX_ATTEMPTS", "6", least=1)),
         # the wait after the first failed attempt; it doubles after each further failure
-        "MAIL_RETRY_SECONDS": int(_mail_number("CIVIC_MAIL_RETRY_SECONDS", "60", least=1)),
+        "MAIL_RETRY_SECONDS": int(_number_setting("CIVIC_MAIL_RETRY_SECONDS", "60", least=1)),
     }
 
 
@@ -287,7 +288,16 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         }
         | mail_settings(instance_path)
         | https_settings(https)
+        | page_cache_settings(production=https or "postgres" in _database_url(instance_path)[:10])
     )
+
+
+def page_cache_settings(*, production: bool) -> dict[str, Any]:
+    """CIVIC_PAGE_CACHE_SECONDS: how long a public page answered to a visitor who is not
+    signed in may be answered again from memory (civic.page_cache). 5 seconds where several
+    processes serve a busy site, off on a single SQLite install; 0 turns it off."""
+    seconds = _number_setting("CIVIC_PAGE_CACHE_SECONDS", "5" if production else "0", least=0)
+    return {"PAGE_CACHE_SECONDS": seconds}
 
 
 def is_production(config: Mapping[str, Any]) -> bool:

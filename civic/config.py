@@ -269,6 +269,7 @@ def mail_settings(instance_path: Path) -> dict[str, Any]:
 def from_environment(instance_path: Path) -> dict[str, Any]:
     """Build the Flask config mapping from the process environment."""
     https = os.environ.get("CIVIC_HTTPS", "").lower() in {"1", "true", "yes"}
+    several_processes = https or _database_url(instance_path).startswith("postgresql")
     return (
         _base()
         | {
@@ -288,7 +289,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         }
         | mail_settings(instance_path)
         | https_settings(https)
-        | page_cache_settings(production=https or "postgres" in _database_url(instance_path)[:10])
+        | page_cache_settings(production=several_processes)
     )
 
 

@@ -34,7 +34,7 @@ from civic.budgets.pabulib_io import import_round
 from civic.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT = ROOT.parent.parent / "shared" / "pabulib" / "Poland_Warszawa_2024_Ursynow.pb"
+DEFAULT = ROOT.parent / "shared" / "pabulib" / "Poland_Warszawa_2024_Ursynow.pb"
 
 
 def _cpu_ms(work, repeat: int) -> float:

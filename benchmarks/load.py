@@ -54,8 +54,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/civic_bench_load"
-DEFAULT_FILE = ROOT.parent.parent / "shared" / "pabulib" / "Poland_Warszawa_2026.pb"
-QUICK_FILE = ROOT.parent.parent / "shared" / "pabulib" / "Poland_Warszawa_2024_Ursynow.pb"
+DEFAULT_FILE = ROOT.parent / "shared" / "pabulib" / "Poland_Warszawa_2026.pb"
+QUICK_FILE = ROOT.parent / "shared" / "pabulib" / "Poland_Warszawa_2024_Ursynow.pb"
 REDIS = "redis://127.0.0.1:6379/9"
 GOAL_RATIO = 3.0
 GOAL_RATE = 200.0

@@ -34,7 +34,7 @@ from civic.budgets.pabulib import parse_file
 from civic.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT = ROOT.parent.parent / "shared" / "pabulib" / "Poland_Warszawa_2024_Ursynow.pb"
+DEFAULT = ROOT.parent / "shared" / "pabulib" / "Poland_Warszawa_2024_Ursynow.pb"
 MODELS = {Ballot.__table__: Ballot, BallotEntry.__table__: BallotEntry}
 spent: dict[str, float] = defaultdict(float)
 

@@ -290,16 +290,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         | mail_settings(instance_path)
         | https_settings(https)
         | page_cache_settings(production=several_processes)
-        | frozen_memory_settings()
     )
-
-
-def frozen_memory_settings() -> dict[str, Any]:
-    """CIVIC_FROZEN_MEMORY_MB: megabytes of frozen downloads (a city round's ballots.json is
-    several) each app process keeps in memory once sent, so repeats do not read them from
-    the database again (civic.frozen). 0 turns it off."""
-    megabytes = _number_setting("CIVIC_FROZEN_MEMORY_MB", "64", least=0)
-    return {"FROZEN_MEMORY_BYTES": int(megabytes * 1024 * 1024)}
 
 
 def page_cache_settings(*, production: bool) -> dict[str, Any]:

@@ -136,56 +136,6 @@ def test_a_row_stored_before_copies_were_kept_gets_them_on_first_compressed_requ
     assert row.body_gzip is None  # only what was asked for
 
 
-# --- bodies kept in memory once sent -------------------------------------------------
-
-
-@pytest.fixture
-def kept_in_memory(app, monkeypatch):
-    monkeypatch.setitem(app.config, "FROZEN_MEMORY_BYTES", 1024 * 1024)
-    yield
-    app.extensions.pop("civic_frozen_sent", None)
-
-
-@pytest.mark.parametrize("coding", ["br", "identity"])
-def test_a_sent_body_is_served_again_from_memory_without_reading_the_row(
-    app, client, kept_in_memory, coding
-):
-    round_ = _frozen_round()
-    path = f"/budgets/{round_.slug}/ballots.json"
-    first = client.get(path, headers={"Accept-Encoding": coding})
-    # a forger's bytes under the same row: served only if the row's body were read again
-    column = "body_br" if coding == "br" else "body"
-    db.session.execute(update(FrozenDownload).values({column: b"not the ballots"}))
-    db.session.commit()
-    again = client.get(path, headers={"Accept-Encoding": coding})
-    assert again.get_data() == first.get_data() != b"not the ballots"
-    assert again.headers["ETag"] == first.headers["ETag"]
-
-
-def test_memory_is_keyed_by_the_bytes_digest_and_bounded(app, client, kept_in_memory):
-    round_ = _frozen_round()
-    subject = downloads.subject(round_)
-    client.get(f"/budgets/{round_.slug}/results.json", headers={"Accept-Encoding": "identity"})
-    # the row now names other bytes (as a rebuilt download would): those are served
-    db.session.execute(
-        update(FrozenDownload)
-        .where(FrozenDownload.name == "results.json")
-        .values(body=b"{}", sha256=_sha(b"{}"))
-    )
-    db.session.commit()
-    served = client.get(
-        f"/budgets/{round_.slug}/results.json", headers={"Accept-Encoding": "identity"}
-    )
-    assert served.get_data() == b"{}"
-    assert frozen.stored(subject, "results.json").sha256 == _sha(b"{}")
-    sent = app.extensions["civic_frozen_sent"]
-    assert sent.currsize <= sent.maxsize
-    app.config["FROZEN_MEMORY_BYTES"] = 10
-    app.extensions.pop("civic_frozen_sent")
-    client.get(f"/budgets/{round_.slug}/ballots.csv", headers={"Accept-Encoding": "identity"})
-    assert len(app.extensions["civic_frozen_sent"]) == 0, "a body over the budget is not kept"
-
-
 # --- a consultation's responses.csv ----------------------------------------------------
 
 

@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import threading
 from collections.abc import Callable
 
 import brotli
-from cachetools import LRUCache
 from flask import Response, current_app, request
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
@@ -50,12 +48,6 @@ CODINGS = ("br", "gzip")  # Flask-Compress's own order of preference
 # freeze compresses four such files.
 BROTLI_QUALITY = 5
 GZIP_LEVEL = 6
-
-# Bodies already sent, by (sha256, coding): a city round's ballots.json is megabytes, and
-# reading them from the database for every request cost more than a page. The key names
-# the bytes themselves, so a copy kept here can never be out of date; only the memory is
-# bounded (FROZEN_MEMORY_BYTES per process, least recently sent dropped first).
-_sent_lock = threading.Lock()
 
 # what a download is: its stored name, its Content-Type, and the function building its
 # text (or bytes, for binary downloads such as audit tiles)
@@ -163,7 +155,8 @@ def serve_row(
     if _holds(row.sha256):
         response = Response(status=304)  # the body is never read from the database
     else:
-        response = Response(_body(row, coding), content_type=row.content_type)
+        body = row.body if coding is None else _compressed(row, coding)
+        response = Response(body, content_type=row.content_type)
         if coding is not None:
             response.headers["Content-Encoding"] = coding  # Flask-Compress leaves it be
         if filename:
@@ -173,35 +166,6 @@ def serve_row(
     response.set_etag(etag)
     response.headers["Cache-Control"] = cache_control
     return response
-
-
-def _body(row: FrozenDownload, coding: str | None) -> bytes:
-    """The bytes to send: from this process's memory when sent before, else the row."""
-    sent = _sent()
-    key = (row.sha256, coding or "")
-    with _sent_lock:
-        body = sent.get(key) if sent is not None else None
-    if body is not None:
-        return body
-    body = row.body if coding is None else _compressed(row, coding)
-    if sent is not None and len(body) <= sent.maxsize:
-        with _sent_lock:
-            sent[key] = body
-    return body
-
-
-def _sent() -> LRUCache[tuple[str, str], bytes] | None:
-    """This app's memory of sent bodies (None when FROZEN_MEMORY_BYTES is 0)."""
-    sent = current_app.extensions.get("civic_frozen_sent")
-    if sent is None:
-        budget = int(current_app.config.get("FROZEN_MEMORY_BYTES", 0))
-        if budget <= 0:
-            return None
-        with _sent_lock:
-            sent = current_app.extensions.setdefault(
-                "civic_frozen_sent", LRUCache(maxsize=budget, getsizeof=len)
-            )
-    return sent
 
 
 def _coding(content_type: str) -> str | None:

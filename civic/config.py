@@ -298,7 +298,8 @@ def page_cache_settings(*, production: bool) -> dict[str, Any]:
     signed in may be answered again from memory (civic.page_cache). 5 seconds where several
     processes serve a busy site, off on a single SQLite install; 0 turns it off."""
     seconds = _number_setting("CIVIC_PAGE_CACHE_SECONDS", "5" if production else "0", least=0)
-    return {"PAGE_CACHE_SECONDS": seconds}
+    megabytes = _number_setting("CIVIC_PAGE_CACHE_MB", "64", least=0)
+    return {"PAGE_CACHE_SECONDS": seconds, "PAGE_CACHE_BYTES": int(megabytes * 1024 * 1024)}
 
 
 def is_production(config: Mapping[str, Any]) -> bool:

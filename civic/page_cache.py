@@ -13,8 +13,8 @@ What is never taken from or put in the cache:
   hold their own name, choices and CSRF token, so they are always made fresh;
 - conditional and range requests (the view answers those itself, with its ETag);
 - a response that is not a 200, sets a cookie, wrote to the session, carries rate-limit
-  figures or says `private`/`no-store`, or is streamed or larger than
-  `PAGE_CACHE_MAX_BYTES`.
+  figures or says `private`/`no-store`, or is streamed or larger than a quarter of the
+  cache's memory (`PAGE_CACHE_BYTES`, 64 MB a process unless set).
 
 The price is that a visitor who is not signed in can see a public page up to
 `PAGE_CACHE_SECONDS` old (the response says how old in its `Age` header). Whoever makes a
@@ -53,32 +53,46 @@ _CACHED_TYPES = frozenset({"text/html", "application/json", "text/csv", "text/pl
 
 
 @dataclass(frozen=True)
-class _Stored:
+class StoredPage:
     headers: list[tuple[str, str]]
     body: bytes
     made: float
+
+
+def _size(stored: StoredPage) -> int:
+    return len(stored.body) + sum(len(name) + len(value) for name, value in stored.headers)
 
 
 class PageCache:
     """One process's store of finished anonymous pages, shared by its threads."""
 
     def __init__(
-        self, seconds: float, entries: int, timer: Callable[[], float] = time.monotonic
+        self, seconds: float, budget: int, timer: Callable[[], float] = time.monotonic
     ) -> None:
         self.seconds = seconds
         self.timer = timer
-        self._store: TTLCache[tuple[str, ...], _Stored] = TTLCache(
-            maxsize=entries, ttl=seconds, timer=timer
+        # bounded by bytes, not entries: a city round's ballots.json is megabytes, a page a
+        # few kilobytes; the oldest pages make way when a new one would pass the budget
+        self.largest = budget // 4
+        self._store: TTLCache[tuple[str, ...], StoredPage] = TTLCache(
+            maxsize=budget, ttl=seconds, timer=timer, getsizeof=_size
         )
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, ...]) -> _Stored | None:
+    def get(self, key: tuple[str, ...]) -> StoredPage | None:
         with self._lock:
             return self._store.get(key)
 
-    def put(self, key: tuple[str, ...], stored: _Stored) -> None:
+    def put(self, key: tuple[str, ...], stored: StoredPage) -> None:
+        if _size(stored) > self.largest:
+            return
         with self._lock:
             self._store[key] = stored
+
+    @property
+    def bytes_held(self) -> int:
+        with self._lock:
+            return int(self._store.currsize)
 
     def clear(self) -> None:
         with self._lock:
@@ -136,10 +150,7 @@ def _cacheable(response: Response) -> bool:
     control = response.cache_control
     if control.private or control.no_store:
         return False
-    return (
-        response.content_length is not None
-        and response.content_length <= current_app.config["PAGE_CACHE_MAX_BYTES"]
-    )
+    return response.content_length is not None
 
 
 def _store_in_cache(response: Response) -> Response:
@@ -148,7 +159,7 @@ def _store_in_cache(response: Response) -> Response:
     if key is None or cache is None or g.get("page_cache_hit") or not _cacheable(response):
         return response
     headers = [(name, value) for name, value in response.headers.items() if name != "Age"]
-    cache.put(key, _Stored(headers=headers, body=response.get_data(), made=cache.timer()))
+    cache.put(key, StoredPage(headers=headers, body=response.get_data(), made=cache.timer()))
     return response
 
 
@@ -160,10 +171,9 @@ def init_app(app: Flask) -> None:
     repeat is answered with the same compressed bytes and headers the first visitor got.
     """
     seconds = float(app.config.get("PAGE_CACHE_SECONDS", 0) or 0)
-    app.config.setdefault("PAGE_CACHE_MAX_BYTES", 512 * 1024)
-    if seconds > 0:
-        entries = int(app.config.get("PAGE_CACHE_ENTRIES", 2000))
-        app.extensions["civic_page_cache"] = PageCache(seconds, entries)
+    budget = int(app.config.get("PAGE_CACHE_BYTES", 64 * 1024 * 1024))
+    if seconds > 0 and budget > 0:
+        app.extensions["civic_page_cache"] = PageCache(seconds, budget)
     app.before_request(_serve_from_cache)
     # after_request hooks run last-registered first: at the front of the list, the store
     # runs after every other hook (compression included) has finished the response

@@ -13,7 +13,7 @@ import pytest
 from civic import config
 from civic.budgets.models import BudgetRound
 from civic.extensions import db
-from civic.page_cache import PageCache
+from civic.page_cache import PageCache, StoredPage
 from tests.budgets.rounds_helpers import make_round
 from tests.conftest import login
 from tests.factories import UserFactory
@@ -30,7 +30,7 @@ class Clock:
 @pytest.fixture
 def clock(app):
     ticking = Clock()
-    app.extensions["civic_page_cache"] = PageCache(5, 100, timer=ticking)
+    app.extensions["civic_page_cache"] = PageCache(5, 1024 * 1024, timer=ticking)
     yield ticking
     app.extensions.pop("civic_page_cache")
 
@@ -133,24 +133,44 @@ def test_a_compressed_page_is_kept_compressed_and_served_as_it_was(app, clock):
     assert plain.get_data() == brotli.decompress(first.get_data())
 
 
-def test_a_full_cache_forgets_the_oldest_pages(app, clock):
-    app.extensions["civic_page_cache"] = PageCache(5, 2, timer=clock)
+def test_the_cache_keeps_to_its_memory_budget(clock):
+    cache = PageCache(5, 4000, timer=clock)
+
+    def page(size: int) -> StoredPage:
+        return StoredPage(headers=[], body=b"x" * size, made=clock())
+
+    for key in "abcd":
+        cache.put((key,), page(900))
+    cache.get(("a",))  # asked for again: the least recently used is now "b"
+    cache.put(("e",), page(900))  # 4,500 bytes would pass the budget
+    assert cache.get(("b",)) is None
+    assert all(cache.get((key,)) is not None for key in "acde")
+    assert cache.bytes_held <= 4000
+    cache.put(("f",), page(1001))  # more than a quarter of the budget
+    assert cache.get(("f",)) is None and len(cache) == 4
+
+
+def test_an_answer_over_a_quarter_of_the_memory_is_not_kept(app, clock):
+    small = PageCache(5, 400, timer=clock)
+    app.extensions["civic_page_cache"] = small
     visitor = app.test_client()
-    for path in ("/", "/budgets", "/audit"):
-        visitor.get(path)
-    assert len(app.extensions["civic_page_cache"]) == 2
+    visitor.get("/")
+    assert "Age" not in visitor.get("/").headers and len(small) == 0
 
 
+@pytest.mark.parametrize("name", ["CIVIC_PAGE_CACHE_SECONDS", "CIVIC_PAGE_CACHE_MB"])
 @pytest.mark.parametrize("raw", ["abc", "-1", "nan", "inf"])
-def test_a_page_cache_setting_that_is_not_a_number_of_seconds_stops_the_start(monkeypatch, raw):
-    monkeypatch.setenv("CIVIC_PAGE_CACHE_SECONDS", raw)
-    with pytest.raises(config.ConfigurationError, match="CIVIC_PAGE_CACHE_SECONDS"):
+def test_a_page_cache_setting_that_is_not_a_number_stops_the_start(monkeypatch, name, raw):
+    monkeypatch.setenv(name, raw)
+    with pytest.raises(config.ConfigurationError, match=name):
         config.page_cache_settings(production=True)
 
 
 def test_the_cache_is_on_for_production_and_off_for_a_single_sqlite_install(monkeypatch):
     monkeypatch.delenv("CIVIC_PAGE_CACHE_SECONDS", raising=False)
-    assert config.page_cache_settings(production=True) == {"PAGE_CACHE_SECONDS": 5}
-    assert config.page_cache_settings(production=False) == {"PAGE_CACHE_SECONDS": 0}
+    assert config.page_cache_settings(production=True)["PAGE_CACHE_SECONDS"] == 5
+    assert config.page_cache_settings(production=False)["PAGE_CACHE_SECONDS"] == 0
     monkeypatch.setenv("CIVIC_PAGE_CACHE_SECONDS", "0")
-    assert config.page_cache_settings(production=True) == {"PAGE_CACHE_SECONDS": 0}
+    assert config.page_cache_settings(production=True)["PAGE_CACHE_SECONDS"] == 0
+    monkeypatch.setenv("CIVIC_PAGE_CACHE_MB", "1.5")
+    assert config.page_cache_settings(production=True)["PAGE_CACHE_BYTES"] == 1572864

@@ -54,6 +54,8 @@ _CACHED_TYPES = frozenset({"text/html", "application/json", "text/csv", "text/pl
 
 @dataclass(frozen=True)
 class StoredPage:
+    """A finished answer as it was sent: the compressed body and every header but `Age`."""
+
     headers: list[tuple[str, str]]
     body: bytes
     made: float

@@ -493,6 +493,14 @@ def table(rows: list[Row], baseline: Row) -> list[str]:
     return lines
 
 
+def page_cache_setting() -> str:
+    """How the Civic under test caches anonymous pages (the production default: 5 s)."""
+    seconds = os.environ.get("CIVIC_PAGE_CACHE_SECONDS", "").strip()
+    if seconds in ("0", "0.0"):
+        return "off (CIVIC_PAGE_CACHE_SECONDS=0): every request is made fresh"
+    return f"{seconds or '5'} s (CIVIC_PAGE_CACHE_SECONDS; signed-in pages are always fresh)"
+
+
 def report(args, info: dict, baseline: Row, rows: list[Row], cast: dict | None) -> str:
     out = [
         f"Load benchmark, {info['when']}, commit {info['commit']} "
@@ -506,6 +514,7 @@ def report(args, info: dict, baseline: Row, rows: list[Row], cast: dict | None) 
         f"gunicorn: {args.workers} workers (gunicorn.conf.py: gthread, 2 threads) for Civic "
         f"and for the baseline; locust: {args.users} users back to back per page, at most "
         f"{args.requests} requests or {args.seconds:.0f} s each.",
+        f"Page cache for visitors not signed in (civic/page_cache.py): {page_cache_setting()}.",
         "",
         *table(rows, baseline),
     ]

@@ -4,6 +4,7 @@
     DATABASE_URL=sqlite:////tmp/demo.db FLASK_APP=civic .venv/bin/flask civic seed
     DATABASE_URL=sqlite:////tmp/demo.db .venv/bin/python benchmarks/page_cpu.py [--requests 200]
     ... benchmarks/page_cpu.py --profile home      # cProfile of one page, top 30 by own time
+    ... benchmarks/page_cpu.py --signed-in resident@civic.example:resident-demo-password
 
 It builds the app as production does (settings from the environment), asks each page
 `--requests` times with `Accept-Encoding: br, gzip` (as a browser does) and prints the
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
+import re
 import sys
 import time
 from pathlib import Path
@@ -70,6 +72,18 @@ def grow_thread(app: Flask, comments: int) -> None:
         db.session.commit()
 
 
+def sign_in(client: FlaskClient, email: str, password: str) -> None:
+    """Sign in through the form, as a browser does (its CSRF token read from the page)."""
+    page = client.get("/accounts/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', page)
+    answer = client.post(
+        "/accounts/sign-in",
+        data={"csrf_token": token.group(1) if token else "", "email": email, "password": password},
+    )
+    if answer.status_code != 302:
+        sys.exit(f"could not sign in as {email} (answer {answer.status_code})")
+
+
 def measure(client: FlaskClient, url: str, requests: int) -> float:
     """Milliseconds of process CPU per request (after a warm-up)."""
     for _ in range(10):
@@ -86,10 +100,18 @@ def main() -> None:
     parser.add_argument("--profile", help="a page name (or address) to profile")
     parser.add_argument("--grow-thread", type=int, default=0, help="add N comments first")
     parser.add_argument("--extra", action="append", default=[], help="name=/address")
+    parser.add_argument(
+        "--signed-in",
+        metavar="EMAIL:PASSWORD",
+        help="ask as this person, signed in (e.g. the demo's resident@civic.example:"
+        "resident-demo-password)",
+    )
     args = parser.parse_args()
     app = create_app()
     app.config["RATELIMIT_ENABLED"] = False
     client = app.test_client()
+    if args.signed_in:
+        sign_in(client, *args.signed_in.split(":", 1))
     if args.grow_thread:
         grow_thread(app, args.grow_thread)
     pages = _pages(app)

@@ -160,6 +160,9 @@ def _store_in_cache(response: Response) -> Response:
     cache = cache_for(current_app)
     if key is None or cache is None or g.get("page_cache_hit") or not _cacheable(response):
         return response
+    if "Cache-Control" not in response.headers:
+        # a shared proxy in front may keep it as long as this cache does; browsers ask again
+        response.headers["Cache-Control"] = f"public, max-age=0, s-maxage={int(cache.seconds)}"
     headers = [(name, value) for name, value in response.headers.items() if name != "Age"]
     cache.put(key, StoredPage(headers=headers, body=response.get_data(), made=cache.timer()))
     return response

@@ -57,6 +57,10 @@ def test_a_repeat_is_answered_from_the_cache_until_it_runs_out(app, clock):
     assert repeat.headers["Content-Security-Policy"] == first.headers["Content-Security-Policy"]
     assert "Accept-Language" in repeat.headers["Vary"]
 
+    # a proxy in front may keep it as long (and knows how old it is), a browser asks again
+    assert first.headers["Cache-Control"] == repeat.headers["Cache-Control"]
+    assert first.headers["Cache-Control"] == "public, max-age=0, s-maxage=5"
+
     clock.now += 3  # 6 seconds after it was made: older than PAGE_CACHE_SECONDS
     fresh = visitor.get("/budgets")
     assert "Age" not in fresh.headers
@@ -72,7 +76,9 @@ def test_signed_in_people_always_get_a_fresh_page_and_never_fill_the_cache(app, 
     login(client, user)
 
     signed_in = client.get("/budgets")
-    assert "Age" not in signed_in.headers
+    assert "Age" not in signed_in.headers and "public" not in signed_in.headers.get(
+        "Cache-Control", ""
+    )
     page = signed_in.get_data(as_text=True)
     assert "Holbeck library garden" in page and "Sam Okafor" in page
 
@@ -174,3 +180,16 @@ def test_the_cache_is_on_for_production_and_off_for_a_single_sqlite_install(monk
     assert config.page_cache_settings(production=True)["PAGE_CACHE_SECONDS"] == 0
     monkeypatch.setenv("CIVIC_PAGE_CACHE_MB", "1.5")
     assert config.page_cache_settings(production=True)["PAGE_CACHE_BYTES"] == 1572864
+
+
+def test_a_frozen_download_keeps_its_own_lifetime(app, clock, monkeypatch):
+    from tests.test_frozen_more import _frozen_round
+
+    monkeypatch.setitem(app.config, "MIN_ELECTORATE", 0)
+    round_ = _frozen_round()
+    visitor = app.test_client()
+    first = visitor.get(f"/budgets/{round_.slug}/results.json")
+    repeat = visitor.get(f"/budgets/{round_.slug}/results.json")
+    assert first.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert "Age" in repeat.headers and repeat.get_data() == first.get_data()
+    assert repeat.headers["ETag"] == first.headers["ETag"]

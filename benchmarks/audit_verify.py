@@ -77,8 +77,9 @@ def through_the_command(url: str, size: int, root: bytes) -> None:
             "RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0"
         ),
     }
+    # the flask next to this interpreter (a worktree may have no .venv of its own)
     command = [
-        str(ROOT / ".venv" / "bin" / "flask"),
+        str(Path(sys.executable).parent / "flask"),
         "civic",
         "audit",
         "verify",

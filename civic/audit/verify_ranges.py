@@ -191,8 +191,8 @@ def _checked_range(
         if piece.stop is not None:
             where.append(f"seq < {int(piece.stop)}")
         for rows in log._fetched_rows(conn, batch, " AND ".join(where)):
-            if not log._batch_ok(rows, state, trusted):
-                failed = log._check_slowly([log._Row(*row) for row in rows], state, trusted)
+            if not log._batch_ok(rows, state, trusted, micros=True):
+                failed = log._check_slowly(log._slow_rows(rows, True), state, trusted)
                 if failed is not None:
                     return _Failed(failed)
         conn.rollback()

@@ -1,6 +1,6 @@
 """`audit verify`'s fast path (issue 16) rejects everything the entry-by-entry check does.
 
-verify reads rows in batches (on PostgreSQL from a binary server-side cursor) and checks a
+verify reads rows in batches (on PostgreSQL in binary keyset pages of `batch` rows) and checks a
 batch in one tight loop; a batch that is not sound whole goes to the slow check, which
 names the first bad entry. These tests put the damage in a middle batch, so a fast path
 that skipped a check, or a fetch that lost or reordered rows, would let it through or

@@ -11,7 +11,7 @@ batch the entry-by-entry check refuses.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -145,6 +145,30 @@ def test_an_entry_out_of_place_is_found(committed_log):
 
 
 @pytest.mark.commits
+@pytest.mark.parametrize("batch", [1, 3, 4, 9, 40, 41])
+def test_pages_read_every_row_once_in_order(committed_log, batch):
+    """`_fetched_rows` reads keyset pages: together they are what one query reads, across
+    a gap longer than a page and with an entry moved below 0, with or without bounds."""
+    _damage("DELETE FROM audit_entry WHERE seq BETWEEN 10 AND 24")
+    _damage("UPDATE audit_entry SET seq = -5 WHERE seq = 3")
+    raw = db.session.connection().connection.dbapi_connection
+    names = ", ".join(column.key for column in log._VERIFY_COLUMNS)
+    for where, condition in [("", "TRUE"), ("seq >= 2 AND seq < 30", "seq >= 2 AND seq < 30")]:
+        whole = raw.execute(
+            f"SELECT {names} FROM audit_entry WHERE {condition} ORDER BY seq"
+        ).fetchall()
+        pages = list(log._fetched_rows(raw, batch, where))
+        assert all(0 < len(page) <= batch for page in pages)
+        read = [row for page in pages for row in page]
+        assert [row[0] for row in read] == [row[0] for row in whole]
+        assert [row[1:5] for row in read] == [row[1:5] for row in whole]
+        assert [row[6:] for row in read] == [row[6:] for row in whole]
+        # the time as PostgreSQL's microseconds, made the same datetime again
+        assert [log._micros_time(row[5]) for row in read] == [row[5] for row in whole]
+    db.session.rollback()
+
+
+@pytest.mark.commits
 def test_a_trusted_head_is_checked_in_whichever_range_holds_it(committed_log):
     for size in (5, 13, 14, 26, 40):
         root = _root_at(size)
@@ -230,12 +254,28 @@ _items = st.lists(
 )
 
 
+def _micros(at: object) -> object:
+    """A recorded time as `_fetched_rows` reads it from PostgreSQL: microseconds since
+    2000-01-01 UTC (anything else as it is)."""
+    if isinstance(at, datetime):
+        return (at - log._PG_EPOCH) // timedelta(microseconds=1)
+    return at
+
+
+def _as_fetched(rows: list[tuple], micros: bool) -> list[tuple]:
+    return [(*row[:5], _micros(row[5]), *row[6:]) for row in rows] if micros else rows
+
+
 @settings(max_examples=400, deadline=None)
-@given(_items, st.data())
-def test_the_fast_check_agrees_with_the_slow_check(items, data):
+@given(_items, st.data(), st.booleans())
+def test_the_fast_check_agrees_with_the_slow_check(items, data, micros):
+    """`micros`: rows as read from PostgreSQL, the recorded time in microseconds."""
     rows = _log_rows(items)
     if all(json.dumps(item, ensure_ascii=False).isascii() for item in items):
-        assert log._batch_ok(rows, log._TreeState([], 0, True), None)  # the usual case is fast
+        fast = log._batch_ok(
+            _as_fetched(rows, micros), log._TreeState([], 0, True), None, micros=micros
+        )
+        assert fast  # the usual case is fast
     # one entry changed: its body (bytes moved, inserted, dropped) or one of its columns,
     # with every hash made again from the changed body
     target = data.draw(st.integers(0, len(rows) - 1))
@@ -247,7 +287,20 @@ def test_the_fast_check_agrees_with_the_slow_check(items, data):
         drop = data.draw(st.integers(0, 2))
         body = body[:cut] + extra + body[cut + drop :]
     elif how == "time":
-        at = data.draw(st.sampled_from([_when.replace(second=31), None, "2026-03-01"]))
+        at = data.draw(
+            st.sampled_from(
+                [
+                    _when.replace(second=31),
+                    _when.replace(microsecond=1),  # the text has whole seconds: still sound
+                    _when.replace(year=1999, month=12, day=31),
+                    _when.replace(year=999),
+                    None,
+                    "2026-03-01",
+                    2**63 - 1,  # PostgreSQL's infinity, read as microseconds
+                    -(2**63),
+                ]
+            )
+        )
     else:
         value = data.draw(st.none() | _text)
         action, kind, ident, actor = (
@@ -261,9 +314,41 @@ def test_the_fast_check_agrees_with_the_slow_check(items, data):
     changed[target] = _row(seq, body, frontier, action, kind, ident, actor, at)
     if target + 1 < len(rows):
         changed = changed[: target + 1]  # later roots would differ anyway: stop there
-    slow = log._check_slowly([log._Row(*r) for r in changed], log._TreeState([], 0, True), None)
-    if log._batch_ok(changed, log._TreeState([], 0, True), None):
+    changed = _as_fetched(changed, micros)
+    slow = log._check_slowly(log._slow_rows(changed, micros), log._TreeState([], 0, True), None)
+    if log._batch_ok(changed, log._TreeState([], 0, True), None, micros=micros):
         assert slow is None, slow
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59, 999999)),
+    st.booleans(),
+)
+def test_times_read_as_microseconds_give_the_slow_checks_text(when, next_second):
+    """The fast check's text of a recorded time (its day by strftime, the time of day from
+    tables) is the one the slow check makes from the datetime, for every year; a body
+    with the next second's text is refused by both."""
+    when = when.replace(tzinfo=UTC)
+    item = log._Item(when, "area:create", "area", "a", None, {"n": 1})
+    body = log._body(0, item)
+    at = when + timedelta(seconds=1) if next_second and when.year < 9999 else when
+    fetched = _as_fetched([_row(0, body, [], "area:create", "area", "a", None, at)], True)
+    slow = log._check_slowly(log._slow_rows(fetched, True), log._TreeState([], 0, True), None)
+    fast = log._batch_ok(fetched, log._TreeState([], 0, True), None, micros=True)
+    assert (slow is None) == (at == when)
+    assert fast == (slow is None)
+
+
+def test_a_time_no_datetime_holds_is_named_by_the_slow_check():
+    """Infinity (or any time beyond the year 9999) is reported as not matching the body."""
+    (row,) = _log_rows([("area:create", "area", "a", None, {"n": 1})])
+    for micros in (2**63 - 1, -(2**63)):
+        rows = [(*row[:5], micros, *row[6:])]
+        assert not log._batch_ok(rows, log._TreeState([], 0, True), None, micros=True)
+        failed = log._check_slowly(log._slow_rows(rows, True), log._TreeState([], 0, True), None)
+        assert failed is not None and failed.bad_seq == 0
+        assert failed.reason == "recorded time column does not match the body"
 
 
 def test_the_fast_check_refuses_long_integers_in_data():

@@ -898,8 +898,14 @@ def _bodies_canonical(bodies: list[bytes]) -> list[Any] | None:
 
 
 def _time_text(value: object) -> str | None:
-    """`_column_time`, faster for the usual case: a UTC time (isoformat is C code)."""
-    if isinstance(value, datetime) and (value.tzinfo is None or not value.utcoffset()):
+    """`_column_time`, faster for the usual case: a UTC time (isoformat is C code). Years
+    before 1000 go the slow way: isoformat pads them to four digits, strftime does not, and
+    the fast check must never accept a time the entry-by-entry check refuses."""
+    if (
+        isinstance(value, datetime)
+        and value.year >= 1000
+        and (value.tzinfo is None or not value.utcoffset())
+    ):
         return value.isoformat()[:19] + "Z"
     return _column_time(value)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from datetime import UTC, datetime
 
 import pytest
 import rfc8785
@@ -170,3 +171,21 @@ def test_the_fast_check_leaves_unusual_bodies_to_the_slow_check():
     for body in (big, floaty, private_use):
         assert log._bodies_canonical([body]) is None
     assert log._bodies_canonical([b'{"a":1}']) == [{"a": 1}]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 1),
+        max_value=datetime(9999, 12, 31, 23, 59, 59),
+        timezones=st.sampled_from([None, UTC]),
+    )
+)
+def test_the_fast_time_text_is_the_entry_by_entry_checks(moment):
+    # the fast path once padded years before 1000 ("0999-..."), which strftime does not:
+    # a body tampered to the padded form would have passed the fast check alone
+    assert log._time_text(moment) == log._column_time(moment)
+
+
+def test_a_year_before_1000_is_written_as_the_slow_check_writes_it():
+    assert log._time_text(datetime(999, 1, 2, 3, 4, 5)) == "999-01-02T03:04:05Z"

@@ -48,15 +48,24 @@ def on_postgres() -> bool:
 
 # What the PostgreSQL schema looked like right after the last full reset (its number of
 # objects and Alembic's revision): while it still looks so, emptying the tables is enough.
-_pristine: tuple[int, tuple[str, ...]] | None = None
+_pristine: tuple[int, int, tuple[str, ...]] | None = None
 
 
-def _schema_fingerprint(conn: Connection) -> tuple[int, tuple[str, ...]]:
+def _schema_fingerprint(conn: Connection) -> tuple[int, int, tuple[str, ...]]:
+    """Objects, triggers switched off, and Alembic's revision: a test that disabled the
+    audit log's guard triggers (as a tamperer would) and committed leaves the same objects,
+    and the next test must not inherit a log that accepts UPDATE and DELETE."""
     objects = conn.execute(
         text("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace")
     ).scalar_one()
+    disabled = conn.execute(
+        text(
+            "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE c.relnamespace = 'public'::regnamespace AND t.tgenabled = 'D'"
+        )
+    ).scalar_one()
     revisions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
-    return objects, tuple(sorted(revisions))
+    return objects, disabled, tuple(sorted(revisions))
 
 
 def reset_schema() -> None:
